@@ -1,0 +1,88 @@
+/*
+ * m6_err — error codes and diagnostics shared by every core module.
+ *
+ * Contract: functions return 0 on success or a negative M6_E_* code.
+ * m6_strerror() gives a fixed reason string (never NULL) and m6_errid() a
+ * short stable identifier, both suitable for the CLI and for JSON.
+ * A parser that can go on after a fault records it as a struct m6_diag
+ * (code + byte offset of the offending field) in a caller-owned list, so
+ * one packet can report every fault it has and the caller decides whether
+ * the packet is dropped (any diag with m6_err_fatal() true) or kept.
+ */
+#ifndef M6_ERR_H
+#define M6_ERR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define M6_ERR_LIST(X) \
+	X(NOMEM,          "nomem",           "buffer too small") \
+	X(INVAL,          "inval",           "invalid argument") \
+	X(TRUNC,          "trunc",           "packet truncated") \
+	X(IP6_VERSION,    "ip6_version",     "IPv6 header: version is not 6") \
+	X(IP6_PLEN,       "ip6_plen",        "IPv6 header: Payload Length disagrees with bytes present") \
+	X(EXT_TRUNC,      "ext_trunc",       "extension header runs past the end of the packet") \
+	X(EXT_TOO_MANY,   "ext_too_many",    "too many extension headers") \
+	X(EXT_ORDER,      "ext_order",       "Hop-by-Hop Options header not first (RFC 8200 4.1)") \
+	X(OPT_OVERRUN,    "opt_overrun",     "option overruns its extension header") \
+	X(OPT_UNKNOWN,    "opt_unknown",     "unrecognised option whose type bits say discard") \
+	X(HAO_LEN,        "hao_len",         "Home Address option: length is not 16 (HAO-01)") \
+	X(HAO_ALIGN,      "hao_align",       "Home Address option: not at offset 8n+6 (HAO-01)") \
+	X(HAO_PLACE,      "hao_place",       "Home Address option outside a Destination Options header after the Routing header (HAO-02)") \
+	X(HAO_DUP,        "hao_dup",         "more than one Home Address option (HAO-02)") \
+	X(HAO_ADDR,       "hao_addr",        "Home Address option: address not unicast routable (HAO-05)") \
+	X(RH2_LEN,        "rh2_len",         "type 2 Routing header: Hdr Ext Len is not 2 (RH2-02)") \
+	X(RH2_SEGLEFT,    "rh2_segleft",     "type 2 Routing header: Segments Left is not 1 (RH2-02)") \
+	X(RH2_ADDR,       "rh2_addr",        "type 2 Routing header: address not unicast routable (RH2-02)") \
+	X(RH_DUP,         "rh_dup",          "more than one Routing header") \
+	X(RH0,            "rh0",             "type 0 Routing header with Segments Left > 0 (RH2-05, RFC 5095)") \
+	X(RH_UNKNOWN,     "rh_unknown",      "unknown Routing type with Segments Left > 0") \
+	X(FRAG_LEN,       "frag_len",        "Fragment header: reserved length field") \
+	X(MH_TRUNC,       "mh_trunc",        "Mobility Header truncated (shorter than 8 octets)") \
+	X(MH_PROTO,       "mh_proto",        "Mobility Header: Payload Proto is not 59 (MH-04)") \
+	X(MH_HLEN,        "mh_hlen",         "Mobility Header: Header Len disagrees with the bytes present (MH-02)") \
+	X(MH_HLEN_MIN,    "mh_hlen_min",     "Mobility Header: Header Len below the minimum for the MH Type (MH-05)") \
+	X(MH_TYPE,        "mh_type",         "Mobility Header: unknown MH Type (MH-06)") \
+	X(MH_CKSUM,       "mh_checksum",     "Mobility Header: bad checksum (MH-03)") \
+	X(MH_OPT_OVERRUN, "mh_opt_overrun",  "mobility option overruns the Mobility Header (OPT-01)") \
+	X(MH_OPT_LEN,     "mh_opt_len",      "mobility option: wrong Length for its type (OPT-03)") \
+	X(MH_OPT_PLACE,   "mh_opt_place",    "mobility option not valid in this message (OPT-05, OPT-06)") \
+	X(MH_BAD_NOT_LAST,"mh_bad_not_last", "Binding Authorization Data is not the last option (OPT-04)") \
+	X(MH_NI_WITH_H,   "mh_ni_with_h",    "Nonce Indices in a Binding Update with H set (OPT-06)") \
+	X(MH_OPT_DUP,     "mh_opt_dup",      "mobility option appears more than once") \
+	X(SPEC,           "spec",            "packet specification error") \
+	X(PCAP,           "pcap",            "pcap file error")
+
+enum m6_err {
+	M6_OK = 0,
+#define M6_X(name, id, text) M6_E_##name,
+	M6_E_FIRST_ = -1000,
+	M6_ERR_LIST(M6_X)
+#undef M6_X
+	M6_E_LAST_
+};
+
+/* Reason text for a code (0 gives "ok"); unknown codes give "unknown error". */
+const char *m6_strerror(int err);
+/* Short stable identifier ("mh_checksum"), used as the JSON error prefix. */
+const char *m6_errid(int err);
+
+struct m6_diag {
+	int code;       /* M6_E_* */
+	uint32_t off;   /* byte offset of the faulty field within the packet */
+};
+
+#define M6_DIAG_MAX 16
+
+struct m6_diags {
+	unsigned n;                 /* number recorded (<= M6_DIAG_MAX) */
+	unsigned dropped;           /* further diagnostics that did not fit */
+	struct m6_diag d[M6_DIAG_MAX];
+};
+
+static inline void m6_diags_init(struct m6_diags *ds) { ds->n = 0; ds->dropped = 0; }
+void m6_diag_add(struct m6_diags *ds, int code, size_t off);
+bool m6_diags_has(const struct m6_diags *ds, int code);
+
+#endif

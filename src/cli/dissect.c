@@ -113,7 +113,9 @@ static json_t *mh_json(const uint8_t *pkt, const struct ip6_walk *w, json_t *err
 	json_object_set_new(j, "type_code", json_integer(m.type));
 	json_object_set_new(j, "proto", json_integer(m.proto));
 	json_object_set_new(j, "hlen", json_integer(m.hlen));
-	switch (m.type) {
+	/* Fields the message is too short to hold are left out, not shown as 0. */
+	bool whole = m.len >= MH_HDR_LEN + mh_fixed_len(m.type);
+	switch (whole ? m.type : MH_TYPE_COUNT) {
 	case MH_BU:
 	case MH_BA:
 		if (m.type == MH_BA) {
@@ -232,7 +234,11 @@ static json_t *dissect_at(const uint8_t *pkt, size_t len, size_t base, json_t *e
 		json_t *ah = json_object();
 		const uint8_t *a = pkt + w.ah_off;
 		json_object_set_new(ah, "spi", json_integer(m6_get32(a + 4)));
-		json_object_set_new(ah, "seq", json_integer(m6_get32(a + 8)));
+		/* Payload Len 0 leaves no room for the Sequence Number field */
+		if (a[1] >= 1)
+			json_object_set_new(ah, "seq", json_integer(m6_get32(a + 8)));
+		else
+			add_error(errors, M6_E_TRUNC, (size_t)w.ah_off + 1, base);
 		json_object_set_new(j, "ah", ah);
 	}
 	const char *pn = proto_name(w.proto);

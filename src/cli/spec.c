@@ -162,7 +162,7 @@ static void chain(struct sb *b, uint8_t proto)
 
 static int expect_next(struct sb *b, size_t pos, const char *nh)
 {
-	unsigned long v;
+	unsigned long v = 0;   /* gcc -O3 -Wmaybe-uninitialized false positive */
 	b->pending = pos;
 	b->pending_forced = false;
 	if (nh) {

@@ -310,6 +310,12 @@ static int insert_hdr(struct pbuf *pb, bool after_rh, uint8_t proto, const uint8
 		pos = (size_t)e->off + e->len;
 		chain = e->off;
 	}
+	/* The result must still walk: no 17th header, and no HAO before a
+	 * Routing header that follows an AH or Fragment header (HAO-02). */
+	if (w.n_ext >= IP6_EXT_MAX)
+		return M6_E_EXT_TOO_MANY;
+	if (after_rh && w.rh_off >= 0 && pos <= (size_t)w.rh_off)
+		return M6_E_HAO_PLACE;
 	uint32_t plen = (uint32_t)w.hdr.plen + IP6_HAO_HDR_LEN;
 	if (plen > 0xffff)
 		return M6_E_NOMEM;

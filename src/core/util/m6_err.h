@@ -52,7 +52,34 @@
 	X(MH_NI_WITH_H,   "mh_ni_with_h",    "Nonce Indices in a Binding Update with H set (OPT-06)") \
 	X(MH_OPT_DUP,     "mh_opt_dup",      "mobility option appears more than once") \
 	X(SPEC,           "spec",            "packet specification error") \
-	X(PCAP,           "pcap",            "pcap file error")
+	X(PCAP,           "pcap",            "pcap file error") \
+	X(EXISTS,         "exists",          "entry already exists") \
+	X(NOTFOUND,       "notfound",        "no such entry") \
+	X(FULL,           "full",            "table full") \
+	X(CONFIG,         "config",          "configuration error") \
+	X(CRYPTO,         "crypto",          "cryptographic library failure") \
+	X(ALG,            "alg",             "unsupported algorithm or key length") \
+	X(ALG_MANUAL,     "alg_manual",      "counter-mode cipher on a manually keyed SA (ALG-02)") \
+	X(SPI,            "spi",             "no SA for this SPI (SAD-01)") \
+	X(SPI_RESERVED,   "spi_reserved",    "SPI 0..255 is reserved (SAD-01)") \
+	X(REPLAY,         "replay",          "replayed sequence number (ESP-03)") \
+	X(REPLAY_OLD,     "replay_old",      "sequence number left of the replay window (ESP-03)") \
+	X(SEQ_ZERO,       "seq_zero",        "sequence number 0 is never sent (ESP-01)") \
+	X(SEQ_OVERFLOW,   "seq_overflow",    "sequence number would cycle: rekey needed (ESP-01)") \
+	X(ICV,            "icv",             "integrity check failed (ESP-07)") \
+	X(ESP_PAD,        "esp_pad",         "ESP padding malformed (ESP-05)") \
+	X(ESP_LEN,        "esp_len",         "ESP payload length not a multiple of the block size") \
+	X(SA_EXPIRED,     "sa_expired",      "SA hard lifetime reached (SAD-03)") \
+	X(SELECTOR,       "selector",        "packet does not match the SA's selectors (SAD-02)") \
+	X(HAO_POSTCHECK,  "hao_postcheck",   "Home Address not authorised for the SA's peer") \
+	X(NO_SA,          "no_sa",           "PROTECT policy without a usable SA (acquire sent)") \
+	X(POLICY_DISCARD, "policy_discard",  "discarded by policy (SPD-01)") \
+	X(UNPROTECTED,    "unprotected",     "clear packet where policy requires IPsec") \
+	X(DUMMY,          "dummy",           "ESP dummy packet (Next Header 59) discarded (ESP-06)") \
+	X(TUNNEL_INNER,   "tunnel_inner",    "tunnel-mode SA did not carry an IPv6 packet") \
+	X(AH_LEN,         "ah_len",          "AH Payload Length disagrees with the SA's ICV length (AH-04)") \
+	X(UDP_CKSUM,      "udp_checksum",    "UDP checksum zero or wrong over IPv6 (RFC 8200 8.1)") \
+	X(UDP_NOT_ESP,    "udp_not_esp",     "UDP-encapsulated IKE message or NAT-keepalive, not ESP (RFC 3948 2.2)")
 
 enum m6_err {
 	M6_OK = 0,

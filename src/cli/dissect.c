@@ -1,12 +1,17 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dissect.h"
+#include "ipsec/ah.h"
+#include "ipsec/esp.h"
 #include "pkt/ip6.h"
 #include "pkt/mh.h"
+#include "pkt/pbuf.h"
 #include "util/m6_bytes.h"
 
 #define INNER_DEPTH_MAX 4
+#define NAT_T_PORT 4500
 
 static json_t *addr_json(const uint8_t a[16])
 {
@@ -198,7 +203,177 @@ static const char *proto_name(uint8_t p)
 	}
 }
 
-static json_t *dissect_at(const uint8_t *pkt, size_t len, size_t base, json_t *errors, int depth)
+static json_t *dissect_at(const uint8_t *pkt, size_t len, size_t base, json_t *errors, int depth,
+			  struct keyfile *kf);
+static void upper_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, size_t base,
+		       json_t *errors, int depth, struct keyfile *kf);
+
+static struct keyfile_sa *find_sa(struct keyfile *kf, uint32_t spi, const uint8_t *pkt,
+				  const struct ip6_walk *w)
+{
+	uint8_t psrc[16], pdst[16];
+	if (!kf)
+		return NULL;
+	ip6_walk_pseudo(w, pkt, psrc, pdst);
+	return keyfile_find(kf, spi, w->hdr.src, psrc, w->hdr.dst, pdst);
+}
+
+/* AH with a key: verify the ICV over the packet as it arrived. */
+static void ah_check(json_t *ah, const uint8_t *pkt, const struct ip6_walk *w, size_t base,
+		     json_t *errors, struct keyfile *kf)
+{
+	const uint8_t *a = pkt + w->ah_off;
+	if (a[1] < 1)
+		return;
+	struct keyfile_sa *sa = find_sa(kf, m6_get32(a + 4), pkt, w);
+	if (!sa)
+		return;
+	int rc;
+	const char *why;
+	const struct m6_xform *x = keyfile_open_xform(sa, &rc, &why);
+	if (x)
+		rc = ah_verify(x, pkt, w->end, (size_t)w->ah_off, m6_get32(a + 8), false);
+	json_object_set_new(ah, "icv_ok", json_boolean(rc == 0));
+	if (rc)
+		add_error(errors, rc, (size_t)w->ah_off, base);
+}
+
+static const char *ext_name(uint8_t proto)
+{
+	switch (proto) {
+	case IP6P_HBH: return "hbh";
+	case IP6P_DSTOPTS: return "dstopts";
+	case IP6P_ROUTING: return "routing";
+	case IP6P_FRAGMENT: return "fragment";
+	case IP6P_AH: return "ah";
+	default: return "?";
+	}
+}
+
+/* ESP at esp_off (after a UDP header at w->proto_off when udp is set).
+ * With a matching key the packet is copied, opened with esp_open() and
+ * the rest is dissected from the plaintext, as if the ESP header and
+ * trailer had never been there: the outer headers' HAO and RH2 still give
+ * the pseudo-header of a transport-mode payload. */
+static void esp_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, size_t esp_off,
+		     bool udp, size_t base, json_t *errors, int depth, struct keyfile *kf)
+{
+	const uint8_t *up = pkt + esp_off;
+	json_t *e = json_object();
+	uint32_t spi = m6_get32(up), seq = m6_get32(up + 4);
+	json_object_set_new(e, "spi", json_integer(spi));
+	json_object_set_new(e, "seq", json_integer(seq));
+	json_object_set_new(j, "esp", e);
+	struct keyfile_sa *sa = find_sa(kf, spi, pkt, w);
+	if (!sa)
+		return;
+	int rc;
+	const char *why;
+	uint8_t nh = 0, *mem = NULL;
+	struct pbuf pb;
+	const struct m6_xform *x = keyfile_open_xform(sa, &rc, &why);
+	if (x) {
+		mem = malloc(w->end ? w->end : 1);
+		rc = mem ? 0 : M6_E_NOMEM;
+	}
+	if (x && mem) {
+		uint8_t *p;
+		pbuf_init(&pb, mem, w->end, 0);
+		pbuf_put(&pb, w->end, &p);
+		memcpy(p, pkt, w->end);
+		rc = esp_open(x, &pb, esp_off, seq, false, &nh);
+	}
+	/* M6_E_ESP_PAD comes after a good ICV; anything else means the ICV
+	 * was not, or could not be, verified. */
+	json_object_set_new(e, "icv_ok", json_boolean(rc == 0 || rc == M6_E_ESP_PAD));
+	json_object_set_new(e, "decrypted", json_boolean(rc == 0));
+	if (rc) {
+		add_error(errors, rc, esp_off, base);
+		free(mem);
+		return;
+	}
+	json_object_set_new(e, "next_header", json_integer(nh));
+	if (udp)
+		pbuf_remove(&pb, w->proto_off, 8);
+	uint8_t *q = pbuf_data(&pb);
+	q[w->nh_field] = nh;
+	size_t plen = pb.len - IP6_HDR_LEN;
+	m6_put16(q + 4, (uint16_t)(plen > 0xffff ? 0xffff : plen));
+	if (nh != IP6P_NONE) {
+		/* The plaintext as part of the packet it was sent in. */
+		struct ip6_walk w2;
+		ip6_walk(q, pb.len, IP6W_HAO_KNOWN, &w2);
+		if (w2.n_ext > w->n_ext) {
+			json_t *h = json_array();
+			for (unsigned i = w->n_ext; i < w2.n_ext; i++)
+				json_array_append_new(h, json_string(ext_name(w2.ext[i].proto)));
+			json_object_set_new(e, "headers", h);
+		}
+		for (unsigned i = 0; i < w2.diags.n; i++)
+			if (w2.diags.d[i].off >= w->proto_off)
+				add_error(errors, w2.diags.d[i].code, w2.diags.d[i].off, base);
+		if (depth < INNER_DEPTH_MAX)
+			upper_json(j, q, &w2, base, errors, depth + 1, kf);
+	}
+	m6_wipe(mem, w->end);
+	free(mem);
+}
+
+static void upper_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, size_t base,
+		       json_t *errors, int depth, struct keyfile *kf)
+{
+	const char *pn = proto_name(w->proto);
+	if (w->frag_off >= 0 && w->frag_offset != 0)
+		return;   /* a non-first fragment: the rest is not a header */
+	const uint8_t *up = pkt + w->proto_off;
+	size_t ulen = w->end > w->proto_off ? w->end - w->proto_off : 0;
+	switch (w->proto) {
+	case IP6P_MH:
+		json_object_set_new(j, "mh", mh_json(pkt, w, errors, base));
+		break;
+	case IP6P_ESP:
+		if (ulen >= 8)
+			esp_json(j, pkt, w, w->proto_off, false, base, errors, depth, kf);
+		else
+			add_error(errors, M6_E_TRUNC, w->proto_off, base);
+		break;
+	case IP6P_UDP:
+	case IP6P_TCP:
+		if (ulen >= 4) {
+			json_t *u = json_object();
+			json_object_set_new(u, "sport", json_integer(m6_get16(up)));
+			json_object_set_new(u, "dport", json_integer(m6_get16(up + 2)));
+			json_object_set_new(j, pn, u);
+			/* RFC 3948: ESP in UDP on port 4500, told from IKE by a
+			 * non-zero SPI; only dissected with --keys. */
+			if (kf && w->proto == IP6P_UDP && ulen >= 16 &&
+			    (m6_get16(up) == NAT_T_PORT || m6_get16(up + 2) == NAT_T_PORT) &&
+			    m6_get32(up + 8) != 0) {
+				json_object_set_new(u, "esp_in_udp", json_true());
+				esp_json(j, pkt, w, w->proto_off + 8, true, base, errors, depth, kf);
+			}
+		}
+		break;
+	case IP6P_ICMPV6:
+		if (ulen >= 4) {
+			json_t *ic = json_object();
+			json_object_set_new(ic, "type", json_integer(up[0]));
+			json_object_set_new(ic, "code", json_integer(up[1]));
+			json_object_set_new(j, "icmpv6", ic);
+		}
+		break;
+	case IP6P_IPV6:
+		if (depth < INNER_DEPTH_MAX)
+			json_object_set_new(j, "inner",
+					    dissect_at(up, ulen, base + w->proto_off, errors, depth + 1, kf));
+		break;
+	default:
+		break;
+	}
+}
+
+static json_t *dissect_at(const uint8_t *pkt, size_t len, size_t base, json_t *errors, int depth,
+			  struct keyfile *kf)
 {
 	json_t *j = json_object();
 	struct ip6_walk w;
@@ -239,62 +414,27 @@ static json_t *dissect_at(const uint8_t *pkt, size_t len, size_t base, json_t *e
 			json_object_set_new(ah, "seq", json_integer(m6_get32(a + 8)));
 		else
 			add_error(errors, M6_E_TRUNC, (size_t)w.ah_off + 1, base);
+		if (kf)
+			ah_check(ah, pkt, &w, base, errors, kf);
 		json_object_set_new(j, "ah", ah);
 	}
 	const char *pn = proto_name(w.proto);
 	json_object_set_new(j, "proto", pn ? json_string(pn) : json_integer(w.proto));
-	if (w.frag_off >= 0 && w.frag_offset != 0)
-		return j;   /* a non-first fragment: the rest is not a header */
-	const uint8_t *up = pkt + w.proto_off;
-	size_t ulen = w.end > w.proto_off ? w.end - w.proto_off : 0;
-	switch (w.proto) {
-	case IP6P_MH:
-		json_object_set_new(j, "mh", mh_json(pkt, &w, errors, base));
-		break;
-	case IP6P_ESP:
-		if (ulen >= 8) {
-			json_t *e = json_object();
-			json_object_set_new(e, "spi", json_integer(m6_get32(up)));
-			json_object_set_new(e, "seq", json_integer(m6_get32(up + 4)));
-			json_object_set_new(j, "esp", e);
-		} else {
-			add_error(errors, M6_E_TRUNC, w.proto_off, base);
-		}
-		break;
-	case IP6P_UDP:
-	case IP6P_TCP:
-		if (ulen >= 4) {
-			json_t *u = json_object();
-			json_object_set_new(u, "sport", json_integer(m6_get16(up)));
-			json_object_set_new(u, "dport", json_integer(m6_get16(up + 2)));
-			json_object_set_new(j, pn, u);
-		}
-		break;
-	case IP6P_ICMPV6:
-		if (ulen >= 4) {
-			json_t *ic = json_object();
-			json_object_set_new(ic, "type", json_integer(up[0]));
-			json_object_set_new(ic, "code", json_integer(up[1]));
-			json_object_set_new(j, "icmpv6", ic);
-		}
-		break;
-	case IP6P_IPV6:
-		if (depth < INNER_DEPTH_MAX)
-			json_object_set_new(j, "inner",
-					    dissect_at(up, ulen, base + w.proto_off, errors, depth + 1));
-		break;
-	default:
-		break;
-	}
+	upper_json(j, pkt, &w, base, errors, depth, kf);
+	return j;
+}
+
+json_t *dissect_packet_keys(const uint8_t *pkt, size_t len, struct keyfile *kf)
+{
+	json_t *errors = json_array();
+	json_t *j = dissect_at(pkt, len, 0, errors, 0, kf);
+	json_object_set_new(j, "errors", errors);
 	return j;
 }
 
 json_t *dissect_packet(const uint8_t *pkt, size_t len)
 {
-	json_t *errors = json_array();
-	json_t *j = dissect_at(pkt, len, 0, errors, 0);
-	json_object_set_new(j, "errors", errors);
-	return j;
+	return dissect_packet_keys(pkt, len, NULL);
 }
 
 static const char *sval(json_t *j, const char *key)
@@ -310,7 +450,7 @@ static unsigned long long uval(json_t *j, const char *key)
 
 static void text_layer(FILE *out, json_t *j)
 {
-	json_t *v, *mh;
+	json_t *v, *mh, *e;
 	fprintf(out, "%s -> %s", sval(j, "src"), sval(j, "dst"));
 	if ((v = json_object_get(j, "hao")))
 		fprintf(out, " HAO %s", json_string_value(v));
@@ -322,8 +462,27 @@ static void text_layer(FILE *out, json_t *j)
 	if ((v = json_object_get(j, "fragment")))
 		fprintf(out, " FRAG off=%lld%s", json_integer_value(json_object_get(v, "offset")),
 			json_is_true(json_object_get(v, "more")) ? " M" : "");
-	if ((v = json_object_get(j, "ah")))
+	if ((v = json_object_get(j, "ah"))) {
 		fprintf(out, " AH spi=0x%08llx seq=%llu", uval(v, "spi"), uval(v, "seq"));
+		if ((e = json_object_get(v, "icv_ok")))
+			fprintf(out, " icv %s", json_is_true(e) ? "ok" : "BAD");
+	}
+	if ((v = json_object_get(j, "udp")) && json_is_true(json_object_get(v, "esp_in_udp")))
+		fprintf(out, " UDP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
+			json_integer_value(json_object_get(v, "dport")));
+	if ((v = json_object_get(j, "esp"))) {
+		fprintf(out, " ESP spi=0x%08llx seq=%llu", uval(v, "spi"), uval(v, "seq"));
+		if ((e = json_object_get(v, "icv_ok")))
+			fprintf(out, " icv %s", json_is_true(e) ? "ok" : "BAD");
+		if (json_is_true(json_object_get(v, "decrypted"))) {
+			json_int_t nh = json_integer_value(json_object_get(v, "next_header"));
+			/* a tunnel's " | tunnel:" follows by itself */
+			if (nh == IP6P_NONE)
+				fputs(" dummy (next header 59)", out);
+			else if (nh != IP6P_IPV6)
+				fputs(" |", out);
+		}
+	}
 	if ((mh = json_object_get(j, "mh"))) {
 		const char *t = json_string_value(json_object_get(mh, "type"));
 		if (t)
@@ -357,12 +516,10 @@ static void text_layer(FILE *out, json_t *j)
 		if ((v = json_object_get(mh, "checksum_ok")))
 			fprintf(out, " csum %s", json_is_true(v) ? "ok" : "BAD");
 	}
-	if ((v = json_object_get(j, "esp")))
-		fprintf(out, " ESP spi=0x%08llx seq=%llu", uval(v, "spi"), uval(v, "seq"));
 	if ((v = json_object_get(j, "icmpv6")))
 		fprintf(out, " ICMPv6 %lld/%lld", json_integer_value(json_object_get(v, "type")),
 			json_integer_value(json_object_get(v, "code")));
-	if ((v = json_object_get(j, "udp")))
+	if ((v = json_object_get(j, "udp")) && !json_is_true(json_object_get(v, "esp_in_udp")))
 		fprintf(out, " UDP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
 			json_integer_value(json_object_get(v, "dport")));
 	if ((v = json_object_get(j, "tcp")))

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "dissect.h"
+#include "keyfile.h"
 #include "pcapio.h"
 #include "spec.h"
+#include "util/m6_err.h"
 
 #define PKT_MAX 65575
 
@@ -19,14 +21,15 @@ static const char usage_main[] =
 "Mobile IPv6 with integrated IPsec, in user space.\n"
 "\n"
 "commands:\n"
-"  decode FILE.pcap [--json] [--check]   dissect Mobile IPv6 packets in a capture\n"
+"  decode FILE.pcap [--json] [--check] [--keys FILE]\n"
+"                                        dissect Mobile IPv6 packets in a capture\n"
 "  build SPEC... -o FILE.pcap            craft packets from one-line specifications\n"
 "  help [COMMAND]                        show help for a command\n"
 "\n"
 "Run 'mip6sec COMMAND --help' for a command's options; see also mip6sec(1).\n";
 
 static const char usage_decode[] =
-"usage: mip6sec decode [--json] [--check] FILE.pcap\n"
+"usage: mip6sec decode [--json] [--check] [--keys FILE] FILE.pcap\n"
 "\n"
 "Dissect every frame of a capture (pcap or pcapng; raw IPv6, Ethernet, Linux\n"
 "cooked or loopback link types) with Mobile IPv6 awareness: Home Address\n"
@@ -43,6 +46,19 @@ static const char usage_decode[] =
 "             esp {spi, seq}, ah, udp, icmpv6, inner (tunnelled packet) and\n"
 "             errors (array of \"<id>: <reason> (offset N)\", empty when valid)\n"
 "  --check    exit with status 1 when any frame has an error\n"
+"  -k, --keys FILE\n"
+"             manual ESP/AH keys, one SA per line:\n"
+"               src dst spi enc-alg enc-key auth-alg auth-key\n"
+"             (src/dst an address or '*'; enc-alg null aes-cbc aes-gcm-16\n"
+"             chacha20-poly1305; auth-alg null hmac-sha256-128 hmac-sha1-96\n"
+"             hmac-sha512-256; keys in hex, '-' for none; AEAD key = key ||\n"
+"             4-octet salt; '#' comments). An ESP or AH header whose SPI and\n"
+"             addresses (wire or HAO/RH2 ones) match a line is verified; ESP\n"
+"             is then decrypted and its payload dissected: esp {spi, seq,\n"
+"             icv_ok, decrypted, next_header}, then mh/udp/... (transport) or\n"
+"             inner (tunnel); ah {spi, seq, icv_ok}. The sequence number is\n"
+"             the 32 bits on the wire (no ESN, no replay check). A failure is\n"
+"             an error \"icv: ...\" and nothing of the payload is shown.\n"
 "  -h, --help show this help\n"
 "\n"
 "exit status: 0 success, 1 a frame had errors (with --check), 2 usage or I/O error\n";
@@ -58,6 +74,10 @@ static const char usage_build_head[] =
 "  -x, --hex           print each packet as one line of hex on stdout\n"
 "  -f, --file FILE     read specifications from FILE ('-' for stdin)\n"
 "  -h, --help          show this help\n"
+"\n"
+"When a packet has a keyed esp or ah layer, -o X.pcap also writes the keys to\n"
+"X.keys (for mip6sec decode --keys and pcap-check -k) and X.esp_sa (Wireshark's\n"
+"esp_sa table; SAs Wireshark 4.0 cannot use are comments there).\n"
 "\n";
 
 static int cmd_decode(int argc, char **argv)
@@ -65,15 +85,18 @@ static int cmd_decode(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, check = 0, c;
+	const char *keys = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jck:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'c': check = 1; break;
+		case 'k': keys = optarg; break;
 		case 'h': fputs(usage_decode, stdout); return 0;
 		default: fputs(usage_decode, stderr); return 2;
 		}
@@ -83,9 +106,17 @@ static int cmd_decode(int argc, char **argv)
 		return 2;
 	}
 	char err[512];
+	struct keyfile kf;
+	keyfile_init(&kf);
+	if (keys && keyfile_load(&kf, keys, err, sizeof(err))) {
+		fprintf(stderr, "mip6sec decode: %s\n", err);
+		keyfile_free(&kf);
+		return 2;
+	}
 	struct pcapio *pc = pcapio_open_read(argv[optind], err, sizeof(err));
 	if (!pc) {
 		fprintf(stderr, "mip6sec decode: %s\n", err);
+		keyfile_free(&kf);
 		return 2;
 	}
 	struct pcapio_frame f;
@@ -93,7 +124,7 @@ static int cmd_decode(int argc, char **argv)
 	while ((rc = pcapio_next(pc, &f, err, sizeof(err))) == 1) {
 		json_t *j;
 		if (f.ip) {
-			j = dissect_packet(f.ip, f.ip_len);
+			j = dissect_packet_keys(f.ip, f.ip_len, keys ? &kf : NULL);
 		} else {
 			j = json_object();
 			json_t *e = json_array();
@@ -115,6 +146,7 @@ static int cmd_decode(int argc, char **argv)
 		json_decref(j);
 	}
 	pcapio_close(pc);
+	keyfile_free(&kf);
 	if (rc < 0) {
 		fprintf(stderr, "mip6sec decode: %s\n", err);
 		return 2;
@@ -126,17 +158,49 @@ struct build_out {
 	struct pcapio *pc;
 	int hex;
 	unsigned n;
+	struct keyfile kf;      /* SAs of keyed esp/ah layers */
 };
+
+/* Room for the worst-case ESP/AH growth beyond the largest IPv6 packet. */
+#define PKT_BUF (PKT_MAX + 2048)
 
 static int build_one(struct build_out *bo, const char *spec, const char *where)
 {
-	static uint8_t pkt[PKT_MAX];
+	static uint8_t pkt[PKT_BUF];
 	size_t len;
 	char err[512];
-	if (spec_build(spec, pkt, sizeof(pkt), &len, err, sizeof(err))) {
+	struct spec_sa sas[SPEC_SA_MAX];
+	unsigned n_sas = 0;
+	if (spec_build_sa(spec, pkt, sizeof(pkt), &len, sas, &n_sas, err, sizeof(err))) {
 		fprintf(stderr, "mip6sec build: %s%s\n", where, err);
 		return -1;
 	}
+	if (len > PKT_MAX) {
+		fprintf(stderr, "mip6sec build: %spacket of %zu octets is longer than %d\n", where, len, PKT_MAX);
+		return -1;
+	}
+	for (unsigned i = 0; i < n_sas; i++) {
+		struct keyfile_sa ks;
+		memset(&ks, 0, sizeof(ks));
+		memcpy(ks.src, sas[i].src, 16);
+		memcpy(ks.dst, sas[i].dst, 16);
+		ks.spi = sas[i].spi;
+		ks.cfg = sas[i].cfg;
+		ks.ah = sas[i].ah;
+		int rc = keyfile_add(&bo->kf, &ks);
+		if (rc == M6_E_EXISTS) {
+			/* keep both lines: the first one wins when decoding */
+			fprintf(stderr, "mip6sec build: %swarning: SPI 0x%08x is used again between the same "
+				"addresses with other algorithms or keys\n", where, sas[i].spi);
+			rc = keyfile_append(&bo->kf, &ks);
+		}
+		m6_wipe(&ks, sizeof(ks));
+		if (rc < 0) {
+			fprintf(stderr, "mip6sec build: out of memory\n");
+			return -1;
+		}
+	}
+	m6_wipe(sas, sizeof(sas));
 	bo->n++;
 	if (bo->pc)
 		pcapio_write(bo->pc, pkt, len, (uint64_t)bo->n * 1000);
@@ -176,6 +240,48 @@ static int build_file(struct build_out *bo, const char *path)
 	return rc;
 }
 
+/* X.pcap -> X.keys and X.esp_sa beside it. */
+static void key_path(const char *pcap, const char *ext, char *buf, size_t cap)
+{
+	static const char *const sfx[] = { ".pcapng", ".pcap", ".cap" };
+	size_t n = strlen(pcap);
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t k = strlen(sfx[i]);
+		if (n > k && !strcmp(pcap + n - k, sfx[i])) {
+			n -= k;
+			break;
+		}
+	}
+	snprintf(buf, cap, "%.*s%s", (int)n, pcap, ext);
+}
+
+static int write_one(const char *path, int (*fn)(FILE *, const struct keyfile *), const struct keyfile *kf)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "mip6sec build: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	int rc = fn(f, kf);
+	if (fclose(f) || rc) {
+		fprintf(stderr, "mip6sec build: %s: write error\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_key_files(const char *pcap, const struct keyfile *kf)
+{
+	char keys[4096], wsa[4096];
+	key_path(pcap, ".keys", keys, sizeof(keys));
+	key_path(pcap, ".esp_sa", wsa, sizeof(wsa));
+	if (write_one(keys, keyfile_write_keys, kf) || write_one(wsa, keyfile_write_esp_sa, kf))
+		return -1;
+	fprintf(stderr, "mip6sec build: keys of %zu SA(s) written to %s (mip6sec decode --keys, pcap-check -k)"
+		" and %s (Wireshark esp_sa)\n", kf->n, keys, wsa);
+	return 0;
+}
+
 static int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,8 +292,10 @@ static int cmd_build(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *file = NULL;
-	struct build_out bo = { NULL, 0, 0 };
+	struct build_out bo;
 	int c;
+	memset(&bo, 0, sizeof(bo));
+	keyfile_init(&bo.kf);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:xf:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -219,6 +327,12 @@ static int cmd_build(int argc, char **argv)
 	pcapio_close(bo.pc);
 	if (rc && out)
 		remove(out);   /* never leave a half-written capture behind */
+	if (!rc && out && bo.kf.n)
+		rc = write_key_files(out, &bo.kf);
+	else if (!rc && bo.kf.n)
+		fprintf(stderr, "mip6sec build: note: the keys of keyed esp/ah layers are written only "
+			"with -o FILE.pcap (to FILE.keys and FILE.esp_sa)\n");
+	keyfile_free(&bo.kf);
 	return rc ? 2 : 0;
 }
 

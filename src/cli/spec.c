@@ -5,8 +5,13 @@
 #include <string.h>
 
 #include "spec.h"
+#include "keyfile.h"
+#include "crypto/m6_crypto.h"
+#include "ipsec/ah.h"
+#include "ipsec/esp.h"
 #include "pkt/ip6.h"
 #include "pkt/mh.h"
+#include "pkt/pbuf.h"
 #include "util/m6_bytes.h"
 
 #define SPEC_MAX 8192
@@ -14,6 +19,8 @@
 #define SPEC_IP_MAX 8
 #define SPEC_CK_MAX 8
 #define NO_PENDING ((size_t)-1)
+#define AH_ROOM_MAX 48            /* 12 + 32-octet ICV, 8-octet aligned */
+#define UDP_ENCAP_LEN 8
 
 const char spec_help_text[] =
 "A SPEC is one packet: layers separated by '/', outermost first. Each layer is a\n"
@@ -36,8 +43,25 @@ const char spec_help_text[] =
 "  rh2 HOA [segleft=1] [hlen=2] [nh=N]     type 2 Routing header (RFC 6275 6.4)\n"
 "  rh0 ADDR... [segleft=N] [nh=N]          type 0 Routing header (RFC 5095)\n"
 "  frag [offset=BYTES] [more] [id=N] [nh=N]\n"
-"  ah spi=N seq=N [icv=HEX] [nh=N]         AH header (ICV not computed here)\n"
-"  esp spi=N seq=N [data=HEX]              ESP header followed by opaque data\n"
+"  ah spi=N [seq=1] auth=ALG akey=HEX [esn]\n"
+"      AH (RFC 4302) with a real ICV over the packet as the receiver sees it\n"
+"      (HAO swapped, RH2 processed, mutable fields zero). Inserted here; only in\n"
+"      the outermost IPv6 packet. ALG: hmac-sha256-128 hmac-sha1-96\n"
+"      hmac-sha512-256.\n"
+"  ah spi=N [seq=1] [icv=HEX] [nh=N]       AH header with an opaque ICV (crafting)\n"
+"  esp spi=N [seq=1] enc=ALG [key=HEX] [auth=ALG akey=HEX] [esn] [tfc=N] [nh=N]\n"
+"      [udp-encap [sport=4500] [dport=4500]]\n"
+"      ESP (RFC 4303): the layers after it are the protected payload and are\n"
+"      encrypted here. A following ip6 layer means tunnel mode (Next Header\n"
+"      41), anything else transport mode. enc: null aes-cbc aes-gcm-16\n"
+"      chacha20-poly1305 (AEAD key = key || 4-octet salt); auth (not with an\n"
+"      AEAD): hmac-sha256-128 hmac-sha1-96 hmac-sha512-256. The AEAD IV is the\n"
+"      sequence number, the CBC IV random. esn: 64-bit seq (high half\n"
+"      authenticated, not sent). tfc: octets of TFC padding. nh: the trailer's\n"
+"      Next Header. udp-encap: RFC 3948 UDP encapsulation (checksum over the\n"
+"      pseudo-header). `mip6sec build -o F.pcap` writes the keys to F.keys\n"
+"      and F.esp_sa (Wireshark).\n"
+"  esp spi=N [seq=1] [data=HEX]             ESP header and opaque octets (crafting)\n"
 "  mh TYPE [fields] [options]\n"
 "      TYPE: brr hoti coti hot cot bu ba be, or a number (unknown types).\n"
 "      fields: seq=N lifetime=SECONDS flags=LETTERS (BU: A H L K; BA: K)\n"
@@ -59,6 +83,27 @@ const char spec_help_text[] =
 enum ck_kind { CK_MH, CK_UDP, CK_ICMP };
 enum ck_mode { CKM_AUTO, CKM_WIRE, CKM_BAD, CKM_FIXED };
 
+/* A keyed esp/ah layer: a marker in the cleartext, sealed after finish(). */
+struct sec {
+	bool ah;
+	size_t off;              /* first octet protected (ESP) / where AH goes */
+	size_t nh_field;         /* Next Header octet that names the marker */
+	bool nh_forced;          /* ... forced by nh= on the layer before */
+	uint8_t nh_value;        /* the forced value */
+	bool waiting;            /* inner protocol not known yet */
+	uint8_t inner;           /* protocol of what the marker protects */
+	int trailer_nh;          /* esp nh=N, -1: inner */
+	uint32_t spi;
+	uint64_t seq;
+	bool esn;
+	size_t tfc;
+	bool udp;
+	uint16_t sport, dport;
+	unsigned ip;             /* index of the enclosing ip6 layer */
+	unsigned layer_no;       /* for messages */
+	struct m6_xform_cfg cfg;
+};
+
 struct sb {
 	uint8_t *out;
 	size_t cap, len;
@@ -68,6 +113,8 @@ struct sb {
 	unsigned n_ip;
 	struct { enum ck_kind kind; enum ck_mode mode; size_t off, len, ip_off; uint16_t value; } ck[SPEC_CK_MAX];
 	unsigned n_ck;
+	struct sec sec[SPEC_SA_MAX];
+	unsigned n_sec;
 	unsigned layer_no;
 	const char *layer;
 	char *err;
@@ -158,6 +205,11 @@ static void chain(struct sb *b, uint8_t proto)
 	if (b->pending != NO_PENDING && !b->pending_forced)
 		b->out[b->pending] = proto;
 	b->pending = NO_PENDING;
+	for (unsigned i = 0; i < b->n_sec; i++)
+		if (b->sec[i].waiting) {
+			b->sec[i].inner = proto;
+			b->sec[i].waiting = false;
+		}
 }
 
 static int expect_next(struct sb *b, size_t pos, const char *nh)
@@ -369,7 +421,7 @@ static int layer_routing(struct sb *b, struct kv *kv, uint8_t type)
 	int n = 0;
 	const char *w;
 	unsigned long v;
-	while ((w = word(kv)) && n < 16)
+	while (n < 16 && (w = word(kv)))
 		if (addr(b, "address", w, a[n++]))
 			return M6_E_SPEC;
 	if (n == 0 || (type == 2 && n != 1))
@@ -408,11 +460,98 @@ static int layer_frag(struct sb *b, struct kv *kv)
 	return expect_next(b, off, get(kv, "nh"));
 }
 
+/* A keyed esp/ah layer becomes a marker: the cleartext is built as if it
+ * were absent and seal_all() inserts the real header afterwards. */
+static int sec_marker(struct sb *b, struct kv *kv, bool ah)
+{
+	struct sec *s = &b->sec[b->n_sec];
+	unsigned long v;
+	size_t n;
+	const char *a;
+	if (b->n_sec == SPEC_SA_MAX)
+		return fail(b, "more than %d keyed esp/ah layers", SPEC_SA_MAX);
+	if (b->n_ip == 0 || b->pending == NO_PENDING)
+		return fail(b, "needs an ip6 or extension header before it to name it in its Next Header");
+	if (ah && b->n_ip != 1)
+		return fail(b, "a keyed ah must be in the outermost IPv6 packet");
+	memset(s, 0, sizeof(*s));
+	s->ah = ah;
+	s->esn = flag(kv, "esn");
+	if (num(b, "spi", get(kv, "spi"), 0xffffffff, &v))
+		return M6_E_SPEC;
+	s->spi = (uint32_t)v;
+	if (opt_num(b, kv, "seq", s->esn ? (unsigned long)UINT64_MAX : 0xffffffff, 1, &v))
+		return M6_E_SPEC;
+	if (v == 0)
+		return fail(b, "seq=0 is never sent (ESP-01); use the form without keys to craft it");
+	s->seq = v;
+	s->trailer_nh = -1;
+	if (ah) {
+		s->cfg.enc = M6_ENC_NULL;
+		a = get(kv, "auth");
+		if (keyfile_auth_parse(a, &s->cfg.auth) || s->cfg.auth == M6_AUTH_NONE)
+			return fail(b, "auth=%s: expected hmac-sha256-128, hmac-sha1-96 or hmac-sha512-256", a);
+	} else {
+		a = get(kv, "enc");
+		if (keyfile_enc_parse(a, &s->cfg.enc))
+			return fail(b, "enc=%s: expected null, aes-cbc, aes-gcm-16 or chacha20-poly1305", a);
+		if ((a = get(kv, "key")) &&
+		    hexbytes(b, "key", a, s->cfg.ekey, sizeof(s->cfg.ekey), &s->cfg.eklen))
+			return M6_E_SPEC;
+		if ((a = get(kv, "auth")) && keyfile_auth_parse(a, &s->cfg.auth))
+			return fail(b, "auth=%s: expected null, hmac-sha256-128, hmac-sha1-96 or hmac-sha512-256", a);
+		if (opt_num(b, kv, "tfc", 0xffff, 0, &v))
+			return M6_E_SPEC;
+		s->tfc = v;
+		if ((a = get(kv, "nh"))) {
+			if (num(b, "nh", a, 255, &v))
+				return M6_E_SPEC;
+			s->trailer_nh = (int)v;
+		}
+		s->udp = flag(kv, "udp-encap");
+		if (opt_num(b, kv, "sport", 0xffff, 4500, &v))
+			return M6_E_SPEC;
+		s->sport = (uint16_t)v;
+		if (opt_num(b, kv, "dport", 0xffff, 4500, &v))
+			return M6_E_SPEC;
+		s->dport = (uint16_t)v;
+		if (!s->udp && (s->sport != 4500 || s->dport != 4500))
+			return fail(b, "sport=/dport= need udp-encap");
+	}
+	if ((a = get(kv, "akey")) &&
+	    hexbytes(b, "akey", a, s->cfg.akey, sizeof(s->cfg.akey), &n))
+		return M6_E_SPEC;
+	s->cfg.aklen = a ? n : 0;
+	struct m6_xform x;
+	char why[160];
+	int rc = m6_xform_init(&x, &s->cfg, true, why, sizeof(why));
+	m6_xform_clear(&x);
+	if (rc)
+		return fail(b, "%s", why[0] ? why : m6_strerror(rc));
+	s->off = b->len;
+	s->nh_field = b->pending;
+	s->nh_forced = b->pending_forced;
+	s->nh_value = b->out[b->pending];
+	s->ip = b->n_ip - 1;
+	s->layer_no = b->layer_no;
+	/* A marker right after another one is what that one protects. */
+	for (unsigned i = 0; i < b->n_sec; i++)
+		if (b->sec[i].waiting) {
+			b->sec[i].inner = ah ? IP6P_AH : (s->udp ? IP6P_UDP : IP6P_ESP);
+			b->sec[i].waiting = false;
+		}
+	s->waiting = true;
+	b->n_sec++;
+	return 0;
+}
+
 static int layer_ah(struct sb *b, struct kv *kv)
 {
 	uint8_t icv[64], *p;
 	size_t n = 16;
 	unsigned long spi, seq;
+	if (get(kv, "auth"))
+		return sec_marker(b, kv, true);
 	const char *iv = get(kv, "icv");
 	memset(icv, 0, sizeof(icv));
 	if (num(b, "spi", get(kv, "spi"), 0xffffffff, &spi) ||
@@ -705,7 +844,9 @@ static int layer(struct sb *b, char *text)
 		rc = layer_l4(b, &kv, IP6P_UDP);
 	else if (!strcmp(name, "icmp6"))
 		rc = layer_l4(b, &kv, IP6P_ICMPV6);
-	else if (!strcmp(name, "esp")) {
+	else if (!strcmp(name, "esp") && get(&kv, "enc")) {
+		rc = sec_marker(b, &kv, false);
+	} else if (!strcmp(name, "esp")) {
 		unsigned long spi, seq;
 		rc = num(b, "spi", get(&kv, "spi"), 0xffffffff, &spi);
 		rc = rc ? rc : opt_num(b, &kv, "seq", 0xffffffff, 1, &seq);
@@ -757,7 +898,98 @@ static void finish(struct sb *b)
 	}
 }
 
-int spec_build(const char *spec, uint8_t *out, size_t cap, size_t *len, char *err, size_t errlen)
+static void add_plen(uint8_t *pkt, size_t ip_off, size_t delta)
+{
+	size_t plen = m6_get16(pkt + ip_off + 4) + delta;
+	m6_put16(pkt + ip_off + 4, (uint16_t)(plen > 0xffff ? 0xffff : plen));
+}
+
+/* Seal one marker in pb; pkt offsets before s->off are unchanged by it. */
+static int seal_one(struct sb *b, struct sec *s, struct pbuf *pb, struct spec_sa *sa)
+{
+	struct m6_xform x;
+	char why[160];
+	struct ip6_walk w;
+	size_t ip = b->ip[s->ip].off, before = pb->len;
+	int rc = m6_xform_init(&x, &s->cfg, true, why, sizeof(why));
+	if (rc)
+		return fail(b, "%s", why[0] ? why : m6_strerror(rc));
+	uint8_t *p = pbuf_data(pb);
+	/* The SA's addresses: as the receiver sees them (HAO home address,
+	 * RH2 address), which is also how Wireshark looks SAs up. */
+	ip6_walk(p + ip, pb->len - ip, IP6W_HAO_KNOWN, &w);
+	ip6_walk_pseudo(&w, p + ip, sa->src, sa->dst);
+	sa->ah = s->ah;
+	sa->spi = s->spi;
+	sa->cfg = s->cfg;
+	if (s->ah) {
+		p[s->nh_field] = s->inner;
+		rc = ah_seal(&x, pb, s->off, s->nh_field, s->spi, s->seq, s->esn);
+		p = pbuf_data(pb);
+		if (!rc && s->nh_forced)
+			p[s->nh_field] = s->nh_value;
+	} else {
+		uint8_t nh = s->trailer_nh >= 0 ? (uint8_t)s->trailer_nh : s->inner;
+		rc = esp_seal(&x, pb, s->off, nh, s->spi, s->seq, s->esn, s->tfc);
+		p = pbuf_data(pb);
+		if (!rc && s->udp) {
+			rc = esp_udp_encap(pb, s->off, sa->src, sa->dst, s->sport, s->dport);
+			p = pbuf_data(pb);
+		}
+		if (!rc) {
+			p[s->nh_field] = s->nh_forced ? s->nh_value : s->udp ? IP6P_UDP : IP6P_ESP;
+			/* ESP leaves the Payload Lengths to its caller. */
+			for (unsigned i = 0; i <= s->ip; i++)
+				if (!b->ip[i].plen_forced)
+					add_plen(p, b->ip[i].off, pb->len - before);
+		}
+	}
+	m6_xform_clear(&x);
+	if (rc)
+		return fail(b, "%s: %s", s->ah ? "ah_seal" : "esp_seal", m6_strerror(rc));
+	return 0;
+}
+
+/* Insert and compute every keyed esp/ah, innermost (last) first, so that
+ * an outer one protects the inner one's result. */
+static int seal_all(struct sb *b, uint8_t *out, size_t cap, size_t *len, struct spec_sa *sas)
+{
+	size_t head = 0, tail = 0;
+	for (unsigned i = 0; i < b->n_sec; i++) {
+		struct sec *s = &b->sec[i];
+		if (s->ah) {
+			head += AH_ROOM_MAX;
+		} else {
+			struct m6_xform x;
+			if (m6_xform_init(&x, &s->cfg, true, NULL, 0))
+				return fail(b, "cannot key esp");
+			head += esp_head_room(&x) + (s->udp ? UDP_ENCAP_LEN : 0);
+			tail += esp_tail_room(&x) + s->tfc;
+			m6_xform_clear(&x);
+		}
+	}
+	if (head + tail > cap || *len > cap - head - tail)
+		return fail(b, "packet with ESP/AH longer than %zu octets", cap);
+	memmove(out + head, out, *len);
+	struct pbuf pb;
+	uint8_t *p;
+	pbuf_init(&pb, out, cap, head);
+	pbuf_put(&pb, *len, &p);
+	for (unsigned i = b->n_sec; i-- > 0;) {
+		struct spec_sa tmp, *sa = sas ? &sas[i] : &tmp;
+		b->layer_no = b->sec[i].layer_no;
+		b->layer = b->sec[i].ah ? "ah" : "esp";
+		int rc = seal_one(b, &b->sec[i], &pb, sa);
+		if (rc)
+			return rc;
+	}
+	memmove(out, pbuf_data(&pb), pb.len);
+	*len = pb.len;
+	return 0;
+}
+
+int spec_build_sa(const char *spec, uint8_t *out, size_t cap, size_t *len, struct spec_sa *sas,
+		  unsigned *n_sas, char *err, size_t errlen)
 {
 	char text[SPEC_MAX];
 	struct sb b;
@@ -767,21 +999,35 @@ int spec_build(const char *spec, uint8_t *out, size_t cap, size_t *len, char *er
 	b.pending = NO_PENDING;
 	b.err = err;
 	b.errlen = errlen;
+	if (n_sas)
+		*n_sas = 0;
 	if (strlen(spec) >= sizeof(text))
 		return fail(&b, "specification longer than %d characters", SPEC_MAX - 1);
 	strcpy(text, spec);
 	char *save = NULL;
-	for (char *l = strtok_r(text, "/", &save); l; l = strtok_r(NULL, "/", &save)) {
+	int rc = 0;
+	for (char *l = strtok_r(text, "/", &save); l && !rc; l = strtok_r(NULL, "/", &save)) {
 		b.layer_no++;
-		int rc = layer(&b, l);
-		if (rc)
-			return rc;
+		rc = layer(&b, l);
 	}
-	if (b.n_ip == 0 || b.ip[0].off != 0) {
+	if (!rc && (b.n_ip == 0 || b.ip[0].off != 0)) {
 		b.layer = "ip6";
-		return fail(&b, "a packet starts with an ip6 layer");
+		rc = fail(&b, "a packet starts with an ip6 layer");
 	}
-	finish(&b);
-	*len = b.len;
-	return 0;
+	if (!rc) {
+		finish(&b);
+		*len = b.len;
+		if (b.n_sec)
+			rc = seal_all(&b, out, cap, len, sas);
+		if (!rc && n_sas)
+			*n_sas = b.n_sec;
+	}
+	m6_wipe(b.sec, sizeof(b.sec));
+	m6_wipe(text, sizeof(text));
+	return rc;
+}
+
+int spec_build(const char *spec, uint8_t *out, size_t cap, size_t *len, char *err, size_t errlen)
+{
+	return spec_build_sa(spec, out, cap, len, NULL, NULL, err, errlen);
 }

@@ -12,9 +12,17 @@ beside itself:
                       error ids of the decoder (src/core/util/m6_err.h)
   scapy_vectors.h     the same packets as C byte arrays plus the golden
                       layouts of HAO-01, RH2-01 and OPT-03
+  scapy_esp.pcap      Mobile IPv6 signalling protected by scapy's IPsec
+                      (SecurityAssociation): ESP in transport mode after a
+                      HAO and after an RH2, ESP in tunnel mode, AH after an
+                      RH2, and one ESP packet with a flipped bit; listed in
+                      vectors.json under "esp_vectors" (not in the C header)
+  scapy_esp.keys      their keys, in the format of `mip6sec decode --keys`
+                      and pcap-check -k
 
-The output is deterministic (fixed addresses, values and timestamps): running
-the script again reproduces the committed files byte for byte.
+The output is deterministic (fixed addresses, values, keys, IVs and
+timestamps; scapy is given every IV explicitly): running the script again
+reproduces the committed files byte for byte.
 
 usage: gen_vectors.py [--check] [--outdir DIR]
   --check   build everything in a temporary directory and compare it with the
@@ -37,7 +45,7 @@ from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting, HAO,
                                 MIP6MH_HoTI, MIP6MH_CoTI, MIP6MH_HoT, MIP6MH_CoT,
                                 MIP6MH_Generic, MIP6OptAltCoA, MIP6OptBRAdvice,
                                 MIP6OptNonceIndices, MIP6OptBindingAuthData, MIP6OptUnknown)
-from scapy.layers.ipsec import ESP
+from scapy.layers.ipsec import ESP, AH, SecurityAssociation
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -531,6 +539,181 @@ def corrupt_vectors():
 
 
 # ---------------------------------------------------------------------------
+# IPsec vectors: scapy's SecurityAssociation protects the signalling
+
+# Manual SAs (one per direction, RFC 4877 style).  Keys are fixed test values;
+# AEAD keys are the cipher key followed by the 4-octet salt (RFC 4106/7634).
+# "kf" gives the addresses written to scapy_esp.keys: the receiver's view
+# (HAO home address as source, RH2 address as destination) or '*'.
+IPSEC_SAS = {
+    "gcm128_mn": dict(proto=ESP, spi=0x00001101, crypt_algo="AES-GCM",
+                      crypt_key=bytes(range(0x10, 0x20)) + bytes.fromhex("c0c1c2c3"),
+                      kf=(HOA, HA), enc="aes-gcm-16", auth="null"),
+    "gcm128_ha": dict(proto=ESP, spi=0x00001102, crypt_algo="AES-GCM",
+                      crypt_key=bytes(range(0x20, 0x30)) + bytes.fromhex("d0d1d2d3"),
+                      kf=(HA, HOA), enc="aes-gcm-16", auth="null"),
+    "gcm128_tun_mn": dict(proto=ESP, spi=0x00001103, crypt_algo="AES-GCM",
+                          crypt_key=bytes(range(0x30, 0x40)) + bytes.fromhex("e0e1e2e3"),
+                          kf=(COA, HA), enc="aes-gcm-16", auth="null"),
+    "gcm128_tun_ha": dict(proto=ESP, spi=0x00001104, crypt_algo="AES-GCM",
+                          crypt_key=bytes(range(0x40, 0x50)) + bytes.fromhex("f0f1f2f3"),
+                          kf=("*", "*"), enc="aes-gcm-16", auth="null"),
+    "gcm256_ha": dict(proto=ESP, spi=0x00001105, crypt_algo="AES-GCM",
+                      crypt_key=bytes(range(0x50, 0x70)) + bytes.fromhex("a4a5a6a7"),
+                      kf=(HA, HOA), enc="aes-gcm-16", auth="null"),
+    "cbc_mn": dict(proto=ESP, spi=0x00002201, crypt_algo="AES-CBC",
+                   crypt_key=bytes(range(0x60, 0x70)), auth_algo="SHA2-256-128",
+                   auth_key=bytes(range(0x80, 0xa0)), kf=(HOA, HA), enc="aes-cbc",
+                   auth="hmac-sha256-128"),
+    "cbc_ha": dict(proto=ESP, spi=0x00002202, crypt_algo="AES-CBC",
+                   crypt_key=bytes(range(0x70, 0x80)), auth_algo="SHA2-256-128",
+                   auth_key=bytes(range(0xa0, 0xc0)), kf=("*", HOA), enc="aes-cbc",
+                   auth="hmac-sha256-128"),
+    "cbc_tun_mn": dict(proto=ESP, spi=0x00002203, crypt_algo="AES-CBC",
+                       crypt_key=bytes(range(0x90, 0xb0)), auth_algo="SHA2-256-128",
+                       auth_key=bytes(range(0xc0, 0xe0)), kf=(COA, "*"), enc="aes-cbc",
+                       auth="hmac-sha256-128"),
+    "cbc_tun_ha": dict(proto=ESP, spi=0x00002204, crypt_algo="AES-CBC",
+                       crypt_key=bytes(range(0xb0, 0xc0)), auth_algo="SHA2-256-128",
+                       auth_key=bytes(range(0xe0, 0x100)), kf=(HA, COA), enc="aes-cbc",
+                       auth="hmac-sha256-128"),
+    "null_mn": dict(proto=ESP, spi=0x00003301, crypt_algo="NULL", auth_algo="SHA2-256-128",
+                    auth_key=bytes(range(0x01, 0x21)), kf=(HOA, HA), enc="null",
+                    auth="hmac-sha256-128"),
+    "chacha_mn": dict(proto=ESP, spi=0x00004401, crypt_algo="CHACHA20-POLY1305",
+                      crypt_key=bytes(range(0x02, 0x22)) + bytes.fromhex("b4b5b6b7"),
+                      kf=(HOA, HA), enc="chacha20-poly1305", auth="null"),
+    "ah_ha": dict(proto=AH, spi=0x00005501, auth_algo="SHA2-256-128",
+                  auth_key=bytes(range(0x03, 0x23)), kf=(HA, HOA), enc="null",
+                  auth="hmac-sha256-128"),
+}
+
+
+def ipsec_sa(name):
+    d = dict(IPSEC_SAS[name])
+    for k in ("kf", "enc", "auth"):
+        d.pop(k)
+    return SecurityAssociation(**d)
+
+
+def keys_text():
+    lines = ["# Keys of scapy_esp.pcap, generated by gen_vectors.py: one SA per line",
+             "# src dst spi enc-alg enc-key auth-alg auth-key ('-' = none; AEAD key = key || salt)",
+             "# (the format of `mip6sec decode --keys` and pcap-check -k; tshark 4.0 has no",
+             "# ChaCha20-Poly1305 and cannot verify AH, so skip those lines for it)"]
+    for name, d in IPSEC_SAS.items():
+        ek = d.get("crypt_key")
+        ak = d.get("auth_key")
+        lines.append("%s %s 0x%08x %s %s %s %s" % (
+            d["kf"][0], d["kf"][1], d["spi"], d["enc"], ek.hex() if ek else "-", d["auth"],
+            ak.hex() if ak else "-"))
+    return "\n".join(lines) + "\n"
+
+
+def iv_for(name, seq):
+    """Fixed IVs: the sequence number for the AEADs (as RFC 4106 suggests), a
+    fixed pattern for CBC; none for NULL."""
+    algo = IPSEC_SAS[name].get("crypt_algo", "NULL")
+    if algo in ("AES-GCM", "CHACHA20-POLY1305"):
+        return struct.pack("!Q", seq)
+    if algo == "AES-CBC":
+        return bytes((0x5a + seq + i) & 0xff for i in range(16))
+    return None
+
+
+def esp_vectors():
+    v = []
+
+    def add(name, ids, sa_name, plain, seq, desc, tunnel=None, mh=None, corrupt=None):
+        sa = ipsec_sa(sa_name)
+        if tunnel is not None:
+            sa.tunnel_header = tunnel
+        d = IPSEC_SAS[sa_name]
+        if d["proto"] is AH:
+            pkt = sa.encrypt(plain, seq_num=seq)
+        else:
+            iv = iv_for(sa_name, seq)
+            pkt = sa.encrypt(plain, seq_num=seq, iv=iv) if iv is not None else \
+                sa.encrypt(plain, seq_num=seq, iv=b"")
+        outer = pkt[IPv6]
+        b = raw(pkt)
+        # the facts are those of the cleartext packet scapy protected
+        pb = raw(plain)
+        inner_pkt = IPv6(pb)
+        mhf = dict(mh)
+        off = mh_offset(inner_pkt)
+        mhf["checksum"] = "0x%04x" % struct.unpack("!H", pb[off + 4:off + 6])[0]
+        mhf["hlen"] = pb[off + 1]
+        mhf["proto"] = pb[off]
+        facts = {"src": outer.src, "dst": outer.dst, "hao": None, "rh2": None,
+                 "sa": sa_name, "spi": d["spi"], "seq": seq,
+                 "protocol": "ah" if d["proto"] is AH else "esp"}
+        if plain.haslayer(IPv6ExtHdrDestOpt) and tunnel is None:
+            facts["hao"] = HOA
+        if plain.haslayer(IPv6ExtHdrRouting) and tunnel is None:
+            facts["rh2"] = HOA
+        if tunnel is not None:
+            facts["mode"] = "tunnel"
+            facts["next_header"] = 41
+            facts["inner"] = {"src": inner_pkt.src, "dst": inner_pkt.dst, "mh": mhf}
+        else:
+            facts["mode"] = "transport"
+            facts["next_header"] = MH_PROTO
+            facts["mh"] = mhf
+        errors = []
+        if corrupt is not None:
+            b = corrupt(b)
+            errors = ["icv"]
+        vec = Vec(name, ids, pkt, facts, desc, errors)
+        vec.bytes = b
+        v.append(vec)
+
+    def bu_hao(seq):
+        return IPv6(src=COA, dst=HA) / hao_hdr() / bu(seq, "AH", 3600)
+
+    def ba_rh2(seq):
+        return IPv6(src=HA, dst=COA) / rh2_hdr() / ba(seq, 3600)
+
+    hoti = IPv6(src=HOA, dst=CN) / MIP6MH_HoTI(cookie=COOKIE_HOTI)
+    hot = IPv6(src=CN, dst=HOA) / MIP6MH_HoT(index=0x2345, cookie=COOKIE_HOTI, token=TOKEN_HOT)
+    bu_f = lambda seq: mh_facts(5, seq=seq, lifetime=3600, flags=["A", "H"])
+    ba_f = lambda seq: mh_facts(6, seq=seq, lifetime=3600, flags=[], status=0)
+    hoti_f = mh_facts(1, cookie=COOKIE_HOTI.hex())
+    hot_f = mh_facts(3, nonce_index=0x2345, cookie=COOKIE_HOTI.hex(), token=TOKEN_HOT.hex())
+    tun_mn = IPv6(src=COA, dst=HA)
+    tun_ha = IPv6(src=HA, dst=COA)
+
+    for alg, ids in (("gcm128", ["ESP-02", "ALG-01", "ALG-05", "TV-04", "3776-01"]),
+                     ("cbc", ["ESP-02", "ALG-01", "TV-04", "3776-01"])):
+        add("esp_%s_bu_hao" % alg, ids, alg + "_mn", bu_hao(3001), 1,
+            "BU protected by scapy ESP (%s), transport mode after the HAO" % alg, mh=bu_f(3001))
+        add("esp_%s_ba_rh2" % alg, ids, alg + "_ha", ba_rh2(3001), 1,
+            "BA protected by scapy ESP (%s), transport mode after the RH2" % alg, mh=ba_f(3001))
+        add("esp_%s_tunnel_hoti" % alg, ids + ["4877-01"], alg + "_tun_mn", hoti, 7,
+            "HoTI reverse-tunnelled by scapy ESP (%s), tunnel mode CoA -> HA" % alg,
+            tunnel=tun_mn, mh=hoti_f)
+        add("esp_%s_tunnel_hot" % alg, ids + ["4877-01"], alg + "_tun_ha", hot, 8,
+            "HoT tunnelled by scapy ESP (%s), tunnel mode HA -> CoA" % alg, tunnel=tun_ha,
+            mh=hot_f)
+    add("esp_gcm256_ba_rh2", ["ESP-02", "ALG-01", "TV-04"], "gcm256_ha", ba_rh2(3002), 2,
+        "BA protected by scapy ESP (AES-GCM-16 with a 256-bit key) after the RH2", mh=ba_f(3002))
+    add("esp_null_bu_hao", ["ESP-02", "ALG-01"], "null_mn", bu_hao(3003), 3,
+        "BU protected by scapy ESP (NULL encryption, HMAC-SHA-256-128) after the HAO",
+        mh=bu_f(3003))
+    add("esp_chacha_bu_hao", ["ESP-02", "ALG-01", "ALG-05"], "chacha_mn", bu_hao(3004), 4,
+        "BU protected by scapy ESP (ChaCha20-Poly1305) after the HAO (tshark 4.0 cannot "
+        "decrypt it)", mh=bu_f(3004))
+    add("ah_ba_rh2", ["AH-01", "AH-03"], "ah_ha", ba_rh2(3005), 5,
+        "BA with a scapy AH (HMAC-SHA-256-128) after the RH2; scapy computes the ICV over the "
+        "receiver's view of the Routing header", mh=ba_f(3005))
+    # ESP-07: one flipped bit in the ciphertext (last octet before the 16-octet tag)
+    add("esp_gcm128_bu_hao_flipped", ["ESP-07"], "gcm128_mn", bu_hao(3006), 6,
+        "the GCM BU with one ciphertext bit flipped: the ICV check must fail",
+        mh=bu_f(3006), corrupt=lambda b: b[:-17] + bytes([b[-17] ^ 0x10]) + b[-16:])
+    return v
+
+
+# ---------------------------------------------------------------------------
 # checks of the vectors themselves (RFC rules, not scapy defaults)
 
 def check_valid(vec):
@@ -673,7 +856,8 @@ def vector_json(vecs, fname):
 def generate(outdir):
     valid = valid_vectors()
     corrupt = corrupt_vectors()
-    names = [v.name for v in valid + corrupt]
+    esp = esp_vectors()
+    names = [v.name for v in valid + corrupt + esp]
     expect(len(set(names)) == len(names), "unique vector names")
     for v in valid:
         check_valid(v)
@@ -691,6 +875,8 @@ def generate(outdir):
     files = {
         "scapy_valid.pcap": pcap_bytes([v.bytes for v in valid]),
         "scapy_corrupt.pcap": pcap_bytes([v.bytes for v in corrupt]),
+        "scapy_esp.pcap": pcap_bytes([v.bytes for v in esp]),
+        "scapy_esp.keys": keys_text().encode(),
         "vectors.json": (json.dumps({
             "comment": "generated by gen_vectors.py (scapy 2.5); lifetimes in seconds; "
                        "errors are m6_errid() ids that must be reported, tolerated ones may "
@@ -698,7 +884,9 @@ def generate(outdir):
             "addresses": {"hoa": HOA, "ha": HA, "coa": COA, "acoa": ACOA, "cn": CN},
             "golden": {g[0]: g[1].hex() for g in golden},
             "vectors": vector_json(valid, "scapy_valid.pcap") +
-                       vector_json(corrupt, "scapy_corrupt.pcap")},
+                       vector_json(corrupt, "scapy_corrupt.pcap"),
+            "esp_vectors": vector_json(esp, "scapy_esp.pcap"),
+            "esp_keys": "scapy_esp.keys"},
             indent=1) + "\n").encode(),
         "scapy_vectors.h": header_text(valid, corrupt, golden).encode(),
     }

@@ -137,7 +137,7 @@ static void parse_fixed(const uint8_t *p, struct mh_msg *m)
 static void parse_options(const uint8_t *p, struct mh_msg *m, struct m6_diags *ds, size_t base)
 {
 	size_t i = MH_HDR_LEN + mh_fixed_len(m->type), end = m->len;
-	bool seen_bad = false, late_reported = false;
+	bool seen_bad = false, late_reported = false, too_many = false;
 	unsigned seen = 0;   /* bitmap of known option types seen */
 	while (i < end) {
 		uint8_t t = p[i];
@@ -173,6 +173,10 @@ static void parse_options(const uint8_t *p, struct mh_msg *m, struct m6_diags *d
 				o->len = ol;
 				o->off = (uint16_t)i;
 				o->data = p + i + 2;
+			} else if (!too_many) {
+				/* An option we cannot list must not pass as absent. */
+				m6_diag_add(ds, M6_E_MH_OPT_MAX, base + i);
+				too_many = true;
 			}
 		}
 		i += 2 + (size_t)ol;

@@ -51,6 +51,7 @@
 	X(MH_BAD_NOT_LAST,"mh_bad_not_last", "Binding Authorization Data is not the last option (OPT-04)") \
 	X(MH_NI_WITH_H,   "mh_ni_with_h",    "Nonce Indices in a Binding Update with H set (OPT-06)") \
 	X(MH_OPT_DUP,     "mh_opt_dup",      "mobility option appears more than once") \
+	X(MH_OPT_MAX,     "mh_opt_max",      "more mobility options than the decoder keeps (32)") \
 	X(SPEC,           "spec",            "packet specification error") \
 	X(PCAP,           "pcap",            "pcap file error") \
 	X(EXISTS,         "exists",          "entry already exists") \

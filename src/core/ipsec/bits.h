@@ -1,0 +1,95 @@
+/*
+ * bits — IPsec as a bump in the stack: the outbound and inbound packet
+ * pipelines over the SPD, SAD and PAD, for both Mobile IPv6 protection
+ * models.
+ *
+ * Contract: packets are seen in their wire form (care-of source with a
+ * Home Address option, care-of destination with a type 2 Routing header).
+ * The model decides which addresses stand for the endpoints in policy
+ * lookups and selector checks: SA_MODEL_NORMALISE uses the home address
+ * from the HAO / RH2 (RFC 3776, INT-01), SA_MODEL_TRUE_ADDR the wire
+ * addresses. Outbound the node's model applies; inbound the SA's own model
+ * applies (the SPI finds the SA, the SA says how addresses are treated).
+ * After decryption every SA of the true-address model runs the Home
+ * Address post-check: a Mobility Header packet whose HAO is not a home
+ * address the SA's peer is authorised for (PAD) is dropped. Forwarded
+ * packets use wire addresses unless normalise_forwarded is set (the
+ * thread's naive gateway, kept to demonstrate the attack).
+ * Fail closed: PROTECT without a usable SA drops the packet and queues an
+ * ACQUIRE event; nothing is ever sent in clear for a PROTECT policy. Every
+ * drop returns its reason and increments its counter; SA lifetime
+ * transitions queue SOFT/HARD events for the key manager.
+ * Nothing allocates per packet; pbufs need esp/ah head- and tailroom.
+ */
+#ifndef BITS_H
+#define BITS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../pkt/pbuf.h"
+#include "../util/m6_err.h"
+#include "pad.h"
+#include "sad.h"
+#include "spd.h"
+
+struct bits_cfg {
+	enum sa_model model;          /* how this node's own traffic is matched */
+	bool normalise_forwarded;     /* also normalise forwarded packets (unsafe) */
+};
+
+enum bits_event_type { BITS_EV_ACQUIRE = 1, BITS_EV_SOFT_EXPIRE, BITS_EV_HARD_EXPIRE };
+
+struct bits_event {
+	enum bits_event_type type;
+	uint32_t spd_id;              /* ACQUIRE: the policy without an SA */
+	uint32_t spi;                 /* EXPIRE: the SA */
+	uint8_t proto;
+	bool inbound;
+	struct ipsec_flow flow;       /* ACQUIRE: the packet that needed it */
+};
+
+#define BITS_EVQ_LEN 64
+#define BITS_NREASONS (M6_E_LAST_ - M6_E_FIRST_)
+
+struct bits_stats {
+	uint64_t out_protected, out_bypass, in_protected, in_bypass;
+	uint64_t drops[BITS_NREASONS];   /* indexed by bits_reason_index() */
+	uint64_t events_lost;
+};
+
+struct bits_result {
+	int reason;                      /* 0 = pass, else the M6_E_* drop reason */
+	const struct spd_entry *policy;  /* matching policy, if any */
+	struct ipsec_sa *sa;             /* SA applied or found, if any */
+};
+
+struct bits {
+	struct bits_cfg cfg;
+	struct spd *spd;
+	struct sad *sad;
+	struct pad *pad;
+	struct bits_stats st;
+	struct bits_event evq[BITS_EVQ_LEN];
+	unsigned ev_head, ev_n;
+};
+
+void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, struct sad *sad, struct pad *pad);
+/* Both return 0 when the packet goes on (pb then holds what to send /
+ * deliver: for an inbound tunnel SA, the inner packet), or the negative
+ * drop reason. r may be NULL. */
+int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
+int bits_input(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
+/* ICMP-01: build into `out` an ICMPv6 error from `src` about `pkt` (as it
+ * arrived, wire form). The true-address model quotes it as on the wire and
+ * sends to its wire source; the normalising model quotes its home-address
+ * view and sends to the home address. The caller passes the result through
+ * bits_output() like any packet. */
+int bits_icmp_error(const struct bits *b, struct pbuf *out, const uint8_t src[16], uint8_t type,
+		    uint8_t code, uint32_t param, const uint8_t *pkt, size_t len);
+/* Pop the next event; false when none. */
+bool bits_next_event(struct bits *b, struct bits_event *ev);
+static inline unsigned bits_reason_index(int code) { return (unsigned)(code - M6_E_FIRST_ - 1); }
+uint64_t bits_drops(const struct bits *b, int code);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * sad — fixed-capacity Security Association Database.
+ *
+ * The index entries carry the whole key, so a miss (an unknown SPI from the
+ * wire, SAD-01) is decided inside the index without touching an SA; probes
+ * stay short because the index is never more than half full. Slot numbers
+ * are stored + 1 so that 0 can mean "none" in the index and the chains.
+ */
+#include "sad.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../util/m6_err.h"
+
+#define SAD_CAP_MAX (1u << 28)
+
+struct sad_ix {
+	uint32_t spi;
+	uint32_t slot;        /* slot + 1; 0 = empty */
+	uint8_t proto;
+	uint8_t inbound;
+};
+
+struct sad_slot {
+	struct ipsec_sa sa;
+	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out */
+	uint32_t next;        /* outbound chain by spd_id, or the free list (slot + 1) */
+	bool used;
+};
+
+struct sad {
+	size_t cap, count;
+	struct sad_slot *slots;
+	struct sad_ix *ix;
+	size_t ixmask;
+	uint32_t *out;        /* spd_id bucket heads (slot + 1) */
+	size_t outmask;
+	uint32_t free_head;
+	uint64_t gen;
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline size_t ix_home(const struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
+{
+	return (size_t)mix64((uint64_t)spi | (uint64_t)proto << 32 | (uint64_t)inbound << 40) & d->ixmask;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+struct sad *sad_new(size_t capacity)
+{
+	if (capacity == 0 || capacity > SAD_CAP_MAX)
+		return NULL;
+	struct sad *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cap = capacity;
+	size_t nix = pow2_at_least(capacity * 2), nout = pow2_at_least(capacity);
+	d->slots = calloc(capacity, sizeof(*d->slots));
+	d->ix = calloc(nix, sizeof(*d->ix));
+	d->out = calloc(nout, sizeof(*d->out));
+	if (!d->slots || !d->ix || !d->out) {
+		sad_free(d);
+		return NULL;
+	}
+	d->ixmask = nix - 1;
+	d->outmask = nout - 1;
+	for (size_t i = capacity; i-- > 0;) {
+		d->slots[i].next = d->free_head;
+		d->free_head = (uint32_t)(i + 1);
+	}
+	return d;
+}
+
+static void slot_wipe(struct sad_slot *s)
+{
+	m6_xform_clear(&s->sa.xf);
+	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+void sad_free(struct sad *d)
+{
+	if (!d)
+		return;
+	if (d->slots)
+		for (size_t i = 0; i < d->cap; i++)
+			if (d->slots[i].used)
+				slot_wipe(&d->slots[i]);
+	free(d->slots);
+	free(d->ix);
+	free(d->out);
+	free(d);
+}
+
+size_t sad_count(const struct sad *d)
+{
+	return d->count;
+}
+
+size_t sad_capacity(const struct sad *d)
+{
+	return d->cap;
+}
+
+struct ipsec_sa *sad_slot(struct sad *d, size_t i)
+{
+	return i < d->cap && d->slots[i].used ? &d->slots[i].sa : NULL;
+}
+
+/* Index position of the key, or SIZE_MAX. */
+static size_t ix_find(const struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
+{
+	for (size_t i = ix_home(d, spi, proto, inbound);; i = (i + 1) & d->ixmask) {
+		const struct sad_ix *e = &d->ix[i];
+		if (!e->slot)
+			return SIZE_MAX;
+		if (e->spi == spi && e->proto == proto && e->inbound == inbound)
+			return i;
+	}
+}
+
+/* Backward-shift deletion: no tombstones, so probe lengths never degrade. */
+static void ix_delete(struct sad *d, size_t i)
+{
+	size_t j = i;
+	for (;;) {
+		d->ix[i].slot = 0;
+		for (;;) {
+			j = (j + 1) & d->ixmask;
+			if (!d->ix[j].slot)
+				return;
+			size_t k = ix_home(d, d->ix[j].spi, d->ix[j].proto, d->ix[j].inbound);
+			/* entry j may stay if its home lies cyclically in (i, j] */
+			bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+			if (!stays)
+				break;
+		}
+		d->ix[i] = d->ix[j];
+		i = j;
+	}
+}
+
+static bool life_ok(const struct sa_lifetime *l)
+{
+	return (!l->soft_ns || !l->hard_ns || l->soft_ns <= l->hard_ns) &&
+	       (!l->soft_bytes || !l->hard_bytes || l->soft_bytes <= l->hard_bytes) &&
+	       (!l->soft_packets || !l->hard_packets || l->soft_packets <= l->hard_packets);
+}
+
+static struct ipsec_sa *add_fail(int *err, int code)
+{
+	if (err)
+		*err = code;
+	return NULL;
+}
+
+struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err)
+{
+	if (!d || !sa)
+		return add_fail(err, M6_E_INVAL);
+	if (sa->spi < 256)
+		return add_fail(err, M6_E_SPI_RESERVED);
+	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(&sa->life))
+		return add_fail(err, M6_E_INVAL);
+	bool in = sa->inbound;
+	if (ix_find(d, sa->spi, sa->proto, in) != SIZE_MAX)
+		return add_fail(err, M6_E_EXISTS);
+	if (!d->free_head)
+		return add_fail(err, M6_E_FULL);
+
+	uint32_t sn = d->free_head;
+	struct sad_slot *s = &d->slots[sn - 1];
+	d->free_head = s->next;
+	s->sa = *sa;
+	s->sa.state = SA_MATURE;
+	s->sa.added_ns = now;
+	s->gen = ++d->gen;
+	s->used = true;
+	s->next = 0;
+
+	size_t i = ix_home(d, sa->spi, sa->proto, in);
+	while (d->ix[i].slot)
+		i = (i + 1) & d->ixmask;
+	d->ix[i] = (struct sad_ix){ .spi = sa->spi, .slot = sn, .proto = sa->proto, .inbound = in };
+	if (!in) {
+		uint32_t *head = &d->out[mix64(sa->spd_id) & d->outmask];
+		s->next = *head;
+		*head = sn;
+	}
+	d->count++;
+	if (err)
+		*err = 0;
+	return &s->sa;
+}
+
+int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
+{
+	size_t i = ix_find(d, spi, proto, inbound);
+	if (i == SIZE_MAX)
+		return M6_E_NOTFOUND;
+	uint32_t sn = d->ix[i].slot;
+	struct sad_slot *s = &d->slots[sn - 1];
+	ix_delete(d, i);
+	if (!inbound) {
+		uint32_t *pp = &d->out[mix64(s->sa.spd_id) & d->outmask];
+		while (*pp != sn)
+			pp = &d->slots[*pp - 1].next;
+		*pp = s->next;
+	}
+	slot_wipe(s);
+	s->next = d->free_head;
+	d->free_head = sn;
+	d->count--;
+	return 0;
+}
+
+struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
+{
+	size_t i = ix_find(d, spi, proto, true);
+	if (i == SIZE_MAX)
+		return NULL;
+	struct ipsec_sa *sa = &d->slots[d->ix[i].slot - 1].sa;
+	return sa->state == SA_DEAD ? NULL : sa;
+}
+
+struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id)
+{
+	struct sad_slot *best = NULL;
+	for (uint32_t sn = d->out[mix64(spd_id) & d->outmask]; sn; sn = d->slots[sn - 1].next) {
+		struct sad_slot *s = &d->slots[sn - 1];
+		if (s->sa.spd_id != spd_id || !sad_sa_usable(&s->sa))
+			continue;
+		if (!best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
+		    (s->sa.state == best->sa.state && s->gen > best->gen))
+			best = s;
+	}
+	return best ? &best->sa : NULL;
+}
+
+static inline uint64_t age(const struct ipsec_sa *sa, uint64_t now)
+{
+	return now > sa->added_ns ? now - sa->added_ns : 0;
+}
+
+enum sad_event sad_age(struct ipsec_sa *sa, uint64_t now)
+{
+	if (!sad_sa_usable(sa))
+		return SAD_EV_NONE;
+	uint64_t t = age(sa, now);
+	if (sa->life.hard_ns && t >= sa->life.hard_ns) {
+		sa->state = SA_DEAD;
+		return SAD_EV_HARD;
+	}
+	if (sa->state == SA_MATURE && sa->life.soft_ns && t >= sa->life.soft_ns) {
+		sa->state = SA_SOFT_EXPIRED;
+		return SAD_EV_SOFT;
+	}
+	return SAD_EV_NONE;
+}
+
+enum sad_event sad_charge(struct ipsec_sa *sa, size_t len, uint64_t now)
+{
+	if (!sad_sa_usable(sa))
+		return SAD_EV_NONE;
+	const struct sa_lifetime *l = &sa->life;
+	uint64_t t = age(sa, now);
+	bool over_bytes = l->hard_bytes && (sa->bytes > l->hard_bytes || len > l->hard_bytes - sa->bytes);
+	if ((l->hard_ns && t >= l->hard_ns) || over_bytes || (l->hard_packets && sa->packets >= l->hard_packets)) {
+		sa->state = SA_DEAD;
+		return SAD_EV_HARD;
+	}
+	sa->bytes += len;
+	sa->packets++;
+	bool soft = (l->soft_ns && t >= l->soft_ns) || (l->soft_bytes && sa->bytes >= l->soft_bytes) ||
+		    (l->soft_packets && sa->packets >= l->soft_packets);
+	if (sa->state == SA_MATURE && soft) {
+		sa->state = SA_SOFT_EXPIRED;
+		return SAD_EV_SOFT;
+	}
+	return SAD_EV_NONE;
+}

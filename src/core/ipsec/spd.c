@@ -1,0 +1,581 @@
+/*
+ * spd — ordered Security Policy Database with a tuple-space index.
+ *
+ * Every entry has a rank, (order << 32 | id): ids grow with each insertion,
+ * so the rank orders ties by insertion without a separate counter, and the
+ * lookup compares one integer. The ordered array per direction is the
+ * truth (spd_at, spd_lookup_linear); the index only speeds up finding its
+ * first match and is updated with it, all allocation done before anything
+ * is modified so a failed spd_add() leaves the SPD as it was.
+ */
+#include "spd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/m6_err.h"
+
+#define SPD_BUCKETS_LOG2 3
+
+/* A 128-bit address as two native words, so range tests and masking are
+ * integer operations on the lookup path. */
+struct u128 { uint64_t hi, lo; };
+
+struct spd_group;
+
+/* Nodes are cache-line aligned and a probe reads only the first line: the
+ * rank, the prefix key and the other selectors, copied out of e. */
+struct spd_node {
+	uint64_t rank;
+	struct u128 llo, rlo;
+	struct spd_node *next;       /* hash chain, ascending rank */
+	struct spd_range16 lport, rport;
+	uint16_t proto;
+	uint32_t ifindex;
+	struct u128 lhi, rhi;
+	struct spd_group *group;     /* NULL: in the non-prefix list */
+	struct spd_entry e;
+};
+
+#define SPD_LINE 64
+
+struct spd_group {
+	unsigned lplen, rplen;
+	struct u128 lmask, rmask;
+	uint64_t min_rank;           /* rank of its first entry: skip test */
+	size_t n;
+	size_t nb;                   /* buckets, 2^(64 - shift) */
+	unsigned shift;
+	struct spd_node **b;
+};
+
+struct spd_dirtab {
+	struct spd_node **ord;       /* ascending rank */
+	size_t n, cap;
+	struct spd_node **ranges;    /* entries with a non-prefix range, ascending rank */
+	size_t nr, capr;
+	struct spd_group **groups;   /* ascending min_rank */
+	size_t ng, capg;
+};
+
+struct spd {
+	struct spd_dirtab d[2];
+	struct spd_node **byid;      /* ascending id (ids only grow) */
+	size_t nid, capid;
+	uint32_t next_id;
+};
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline struct u128 u128_load(const uint8_t a[16])
+{
+	return (struct u128){ load64(a), load64(a + 8) };
+}
+
+static inline bool u128_le(struct u128 a, struct u128 b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
+
+static inline bool u128_eq(struct u128 a, struct u128 b)
+{
+	return a.hi == b.hi && a.lo == b.lo;
+}
+
+static inline struct u128 u128_and(struct u128 a, struct u128 m)
+{
+	return (struct u128){ a.hi & m.hi, a.lo & m.lo };
+}
+
+static struct u128 u128_mask(unsigned plen)
+{
+	struct u128 m;
+	m.hi = plen >= 64 ? ~0ULL : plen == 0 ? 0 : ~0ULL << (64 - plen);
+	m.lo = plen <= 64 ? 0 : ~0ULL << (128 - plen);
+	return m;
+}
+
+/* Prefix length when [lo, hi] is exactly a CIDR prefix, else -1. */
+static int range_plen(struct u128 lo, struct u128 hi)
+{
+	struct u128 x = { lo.hi ^ hi.hi, lo.lo ^ hi.lo };
+	if ((lo.hi & x.hi) || (lo.lo & x.lo))
+		return -1;
+	if (x.hi) {
+		if (x.lo != ~0ULL || (x.hi & (x.hi + 1)))
+			return -1;
+		return 64 - __builtin_popcountll(x.hi);
+	}
+	if (x.lo & (x.lo + 1))
+		return -1;
+	return 128 - __builtin_popcountll(x.lo);
+}
+
+/* Multiply-shift hashing: the words are multiplied by distinct odd
+ * constants (so swapped or equal halves do not cancel) and the top bits of
+ * a final product pick the bucket, which every input bit reaches. Cheap
+ * enough to run once per group on every lookup. */
+static inline size_t bucket_of(struct u128 l, struct u128 r, unsigned shift)
+{
+	uint64_t h = l.hi ^ l.lo * 0x9e3779b97f4a7c15ULL ^ r.hi * 0xc2b2ae3d27d4eb4fULL ^ r.lo * 0x165667b19e3779f9ULL;
+	return (size_t)((h * 0xd6e8feb86659fd93ULL) >> shift);
+}
+
+static inline bool port_match(struct spd_range16 r, uint16_t v, bool opaque)
+{
+	if (r.lo == 0 && r.hi == 0xffff)
+		return true;
+	if (r.lo == 0xffff && r.hi == 0)
+		return opaque;
+	return !opaque && r.lo <= v && v <= r.hi;
+}
+
+/* Everything but the addresses. */
+static inline bool rest_match(uint16_t proto, struct spd_range16 lport, struct spd_range16 rport, uint32_t ifindex,
+			      const struct ipsec_flow *f)
+{
+	return (proto == SPD_PROTO_ANY || proto == f->proto) && port_match(lport, f->lport, f->opaque) &&
+	       port_match(rport, f->rport, f->opaque) && (ifindex == 0 || ifindex == f->ifindex);
+}
+
+static inline bool node_rest_match(const struct spd_node *x, const struct ipsec_flow *f)
+{
+	return rest_match(x->proto, x->lport, x->rport, x->ifindex, f);
+}
+
+bool spd_sel_match(const struct spd_sel *sel, const struct ipsec_flow *f)
+{
+	return memcmp(sel->local_lo, f->local, 16) <= 0 && memcmp(f->local, sel->local_hi, 16) <= 0 &&
+	       memcmp(sel->remote_lo, f->remote, 16) <= 0 && memcmp(f->remote, sel->remote_hi, 16) <= 0 &&
+	       rest_match(sel->proto, sel->lport, sel->rport, sel->ifindex, f);
+}
+
+void spd_sel_any(struct spd_sel *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	memset(sel->local_hi, 0xff, 16);
+	memset(sel->remote_hi, 0xff, 16);
+	sel->proto = SPD_PROTO_ANY;
+	sel->lport = SPD_PORT_ANY;
+	sel->rport = SPD_PORT_ANY;
+}
+
+int spd_sel_prefix(uint8_t lo[16], uint8_t hi[16], const uint8_t addr[16], unsigned plen)
+{
+	if (plen > 128)
+		return M6_E_INVAL;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+		lo[i] = addr[i] & m;
+		hi[i] = addr[i] | (uint8_t)~m;
+	}
+	return 0;
+}
+
+struct spd *spd_new(void)
+{
+	struct spd *s = calloc(1, sizeof(*s));
+	if (s)
+		s->next_id = 1;
+	return s;
+}
+
+void spd_free(struct spd *s)
+{
+	if (!s)
+		return;
+	for (int d = 0; d < 2; d++) {
+		struct spd_dirtab *t = &s->d[d];
+		for (size_t i = 0; i < t->ng; i++) {
+			free(t->groups[i]->b);
+			free(t->groups[i]);
+		}
+		for (size_t i = 0; i < t->n; i++)
+			free(t->ord[i]);
+		free(t->ord);
+		free(t->ranges);
+		free(t->groups);
+	}
+	free(s->byid);
+	free(s);
+}
+
+size_t spd_count(const struct spd *s)
+{
+	return s->d[0].n + s->d[1].n;
+}
+
+size_t spd_count_dir(const struct spd *s, enum spd_dir dir)
+{
+	return dir == SPD_OUT || dir == SPD_IN ? s->d[dir].n : 0;
+}
+
+const struct spd_entry *spd_at(const struct spd *s, enum spd_dir dir, size_t i)
+{
+	if ((dir != SPD_OUT && dir != SPD_IN) || i >= s->d[dir].n)
+		return NULL;
+	return &s->d[dir].ord[i]->e;
+}
+
+static struct spd_node *find_id(const struct spd *s, uint32_t id, size_t *pos)
+{
+	size_t lo = 0, hi = s->nid;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->byid[mid]->e.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pos)
+		*pos = lo;
+	return lo < s->nid && s->byid[lo]->e.id == id ? s->byid[lo] : NULL;
+}
+
+const struct spd_entry *spd_get(const struct spd *s, uint32_t id)
+{
+	struct spd_node *n = find_id(s, id, NULL);
+	return n ? &n->e : NULL;
+}
+
+/* First index in a rank-sorted array whose rank exceeds `rank`. */
+static size_t rank_upper(struct spd_node *const *a, size_t n, uint64_t rank)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid]->rank <= rank)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t rank_find(struct spd_node *const *a, size_t n, const struct spd_node *x)
+{
+	size_t i = rank_upper(a, n, x->rank);
+	/* ranks are unique (they embed the id), so x sits just before i */
+	return i - 1;
+}
+
+static size_t grown(size_t cap, size_t need)
+{
+	size_t nc = cap ? cap * 2 : 16;
+	while (nc < need)
+		nc *= 2;
+	return nc;
+}
+
+static int reserve_nodes(struct spd_node ***arr, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = grown(*cap, need);
+	struct spd_node **p = realloc(*arr, nc * sizeof(*p));
+	if (!p)
+		return M6_E_NOMEM;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+static int reserve_groups(struct spd_group ***arr, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = grown(*cap, need);
+	struct spd_group **p = realloc(*arr, nc * sizeof(*p));
+	if (!p)
+		return M6_E_NOMEM;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+static void arr_insert(struct spd_node **a, size_t *n, size_t at, struct spd_node *x)
+{
+	memmove(a + at + 1, a + at, (*n - at) * sizeof(*a));
+	a[at] = x;
+	(*n)++;
+}
+
+static void arr_delete(struct spd_node **a, size_t *n, size_t at)
+{
+	memmove(a + at, a + at + 1, (*n - at - 1) * sizeof(*a));
+	(*n)--;
+}
+
+static struct spd_group *group_find(const struct spd_dirtab *t, unsigned lp, unsigned rp)
+{
+	for (size_t i = 0; i < t->ng; i++)
+		if (t->groups[i]->lplen == lp && t->groups[i]->rplen == rp)
+			return t->groups[i];
+	return NULL;
+}
+
+static struct spd_group *group_new(unsigned lp, unsigned rp)
+{
+	struct spd_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->nb = (size_t)1 << SPD_BUCKETS_LOG2;
+	g->shift = 64 - SPD_BUCKETS_LOG2;
+	g->b = calloc(g->nb, sizeof(*g->b));
+	if (!g->b) {
+		free(g);
+		return NULL;
+	}
+	g->lplen = lp;
+	g->rplen = rp;
+	g->lmask = u128_mask(lp);
+	g->rmask = u128_mask(rp);
+	g->min_rank = UINT64_MAX;
+	return g;
+}
+
+static void chain_insert(struct spd_group *g, struct spd_node *x)
+{
+	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
+	while (*pp && (*pp)->rank < x->rank)
+		pp = &(*pp)->next;
+	x->next = *pp;
+	*pp = x;
+}
+
+/* Keep the load at most one entry per bucket. Failing to grow only costs
+ * speed, so it is not an error. */
+static void group_grow(struct spd_group *g, const struct spd_dirtab *t)
+{
+	if (g->n <= g->nb)
+		return;
+	size_t nb = g->nb * 2;
+	struct spd_node **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return;
+	free(g->b);
+	g->b = b;
+	g->nb = nb;
+	g->shift--;
+	/* highest rank first, pushed at the head: chains come out ascending */
+	for (size_t i = t->n; i-- > 0;) {
+		struct spd_node *x = t->ord[i];
+		if (x->group != g)
+			continue;
+		struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
+		x->next = *pp;
+		*pp = x;
+	}
+}
+
+/* Restore ascending min_rank after group gi changed it. */
+static void group_resort(struct spd_dirtab *t, size_t gi)
+{
+	struct spd_group *g = t->groups[gi];
+	while (gi > 0 && t->groups[gi - 1]->min_rank > g->min_rank) {
+		t->groups[gi] = t->groups[gi - 1];
+		gi--;
+	}
+	while (gi + 1 < t->ng && t->groups[gi + 1]->min_rank < g->min_rank) {
+		t->groups[gi] = t->groups[gi + 1];
+		gi++;
+	}
+	t->groups[gi] = g;
+}
+
+static size_t group_index(const struct spd_dirtab *t, const struct spd_group *g)
+{
+	size_t i = 0;
+	while (t->groups[i] != g)
+		i++;
+	return i;
+}
+
+static bool range16_ok(struct spd_range16 r)
+{
+	return r.lo <= r.hi || (r.lo == 0xffff && r.hi == 0);
+}
+
+static bool entry_ok(const struct spd_entry *e)
+{
+	const struct spd_sel *sel = &e->sel;
+	if (e->dir != SPD_OUT && e->dir != SPD_IN)
+		return false;
+	if (e->action != SPD_DISCARD && e->action != SPD_BYPASS && e->action != SPD_PROTECT)
+		return false;
+	if (sel->proto > SPD_PROTO_ANY || !range16_ok(sel->lport) || !range16_ok(sel->rport))
+		return false;
+	if (memcmp(sel->local_lo, sel->local_hi, 16) > 0 || memcmp(sel->remote_lo, sel->remote_hi, 16) > 0)
+		return false;
+	if (!memchr(e->name, '\0', sizeof(e->name)))
+		return false;
+	if (e->action == SPD_PROTECT) {
+		const struct spd_protect *p = &e->protect;
+		if ((p->ipsec_proto != 50 && p->ipsec_proto != 51) || p->mode > 1 || p->model > 1)
+			return false;
+	}
+	return true;
+}
+
+int spd_add(struct spd *s, const struct spd_entry *e)
+{
+	if (!s || !e || !entry_ok(e))
+		return M6_E_INVAL;
+	if (s->next_id > INT32_MAX)
+		return M6_E_FULL;
+	struct spd_dirtab *t = &s->d[e->dir];
+
+	size_t sz = (sizeof(struct spd_node) + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
+	struct spd_node *x = aligned_alloc(SPD_LINE, sz);
+	if (!x)
+		return M6_E_NOMEM;
+	memset(x, 0, sz);
+	x->e = *e;
+	x->e.id = s->next_id;
+	x->e.hits = 0;
+	x->rank = (uint64_t)e->order << 32 | x->e.id;
+	x->llo = u128_load(e->sel.local_lo);
+	x->lhi = u128_load(e->sel.local_hi);
+	x->rlo = u128_load(e->sel.remote_lo);
+	x->rhi = u128_load(e->sel.remote_hi);
+	x->proto = e->sel.proto;
+	x->lport = e->sel.lport;
+	x->rport = e->sel.rport;
+	x->ifindex = e->sel.ifindex;
+	int lp = range_plen(x->llo, x->lhi), rp = range_plen(x->rlo, x->rhi);
+
+	/* Everything that can fail, before anything changes. */
+	struct spd_group *g = NULL, *fresh = NULL;
+	int rc = 0;
+	if (reserve_nodes(&t->ord, &t->cap, t->n + 1) ||
+	    reserve_nodes(&s->byid, &s->capid, s->nid + 1))
+		rc = M6_E_NOMEM;
+	else if (lp < 0 || rp < 0) {
+		if (reserve_nodes(&t->ranges, &t->capr, t->nr + 1))
+			rc = M6_E_NOMEM;
+	} else if (!(g = group_find(t, (unsigned)lp, (unsigned)rp))) {
+		if (reserve_groups(&t->groups, &t->capg, t->ng + 1) ||
+		    !(g = fresh = group_new((unsigned)lp, (unsigned)rp)))
+			rc = M6_E_NOMEM;
+	}
+	if (rc) {
+		free(x);
+		return rc;
+	}
+
+	s->next_id++;
+	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, x->rank), x);
+	s->byid[s->nid++] = x;
+	if (!g) {
+		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, x->rank), x);
+		return (int)x->e.id;
+	}
+	if (fresh)
+		t->groups[t->ng++] = fresh;
+	x->group = g;
+	g->n++;
+	chain_insert(g, x);
+	group_grow(g, t);
+	if (x->rank < g->min_rank) {
+		g->min_rank = x->rank;
+		group_resort(t, group_index(t, g));
+	}
+	return (int)x->e.id;
+}
+
+int spd_remove(struct spd *s, uint32_t id)
+{
+	size_t pos;
+	struct spd_node *x = s ? find_id(s, id, &pos) : NULL;
+	if (!x)
+		return M6_E_NOTFOUND;
+	struct spd_dirtab *t = &s->d[x->e.dir];
+	arr_delete(s->byid, &s->nid, pos);
+	arr_delete(t->ord, &t->n, rank_find(t->ord, t->n, x));
+
+	struct spd_group *g = x->group;
+	if (!g) {
+		arr_delete(t->ranges, &t->nr, rank_find(t->ranges, t->nr, x));
+		free(x);
+		return 0;
+	}
+	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
+	while (*pp != x)
+		pp = &(*pp)->next;
+	*pp = x->next;
+	size_t gi = group_index(t, g);
+	if (--g->n == 0) {
+		memmove(t->groups + gi, t->groups + gi + 1, (t->ng - gi - 1) * sizeof(*t->groups));
+		t->ng--;
+		free(g->b);
+		free(g);
+	} else if (x->rank == g->min_rank) {
+		/* the group's new first entry is its first one in rank order */
+		size_t i = 0;
+		while (t->ord[i]->group != g)
+			i++;
+		g->min_rank = t->ord[i]->rank;
+		group_resort(t, gi);
+	}
+	free(x);
+	return 0;
+}
+
+const struct spd_entry *spd_lookup_linear(const struct spd *s, enum spd_dir dir, const struct ipsec_flow *f)
+{
+	if (dir != SPD_OUT && dir != SPD_IN)
+		return NULL;
+	const struct spd_dirtab *t = &s->d[dir];
+	for (size_t i = 0; i < t->n; i++)
+		if (spd_sel_match(&t->ord[i]->e.sel, f))
+			return &t->ord[i]->e;
+	return NULL;
+}
+
+const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct ipsec_flow *f)
+{
+	if (dir != SPD_OUT && dir != SPD_IN)
+		return NULL;
+	const struct spd_dirtab *t = &s->d[dir];
+	struct u128 fl = u128_load(f->local), fr = u128_load(f->remote);
+	struct spd_node *best = NULL;
+	uint64_t best_rank = UINT64_MAX;
+
+	for (size_t i = 0; i < t->ng; i++) {
+		const struct spd_group *g = t->groups[i];
+		/* groups are sorted by their first rank: none further can win */
+		if (g->min_rank >= best_rank)
+			break;
+		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
+		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = x->next) {
+			if (x->rank >= best_rank)
+				break;
+			if (u128_eq(x->llo, kl) && u128_eq(x->rlo, kr) && node_rest_match(x, f)) {
+				best = x;
+				best_rank = x->rank;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < t->nr; i++) {
+		struct spd_node *x = t->ranges[i];
+		if (x->rank >= best_rank)
+			break;
+		if (u128_le(x->llo, fl) && u128_le(fl, x->lhi) && u128_le(x->rlo, fr) && u128_le(fr, x->rhi) &&
+		    node_rest_match(x, f)) {
+			best = x;
+			break;
+		}
+	}
+	if (!best)
+		return NULL;
+	best->e.hits++;
+	return &best->e;
+}

@@ -1,0 +1,120 @@
+/*
+ * spd — the Security Policy Database (RFC 4301 4.4.1).
+ *
+ * Contract: an ordered list of entries (lower `order` wins; ties keep
+ * insertion order) with actions PROTECT / BYPASS / DISCARD and selectors:
+ * local and remote address ranges, next-layer protocol, port ranges (ANY =
+ * 0..65535, OPAQUE = 65535..0), whose meaning for ICMPv6 and MH follows
+ * flow.h (SPD-02), and an interface (0 = any). spd_lookup() returns the
+ * first matching entry, or NULL, which callers treat as the final
+ * discard-all (SPD-01). Lookup does not allocate and stays fast as the SPD
+ * grows (an index over exact and prefix address selectors); it always gives
+ * the answer of the ordered linear scan spd_lookup_linear(), which is kept
+ * as the reference (SPD-03). Entries are added and removed at configuration
+ * time (these may allocate).
+ *
+ * Matching (spd_sel_match): addresses are inclusive ranges compared as
+ * 128-bit big-endian numbers; proto is exact or SPD_PROTO_ANY; each port
+ * range is ANY (matches every flow, opaque ones too), OPAQUE (matches only
+ * a flow whose ports are unavailable, flow.opaque) or a range lo <= v <= hi
+ * (never matches an opaque flow, SPD-04); ifindex 0 matches any interface.
+ * spd_add() refuses lo > hi except the exact OPAQUE form.
+ *
+ * Complexity. The index is a tuple-space search per direction: entries whose
+ * two address ranges are both CIDR prefixes are grouped by (local prefix
+ * length, remote prefix length); each group hashes its entries by the
+ * (local, remote) prefixes, every hash chain sorted by rank (order, then
+ * insertion). Entries with a non-prefix range sit in a rank-sorted list.
+ * spd_lookup() costs one hash probe per group, stopping at the first group
+ * whose best rank cannot beat the match already found, plus a scan of the
+ * non-prefix list up to that rank: O(G + C + R) for G groups, C entries
+ * sharing a hash chain and R non-prefix entries, independent of the number
+ * of host (/128) entries. spd_lookup_linear() is O(n). spd_add() and
+ * spd_remove() are O(n) (ordered array insertion); spd_get() O(log n).
+ */
+#ifndef SPD_H
+#define SPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+enum spd_action { SPD_DISCARD = 0, SPD_BYPASS, SPD_PROTECT };
+enum spd_dir { SPD_OUT = 0, SPD_IN };
+
+#define SPD_PROTO_ANY 256
+#define SPD_NAME_MAX 64
+
+struct spd_range16 { uint16_t lo, hi; };
+
+#define SPD_PORT_ANY ((struct spd_range16){ 0, 0xffff })
+#define SPD_PORT_OPAQUE ((struct spd_range16){ 0xffff, 0 })
+
+/* ICMPv6 type/code range as the 16-bit selector (SPD-02, 4877-06). */
+static inline struct spd_range16 spd_range_icmp(uint8_t ts, uint8_t cs, uint8_t te, uint8_t ce)
+{
+	return (struct spd_range16){ (uint16_t)(ts << 8 | cs), (uint16_t)(te << 8 | ce) };
+}
+
+/* MH types lo..hi in the high byte (RFC 4877 7.2.1). */
+static inline struct spd_range16 spd_range_mh(uint8_t lo, uint8_t hi)
+{
+	return (struct spd_range16){ (uint16_t)(lo << 8), (uint16_t)(hi << 8) };
+}
+
+struct spd_sel {
+	uint8_t local_lo[16], local_hi[16];
+	uint8_t remote_lo[16], remote_hi[16];
+	uint16_t proto;                 /* 0..255 or SPD_PROTO_ANY */
+	struct spd_range16 lport, rport;
+	uint32_t ifindex;               /* 0 = any interface */
+};
+
+/* What to build for a PROTECT entry (the SA template). */
+struct spd_protect {
+	uint8_t ipsec_proto;            /* 50 ESP or 51 AH */
+	uint8_t mode;                   /* 0 transport, 1 tunnel */
+	uint8_t model;                  /* see sa.h: enum sa_model */
+	uint8_t tunnel_local[16], tunnel_remote[16];
+};
+
+struct spd_entry {
+	uint32_t id;                    /* assigned by spd_add, > 0 */
+	uint32_t order;
+	enum spd_dir dir;
+	enum spd_action action;
+	struct spd_sel sel;
+	struct spd_protect protect;
+	char name[SPD_NAME_MAX];        /* optional: the peer identity (4877-07) */
+	uint64_t hits;                  /* packets matched (statistics) */
+};
+
+struct spd;
+
+struct spd *spd_new(void);
+void spd_free(struct spd *s);
+/* Copies e (its id and hits are ignored: ids increase, hits start at 0);
+ * returns the new id (> 0), M6_E_INVAL for a malformed entry, M6_E_FULL
+ * when ids are exhausted, M6_E_NOMEM when memory runs out (SPD unchanged). */
+int spd_add(struct spd *s, const struct spd_entry *e);
+int spd_remove(struct spd *s, uint32_t id);
+/* Entries in both directions. */
+size_t spd_count(const struct spd *s);
+size_t spd_count_dir(const struct spd *s, enum spd_dir dir);
+const struct spd_entry *spd_get(const struct spd *s, uint32_t id);
+/* Iterate in order: i = 0 .. spd_count_dir(s, dir)-1; NULL past the end. */
+const struct spd_entry *spd_at(const struct spd *s, enum spd_dir dir, size_t i);
+
+const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct ipsec_flow *f);
+const struct spd_entry *spd_lookup_linear(const struct spd *s, enum spd_dir dir, const struct ipsec_flow *f);
+/* Does a selector match a flow (used for the post-decryption check too). */
+bool spd_sel_match(const struct spd_sel *sel, const struct ipsec_flow *f);
+
+/* Helpers to fill selectors: everything ANY; an address prefix as a range
+ * (M6_E_INVAL when plen > 128). */
+void spd_sel_any(struct spd_sel *sel);
+int spd_sel_prefix(uint8_t lo[16], uint8_t hi[16], const uint8_t addr[16], unsigned plen);
+
+#endif

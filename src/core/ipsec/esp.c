@@ -1,6 +1,5 @@
 #include <string.h>
 
-#include <openssl/rand.h>
 
 #include "esp.h"
 #include "../pkt/ip6.h"
@@ -106,10 +105,18 @@ int esp_seal(const struct m6_xform *x, struct pbuf *pb, size_t off, uint8_t next
 		return m6_xform_aead_seal(x, iv, aad, alen, ct, body, icv);
 	}
 	if (x->enc == M6_ENC_AES_CBC) {
-		/* RFC 3602 2.3: the IV must be unpredictable, hence not the counter. */
-		if (RAND_bytes(iv, (int)x->iv_len) != 1)
-			return M6_E_CRYPTO;
-		int rc = m6_xform_cbc(x, iv, ct, body);
+		/* RFC 3602 2.3: the IV must be unpredictable, hence not the counter
+		 * itself but its encryption under the SA key (NIST SP 800-38A
+		 * appendix C): unique per packet, and reproducible, so a seeded
+		 * simulation gives identical bytes without a random source. */
+		static const uint8_t zero[M6_CBC_IV_LEN];
+		memset(iv, 0, x->iv_len);
+		m6_put32(iv + x->iv_len - 8, (uint32_t)(seq >> 32));
+		m6_put32(iv + x->iv_len - 4, (uint32_t)seq);
+		int rc = m6_xform_cbc(x, zero, iv, x->iv_len);
+		if (rc)
+			return rc;
+		rc = m6_xform_cbc(x, iv, ct, body);
 		if (rc)
 			return rc;
 	}

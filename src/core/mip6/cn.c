@@ -1,0 +1,2 @@
+/* implementation pending */
+typedef int m6_pending_cn;

@@ -1,0 +1,59 @@
+/*
+ * ha — the home agent (RFC 6275 10): home registrations, the binding
+ * cache, duplicate address detection and proxy Neighbor Discovery on the
+ * home link, bidirectional tunnelling, and the "last seen care-of address"
+ * guard of the true-address model.
+ *
+ * Contract: sans-I/O (mip6.h). ha_input_mh() validates a BU (BU-01..06,
+ * HA-01..05) and answers with every BA status RFC 6275 names; an H=1 BU is
+ * only accepted when it arrived protected by an SA (sa != NULL; the IPsec
+ * layer has already checked that SA may speak for the home address).
+ * A first registration runs DAD for the home address (HA-02) before the BA.
+ * ha_intercept() tunnels packets for a registered home address to the
+ * primary care-of address (HA-07); ha_input_tunnel() checks reverse-
+ * tunnelled packets (HA-08) and refuses clear packets from a former
+ * care-of address once the binding is gone. The HA never forwards an RH2
+ * and never initiates key exchange.
+ */
+#ifndef HA_H
+#define HA_H
+
+#include "bcache.h"
+#include "mip6.h"
+
+struct ip6_walk;
+struct ipsec_sa;
+
+struct ha_cfg {
+	uint8_t addr[16];             /* the HA's address on the home link */
+	uint8_t prefix[16];           /* home prefix */
+	unsigned plen;
+	uint32_t prefix_valid_s;      /* remaining valid lifetime of the prefix (HA-03); 0 = infinite */
+	uint32_t max_lifetime_s;      /* upper bound for granted lifetimes; 0 = none */
+	bool persistent_bc;           /* OPT-05: no BRA when the cache survives reboots */
+	uint32_t bra_interval_s;      /* Binding Refresh Advice; 0 = none */
+	bool k_capable;               /* HA-04: dynamic keying that can move its endpoint */
+	uint32_t dad_timeout_ms;      /* DAD wait (default 1000) */
+	size_t max_bindings;          /* binding cache capacity */
+	uint8_t mac[6];               /* link-layer address for proxy NA (TLLA) */
+};
+
+struct ha;
+
+struct ha *ha_new(const struct ha_cfg *cfg, const struct mip6_io *io);
+void ha_free(struct ha *ha);
+void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
+		 const struct ipsec_sa *sa, uint64_t now);
+/* A packet whose destination is a home address this HA serves: tunnel it
+ * to the primary care-of address and return true, or false (no binding). */
+bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
+/* An IPv6-in-IPv6 packet addressed to the HA: 0..len = offset of the inner
+ * packet to forward, or a negative drop reason. */
+int ha_input_tunnel(struct ha *ha, const uint8_t *pkt, size_t len, const struct ipsec_sa *sa, uint64_t now);
+/* Neighbor Solicitation / Advertisement seen on the home link (ICMPv6 135/136). */
+void ha_input_nd(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
+uint64_t ha_next_expiry(const struct ha *ha);
+void ha_on_timer(struct ha *ha, uint64_t now);
+struct bcache *ha_bcache(struct ha *ha);
+
+#endif

@@ -1,0 +1,22 @@
+#include "m6_event.h"
+
+const char *m6_ev_name(enum m6_ev_type t)
+{
+	static const char *const names[M6_EV_TYPE_COUNT] = {
+		[M6_EV_NONE] = "none", [M6_EV_MOVED] = "moved", [M6_EV_RETURNED_HOME] = "returned_home",
+		[M6_EV_BU_SENT] = "bu_sent", [M6_EV_BU_RETRANSMIT] = "bu_retransmit",
+		[M6_EV_BU_RECEIVED] = "bu_received", [M6_EV_BA_SENT] = "ba_sent",
+		[M6_EV_BA_RECEIVED] = "ba_received", [M6_EV_BE_SENT] = "be_sent",
+		[M6_EV_BE_RECEIVED] = "be_received", [M6_EV_BRR_SENT] = "brr_sent",
+		[M6_EV_BRR_RECEIVED] = "brr_received", [M6_EV_BINDING_ADDED] = "binding_added",
+		[M6_EV_BINDING_UPDATED] = "binding_updated", [M6_EV_BINDING_DELETED] = "binding_deleted",
+		[M6_EV_BINDING_EXPIRED] = "binding_expired", [M6_EV_RR_STARTED] = "rr_started",
+		[M6_EV_RR_DONE] = "rr_done", [M6_EV_HOTI_SENT] = "hoti_sent", [M6_EV_COTI_SENT] = "coti_sent",
+		[M6_EV_HOT_SENT] = "hot_sent", [M6_EV_COT_SENT] = "cot_sent",
+		[M6_EV_TUNNEL_ENCAP] = "tunnel_encap", [M6_EV_TUNNEL_DECAP] = "tunnel_decap",
+		[M6_EV_DELIVERED] = "delivered", [M6_EV_DROP] = "drop", [M6_EV_SA_ACQUIRE] = "sa_acquire",
+		[M6_EV_SA_EXPIRE] = "sa_expire", [M6_EV_DAD_STARTED] = "dad_started",
+		[M6_EV_DAD_FAILED] = "dad_failed", [M6_EV_PROXY_NA] = "proxy_na",
+	};
+	return (unsigned)t < M6_EV_TYPE_COUNT && names[t] ? names[t] : "unknown";
+}

@@ -471,6 +471,13 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (sa.proto == IP6P_AH && x.enc != M6_ENC_NULL)
 		return kc_fail(c, g, "AH has no encryption: set enc = \"null\"");
 	int rc = m6_xform_init(&sa.xf, &x, !sa.inbound, why, sizeof(why));
+	if (!rc && c->kc->n_keys < KEYCONF_KEYS_MAX) {
+		struct keyconf_key *k = &c->kc->keys[c->kc->n_keys++];
+		k->spi = sa.spi;
+		memcpy(k->src, sa.src, 16);
+		memcpy(k->dst, sa.dst, 16);
+		k->x = x;
+	}
 	m6_wipe(&x, sizeof(x));
 	if (rc)
 		return kc_fail(c, g, "SA 0x%x: %s", sa.spi, why);
@@ -484,10 +491,10 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
-static int kc_list(struct kc_ctx *c, config_t *cf, const char *name,
+static int kc_list(struct kc_ctx *c, const config_setting_t *root, const char *name,
 		   int (*fn)(struct kc_ctx *, const config_setting_t *, unsigned))
 {
-	const config_setting_t *l = config_lookup(cf, name);
+	const config_setting_t *l = config_setting_get_member(root, name);
 	if (!l)
 		return 0;
 	if (!config_setting_is_list(l) && !config_setting_is_array(l))
@@ -506,28 +513,29 @@ static int kc_list(struct kc_ctx *c, config_t *cf, const char *name,
 static int kc_pad_cb(struct kc_ctx *c, const config_setting_t *g, unsigned i) { (void)i; return kc_pad_entry(c, g); }
 static int kc_sa_cb(struct kc_ctx *c, const config_setting_t *g, unsigned i) { (void)i; return kc_sa_entry(c, g); }
 
-static int kc_build(config_t *cf, struct keyconf *kc, char *err, size_t errlen)
+static int kc_build(const config_setting_t *root, struct keyconf *kc, char *err, size_t errlen)
 {
 	struct kc_ctx c = { kc, err, errlen };
 	static const char *const top[] = { "node", "pad", "spd", "sa", NULL };
 	memset(kc, 0, sizeof(*kc));
-	const config_setting_t *root = config_root_setting(cf);
-	const config_setting_t *sas = config_lookup(cf, "sa");
+	const config_setting_t *sas = config_setting_get_member(root, "sa");
 	size_t cap = SAD_CAPACITY_MIN + (sas ? 2 * (size_t)config_setting_length(sas) : 0);
 	kc->spd = spd_new();
 	kc->sad = sad_new(cap);
 	kc->pad = pad_new();
 	int rc = !kc->spd || !kc->sad || !kc->pad ? kc_fail(&c, NULL, "out of memory") : 0;
+	if (!rc && !config_setting_is_group(root))
+		rc = kc_fail(&c, root, "expected a group { node = ...; pad = ...; spd = ...; sa = ...; }");
 	if (!rc)
 		rc = kc_known(&c, root, top);
 	if (!rc)
-		rc = kc_node(&c, config_lookup(cf, "node"));
+		rc = kc_node(&c, config_setting_get_member(root, "node"));
 	if (!rc)
-		rc = kc_list(&c, cf, "pad", kc_pad_cb);
+		rc = kc_list(&c, root, "pad", kc_pad_cb);
 	if (!rc)
-		rc = kc_list(&c, cf, "spd", kc_spd_entry);
+		rc = kc_list(&c, root, "spd", kc_spd_entry);
 	if (!rc)
-		rc = kc_list(&c, cf, "sa", kc_sa_cb);
+		rc = kc_list(&c, root, "sa", kc_sa_cb);
 	if (rc)
 		keyconf_free(kc);
 	return rc;
@@ -545,7 +553,7 @@ static int kc_load(int (*reader)(config_t *, const char *), const char *arg, con
 		return M6_E_CONFIG;
 	}
 	char inner[256] = "";
-	int rc = kc_build(&cf, kc, inner, sizeof(inner));
+	int rc = kc_build(config_root_setting(&cf), kc, inner, sizeof(inner));
 	if (rc)
 		snprintf(err, errlen, "%s: %s", what, inner);
 	config_destroy(&cf);
@@ -562,10 +570,48 @@ int keyconf_load_string(const char *text, struct keyconf *kc, char *err, size_t 
 	return kc_load(config_read_string, text, "config", kc, err, errlen);
 }
 
+int keyconf_load_setting(const void *setting, struct keyconf *kc, char *err, size_t errlen)
+{
+	return kc_build(setting, kc, err, errlen);
+}
+
+static size_t hex_put(char *out, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	if (!n) {
+		out[0] = '-';
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	return 2 * n;
+}
+
+size_t keyconf_write_keys(const struct keyconf *kc, char *buf, size_t cap)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < kc->n_keys; i++) {
+		const struct keyconf_key *k = &kc->keys[i];
+		char src[46], dst[46], ek[2 * M6_KEY_MAX + 1], ak[2 * M6_KEY_MAX + 1];
+		ip6_addr_format(k->src, src);
+		ip6_addr_format(k->dst, dst);
+		ek[hex_put(ek, k->x.ekey, k->x.eklen)] = 0;
+		ak[hex_put(ak, k->x.akey, k->x.aklen)] = 0;
+		int n = snprintf(buf + used, cap - used, "%s %s 0x%08x %s %s %s %s\n", src, dst, k->spi,
+				 m6_enc_name(k->x.enc), ek, m6_auth_name(k->x.auth), ak);
+		if (n < 0 || (size_t)n >= cap - used)
+			break;
+		used += (size_t)n;
+	}
+	return used;
+}
+
 void keyconf_free(struct keyconf *kc)
 {
 	sad_free(kc->sad);
 	spd_free(kc->spd);
 	pad_free(kc->pad);
-	memset(kc, 0, sizeof(*kc));
+	m6_wipe(kc, sizeof(*kc));
 }

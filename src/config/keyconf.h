@@ -26,16 +26,34 @@
 
 #include "ipsec/bits.h"
 
+/* The keys of one configured SA, kept so a simulation can write the
+ * Wireshark / pcap-check key file (wiped by keyconf_free). */
+struct keyconf_key {
+	uint32_t spi;
+	uint8_t src[16], dst[16];
+	struct m6_xform_cfg x;
+};
+
+#define KEYCONF_KEYS_MAX 64
+
 struct keyconf {
 	struct bits_cfg bits;
 	struct spd *spd;
 	struct sad *sad;
 	struct pad *pad;
 	size_t n_sa;
+	size_t n_keys;
+	struct keyconf_key keys[KEYCONF_KEYS_MAX];
 };
 
 int keyconf_load_file(const char *path, struct keyconf *kc, char *err, size_t errlen);
 int keyconf_load_string(const char *text, struct keyconf *kc, char *err, size_t errlen);
+/* From a libconfig group holding node/pad/spd/sa (e.g. inside a scenario
+ * file); `setting` is a const config_setting_t *. */
+int keyconf_load_setting(const void *setting, struct keyconf *kc, char *err, size_t errlen);
+/* Append one line per SA, `src dst spi enc-alg enc-key auth-alg auth-key`
+ * (the pcap-check key-file format); returns the length written. */
+size_t keyconf_write_keys(const struct keyconf *kc, char *buf, size_t cap);
 void keyconf_free(struct keyconf *kc);
 
 /* Address range forms shared with the CLI: "any", "addr", "prefix/len", "lo-hi". */

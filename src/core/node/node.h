@@ -60,7 +60,12 @@ struct node_cfg {
 	struct mn_cfg mn;
 	struct ha_cfg ha;
 	struct cn_cfg cn;
-	const char *ipsec_config;    /* keyconf text (NULL: no IPsec) */
+	/* IPsec: tables built by the driver (e.g. from config/keyconf); node_new
+	 * takes them over and frees them. spd NULL: no IPsec at all. */
+	struct bits_cfg bits;
+	struct spd *spd;
+	struct sad *sad;
+	struct pad *pad;
 	uint64_t seed;
 };
 
@@ -98,11 +103,7 @@ struct mn *node_mn(struct node *n);
 struct ha *node_ha(struct node *n);
 struct cn *node_cn(struct node *n);
 struct bits *node_bits(struct node *n);
-struct keyconf *node_keyconf(struct node *n);
 /* The node's address on an interface: static, else autoconfigured (MN CoA). */
 bool node_iface_addr(const struct node *n, unsigned ifindex, uint8_t out[16]);
-/* Keys of every SA in use, one line each in the key-file format
- * `src dst spi enc-alg enc-key auth-alg auth-key`; returns lines written. */
-size_t node_dump_keys(const struct node *n, char *buf, size_t cap);
 
 #endif

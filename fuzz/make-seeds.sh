@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate the seed corpora fuzz/seeds/{exthdr,mh,decode,spec}/.
+# Regenerate the seed corpora fuzz/seeds/{exthdr,mh,decode,spec,ipsec_in,keyconf,keyfile}/.
 #
 #   sh fuzz/make-seeds.sh            (from anywhere; MIP6SEC=path overrides the binary)
 #
@@ -9,7 +9,13 @@
 # the offset found by following the Next Header chain). Frames of
 # tests/vectors/*.pcap, when there are any, are added too (classic pcap,
 # LINKTYPE_RAW 101; Ethernet frames carrying IPv6 are accepted as well).
-# The four directories are emptied first (except regress-* files: inputs of
+# fuzz_ipsec_in gets all those packets (raw mode, as raw-NAME), the packets
+# of IPSEC_SPECS (protected with the SAs of fuzz/fuzz_ipsec_in.c: keep the
+# SPIs and keys in sync) and authentic-mode inputs (auth-*, format in
+# fuzz/fuzz_ipsec_in.c); fuzz_keyconf gets the configurations of
+# tests/unit/test_bits.c, tests/unit/test_keyconf.c and fuzz_ipsec_in.c
+# plus broken ones, fuzz_keyfile key files good and bad.
+# The directories are emptied first (except regress-* files: inputs of
 # past findings, kept as regression seeds), so the result depends only on
 # this list, the vectors and the binary. Needs only sh and python3's
 # standard library.
@@ -81,12 +87,32 @@ bad-plen|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 plen=200 / hao 2001:db8:1::10
 EOF
 )
 
-for h in exthdr mh decode spec; do
+# name|specification protected with fuzz_ipsec_in's SAs (raw-mode seeds only)
+IPSEC_SPECS=$(cat <<'EOF'
+esp-cbc-bu|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp spi=0x1001 seq=1 enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / mh bu seq=7 lifetime=3600 flags=AH
+esp-cbc-bu-coa|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / esp spi=0x1001 seq=2 enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / mh bu seq=8 lifetime=3600 flags=A
+esp-null-icmp|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp spi=0x1002 seq=1 enc=null auth=hmac-sha1-96 akey=0102030405060708090a0b0c0d0e0f1011121314 / icmp6 type=128 code=0 data=00010002
+esp-tunnel|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / esp spi=0x1003 seq=1 enc=aes-cbc key=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f auth=hmac-sha512-256 akey=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / ip6 src=2001:db8:1::100 dst=2001:db8:3::1 / mh hoti cookie=0102030405060708
+esp-tunnel-tero|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / esp spi=0x1003 seq=3 enc=aes-cbc key=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f auth=hmac-sha512-256 akey=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::200 / mh bu seq=10 lifetime=60
+ah-tunnel|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / ah spi=0x1004 seq=1 auth=hmac-sha1-96 akey=a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4 / ip6 src=2001:db8:1::100 dst=2001:db8:3::1 / mh hoti cookie=0102030405060708
+ah-bu|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::200 / ah spi=0x2001 seq=1 auth=hmac-sha256-128 akey=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f / mh bu seq=4 lifetime=3600 flags=AH
+ah-bu-claims-a|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::100 / ah spi=0x2001 seq=2 auth=hmac-sha256-128 akey=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f / mh bu seq=5 lifetime=3600 flags=AH
+esp-esn|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::200 / esp spi=0x2002 seq=1 esn enc=aes-cbc key=f0e0d0c0b0a090807060504030201000 auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / mh bu seq=5 lifetime=3600 flags=AH
+esp-esn-high|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::200 / esp spi=0x2002 seq=0x100000005 esn enc=aes-cbc key=f0e0d0c0b0a090807060504030201000 auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / mh bu seq=6 lifetime=3600 flags=AH
+esp-udp-encap|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / esp spi=0x2003 seq=1 enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f udp-encap / udp sport=5 dport=6 data=00112233
+esp-udp-encap-hao|ip6 src=2001:db8:3::200 dst=2001:db8:1::1 / hao 2001:db8:1::200 / esp spi=0x2003 seq=2 enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f udp-encap / mh bu seq=9 lifetime=3600 flags=AH
+esp-lifetime-udp|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp spi=0x1005 seq=1 enc=null auth=hmac-sha512-256 akey=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f / udp sport=53 dport=53 data=1234
+esp-dummy|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp spi=0x1001 seq=4 enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f nh=59 / raw 00112233
+EOF
+)
+
+for h in exthdr mh decode spec ipsec_in keyconf keyfile; do
 	mkdir -p "fuzz/seeds/$h"
 	find "fuzz/seeds/$h" -type f ! -name 'regress-*' -delete
 done
 
-printf '%s\n' "$SPECS" | MIP6SEC="$MIP6SEC" python3 -c '
+{ printf '%s\n' "$SPECS"; printf '%s\n' "$IPSEC_SPECS" | sed 's/^/ipsec_in:/'; } |
+	MIP6SEC="$MIP6SEC" python3 -c '
 import glob, os, struct, subprocess, sys
 
 mip6sec = os.environ["MIP6SEC"]
@@ -111,10 +137,10 @@ def put(harness, name, data):
     with open(os.path.join("fuzz/seeds", harness, name), "wb") as f:
         f.write(data)
 
-n = {"exthdr": 0, "mh": 0, "decode": 0, "spec": 0}
+n = {"exthdr": 0, "mh": 0, "decode": 0, "spec": 0, "ipsec_in": 0}
 def add_packet(name, pkt):
-    put("exthdr", name, pkt); put("decode", name, pkt)
-    n["exthdr"] += 1; n["decode"] += 1
+    put("exthdr", name, pkt); put("decode", name, pkt); put("ipsec_in", "raw-" + name, pkt)
+    n["exthdr"] += 1; n["decode"] += 1; n["ipsec_in"] += 1
     mh = mh_part(pkt)
     if mh is not None and len(mh) > 0:
         put("mh", name, mh); n["mh"] += 1
@@ -127,6 +153,10 @@ for line in sys.stdin:
     r = subprocess.run([mip6sec, "build", "--hex", spec], capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("make-seeds.sh: %s: %s" % (name, r.stderr.strip()))
+    if name.startswith("ipsec_in:"):
+        put("ipsec_in", "raw-" + name[len("ipsec_in:"):], bytes.fromhex(r.stdout.strip()))
+        n["ipsec_in"] += 1
+        continue
     add_packet(name, bytes.fromhex(r.stdout.strip()))
     put("spec", name, spec.encode()); n["spec"] += 1
 
@@ -160,3 +190,285 @@ for path in sorted(glob.glob("tests/vectors/*.pcap")):
 
 print("make-seeds.sh: %s" % ", ".join("%s %d" % kv for kv in n.items()))
 '
+
+# Seeds that need no binary: fuzz_ipsec_in's authentic mode, configurations
+# for fuzz_keyconf, key files for fuzz_keyfile.
+python3 - <<'PY'
+import os
+
+def put(harness, name, data):
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join("fuzz/seeds", harness, name), "wb") as f:
+        f.write(data)
+
+# --- fuzz_ipsec_in, authentic mode (see the format in fuzz/fuzz_ipsec_in.c) ---
+# Profiles: 0 ESP aes-cbc BU from A, 1 ESP null ICMPv6 from A, 2 ESP tunnel
+# from A, 3 AH tunnel from A (replay), 4 AH BU from B, 5 ESP ESN BU from B,
+# 6 ESP-in-UDP from B, 7 ESP with lifetimes, UDP from A.
+HAO_OWN, HAO_OTHER, HAO_NOBODY, SRC_HOA = 1, 2, 3, 4
+MH, ICMP, UDP, RAW = 0 << 3, 1 << 3, 2 << 3, 3 << 3
+MUTATE, FORWARDED, LATER = 0x20, 0x40, 0x80
+BU_BODY = bytes.fromhex("0007c0000384")      # seq 7, flags A H, lifetime 900 units
+
+def auth(profile, flags, typ=5, npkt=1, mutated=0, extra=0, order=0, seq=0, top=0,
+         mpos=0, mask=0, payload=BU_BODY, forge=False):
+    b3 = (npkt - 1) | mutated << 2 | extra << 4 | (0x40 if forge else 0)
+    return (bytes([0xA0 | profile, flags, typ, b3]) + order.to_bytes(2, "big") +
+            seq.to_bytes(8, "big") + top.to_bytes(8, "big") + mpos.to_bytes(2, "big") +
+            bytes([mask]) + payload)
+
+ICMP_BODY = bytes.fromhex("00010002")
+UDP_BODY = bytes.fromhex("119411940011223344556677")
+REPLAYS = 0b00011011 << 8 | 0b11100100      # deliveries 0 1 2 3 3 2 1 0 (2 bits each, low first)
+auth_seeds = {
+    "auth-esp-bu": auth(0, HAO_OWN | MH),
+    "auth-esp-bu-at-home": auth(0, SRC_HOA | MH),
+    "auth-esp-bu-other-hoa": auth(0, HAO_OTHER | MH),
+    "auth-esp-bu-nobody": auth(0, HAO_NOBODY | MH),
+    "auth-esp-bu-ba-type": auth(0, HAO_OWN | MH, typ=6),
+    "auth-esp-bu-mutate-icv": auth(0, HAO_OWN | MH | MUTATE, mpos=0xffff, mask=0x01),
+    "auth-esp-bu-mutate-spi": auth(0, HAO_OWN | MH | MUTATE, mpos=64, mask=0x10),
+    "auth-esp-bu-mutate-hao": auth(0, HAO_OWN | MH | MUTATE, mpos=60, mask=0x01),
+    "auth-esp-bu-seq-overflow": auth(0, HAO_OWN | MH, npkt=4, seq=0xfffffffd),
+    "auth-esp-dummy": auth(0, HAO_OWN | RAW, typ=59, payload=b"\x00" * 8),
+    "auth-esp-null-icmp": auth(1, HAO_OWN | ICMP, typ=128, payload=ICMP_BODY),
+    "auth-esp-null-icmp-fwd": auth(1, HAO_OWN | ICMP | FORWARDED, typ=128, payload=ICMP_BODY),
+    "auth-esp-null-icmp-mutate": auth(1, HAO_OWN | ICMP | MUTATE, typ=128, mpos=90, mask=0x80,
+                                      payload=ICMP_BODY),
+    "auth-esp-tunnel-bu": auth(2, HAO_OWN | MH),
+    "auth-esp-tunnel-claims-b": auth(2, HAO_OTHER | MH),
+    "auth-esp-tunnel-esp-inside": auth(2, SRC_HOA | RAW, typ=50,
+                                       payload=bytes.fromhex("0000100100000001") + bytes(16)),
+    "auth-esp-tunnel-mutate": auth(2, HAO_OWN | MH | MUTATE, mpos=45, mask=0x04),
+    "auth-ah-tunnel-replays": auth(3, HAO_OWN | MH, npkt=4, extra=3, order=REPLAYS),
+    "auth-ah-tunnel-mutate-tc": auth(3, HAO_OWN | MH | MUTATE, mpos=1, mask=0x0f),
+    "auth-ah-tunnel-mutate-inner": auth(3, HAO_OWN | MH | MUTATE, mpos=70, mask=0x02),
+    "auth-ah-tunnel-window": auth(3, SRC_HOA | UDP, npkt=2, extra=1, seq=150, top=200,
+                                  payload=UDP_BODY),
+    "auth-ah-bu": auth(4, HAO_OWN | MH),
+    "auth-ah-bu-claims-a": auth(4, HAO_OTHER | MH),
+    "auth-ah-bu-mutate-hlim": auth(4, HAO_OWN | MH | MUTATE, mpos=7, mask=0xff),
+    "auth-ah-bu-mutate-flow": auth(4, HAO_OWN | MH | MUTATE, mpos=2, mask=0x5a),
+    "auth-ah-bu-mutate-hao": auth(4, HAO_OWN | MH | MUTATE, mpos=60, mask=0x01),
+    "auth-ah-bu-mutate-plen": auth(4, HAO_OWN | MH | MUTATE, mpos=5, mask=0x08),
+    # Hop-by-Hop with an option whose data may change en route (type 0x3e), then an MH BU
+    "auth-ah-bu-hbh-change": auth(4, HAO_OWN | RAW, typ=0,
+                                  payload=bytes.fromhex("87003e0400000000" "3b0105000000") + BU_BODY + bytes(4)),
+    "auth-ah-bu-hbh-change-mutate": auth(4, HAO_OWN | RAW | MUTATE, typ=0, mpos=45, mask=0x11,
+                                         payload=bytes.fromhex("87003e0400000000" "3b0105000000") + BU_BODY + bytes(4)),
+    "auth-esn-bu": auth(5, HAO_OWN | MH, npkt=4, extra=2, order=REPLAYS),
+    "auth-esn-wrap": auth(5, HAO_OWN | MH, npkt=4, seq=0xfffffffe, top=0xfffffff0),
+    "auth-esn-case-b": auth(5, HAO_OWN | MH, npkt=4, extra=3, order=REPLAYS, seq=0xfffffffd,
+                            top=0x100000004),
+    "auth-esn-old": auth(5, HAO_OWN | MH, seq=1, top=1000),
+    "auth-esn-mutate-seq": auth(5, HAO_OWN | MH | MUTATE, npkt=2, mpos=71, mask=0x01),
+    "auth-natt-udp": auth(6, HAO_OWN | UDP, payload=UDP_BODY),
+    "auth-natt-bu": auth(6, HAO_OWN | MH),
+    "auth-natt-mutate-udp-port": auth(6, HAO_OWN | MH | MUTATE, mpos=66, mask=0x01),
+    "auth-natt-mutate-esp": auth(6, HAO_OWN | MH | MUTATE, mpos=80, mask=0x40),
+    "auth-natt-ike-marker": auth(6, SRC_HOA | UDP, payload=bytes.fromhex("119411940000000000000000")),
+    # the peer rewrites its own trailer (mpos: 0 Next Header, 1 Pad Length, 2.. padding)
+    "auth-forge-tunnel-nh": auth(2, HAO_OWN | MH, forge=True, mpos=0, mask=0x01),
+    "auth-forge-pad-length": auth(0, HAO_OWN | MH, forge=True, mpos=1, mask=0x01),
+    "auth-forge-padding": auth(1, HAO_OWN | ICMP, typ=128, forge=True, mpos=2, mask=0x80, payload=ICMP_BODY),
+    "auth-forge-esn-padding": auth(5, HAO_OWN | MH, npkt=2, forge=True, mpos=3, mask=0x04),
+    "auth-forge-natt-padding": auth(6, HAO_OWN | MH, forge=True, mpos=2, mask=0x01),
+    "auth-forge-payload": auth(7, HAO_OWN | UDP, forge=True, mpos=5, mask=0x10, payload=UDP_BODY),
+    "auth-lifetime": auth(7, HAO_OWN | UDP, npkt=4, payload=UDP_BODY),
+    "auth-lifetime-soft-time": auth(7, HAO_OWN | UDP | LATER, npkt=2, payload=UDP_BODY),
+}
+for name, data in auth_seeds.items():
+    put("ipsec_in", name, data)
+
+# --- fuzz_keyconf: test_bits.c, test_keyconf.c, fuzz_ipsec_in.c and broken ones ---
+HA, HOA_A, HOA_B = "2001:db8:1::1", "2001:db8:1::100", "2001:db8:1::200"
+COA_A, COA_B = "2001:db8:2::100", "2001:db8:3::200"
+K16 = "\"000102030405060708090a0b0c0d0e0f\""
+K32 = "\"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\""
+CRYPTO = "enc = \"aes-cbc\"; enc_key = " + K16 + "; auth = \"hmac-sha256-128\"; auth_key = " + K32 + ";"
+BYPASS_REST = ("{ name = \"rest-out\"; dir = \"out\"; order = 9000; action = \"bypass\"; },\n"
+               "{ name = \"rest-in\"; dir = \"in\"; order = 9000; action = \"bypass\"; }\n")
+def model(b):
+    return "true-address" if b else "normalise"
+
+def mn_a(b):
+    me = COA_A if b else HOA_A
+    return ("node = { model = \"%s\"; };\nspd = (\n"
+            "{ name = \"bu-out\"; dir = \"out\"; order = 10; local = \"%s\"; remote = \"%s\";"
+            "  proto = \"mh\"; mh_type = \"bu\"; action = \"protect\"; },\n"
+            "{ name = \"ba-in\"; dir = \"in\"; order = 10; local = \"%s\"; remote = \"%s\";"
+            "  proto = \"mh\"; mh_type = \"ba\"; action = \"protect\"; },\n%s);\n"
+            "sa = (\n{ spi = 0x1001; policy = \"bu-out\"; src = \"%s\"; dst = \"%s\"; %s },\n"
+            "{ spi = 0x1002; policy = \"ba-in\"; src = \"%s\"; dst = \"%s\"; %s }\n);\n"
+            % (model(b), me, HA, me, HA, BYPASS_REST, me, HA, CRYPTO, HA, me, CRYPTO))
+
+def home_agent(b, extra_spd="", extra_sa=""):
+    a, bb = (COA_A, COA_B) if b else (HOA_A, HOA_B)
+    return ("node = { model = \"%s\"; };\n"
+            "pad = ( { id = \"mn-a@example.com\"; home_addresses = [ \"%s\" ]; },\n"
+            "        { id = \"mn-b@example.com\"; home_addresses = [ \"%s\" ]; },\n"
+            "        { id = \"sgw-a.example.com\"; type = \"fqdn\"; } );\nspd = (\n"
+            "{ name = \"bu-in-a\"; dir = \"in\"; order = 10; local = \"%s\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+            "{ name = \"ba-out-a\"; dir = \"out\"; order = 10; local = \"%s\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"ba\"; },\n"
+            "{ name = \"bu-in-b\"; dir = \"in\"; order = 20; local = \"%s\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+            "%s{ name = \"mh-in\"; dir = \"in\"; order = 500; proto = \"mh\"; action = \"discard\"; },\n%s);\n"
+            "sa = (\n"
+            "{ spi = 0x1001; policy = \"bu-in-a\"; src = \"%s\"; dst = \"%s\"; peer = \"mn-a@example.com\"; %s },\n"
+            "{ spi = 0x1002; policy = \"ba-out-a\"; src = \"%s\"; dst = \"%s\"; peer = \"mn-a@example.com\"; %s },\n"
+            "{ spi = 0x2001; policy = \"bu-in-b\"; src = \"%s\"; dst = \"%s\"; peer = \"mn-b@example.com\"; %s }\n%s);\n"
+            % (model(b), HOA_A, HOA_B, HA, a, HA, a, HA, bb, extra_spd, BYPASS_REST,
+               a, HA, CRYPTO, HA, a, CRYPTO, bb, HA, CRYPTO, extra_sa))
+
+def mn_b(b):
+    me = COA_B if b else HOA_B
+    return ("node = { model = \"%s\"; };\nspd = (\n"
+            "{ name = \"bu-out\"; dir = \"out\"; order = 10; local = \"%s\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+            "{ name = \"tun-out\"; dir = \"out\"; order = 20; mode = \"tunnel\"; },\n%s);\n"
+            "sa = (\n{ spi = 0x2001; policy = \"bu-out\"; src = \"%s\"; dst = \"%s\"; %s },\n"
+            "{ spi = 0x3001; policy = \"tun-out\"; src = \"%s\"; dst = \"%s\"; %s }\n);\n"
+            % (model(b), me, HA, BYPASS_REST, me, HA, CRYPTO, COA_B, HA, CRYPTO))
+
+def gateway_a(naive):
+    return ("node = { model = \"normalise\"; normalise_forwarded = %s; };\nspd = (\n"
+            "{ name = \"bu-out\"; dir = \"out\"; order = 10; local = \"%s\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+            "{ name = \"vpn-out\"; dir = \"out\"; order = 20; local = \"2001:db8:5::/64\"; mode = \"tunnel\"; },\n%s);\n"
+            "sa = (\n{ spi = 0x1001; policy = \"bu-out\"; src = \"%s\"; dst = \"%s\"; %s },\n"
+            "{ spi = 0x5001; policy = \"vpn-out\"; src = \"2001:db8:2::1\"; dst = \"%s\"; %s }\n);\n"
+            % ("true" if naive else "false", HOA_A, HA, BYPASS_REST, HOA_A, HA, CRYPTO, HA, CRYPTO))
+
+grenoble = ("node = { model = \"normalise\"; normalise_forwarded = false; };\n"
+            "spd = ( { name = \"p-to-q\"; dir = \"out\"; order = 10; local = \"2001:db8:6::/64\";"
+            "          remote = \"2001:db8:7::/64\"; mode = \"tunnel\"; },\n" + BYPASS_REST + ");\n"
+            "sa = ( { spi = 0x6001; policy = \"p-to-q\"; src = \"2001:db8:6::1\"; dst = \"2001:db8:7::1\"; "
+            + CRYPTO + " } );\n")
+
+tero = home_agent(True, "{ name = \"tun-in-b\"; dir = \"in\"; order = 30; mode = \"tunnel\"; },\n",
+                  ",{ spi = 0x3001; policy = \"tun-in-b\"; src = \"%s\"; dst = \"%s\"; peer = \"mn-b@example.com\"; %s }\n"
+                  % (COA_B, HA, CRYPTO))
+santeri = home_agent(False, "{ name = \"vpn-in\"; dir = \"in\"; order = 30; remote = \"2001:db8:5::/64\"; mode = \"tunnel\"; },\n",
+                     ",{ spi = 0x5001; policy = \"vpn-in\"; src = \"2001:db8:2::1\"; dst = \"%s\"; peer = \"sgw-a.example.com\"; model = \"true-address\"; %s }\n"
+                     % (HA, CRYPTO))
+
+POLICY = ("spd = ( { name = \"bu-out\"; dir = \"out\"; local = \"2001:db8:1::100\";"
+          " remote = \"2001:db8:1::1\"; proto = \"mh\"; mh_type = \"bu\"; } );\n")
+def SA(body):
+    return ("sa = ( { spi = 0x1001; policy = \"bu-out\"; src = \"2001:db8:1::100\";"
+            " dst = \"2001:db8:1::1\"; " + body + " } );\n")
+
+configs = {
+    "mn-a-normalise": mn_a(False), "mn-a-true-address": mn_a(True),
+    "ha-normalise": home_agent(False), "ha-true-address": home_agent(True),
+    "mn-b-normalise": mn_b(False), "mn-b-true-address": mn_b(True),
+    "gateway-naive": gateway_a(True), "gateway": gateway_a(False),
+    "grenoble": grenoble, "ha-tero": tero, "ha-santeri": santeri,
+    "rfc3776-layout": POLICY + SA(CRYPTO),
+    "ipsec-in-ha": (
+        "node = { model = \"true-address\"; };\n"
+        "pad = ( { id = \"mn-a@example.com\"; home_addresses = [ \"2001:db8:1::100\" ]; },\n"
+        "        { id = \"mn-b@example.com\"; home_addresses = [ \"2001:db8:1::200\" ]; } );\n"
+        "spd = (\n"
+        "{ name = \"icmp-in-a\"; dir = \"in\"; order = 20; local = \"2001:db8:1::1\"; remote = \"2001:db8:2::100\"; proto = \"icmpv6\"; icmp_type = \"128-129\"; },\n"
+        "{ name = \"ahtun-in-a\"; dir = \"in\"; order = 35; remote = \"2001:db8:1::/64\"; ipsec = \"ah\"; mode = \"tunnel\"; },\n"
+        "{ name = \"mh-in-b\"; dir = \"in\"; order = 50; local = \"2001:db8:1::1\"; remote = \"2001:db8:3::200\"; proto = \"mh\"; },\n"
+        "{ name = \"natt-in-b\"; dir = \"in\"; order = 60; local = \"2001:db8:1::1\"; remote = \"2001:db8:3::200\"; },\n"
+        "{ name = \"udp-in-a\"; dir = \"in\"; order = 70; local = \"2001:db8:1::1\"; remote = \"2001:db8:2::100\"; proto = \"udp\"; lport = \"500-4500\"; rport = 4500; },\n"
+        "{ name = \"rest-in\"; dir = \"in\"; order = 9000; action = \"bypass\"; }\n);\n"
+        "sa = (\n"
+        "{ spi = 0x1002; policy = \"icmp-in-a\"; src = \"2001:db8:2::100\"; dst = \"2001:db8:1::1\"; peer = \"mn-a@example.com\"; enc = \"null\"; auth = \"hmac-sha1-96\"; auth_key = \"0102030405060708090a0b0c0d0e0f1011121314\"; },\n"
+        "{ spi = 0x1004; policy = \"ahtun-in-a\"; src = \"2001:db8:2::100\"; dst = \"2001:db8:1::1\"; peer = \"mn-a@example.com\"; enc = \"null\"; auth = \"hmac-sha1-96\"; auth_key = \"a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4\"; replay = true; replay_window = 64; },\n"
+        "{ spi = 0x2002; policy = \"mh-in-b\"; src = \"2001:db8:3::200\"; dst = \"2001:db8:1::1\"; peer = \"mn-b@example.com\"; " + CRYPTO + " replay = true; esn = true; replay_window = 32; },\n"
+        "{ spi = 0x2003; policy = \"natt-in-b\"; src = \"2001:db8:3::200\"; dst = \"2001:db8:1::1\"; peer = \"mn-b@example.com\"; " + CRYPTO + " encap_sport = 4500; encap_dport = 4500; },\n"
+        "{ spi = 0x1005; policy = \"udp-in-a\"; src = \"2001:db8:2::100\"; dst = \"2001:db8:1::1\"; model = \"normalise\"; enc = \"null\"; auth = \"hmac-sha512-256\";"
+        " auth_key = \"0x00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\";"
+        " lifetime = { soft_packets = 2; hard_packets = 3; soft_seconds = 30; hard_seconds = 60; soft_bytes = 1000; hard_bytes = 2000; }; }\n);\n"),
+    "ipsec-in-sender-ah-tunnel": (
+        "node = { model = \"normalise\"; };\n"
+        "spd = ( { name = \"out\"; dir = \"out\"; order = 10; ipsec = \"ah\"; mode = \"tunnel\"; tunnel_local = \"2001:db8:2::100\"; tunnel_remote = \"2001:db8:1::1\"; } );\n"
+        "sa = ( { spi = 0x1004; policy = \"out\"; src = \"2001:db8:2::100\"; dst = \"2001:db8:1::1\"; enc = \"null\"; auth = \"hmac-sha1-96\"; auth_key = \"a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4\"; replay = true; } );\n"),
+    "pad-kinds": (
+        "pad = ( { id = \"2001:db8:2::/64\"; type = \"ipv6\"; auth = \"cert\"; },\n"
+        "        { id = \"CN=mn, O=example\"; type = \"dn\"; psk = \"secret\"; ts = [ \"2001:db8:1::/64\", \"2001:db8:9::1-2001:db8:9::9\" ]; },\n"
+        "        { id = \"key-1\"; type = \"key-id\"; home_addresses = [ \"2001:db8:1::300\", \"2001:db8:1::301\" ]; } );\n"
+        "spd = ( { name = \"x\"; dir = \"in\"; proto = 58; icmp_type = 1; interface = 3; order = 4294967295; action = \"discard\"; } );\n"),
+    # broken: the refusals of test_keyconf.c and a few more
+    "bad-gcm-manual": POLICY + SA("enc = \"aes-gcm-16\"; enc_key = \"000102030405060708090a0b0c0d0e0f00010203\"; auth = \"null\";"),
+    "bad-chacha-manual": POLICY + SA("enc = \"chacha20-poly1305\"; auth = \"null\";"),
+    "bad-key-len": POLICY + SA("enc = \"aes-cbc\"; enc_key = \"0011\"; auth = \"hmac-sha256-128\"; auth_key = " + K32 + ";"),
+    "bad-unknown-key": POLICY + SA(CRYPTO + " enc_ky = \"00\";"),
+    "bad-spi-reserved": POLICY + "sa = ( { spi = 17; policy = \"bu-out\"; src = \"::1\"; dst = \"::2\"; } );",
+    "bad-esn-no-replay": POLICY + SA(CRYPTO + " esn = true;"),
+    "bad-policy-name": POLICY + "sa = ( { spi = 0x1001; policy = \"nope\"; src = \"::1\"; dst = \"::2\"; } );",
+    "bad-peer": POLICY + SA(CRYPTO + " peer = \"ghost@example.com\";"),
+    "bad-prefix": "spd = ( { name = \"x\"; local = \"2001:db8::/129\"; } );",
+    "bad-mh-type-proto": "spd = ( { name = \"x\"; proto = \"udp\"; mh_type = \"bu\"; } );",
+    "bad-action": "spd = ( { name = \"x\"; action = \"maybe\"; } );",
+    "bad-model": "node = { model = \"clever\"; };",
+    "bad-syntax": "spd = ( { name = \"x\" } ",
+    "bad-top-level": "routes = 1;",
+    "bad-duplicate-spi": POLICY + "sa = ( { spi = 0x1001; policy = \"bu-out\"; src = \"::1\"; dst = \"::2\"; " + CRYPTO + " },\n"
+                         "{ spi = 0x1001; policy = \"bu-out\"; src = \"::1\"; dst = \"::2\"; " + CRYPTO + " } );",
+    "bad-soft-above-hard": POLICY + SA(CRYPTO + " lifetime = { soft_packets = 9; hard_packets = 3; };"),
+    "bad-replay-window": POLICY + SA(CRYPTO + " replay = true; replay_window = 16;"),
+    "bad-ah-with-enc": "spd = ( { name = \"a\"; ipsec = \"ah\"; } );\nsa = ( { spi = 300; policy = \"a\"; src = \"::1\"; dst = \"::2\"; " + CRYPTO + " } );",
+    "bad-sa-on-bypass": "spd = ( { name = \"a\"; action = \"bypass\"; } );\nsa = ( { spi = 300; policy = \"a\"; src = \"::1\"; dst = \"::2\"; } );",
+    "bad-range-reversed": "spd = ( { name = \"x\"; remote = \"2001:db8::5-2001:db8::1\"; proto = \"tcp\"; lport = \"90-80\"; } );",
+    "bad-not-a-list": "spd = { name = \"x\"; };",
+    "bad-list-of-ints": "sa = ( 1, 2 );",
+    "bad-number-type": POLICY + "sa = ( { spi = \"0x1001\"; policy = \"bu-out\"; } );",
+}
+for name, text in configs.items():
+    put("keyconf", name, text)
+
+# --- fuzz_keyfile: key files (fuzz_decode.c's SAs and variants) ---
+keyfiles = {
+    "decode-sas": (
+        "* * 0x1001 aes-gcm-16 000102030405060708090a0b0c0d0e0f01020304 null -\n"
+        "* * 0x1002 aes-cbc 000102030405060708090a0b0c0d0e0f hmac-sha256-128 "
+        "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"
+        "* * 0x1003 chacha20-poly1305 "
+        "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f01020304 null -\n"
+        "* * 0x1004 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n"
+        "* * 0x3001 null - hmac-sha256-128 "
+        "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"),
+    "addressed": (
+        "# mip6sec keys: src dst spi enc-alg enc-key auth-alg auth-key\n"
+        "2001:db8:2::100 2001:db8:1::1 0x00001001 aes-cbc 0x000102030405060708090a0b0c0d0e0f hmac-sha256-128 "
+        "0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+        "2001:db8:1::1\t2001:db8:1::100\t4098\tnull\t-\thmac-sha512-256\t"
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+        "\n   # AH\n"
+        "::ffff:192.0.2.1 * 0xffffffff null - hmac-sha1-96 01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:14   # AH\n"),
+    "aliases": (
+        "* * 1 AES-GCM 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f01020304 none -\r\n"
+        "* * 2 aes-gcm16 000102030405060708090a0b0c0d0e0f01020304 NONE -\r\n"
+        "* * 3 ChaCha20Poly1305 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f01020304 null -\n"
+        "* * 4 none - hmac-sha2-256-128 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"
+        "* * 5 aes-gcm-128 000102030405060708090a0b0c0d0e0f01020304 none -\n"
+        "* * 6 aes-cbc 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f sha2-512-256 "
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+        "* * 7 null - hmac-sha1 0102030405060708090a0b0c0d0e0f1011121314"),
+    "duplicates": (
+        "* * 0x1004 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n"
+        "* * 0x1004 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n"
+        "* * 0x1004 null - hmac-sha1-96 a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4\n"),
+    "bad-fields": "* * 0x1001 aes-cbc 000102030405060708090a0b0c0d0e0f hmac-sha256-128\n",
+    "bad-too-many-fields": "* * 1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314 extra\n",
+    "bad-spi": "* * 0x100000000 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n",
+    "bad-spi-negative": "* * -1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n",
+    "bad-alg": "* * 1 des - hmac-md5 00\n",
+    "bad-hex": "* * 1 aes-cbc 0g0102030405060708090a0b0c0d0e0f hmac-sha256-128 -\n",
+    "bad-odd-hex": "* * 1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f101112131\n",
+    "bad-key-len": "* * 1 aes-cbc 0001 hmac-sha256-128 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n",
+    "bad-null-null": "* * 1 null - null -\n",
+    "bad-addr": "2001:db8::zz * 1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n",
+    "bad-second-line": ("* * 1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n"
+                        "* * 2 aes-cbc - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n"),
+    "bad-long-line": "# " + "x" * 1100 + "\n* * 1 null - hmac-sha1-96 0102030405060708090a0b0c0d0e0f1011121314\n",
+}
+for name, text in keyfiles.items():
+    put("keyfile", name, text)
+
+print("make-seeds.sh: ipsec_in authentic %d, keyconf %d, keyfile %d" %
+      (len(auth_seeds), len(configs), len(keyfiles)))
+PY

@@ -1,5 +1,5 @@
 /*
- * mip6sec — command-line front end: decode, build (later: sim, show).
+ * mip6sec — command-line front end: decode, build, sim (later: show).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_sim.h"
 #include "dissect.h"
 #include "keyfile.h"
 #include "pcapio.h"
@@ -24,6 +25,7 @@ static const char usage_main[] =
 "  decode FILE.pcap [--json] [--check] [--keys FILE]\n"
 "                                        dissect Mobile IPv6 packets in a capture\n"
 "  build SPEC... -o FILE.pcap            craft packets from one-line specifications\n"
+"  sim SCENARIO [--out DIR] [--seed N]   run a deterministic network simulation\n"
 "  help [COMMAND]                        show help for a command\n"
 "\n"
 "Run 'mip6sec COMMAND --help' for a command's options; see also mip6sec(1).\n";
@@ -356,6 +358,8 @@ int main(int argc, char **argv)
 			fputs(usage_decode, stdout);
 		else if (argc > 2 && !strcmp(argv[2], "build"))
 			printf("%s%s", usage_build_head, spec_help_text);
+		else if (argc > 2 && !strcmp(argv[2], "sim"))
+			cmd_sim_help(stdout);
 		else
 			fputs(usage_main, stdout);
 		return 0;
@@ -364,6 +368,8 @@ int main(int argc, char **argv)
 		return cmd_decode(argc - 1, argv + 1);
 	if (!strcmp(cmd, "build"))
 		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sim"))
+		return cmd_sim(argc - 1, argv + 1);
 	fprintf(stderr, "mip6sec: unknown command '%s'\n%s", cmd, usage_main);
 	return 2;
 }

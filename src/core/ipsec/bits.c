@@ -133,6 +133,7 @@ static int apply_sa(struct ipsec_sa *sa, struct pbuf *pb, const struct ip6_walk 
 		rc = push_tunnel_header(pb, sa);
 		if (rc)
 			return rc;
+		set_plen(pb);   /* AH covers the outer Payload Length: ah_seal() needs it right */
 		off = IP6_HDR_LEN;
 		nh_field = 6;
 	} else {

@@ -11,7 +11,13 @@
  * destination with a binding (RH2-04). cn_input_hao() applies HAO-06 to a
  * received packet with a Home Address option: it returns 0 when the packet
  * may be delivered (its source then reads as the home address, HAO-08), or
- * a negative reason after sending a Binding Error status 1.
+ * a negative reason after sending a Binding Error status 1 (HAO-06; none
+ * for HAO-05). A HAO followed by ESP, AH or a Mobility Header returns 0
+ * with the packet untouched: those layers read the HAO themselves. It
+ * raises no M6_EV_DROP; the caller does, with the returned reason.
+ * cn_input_mh() raises M6_EV_DROP for everything it discards.
+ * Only messages whose final destination is cfg.addr are answered (the CN's
+ * replies come from it and the BAD covers it).
  */
 #ifndef CN_H
 #define CN_H
@@ -36,7 +42,8 @@ void cn_free(struct cn *cn);
 void cn_input_mh(struct cn *cn, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
 		 const struct ipsec_sa *sa, uint64_t now);
 void cn_output(struct cn *cn, const uint8_t *pkt, size_t len, uint64_t now);
-int cn_input_hao(struct cn *cn, uint8_t *pkt, size_t len, const struct ip6_walk *w, uint64_t now);
+int cn_input_hao(struct cn *cn, uint8_t *pkt, size_t len, const struct ip6_walk *w,
+		 const struct ipsec_sa *sa, uint64_t now);
 uint64_t cn_next_expiry(const struct cn *cn);
 void cn_on_timer(struct cn *cn, uint64_t now);
 struct bcache *cn_bcache(struct cn *cn);

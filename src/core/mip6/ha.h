@@ -14,6 +14,27 @@
  * tunnelled packets (HA-08) and refuses clear packets from a former
  * care-of address once the binding is gone. The HA never forwards an RH2
  * and never initiates key exchange.
+ *
+ * Details the RFC leaves open, as implemented:
+ *  - The BA goes to the BU's wire source, with an RH2 iff the BU carried a
+ *    HAO (RFC 6275 9.5.4, BA-01); with the MN's usual ACoA = source this is
+ *    HA -> care-of address. A BU whose care-of equals its home address is
+ *    a de-registration (the MN at home).
+ *  - H = 0: there is no correspondent function in the HA. Such a BU gets
+ *    139 when the home address has a home registration (BU-03), otherwise
+ *    it is dropped (M6_E_MH_UNEXPECTED).
+ *  - A BU for a home address whose DAD is still running replaces the
+ *    pending one when its sequence number is newer (the BA answers the
+ *    newest), cancels it when it is a de-registration (133), and gets 135
+ *    when older.
+ *  - L = 1 (home prefix /64 only): the derived link-local address is
+ *    probed and defended too (HA-02, HA-06).
+ *  - prefix_valid_s is the valid lifetime the home prefix keeps being
+ *    advertised with, i.e. the remaining lifetime at any BU.
+ *  - Every packet ha_input_mh() drops raises M6_EV_DROP with its reason.
+ *    ha_input_tunnel() raises no DROP: it returns the reason for the caller
+ *    to report (M6_E_TUNNEL_SRC, M6_E_FORMER_COA for the guard,
+ *    M6_E_TUNNEL_INNER, or the walker's fault).
  */
 #ifndef HA_H
 #define HA_H
@@ -48,7 +69,9 @@ void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
  * to the primary care-of address and return true, or false (no binding). */
 bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
 /* An IPv6-in-IPv6 packet addressed to the HA: 0..len = offset of the inner
- * packet to forward, or a negative drop reason. */
+ * packet to forward, or a negative drop reason. With sa != NULL (an ESP
+ * tunnel SA) the outer source is not checked, and a packet that is no
+ * longer IPv6-in-IPv6 (the SA already removed the outer header) gives 0. */
 int ha_input_tunnel(struct ha *ha, const uint8_t *pkt, size_t len, const struct ipsec_sa *sa, uint64_t now);
 /* Neighbor Solicitation / Advertisement seen on the home link (ICMPv6 135/136). */
 void ha_input_nd(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);

@@ -34,7 +34,7 @@ struct mn_cfg {
 	unsigned home_plen;
 	uint8_t ha[16];
 	uint8_t iid[8];                  /* interface identifier for SLAAC (RFC 4862) */
-	uint32_t lifetime_s;             /* requested home registration lifetime */
+	uint32_t lifetime_s;             /* requested home registration lifetime; 0 = 3600 */
 	uint32_t first_reg_timeout_ms;   /* InitialBindackTimeoutFirstReg; 0 = 1500 */
 	bool k_capable;                  /* key manager can move its endpoint */
 	bool route_optimisation;         /* run return routability with cn[] */

@@ -8,6 +8,10 @@
  * First96(HMAC_SHA1(Kbm, care-of address | correspondent | MH data)),
  * where MH data is the whole Mobility Header with the Checksum zeroed and
  * without the Authenticator itself (RR-02, RR-03).
+ * Each returns 0, or a negative M6_E_* with the output zeroed (M6_E_INVAL
+ * for a BAD range outside the MH or an MH longer than RR_MH_MAX,
+ * M6_E_CRYPTO when OpenSSL fails): a verifier must treat any failure as a
+ * mismatch, never compare the zeroed output.
  */
 #ifndef RR_H
 #define RR_H
@@ -20,17 +24,18 @@
 #define RR_TOKEN_LEN 8
 #define RR_KBM_LEN 20
 #define RR_AUTH_LEN 12
+#define RR_MH_MAX 2048   /* (255 + 1) * 8: the longest Mobility Header */
 
 enum rr_which { RR_HOME = 0, RR_CAREOF = 1 };
 
-void rr_token(const uint8_t kcn[RR_KCN_LEN], const uint8_t addr[16], const uint8_t nonce[RR_NONCE_LEN],
-	      enum rr_which which, uint8_t token[RR_TOKEN_LEN]);
+int rr_token(const uint8_t kcn[RR_KCN_LEN], const uint8_t addr[16], const uint8_t nonce[RR_NONCE_LEN],
+	     enum rr_which which, uint8_t token[RR_TOKEN_LEN]);
 /* coa_token NULL: de-registration (Kbm = SHA1(home token)). */
-void rr_kbm(const uint8_t home_token[RR_TOKEN_LEN], const uint8_t *coa_token, uint8_t kbm[RR_KBM_LEN]);
+int rr_kbm(const uint8_t home_token[RR_TOKEN_LEN], const uint8_t *coa_token, uint8_t kbm[RR_KBM_LEN]);
 /* mh: the whole MH (len octets) whose BAD option's authenticator starts at
  * auth_off (RR_AUTH_LEN octets, excluded from the MAC); checksum octets are
  * taken as zero. */
-void rr_bad(const uint8_t kbm[RR_KBM_LEN], const uint8_t coa[16], const uint8_t cn[16],
-	    const uint8_t *mh, size_t len, size_t auth_off, uint8_t out[RR_AUTH_LEN]);
+int rr_bad(const uint8_t kbm[RR_KBM_LEN], const uint8_t coa[16], const uint8_t cn[16],
+	   const uint8_t *mh, size_t len, size_t auth_off, uint8_t out[RR_AUTH_LEN]);
 
 #endif

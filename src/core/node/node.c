@@ -490,7 +490,7 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 				emit_drop(n, M6_E_HAO_PLACE, "home address option without CN role");
 				return;
 			}
-			rc = cn_input_hao(n->cn, pkt, len, &w, n->now);
+			rc = cn_input_hao(n->cn, pkt, len, &w, sa, n->now);
 			if (rc) {
 				emit_drop(n, rc, "home address option");
 				return;

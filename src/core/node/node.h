@@ -27,7 +27,7 @@
 
 #define NODE_IF_MAX 4
 #define NODE_ROUTE_MAX 16
-#define NODE_PKT_MAX 2048
+#define NODE_PKT_MAX 4096
 #define NODE_TXQ_LEN 256
 
 struct node_iface_cfg {

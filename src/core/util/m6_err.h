@@ -80,7 +80,20 @@
 	X(TUNNEL_INNER,   "tunnel_inner",    "tunnel-mode SA did not carry an IPv6 packet") \
 	X(AH_LEN,         "ah_len",          "AH Payload Length disagrees with the SA's ICV length (AH-04)") \
 	X(UDP_CKSUM,      "udp_checksum",    "UDP checksum zero or wrong over IPv6 (RFC 8200 8.1)") \
-	X(UDP_NOT_ESP,    "udp_not_esp",     "UDP-encapsulated IKE message or NAT-keepalive, not ESP (RFC 3948 2.2)")
+	X(UDP_NOT_ESP,    "udp_not_esp",     "UDP-encapsulated IKE message or NAT-keepalive, not ESP (RFC 3948 2.2)") \
+	X(BA_NO_MATCH,    "ba_no_match",     "Binding Acknowledgement matches no outstanding Binding Update (BA-02)") \
+	X(BAD_AUTH,       "bad_auth",        "Binding Authorization Data missing or wrong (BA-02)") \
+	X(BE_NO_BUL,      "be_no_bul",       "Binding Error or Refresh Request from a node without a Binding Update List entry (BE-01)") \
+	X(RR_MISMATCH,    "rr_mismatch",     "Home/Care-of Test matches no return routability in progress (RR-04)") \
+	X(RR_TIMEOUT,     "rr_timeout",      "return routability or correspondent registration timed out (MAX_RO_FAILURE)") \
+	X(TUNNEL_PEER,    "tunnel_peer",     "tunnelled packet not from the home agent to this mobile node") \
+	X(MH_UNEXPECTED,  "mh_unexpected",   "Mobility Header message not expected by this role") \
+	X(NO_COA,         "no_coa",          "mobile node has no address on any link yet") \
+	X(RR_HAO,         "rr_hao",          "Home/Care-of Test Init carrying a Home Address option (HAO-09)") \
+	X(BU_ADDR,        "bu_addr",         "Binding Update: home, care-of or source address not unicast routable (BU-01)") \
+	X(HAO_NO_BINDING, "hao_no_binding",  "Home Address option without a binding for that home address and source (HAO-06)") \
+	X(TUNNEL_SRC,     "tunnel_src",      "reverse-tunnelled packet: outer source is not the primary care-of address of the inner source (HA-08)") \
+	X(FORMER_COA,     "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone")
 
 enum m6_err {
 	M6_OK = 0,

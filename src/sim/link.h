@@ -1,0 +1,82 @@
+/*
+ * link — a shared medium between node interfaces: delay, jitter, loss,
+ * duplication, reordering and an MTU.
+ *
+ * Contract: a link either behaves as a hub (hub = true: a frame reaches
+ * every OTHER interface attached to it) or, by default, resolves the
+ * link-layer destination as neighbour discovery would (sim.c): multicast
+ * to every other interface, unicast to the interface owning the address
+ * (or proxying it), off-link traffic to the sender's gateway or a router.
+ * Either way nodes still check destinations themselves. link_plan()
+ * decides a frame's fate from the link's own random stream, always drawing
+ * in the same order (loss, jitter, reordering, duplication) so that a seed
+ * fixes the pattern; frames over the MTU are refused before any draw.
+ * Ports keep their attachment order, which is the delivery order of
+ * receivers that get a frame at the same instant.
+ */
+#ifndef SIM_LINK_H
+#define SIM_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_rng.h"
+
+#define SIM_LINK_NAME_MAX 32
+
+struct sim_link_cfg {
+	uint64_t delay_ns;        /* one-way propagation delay */
+	uint64_t jitter_ns;       /* uniform extra delay in [0, jitter] */
+	double loss;              /* probability a frame is lost, 0..1 */
+	double dup;               /* probability a frame arrives twice */
+	double reorder;           /* probability a frame is held back ... */
+	uint64_t reorder_ns;      /* ... by this much more (0: delay + jitter + 1 ms) */
+	uint32_t mtu;             /* 0 = 1500 */
+	bool hub;                 /* every frame to every other interface */
+};
+
+struct sim_link_stats {
+	uint64_t frames, octets;      /* sent onto the link (including injected) */
+	uint64_t lost, duplicated, reordered, mtu_drops;
+	uint64_t deliveries;          /* frame copies handed to receivers */
+	uint64_t unresolved;          /* unicast frames no interface on the link answers for */
+};
+
+struct sim_port {
+	unsigned host, ifindex;
+	uint64_t since;               /* attachment time: older frames never reach it */
+};
+
+struct sim_link {
+	char name[SIM_LINK_NAME_MAX];
+	unsigned index;
+	struct sim_link_cfg cfg;
+	struct sim_link_stats st;
+	struct sim_rng rng;
+	struct sim_port *ports;
+	size_t n_ports, cap_ports;
+};
+
+/* The fate of one frame: n arrival delays (0 = lost, 2 = duplicated). */
+struct sim_link_plan {
+	unsigned n;
+	uint64_t delay_ns[2];
+	bool too_big;
+};
+
+int link_init(struct sim_link *l, const char *name, unsigned index, const struct sim_link_cfg *cfg, uint64_t seed);
+void link_fini(struct sim_link *l);
+void link_set_cfg(struct sim_link *l, const struct sim_link_cfg *cfg);
+static inline uint32_t link_mtu(const struct sim_link *l) { return l->cfg.mtu ? l->cfg.mtu : 1500; }
+/* Validate a configuration: NULL when fine, else why not. */
+const char *link_cfg_check(const struct sim_link_cfg *cfg);
+
+int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, uint64_t now);
+/* 0, or M6_E_NOTFOUND when that interface is not attached here. */
+int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex);
+
+/* Decide what happens to a frame of len octets and count it. */
+void link_plan(struct sim_link *l, size_t len, struct sim_link_plan *p);
+
+#endif

@@ -153,6 +153,23 @@ static bool is_local(const struct node *n, const uint8_t dst[16])
 
 /* Outgoing interface for a destination: on-link prefix, then the longest
  * matching route; a host without routes uses its first interface that is up. */
+/* Link-scoped multicast leaves by the interface of its source address; an
+ * unspecified source (DAD probes) by the home link of a home agent. */
+static int route_link_scope(const struct node *n, const uint8_t src[16])
+{
+	static const uint8_t unspec[16];
+	const uint8_t *key = memcmp(src, unspec, 16) || !n->ha ? src : n->cfg.ha.prefix;
+	for (unsigned i = 0; i < n->cfg.n_ifaces; i++) {
+		const struct node_iface_cfg *ic = &n->cfg.ifaces[i];
+		if (n->ifs[i].up && ic->plen && prefix_match(key, ic->prefix, ic->plen))
+			return (int)i;
+	}
+	for (unsigned i = 0; i < n->cfg.n_ifaces; i++)
+		if (n->ifs[i].up)
+			return (int)i;
+	return -1;
+}
+
 static int route(const struct node *n, const uint8_t dst[16])
 {
 	int best = -1;
@@ -231,8 +248,12 @@ static void send_raw(struct node *n, unsigned ifindex, const uint8_t *pkt, size_
 		emit_drop(n, rc, "transmit queue");
 }
 
-/* A packet this node originates: IPsec, then routing. */
-static void send_local(struct node *n, const uint8_t *pkt, size_t len, bool forwarded)
+/* A packet this node originates (or forwards): IPsec, then routing.
+ * in_if >= 0 marks a packet forwarded from that interface: links here are
+ * shared media without link-layer addresses, so a router sees traffic that
+ * was not sent to it; it only forwards what must leave by another
+ * interface, as it would only have received frames addressed to it. */
+static void send_routed(struct node *n, const uint8_t *pkt, size_t len, bool forwarded, int in_if)
 {
 	struct pbuf pb;
 	uint8_t *p;
@@ -253,12 +274,19 @@ static void send_local(struct node *n, const uint8_t *pkt, size_t len, bool forw
 		}
 	}
 	const uint8_t *q = pbuf_data(&pb);
-	int ifx = route(n, q + 24);
+	int ifx = q[24] == 0xff && (q[25] & 0x0f) <= 2 ? route_link_scope(n, q + 8) : route(n, q + 24);
 	if (ifx < 0) {
 		emit_drop(n, M6_E_NOTFOUND, "no route");
 		return;
 	}
+	if (ifx == in_if)
+		return;
 	send_raw(n, (unsigned)ifx, q, pb.len);
+}
+
+static void send_local(struct node *n, const uint8_t *pkt, size_t len, bool forwarded)
+{
+	send_routed(n, pkt, len, forwarded, -1);
 }
 
 static void io_send(void *ctx, const uint8_t *pkt, size_t len)
@@ -528,6 +556,8 @@ int node_input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len,
 	if (!local) {
 		if (!n->cfg.forwarding)
 			return 0;            /* a shared link shows us others' packets */
+		if (route(n, w.hdr.dst) == (int)ifindex && !n->ha)
+			return 0;            /* not ours to forward (see send_routed) */
 		if (w.hdr.hlim <= 1) {
 			emit_drop(n, M6_E_INVAL, "hop limit exceeded");
 			return M6_E_INVAL;
@@ -537,7 +567,7 @@ int node_input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len,
 		/* HA-07: the home agent intercepts packets for registered home addresses */
 		if (n->ha && ha_intercept(n->ha, n->buf2, len, now))
 			return 0;
-		send_local(n, n->buf2, len, true);
+		send_routed(n, n->buf2, len, true, (int)ifindex);
 		return 0;
 	}
 	/* Neighbor Discovery is not IPsec-protected (RFC 3776 and 4877 leave it out). */

@@ -1,0 +1,314 @@
+/* Nodes wired together by a minimal driver: home registration from a
+ * foreign link with ESP-protected BU/BA, a ping through the bidirectional
+ * tunnel, and return home (3776-01, HA-07, HA-08, TMR-04, HA-05). The full
+ * simulator has its own tests; this one pins the node contract. */
+#include <stdlib.h>
+
+#include "tu.h"
+#include "node/node.h"
+#include "keyconf.h"
+#include "pkt/mh.h"
+
+#define MS 1000000ull
+#define N_NODES 4
+enum { HA_N, R1_N, CN_N, MN_N };
+enum { L_HOME, L_BACKBONE, L_R1, N_LINKS };
+
+#define K16 "\"000102030405060708090a0b0c0d0e0f\""
+#define K32 "\"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\""
+#define CRYPTO "enc = \"aes-cbc\"; enc_key = " K16 "; auth = \"hmac-sha256-128\"; auth_key = " K32 ";"
+#define REST "{ name = \"rest-out\"; dir = \"out\"; order = 9000; action = \"bypass\"; }," \
+	     "{ name = \"rest-in\"; dir = \"in\"; order = 9000; action = \"bypass\"; }"
+
+static const char mn_ipsec[] =
+	"spd = ( { name = \"bu\"; dir = \"out\"; order = 10; local = \"2001:db8:1::100\"; remote = \"2001:db8:1::1\";"
+	"          proto = \"mh\"; mh_type = \"bu\"; },"
+	"        { name = \"ba\"; dir = \"in\"; order = 10; local = \"2001:db8:1::100\"; remote = \"2001:db8:1::1\";"
+	"          proto = \"mh\"; mh_type = \"ba\"; }, " REST " );"
+	"sa = ( { spi = 0x1001; policy = \"bu\"; src = \"2001:db8:1::100\"; dst = \"2001:db8:1::1\"; " CRYPTO " },"
+	"       { spi = 0x1002; policy = \"ba\"; src = \"2001:db8:1::1\"; dst = \"2001:db8:1::100\"; " CRYPTO " } );";
+static const char ha_ipsec[] =
+	"pad = ( { id = \"mn@example.com\"; home_addresses = [ \"2001:db8:1::100\" ]; } );"
+	"spd = ( { name = \"bu\"; dir = \"in\"; order = 10; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::100\";"
+	"          proto = \"mh\"; mh_type = \"bu\"; },"
+	"        { name = \"ba\"; dir = \"out\"; order = 10; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::100\";"
+	"          proto = \"mh\"; mh_type = \"ba\"; }, " REST " );"
+	"sa = ( { spi = 0x1001; policy = \"bu\"; src = \"2001:db8:1::100\"; dst = \"2001:db8:1::1\"; peer = \"mn@example.com\"; " CRYPTO " },"
+	"       { spi = 0x1002; policy = \"ba\"; src = \"2001:db8:1::1\"; dst = \"2001:db8:1::100\"; " CRYPTO " } );";
+
+struct pending {
+	uint64_t at;
+	int node;
+	unsigned ifindex;
+	size_t len;
+	uint8_t pkt[NODE_PKT_MAX];
+};
+
+static struct node *nodes[N_NODES];
+static int attach[N_NODES][NODE_IF_MAX];   /* link of each interface, -1 = detached */
+static struct pending q[512];
+static unsigned nq;
+static uint64_t now;
+static unsigned echo_replies, clear_mh_on_r1, esp_mh_on_r1;
+static unsigned ev_count[M6_EV_TYPE_COUNT];
+
+static void on_event(void *ctx, const struct m6_event *ev)
+{
+	(void)ctx;
+	ev_count[ev->type]++;
+	if (getenv("NODE_TEST_TRACE"))
+		fprintf(stderr, "%8.3f %-3s %-16s code=%d u32=%u %s\n", ev->time / 1e9, ev->node,
+			m6_ev_name(ev->type), ev->code, ev->u32, ev->text);
+}
+
+static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len, uint64_t t)
+{
+	(void)ctx;
+	(void)t;
+	if (n == nodes[CN_N] && len > 40 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 129)
+		echo_replies++;
+}
+
+static void addr(const char *s, uint8_t a[16]) { tu_addr(s, a); }
+
+static void load_ipsec(struct node_cfg *c, const char *text)
+{
+	struct keyconf kc;
+	char err[256];
+	if (keyconf_load_string(text, &kc, err, sizeof(err)))
+		fail_msg("%s", err);
+	c->bits = kc.bits;
+	c->spd = kc.spd;
+	c->sad = kc.sad;
+	c->pad = kc.pad;
+}
+
+static void iface(struct node_cfg *c, const char *a, const char *prefix, bool adv)
+{
+	struct node_iface_cfg *i = &c->ifaces[c->n_ifaces++];
+	if (a) {
+		i->has_addr = true;
+		addr(a, i->addr);
+	}
+	addr(prefix, i->prefix);
+	i->plen = 64;
+	i->advertise = adv;
+}
+
+static void route(struct node_cfg *c, const char *prefix, unsigned plen, unsigned ifx)
+{
+	struct node_route *r = &c->routes[c->n_routes++];
+	addr(prefix, r->prefix);
+	r->plen = plen;
+	r->ifindex = ifx;
+}
+
+static void build(void)
+{
+	struct node_cfg c;
+	char err[256];
+	memset(attach, -1, sizeof(attach));
+	/* home agent: router for the home link */
+	memset(&c, 0, sizeof(c));
+	c.name = "ha";
+	iface(&c, "2001:db8:1::1", "2001:db8:1::", true);
+	iface(&c, "2001:db8:ff::1", "2001:db8:ff::", false);
+	route(&c, "2001:db8:2::", 64, 1);
+	c.forwarding = true;
+	c.is_ha = true;
+	addr("2001:db8:1::1", c.ha.addr);
+	addr("2001:db8:1::", c.ha.prefix);
+	c.ha.plen = 64;
+	c.ha.max_bindings = 16;
+	c.ha.dad_timeout_ms = 1000;
+	load_ipsec(&c, ha_ipsec);
+	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
+	attach[HA_N][0] = L_HOME;
+	attach[HA_N][1] = L_BACKBONE;
+	/* foreign router R1 */
+	memset(&c, 0, sizeof(c));
+	c.name = "r1";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
+	route(&c, "::", 0, 1);
+	c.forwarding = true;
+	assert_non_null(nodes[R1_N] = node_new(&c, 0, err, sizeof(err)));
+	attach[R1_N][0] = L_R1;
+	attach[R1_N][1] = L_BACKBONE;
+	/* correspondent on the backbone (no route optimisation) */
+	memset(&c, 0, sizeof(c));
+	c.name = "cn";
+	iface(&c, "2001:db8:ff::4", "2001:db8:ff::", false);
+	route(&c, "2001:db8:1::", 64, 0);
+	route(&c, "2001:db8:2::", 64, 0);
+	assert_non_null(nodes[CN_N] = node_new(&c, 0, err, sizeof(err)));
+	attach[CN_N][0] = L_BACKBONE;
+	/* mobile node, starting at home */
+	memset(&c, 0, sizeof(c));
+	c.name = "mn";
+	iface(&c, NULL, "::", false);
+	c.ifaces[0].plen = 0;
+	c.is_mn = true;
+	addr("2001:db8:1::100", c.mn.hoa);
+	addr("2001:db8:1::", c.mn.home_prefix);
+	c.mn.home_plen = 64;
+	addr("2001:db8:1::1", c.mn.ha);
+	c.mn.iid[7] = 0x01;
+	c.mn.iid[6] = 0x01;
+	c.mn.lifetime_s = 3600;
+	c.seed = 7;
+	load_ipsec(&c, mn_ipsec);
+	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
+	attach[MN_N][0] = L_HOME;
+	for (int i = 0; i < N_NODES; i++) {
+		node_set_event_cb(nodes[i], on_event, NULL);
+		node_set_deliver_cb(nodes[i], on_deliver, NULL);
+	}
+}
+
+static void note_r1(const uint8_t *p, size_t len)
+{
+	struct ip6_walk w;
+	if (ip6_walk(p, len, IP6W_HAO_KNOWN, &w))
+		return;
+	if (w.proto == IP6P_MH)
+		clear_mh_on_r1++;
+	else if (w.proto == IP6P_ESP)
+		esp_mh_on_r1++;
+}
+
+/* Collect what a node sends and schedule it for everyone else on the link, 1 ms later. */
+static void flush(int i)
+{
+	static struct node_out o;
+	while (node_output(nodes[i], &o, now)) {
+		int link = attach[i][o.ifindex];
+		if (link < 0)
+			continue;
+		if (link == L_R1)
+			note_r1(o.pkt, o.len);
+		for (int j = 0; j < N_NODES; j++)
+			for (unsigned f = 0; f < NODE_IF_MAX; f++)
+				if (j != i && attach[j][f] == link) {
+					assert_true(nq < sizeof(q) / sizeof(q[0]));
+					q[nq].at = now + MS;
+					q[nq].node = j;
+					q[nq].ifindex = f;
+					q[nq].len = o.len;
+					memcpy(q[nq].pkt, o.pkt, o.len);
+					nq++;
+				}
+	}
+}
+
+static void run_until(uint64_t end)
+{
+	for (;;) {
+		uint64_t t = end;
+		int who = -1;
+		unsigned qi = 0;
+		for (unsigned k = 0; k < nq; k++)
+			if (q[k].at < t) {
+				t = q[k].at;
+				qi = k;
+				who = -2;
+			}
+		for (int i = 0; i < N_NODES; i++)
+			if (node_next_expiry(nodes[i]) < t) {
+				t = node_next_expiry(nodes[i]);
+				who = i;
+			}
+		if (who == -1) {
+			now = end;
+			return;
+		}
+		now = t;
+		if (who == -2) {
+			struct pending p = q[qi];
+			q[qi] = q[--nq];
+			node_input(nodes[p.node], p.ifindex, p.pkt, p.len, now);
+			flush(p.node);
+		} else {
+			node_on_timer(nodes[who], now);
+			flush(who);
+		}
+	}
+}
+
+static void move_mn(int link)
+{
+	node_link(nodes[MN_N], 0, false, now);
+	attach[MN_N][0] = link;
+	node_link(nodes[MN_N], 0, true, now);
+}
+
+static void ping_hoa(void)
+{
+	uint8_t pkt[48];
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	addr("2001:db8:ff::4", h.src);
+	addr("2001:db8:1::100", h.dst);
+	h.nh = IP6P_ICMPV6;
+	h.hlim = 64;
+	h.plen = 8;
+	ip6_hdr_write(pkt, &h);
+	memset(pkt + 40, 0, 8);
+	pkt[40] = 128;
+	pkt[45] = 1;
+	m6_put16(pkt + 42, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, pkt + 40, 8));
+	assert_int_equal(node_app_send(nodes[CN_N], pkt, sizeof(pkt), now), 0);
+	flush(CN_N);
+}
+
+static void test_register_ping_return(void **s)
+{
+	(void)s;
+	build();
+	run_until(2000 * MS);
+	assert_true(mn_at_home(node_mn(nodes[MN_N])));
+	ping_hoa();
+	run_until(2500 * MS);
+	assert_int_equal(echo_replies, 1);                 /* at home: plain */
+
+	move_mn(L_R1);
+	run_until(8000 * MS);
+	uint8_t hoa[16], coa[16];
+	addr("2001:db8:1::100", hoa);
+	addr("2001:db8:2::101", coa);
+	assert_true(mn_registered(node_mn(nodes[MN_N])));
+	assert_memory_equal(mn_coa(node_mn(nodes[MN_N])), coa, 16);
+	const struct bce *e = bcache_lookup(ha_bcache(node_ha(nodes[HA_N])), hoa);
+	assert_non_null(e);
+	assert_true(e->valid);
+	assert_memory_equal(e->coa, coa, 16);
+	assert_true(esp_mh_on_r1 >= 2);                    /* BU and BA protected on the wire */
+	assert_int_equal(clear_mh_on_r1, 0);
+	assert_true(ev_count[M6_EV_DAD_STARTED] >= 1);
+
+	ping_hoa();                                        /* HA-07 tunnel out, HA-08 tunnel back */
+	run_until(9000 * MS);
+	assert_int_equal(echo_replies, 2);
+	assert_true(ev_count[M6_EV_TUNNEL_ENCAP] >= 2);
+	assert_true(ev_count[M6_EV_TUNNEL_DECAP] >= 2);
+
+	move_mn(L_HOME);
+	run_until(15000 * MS);
+	assert_true(mn_at_home(node_mn(nodes[MN_N])));
+	e = bcache_lookup(ha_bcache(node_ha(nodes[HA_N])), hoa);
+	assert_true(!e || !e->valid);                      /* HA-05 */
+	ping_hoa();
+	run_until(16000 * MS);
+	assert_int_equal(echo_replies, 3);
+	assert_int_equal(ev_count[M6_EV_DROP], 0);         /* nothing lost on the way */
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register_ping_return),
+	};
+	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
+}

@@ -55,6 +55,8 @@
  *  - a packet bits_input() accepts does not walk cleanly afterwards, grew,
  *    or (when no SA was applied) was changed or let in by a non-bypass rule;
  *  - bits_input()'s return value, result and drop/pass counters disagree;
+ *  - the sender's bits_output() fails to seal a well-formed authentic
+ *    packet (MH, ICMPv6, UDP) for another reason than M6_E_SEQ_OVERFLOW;
  *  - a delivery whose octet was mutated after sealing, in a part the ICV
  *    covers (ESP: from the ESP header on; AH: everything except Traffic
  *    Class, Flow Label, Hop Limit, Segments Left of a Routing header and
@@ -652,6 +654,10 @@ static void authentic(const uint8_t *d, size_t n)
 		int rc = bits_output(&s->b, &pb, false, 0, &r);
 		if (rc && verbose)
 			fprintf(stderr, "fuzz_ipsec_in: sender of SA 0x%x: %s\n", pr->spi, m6_errid(rc));
+		/* A well-formed MH / ICMPv6 / UDP packet is always sealed, until
+		 * the counter would cycle; a raw upper layer may not walk. */
+		if (((flags >> 3) & 3) != 3)
+			CHECK(rc == 0 || rc == M6_E_SEQ_OVERFLOW);
 		if (rc)
 			break;
 		CHECK(r.sa == snd_sa[pi]);

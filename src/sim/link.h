@@ -2,12 +2,14 @@
  * link — a shared medium between node interfaces: delay, jitter, loss,
  * duplication, reordering and an MTU.
  *
- * Contract: a link either behaves as a hub (hub = true: a frame reaches
- * every OTHER interface attached to it) or, by default, resolves the
- * link-layer destination as neighbour discovery would (sim.c): multicast
- * to every other interface, unicast to the interface owning the address
- * (or proxying it), off-link traffic to the sender's gateway or a router.
- * Either way nodes still check destinations themselves. link_plan()
+ * Contract: a link is a hub by default: a frame reaches every OTHER
+ * interface attached to it and nodes filter by address themselves (a
+ * router only forwards what leaves by another interface). A switched link
+ * (switched = true) resolves the link-layer destination as neighbour
+ * discovery would (sim.c): multicast to every other interface, unicast to
+ * the interface owning the address (or proxying it) or the sender's
+ * gateway, other off-link traffic to the routers; the same outcome without
+ * every host seeing every frame, which large runs need. link_plan()
  * decides a frame's fate from the link's own random stream, always drawing
  * in the same order (loss, jitter, reordering, duplication) so that a seed
  * fixes the pattern; frames over the MTU are refused before any draw.
@@ -33,14 +35,14 @@ struct sim_link_cfg {
 	double reorder;           /* probability a frame is held back ... */
 	uint64_t reorder_ns;      /* ... by this much more (0: delay + jitter + 1 ms) */
 	uint32_t mtu;             /* 0 = 1500 */
-	bool hub;                 /* every frame to every other interface */
+	bool switched;            /* unicast only where neighbour discovery would send it */
 };
 
 struct sim_link_stats {
 	uint64_t frames, octets;      /* sent onto the link (including injected) */
 	uint64_t lost, duplicated, reordered, mtu_drops;
 	uint64_t deliveries;          /* frame copies handed to receivers */
-	uint64_t unresolved;          /* unicast frames no interface on the link answers for */
+	uint64_t unresolved;          /* switched: unicast frames nobody on the link answers for */
 };
 
 struct sim_port {

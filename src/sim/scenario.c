@@ -324,7 +324,7 @@ int sc_link_settings(struct sc_ctx *c, const config_setting_t *g, struct sim_lin
 static int sc_parse_links(struct sc_ctx *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "delay", "jitter", "loss", "dup", "reorder", "reorder_delay",
-					    "mtu", "hub", NULL };
+					    "mtu", "mode", NULL };
 	const config_setting_t *l;
 	int rc = sc_list(c, root, "links", &l);
 	if (rc)
@@ -343,8 +343,12 @@ static int sc_parse_links(struct sc_ctx *c, const config_setting_t *root)
 		if (sc_find_link(sc, k->name) >= 0)
 			return sc_fail(c, g, "link \"%s\" is defined twice", k->name);
 		k->cfg.delay_ns = 1000000;   /* 1 ms: a LAN */
-		if ((rc = sc_link_settings(c, g, &k->cfg, NULL)) || (rc = sc_bool(c, g, "hub", &k->cfg.hub)))
+		const char *mode = NULL;
+		if ((rc = sc_link_settings(c, g, &k->cfg, NULL)) || (rc = sc_str(c, g, "mode", false, &mode)))
 			return rc;
+		if (mode && strcmp(mode, "hub") && strcmp(mode, "switch"))
+			return sc_fail(c, config_setting_get_member(g, "mode"), "'mode' is \"hub\" or \"switch\"");
+		k->cfg.switched = mode && !strcmp(mode, "switch");
 		k->line = config_setting_source_line(g);
 		sc->n_links++;
 	}

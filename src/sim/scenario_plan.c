@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/m6_crypto.h"
 #include "pkt/ip6.h"
 #include "scenario_int.h"
 #include "spec.h"
@@ -205,9 +206,15 @@ static int sc_inject(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		free(buf);
 		return sc_fail(c, config_setting_get_member(g, "packet"), "packet of %zu octets is too long", len);
 	}
-	a->pkt = realloc(buf, len ? len : 1);
-	if (!a->pkt)
-		a->pkt = buf;
+	/* keep only the octets built, not the worst-case buffer */
+	a->pkt = malloc(len ? len : 1);
+	if (!a->pkt) {
+		free(buf);
+		return sc_fail(c, NULL, "out of memory");
+	}
+	memcpy(a->pkt, buf, len);
+	m6_wipe(buf, len);
+	free(buf);
 	a->pkt_len = len;
 	a->spec = strdup(spec);
 	struct scenario *sc = c->sc;

@@ -9,13 +9,15 @@
 enum { K_DELIVER = 1, K_TIMER, K_TASK, K_SEND };
 
 #define IP6_DST_END 40   /* the destination address ends at octet 40 */
+#define TO_ALL (-1)       /* every other port */
+#define TO_ROUTERS (-2)   /* every other port of a forwarding host */
 
 /* A frame in flight: shared by its copies (duplication), freed by the last. */
 struct sim_frame {
 	unsigned refs;
 	int from_host;
 	unsigned from_if;
-	int to_host;              /* the resolved receiver, -1: every other port */
+	int to_host;              /* the resolved receiver, TO_ALL or TO_ROUTERS */
 	unsigned to_if;
 	uint64_t sent;
 	size_t len;
@@ -216,17 +218,18 @@ static bool owner(struct sim *s, const struct sim_link *l, int from_host, unsign
 	return false;
 }
 
-/* Neighbour discovery, emulated: which port a frame goes to. Multicast
- * (and every frame on a hub) goes to all; unicast to the owner of the
- * destination or of the sender's gateway, and off-link traffic without a
- * gateway to the first router on the link. An on-link address nobody
- * answers for is unreachable, as when neighbour solicitation fails. */
+/* Which ports a frame goes to. On a hub (the default) every other port;
+ * on a switch, neighbour discovery emulated: multicast to all, unicast to
+ * the port owning the destination (or the sender's gateway), off-link
+ * traffic without a gateway to every router (each decides whether it
+ * forwards), and an on-link address nobody answers for is unreachable, as
+ * when neighbour solicitation fails. */
 static bool resolve(struct sim *s, struct sim_link *l, int from_host, unsigned from_if, const uint8_t *pkt,
 		    size_t len, int *to_host, unsigned *to_if)
 {
-	*to_host = -1;
+	*to_host = TO_ALL;
 	*to_if = 0;
-	if (l->cfg.hub || len < IP6_DST_END || pkt[24] == 0xff)
+	if (!l->cfg.switched || len < IP6_DST_END || pkt[24] == 0xff)
 		return true;
 	const uint8_t *dst = pkt + 24, *target = dst;
 	uint8_t nh[16];
@@ -241,14 +244,8 @@ static bool resolve(struct sim *s, struct sim_link *l, int from_host, unsigned f
 	if (owner(s, l, from_host, from_if, target, to_host, to_if))
 		return true;
 	if (r == -1) {
-		for (size_t i = 0; i < l->n_ports; i++) {
-			const struct sim_port *p = &l->ports[i];
-			if ((int)p->host != from_host && s->hosts[p->host]->router) {
-				*to_host = (int)p->host;
-				*to_if = p->ifindex;
-				return true;
-			}
-		}
+		*to_host = TO_ROUTERS;
+		return true;
 	}
 	l->st.unresolved++;
 	return false;
@@ -349,6 +346,8 @@ static void deliver(struct sim *s, unsigned li, struct sim_frame *f)
 		for (size_t i = 0; i < l->n_ports; i++) {
 			struct sim_port p = l->ports[i];
 			if ((int)p.host == f->from_host && p.ifindex == f->from_if)
+				continue;
+			if (f->to_host == TO_ROUTERS && !s->hosts[p.host]->router)
 				continue;
 			if (p.since > f->sent)
 				continue;   /* attached after the frame left: it never saw it */
@@ -510,7 +509,7 @@ void sim_stop(struct sim *s)
 int sim_run_until(struct sim *s, uint64_t end)
 {
 	struct sim_qev ev;
-	while (!s->stopped && !s->error && sim_queue_peek_time(&s->q) <= end) {
+	while (!s->stopped && !s->error && sim_queue_len(&s->q) && sim_queue_peek_time(&s->q) <= end) {
 		sim_queue_pop(&s->q, &ev);
 		s->now = ev.time;
 		s->ctr.events++;

@@ -315,14 +315,14 @@ static void summary(struct run *r, FILE *f, const struct simrun_result *res)
 			fprintf(f, "%-*s %43s %llu x sent while detached\n", r->width, "", "",
 				(unsigned long long)h->st.tx_unattached);
 	}
-	fprintf(f, "%-*s %8s %8s %8s %8s %8s %8s %10s\n", r->width, "link", "frames", "lost", "dup", "reorder", "mtu-drop",
-		"octets", "deliveries");
+	fprintf(f, "%-*s %8s %8s %8s %8s %8s %10s %10s %10s\n", r->width, "link", "frames", "lost", "dup", "reorder",
+		"mtu-drop", "unresolved", "octets", "deliveries");
 	for (size_t i = 0; i < s->n_links; i++) {
 		const struct sim_link_stats *ls = &s->links[i]->st;
-		fprintf(f, "%-*s %8llu %8llu %8llu %8llu %8llu %8llu %10llu\n", r->width, s->links[i]->name,
+		fprintf(f, "%-*s %8llu %8llu %8llu %8llu %8llu %10llu %10llu %10llu\n", r->width, s->links[i]->name,
 			(unsigned long long)ls->frames, (unsigned long long)ls->lost, (unsigned long long)ls->duplicated,
-			(unsigned long long)ls->reordered, (unsigned long long)ls->mtu_drops, (unsigned long long)ls->octets,
-			(unsigned long long)ls->deliveries);
+			(unsigned long long)ls->reordered, (unsigned long long)ls->mtu_drops, (unsigned long long)ls->unresolved,
+			(unsigned long long)ls->octets, (unsigned long long)ls->deliveries);
 	}
 	if (sc->n_flows) {
 		static const char *const types[] = { "ping", "udp", "stream" };

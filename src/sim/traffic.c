@@ -27,7 +27,8 @@ struct flow {
 	uint32_t base;
 	uint64_t rto_cur;
 	unsigned dupacks;
-	/* stream receiver */
+	bool in_recovery;           /* fast retransmit done; no other until base moves */
+	/* stream receiver: next in-order segment; `seen` holds what arrived */
 	uint32_t expected;
 };
 
@@ -264,18 +265,22 @@ void traffic_stop(struct traffic *t, unsigned flow)
 static void on_ack(struct flow *f, uint32_t ack, uint64_t now)
 {
 	struct sim *s = f->t->s;
-	if (ack == f->base && f->next_seq > f->base && ++f->dupacks == 3) {
+	if (ack == f->base && f->next_seq > f->base && !f->in_recovery && ++f->dupacks == 3) {
 		/* fast retransmit: three duplicate acknowledgements say a segment
-		 * was lost while later ones arrived; resend without waiting */
+		 * was lost while later ones arrived; resend without waiting, once
+		 * per loss (the resent window's own duplicates must not re-trigger) */
 		f->dupacks = 0;
-		f->next_seq = f->base;
-		stream_send_window(f);
+		f->in_recovery = true;
+		f->st.sent++;
+		f->st.retransmits++;
+		send_one(f, MAGIC_DATA, f->base, 0, false);
 		sim_at(s, now + f->rto_cur, &f->rto_task, ++f->rto_gen);
 		return;
 	}
 	if (ack <= f->base || ack > f->next_seq)
 		return;
 	f->dupacks = 0;
+	f->in_recovery = false;
 	f->base = ack;
 	f->rto_cur = f->cfg->rto;
 	if (f->base >= f->cfg->count) {
@@ -337,11 +342,15 @@ void traffic_deliver(struct traffic *t, const struct sim_host *h, const uint8_t 
 	case MAGIC_DATA:
 		if (c->type != SC_FLOW_STREAM || (int)h->index != c->to_node)
 			return;
-		if (seq == f->expected) {
-			f->expected++;
-			note_delivery(f, now);
-		} else if (seq < f->expected) {
+		/* segments ahead of a gap wait in the receiver; delivery is in order */
+		if (seq < f->expected || mark_seen(f, seq) != 1) {
 			f->st.duplicates++;
+		} else {
+			while (f->expected < c->count && f->expected / 8 < f->seen_cap &&
+			       (f->seen[f->expected / 8] & (1u << (f->expected % 8)))) {
+				f->expected++;
+				note_delivery(f, now);
+			}
 		}
 		/* cumulative acknowledgement of what arrived in order */
 		send_one(f, MAGIC_ACK, 0, f->expected, true);

@@ -1,8 +1,10 @@
 /*
  * traffic — the applications of a simulation: ping (ICMPv6 echo; the
  * target node answers by itself), a UDP stream of numbered packets, and a
- * reliable stream (go-back-N over UDP with a retransmission timeout and
- * fast retransmit after three duplicate acknowledgements) that
+ * reliable stream (a window over UDP: cumulative acknowledgements, the
+ * receiver keeps segments that arrive ahead of a gap, the sender resends
+ * the first missing one after three duplicate acknowledgements and goes
+ * back to it after a retransmission timeout with backoff) that
  * measures how long a handover interrupts delivery.
  *
  * Contract: flows send through sim_app_send() from their source host and

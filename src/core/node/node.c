@@ -479,7 +479,7 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 		if (n->mn && !memcmp(w.hdr.src, n->cfg.mn.ha, 16))
 			off = mn_input_tunnel(n->mn, pkt, len, n->now);
 		else if (n->ha)
-			off = ha_input_tunnel(n->ha, pkt, len, sa, n->now);
+			off = ha_input_tunnel(n->ha, pkt, len, sa && sa->mode == SA_TUNNEL ? sa : NULL, n->now);
 		if (off < 0) {
 			if (off != -1)
 				emit_drop(n, off, "tunnel");

@@ -19,6 +19,9 @@ int link_init(struct sim_link *l, const char *name, unsigned index, const struct
 
 void link_fini(struct sim_link *l)
 {
+	free(l->ix);
+	l->ix = NULL;
+	l->ix_cap = l->ix_used = l->ix_live = 0;
 	free(l->ports);
 	l->ports = NULL;
 	l->n_ports = l->cap_ports = 0;
@@ -103,4 +106,87 @@ void link_plan(struct sim_link *l, size_t len, struct sim_link_plan *p)
 		p->delay_ns[p->n++] = d + 1000 + sim_rng_upto(&l->rng, c->jitter_ns);
 		l->st.duplicated++;
 	}
+}
+
+#define IX_EMPTY (-1)
+#define IX_GONE (-2)
+
+static size_t ix_hash(const uint8_t a[16], size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+static int ix_grow(struct sim_link *l)
+{
+	size_t cap = l->ix_cap ? l->ix_cap : 16;
+	while (cap < 4 * (l->ix_live + 1))
+		cap *= 2;
+	struct sim_ix_slot *n = malloc(cap * sizeof(*n)), *old = l->ix;
+	if (!n)
+		return M6_E_NOMEM;
+	for (size_t i = 0; i < cap; i++)
+		n[i].host = IX_EMPTY;
+	/* reinsert in slot order: deterministic, and tombstones disappear */
+	for (size_t i = 0; i < l->ix_cap; i++) {
+		if (old[i].host < 0)
+			continue;
+		size_t j = ix_hash(old[i].addr, cap);
+		while (n[j].host != IX_EMPTY)
+			j = (j + 1) & (cap - 1);
+		n[j] = old[i];
+	}
+	free(old);
+	l->ix = n;
+	l->ix_cap = cap;
+	l->ix_used = l->ix_live;
+	return 0;
+}
+
+int link_ix_add(struct sim_link *l, const uint8_t addr[16], unsigned host, unsigned ifindex)
+{
+	if (2 * (l->ix_used + 1) > l->ix_cap && ix_grow(l))
+		return M6_E_NOMEM;
+	size_t j = ix_hash(addr, l->ix_cap);
+	while (l->ix[j].host >= 0)
+		j = (j + 1) & (l->ix_cap - 1);
+	if (l->ix[j].host == IX_EMPTY)
+		l->ix_used++;
+	memcpy(l->ix[j].addr, addr, 16);
+	l->ix[j].host = (int32_t)host;
+	l->ix[j].ifindex = ifindex;
+	l->ix_live++;
+	return 0;
+}
+
+void link_ix_del(struct sim_link *l, const uint8_t addr[16], unsigned host, unsigned ifindex)
+{
+	if (!l->ix_cap)
+		return;
+	for (size_t j = ix_hash(addr, l->ix_cap); l->ix[j].host != IX_EMPTY; j = (j + 1) & (l->ix_cap - 1)) {
+		struct sim_ix_slot *e = &l->ix[j];
+		if (e->host == (int32_t)host && e->ifindex == ifindex && !memcmp(e->addr, addr, 16)) {
+			e->host = IX_GONE;
+			l->ix_live--;
+			return;
+		}
+	}
+}
+
+bool link_ix_find(const struct sim_link *l, const uint8_t addr[16], int xhost, unsigned xif, unsigned *host,
+		  unsigned *ifindex)
+{
+	if (!l->ix_cap)
+		return false;
+	for (size_t j = ix_hash(addr, l->ix_cap); l->ix[j].host != IX_EMPTY; j = (j + 1) & (l->ix_cap - 1)) {
+		const struct sim_ix_slot *e = &l->ix[j];
+		if (e->host < 0 || memcmp(e->addr, addr, 16) || (e->host == xhost && e->ifindex == xif))
+			continue;
+		*host = (unsigned)e->host;
+		*ifindex = e->ifindex;
+		return true;
+	}
+	return false;
 }

@@ -50,6 +50,13 @@ struct sim_port {
 	uint64_t since;               /* attachment time: older frames never reach it */
 };
 
+/* One address a port answers for (the switch's table). */
+struct sim_ix_slot {
+	uint8_t addr[16];
+	int32_t host;                 /* IX_EMPTY, IX_GONE or the host */
+	uint32_t ifindex;
+};
+
 struct sim_link {
 	char name[SIM_LINK_NAME_MAX];
 	unsigned index;
@@ -58,6 +65,10 @@ struct sim_link {
 	struct sim_rng rng;
 	struct sim_port *ports;
 	size_t n_ports, cap_ports;
+	/* address -> port, open addressing; kept for every link, used by switches */
+	struct sim_ix_slot *ix;
+	size_t ix_cap, ix_used, ix_live;
+	unsigned n_proxy_ports;       /* ports of hosts that may answer for others */
 };
 
 /* The fate of one frame: n arrival delays (0 = lost, 2 = duplicated). */
@@ -77,6 +88,13 @@ const char *link_cfg_check(const struct sim_link_cfg *cfg);
 int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, uint64_t now);
 /* 0, or M6_E_NOTFOUND when that interface is not attached here. */
 int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex);
+
+/* The address table: add / remove one (addr, port) pair; find the first
+ * port answering for addr that is not (xhost, xif). O(1) expected. */
+int link_ix_add(struct sim_link *l, const uint8_t addr[16], unsigned host, unsigned ifindex);
+void link_ix_del(struct sim_link *l, const uint8_t addr[16], unsigned host, unsigned ifindex);
+bool link_ix_find(const struct sim_link *l, const uint8_t addr[16], int xhost, unsigned xif, unsigned *host,
+		  unsigned *ifindex);
 
 /* Decide what happens to a frame of len octets and count it. */
 void link_plan(struct sim_link *l, size_t len, struct sim_link_plan *p);

@@ -199,20 +199,21 @@ static int push(struct sim *s, uint64_t t, uint32_t kind, uint32_t arg, void *pt
 static bool owner(struct sim *s, const struct sim_link *l, int from_host, unsigned from_if, const uint8_t addr[16],
 		  int *to_host, unsigned *to_if)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < l->n_ports; i++) {
-			const struct sim_port *p = &l->ports[i];
-			if ((int)p->host == from_host && p->ifindex == from_if)
-				continue;
-			const struct sim_host *h = s->hosts[p->host];
-			const struct sim_iface *f = &h->ifaces[p->ifindex];
-			bool hit = pass == 0 ? f->has_addr && !memcmp(f->addr, addr, 16)
-					     : h->ops->proxies && h->ops->proxies(h->h, p->ifindex, addr);
-			if (hit) {
-				*to_host = (int)p->host;
-				*to_if = p->ifindex;
-				return true;
-			}
+	unsigned h, i;
+	if (link_ix_find(l, addr, from_host, from_if, &h, &i)) {
+		*to_host = (int)h;
+		*to_if = i;
+		return true;
+	}
+	for (size_t k = 0; l->n_proxy_ports && k < l->n_ports; k++) {
+		const struct sim_port *p = &l->ports[k];
+		const struct sim_host *hp = s->hosts[p->host];
+		if (!hp->proxy || ((int)p->host == from_host && p->ifindex == from_if))
+			continue;
+		if (hp->ops->proxies && hp->ops->proxies(hp->h, p->ifindex, addr)) {
+			*to_host = (int)p->host;
+			*to_if = p->ifindex;
+			return true;
 		}
 	}
 	return false;
@@ -296,6 +297,24 @@ static void host_arm(struct sim *s, struct sim_host *h)
 	push(s, e, K_TIMER, ++h->timer_gen, h);
 }
 
+/* Keep the cached address of an interface, and its link's address table,
+ * in step with what the host says now. */
+static void iface_refresh(struct sim *s, struct sim_host *h, unsigned i)
+{
+	struct sim_iface *f = &h->ifaces[i];
+	uint8_t a[16];
+	bool has = h->ops->iface_addr(h->h, i, a);
+	if (has == f->has_addr && (!has || !memcmp(a, f->addr, 16)))
+		return;
+	if (f->link >= 0 && f->has_addr)
+		link_ix_del(s->links[f->link], f->addr, h->index, i);
+	f->has_addr = has;
+	if (has)
+		memcpy(f->addr, a, 16);
+	if (f->link >= 0 && has && link_ix_add(s->links[f->link], a, h->index, i) && !s->error)
+		s->error = M6_E_NOMEM;
+}
+
 /* After every call into a host: note its addresses (they may have
  * changed: autoconfiguration), send what it queued, re-arm its timer. */
 static void host_drain(struct sim *s, struct sim_host *h)
@@ -303,7 +322,7 @@ static void host_drain(struct sim *s, struct sim_host *h)
 	struct node_out out;
 	if (h->ops->iface_addr)
 		for (unsigned i = 0; i < h->n_ifaces; i++)
-			h->ifaces[i].has_addr = h->ops->iface_addr(h->h, i, h->ifaces[i].addr);
+			iface_refresh(s, h, i);
 	while (h->ops->output(h->h, &out, s->now) == 1) {
 		h->st.tx++;
 		if (out.ifindex >= h->n_ifaces || out.len > sizeof(out.pkt)) {
@@ -424,7 +443,12 @@ int sim_detach(struct sim *s, unsigned host, unsigned ifindex)
 	int li = h->ifaces[ifindex].link;
 	if (li < 0)
 		return 0;
-	link_port_remove(s->links[li], host, ifindex);
+	struct sim_link *l = s->links[li];
+	link_port_remove(l, host, ifindex);
+	if (h->ifaces[ifindex].has_addr)
+		link_ix_del(l, h->ifaces[ifindex].addr, host, ifindex);
+	if (h->proxy)
+		l->n_proxy_ports--;
 	h->ifaces[ifindex].link = -1;
 	sim_note(s, SIM_NOTE_DETACH, (int)host, li, "interface %u detached from link %s", ifindex, s->links[li]->name);
 	if (h->ops->link) {
@@ -444,8 +468,15 @@ int sim_attach(struct sim *s, unsigned host, unsigned ifindex, unsigned link)
 	int rc = sim_detach(s, host, ifindex);
 	if (rc)
 		return rc;
-	if ((rc = link_port_add(s->links[link], host, ifindex, s->now)))
+	struct sim_link *l = s->links[link];
+	if ((rc = link_port_add(l, host, ifindex, s->now)))
 		return rc;
+	if (h->ifaces[ifindex].has_addr && (rc = link_ix_add(l, h->ifaces[ifindex].addr, host, ifindex))) {
+		link_port_remove(l, host, ifindex);
+		return rc;
+	}
+	if (h->proxy)
+		l->n_proxy_ports++;
 	h->ifaces[ifindex].link = (int)link;
 	h->ifaces[ifindex].since = s->now;
 	sim_note(s, SIM_NOTE_ATTACH, (int)host, (int)link, "interface %u attached to link %s", ifindex,

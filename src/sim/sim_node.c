@@ -211,6 +211,7 @@ int sim_add_node(struct sim *s, const struct node_cfg *cfg, char *err, size_t er
 		return idx;
 	}
 	s->hosts[idx]->router = cfg->forwarding;
+	s->hosts[idx]->proxy = cfg->is_ha;
 	node_set_event_cb(n, on_event, s->hosts[idx]);
 	node_set_deliver_cb(n, on_deliver, s->hosts[idx]);
 	return idx;

@@ -23,6 +23,7 @@
 #include "pkt/ip6.h"
 #include "pkt/mh.h"
 #include "util/m6_bytes.h"
+#include "bench_util.h"
 
 #define REPS 5
 #define BIG_LEN 1400
@@ -47,15 +48,12 @@ static uint8_t scratch[2048];
 
 static double now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return bench_now_ns(CLOCK_MONOTONIC);
 }
 
 static void die(const char *what)
 {
-	fprintf(stderr, "bench_decode: %s\n", what);
-	exit(1);
+	bench_die("bench_decode", what);
 }
 
 /* (a) IPv6 / DstOpt(HAO) / MH BU, checksum over the MIPv6 pseudo-header. */
@@ -194,12 +192,6 @@ static double run(enum work k, const struct bpkt *p, uint64_t n)
 	return (t1 - t0) / (double)n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double seconds_per_figure = 0.5;
 
 /* Median over REPS repetitions, each sized to ~seconds_per_figure / REPS. */
@@ -221,8 +213,7 @@ static double measure(enum work k, const struct bpkt *p)
 		n = 1;
 	for (int r = 0; r < REPS; r++)
 		t[r] = run(k, p, n);
-	qsort(t, REPS, sizeof(t[0]), cmp_double);
-	return t[REPS / 2];
+	return bench_median(t, REPS);
 }
 
 static void line(const char *what, double ns, double base_cpy, double base_csum)

@@ -29,6 +29,7 @@
 
 #include "ipsec/sad.h"
 #include "ipsec/spd.h"
+#include "../bench_util.h"
 
 #define REPS 5
 #define FLOWS 8192
@@ -43,35 +44,22 @@ static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return bench_rnd(&rng);
 }
 
 static double now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return bench_now_ns(CLOCK_MONOTONIC);
 }
 
 static void die(const char *what)
 {
-	fprintf(stderr, "bench_lookup: %s\n", what);
-	exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	bench_die("bench_lookup", what);
 }
 
 static double median(double *v)
 {
-	qsort(v, REPS, sizeof(*v), cmp_double);
-	return v[REPS / 2];
+	return bench_median(v, REPS);
 }
 
 /* 2001:db8:1::/64 is the home prefix, 2001:db8:1::1 the home agent; mobile

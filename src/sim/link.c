@@ -23,6 +23,9 @@ void link_fini(struct sim_link *l)
 	l->ix = NULL;
 	l->ix_cap = l->ix_used = l->ix_live = 0;
 	free(l->ports);
+	free(l->rports);
+	l->rports = NULL;
+	l->n_rports = l->cap_rports = 0;
 	l->ports = NULL;
 	l->n_ports = l->cap_ports = 0;
 }
@@ -49,31 +52,46 @@ const char *link_cfg_check(const struct sim_link_cfg *c)
 	return NULL;
 }
 
-int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, uint64_t now)
+static int ports_add(struct sim_port **arr, size_t *n, size_t *cap, const struct sim_port *p)
 {
-	if (l->n_ports == l->cap_ports) {
-		size_t cap = l->cap_ports ? 2 * l->cap_ports : 4;
-		struct sim_port *p = realloc(l->ports, cap * sizeof(*p));
-		if (!p)
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 4;
+		struct sim_port *q = realloc(*arr, c * sizeof(*q));
+		if (!q)
 			return M6_E_NOMEM;
-		l->ports = p;
-		l->cap_ports = cap;
+		*arr = q;
+		*cap = c;
 	}
-	l->ports[l->n_ports++] = (struct sim_port){ host, ifindex, now };
+	(*arr)[(*n)++] = *p;
 	return 0;
 }
 
-int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex)
+static int ports_remove(struct sim_port *arr, size_t *n, unsigned host, unsigned ifindex)
 {
-	for (size_t i = 0; i < l->n_ports; i++) {
-		if (l->ports[i].host == host && l->ports[i].ifindex == ifindex) {
+	for (size_t i = 0; i < *n; i++) {
+		if (arr[i].host == host && arr[i].ifindex == ifindex) {
 			/* keep the order of the others: it is the delivery order */
-			memmove(&l->ports[i], &l->ports[i + 1], (l->n_ports - i - 1) * sizeof(l->ports[0]));
-			l->n_ports--;
+			memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(arr[0]));
+			(*n)--;
 			return 0;
 		}
 	}
 	return M6_E_NOTFOUND;
+}
+
+int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now)
+{
+	struct sim_port p = { host, ifindex, now };
+	int rc = ports_add(&l->ports, &l->n_ports, &l->cap_ports, &p);
+	if (!rc && router && (rc = ports_add(&l->rports, &l->n_rports, &l->cap_rports, &p)))
+		l->n_ports--;
+	return rc;
+}
+
+int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex)
+{
+	ports_remove(l->rports, &l->n_rports, host, ifindex);
+	return ports_remove(l->ports, &l->n_ports, host, ifindex);
 }
 
 void link_plan(struct sim_link *l, size_t len, struct sim_link_plan *p)

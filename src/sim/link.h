@@ -65,6 +65,8 @@ struct sim_link {
 	struct sim_rng rng;
 	struct sim_port *ports;
 	size_t n_ports, cap_ports;
+	struct sim_port *rports;      /* the routers' ports, in the same order */
+	size_t n_rports, cap_rports;
 	/* address -> port, open addressing; kept for every link, used by switches */
 	struct sim_ix_slot *ix;
 	size_t ix_cap, ix_used, ix_live;
@@ -85,7 +87,8 @@ static inline uint32_t link_mtu(const struct sim_link *l) { return l->cfg.mtu ? 
 /* Validate a configuration: NULL when fine, else why not. */
 const char *link_cfg_check(const struct sim_link_cfg *cfg);
 
-int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, uint64_t now);
+/* router: the port's host forwards (it also goes in rports). */
+int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now);
 /* 0, or M6_E_NOTFOUND when that interface is not attached here. */
 int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex);
 

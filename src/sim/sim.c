@@ -362,11 +362,14 @@ static void deliver(struct sim *s, unsigned li, struct sim_frame *f)
 		if (fi->link == (int)li && fi->since <= f->sent)
 			deliver_to(s, l, h, f->to_if, f);
 	} else {
-		for (size_t i = 0; i < l->n_ports; i++) {
-			struct sim_port p = l->ports[i];
+		/* routers have their own list: a switch with thousands of hosts
+		 * must not look at each of them for every off-link frame */
+		bool routers = f->to_host == TO_ROUTERS;
+		const struct sim_port *ports = routers ? l->rports : l->ports;
+		size_t n = routers ? l->n_rports : l->n_ports;
+		for (size_t i = 0; i < n; i++) {
+			struct sim_port p = ports[i];
 			if ((int)p.host == f->from_host && p.ifindex == f->from_if)
-				continue;
-			if (f->to_host == TO_ROUTERS && !s->hosts[p.host]->router)
 				continue;
 			if (p.since > f->sent)
 				continue;   /* attached after the frame left: it never saw it */
@@ -469,7 +472,7 @@ int sim_attach(struct sim *s, unsigned host, unsigned ifindex, unsigned link)
 	if (rc)
 		return rc;
 	struct sim_link *l = s->links[link];
-	if ((rc = link_port_add(l, host, ifindex, s->now)))
+	if ((rc = link_port_add(l, host, ifindex, h->router, s->now)))
 		return rc;
 	if (h->ifaces[ifindex].has_addr && (rc = link_ix_add(l, h->ifaces[ifindex].addr, host, ifindex))) {
 		link_port_remove(l, host, ifindex);

@@ -74,7 +74,7 @@ struct sim_host {
 	const struct sim_host_ops *ops;
 	void *h;
 	unsigned n_ifaces;
-	bool router;                          /* forwards: a default router for hosts on its links */
+	bool router;                          /* forwards: a default router for hosts on its links; set before attaching */
 	bool proxy;                           /* may answer for others' addresses (ops->proxies); set before attaching */
 	struct sim_iface ifaces[NODE_IF_MAX];
 	uint64_t timer_at;                    /* the live timer entry, SIM_NEVER = none */

@@ -218,7 +218,8 @@ static void ob_deliver(void *ctx, const struct sim_host *h, const uint8_t *pkt, 
 	}
 }
 
-static struct sim *three_hosts(struct obs_log *o, bool switched, struct fake **a, struct fake **b, struct fake **c)
+static struct sim *three_hosts_r(struct obs_log *o, bool switched, int router, struct fake **a, struct fake **b,
+				 struct fake **c)
 {
 	struct sim *s = sim_new(1);
 	struct sim_link_cfg lc = { .delay_ns = 3 * MS, .switched = switched };
@@ -231,10 +232,17 @@ static struct sim *three_hosts(struct obs_log *o, bool switched, struct fake **a
 	*a = fake_add(s, "a", 1, (const char *[]){ "2001:db8::a" });
 	*b = fake_add(s, "b", 1, (const char *[]){ "2001:db8::b" });
 	*c = fake_add(s, "c", 1, (const char *[]){ "2001:db8::c" });
+	if (router >= 0)
+		s->hosts[router]->router = true;
 	for (unsigned i = 0; i < 3; i++)
 		assert_int_equal(sim_attach(s, i, 0, 0), 0);
 	sim_start(s);
 	return s;
+}
+
+static struct sim *three_hosts(struct obs_log *o, bool switched, struct fake **a, struct fake **b, struct fake **c)
+{
+	return three_hosts_r(o, switched, -1, a, b, c);
 }
 
 static void test_hub_delivers_to_every_other_port(void **st)
@@ -279,8 +287,7 @@ static void test_switch_resolves_neighbours(void **st)
 	assert_int_equal(s->hosts[2]->st.rx, 1);    /* multicast only */
 	assert_int_equal(s->links[0]->st.unresolved, 0);
 	sim_free(s);
-	s = three_hosts(&o, true, &a, &b, &c);
-	s->hosts[2]->router = true;
+	s = three_hosts_r(&o, true, 2, &a, &b, &c);
 	len = fake_pkt(pkt, "2001:db8::a", "2001:db8:9::1", 3, 0);
 	sim_app_send(s, 0, pkt, len);
 	sim_run_until(s, SIM_NEVER);

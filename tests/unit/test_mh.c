@@ -233,6 +233,33 @@ static void test_bad_last_ok(void **s)
 	assert_int_equal(mh_find_opt(&m, MHO_NI)->data[1], 1);
 }
 
+/* The word-at-a-time Internet checksum equals the RFC 1071 octet-pair sum
+ * for every length and alignment, chained calls included. */
+static void test_csum_reference(void **s)
+{
+	(void)s;
+	uint8_t data[300];
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		data[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof(data); len += 7) {
+			uint64_t ref = 0x1234;
+			for (size_t i = 0; i + 1 < len; i += 2)
+				ref += (uint32_t)(data[off + i] << 8 | data[off + i + 1]);
+			if (len & 1)
+				ref += (uint32_t)data[off + len - 1] << 8;
+			while (ref >> 16)
+				ref = (ref & 0xffff) + (ref >> 16);
+			assert_int_equal(m6_csum_fold(m6_csum_add(0x1234, data + off, len)), (uint16_t)~ref);
+			size_t half = len / 2 & ~(size_t)1;
+			uint32_t chained = m6_csum_add(m6_csum_add(0x1234, data + off, half), data + off + half, len - half);
+			assert_int_equal(m6_csum_fold(chained), (uint16_t)~ref);
+		}
+}
+
 /* The error table: every code has an id and a reason; unknown codes do not crash. */
 static void test_error_strings(void **s)
 {
@@ -261,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_tolerant_receive),
 		cmocka_unit_test(test_validation_errors),
 		cmocka_unit_test(test_bad_last_ok),
+		cmocka_unit_test(test_csum_reference),
 		cmocka_unit_test(test_error_strings),
 	};
 	return cmocka_run_group_tests_name("mh", tests, NULL, NULL);

@@ -74,18 +74,7 @@ static const uint8_t zero16[16];
 static void emit(struct cn *cn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
 		 uint32_t u32, const char *text)
 {
-	struct m6_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	if (peer)
-		memcpy(ev.peer, peer, 16);
-	if (addr)
-		memcpy(ev.addr, addr, 16);
-	ev.code = code;
-	ev.u32 = u32;
-	if (text)
-		snprintf(ev.text, sizeof(ev.text), "%s", text);
-	mip6_event(&cn->io, &ev);
+	mip6_emit(&cn->io, t, peer, addr, code, u32, text);
 }
 
 static void drop(struct cn *cn, const uint8_t *peer, int reason, const char *text)

@@ -106,36 +106,10 @@ static bool is_unicast(const uint8_t a[16])
 	return !ip6_addr_is_multicast(a) && !is_unspec(a);
 }
 
-static bool is_link_local(const uint8_t a[16])
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
-static bool in_prefix(const uint8_t a[16], const uint8_t p[16], unsigned plen)
-{
-	unsigned full = plen / 8, rest = plen % 8;
-	if (memcmp(a, p, full))
-		return false;
-	return !rest || ((a[full] ^ p[full]) & (0xff00 >> rest) & 0xff) == 0;
-}
-
 static void emit(struct ha *ha, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
 		 uint32_t u32, const char *text)
 {
-	struct m6_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	if (peer)
-		memcpy(ev.peer, peer, 16);
-	if (addr)
-		memcpy(ev.addr, addr, 16);
-	ev.code = code;
-	ev.u32 = u32;
-	if (text) {
-		size_t n = strnlen(text, sizeof(ev.text) - 1);
-		memcpy(ev.text, text, n);
-	}
-	mip6_event(&ha->io, &ev);
+	mip6_emit(&ha->io, t, peer, addr, code, u32, text);
 }
 
 static void drop(struct ha *ha, int reason, const uint8_t *peer, const char *text)
@@ -170,7 +144,7 @@ static bool derive_ll(const struct ha *ha, const uint8_t hoa[16], uint8_t ll[16]
  * whose link-local (L = 1) it is. */
 static struct bce *nd_target_entry(struct ha *ha, const uint8_t target[16])
 {
-	if (!is_link_local(target))
+	if (!ip6_addr_is_link_local(target))
 		return bcache_lookup(ha->bc, target);
 	if (ha->cfg.plen != 64)
 		return NULL;
@@ -584,7 +558,7 @@ static void input_bu(struct ha *ha, const uint8_t *pkt, const struct ip6_walk *w
 	}
 	emit(ha, M6_EV_BU_RECEIVED, b.hoa, b.coa, m->seq, mh_lifetime_seconds(m->lifetime), NULL);
 	/* HA-01 */
-	if (!in_prefix(b.hoa, ha->cfg.prefix, ha->cfg.plen)) {
+	if (!ip6_prefix_match(b.hoa, ha->cfg.prefix, ha->cfg.plen)) {
 		reject(ha, &b, MH_BA_NOT_HOME_SUBNET, m->seq);
 		return;
 	}
@@ -674,7 +648,7 @@ bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now)
 		return false;
 	const uint8_t *dst = pkt + 24;
 	/* HA-07: link-local (and multicast) destinations are never tunnelled */
-	if (ip6_addr_is_multicast(dst) || is_link_local(dst))
+	if (ip6_addr_is_multicast(dst) || ip6_addr_is_link_local(dst))
 		return false;
 	struct bce *e = bcache_lookup(ha->bc, dst);
 	if (!e || !e->valid || !e->home_reg)

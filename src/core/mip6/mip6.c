@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "mip6.h"
@@ -57,4 +58,21 @@ int mip6_encap(uint8_t *out, size_t cap, const uint8_t src[16], const uint8_t ds
 	h.plen = (uint16_t)len;
 	ip6_hdr_write(out, &h);
 	return (int)(len + IP6_HDR_LEN);
+}
+
+void mip6_emit(const struct mip6_io *io, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr,
+	       int32_t code, uint32_t u32, const char *text)
+{
+	struct m6_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = t;
+	if (peer)
+		memcpy(ev.peer, peer, 16);
+	if (addr)
+		memcpy(ev.addr, addr, 16);
+	ev.code = code;
+	ev.u32 = u32;
+	if (text)
+		snprintf(ev.text, sizeof(ev.text), "%s", text);
+	io->event(io->ctx, &ev);
 }

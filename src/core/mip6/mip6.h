@@ -52,6 +52,9 @@ struct mip6_io {
 
 /* Helpers every engine uses (mip6.c). */
 static inline void mip6_event(const struct mip6_io *io, struct m6_event *ev) { io->event(io->ctx, ev); }
+/* Build and hand over one event; peer/addr may be NULL, text is truncated. */
+void mip6_emit(const struct mip6_io *io, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr,
+	       int32_t code, uint32_t u32, const char *text);
 /* Build IPv6(src->dst) | [DstOpt HAO] | [RH2] | MH into out (cap octets):
  * hao/rh2 may be NULL; the MH checksum uses the RFC 6275 pseudo-header.
  * Returns the length or a negative M6_E_*. m is an mh_msg from pkt/mh.h. */

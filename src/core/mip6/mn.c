@@ -40,22 +40,7 @@ static const uint8_t zero16[16];
 static void ev_emit(struct mn *mn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr,
 		    int32_t code, uint32_t u32, const char *text)
 {
-	struct m6_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	if (peer)
-		memcpy(ev.peer, peer, 16);
-	if (addr)
-		memcpy(ev.addr, addr, 16);
-	ev.code = code;
-	ev.u32 = u32;
-	if (text) {
-		size_t n = strlen(text);
-		if (n >= sizeof(ev.text))
-			n = sizeof(ev.text) - 1;
-		memcpy(ev.text, text, n);
-	}
-	mip6_event(&mn->io, &ev);
+	mip6_emit(&mn->io, t, peer, addr, code, u32, text);
 }
 
 static void drop(struct mn *mn, int code, const uint8_t *peer, const char *text)
@@ -97,17 +82,6 @@ static uint16_t life_units(uint32_t s)
 {
 	uint16_t u = mh_lifetime_units(s);
 	return u ? u : 1;
-}
-
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	unsigned bytes = plen / 8, bits = plen % 8;
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	if (!bits)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - bits));
-	return ((a[bytes] ^ b[bytes]) & mask) == 0;
 }
 
 static void mn_send(struct mn *mn, const uint8_t *p, size_t len)
@@ -723,7 +697,7 @@ void mn_input_ra(struct mn *mn, const uint8_t prefix[16], unsigned plen, uint32_
 {
 	if (plen > 128)
 		return;
-	bool same = mn->have_prefix && mn->plen == plen && prefix_eq(prefix, mn->prefix, plen);
+	bool same = mn->have_prefix && mn->plen == plen && ip6_prefix_match(prefix, mn->prefix, plen);
 	if (valid_s == 0) {
 		if (same)
 			mn->have_prefix = false;
@@ -733,7 +707,7 @@ void mn_input_ra(struct mn *mn, const uint8_t prefix[16], unsigned plen, uint32_
 	memcpy(mn->prefix, prefix, 16);
 	mn->plen = plen;
 	memcpy(mn->router, router, 16);
-	if (plen == mn->cfg.home_plen && prefix_eq(prefix, mn->cfg.home_prefix, plen)) {
+	if (plen == mn->cfg.home_plen && ip6_prefix_match(prefix, mn->cfg.home_prefix, plen)) {
 		if (mn->where != MN_HOME)
 			go_home(mn, now);
 		return;

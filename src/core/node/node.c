@@ -113,14 +113,6 @@ static void drain_bits_events(struct node *n)
 
 /* ---- addresses and routing ---- */
 
-static bool prefix_match(const uint8_t *a, const uint8_t *p, unsigned plen)
-{
-	unsigned full = plen / 8, rest = plen % 8;
-	if (memcmp(a, p, full))
-		return false;
-	return !rest || ((a[full] ^ p[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 bool node_iface_addr(const struct node *n, unsigned ifindex, uint8_t out[16])
 {
 	if (ifindex >= n->cfg.n_ifaces)
@@ -161,7 +153,7 @@ static int route_link_scope(const struct node *n, const uint8_t src[16])
 	const uint8_t *key = memcmp(src, unspec, 16) || !n->ha ? src : n->cfg.ha.prefix;
 	for (unsigned i = 0; i < n->cfg.n_ifaces; i++) {
 		const struct node_iface_cfg *ic = &n->cfg.ifaces[i];
-		if (n->ifs[i].up && ic->plen && prefix_match(key, ic->prefix, ic->plen))
+		if (n->ifs[i].up && ic->plen && ip6_prefix_match(key, ic->prefix, ic->plen))
 			return (int)i;
 	}
 	for (unsigned i = 0; i < n->cfg.n_ifaces; i++)
@@ -176,7 +168,7 @@ static int route(const struct node *n, const uint8_t dst[16])
 	int best_len = -1;
 	for (unsigned i = 0; i < n->cfg.n_ifaces; i++) {
 		const struct node_iface_cfg *ic = &n->cfg.ifaces[i];
-		if (n->ifs[i].up && ic->plen && prefix_match(dst, ic->prefix, ic->plen) && (int)ic->plen > best_len) {
+		if (n->ifs[i].up && ic->plen && ip6_prefix_match(dst, ic->prefix, ic->plen) && (int)ic->plen > best_len) {
 			best = (int)i;
 			best_len = (int)ic->plen;
 		}
@@ -184,7 +176,7 @@ static int route(const struct node *n, const uint8_t dst[16])
 	for (unsigned r = 0; r < n->cfg.n_routes; r++) {
 		const struct node_route *rt = &n->cfg.routes[r];
 		if (rt->ifindex < n->cfg.n_ifaces && n->ifs[rt->ifindex].up &&
-		    prefix_match(dst, rt->prefix, rt->plen) && (int)rt->plen > best_len) {
+		    ip6_prefix_match(dst, rt->prefix, rt->plen) && (int)rt->plen > best_len) {
 			best = (int)rt->ifindex;
 			best_len = (int)rt->plen;
 		}

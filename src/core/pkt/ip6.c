@@ -37,12 +37,25 @@ bool ip6_addr_is_multicast(const uint8_t a[16])
 	return a[0] == 0xff;
 }
 
+bool ip6_addr_is_link_local(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+bool ip6_prefix_match(const uint8_t a[16], const uint8_t p[16], unsigned plen)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+	if (memcmp(a, p, full))
+		return false;
+	return !rest || ((a[full] ^ p[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
 bool ip6_addr_unicast_routable(const uint8_t a[16])
 {
 	static const uint8_t zero[15];
 	if (a[0] == 0xff)                                   /* multicast */
 		return false;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)          /* link-local */
+	if (ip6_addr_is_link_local(a))
 		return false;
 	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
 		return false;                               /* unspecified, loopback */

@@ -114,6 +114,9 @@ void ip6_walk_pseudo(const struct ip6_walk *w, const uint8_t *pkt, uint8_t src[1
 /* Address classes (HAO-05, BU-01). */
 bool ip6_addr_unicast_routable(const uint8_t a[16]);
 bool ip6_addr_is_multicast(const uint8_t a[16]);
+bool ip6_addr_is_link_local(const uint8_t a[16]);
+/* Do the first plen bits of a and p agree? */
+bool ip6_prefix_match(const uint8_t a[16], const uint8_t p[16], unsigned plen);
 
 /* Golden layouts: Destination Options header `nh | 2 | PadN(2) | C9 10 | HoA`
  * (HAO-01) and `nh | 2 | 2 | 1 | 0000 | HoA` (RH2-01). Write 24 octets. */

@@ -1,16 +1,31 @@
+#include <string.h>
+
 #include "m6_bytes.h"
 
 uint32_t m6_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
+	/* RFC 1071: the one's complement sum is byte-order independent, so
+	 * add 64-bit loads in host order and swap the folded result once. */
+	uint64_t w = 0, h = 0;
 	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		w += (v & 0xffffffffu) + (v >> 32);
+	}
+	while (w >> 16)
+		w = (w & 0xffff) + (w >> 16);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = (w >> 8) | ((w & 0xff) << 8);
+#endif
+	h = (uint64_t)sum + w;
 	for (; i + 1 < len; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+		h += (uint32_t)(p[i] << 8 | p[i + 1]);
 	if (i < len)
-		s += (uint32_t)p[i] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffffu) + (s >> 32);
-	return (uint32_t)s;
+		h += (uint32_t)p[i] << 8;
+	while (h >> 32)
+		h = (h & 0xffffffffu) + (h >> 32);
+	return (uint32_t)h;
 }
 
 uint16_t m6_csum_fold(uint32_t sum)

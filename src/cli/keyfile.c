@@ -179,14 +179,23 @@ int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return M6_E_CONFIG;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	while ((got = getline(&buf, &cap, f)) >= 0) {
 		struct keyfile_sa sa;
 		no++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		if (memchr(buf, '\0', (size_t)got)) {
+			snprintf(err, errlen, "%s:%u: NUL character in a text line", path, no);
+			rc = M6_E_CONFIG;
+			break;
+		}
+		if ((size_t)got > LINE_MAX_LEN) {
 			snprintf(err, errlen, "%s:%u: line longer than %d characters", path, no, LINE_MAX_LEN - 1);
 			rc = M6_E_CONFIG;
 			break;
 		}
+		memcpy(line, buf, (size_t)got + 1);
 		int r = keyfile_parse_line(line, &sa, why, sizeof(why));
 		if (r < 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, no, why);
@@ -204,6 +213,10 @@ int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
 			break;
 		}
 	}
+	if (buf)
+		m6_wipe(buf, cap);   /* both held key material */
+	m6_wipe(line, sizeof(line));
+	free(buf);
 	if (!rc && ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		rc = M6_E_CONFIG;

@@ -225,8 +225,9 @@ static void check_event(struct expect *x, size_t i)
 			}
 		}
 	}
-	decide(x, i, true, "%llu event(s)%s%s", (unsigned long long)st->count,
-	       st->count ? ", first at " : "", st->count ? fmt_t(st->times[0], t1) : "");
+	decide(x, i, true, "%llu event(s)%s%s%s", (unsigned long long)st->count,
+	       st->count ? ", first at " : "", st->count ? fmt_t(st->times[0], t1) : "",
+	       e->n_intervals ? ", intervals as expected" : "");
 }
 
 static void timed(struct sim *s, struct sim_task *task, uint32_t arg)

@@ -27,8 +27,10 @@ int sc_fail(struct sc_ctx *c, const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* an @included file names itself */
+	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : c->file;
 	if (s && config_setting_source_line(s))
-		snprintf(c->err, c->errlen, "%s:%u: %s", c->file, config_setting_source_line(s), msg);
+		snprintf(c->err, c->errlen, "%s:%u: %s", file, config_setting_source_line(s), msg);
 	else
 		snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
 	return M6_E_CONFIG;
@@ -699,6 +701,7 @@ static int sc_build(struct sc_ctx *c, const config_setting_t *root)
 	if (!sc->duration)
 		return sc_fail(c, config_setting_get_member(root, "duration"), "'duration' must be above zero");
 	snprintf(sc->name, sizeof(sc->name), "%s", name ? name : "");
+	snprintf(sc->description, sizeof(sc->description), "%s", desc ? desc : "");
 	if ((rc = sc_parse_links(c, root)) || (rc = sc_parse_nodes(c, root)) || (rc = sc_parse_traffic(c, root)) ||
 	    (rc = sc_parse_timeline(c, root)) || (rc = sc_parse_expect(c, root)))
 		return rc;
@@ -711,6 +714,14 @@ static int sc_load(struct scenario *sc, const char *file, const char *text, char
 	memset(sc, 0, sizeof(*sc));
 	snprintf(sc->path, sizeof(sc->path), "%s", file);
 	config_init(&cf);
+	/* @include "x" is relative to the scenario's own directory */
+	char dir[sizeof(sc->path)];
+	snprintf(dir, sizeof(dir), "%s", file);
+	char *slash = strrchr(dir, '/');
+	if (!text && slash) {
+		*slash = 0;
+		config_set_include_dir(&cf, dir[0] ? dir : "/");
+	}
 	int ok = text ? config_read_string(&cf, text) : config_read_file(&cf, file);
 	if (ok != CONFIG_TRUE) {
 		if (!text && config_error_type(&cf) == CONFIG_ERR_FILE_IO)

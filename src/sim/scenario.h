@@ -128,6 +128,7 @@ struct sc_inject_sa {
 struct scenario {
 	char path[256];
 	char name[64];
+	char description[256];
 	uint64_t seed;
 	bool has_seed;
 	uint64_t duration;

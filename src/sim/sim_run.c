@@ -298,6 +298,8 @@ static void summary(struct run *r, FILE *f, const struct simrun_result *res)
 	out_time(s->now, t);
 	fprintf(f, "\n== summary: %s (seed %llu, %s s simulated, %llu events) ==\n", sc->name[0] ? sc->name : sc->path,
 		(unsigned long long)res->seed, t, (unsigned long long)s->ctr.events);
+	if (sc->description[0])
+		fprintf(f, "%s\n", sc->description);
 	fprintf(f, "%-*s %8s %8s %8s %7s  %s\n", r->width, "node", "tx", "rx", "app-rx", "drops", "state");
 	for (size_t i = 0; i < s->n_hosts; i++) {
 		const struct sim_host *h = s->hosts[i];

@@ -484,6 +484,37 @@ static void run_icmp(bool model_b)
 static void test_icmp_model_a(void **s) { (void)s; run_icmp(false); }
 static void test_icmp_model_b(void **s) { (void)s; run_icmp(true); }
 
+/* AH in tunnel mode round trip (the outer Payload Length is covered by the
+ * ICV, AH-01): the gateway tunnels a BU under AH and the home agent accepts. */
+static void test_ah_tunnel_round_trip(void **s)
+{
+	(void)s;
+	struct node gw, ha;
+	struct bits_result r;
+	const char *sa_fmt = "{ spi = 0x7001; policy = \"%s\"; src = \"" SGW_A "\"; dst = \"" HA "\";"
+			     " enc = \"null\"; auth = \"hmac-sha256-128\"; auth_key = " K32 "; }";
+	char cfg[2048], sa[512];
+	snprintf(sa, sizeof(sa), sa_fmt, "tun");
+	snprintf(cfg, sizeof(cfg), "spd = ( { name = \"tun\"; dir = \"out\"; local = \"" NET_D "\";"
+		 " ipsec = \"ah\"; mode = \"tunnel\"; }, " BYPASS_REST " );\nsa = ( %s );", sa);
+	node_load(&gw, cfg);
+	snprintf(sa, sizeof(sa), sa_fmt, "tun");
+	snprintf(cfg, sizeof(cfg), "spd = ( { name = \"tun\"; dir = \"in\"; remote = \"" NET_D "\";"
+		 " ipsec = \"ah\"; mode = \"tunnel\"; }, " BYPASS_REST " );\nsa = ( %s );", sa);
+	node_load(&ha, cfg);
+	mk_bu(HOST_D, HA, NULL, 20);
+	uint8_t clear[256];
+	size_t clen = pb.len;
+	memcpy(clear, pbuf_data(&pb), clen);
+	assert_int_equal(bits_output(&gw.b, &pb, true, 0, &r), 0);
+	assert_int_equal(pbuf_data(&pb)[6], IP6P_AH);
+	assert_int_equal(bits_input(&ha.b, &pb, false, 0, &r), 0);
+	assert_int_equal(pb.len, clen);
+	assert_memory_equal(pbuf_data(&pb), clear, clen);
+	node_free(&gw);
+	node_free(&ha);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_replay_in_pipeline),
 		cmocka_unit_test(test_icmp_model_a),
 		cmocka_unit_test(test_icmp_model_b),
+		cmocka_unit_test(test_ah_tunnel_round_trip),
 	};
 	return cmocka_run_group_tests_name("bits", tests, NULL, NULL);
 }

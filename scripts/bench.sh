@@ -11,6 +11,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 # Only the benchmarks and what they link: a release-only warning elsewhere in
 # the tree should not keep the figures from being measured.
+ninja -C "$BUILD" build.ninja >/dev/null   # pick up benchmarks added since setup
 targets=$(ninja -C "$BUILD" -t targets all | sed -n 's|^\(bench/\([A-Za-z0-9_]*/\)*bench_[A-Za-z0-9_]*\): .*|\1|p')
 if [ -z "$targets" ]; then
 	echo "bench.sh: no benchmark target in $BUILD" >&2

@@ -118,10 +118,10 @@ void out_event_text(const struct m6_event *ev, char *buf, size_t cap)
 		n = snprintf(buf, cap, "SA 0x%08x %s lifetime expired", ev->u32, ev->code == 2 ? "hard" : "soft");
 		break;
 	case M6_EV_DAD_STARTED:
-		n = snprintf(buf, cap, "DAD started for %s", is_zero(ev->addr) ? peer : ad);
+		n = snprintf(buf, cap, "DAD started for home address %s (care-of %s)", peer, ad);
 		break;
 	case M6_EV_DAD_FAILED:
-		n = snprintf(buf, cap, "DAD failed for %s", is_zero(ev->addr) ? peer : ad);
+		n = snprintf(buf, cap, "DAD failed for home address %s", peer);
 		break;
 	case M6_EV_PROXY_NA:
 		n = snprintf(buf, cap, "proxy NA for %s", is_zero(ev->addr) ? peer : ad);

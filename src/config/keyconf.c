@@ -15,7 +15,29 @@ struct kc_ctx {
 	struct keyconf *kc;
 	char *err;
 	size_t errlen;
+	uint32_t *by_name;        /* open-addressed index: policy name -> spd id */
+	size_t by_name_cap;       /* a power of two, at least twice the entries */
 };
+
+static size_t kc_name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;   /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Slot of name in the index: its id, or the empty slot where it belongs. */
+static uint32_t *kc_name_slot(const struct kc_ctx *c, const char *name)
+{
+	size_t mask = c->by_name_cap - 1;
+	for (size_t i = kc_name_hash(name) & mask;; i = (i + 1) & mask) {
+		uint32_t *slot = &c->by_name[i];
+		const struct spd_entry *e = *slot ? spd_get(c->kc->spd, *slot) : NULL;
+		if (!*slot || (e && !strcmp(e->name, name)))
+			return slot;
+	}
+}
 
 static int kc_fail(struct kc_ctx *c, const config_setting_t *s, const char *fmt, ...)
 {
@@ -349,21 +371,20 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 	if (kc_addr(c, g, "tunnel_local", false, e.protect.tunnel_local) ||
 	    kc_addr(c, g, "tunnel_remote", false, e.protect.tunnel_remote))
 		return M6_E_CONFIG;
+	uint32_t *slot = kc_name_slot(c, name);
+	if (*slot)
+		return kc_fail(c, g, "spd entry name '%s' is used twice", name);
 	int rc = spd_add(c->kc->spd, &e);
-	return rc < 0 ? kc_fail(c, g, "spd entry '%s': %s", name, m6_strerror(rc)) : 0;
+	if (rc < 0)
+		return kc_fail(c, g, "spd entry '%s': %s", name, m6_strerror(rc));
+	*slot = (uint32_t)rc;
+	return 0;
 }
 
-static const struct spd_entry *kc_policy(const struct keyconf *kc, const char *name)
+static const struct spd_entry *kc_policy(const struct kc_ctx *c, const char *name)
 {
-	for (int d = SPD_OUT; d <= SPD_IN; d++)
-		for (size_t i = 0;; i++) {
-			const struct spd_entry *e = spd_at(kc->spd, (enum spd_dir)d, i);
-			if (!e)
-				break;
-			if (!strcmp(e->name, name))
-				return e;
-		}
-	return NULL;
+	uint32_t id = *kc_name_slot(c, name);
+	return id ? spd_get(c->kc->spd, id) : NULL;
 }
 
 static int kc_lifetime(struct kc_ctx *c, const config_setting_t *g, struct sa_lifetime *l)
@@ -420,7 +441,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 		return kc_fail(c, g, "'spi' is required and must be 256 or more (SAD-01)");
 	sa.spi = (uint32_t)v;
 	const char *pname = kc_str(g, "policy", NULL);
-	const struct spd_entry *pol = pname ? kc_policy(c->kc, pname) : NULL;
+	const struct spd_entry *pol = pname ? kc_policy(c, pname) : NULL;
 	if (!pol)
 		return kc_fail(c, g, "'policy' must name an spd entry");
 	if (pol->action != SPD_PROTECT)
@@ -515,15 +536,21 @@ static int kc_sa_cb(struct kc_ctx *c, const config_setting_t *g, unsigned i) { (
 
 static int kc_build(const config_setting_t *root, struct keyconf *kc, char *err, size_t errlen)
 {
-	struct kc_ctx c = { kc, err, errlen };
+	struct kc_ctx c = { kc, err, errlen, NULL, 0 };
 	static const char *const top[] = { "node", "pad", "spd", "sa", NULL };
 	memset(kc, 0, sizeof(*kc));
 	const config_setting_t *sas = config_setting_get_member(root, "sa");
+	const config_setting_t *spds = config_setting_get_member(root, "spd");
+	size_t n_spd = spds ? (size_t)config_setting_length(spds) : 0;
+	c.by_name_cap = 16;
+	while (c.by_name_cap < 2 * n_spd + 2)
+		c.by_name_cap *= 2;
+	c.by_name = calloc(c.by_name_cap, sizeof(*c.by_name));
 	size_t cap = SAD_CAPACITY_MIN + (sas ? 2 * (size_t)config_setting_length(sas) : 0);
 	kc->spd = spd_new();
 	kc->sad = sad_new(cap);
 	kc->pad = pad_new();
-	int rc = !kc->spd || !kc->sad || !kc->pad ? kc_fail(&c, NULL, "out of memory") : 0;
+	int rc = !kc->spd || !kc->sad || !kc->pad || !c.by_name ? kc_fail(&c, NULL, "out of memory") : 0;
 	if (!rc && !config_setting_is_group(root))
 		rc = kc_fail(&c, root, "expected a group { node = ...; pad = ...; spd = ...; sa = ...; }");
 	if (!rc)
@@ -536,6 +563,7 @@ static int kc_build(const config_setting_t *root, struct keyconf *kc, char *err,
 		rc = kc_list(&c, root, "spd", kc_spd_entry);
 	if (!rc)
 		rc = kc_list(&c, root, "sa", kc_sa_cb);
+	free(c.by_name);
 	if (rc)
 		keyconf_free(kc);
 	return rc;

@@ -53,6 +53,7 @@ static void test_refusals(void **s)
 		{ "node = { model = \"clever\"; };", "'model'" },
 		{ "spd = ( { name = \"x\" } ", "config:1" },
 		{ "routes = 1;", "unknown setting 'routes'" },
+		{ "spd = ( { name = \"x\"; }, { name = \"x\"; dir = \"in\"; } );", "used twice" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct keyconf kc;

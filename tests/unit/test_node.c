@@ -71,6 +71,19 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 
 static void addr(const char *s, uint8_t a[16]) { tu_addr(s, a); }
 
+/* A key manager that only watches: manual keying needs no answers. */
+static unsigned km_moves;
+static uint8_t km_last[16];
+static void km_address_change(void *ctx, struct node *n, const uint8_t *old, const uint8_t new_coa[16])
+{
+	(void)ctx;
+	(void)n;
+	if (old)
+		assert_memory_equal(old, km_last, 16);
+	memcpy(km_last, new_coa, 16);
+	km_moves++;
+}
+
 static void load_ipsec(struct node_cfg *c, const char *text)
 {
 	struct keyconf kc;
@@ -160,6 +173,8 @@ static void build(void)
 	load_ipsec(&c, mn_ipsec);
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
+	struct node_km km = { NULL, NULL, NULL, km_address_change };
+	node_set_km(nodes[MN_N], &km);
 	for (int i = 0; i < N_NODES; i++) {
 		node_set_event_cb(nodes[i], on_event, NULL);
 		node_set_deliver_cb(nodes[i], on_deliver, NULL);
@@ -283,6 +298,8 @@ static void test_register_ping_return(void **s)
 	assert_true(e->valid);
 	assert_memory_equal(e->coa, coa, 16);
 	assert_true(esp_mh_on_r1 >= 2);                    /* BU and BA protected on the wire */
+	assert_int_equal(km_moves, 2);                     /* home address, then the care-of address */
+	assert_memory_equal(km_last, coa, 16);
 	assert_int_equal(clear_mh_on_r1, 0);
 	assert_true(ev_count[M6_EV_DAD_STARTED] >= 1);
 
@@ -295,6 +312,8 @@ static void test_register_ping_return(void **s)
 	move_mn(L_HOME);
 	run_until(15000 * MS);
 	assert_true(mn_at_home(node_mn(nodes[MN_N])));
+	assert_int_equal(km_moves, 3);
+	assert_memory_equal(km_last, hoa, 16);
 	e = bcache_lookup(ha_bcache(node_ha(nodes[HA_N])), hoa);
 	assert_true(!e || !e->valid);                      /* HA-05 */
 	ping_hoa();

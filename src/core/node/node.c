@@ -42,6 +42,9 @@ struct node {
 	void *ev_ctx;
 	node_deliver_cb dl_cb;
 	void *dl_ctx;
+	struct node_km km;
+	uint8_t last_coa[16];
+	bool have_coa;
 	/* transmit queue: records of (ifindex u32, len u32, bytes) in a ring-less
 	 * arena that is compacted when drained */
 	uint8_t *txq;
@@ -72,7 +75,17 @@ static void emit_drop(struct node *n, int reason, const char *what)
 
 static void io_event(void *ctx, struct m6_event *ev)
 {
-	emit(ctx, ev);
+	struct node *n = ctx;
+	static const uint8_t zero[16];
+	if (ev->type == M6_EV_MOVED && n->km.address_change && memcmp(ev->addr, zero, 16) &&
+	    (!n->have_coa || memcmp(ev->addr, n->last_coa, 16))) {
+		n->km.address_change(n->km.ctx, n, n->have_coa ? n->last_coa : NULL, ev->addr);
+	}
+	if (ev->type == M6_EV_MOVED && memcmp(ev->addr, zero, 16)) {
+		memcpy(n->last_coa, ev->addr, 16);
+		n->have_coa = true;
+	}
+	emit(n, ev);
 }
 
 /* splitmix64: a seeded stream, so a simulation replays exactly. Drivers that
@@ -97,11 +110,15 @@ static void drain_bits_events(struct node *n)
 		struct m6_event ev;
 		memset(&ev, 0, sizeof(ev));
 		if (be.type == BITS_EV_ACQUIRE) {
+			if (n->km.acquire)
+				n->km.acquire(n->km.ctx, n, be.spd_id, &be.flow);
 			ev.type = M6_EV_SA_ACQUIRE;
 			ev.u32 = be.spd_id;
 			memcpy(ev.peer, be.flow.remote, 16);
 			snprintf(ev.text, sizeof(ev.text), "no SA for policy %u", be.spd_id);
 		} else {
+			if (n->km.expire)
+				n->km.expire(n->km.ctx, n, be.spi, be.proto, be.inbound, be.type == BITS_EV_HARD_EXPIRE);
 			ev.type = M6_EV_SA_EXPIRE;
 			ev.u32 = be.spi;
 			ev.code = be.type == BITS_EV_SOFT_EXPIRE ? 1 : 2;
@@ -712,6 +729,7 @@ void node_free(struct node *n)
 const char *node_name(const struct node *n) { return n->name; }
 void node_set_event_cb(struct node *n, node_event_cb cb, void *ctx) { n->ev_cb = cb; n->ev_ctx = ctx; }
 void node_set_deliver_cb(struct node *n, node_deliver_cb cb, void *ctx) { n->dl_cb = cb; n->dl_ctx = ctx; }
+void node_set_km(struct node *n, const struct node_km *km) { n->km = *km; }
 struct mn *node_mn(struct node *n) { return n->mn; }
 struct ha *node_ha(struct node *n) { return n->ha; }
 struct cn *node_cn(struct node *n) { return n->cn; }

@@ -77,6 +77,23 @@ struct node_out {
 
 struct node;
 
+/* The key manager's side of the node (RFC 4301 ACQUIRE/EXPIRE, RFC 6275
+ * 11.7.1 movement): the node calls these and the key manager answers by
+ * installing or updating SAs in the tables (node_bits()). Manual keying is
+ * the key manager whose tables are complete from the start: it needs no
+ * callback (all NULL). IKE plugs in here. */
+struct node_km {
+	void *ctx;
+	/* A PROTECT policy had no usable SA; the packet was dropped. */
+	void (*acquire)(void *ctx, struct node *n, uint32_t spd_id, const struct ipsec_flow *flow);
+	/* An SA reached its soft (hard = false) or hard lifetime. */
+	void (*expire)(void *ctx, struct node *n, uint32_t spi, uint8_t proto, bool inbound, bool hard);
+	/* The mobile node's care-of address changed (old may be NULL). */
+	void (*address_change)(void *ctx, struct node *n, const uint8_t *old_coa, const uint8_t new_coa[16]);
+};
+
+void node_set_km(struct node *n, const struct node_km *km);
+
 typedef void (*node_event_cb)(void *ctx, const struct m6_event *ev);
 typedef void (*node_deliver_cb)(void *ctx, struct node *n, const uint8_t *pkt, size_t len, uint64_t now);
 

@@ -6,6 +6,7 @@
 #include "flow.h"
 #include "../pkt/icmp6.h"
 #include "../pkt/ip6.h"
+#include "../pkt/mh.h"
 #include "../util/m6_bytes.h"
 
 #define IKE_NATT_PORT 4500
@@ -239,7 +240,11 @@ static int check_selectors(struct bits *b, struct bits_result *r, const struct i
 	flow_from_packet(&f, pkt, &w, view, false);
 	if (!spd_sel_match(&sa->ts, &f))
 		return drop(b, r, M6_E_SELECTOR);
+	/* The home address an MH packet speaks for: its HAO, or for a Binding
+	 * Update sent from home (no HAO) its source. */
 	const uint8_t *hoa = ip6_walk_hoa(&w, pkt);
+	if (!hoa && w.proto == IP6P_MH && w.end >= w.proto_off + 3 && pkt[w.proto_off + 2] == MH_BU)
+		hoa = w.hdr.src;
 	if (sa->model == SA_MODEL_TRUE_ADDR && hoa && w.proto == IP6P_MH) {
 		const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;
 		if (!pe || !pad_hoa_allowed(pe, hoa))

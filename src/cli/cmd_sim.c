@@ -25,7 +25,7 @@ static const char usage_sim[] =
 "                     keys.txt      every configured SA (and keyed esp/ah layer\n"
 "                                   of injected packets), one per line:\n"
 "                                   src dst spi enc-alg enc-key auth-alg auth-key\n"
-"                                   (mip6sec decode --keys, pcap-check -k)\n"
+"                                   (mip6sec decode --keys, pcapcheck.py -k)\n"
 "                     esp_sa        the same SAs as Wireshark esp_sa entries\n"
 "                     events.jsonl  one JSON object per event: t_ns, time,\n"
 "                                   node, type, peer, addr, code, u32, text,\n"

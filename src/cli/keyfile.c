@@ -328,7 +328,7 @@ static void put_addr(FILE *f, bool any, const uint8_t *a)
 int keyfile_write_keys(FILE *f, const struct keyfile *kf)
 {
 	fputs("# mip6sec keys: src dst spi enc-alg enc-key auth-alg auth-key ('-' = none;\n"
-	      "# AEAD keys are key || 4-octet salt). For `mip6sec decode --keys` and pcap-check -k.\n", f);
+	      "# AEAD keys are key || 4-octet salt). For `mip6sec decode --keys` and pcapcheck.py -k.\n", f);
 	for (size_t i = 0; i < kf->n; i++) {
 		const struct keyfile_sa *s = &kf->sa[i];
 		put_addr(f, s->src_any, s->src);

@@ -15,7 +15,7 @@
  *             '-' for none; AES-GCM and ChaCha20-Poly1305 keys are the
  *             cipher key followed by the 4-octet salt (RFC 4106, RFC 7634)
  *
- * This is the format of pcap-check -k and tests/oracle/pcapcheck.py. An AH
+ * This is the format of tests/oracle/pcapcheck.py -k. An AH
  * SA is written with enc-alg null and enc-key '-'.
  *
  * Contract: keyfile_load() / keyfile_parse_line() validate every field,

@@ -78,7 +78,7 @@ static const char usage_build_head[] =
 "  -h, --help          show this help\n"
 "\n"
 "When a packet has a keyed esp or ah layer, -o X.pcap also writes the keys to\n"
-"X.keys (for mip6sec decode --keys and pcap-check -k) and X.esp_sa (Wireshark's\n"
+"X.keys (for mip6sec decode --keys and pcapcheck.py -k) and X.esp_sa (Wireshark's\n"
 "esp_sa table; SAs Wireshark 4.0 cannot use are comments there).\n"
 "\n";
 
@@ -279,7 +279,7 @@ static int write_key_files(const char *pcap, const struct keyfile *kf)
 	key_path(pcap, ".esp_sa", wsa, sizeof(wsa));
 	if (write_one(keys, keyfile_write_keys, kf) || write_one(wsa, keyfile_write_esp_sa, kf))
 		return -1;
-	fprintf(stderr, "mip6sec build: keys of %zu SA(s) written to %s (mip6sec decode --keys, pcap-check -k)"
+	fprintf(stderr, "mip6sec build: keys of %zu SA(s) written to %s (mip6sec decode --keys, pcapcheck.py -k)"
 		" and %s (Wireshark esp_sa)\n", kf->n, keys, wsa);
 	return 0;
 }

@@ -27,7 +27,7 @@
 #include "ipsec/bits.h"
 
 /* The keys of one configured SA, kept so a simulation can write the
- * Wireshark / pcap-check key file (wiped by keyconf_free). */
+ * Wireshark and pcapcheck.py key files (wiped by keyconf_free). */
 struct keyconf_key {
 	uint32_t spi;
 	uint8_t src[16], dst[16];
@@ -52,7 +52,7 @@ int keyconf_load_string(const char *text, struct keyconf *kc, char *err, size_t 
  * file); `setting` is a const config_setting_t *. */
 int keyconf_load_setting(const void *setting, struct keyconf *kc, char *err, size_t errlen);
 /* Append one line per SA, `src dst spi enc-alg enc-key auth-alg auth-key`
- * (the pcap-check key-file format); returns the length written. */
+ * (the key-file format of decode --keys); returns the length written. */
 size_t keyconf_write_keys(const struct keyconf *kc, char *buf, size_t cap);
 void keyconf_free(struct keyconf *kc);
 

@@ -2,7 +2,7 @@
  * sim_run — one scenario run with everything `mip6sec sim` shows: the
  * timeline on a terminal, a summary table, and with an output directory
  * one pcap per link, the SA keys (keys.txt for mip6sec decode --keys and
- * pcap-check, esp_sa for Wireshark), a JSON event log, the ladder diagram
+ * keys for decode --keys, esp_sa for Wireshark), a JSON event log, the ladder diagram
  * (ladder.svg) and copies of the timeline and summary.
  *
  * Contract: simrun() consumes the scenario's IPsec tables (a scenario runs

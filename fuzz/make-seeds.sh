@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate the seed corpora fuzz/seeds/{exthdr,mh,decode,spec,ipsec_in,keyconf,keyfile}/.
+# Regenerate the seed corpora fuzz/seeds/{exthdr,mh,decode,spec,ipsec_in,keyconf,keyfile,scenario,node}/.
 #
 #   sh fuzz/make-seeds.sh            (from anywhere; MIP6SEC=path overrides the binary)
 #
@@ -14,7 +14,12 @@
 # SPIs and keys in sync) and authentic-mode inputs (auth-*, format in
 # fuzz/fuzz_ipsec_in.c); fuzz_keyconf gets the configurations of
 # tests/unit/test_bits.c, tests/unit/test_keyconf.c and fuzz_ipsec_in.c
-# plus broken ones, fuzz_keyfile key files good and bad.
+# plus broken ones, fuzz_keyfile key files good and bad. fuzz_scenario gets
+# every tests/sim/*.scn and scenarios/*.scn, a 5-second version of each
+# (run by the harness: duration 5 s, timeline and expectation times
+# scaled), truncated and mutated copies and small hand-written scenarios;
+# fuzz_node gets record sequences (format in fuzz/fuzz_node.c) carrying real
+# packets from `mip6sec build --hex` (ESP with fuzz_node.c's keys).
 # The directories are emptied first (except regress-* files: inputs of
 # past findings, kept as regression seeds), so the result depends only on
 # this list, the vectors and the binary. Needs only sh and python3's
@@ -106,7 +111,7 @@ esp-dummy|ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp 
 EOF
 )
 
-for h in exthdr mh decode spec ipsec_in keyconf keyfile; do
+for h in exthdr mh decode spec ipsec_in keyconf keyfile scenario node; do
 	mkdir -p "fuzz/seeds/$h"
 	find "fuzz/seeds/$h" -type f ! -name 'regress-*' -delete
 done
@@ -471,4 +476,318 @@ for name, text in keyfiles.items():
 
 print("make-seeds.sh: ipsec_in authentic %d, keyconf %d, keyfile %d" %
       (len(auth_seeds), len(configs), len(keyfiles)))
+PY
+
+# --- fuzz_scenario: the scenario files, 5-second versions, broken copies ---
+MIP6SEC="$MIP6SEC" python3 - <<'PY'
+import glob, os, re, subprocess
+
+mip6sec = os.environ["MIP6SEC"]
+
+def put(name, text):
+    with open(os.path.join("fuzz/seeds/scenario", name), "w") as f:
+        f.write(text)
+
+def secs(tok):
+    """A scenario time (bare seconds or a quoted string with a unit) in seconds."""
+    tok = tok.strip('"').strip()
+    m = re.fullmatch(r"([0-9.eE+-]+)\s*(ns|us|ms|s|min)?", tok)
+    mul = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "min": 60, None: 1}[m.group(2)]
+    return float(m.group(1)) * mul
+
+def shorten(text, new=5.0):
+    """Duration 5 s; every timeline / expectation `at` scaled into it."""
+    m = re.search(r"^duration\s*=\s*([^;]+);", text, re.M)
+    old = secs(m.group(1))
+    if old <= new:
+        return text
+    text = text[:m.start(1)] + "%.1f" % new + text[m.end(1):]
+    return re.sub(r'\bat\s*=\s*("[^"]*"|[0-9.]+)',
+                  lambda a: 'at = "%.6fs"' % (secs(a.group(1)) * new / old), text)
+
+def check(name):
+    r = subprocess.run([mip6sec, "sim", "--check", os.path.join("fuzz/seeds/scenario", name)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("make-seeds.sh: scenario seed %s does not load: %s" % (name, r.stderr.strip()))
+
+# Broken copies: each a typical mistake the parser must name.
+MUTATIONS = [
+    ("unknown-key", r"\bdelay\b", "delya"),
+    ("bad-addr", r"2001:db8:1::1\b", "2001:db8:1::zz"),
+    ("bad-prefix", r"/64\b", "/129"),
+    ("syntax", r";\n", "\n"),
+    ("dup-node", r'name = "mn"', 'name = "ha"'),
+    ("no-link", r'link = "home"', 'link = "nowhere"'),
+    ("bad-time", r'"1ms"', '"1 fortnight"'),
+    ("negative", r"\bduration = [0-9.]+", "duration = -1"),
+    ("after-end", r"\bat = \"[^\"]*\"", 'at = "100min"'),
+    ("bad-action", r'action = "move"', 'action = "teleport"'),
+    ("bad-event", r'event = "', 'event = "x'),
+    ("bad-ipsec", r'model = "normalise"', 'model = "clever"'),
+    ("string-int", r"\blifetime = 3600", 'lifetime = "3600"'),
+    ("huge-rate", r'interval = "[^"]*"', "rate = 1000000000"),
+]
+
+files = sorted(glob.glob("tests/sim/*.scn") + glob.glob("scenarios/*.scn"))
+n = 0
+for path in files:
+    base = os.path.splitext(os.path.basename(path))[0]
+    text = open(path).read()
+    put("scn-" + base, text); n += 1
+    short = shorten(text)
+    put("short-" + base, short); check("short-" + base); n += 1
+    for i, frac in enumerate((0.1, 0.35, 0.6, 0.85), 1):
+        put("trunc-%s-%d" % (base, i), short[:int(len(short) * frac)]); n += 1
+    for tag, pat, rep in MUTATIONS:
+        mutated = re.sub(pat, rep, short, count=1)
+        if mutated != short:
+            put("mut-%s-%s" % (base, tag), mutated); n += 1
+
+K16 = "000102030405060708090a0b0c0d0e0f"
+K32 = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+CRYPTO = 'enc = "aes-cbc"; enc_key = "%s"; auth = "hmac-sha256-128"; auth_key = "%s";' % (K16, K32)
+HANDWRITTEN = {
+    "tiny": 'duration = 1;\nlinks = ( { name = "l"; } );\nnodes = ( { name = "n"; interfaces = ( { link = "l"; } ); } );\n',
+    # every action and expectation kind, a switch, a stream, keyed injections, within 5 s
+    "everything": """name = "everything"; description = "each feature once"; seed = 5;
+duration = "4s";
+links = ( { name = "home"; mode = "switch"; },
+          { name = "away"; delay = "2ms"; jitter = "1ms"; loss = "1%"; dup = 0.01; reorder = "2%"; reorder_delay = "5ms"; mtu = 1400; },
+          { name = "net"; delay = "5ms"; } );
+nodes = (
+  { name = "ha"; forwarding = true;
+    interfaces = ( { link = "home"; addr = "2001:db8:1::1/64"; advertise = true; ra_interval = "200ms"; valid_lifetime = 3600; },
+                   { link = "net"; addr = "2001:db8:4::2/64"; } );
+    routes = ( { prefix = "2001:db8:2::/64"; iface = 1; via = "2001:db8:4::3"; } );
+    ha = { max_lifetime = 600; bra_interval = 30; dad_timeout = "300ms"; max_bindings = 8; prefix_valid = 3600; };
+    ipsec = { node = { model = "normalise"; };
+      pad = ( { id = "mn@example.com"; home_addresses = [ "2001:db8:1::100" ]; } );
+      spd = ( { name = "bu"; dir = "in"; order = 10; local = "2001:db8:1::1"; remote = "2001:db8:1::100"; proto = "mh"; mh_type = "bu"; },
+              { name = "ba"; dir = "out"; order = 10; local = "2001:db8:1::1"; remote = "2001:db8:1::100"; proto = "mh"; mh_type = "ba"; },
+              { name = "rest-out"; dir = "out"; order = 9000; action = "bypass"; },
+              { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; } );
+      sa = ( { spi = 0x1001; policy = "bu"; src = "2001:db8:1::100"; dst = "2001:db8:1::1"; peer = "mn@example.com"; CRYPTO },
+             { spi = 0x1002; policy = "ba"; src = "2001:db8:1::1"; dst = "2001:db8:1::100"; peer = "mn@example.com"; CRYPTO } ); }; },
+  { name = "rtr"; forwarding = true;
+    interfaces = ( { link = "net"; addr = "2001:db8:4::3/64"; },
+                   { link = "away"; addr = "2001:db8:2::1/64"; advertise = true; ra_interval = "100ms"; } );
+    routes = ( { prefix = "::/0"; iface = 0; via = "2001:db8:4::2"; } ); },
+  { name = "cn"; interfaces = ( { link = "net"; addr = "2001:db8:4::1/64"; } );
+    routes = ( { prefix = "::/0"; iface = 0; } ); cn = { nonce_interval = 2; nonces_kept = 2; max_bindings = 4; }; },
+  { name = "mn"; interfaces = ( { link = "home"; } );
+    mn = { hoa = "2001:db8:1::100"; ha = "2001:db8:1::1"; iid = "::100"; lifetime = 60; first_reg_timeout = "500ms";
+           route_optimisation = true; cn = [ "2001:db8:4::1" ]; };
+    ipsec = { node = { model = "normalise"; };
+      spd = ( { name = "bu"; dir = "out"; order = 10; local = "2001:db8:1::100"; remote = "2001:db8:1::1"; proto = "mh"; mh_type = "bu"; },
+              { name = "ba"; dir = "in"; order = 10; local = "2001:db8:1::100"; remote = "2001:db8:1::1"; proto = "mh"; mh_type = "ba"; },
+              { name = "rest-out"; dir = "out"; order = 9000; action = "bypass"; },
+              { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; } );
+      sa = ( { spi = 0x1001; policy = "bu"; src = "2001:db8:1::100"; dst = "2001:db8:1::1"; CRYPTO },
+             { spi = 0x1002; policy = "ba"; src = "2001:db8:1::1"; dst = "2001:db8:1::100"; CRYPTO } ); }; }
+);
+traffic = (
+  { name = "p"; type = "ping"; from = "cn"; to = "mn"; start = "200ms"; interval = "100ms"; size = 64; },
+  { name = "u"; type = "udp"; from = "mn"; to = "2001:db8:4::1"; rate = 20; count = 30; port = 7000; size = 200; },
+  { name = "s"; type = "stream"; from = "cn"; to = "mn"; count = 20; window = 4; rto = "300ms"; rto_max = "1s"; stop = "3.5s"; }
+);
+timeline = (
+  { at = "1s"; action = "move"; node = "mn"; iface = 0; link = "away"; gap = "50ms"; },
+  { at = "1.5s"; action = "set_link"; link = "away"; loss = 0; delay = "1ms"; },
+  { at = "2s"; action = "stop"; flow = "u"; },
+  { at = "2.2s"; action = "start"; flow = "u"; },
+  { at = "2.5s"; action = "inject"; link = "away";
+    packet = "ip6 src=2001:db8:2::100 dst=2001:db8:1::1 / hao 2001:db8:1::100 / esp spi=0x1001 seq=9 enc=aes-cbc key=K16 auth=hmac-sha256-128 akey=K32 / mh bu seq=9 lifetime=60 flags=AH acoa=2001:db8:2::100"; },
+  { at = "2.6s"; action = "inject"; link = "home"; packet = "ip6 src=2001:db8:1::100 dst=2001:db8:1::1 / mh bu seq=10 flags=AH"; },
+  { at = "3s"; action = "detach"; node = "mn"; iface = 0; },
+  { at = "3.2s"; action = "attach"; node = "mn"; iface = 0; link = "home"; }
+);
+expect = (
+  { type = "binding"; node = "ha"; hoa = "2001:db8:1::100"; coa = "2001:db8:2::100"; at = "2.9s"; },
+  { type = "binding"; node = "ha"; hoa = "2001:db8:1::100"; coa = "none"; },
+  { type = "delivered"; flow = "p"; min = 5; max_gap = "2s"; at = "4s"; },
+  { type = "delivered"; flow = "s"; count = 20; },
+  { type = "counter"; node = "ha"; drop = "no_sa"; max = 5; },
+  { type = "counter"; node = "mn"; event = "bu_sent"; min = 1; at = "3s"; },
+  { type = "counter"; node = "mn"; counter = "tx"; min = 1; },
+  { type = "counter"; link = "away"; counter = "lost"; max = 100; },
+  { type = "event"; node = "mn"; event = [ "bu_sent", "bu_retransmit" ]; code = 0; from = "1s"; until = "4s";
+    min = 1; max = 50; tolerance = "10ms"; },
+  { type = "event"; node = "mn"; event = "moved"; first_at = "0s"; intervals = [ "1.05s", "2.2s" ]; tolerance = "1s"; },
+  { type = "no_plaintext_mh"; link = "away"; }
+);
+""".replace("CRYPTO", CRYPTO).replace("K16", K16).replace("K32", K32),
+    # true-address model, several mobile nodes, a forwarding loop between two routers
+    "loop": """duration = 2.0; seed = 9;
+links = ( { name = "a"; dup = 0.5; }, { name = "b"; } );
+nodes = (
+  { name = "r1"; forwarding = true; interfaces = ( { link = "a"; addr = "2001:db8:a::1/64"; advertise = true; },
+                                                  { link = "b"; addr = "2001:db8:b::1/64"; } );
+    routes = ( { prefix = "::/0"; iface = 1; } ); },
+  { name = "r2"; forwarding = true; interfaces = ( { link = "b"; addr = "2001:db8:b::2/64"; },
+                                                  { link = "a"; addr = "2001:db8:a::2/64"; } );
+    routes = ( { prefix = "::/0"; iface = 1; } ); },
+  { name = "h"; interfaces = ( { link = "a"; addr = "2001:db8:a::9/64"; } ); }
+);
+traffic = ( { name = "f"; type = "udp"; from = "h"; to = "2001:db8:99::1"; interval = "1ms"; } );
+""",
+    "empty": "",
+    "syntax-only": "duration = ;",
+    "no-nodes": 'duration = 1; links = ( { name = "l"; } );',
+}
+for name, text in HANDWRITTEN.items():
+    put("hand-" + name, text); n += 1
+for name in ("hand-tiny", "hand-everything", "hand-loop"):
+    check(name)
+print("make-seeds.sh: scenario %d" % n)
+PY
+
+# --- fuzz_node: record sequences (fuzz/fuzz_node.c) with real packets ---
+MIP6SEC="$MIP6SEC" python3 - <<'PY'
+import os, subprocess
+
+mip6sec = os.environ["MIP6SEC"]
+HA, HOA, COA, CN, R, HOA_B, HA_BB = ("2001:db8:1::1", "2001:db8:1::100", "2001:db8:2::100", "2001:db8:4::1",
+                                    "2001:db8:2::1", "2001:db8:1::200", "2001:db8:4::2")
+KA = "enc=aes-cbc key=000102030405060708090a0b0c0d0e0f auth=hmac-sha256-128 akey=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+KB = "enc=aes-cbc key=505152535455565758595a5b5c5d5e5f auth=hmac-sha256-128 akey=606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+VALID, HOME, ISOLATE, TRUE_ADDR = 1, 2, 4, 8
+T_HA, T_MN, T_CN, T_WIRE = 0, 1, 2, 3
+A_PKT, A_TIME, A_LINK, A_APP, A_RA, A_REPLAY, A_MOVE, A_FORGE = range(8)
+L_HOME, L_BACKBONE, L_FOREIGN, L_NONE = range(4)
+
+def build(spec):
+    r = subprocess.run([mip6sec, "build", "--hex", spec], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("make-seeds.sh: node: %s: %s" % (spec, r.stderr.strip()))
+    return bytes.fromhex(r.stdout.strip())
+
+def rec(target, action, payload=b"", iface=0, fix=False):
+    return bytes([target | iface << 2 | action << 4 | (0x80 if fix else 0)]) + len(payload).to_bytes(2, "big") + payload
+
+def time_ms(ms):
+    return rec(0, A_TIME, ms.to_bytes(3, "big"))
+
+def pkt(target, p, iface=0, fix=False):
+    return rec(target, A_PKT, p, iface, fix)
+
+def forge(target, src, dst, mhtype, data=b"", hao=False, rh2=False, seal=0, tunnel=None, iface=0):
+    b0 = src | dst << 3 | (0x40 if hao else 0) | (0x80 if rh2 else 0)
+    b2 = seal | (4 if tunnel else 0)
+    b3 = (tunnel[0] | tunnel[1] << 3) if tunnel else 0
+    return rec(target, A_FORGE, bytes([b0, mhtype, b2, b3]) + data, iface)
+
+# address table indexes
+I_HA, I_HOA, I_COA, I_CN, I_R, I_HOA_B, I_HA_BB, I_ALL = range(8)
+
+P = {   # real packets, where they are delivered (target, iface)
+    "bu-esp": (T_HA, 1, "ip6 src=%s dst=%s / hao %s / esp spi=0x1001 seq=7 %s / mh bu seq=100 lifetime=3600 flags=AH acoa=%s" % (COA, HA, HOA, KA, COA)),
+    "bu-esp-dereg": (T_HA, 0, "ip6 src=%s dst=%s / esp spi=0x1001 seq=8 %s / mh bu seq=101 lifetime=0 flags=AH" % (HOA, HA, KA)),
+    "bu-esp-b-claims-a": (T_HA, 1, "ip6 src=2001:db8:3::200 dst=%s / hao %s / esp spi=0x2001 seq=1 %s / mh bu seq=5 lifetime=3600 flags=AH" % (HA, HOA, KB)),
+    "bu-esp-b": (T_HA, 1, "ip6 src=2001:db8:3::200 dst=%s / hao %s / esp spi=0x2001 seq=2 %s / mh bu seq=6 lifetime=3600 flags=AH acoa=2001:db8:3::200" % (HA, HOA_B, KB)),
+    "bu-clear": (T_HA, 1, "ip6 src=%s dst=%s / hao %s / mh bu seq=102 lifetime=3600 flags=AH" % (COA, HA, HOA)),
+    "ba-esp": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / esp spi=0x1002 seq=7 %s / mh ba status=0 seq=100 lifetime=3600" % (HA, COA, HOA, KA)),
+    "ba-esp-reject": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / esp spi=0x1002 seq=8 %s / mh ba status=135 seq=100" % (HA, COA, HOA, KA)),
+    "ba-clear": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / mh ba status=0 seq=100 lifetime=3600" % (HA, COA, HOA)),
+    "ba-cn": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / mh ba status=0 seq=9 lifetime=420 bad=00112233445566778899aabb" % (CN, COA, HOA)),
+    "hoti": (T_CN, 0, "ip6 src=%s dst=%s / mh hoti cookie=0102030405060708" % (HOA, CN)),
+    "coti": (T_CN, 0, "ip6 src=%s dst=%s / mh coti cookie=1112131415161718" % (COA, CN)),
+    "hoti-hao": (T_CN, 0, "ip6 src=%s dst=%s / hao %s / mh hoti cookie=0102030405060708" % (COA, CN, HOA)),
+    "bu-cn": (T_CN, 0, "ip6 src=%s dst=%s / hao %s / mh bu seq=10 lifetime=420 flags=A ni=0,0 bad=00112233445566778899aabb" % (COA, CN, HOA)),
+    "hot": (T_MN, 0, "ip6 src=%s dst=%s / ip6 src=%s dst=%s / mh hot index=5 cookie=0102030405060708 token=a1a2a3a4a5a6a7a8" % (HA, COA, CN, HOA)),
+    "cot": (T_MN, 0, "ip6 src=%s dst=%s / mh cot index=6 cookie=1112131415161718 token=b1b2b3b4b5b6b7b8" % (CN, COA)),
+    "be": (T_MN, 0, "ip6 src=%s dst=%s / mh be status=1 hoa=%s" % (CN, COA, HOA)),
+    "be-unknown": (T_MN, 0, "ip6 src=%s dst=%s / mh be status=2 hoa=%s" % (CN, COA, HOA)),
+    "brr": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / mh brr" % (CN, COA, HOA)),
+    "brr-ha-esp": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / esp spi=0x1002 seq=9 %s / mh brr" % (HA, COA, HOA, KA)),
+    "mh-unknown": (T_HA, 1, "ip6 src=%s dst=%s / mh 42 rawopts=00000000" % (CN, HA)),
+    "ra": (T_MN, 0, "ip6 src=%s dst=ff02::1 hlim=255 / icmp6 type=134 code=0 data=4000070800000000000000000304" "40c0000151800001518000000000" "20010db8000300000000000000000000" % R),
+    "ra-ha-flag": (T_MN, 0, "ip6 src=%s dst=ff02::1 hlim=255 / icmp6 type=134 code=0 data=4020070800000000000000000304" "40c0000000000000000000000000" "20010db8000200000000000000000000" % R),
+    "ns-dad": (T_HA, 0, "ip6 src=:: dst=ff02::1:ff00:100 hlim=255 / icmp6 type=135 code=0 data=00000000" "20010db8000100000000000000000100"),
+    "na": (T_HA, 0, "ip6 src=%s dst=ff02::1 hlim=255 / icmp6 type=136 code=0 data=20000000" "20010db8000100000000000000000100" "0201020000000001" % HOA),
+    "tunnel-to-ha": (T_HA, 1, "ip6 src=%s dst=%s / ip6 src=%s dst=%s / icmp6 type=128 code=0 data=00010002" % (COA, HA, HOA, CN)),
+    "tunnel-to-ha-wrong-src": (T_HA, 1, "ip6 src=2001:db8:9::9 dst=%s / ip6 src=%s dst=%s / udp sport=1 dport=2 data=00" % (HA, HOA, CN)),
+    "tunnel-to-mn": (T_MN, 0, "ip6 src=%s dst=%s / ip6 src=%s dst=%s / icmp6 type=128 code=0 data=00010002" % (HA, COA, CN, HOA)),
+    "tunnel-nested": (T_MN, 0, "ip6 src=%s dst=%s / ip6 src=%s dst=%s / ip6 src=%s dst=%s / udp sport=1 dport=2" % (HA, COA, HA, HOA, CN, HOA)),
+    "echo-to-hoa": (T_HA, 1, "ip6 src=%s dst=%s / icmp6 type=128 code=0 data=00010002" % (CN, HOA)),
+    "rh2-data": (T_MN, 0, "ip6 src=%s dst=%s / rh2 %s / udp sport=9000 dport=9000 data=0011" % (CN, COA, HOA)),
+    "hao-data": (T_CN, 0, "ip6 src=%s dst=%s / hao %s / udp sport=9000 dport=9000 data=0011" % (COA, CN, HOA)),
+    "esp-garbage": (T_HA, 1, "ip6 src=%s dst=%s / hao %s / esp spi=0x1001 seq=3 data=00112233445566778899aabbccddeeff" % (COA, HA, HOA)),
+    "frag": (T_HA, 1, "ip6 src=%s dst=%s / hao %s / frag more id=7 / mh bu seq=1 flags=AH" % (COA, HA, HOA)),
+}
+pk = {name: (t, i, build(spec)) for name, (t, i, spec) in P.items()}
+
+def put(name, data):
+    with open(os.path.join("fuzz/seeds/node", name), "wb") as f:
+        f.write(data)
+
+n = 0
+for name, (t, i, p) in pk.items():
+    # cold (nodes just built), after a valid start, and through the wire
+    put("cold-" + name, bytes([0]) + pkt(t, p, i) + time_ms(2000))
+    put("warm-" + name, bytes([VALID]) + pkt(t, p, i) + time_ms(1500) + time_ms(30000))
+    link = {T_HA: L_BACKBONE if i == 1 else L_HOME, T_MN: L_FOREIGN, T_CN: L_BACKBONE}[t]
+    put("wire-" + name, bytes([VALID]) + pkt(T_WIRE, p, link) + time_ms(1000))
+    n += 3
+put("true-bu-esp", bytes([VALID | TRUE_ADDR]) + pkt(T_HA, pk["bu-esp"][2], 1) + time_ms(1500))
+put("true-ba-esp", bytes([TRUE_ADDR]) + pkt(T_MN, pk["ba-esp"][2]) + time_ms(1500))
+put("fixup-bu-clear", bytes([VALID]) + pkt(T_HA, pk["bu-clear"][2][:-2] + b"\x00\x00", 1, fix=True))
+n += 3
+seqs = {
+    "valid-start": bytes([VALID]),
+    "valid-start-true-address": bytes([VALID | TRUE_ADDR]),
+    "valid-start-home": bytes([VALID | HOME]),
+    "valid-start-isolated": bytes([VALID | ISOLATE]) + time_ms(5000),
+    "cold-start": bytes([0]) + time_ms(3000),
+    # movement: home and back, a new link, link down / up, the router gone
+    "return-home": bytes([VALID]) + rec(T_MN, A_MOVE, bytes([L_HOME])) + time_ms(3000) + rec(T_MN, A_MOVE, bytes([L_FOREIGN])) + time_ms(3000),
+    "detach": bytes([VALID]) + rec(T_MN, A_MOVE, bytes([L_NONE])) + time_ms(10000) + rec(T_MN, A_MOVE, bytes([L_FOREIGN])) + time_ms(2000),
+    "link-toggle": bytes([VALID]) + rec(T_MN, A_LINK) + time_ms(500) + rec(T_MN, A_LINK) + time_ms(3000),
+    "router-off": bytes([VALID]) + rec(T_WIRE, A_LINK) + time_ms(60000) + rec(T_WIRE, A_LINK) + time_ms(2000),
+    "ha-link-down": bytes([VALID]) + rec(T_HA, A_LINK, iface=1) + time_ms(20000) + rec(T_HA, A_LINK, iface=1) + time_ms(40000),
+    "mn-on-backbone": bytes([VALID]) + rec(T_MN, A_MOVE, bytes([L_BACKBONE])) + time_ms(3000),
+    # time: refreshes, nonce rotation, binding expiry (the clock jumps past the firing budget)
+    "lifetime": bytes([VALID]) + time_ms(400000) + time_ms(3300000) + time_ms(4000000),
+    "late-timers": bytes([VALID]) + time_ms(0xffffff) + time_ms(1000),
+    # applications
+    "ping-from-cn": bytes([VALID]) + rec(T_CN, A_APP, bytes([I_HOA | 0 << 3]) + b"\x00\x01\x00\x01") + time_ms(100),
+    "udp-from-mn": bytes([VALID]) + rec(T_MN, A_APP, bytes([I_CN | 1 << 3]) + b"hello") + time_ms(100),
+    "icmp-error-from-mn": bytes([VALID]) + rec(T_MN, A_APP, bytes([I_CN | 2 << 3, 1]) + bytes(44)) + time_ms(100),
+    "raw-app-mn": bytes([VALID]) + rec(T_MN, A_APP, bytes([3 << 3]) + pk["bu-cn"][2]) + time_ms(100),
+    "ping-home": bytes([VALID | HOME]) + rec(T_CN, A_APP, bytes([I_HOA])) + time_ms(100),
+    "ping-ha": bytes([VALID]) + rec(T_MN, A_APP, bytes([I_HA])) + time_ms(100),
+    # Router Advertisements built by the harness
+    "ra-new-prefix": bytes([VALID]) + rec(T_WIRE, A_RA, bytes.fromhex("20010db800030000") + bytes([64, 0xc0]) + (600).to_bytes(4, "big") + bytes([0, 4]), iface=L_FOREIGN) + time_ms(3000),
+    "ra-zero-lifetime": bytes([VALID]) + rec(T_MN, A_RA, bytes.fromhex("20010db800020000") + bytes([64, 0xc0]) + bytes(4) + bytes([0, 4])) + time_ms(3000),
+    "ra-home-prefix": bytes([VALID]) + rec(T_MN, A_RA, bytes.fromhex("20010db800010000") + bytes([64, 0xc0, 0, 1, 0x51, 0x80, 0x20, 0])) + time_ms(3000),
+    "ra-options": bytes([0]) + rec(T_MN, A_RA, bytes.fromhex("20010db800050000") + bytes([48, 0x40, 0, 0, 0, 10, 0, 4]) + bytes.fromhex("0101020000000001" "0501000000000500")) + time_ms(3000),
+    # replays of what the nodes said, mutated or not
+    "replay": bytes([VALID]) + b"".join(rec(T_WIRE, A_REPLAY, bytes([k, 0, 0, 0])) for k in range(8)) + time_ms(1000),
+    "replay-mutate": bytes([VALID]) + b"".join(rec(T_WIRE, A_REPLAY, bytes([k, 0, 60 + k, 1])) for k in range(8)),
+    "replay-to-cn-fixup": bytes([VALID]) + rec(T_CN, A_REPLAY, bytes([2, 0, 45, 0x10]), fix=True),
+    # forged Mobility Header messages, sealed with the right (or wrong) keys
+    "forge-bu-sealed": bytes([VALID]) + forge(T_HA, I_COA, I_HA, 5, bytes.fromhex("7000c0000384" "0310" "20010db8000200000000000000000100"), hao=True, seal=1, iface=1) + time_ms(2000),
+    "forge-bu-b-for-a": bytes([VALID]) + forge(T_HA, I_COA, I_HA, 5, bytes.fromhex("7000c0000384"), hao=True, seal=3, iface=1),
+    "forge-bu-dereg": bytes([VALID]) + forge(T_HA, I_HOA, I_HA, 5, bytes.fromhex("7001c0000000"), seal=1) + time_ms(2000),
+    "forge-ba-sealed": bytes([VALID]) + forge(T_MN, I_HA, I_COA, 6, bytes.fromhex("00007000" "0384"), rh2=True, seal=2) + time_ms(2000),
+    "forge-ba-status": bytes([0]) + forge(T_MN, I_HA, I_COA, 6, bytes.fromhex("86006000" "0000"), rh2=True, seal=2),
+    "forge-brr": bytes([VALID]) + forge(T_MN, I_HA, I_COA, 0, bytes(2), rh2=True, seal=2) + time_ms(2000),
+    "forge-hot": bytes([VALID]) + forge(T_MN, I_CN, I_HOA, 3, bytes.fromhex("0005") + bytes(16), tunnel=(I_HA, I_COA)),
+    "forge-cot": bytes([VALID]) + forge(T_MN, I_CN, I_COA, 4, bytes.fromhex("0006") + bytes(16)),
+    "forge-be": bytes([VALID]) + forge(T_MN, I_CN, I_COA, 7, bytes([1, 0]) + bytes.fromhex("20010db8000100000000000000000100")),
+    "forge-hoti-tunnel": bytes([VALID]) + forge(T_HA, I_HOA, I_CN, 1, bytes(10), tunnel=(I_COA, I_HA), iface=1),
+    "forge-coti": bytes([VALID]) + forge(T_CN, I_COA, I_CN, 2, bytes(10)),
+    "forge-bu-cn": bytes([VALID]) + forge(T_CN, I_COA, I_CN, 5, bytes.fromhex("7002" "8000" "0069") + bytes.fromhex("0404" "00050006") + bytes.fromhex("050c") + bytes(12), hao=True),
+    "forge-unknown-type": bytes([0]) + forge(T_HA, I_CN, I_HA, 99, bytes(6), iface=1),
+    # DAD for the home address fails: the NA defending it arrives while the HA probes
+    "dad-fail": bytes([0]) + time_ms(10) + pkt(T_HA, pk["na"][2]) + time_ms(3000),
+    # moves faster than the BU rate limit allows, and BUs nobody answers (back-off)
+    "rapid-moves": bytes([VALID]) + b"".join(rec(T_MN, A_RA, bytes.fromhex("20010db8000%d0000" % k) + bytes([64, 0xc0])) + time_ms(50)
+                                             for k in (3, 5, 2, 3, 5, 2)) + time_ms(5000),
+    "no-answers": bytes([ISOLATE]) + time_ms(70000) + time_ms(200000),
+    "forge-wire": bytes([VALID]) + forge(T_WIRE, I_COA, I_HA, 5, bytes.fromhex("7003c0000384"), hao=True, seal=1, iface=L_FOREIGN) + time_ms(2000),
+}
+for name, data in seqs.items():
+    put(name, data); n += 1
+print("make-seeds.sh: node %d" % n)
 PY

@@ -567,6 +567,11 @@ int node_input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len,
 			return 0;            /* a shared link shows us others' packets */
 		if (route(n, w.hdr.dst) == (int)ifindex && !n->ha)
 			return 0;            /* not ours to forward (see send_routed) */
+		if (is_local(n, w.hdr.src)) {
+			/* our own address as the source of a packet we did not send */
+			emit_drop(n, M6_E_INVAL, "spoofed source");
+			return M6_E_INVAL;
+		}
 		if (w.hdr.hlim <= 1) {
 			emit_drop(n, M6_E_INVAL, "hop limit exceeded");
 			return M6_E_INVAL;
@@ -604,9 +609,14 @@ int node_input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len,
 
 int node_app_send(struct node *n, const uint8_t *pkt, size_t len, uint64_t now)
 {
+	struct ip6_walk w;
 	n->now = now;
 	if (len < IP6_HDR_LEN || len > NODE_PKT_MAX)
 		return M6_E_INVAL;
+	/* Applications hand over whole packets; a malformed one never leaves. */
+	int rc = ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w);
+	if (rc)
+		return rc;
 	if (n->mn)
 		mn_output(n->mn, pkt, len, now);
 	else if (n->cn)

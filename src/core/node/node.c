@@ -300,15 +300,9 @@ static void send_local(struct node *n, const uint8_t *pkt, size_t len, bool forw
 
 static void io_send(void *ctx, const uint8_t *pkt, size_t len)
 {
-	struct node *n = ctx;
-	/* Engines may hand us a packet built in our own scratch buffer. */
-	uint8_t tmp[NODE_PKT_MAX];
-	if (len > sizeof(tmp)) {
-		emit_drop(n, M6_E_NOMEM, "engine packet");
-		return;
-	}
-	memcpy(tmp, pkt, len);
-	send_local(n, tmp, len, false);
+	/* send_routed() memmoves into its scratch buffer (and checks the
+	 * length), so a packet already in node memory needs no extra copy. */
+	send_local(ctx, pkt, len, false);
 }
 
 /* ---- Router Advertisements ---- */

@@ -1,6 +1,6 @@
 /*
  * fuzz_keyfile — libFuzzer harness for the CLI's manual key file parser
- * (src/cli/keyfile.c, `mip6sec decode --keys`, pcapcheck.py -k).
+ * (src/common/keyfile.c, `mip6sec decode --keys`, pcapcheck.py -k).
  *
  * keyfile_load() reads a file, so the input is written to one temporary
  * file, created once with mkstemp() under $TMPDIR (default /tmp) and

@@ -1,6 +1,6 @@
 /*
  * fuzz_spec — libFuzzer harness for the packet-specification language of
- * `mip6sec build` (src/cli/spec.c), which is a parser too: spec_build() on
+ * `mip6sec build` (src/common/spec.c), which is a parser too: spec_build() on
  * the input as a NUL-terminated string; a packet it builds is dissected and
  * serialised like `mip6sec decode --json` would.
  * Invariants: success gives a packet of at most the buffer size with an

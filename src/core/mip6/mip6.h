@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../node/m6_event.h"
+#include "../util/m6_event.h"
 
 /* RFC 6275 section 12 (TMR-05), times in milliseconds or seconds as named */
 #define MIP6_DHAAD_RETRIES 4

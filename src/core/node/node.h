@@ -23,7 +23,7 @@
 #include "../mip6/cn.h"
 #include "../mip6/ha.h"
 #include "../mip6/mn.h"
-#include "m6_event.h"
+#include "../util/m6_event.h"
 
 #define NODE_IF_MAX 4
 #define NODE_ROUTE_MAX 16

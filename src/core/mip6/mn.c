@@ -1,56 +1,33 @@
+/*
+ * mn — mobile node (RFC 6275 11). See mn.h for the contract and mn_int.h
+ * for how the engine is divided between files. This one: life cycle,
+ * movement detection, home registration and de-registration, the home
+ * agent's messages, the data path and the timers.
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include "mn.h"
-#include "bul.h"
-#include "rr.h"
+#include "mn_int.h"
 #include "../crypto/m6_crypto.h"
 #include "../pkt/ip6.h"
 #include "../pkt/mh.h"
 #include "../pkt/pbuf.h"
 #include "../util/m6_bytes.h"
 
-#define MN_DEFAULT_LIFETIME_S 3600
-/* Room for an application packet of the node's largest size plus the
- * outer header or HAO we add in front. */
-#define MN_HEADROOM 64
-#define MN_BUF_LEN (2048 + MN_HEADROOM)
-#define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
-
-enum mn_where { MN_NOWHERE, MN_HOME, MN_AWAY };
-
-struct mn {
-	struct mn_cfg cfg;
-	struct mip6_io io;
-	enum mn_where where;
-	uint8_t coa[16];                 /* the HoA at home */
-	uint64_t coa_until;              /* end of the CoA prefix's valid lifetime */
-	bool have_prefix;                /* what the current link advertised */
-	uint8_t prefix[16];
-	unsigned plen;
-	uint8_t router[16];
-	bool ha_disabled;                /* BA said never to try this HoA/HA again */
-	unsigned n_bul;
-	struct bul_entry bul[1 + MN_CN_MAX];
-	uint8_t buf[MN_BUF_LEN];         /* the one packet being built */
-};
-
 static const uint8_t zero16[16];
 
-static void ev_emit(struct mn *mn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr,
-		    int32_t code, uint32_t u32, const char *text)
+void mn_ev(struct mn *mn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
+	   uint32_t u32, const char *text)
 {
 	mip6_emit(&mn->io, t, peer, addr, code, u32, text);
 }
 
-static void drop(struct mn *mn, int code, const uint8_t *peer, const char *text)
+void mn_drop(struct mn *mn, int code, const uint8_t *peer, const char *text)
 {
-	ev_emit(mn, M6_EV_DROP, peer, NULL, code, 0, text);
+	mn_ev(mn, M6_EV_DROP, peer, NULL, code, 0, text);
 }
 
-/* "ha <addr>" / "cn <addr>": which BUL entry an event is about, since
- * the binding events name the home address as their peer. */
-static void ent_text(const struct bul_entry *e, char out[64])
+void mn_ent_text(const struct bul_entry *e, char out[64])
 {
 	char a[46];
 	ip6_addr_format(e->peer, a);
@@ -58,15 +35,15 @@ static void ent_text(const struct bul_entry *e, char out[64])
 	memcpy(out + 3, a, strlen(a) + 1);
 }
 
-static void ent_event(struct mn *mn, const struct bul_entry *e, enum m6_ev_type t, const uint8_t *coa,
-		      uint32_t life)
+void mn_ent_event(struct mn *mn, const struct bul_entry *e, enum m6_ev_type t, const uint8_t *coa,
+		  uint32_t life)
 {
 	char text[64];
-	ent_text(e, text);
-	ev_emit(mn, t, mn->cfg.hoa, coa, 0, life, text);
+	mn_ent_text(e, text);
+	mn_ev(mn, t, mn->cfg.hoa, coa, 0, life, text);
 }
 
-static uint32_t secs_left(uint64_t until, uint64_t now)
+uint32_t mn_secs_left(uint64_t until, uint64_t now)
 {
 	if (until == MIP6_NEVER)
 		return UINT32_MAX;
@@ -78,54 +55,26 @@ static uint32_t secs_left(uint64_t until, uint64_t now)
 
 /* A BU Lifetime field: the largest 4 s multiple not above s, at least one
  * unit, since a zero lifetime would mean de-registration (TMR-04). */
-static uint16_t life_units(uint32_t s)
+uint16_t mn_life_units(uint32_t s)
 {
 	uint16_t u = mh_lifetime_units(s);
 	return u ? u : 1;
 }
 
-static void mn_send(struct mn *mn, const uint8_t *p, size_t len)
+void mn_send(struct mn *mn, const uint8_t *p, size_t len)
 {
 	mn->io.send(mn->io.ctx, p, len);
 }
 
-static struct bul_entry *ha_ent(struct mn *mn) { return &mn->bul[MN_HA]; }
-
-static bool registered_now(const struct mn *mn)
+bool mn_registered_now(const struct mn *mn)
 {
 	const struct bul_entry *e = &mn->bul[MN_HA];
 	return mn->where == MN_AWAY && e->in_use && e->acked && memcmp(e->acked_coa, mn->coa, 16) == 0;
 }
 
-/* A correspondent binding the data path may use: confirmed for the CoA we
- * have now (the CN would answer a HAO from another one with BE 1). */
-static bool ro_usable(const struct mn *mn, const struct bul_entry *e, uint64_t now)
-{
-	return mn->where == MN_AWAY && e->in_use && !e->home && e->acked && e->expires > now &&
-	       memcmp(e->acked_coa, mn->coa, 16) == 0;
-}
-
-static void cn_forget(struct mn *mn, struct bul_entry *e, const char *why)
-{
-	bool had = e->in_use && e->acked;
-	uint8_t coa[16];
-	memcpy(coa, e->acked_coa, 16);
-	bul_entry_clear(e);
-	if (had) {
-		char text[96];
-		ent_text(e, text);
-		size_t n = strlen(text);
-		if (why && n + 2 + strlen(why) < sizeof(text)) {
-			memcpy(text + n, ": ", 2);
-			memcpy(text + n + 2, why, strlen(why) + 1);
-		}
-		ev_emit(mn, M6_EV_BINDING_DELETED, mn->cfg.hoa, coa, 0, 0, text);
-	}
-}
-
 /* ---- Binding Updates ---- */
 
-static void bu_record(struct bul_entry *e, const uint8_t coa[16], uint32_t life, uint64_t now)
+void mn_bu_record(struct bul_entry *e, const uint8_t coa[16], uint32_t life, uint64_t now)
 {
 	memcpy(e->coa, coa, 16);
 	e->life_sent_s = life;
@@ -138,11 +87,11 @@ static void bu_record(struct bul_entry *e, const uint8_t coa[16], uint32_t life,
 	bul_rate_note(&e->rate_bu, now);
 }
 
-static void bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t expired_ms)
+void mn_bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t expired_ms)
 {
 	char text[64];
-	ent_text(e, text);
-	ev_emit(mn, expired_ms ? M6_EV_BU_RETRANSMIT : M6_EV_BU_SENT, e->peer, e->coa, e->seq,
+	mn_ent_text(e, text);
+	mn_ev(mn, expired_ms ? M6_EV_BU_RETRANSMIT : M6_EV_BU_SENT, e->peer, e->coa, e->seq,
 		expired_ms ? expired_ms : e->life_sent_s, text);
 }
 
@@ -150,7 +99,7 @@ static void bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t exp
  * 11.5.5 at home: IPv6(HoA->HA) | BU(A, H, lifetime 0). */
 static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 {
-	struct bul_entry *e = ha_ent(mn);
+	struct bul_entry *e = mn_ha_ent(mn);
 	bool dereg = mn->where == MN_HOME;
 	struct mh_msg m;
 	memset(&m, 0, sizeof(m));
@@ -160,8 +109,8 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 	m.flags = MH_BU_A | MH_BU_H | (mn->cfg.k_capable ? MH_BU_K : 0);
 	if (!dereg) {
 		uint32_t want = mn->cfg.lifetime_s ? mn->cfg.lifetime_s : MN_DEFAULT_LIFETIME_S;
-		uint32_t left = secs_left(mn->coa_until, now);
-		m.lifetime = life_units(left < want ? left : want);
+		uint32_t left = mn_secs_left(mn->coa_until, now);
+		m.lifetime = mn_life_units(left < want ? left : want);
 		m.n_opts = 1;
 		m.opts[0].type = MHO_ACOA;
 		m.opts[0].len = 16;
@@ -171,29 +120,26 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), src, mn->cfg.ha, dereg ? NULL : mn->cfg.hoa,
 				NULL, &m);
 	if (len < 0) {
-		drop(mn, len, mn->cfg.ha, "cannot build the home Binding Update");
+		mn_drop(mn, len, mn->cfg.ha, "cannot build the home Binding Update");
 		return;
 	}
 	e->seq = m.seq;
-	bu_record(e, src, mh_lifetime_seconds(m.lifetime), now);
+	mn_bu_record(e, src, mh_lifetime_seconds(m.lifetime), now);
 	mn_send(mn, mn->buf, (size_t)len);
-	bu_sent_event(mn, e, expired_ms);
+	mn_bu_sent_event(mn, e, expired_ms);
 }
-
-static void cn_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t expired_ms);
-static void rr_start(struct mn *mn, struct bul_entry *e, uint64_t now);
 
 static void bu_transmit(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t expired_ms)
 {
 	if (e->home)
 		home_bu_send(mn, now, expired_ms);
 	else
-		cn_bu_send(mn, e, now, expired_ms);
+		mn_ro_bu_send(mn, e, now, expired_ms);
 }
 
 /* A new BU with a fresh back-off, unless the rate limit makes it wait;
  * a BU still unanswered is superseded either way. */
-static void bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64_t now)
+void mn_bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64_t now)
 {
 	e->in_use = true;
 	bul_timer_start(&e->tx, initial_ms, now);
@@ -208,7 +154,7 @@ static void bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, ui
 
 static void home_register(struct mn *mn, uint64_t now)
 {
-	struct bul_entry *e = ha_ent(mn);
+	struct bul_entry *e = mn_ha_ent(mn);
 	if (mn->ha_disabled || e->stopped || mn->where == MN_NOWHERE)
 		return;
 	/* TMR-01: the long first timeout leaves the HA time for DAD, which it
@@ -217,216 +163,21 @@ static void home_register(struct mn *mn, uint64_t now)
 	uint32_t first = mn->cfg.first_reg_timeout_ms ? mn->cfg.first_reg_timeout_ms
 						      : MIP6_INITIAL_BINDACK_TIMEOUT_FIRST_REG_MS;
 	uint32_t initial = bound || mn->where == MN_HOME ? MIP6_INITIAL_BINDACK_TIMEOUT_MS : first;
-	bu_start(mn, e, initial, now);
+	mn_bu_start(mn, e, initial, now);
 }
-
-/* Correspondent BU (11.7.2): IPv6(CoA->CN) | HAO(HoA) | BU(A; H=0, K=0 per
- * MH-07) + Nonce Indices + BAD, the authenticator over the final MH. */
-static void cn_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t expired_ms)
-{
-	if (mn->where != MN_AWAY)
-		return;
-	/* RR-05: tokens older than MAX_TOKEN_LIFETIME, or for another CoA, are not used */
-	if (!e->kbm_valid || now - e->tokens_at >= (uint64_t)MIP6_MAX_TOKEN_LIFETIME_S * MIP6_NS_PER_S ||
-	    memcmp(e->rr_coa, mn->coa, 16) != 0) {
-		rr_start(mn, e, now);
-		return;
-	}
-	const struct bul_entry *ha = ha_ent(mn);
-	uint32_t life = MIP6_MAX_RR_BINDING_LIFETIME_S;
-	uint32_t ha_left = ha->acked ? secs_left(ha->expires, now) : 0;
-	uint32_t coa_left = secs_left(mn->coa_until, now);
-	if (ha_left < life)
-		life = ha_left;
-	if (coa_left < life)
-		life = coa_left;
-	uint8_t ni[4], auth0[RR_AUTH_LEN];
-	m6_put16(ni, e->home_nonce);
-	m6_put16(ni + 2, e->coa_nonce);
-	memset(auth0, 0, sizeof(auth0));
-	struct mh_msg m;
-	memset(&m, 0, sizeof(m));
-	m.proto = IP6P_NONE;
-	m.type = MH_BU;
-	m.seq = (uint16_t)(e->seq + 1);
-	m.flags = MH_BU_A;
-	m.lifetime = life_units(life);
-	m.n_opts = 2;
-	m.opts[0].type = MHO_NI;
-	m.opts[0].len = sizeof(ni);
-	m.opts[0].data = ni;
-	m.opts[1].type = MHO_BAD;
-	m.opts[1].len = RR_AUTH_LEN;
-	m.opts[1].data = auth0;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), mn->coa, e->peer, mn->cfg.hoa, NULL, &m);
-	size_t moff = IP6_HDR_LEN + IP6_HAO_HDR_LEN;
-	/* BAD is last with no padding after it (OPT-04): the authenticator is
-	 * the MH's final 12 octets. */
-	if (len < 0 || (size_t)len < moff + MH_HDR_LEN + 2 + RR_AUTH_LEN ||
-	    mn->buf[len - RR_AUTH_LEN - 2] != MHO_BAD || mn->buf[len - RR_AUTH_LEN - 1] != RR_AUTH_LEN) {
-		drop(mn, len < 0 ? len : M6_E_INVAL, e->peer, "cannot build the correspondent Binding Update");
-		return;
-	}
-	uint8_t *mh = mn->buf + moff;
-	size_t mlen = (size_t)len - moff;
-	uint8_t auth[RR_AUTH_LEN];
-	int rc = rr_bad(e->kbm, mn->coa, e->peer, mh, mlen, mlen - RR_AUTH_LEN, auth);
-	if (rc) {
-		drop(mn, rc, e->peer, "cannot compute the Binding Authorization Data");
-		return;
-	}
-	memcpy(mh + mlen - RR_AUTH_LEN, auth, RR_AUTH_LEN);
-	mh_set_checksum(mh, mlen, mn->cfg.hoa, e->peer);
-	e->seq = m.seq;
-	bu_record(e, mn->coa, mh_lifetime_seconds(m.lifetime), now);
-	mn_send(mn, mn->buf, (size_t)len);
-	bu_sent_event(mn, e, expired_ms);
-}
-
-/* ---- return routability (11.6) ---- */
-
-/* HoTI: inner IPv6(HoA->CN) | HoTI, reverse-tunnelled CoA->HA (RR-04, HA-09).
- * CoTI: IPv6(CoA->CN) | CoTI, direct and without a HAO, since a CN ignores
- * test inits that carry one (HAO-09). */
-static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t now, uint32_t expired_ms)
-{
-	uint8_t *cookie = home ? e->home_cookie : e->coa_cookie;
-	struct bul_rate *rate = home ? &e->rate_hoti : &e->rate_coti;
-	/* RR-06: every (re)transmission gets a new cookie */
-	mn->io.random(mn->io.ctx, cookie, MH_COOKIE_LEN);
-	if (bul_rate_next(rate, now) > now)
-		return;   /* the RR timer sends the next one */
-	struct mh_msg m;
-	memset(&m, 0, sizeof(m));
-	m.proto = IP6P_NONE;
-	m.type = home ? MH_HOTI : MH_COTI;
-	memcpy(m.cookie, cookie, MH_COOKIE_LEN);
-	const uint8_t *src = home ? mn->cfg.hoa : mn->coa;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf) - IP6_HDR_LEN, src, e->peer, NULL, NULL, &m);
-	if (len >= 0 && home)
-		len = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, mn->buf, (size_t)len);
-	if (len < 0) {
-		drop(mn, len, e->peer, home ? "cannot build HoTI" : "cannot build CoTI");
-		return;
-	}
-	bul_rate_note(rate, now);
-	mn_send(mn, mn->buf, (size_t)len);
-	ev_emit(mn, home ? M6_EV_HOTI_SENT : M6_EV_COTI_SENT, e->peer, src, 0, expired_ms, NULL);
-}
-
-static void rr_start(struct mn *mn, struct bul_entry *e, uint64_t now)
-{
-	e->in_use = true;
-	e->rr_running = true;
-	e->have_home = e->have_coa = false;
-	e->kbm_valid = false;
-	/* a BU still waiting needs the old Kbm: it is superseded */
-	e->outstanding = false;
-	bul_timer_stop(&e->tx);
-	memcpy(e->rr_coa, mn->coa, 16);
-	bul_timer_start(&e->rr_tx, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
-	ev_emit(mn, M6_EV_RR_STARTED, e->peer, mn->coa, 0, 0, NULL);
-	rr_send_init(mn, e, true, now, 0);
-	rr_send_init(mn, e, false, now, 0);
-}
-
-/* RR gave up (MAX_RO_FAILURE): data keeps going through the HA (5.2.9);
- * a binding the CN still holds stays in use until it expires. */
-static void rr_fail(struct mn *mn, struct bul_entry *e, int code)
-{
-	e->rr_running = false;
-	bul_timer_stop(&e->rr_tx);
-	ev_emit(mn, M6_EV_RR_DONE, e->peer, mn->coa, code, 0, NULL);
-	if (!e->acked)
-		bul_entry_clear(e);
-}
-
-static void rr_kick_all(struct mn *mn, uint64_t now)
-{
-	if (!mn->cfg.route_optimisation || !registered_now(mn))
-		return;
-	for (unsigned i = 1; i < mn->n_bul; i++) {
-		struct bul_entry *e = &mn->bul[i];
-		if (e->ro_disabled || e->rr_running || e->outstanding || ro_usable(mn, e, now))
-			continue;
-		rr_start(mn, e, now);
-	}
-}
-
-static void rr_maybe_done(struct mn *mn, struct bul_entry *e, uint64_t now)
-{
-	if (!e->have_home || !e->have_coa)
-		return;
-	int rc = rr_kbm(e->home_token, e->coa_token, e->kbm);
-	if (rc) {
-		rr_fail(mn, e, rc);
-		return;
-	}
-	e->rr_running = false;
-	bul_timer_stop(&e->rr_tx);
-	e->kbm_valid = true;
-	ev_emit(mn, M6_EV_RR_DONE, e->peer, mn->coa, 0, 0, NULL);
-	bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
-}
-
-/* RR-04 */
-static void on_test(struct mn *mn, const struct mh_msg *m, const uint8_t src[16], const uint8_t dst[16],
-		    bool via_tunnel, uint64_t now)
-{
-	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, src);
-	bool home = m->type == MH_HOT;
-	bool ok = e && !e->home && e->rr_running && mn->where == MN_AWAY;
-	if (ok && home)
-		ok = !e->have_home && via_tunnel && memcmp(dst, mn->cfg.hoa, 16) == 0 &&
-		     m6_ct_equal(m->cookie, e->home_cookie, MH_COOKIE_LEN);
-	else if (ok)
-		ok = !e->have_coa && memcmp(dst, mn->coa, 16) == 0 &&
-		     m6_ct_equal(m->cookie, e->coa_cookie, MH_COOKIE_LEN);
-	if (!ok) {
-		drop(mn, M6_E_RR_MISMATCH, src, home ? "HoT ignored (RR-04)" : "CoT ignored (RR-04)");
-		return;
-	}
-	/* RR-05 counts from the older token */
-	if (!e->have_home && !e->have_coa)
-		e->tokens_at = now;
-	if (home) {
-		memcpy(e->home_token, m->token, RR_TOKEN_LEN);
-		e->home_nonce = m->nonce_index;
-		e->have_home = true;
-	} else {
-		memcpy(e->coa_token, m->token, RR_TOKEN_LEN);
-		e->coa_nonce = m->nonce_index;
-		e->have_coa = true;
-	}
-	rr_maybe_done(mn, e, now);
-}
-
-/* ---- Binding Acknowledgements (11.7.3) ---- */
-
-static bool ba_bad_valid(const struct bul_entry *e, const uint8_t *mh, size_t mhlen, const struct mh_msg *m)
-{
-	const struct mh_opt *o = mh_find_opt(m, MHO_BAD);
-	if (!o || !e->kbm_valid || o->len != RR_AUTH_LEN || (size_t)o->off + 2 + RR_AUTH_LEN != mhlen)
-		return false;
-	uint8_t auth[RR_AUTH_LEN];
-	/* a failed computation is a mismatch, never a comparison with zeros */
-	return rr_bad(e->kbm, e->coa, e->peer, mh, mhlen, (size_t)o->off + 2, auth) == 0 &&
-	       m6_ct_equal(auth, o->data, RR_AUTH_LEN);
-}
-
 static void returned_home(struct mn *mn, const char *why)
 {
-	struct bul_entry *e = ha_ent(mn);
+	struct bul_entry *e = mn_ha_ent(mn);
 	bool had = e->acked;
 	uint8_t coa[16];
 	memcpy(coa, e->acked_coa, 16);
 	bul_entry_clear(e);
 	if (had)
-		ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
-	ev_emit(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
+		mn_ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
+	mn_ev(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
 }
 
-static void ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, uint64_t now)
+void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, uint64_t now)
 {
 	e->outstanding = false;
 	bul_timer_stop(&e->tx);
@@ -461,10 +212,10 @@ static void ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg 
 	if (after < MIP6_NS_PER_S)
 		after = MIP6_NS_PER_S;
 	e->refresh_at = now + after;
-	ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
+	mn_ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
 		  (uint32_t)(remain / MIP6_NS_PER_S));
 	if (e->home)
-		rr_kick_all(mn, now);
+		mn_ro_kick_all(mn, now);
 }
 
 static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status)
@@ -501,66 +252,45 @@ static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status)
 	}
 }
 
-static void ba_rejected_cn(struct mn *mn, struct bul_entry *e, uint8_t status, uint64_t now)
-{
-	switch (status) {
-	case MH_BA_EXPIRED_HOME_NONCE:
-	case MH_BA_EXPIRED_COA_NONCE:
-	case MH_BA_EXPIRED_NONCES:
-		/* fresh tokens fix it, unless the CN keeps refusing them */
-		if (++e->ro_failures > MIP6_MAX_RO_FAILURE) {
-			e->ro_disabled = true;
-			cn_forget(mn, e, "nonces keep expiring");
-			return;
-		}
-		rr_start(mn, e, now);
-		break;
-	default:
-		e->ro_disabled = true;
-		cn_forget(mn, e, "binding refused");
-		break;
-	}
-}
-
 static void on_ba(struct mn *mn, const uint8_t *mh, size_t mhlen, const struct mh_msg *m, const uint8_t src[16],
 		  const struct ipsec_sa *sa, uint64_t now)
 {
 	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, src);
 	if (!e) {
-		drop(mn, M6_E_BA_NO_MATCH, src, "BA from a node without a BUL entry");
+		mn_drop(mn, M6_E_BA_NO_MATCH, src, "BA from a node without a BUL entry");
 		return;
 	}
 	if (e->home) {
 		if (!sa) {
-			drop(mn, M6_E_UNPROTECTED, src, "BA from the HA without IPsec (BA-02)");
+			mn_drop(mn, M6_E_UNPROTECTED, src, "BA from the HA without IPsec (BA-02)");
 			return;
 		}
 	} else if (!(m->status >= MH_BA_EXPIRED_HOME_NONCE && m->status <= MH_BA_EXPIRED_NONCES) &&
-		   !ba_bad_valid(e, mh, mhlen, m)) {
+		   !mn_ro_ba_valid(e, mh, mhlen, m)) {
 		/* BA-01: only the nonce-expiry statuses come without a BAD */
-		drop(mn, M6_E_BAD_AUTH, src, "BA from a CN without a valid BAD (BA-02)");
+		mn_drop(mn, M6_E_BAD_AUTH, src, "BA from a CN without a valid BAD (BA-02)");
 		return;
 	}
 	/* a 135 carries the peer's last accepted number, not ours */
 	if (!e->outstanding || (m->status != MH_BA_SEQ_OUT_OF_WINDOW && m->seq != e->seq)) {
-		drop(mn, M6_E_BA_NO_MATCH, src, "BA sequence number matches no outstanding BU (BA-02)");
+		mn_drop(mn, M6_E_BA_NO_MATCH, src, "BA sequence number matches no outstanding BU (BA-02)");
 		return;
 	}
-	ev_emit(mn, M6_EV_BA_RECEIVED, src, e->coa, m->status, mh_lifetime_seconds(m->lifetime),
+	mn_ev(mn, M6_EV_BA_RECEIVED, src, e->coa, m->status, mh_lifetime_seconds(m->lifetime),
 		mh_ba_status_text(m->status));
 	if (m->status < 128) {
-		ba_accepted(mn, e, m, now);
+		mn_ba_accepted(mn, e, m, now);
 	} else if (m->status == MH_BA_SEQ_OUT_OF_WINDOW) {
 		/* authenticated, so adopt it: the next BU uses seq + 1 */
 		e->seq = m->seq;
 		if (e->home)
 			home_register(mn, now);
 		else
-			bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
+			mn_bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 	} else if (e->home) {
 		ba_rejected_home(mn, e, m->status);
 	} else {
-		ba_rejected_cn(mn, e, m->status, now);
+		mn_ro_ba_rejected(mn, e, m->status, now);
 	}
 }
 
@@ -570,73 +300,58 @@ static void on_brr(struct mn *mn, const uint8_t src[16], uint64_t now)
 {
 	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, src);
 	if (!e) {
-		drop(mn, M6_E_BE_NO_BUL, src, "BRR from a node without a BUL entry");
+		mn_drop(mn, M6_E_BE_NO_BUL, src, "BRR from a node without a BUL entry");
 		return;
 	}
-	ev_emit(mn, M6_EV_BRR_RECEIVED, src, NULL, 0, 0, NULL);
-	if (e->home) {
-		if (mn->where == MN_AWAY)
-			home_register(mn, now);
-	} else if (registered_now(mn) && !e->rr_running && !e->ro_disabled) {
-		rr_start(mn, e, now);
-	}
+	mn_ev(mn, M6_EV_BRR_RECEIVED, src, NULL, 0, 0, NULL);
+	if (!e->home)
+		mn_ro_on_brr(mn, e, now);
+	else if (mn->where == MN_AWAY)
+		home_register(mn, now);
 }
 
 static void on_be(struct mn *mn, const struct mh_msg *m, const uint8_t src[16], uint64_t now)
 {
 	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, src);
 	if (!e) {
-		drop(mn, M6_E_BE_NO_BUL, src, "Binding Error ignored (BE-01)");
+		mn_drop(mn, M6_E_BE_NO_BUL, src, "Binding Error ignored (BE-01)");
 		return;
 	}
 	if (m->status == MH_BE_UNKNOWN_BINDING && memcmp(m->hoa, mn->cfg.hoa, 16) != 0) {
-		drop(mn, M6_E_INVAL, src, "Binding Error for another home address");
+		mn_drop(mn, M6_E_INVAL, src, "Binding Error for another home address");
 		return;
 	}
-	ev_emit(mn, M6_EV_BE_RECEIVED, src, m->hoa, m->status, 0, NULL);
+	mn_ev(mn, M6_EV_BE_RECEIVED, src, m->hoa, m->status, 0, NULL);
 	if (e->home) {
 		if (m->status == MH_BE_UNKNOWN_BINDING && mn->where == MN_AWAY)
 			home_register(mn, now);
 		return;
 	}
-	if (m->status == MH_BE_UNKNOWN_MH_TYPE) {
-		/* the CN does not speak the Mobility Header: stop trying RO */
-		e->ro_disabled = true;
-		cn_forget(mn, e, "MH type unknown to the correspondent");
-	} else if (m->status == MH_BE_UNKNOWN_BINDING) {
-		/* no upper-layer progress information here, so MUST drop it */
-		cn_forget(mn, e, "unknown binding");
-	}
+	mn_ro_on_be(mn, e, m->status);
 }
 
 /* ---- movement (11.5) ---- */
-
-static void cn_forget_all(struct mn *mn, const char *why)
-{
-	for (unsigned i = 1; i < mn->n_bul; i++)
-		cn_forget(mn, &mn->bul[i], why);
-}
 
 static void move_away(struct mn *mn, const uint8_t coa[16], uint64_t now)
 {
 	bool was_home = mn->where == MN_HOME;
 	memcpy(mn->coa, coa, 16);
 	mn->where = MN_AWAY;
-	ev_emit(mn, M6_EV_MOVED, mn->cfg.ha, coa, 0, 0, was_home ? "left home" : "new care-of address");
+	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, coa, 0, 0, was_home ? "left home" : "new care-of address");
 	/* correspondents hold the old CoA: RR again once the HA has the new one */
-	cn_forget_all(mn, "moved");
-	ha_ent(mn)->stopped = false;
+	mn_ro_forget_all(mn, "moved");
+	mn_ha_ent(mn)->stopped = false;
 	home_register(mn, now);
 }
 
 static void go_home(struct mn *mn, uint64_t now)
 {
-	struct bul_entry *e = ha_ent(mn);
+	struct bul_entry *e = mn_ha_ent(mn);
 	mn->where = MN_HOME;
 	memcpy(mn->coa, mn->cfg.hoa, 16);
 	mn->coa_until = MIP6_NEVER;
-	ev_emit(mn, M6_EV_MOVED, mn->cfg.ha, mn->cfg.hoa, 0, 0, "home link");
-	cn_forget_all(mn, "returned home");
+	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, mn->cfg.hoa, 0, 0, "home link");
+	mn_ro_forget_all(mn, "returned home");
 	e->stopped = false;
 	e->refresh_at = MIP6_NEVER;
 	if (!e->in_use)
@@ -650,14 +365,14 @@ static void go_home(struct mn *mn, uint64_t now)
 /* The CoA's prefix is no longer valid: we have no usable address. */
 static void coa_lost(struct mn *mn)
 {
-	struct bul_entry *e = ha_ent(mn);
+	struct bul_entry *e = mn_ha_ent(mn);
 	mn->where = MN_NOWHERE;
 	mn->have_prefix = false;
-	cn_forget_all(mn, "care-of address expired");
+	mn_ro_forget_all(mn, "care-of address expired");
 	e->outstanding = false;
 	bul_timer_stop(&e->tx);
 	e->refresh_at = MIP6_NEVER;
-	ev_emit(mn, M6_EV_MOVED, mn->cfg.ha, zero16, 0, 0, "care-of address expired");
+	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, zero16, 0, 0, "care-of address expired");
 }
 
 /* ---- public interface ---- */
@@ -713,7 +428,7 @@ void mn_input_ra(struct mn *mn, const uint8_t prefix[16], unsigned plen, uint32_
 		return;
 	}
 	if (plen != 64) {
-		drop(mn, M6_E_INVAL, router, "advertised prefix is not a /64: no SLAAC care-of address");
+		mn_drop(mn, M6_E_INVAL, router, "advertised prefix is not a /64: no SLAAC care-of address");
 		return;
 	}
 	uint8_t coa[16];
@@ -737,7 +452,7 @@ void mn_input_mh(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6
 		 const struct ipsec_sa *sa, bool via_tunnel, uint64_t now)
 {
 	if (w->proto != IP6P_MH || w->end > len || w->proto_off >= w->end) {
-		drop(mn, M6_E_INVAL, w->hdr.src, "not a Mobility Header packet");
+		mn_drop(mn, M6_E_INVAL, w->hdr.src, "not a Mobility Header packet");
 		return;
 	}
 	const uint8_t *mh = pkt + w->proto_off;
@@ -745,7 +460,7 @@ void mn_input_mh(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6
 	uint8_t psrc[16], pdst[16];
 	ip6_walk_pseudo(w, pkt, psrc, pdst);
 	if (!mh_verify_checksum(mh, mhlen, psrc, pdst)) {
-		drop(mn, M6_E_MH_CKSUM, w->hdr.src, NULL);
+		mn_drop(mn, M6_E_MH_CKSUM, w->hdr.src, NULL);
 		return;
 	}
 	struct m6_diags ds;
@@ -753,7 +468,7 @@ void mn_input_mh(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6
 	m6_diags_init(&ds);
 	int rc = mh_parse(mh, mhlen, &m, &ds, w->proto_off);
 	if (rc) {
-		drop(mn, rc, w->hdr.src, NULL);
+		mn_drop(mn, rc, w->hdr.src, NULL);
 		return;
 	}
 	const uint8_t *src = w->hdr.src;
@@ -769,10 +484,10 @@ void mn_input_mh(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6
 		break;
 	case MH_HOT:
 	case MH_COT:
-		on_test(mn, &m, src, pdst, via_tunnel, now);
+		mn_ro_on_test(mn, &m, src, pdst, via_tunnel, now);
 		break;
 	default:
-		drop(mn, M6_E_MH_UNEXPECTED, src, mh_type_name(m.type));
+		mn_drop(mn, M6_E_MH_UNEXPECTED, src, mh_type_name(m.type));
 		break;
 	}
 }
@@ -787,11 +502,11 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 	struct ip6_hdr h;
 	int rc = ip6_hdr_parse(pkt, len, &h);
 	if (rc) {
-		drop(mn, rc, NULL, "application packet");
+		mn_drop(mn, rc, NULL, "application packet");
 		return;
 	}
 	if (mn->where == MN_NOWHERE) {
-		drop(mn, M6_E_NO_COA, h.dst, NULL);
+		mn_drop(mn, M6_E_NO_COA, h.dst, NULL);
 		return;
 	}
 	/* at home, not from the HoA, or link-scoped (HAO-10): as it is */
@@ -800,7 +515,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 		return;
 	}
 	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, h.dst);
-	if (e && ro_usable(mn, e, now)) {
+	if (e && mn_ro_usable(mn, e, now)) {
 		/* route-optimised: src = CoA with the HoA in a HAO (11.3.1) */
 		struct pbuf pb;
 		uint8_t *p;
@@ -812,7 +527,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 			rc = ip6_insert_hao(&pb, mn->cfg.hoa);
 		}
 		if (rc) {
-			drop(mn, rc, h.dst, "route-optimised packet");
+			mn_drop(mn, rc, h.dst, "route-optimised packet");
 			return;
 		}
 		memcpy(pbuf_data(&pb) + 8, mn->coa, 16);
@@ -823,11 +538,11 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 	 * drops until registered, which costs no more than queueing would */
 	int n = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, pkt, len);
 	if (n < 0) {
-		drop(mn, n, h.dst, "reverse tunnel");
+		mn_drop(mn, n, h.dst, "reverse tunnel");
 		return;
 	}
 	mn_send(mn, mn->buf, (size_t)n);
-	ev_emit(mn, M6_EV_TUNNEL_ENCAP, h.dst, mn->cfg.ha, 0, 0, NULL);
+	mn_ev(mn, M6_EV_TUNNEL_ENCAP, h.dst, mn->cfg.ha, 0, 0, NULL);
 }
 
 int mn_input_tunnel(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
@@ -849,7 +564,7 @@ int mn_input_tunnel(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 	/* the HA tunnels only what it intercepted for our home address */
 	if (memcmp(in.dst, mn->cfg.hoa, 16) != 0)
 		return M6_E_TUNNEL_PEER;
-	ev_emit(mn, M6_EV_TUNNEL_DECAP, mn->cfg.ha, mn->coa, 0, 0, NULL);
+	mn_ev(mn, M6_EV_TUNNEL_DECAP, mn->cfg.ha, mn->coa, 0, 0, NULL);
 	return (int)w.proto_off;
 }
 
@@ -861,7 +576,7 @@ bool mn_at_home(const struct mn *mn)
 
 bool mn_registered(const struct mn *mn)
 {
-	return registered_now(mn);
+	return mn_registered_now(mn);
 }
 
 const uint8_t *mn_coa(const struct mn *mn)
@@ -901,11 +616,7 @@ static void bu_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
 	}
 	uint32_t expired = bul_timer_expire(&e->tx, now);
 	if (!e->home && e->tx.tries > MIP6_MAX_RO_FAILURE) {
-		drop(mn, M6_E_RR_TIMEOUT, e->peer, "no BA from the correspondent");
-		e->outstanding = false;
-		bul_timer_stop(&e->tx);
-		if (!e->acked)
-			bul_entry_clear(e);
+		mn_ro_bu_gave_up(mn, e);
 		return;
 	}
 	uint64_t ok = bul_rate_next(&e->rate_bu, now);
@@ -917,23 +628,10 @@ static void bu_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
 	bu_transmit(mn, e, now, expired);
 }
 
-static void rr_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
-{
-	uint32_t expired = bul_timer_expire(&e->rr_tx, now);
-	if (e->rr_tx.tries > MIP6_MAX_RO_FAILURE) {
-		rr_fail(mn, e, M6_E_RR_TIMEOUT);
-		return;
-	}
-	if (!e->have_home)
-		rr_send_init(mn, e, true, now, expired);
-	if (!e->have_coa)
-		rr_send_init(mn, e, false, now, expired);
-}
-
 static void binding_expired(struct mn *mn, struct bul_entry *e)
 {
 	e->acked = false;
-	ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
+	mn_ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
 	if (!e->outstanding && !e->rr_running && !bul_timer_running(&e->tx))
 		bul_entry_clear(e);
 }
@@ -946,10 +644,7 @@ static void refresh(struct mn *mn, struct bul_entry *e, uint64_t now)
 			home_register(mn, now);
 		return;
 	}
-	/* correspondent: a new BU with the tokens if still fresh, else RR (RR-05) */
-	if (!registered_now(mn) || e->rr_running || e->outstanding || e->ro_disabled)
-		return;
-	bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
+	mn_ro_refresh(mn, e, now);
 }
 
 void mn_on_timer(struct mn *mn, uint64_t now)
@@ -961,7 +656,7 @@ void mn_on_timer(struct mn *mn, uint64_t now)
 		if (e->in_use && e->tx.next <= now)
 			bu_timeout(mn, e, now);
 		if (e->in_use && e->rr_running && e->rr_tx.next <= now)
-			rr_timeout(mn, e, now);
+			mn_ro_rr_timeout(mn, e, now);
 		if (e->in_use && e->acked && e->expires <= now)
 			binding_expired(mn, e);
 		if (e->in_use && e->refresh_at <= now)

@@ -1,0 +1,91 @@
+/*
+ * mn_int — what the files of the mobile node engine share: the engine's
+ * state and the helpers one concern calls in another. Not part of the API
+ * (mn.h is).
+ *
+ *   mn.c       life cycle, movement, home registration, the HA's messages,
+ *              the data path and the timer dispatch;
+ *   mn_ro.c    return routability, correspondent registration and
+ *              de-registration, route optimisation failures (RFC 6275
+ *              5.2.9, 11.6, 11.7.2);
+ *   mn_disc.c  dynamic home agent address discovery and mobile prefix
+ *              discovery (RFC 6275 11.4).
+ */
+#ifndef MN_INT_H
+#define MN_INT_H
+
+#include "mn.h"
+#include "bul.h"
+
+#define MN_DEFAULT_LIFETIME_S 3600
+/* Room for an application packet of the node's largest size plus the
+ * outer header or HAO we add in front. */
+#define MN_HEADROOM 64
+#define MN_BUF_LEN (2048 + MN_HEADROOM)
+#define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
+
+struct mh_msg;
+
+enum mn_where { MN_NOWHERE, MN_HOME, MN_AWAY };
+
+struct mn {
+	struct mn_cfg cfg;
+	struct mip6_io io;
+	enum mn_where where;
+	uint8_t coa[16];                 /* the HoA at home */
+	uint64_t coa_until;              /* end of the CoA prefix's valid lifetime */
+	bool have_prefix;                /* what the current link advertised */
+	uint8_t prefix[16];
+	unsigned plen;
+	uint8_t router[16];
+	bool ha_disabled;                /* BA said never to try this HoA/HA again */
+	unsigned n_bul;
+	struct bul_entry bul[1 + MN_CN_MAX];
+	uint8_t buf[MN_BUF_LEN];         /* the one packet being built */
+};
+
+static inline struct bul_entry *mn_ha_ent(struct mn *mn) { return &mn->bul[MN_HA]; }
+
+/* ---- mn.c ---- */
+void mn_ev(struct mn *mn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
+	   uint32_t u32, const char *text);
+void mn_drop(struct mn *mn, int code, const uint8_t *peer, const char *text);
+/* "ha <addr>" / "cn <addr>": which BUL entry an event is about, since the
+ * binding events name the home address as their peer. */
+void mn_ent_text(const struct bul_entry *e, char out[64]);
+void mn_ent_event(struct mn *mn, const struct bul_entry *e, enum m6_ev_type t, const uint8_t *coa,
+		  uint32_t life);
+uint32_t mn_secs_left(uint64_t until, uint64_t now);
+/* A BU Lifetime field for s seconds, never 0 (that would delete). */
+uint16_t mn_life_units(uint32_t s);
+void mn_send(struct mn *mn, const uint8_t *p, size_t len);
+/* Away, and the HA confirmed a binding for the current care-of address. */
+bool mn_registered_now(const struct mn *mn);
+void mn_bu_record(struct bul_entry *e, const uint8_t coa[16], uint32_t life, uint64_t now);
+void mn_bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t expired_ms);
+/* A new BU with a fresh back-off, unless the rate limit makes it wait. */
+void mn_bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64_t now);
+/* The lifetime of an accepted BA is recorded, the refresh planned (BA-02). */
+void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, uint64_t now);
+
+/* ---- mn_ro.c ---- */
+/* A correspondent binding the data path may use. */
+bool mn_ro_usable(const struct mn *mn, const struct bul_entry *e, uint64_t now);
+void mn_ro_forget(struct mn *mn, struct bul_entry *e, const char *why);
+void mn_ro_forget_all(struct mn *mn, const char *why);
+/* After a home registration: RR with every correspondent that needs it. */
+void mn_ro_kick_all(struct mn *mn, uint64_t now);
+void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t expired_ms);
+void mn_ro_on_test(struct mn *mn, const struct mh_msg *m, const uint8_t src[16], const uint8_t dst[16],
+		   bool via_tunnel, uint64_t now);
+/* BA-01/02: false when a CN's BA must be ignored (no valid BAD). */
+bool mn_ro_ba_valid(const struct bul_entry *e, const uint8_t *mh, size_t mhlen, const struct mh_msg *m);
+void mn_ro_ba_rejected(struct mn *mn, struct bul_entry *e, uint8_t status, uint64_t now);
+void mn_ro_on_brr(struct mn *mn, struct bul_entry *e, uint64_t now);
+void mn_ro_on_be(struct mn *mn, struct bul_entry *e, uint8_t status);
+/* A correspondent's BU went unanswered MAX_RO_FAILURE times. */
+void mn_ro_bu_gave_up(struct mn *mn, struct bul_entry *e);
+void mn_ro_rr_timeout(struct mn *mn, struct bul_entry *e, uint64_t now);
+void mn_ro_refresh(struct mn *mn, struct bul_entry *e, uint64_t now);
+
+#endif

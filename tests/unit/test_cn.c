@@ -23,6 +23,8 @@ static struct {
 	size_t n_ev;
 	struct m6_event ev[MAXEV];
 	uint64_t rnd;                 /* position in the random stream */
+	size_t n_draws;               /* each io->random call: where and how much */
+	struct { uint64_t off; size_t n; } draws[64];
 } F;
 
 static void f_send(void *ctx, const uint8_t *p, size_t n)
@@ -54,8 +56,25 @@ static uint8_t stream_octet(uint64_t i)
 static void f_random(void *ctx, uint8_t *out, size_t n)
 {
 	(void)ctx;
+	if (F.n_draws < sizeof(F.draws) / sizeof(F.draws[0])) {
+		F.draws[F.n_draws].off = F.rnd;
+		F.draws[F.n_draws++].n = n;
+	}
 	for (size_t i = 0; i < n; i++)
 		out[i] = stream_octet(F.rnd++);
+}
+
+/* The octets of the k-th draw of exactly n octets (Kcn: 20, nonces: 8). */
+static void drawn(unsigned k, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < F.n_draws; i++) {
+		if (F.draws[i].n != n || k--)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			out[j] = stream_octet(F.draws[i].off + j);
+		return;
+	}
+	fail_msg("no draw %u of %zu octets", k, n);
 }
 
 static const struct mip6_io fio = { .ctx = NULL, .send = f_send, .event = f_event, .random = f_random };
@@ -340,13 +359,14 @@ static void test_rr_exchange(void **s)
 	struct rrk k;
 	uint8_t kbm[RR_KBM_LEN], kcn[RR_KCN_LEN], nonce[RR_NONCE_LEN], want[RR_TOKEN_LEN];
 	do_rr(&k, A_HOA, A_COA);
-	/* RR-01: Kcn is the first 20 octets drawn, then the first index, then
-	 * the first nonce; the HoT token is First64(HMAC_SHA1(Kcn, HoA|nonce|0)). */
+	/* RR-01: the first index is the first 2 octets drawn, then the first
+	 * nonce's Kcn, then the nonce; the HoT token is
+	 * First64(HMAC_SHA1(Kcn, HoA|nonce|0)). */
 	for (int i = 0; i < RR_KCN_LEN; i++)
-		kcn[i] = stream_octet((uint64_t)i);
+		kcn[i] = stream_octet((uint64_t)(2 + i));
 	for (int i = 0; i < RR_NONCE_LEN; i++)
-		nonce[i] = stream_octet((uint64_t)(RR_KCN_LEN + 2 + i));
-	assert_int_equal(k.hidx, stream_octet(RR_KCN_LEN) << 8 | stream_octet(RR_KCN_LEN + 1));
+		nonce[i] = stream_octet((uint64_t)(2 + RR_KCN_LEN + i));
+	assert_int_equal(k.hidx, stream_octet(0) << 8 | stream_octet(1));
 	assert_int_equal(k.cidx, k.hidx);
 	assert_int_equal(rr_token(kcn, A_HOA, nonce, RR_HOME, want), 0);
 	assert_memory_equal(k.ht, want, RR_TOKEN_LEN);
@@ -1000,6 +1020,57 @@ static void test_nonce_lifetime_limit(void **s)
 	}
 }
 
+/* RR-05, RR-01 (RFC 6275 5.2.7): Kcn is regenerated with every nonce. The
+ * tokens of each period are keyed by the Kcn drawn with its nonce, a key
+ * lives as long as its nonce, and a BU combining tokens of two periods
+ * verifies; 240 s on, the first period's nonce and key are gone (136). */
+static void test_kcn_rotation(void **s)
+{
+	(void)s;
+	static uint8_t buf[2048];
+	uint8_t kcn[9][RR_KCN_LEN], n0[RR_NONCE_LEN], n1[RR_NONCE_LEN], want[RR_TOKEN_LEN], kbm[RR_KBM_LEN];
+	uint8_t t1[RR_TOKEN_LEN];
+	uint16_t i1;
+	struct rrk k;
+	test_init(true, A_HOA, &k.hidx, k.ht);
+	drawn(0, RR_KCN_LEN, kcn[0]);
+	drawn(0, RR_NONCE_LEN, n0);
+	assert_int_equal(rr_token(kcn[0], A_HOA, n0, RR_HOME, want), 0);
+	assert_memory_equal(k.ht, want, RR_TOKEN_LEN);
+	now = T0 + 30 * NS;
+	cn_on_timer(cn, now);
+	test_init(true, A_HOA, &i1, t1);
+	assert_int_equal(i1, (uint16_t)(k.hidx + 1));
+	drawn(1, RR_KCN_LEN, kcn[1]);
+	drawn(1, RR_NONCE_LEN, n1);
+	assert_memory_not_equal(kcn[0], kcn[1], RR_KCN_LEN);
+	assert_int_equal(rr_token(kcn[1], A_HOA, n1, RR_HOME, want), 0);
+	assert_memory_equal(t1, want, RR_TOKEN_LEN);
+	/* what a correspondent that never rotates Kcn would have sent */
+	assert_int_equal(rr_token(kcn[0], A_HOA, n1, RR_HOME, want), 0);
+	assert_memory_not_equal(t1, want, RR_TOKEN_LEN);
+	/* home token of period 0, care-of token of period 1: both keys known */
+	test_init(false, A_COA, &k.cidx, k.ct);
+	assert_int_equal(k.cidx, i1);
+	FEED_BU(&k, A_HOA, A_COA, 1, MH_BU_A, 10, kbm);
+	check_ba(0, A_COA, A_HOA, MH_BA_ACCEPTED, 1, kbm, A_COA, NULL);
+	/* a new pair every 30 s: nine keys by 240 s, all different */
+	for (now = T0 + 60 * NS; now <= T0 + 240 * NS; now += 30 * NS)
+		cn_on_timer(cn, now);
+	now = T0 + 240 * NS;
+	for (unsigned i = 2; i < 9; i++) {
+		drawn(i, RR_KCN_LEN, kcn[i]);
+		assert_memory_not_equal(kcn[i], kcn[i - 1], RR_KCN_LEN);
+	}
+	/* period 0 is forgotten with its key; period 1 (210 s old) still holds */
+	FEED_BU(&k, A_HOA, A_COA, 2, MH_BU_A, 10, NULL);
+	check_ba(0, A_COA, A_HOA, MH_BA_EXPIRED_HOME_NONCE, 2, NULL, NULL, NULL);
+	k.hidx = i1;
+	memcpy(k.ht, t1, RR_TOKEN_LEN);
+	FEED_BU(&k, A_HOA, A_COA, 3, MH_BU_A, 10, kbm);
+	check_ba(0, A_COA, A_HOA, MH_BA_ACCEPTED, 3, kbm, A_COA, NULL);
+}
+
 /* BU-06 / 9.6: the binding goes at the end of its lifetime (the timer says
  * when), with an event; its sequence number outlives it as a replay guard. */
 static void test_binding_expiry(void **s)
@@ -1065,6 +1136,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_be_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonce_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonce_lifetime_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kcn_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_full, setup, teardown),
 	};

@@ -2,7 +2,11 @@
  * cn — correspondent node (RFC 6275 9). See cn.h for the contract.
  *
  * Nonces: a ring of cfg.nonces_kept entries, a new one every
- * nonce_interval_s on a fixed schedule from cn_new(). A nonce is accepted
+ * nonce_interval_s on a fixed schedule from cn_new(). Each nonce comes with
+ * its own Kcn, drawn with it (RFC 6275 5.2.7: "an update of Kcn SHOULD be
+ * done at the same time as an update of a nonce, so that nonce indices can
+ * identify both"), so a key lives exactly as long as its nonce: the ring
+ * slot that forgets a nonce overwrites its key. A nonce is accepted
  * while it is in the ring AND younger than MAX_NONCE_LIFETIME counted from
  * its creation (creation precedes first use, so this is the stricter bound
  * of RR-05). A nonce generated late (the timer ran late) is stamped with its
@@ -44,6 +48,7 @@
 #define ND_LAST 137
 
 struct cn_nonce {
+	uint8_t kcn[RR_KCN_LEN];   /* RR-01: never leaves this struct */
 	uint8_t nonce[RR_NONCE_LEN];
 	uint16_t index;
 	bool in_use;
@@ -53,7 +58,6 @@ struct cn_nonce {
 struct cn {
 	struct cn_cfg cfg;
 	struct mip6_io io;
-	uint8_t kcn[RR_KCN_LEN];
 	struct bcache *bc;
 	struct cn_nonce *nonces;   /* ring of cfg.nonces_kept */
 	unsigned nonce_head;       /* slot the next nonce goes to */
@@ -88,6 +92,7 @@ static void nonce_add(struct cn *cn, uint64_t created)
 {
 	struct cn_nonce *n = &cn->nonces[cn->nonce_head];
 	cn->nonce_head = (cn->nonce_head + 1) % cn->cfg.nonces_kept;
+	cn->io.random(cn->io.ctx, n->kcn, RR_KCN_LEN);
 	cn->io.random(cn->io.ctx, n->nonce, RR_NONCE_LEN);
 	n->index = cn->next_index++;
 	n->created = created;
@@ -155,10 +160,9 @@ struct cn *cn_new(const struct cn_cfg *cfg, const struct mip6_io *io, uint64_t n
 		cn_free(cn);
 		return NULL;
 	}
-	/* RR-01: Kcn never leaves this struct; the first nonce index is random
-	 * so a restarted CN does not hand out the indices of its former life. */
+	/* the first nonce index is random so a restarted CN does not hand out
+	 * the indices of its former life */
 	uint8_t idx[2], key[16];
-	io->random(io->ctx, cn->kcn, RR_KCN_LEN);
 	io->random(io->ctx, idx, sizeof(idx));
 	cn->next_index = m6_get16(idx);
 	nonce_add(cn, now);
@@ -180,7 +184,6 @@ void cn_free(struct cn *cn)
 		OPENSSL_cleanse(cn->nonces, cn->cfg.nonces_kept * sizeof(*cn->nonces));
 	free(cn->nonces);
 	bcache_free(cn->bc);
-	OPENSSL_cleanse(cn->kcn, sizeof(cn->kcn));
 	free(cn);
 }
 
@@ -333,7 +336,7 @@ static void input_test_init(struct cn *cn, const struct ip6_walk *w, const struc
 	r.type = home ? MH_HOT : MH_COT;
 	r.nonce_index = n->index;
 	memcpy(r.cookie, m->cookie, MH_COOKIE_LEN);
-	if (rr_token(cn->kcn, src, n->nonce, home ? RR_HOME : RR_CAREOF, r.token)) {
+	if (rr_token(n->kcn, src, n->nonce, home ? RR_HOME : RR_CAREOF, r.token)) {
 		drop(cn, src, M6_E_CRYPTO, "keygen token");
 		return;
 	}
@@ -390,9 +393,10 @@ static bool bu_verify(struct cn *cn, const struct bu_ctx *b, const struct cn_non
 {
 	uint8_t ht[RR_TOKEN_LEN], ct[RR_TOKEN_LEN], auth[RR_AUTH_LEN];
 	size_t auth_off = (size_t)bad->off + 2;
-	int rc = rr_token(cn->kcn, b->hoa, hn->nonce, RR_HOME, ht);
+	/* each token under the Kcn of its own nonce (5.2.7) */
+	int rc = rr_token(hn->kcn, b->hoa, hn->nonce, RR_HOME, ht);
 	if (!rc && !b->del)
-		rc = rr_token(cn->kcn, b->coa, cnn->nonce, RR_CAREOF, ct);
+		rc = rr_token(cnn->kcn, b->coa, cnn->nonce, RR_CAREOF, ct);
 	if (!rc)
 		rc = rr_kbm(ht, b->del ? NULL : ct, kbm);
 	if (!rc)

@@ -1,6 +1,8 @@
 /*
- * cn — the correspondent node (RFC 6275 9): return routability with a
- * secret Kcn and rotating nonces, the binding cache for route-optimised
+ * cn — the correspondent node (RFC 6275 9): return routability with
+ * rotating nonces, each with its own secret Kcn (a new pair every
+ * nonce_interval_s, the last nonces_kept remembered, none accepted
+ * MAX_NONCE_LIFETIME after its creation: RR-05), the binding cache for route-optimised
  * mobile nodes, BU verification with the Binding Authorization Data,
  * Binding Errors, and Home Address option / type 2 Routing header
  * processing.

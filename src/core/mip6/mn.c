@@ -165,7 +165,7 @@ static void home_register(struct mn *mn, uint64_t now)
 	uint32_t initial = bound || mn->where == MN_HOME ? MIP6_INITIAL_BINDACK_TIMEOUT_MS : first;
 	mn_bu_start(mn, e, initial, now);
 }
-static void returned_home(struct mn *mn, const char *why)
+static void returned_home(struct mn *mn, const char *why, uint64_t now)
 {
 	struct bul_entry *e = mn_ha_ent(mn);
 	bool had = e->acked;
@@ -175,6 +175,8 @@ static void returned_home(struct mn *mn, const char *why)
 	if (had)
 		mn_ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
 	mn_ev(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
+	/* the HA no longer intercepts the HoT: correspondents next (11.5.5) */
+	mn_ro_deregister_all(mn, now);
 }
 
 void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, uint64_t now)
@@ -185,11 +187,13 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 		/* BA-03: recorded for the key manager (only the HA's K counts) */
 		e->k = (m->flags & MH_BA_K) != 0;
 		if (e->life_sent_s == 0) {
-			returned_home(mn, "de-registration acknowledged");
+			returned_home(mn, "de-registration acknowledged", now);
 			return;
 		}
 	} else {
-		e->ro_failures = 0;
+		mn_ro_ba_accepted(mn, e);
+		if (!e->in_use)
+			return;
 	}
 	/* BA-02: the granted lifetime counts from when the BU was sent */
 	uint64_t sent = (uint64_t)e->life_sent_s * MIP6_NS_PER_S, elapsed = now - e->sent_at;
@@ -218,7 +222,7 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 		mn_ro_kick_all(mn, now);
 }
 
-static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status)
+static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status, uint64_t now)
 {
 	switch (status) {
 	case MH_BA_ADMIN_PROHIBITED:
@@ -231,7 +235,7 @@ static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status)
 		bul_timer_stop(&e->tx);
 		if (e->life_sent_s == 0 && status == MH_BA_NOT_HOME_AGENT) {
 			/* HA-05: nothing to delete, so nothing intercepts our HoA */
-			returned_home(mn, "home agent had no binding");
+			returned_home(mn, "home agent had no binding", now);
 			return;
 		}
 		/* 11.7.3: record that no more BUs go to this HA */
@@ -265,8 +269,7 @@ static void on_ba(struct mn *mn, const uint8_t *mh, size_t mhlen, const struct m
 			mn_drop(mn, M6_E_UNPROTECTED, src, "BA from the HA without IPsec (BA-02)");
 			return;
 		}
-	} else if (!(m->status >= MH_BA_EXPIRED_HOME_NONCE && m->status <= MH_BA_EXPIRED_NONCES) &&
-		   !mn_ro_ba_valid(e, mh, mhlen, m)) {
+	} else if (!mn_ro_ba_valid(e, mh, mhlen, m)) {
 		/* BA-01: only the nonce-expiry statuses come without a BAD */
 		mn_drop(mn, M6_E_BAD_AUTH, src, "BA from a CN without a valid BAD (BA-02)");
 		return;
@@ -288,7 +291,7 @@ static void on_ba(struct mn *mn, const uint8_t *mh, size_t mhlen, const struct m
 		else
 			mn_bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 	} else if (e->home) {
-		ba_rejected_home(mn, e, m->status);
+		ba_rejected_home(mn, e, m->status, now);
 	} else {
 		mn_ro_ba_rejected(mn, e, m->status, now);
 	}
@@ -338,8 +341,7 @@ static void move_away(struct mn *mn, const uint8_t coa[16], uint64_t now)
 	memcpy(mn->coa, coa, 16);
 	mn->where = MN_AWAY;
 	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, coa, 0, 0, was_home ? "left home" : "new care-of address");
-	/* correspondents hold the old CoA: RR again once the HA has the new one */
-	mn_ro_forget_all(mn, "moved");
+	mn_ro_moved(mn);
 	mn_ha_ent(mn)->stopped = false;
 	home_register(mn, now);
 }
@@ -351,13 +353,13 @@ static void go_home(struct mn *mn, uint64_t now)
 	memcpy(mn->coa, mn->cfg.hoa, 16);
 	mn->coa_until = MIP6_NEVER;
 	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, mn->cfg.hoa, 0, 0, "home link");
-	mn_ro_forget_all(mn, "returned home");
+	mn_ro_home(mn, now);
 	e->stopped = false;
 	e->refresh_at = MIP6_NEVER;
 	if (!e->in_use)
 		return;
 	if (mn->ha_disabled)
-		returned_home(mn, "no binding to delete");
+		returned_home(mn, "no binding to delete", now);
 	else
 		home_register(mn, now);   /* 11.5.5: de-register */
 }
@@ -662,6 +664,6 @@ void mn_on_timer(struct mn *mn, uint64_t now)
 		if (e->in_use && e->refresh_at <= now)
 			refresh(mn, e, now);
 		if (e->in_use && e->home && mn->where == MN_HOME && e->outstanding && e->max_expiry <= now)
-			returned_home(mn, "binding lifetime over");
+			returned_home(mn, "binding lifetime over", now);
 	}
 }

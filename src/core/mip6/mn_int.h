@@ -73,6 +73,13 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 bool mn_ro_usable(const struct mn *mn, const struct bul_entry *e, uint64_t now);
 void mn_ro_forget(struct mn *mn, struct bul_entry *e, const char *why);
 void mn_ro_forget_all(struct mn *mn, const char *why);
+/* A new care-of address: every correspondent starts over. */
+void mn_ro_moved(struct mn *mn);
+/* Back on the home link: nothing is route-optimised any more; remember
+ * which correspondents may still hold a binding. */
+void mn_ro_home(struct mn *mn, uint64_t now);
+/* The home agent let go of the home address: de-register from those. */
+void mn_ro_deregister_all(struct mn *mn, uint64_t now);
 /* After a home registration: RR with every correspondent that needs it. */
 void mn_ro_kick_all(struct mn *mn, uint64_t now);
 void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t expired_ms);
@@ -80,10 +87,12 @@ void mn_ro_on_test(struct mn *mn, const struct mh_msg *m, const uint8_t src[16],
 		   bool via_tunnel, uint64_t now);
 /* BA-01/02: false when a CN's BA must be ignored (no valid BAD). */
 bool mn_ro_ba_valid(const struct bul_entry *e, const uint8_t *mh, size_t mhlen, const struct mh_msg *m);
+/* After an accepted BA from a CN; a de-registration clears the entry. */
+void mn_ro_ba_accepted(struct mn *mn, struct bul_entry *e);
 void mn_ro_ba_rejected(struct mn *mn, struct bul_entry *e, uint8_t status, uint64_t now);
 void mn_ro_on_brr(struct mn *mn, struct bul_entry *e, uint64_t now);
 void mn_ro_on_be(struct mn *mn, struct bul_entry *e, uint8_t status);
-/* A correspondent's BU went unanswered MAX_RO_FAILURE times. */
+/* A correspondent's BU went unanswered after MAX_RO_FAILURE retries. */
 void mn_ro_bu_gave_up(struct mn *mn, struct bul_entry *e);
 void mn_ro_rr_timeout(struct mn *mn, struct bul_entry *e, uint64_t now);
 void mn_ro_refresh(struct mn *mn, struct bul_entry *e, uint64_t now);

@@ -93,7 +93,9 @@
 	X(BU_ADDR,        "bu_addr",         "Binding Update: home, care-of or source address not unicast routable (BU-01)") \
 	X(HAO_NO_BINDING, "hao_no_binding",  "Home Address option without a binding for that home address and source (HAO-06)") \
 	X(TUNNEL_SRC,     "tunnel_src",      "reverse-tunnelled packet: outer source is not the primary care-of address of the inner source (HA-08)") \
-	X(FORMER_COA,     "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone")
+	X(FORMER_COA,     "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone") \
+	X(RO_NONCE,       "ro_nonce",        "correspondent refused expired nonces (BA 136..138, RR-05): return routability again") \
+	X(RO_FAILURE,     "ro_failure",      "route optimisation given up after MAX_RO_FAILURE failures in a row: traffic goes through the home agent (RFC 6275 5.2.9)")
 
 enum m6_err {
 	M6_OK = 0,

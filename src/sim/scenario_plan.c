@@ -474,7 +474,18 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 	e->until = UINT64_MAX;
 	e->first_at = UINT64_MAX;
 	e->tolerance = 1000000;
-	rc = sc_uint(c, g, "code", 0, INT32_MAX, &code, &has_code);
+	const config_setting_t *cm = config_setting_get_member(g, "code");
+	if (cm && config_setting_type(cm) == CONFIG_TYPE_STRING) {
+		/* a reason id (drops, failed return routability) for a negative code */
+		int reason = sc_drop_code(config_setting_get_string(cm));
+		if (!reason)
+			return sc_fail(c, cm, "unknown reason \"%s\" (the ids of mip6sec decode)",
+				       config_setting_get_string(cm));
+		code = (uint64_t)(int64_t)reason;
+		has_code = true;
+	} else {
+		rc = sc_uint(c, g, "code", 0, INT32_MAX, &code, &has_code);
+	}
 	if (!rc) rc = sc_time(c, g, "from", false, &e->from);
 	if (!rc) rc = sc_time(c, g, "until", false, &e->until);
 	if (!rc) rc = sc_time(c, g, "first_at", false, &e->first_at);
@@ -483,7 +494,7 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 	if (rc)
 		return rc;
 	e->has_code = has_code;
-	e->code = (int32_t)code;
+	e->code = (int32_t)(int64_t)code;
 	const config_setting_t *iv = config_setting_get_member(g, "intervals");
 	if (iv) {
 		if (!config_setting_is_array(iv) && !config_setting_is_list(iv))

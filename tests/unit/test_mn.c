@@ -67,7 +67,7 @@ static void test_movement_bu_fields(void **s)
 		assert_memory_equal(hao, HOA, 16);
 		assert_true(p.m.flags & MH_BU_A);
 		assert_true(p.m.flags & MH_BU_H);
-		assert_false(p.m.flags & MH_BU_L);
+		assert_true(p.m.flags & MH_BU_L);          /* link-local IID = HoA's */
 		assert_int_equal(!!(p.m.flags & MH_BU_K), k);
 		assert_int_equal(p.m.lifetime, 900);          /* 3600 s in 4 s units */
 		const struct mh_opt *acoa = mh_find_opt(&p.m, MHO_ACOA);
@@ -90,6 +90,21 @@ static void test_movement_bu_fields(void **s)
 	struct pk p;
 	assert_int_equal(find_mh(MH_BU, 0, &p), 0);
 	assert_int_equal(p.m.lifetime, 25);
+	mn_free(mn);
+	/* TMR-04: no L when the interface identifiers differ */
+	reset_capture();
+	struct mn_cfg c;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.hoa, HOA, 16);
+	tu_addr(HOME_PFX, c.home_prefix);
+	c.home_plen = 64;
+	memcpy(c.ha, HA, 16);
+	memcpy(c.iid, "\x02\x11\x22\xff\xfe\x33\x44\x55", 8);
+	mn = mn_new(&c, &IO);
+	assert_non_null(mn);
+	ra(mn, R1_PFX, 86400);
+	assert_int_equal(find_mh(MH_BU, 0, &p), 0);
+	assert_false(p.m.flags & MH_BU_L);
 	mn_free(mn);
 }
 

@@ -641,15 +641,36 @@ void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
 
 /* ---- data path ---- */
 
+/* HA-07 (RFC 6275 10.4.2): a packet for the link-local address of a mobile
+ * node we defend (L = 1) is discarded, never tunnelled, and its source
+ * learns why with ICMPv6 Destination Unreachable code 3 (address
+ * unreachable), rate-limited like every error we send; none to a
+ * multicast or unspecified source (RFC 4443 2.4e). */
+static bool link_local_of_mn(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	const uint8_t *src = pkt + 8, *dst = pkt + 24;
+	struct bce *e = nd_target_entry(ha, dst);
+	if (!e || !e->valid || !e->home_reg)
+		return false;
+	drop(ha, M6_E_HA_LINK_LOCAL, e->hoa, "for a mobile node's link-local address");
+	struct pbuf pb;
+	if (!is_unicast(src) || !rl_allow(ha, src, now) || pbuf_init(&pb, ha->buf, HA_BUF_LEN, 0) ||
+	    icmp6_build_error(&pb, ha->cfg.addr, src, ICMP6_DST_UNREACH, ICMP6_UNREACH_ADDR, 0, pkt, len))
+		return true;
+	ha_send(ha, pbuf_data(&pb), pb.len);
+	return true;
+}
+
 bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	(void)now;
 	if (len < IP6_HDR_LEN || len > 0xffff)
 		return false;
 	const uint8_t *dst = pkt + 24;
 	/* HA-07: link-local (and multicast) destinations are never tunnelled */
-	if (ip6_addr_is_multicast(dst) || ip6_addr_is_link_local(dst))
+	if (ip6_addr_is_multicast(dst))
 		return false;
+	if (ip6_addr_is_link_local(dst))
+		return link_local_of_mn(ha, pkt, len, now);
 	struct bce *e = bcache_lookup(ha->bc, dst);
 	if (!e || !e->valid || !e->home_reg)
 		return false;

@@ -10,7 +10,8 @@
  * layer has already checked that SA may speak for the home address).
  * A first registration runs DAD for the home address (HA-02) before the BA.
  * ha_intercept() tunnels packets for a registered home address to the
- * primary care-of address (HA-07); ha_input_tunnel() checks reverse-
+ * primary care-of address and refuses those for a mobile node's link-local
+ * address (HA-07); ha_input_tunnel() checks reverse-
  * tunnelled packets (HA-08) and refuses clear packets from a former
  * care-of address once the binding is gone. The HA never forwards an RH2
  * and never initiates key exchange.
@@ -66,7 +67,10 @@ void ha_free(struct ha *ha);
 void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
 		 const struct ipsec_sa *sa, uint64_t now);
 /* A packet whose destination is a home address this HA serves: tunnel it
- * to the primary care-of address and return true, or false (no binding). */
+ * to the primary care-of address and return true, or false (no binding).
+ * One for the link-local address of a mobile node whose binding has L = 1
+ * is discarded with an ICMPv6 Destination Unreachable code 3 to its source
+ * (HA-07): true as well, the caller must not forward it. */
 bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
 /* An IPv6-in-IPv6 packet addressed to the HA: 0..len = offset of the inner
  * packet to forward, or a negative drop reason. With sa != NULL (an ESP

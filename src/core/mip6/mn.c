@@ -107,6 +107,11 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 	m.type = MH_BU;
 	m.seq = (uint16_t)(e->seq + 1);
 	m.flags = MH_BU_A | MH_BU_H | (mn->cfg.k_capable ? MH_BU_K : 0);
+	/* TMR-04: L when our link-local address has the home address's
+	 * interface identifier, so the HA defends it too and refuses to tunnel
+	 * traffic for it (HA-07) */
+	if (memcmp(mn->cfg.iid, mn->cfg.hoa + 8, 8) == 0)
+		m.flags |= MH_BU_L;
 	if (!dereg) {
 		uint32_t want = mn->cfg.lifetime_s ? mn->cfg.lifetime_s : MN_DEFAULT_LIFETIME_S;
 		uint32_t left = mn_secs_left(mn->coa_until, now);

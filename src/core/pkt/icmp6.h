@@ -17,6 +17,8 @@
 
 #define ICMP6_MIN_MTU 1280
 
+#define ICMP6_UNREACH_ADDR 3   /* Destination Unreachable: address unreachable */
+
 enum icmp6_type {
 	ICMP6_DST_UNREACH = 1,
 	ICMP6_PACKET_TOO_BIG = 2,

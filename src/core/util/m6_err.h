@@ -95,7 +95,8 @@
 	X(TUNNEL_SRC,     "tunnel_src",      "reverse-tunnelled packet: outer source is not the primary care-of address of the inner source (HA-08)") \
 	X(FORMER_COA,     "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone") \
 	X(RO_NONCE,       "ro_nonce",        "correspondent refused expired nonces (BA 136..138, RR-05): return routability again") \
-	X(RO_FAILURE,     "ro_failure",      "route optimisation given up after MAX_RO_FAILURE failures in a row: traffic goes through the home agent (RFC 6275 5.2.9)")
+	X(RO_FAILURE,     "ro_failure",      "route optimisation given up after MAX_RO_FAILURE failures in a row: traffic goes through the home agent (RFC 6275 5.2.9)") \
+	X(HA_LINK_LOCAL,  "ha_link_local",   "packet for a mobile node's link-local address: never tunnelled, ICMPv6 unreachable code 3 (HA-07)")
 
 enum m6_err {
 	M6_OK = 0,

@@ -18,7 +18,7 @@
  * so a reverse-tunnelled clear packet from it is refused with its own
  * reason in O(1) even after the binding entry is gone.
  */
-#include "ha.h"
+#include "ha_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +39,6 @@
 #define NS_LEN 24                        /* ICMPv6 NS without options */
 #define NA_LEN 32                        /* NA + TLLA option for Ethernet */
 
-#define HA_U_DAD 0x00ffffffu             /* bce.user: DAD queue index + 1 */
-#define HA_U_L 0x80000000u               /* bce.user: link-local defended too */
-
 #define HA_DAD_Q_MIN 16
 #define HA_DAD_Q_MAX 4096                /* first registrations checked at once */
 #define HA_DAD_DEFAULT_MS 1000           /* RFC 4862 RetransTimer, one probe */
@@ -49,46 +46,6 @@
  * re-registering ("HA never initiates; SA expires while MN is away"). */
 #define HA_FORMER_KEEP_S 3600
 #define HA_FORMER_MIN 16
-
-/* Error messages (Binding Error, ICMPv6) are rate-limited like ICMPv6
- * (RFC 4443 2.4f, RFC 6275 9.3.3): one per second per destination, and at
- * most 100/s with bursts of 10 overall, so a spray of sources cannot turn
- * the HA into a reflector. */
-#define HA_RL_SLOTS 64
-#define HA_RL_DST_NS (1000 * MIP6_NS_PER_MS)
-#define HA_RL_ALL_NS (10 * MIP6_NS_PER_MS)
-#define HA_RL_ALL_BURST_NS (100 * MIP6_NS_PER_MS)
-
-#define HA_BUF_LEN (IP6_HDR_LEN + 65535)
-
-struct ha_dad {
-	struct bce *e;
-	uint64_t deadline;
-	uint8_t coa[16];
-	uint8_t dst[16];                 /* where the BA goes: the BU's wire source */
-	bool rh2;                        /* BU had a HAO: the BA carries an RH2 */
-	bool live;                       /* false once completed or cancelled */
-	uint16_t seq, flags, lifetime;   /* of the latest BU (lifetime in 4 s units) */
-};
-
-struct ha_rl {
-	uint8_t addr[16];
-	uint64_t tat;                    /* GCRA theoretical arrival time */
-	bool used;
-};
-
-struct ha {
-	struct ha_cfg cfg;
-	struct mip6_io io;
-	struct bcache *bc;
-	struct bcache *former;
-	struct ha_dad *dad;
-	unsigned dad_cap, dad_head, dad_n;
-	struct ha_rl rl[HA_RL_SLOTS];
-	uint64_t rl_all;
-	uint64_t rl_k;
-	uint8_t *buf;
-};
 
 /* ---- helpers ---- */
 
@@ -100,24 +57,18 @@ static bool is_unspec(const uint8_t a[16])
 	return !memcmp(a, unspec, 16);
 }
 
-/* A unicast address (BA-01, MH-09: never answer a multicast or :: source). */
-static bool is_unicast(const uint8_t a[16])
-{
-	return !ip6_addr_is_multicast(a) && !is_unspec(a);
-}
-
-static void emit(struct ha *ha, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
-		 uint32_t u32, const char *text)
+void ha_emit(struct ha *ha, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
+	     uint32_t u32, const char *text)
 {
 	mip6_emit(&ha->io, t, peer, addr, code, u32, text);
 }
 
-static void drop(struct ha *ha, int reason, const uint8_t *peer, const char *text)
+void ha_drop(struct ha *ha, int reason, const uint8_t *peer, const char *text)
 {
-	emit(ha, M6_EV_DROP, peer, NULL, reason, 0, text);
+	ha_emit(ha, M6_EV_DROP, peer, NULL, reason, 0, text);
 }
 
-static void ha_send(struct ha *ha, const uint8_t *pkt, size_t len)
+void ha_send(struct ha *ha, const uint8_t *pkt, size_t len)
 {
 	ha->io.send(ha->io.ctx, pkt, len);
 }
@@ -131,7 +82,11 @@ static struct ha_dad *dad_of(struct ha *ha, const struct bce *e)
 /* The MN's link-local address from its home address (L = 1, /64 only). */
 static bool derive_ll(const struct ha *ha, const uint8_t hoa[16], uint8_t ll[16])
 {
-	if (ha->cfg.plen != 64)
+	uint8_t pfx[16];
+	bool on64 = false;
+	for (unsigned i = 0; !on64 && ha_prefix64(ha, i, 0, pfx); i++)
+		on64 = ip6_prefix_match(hoa, pfx, 64);
+	if (!on64)
 		return false;
 	memset(ll, 0, 8);
 	ll[0] = 0xfe;
@@ -146,13 +101,15 @@ static struct bce *nd_target_entry(struct ha *ha, const uint8_t target[16])
 {
 	if (!ip6_addr_is_link_local(target))
 		return bcache_lookup(ha->bc, target);
-	if (ha->cfg.plen != 64)
-		return NULL;
+	/* any home prefix: a renumbered mobile node keeps its identifier */
 	uint8_t hoa[16];
-	memcpy(hoa, ha->cfg.prefix, 8);
-	memcpy(hoa + 8, target + 8, 8);
-	struct bce *e = bcache_lookup(ha->bc, hoa);
-	return e && (e->user & HA_U_L) ? e : NULL;
+	for (unsigned i = 0; ha_prefix64(ha, i, 0, hoa); i++) {
+		memcpy(hoa + 8, target + 8, 8);
+		struct bce *e = bcache_lookup(ha->bc, hoa);
+		if (e && (e->user & HA_U_L))
+			return e;
+	}
+	return NULL;
 }
 
 /* ---- rate limit for error messages ---- */
@@ -165,24 +122,30 @@ static bool gcra(uint64_t *tat, uint64_t now, uint64_t interval, uint64_t tolera
 	return true;
 }
 
-static bool rl_allow(struct ha *ha, const uint8_t dst[16], uint64_t now)
+bool ha_rl_allow(struct ha *ha, struct ha_rl *tab, const uint8_t dst[16], uint64_t interval_ns, bool overall,
+		 uint64_t now)
 {
 	uint64_t h = ha->rl_k;
 	for (int i = 0; i < 16; i++)
 		h = (h ^ dst[i]) * 0x100000001b3ULL;
-	struct ha_rl *r = &ha->rl[(h >> 32) % HA_RL_SLOTS];
+	struct ha_rl *r = &tab[(h >> 32) % HA_RL_SLOTS];
 	if (!r->used || memcmp(r->addr, dst, 16)) {
 		r->used = true;
 		memcpy(r->addr, dst, 16);
 		r->tat = 0;
 	}
 	uint64_t tat = r->tat;
-	if (!gcra(&tat, now, HA_RL_DST_NS, 0))
+	if (!gcra(&tat, now, interval_ns, 0))
 		return false;
-	if (!gcra(&ha->rl_all, now, HA_RL_ALL_NS, HA_RL_ALL_BURST_NS))
+	if (overall && !gcra(&ha->rl_all, now, HA_RL_ALL_NS, HA_RL_ALL_BURST_NS))
 		return false;
 	r->tat = tat;
 	return true;
+}
+
+static bool rl_allow(struct ha *ha, const uint8_t dst[16], uint64_t now)
+{
+	return ha_rl_allow(ha, ha->rl, dst, HA_RL_DST_NS, true, now);
 }
 
 /* ---- messages ---- */
@@ -207,11 +170,11 @@ static void send_ba(struct ha *ha, const uint8_t dst[16], const uint8_t hoa[16],
 	/* 9.5.4: to the BU's wire source, with an RH2 iff the BU had a HAO */
 	int n = mip6_build_mh(ha->buf, HA_BUF_LEN, ha->cfg.addr, dst, NULL, rh2 ? hoa : NULL, &m);
 	if (n < 0) {
-		drop(ha, n, hoa, "BA: build failed");
+		ha_drop(ha, n, hoa, "BA: build failed");
 		return;
 	}
 	ha_send(ha, ha->buf, (size_t)n);
-	emit(ha, M6_EV_BA_SENT, hoa, dst, status, mh_lifetime_seconds(lifetime), mh_ba_status_text(status));
+	ha_emit(ha, M6_EV_BA_SENT, hoa, dst, status, mh_lifetime_seconds(lifetime), mh_ba_status_text(status));
 }
 
 static void send_ns_dad(struct ha *ha, const uint8_t target[16])
@@ -256,14 +219,14 @@ static void send_na(struct ha *ha, const uint8_t dst[16], const uint8_t target[1
 	memcpy(ic + 26, ha->cfg.mac, 6);
 	m6_put16(ic + 2, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, ic, NA_LEN));
 	ha_send(ha, p, IP6_HDR_LEN + NA_LEN);
-	emit(ha, M6_EV_PROXY_NA, hoa, target, solicited, 0, solicited ? "solicited" : "unsolicited");
+	ha_emit(ha, M6_EV_PROXY_NA, hoa, target, solicited, 0, solicited ? "solicited" : "unsolicited");
 }
 
 /* MH-06 / MH-09: Binding Error to the wire source, unicast only, rate-limited. */
 static void send_be(struct ha *ha, const struct ip6_walk *w, const uint8_t *pkt, uint8_t status, uint64_t now)
 {
 	const uint8_t *src = w->hdr.src;
-	if (!is_unicast(src) || !rl_allow(ha, src, now))
+	if (!ha_is_unicast(src) || !rl_allow(ha, src, now))
 		return;
 	struct mh_msg m;
 	memset(&m, 0, sizeof(m));
@@ -277,7 +240,7 @@ static void send_be(struct ha *ha, const struct ip6_walk *w, const uint8_t *pkt,
 	if (n < 0)
 		return;
 	ha_send(ha, ha->buf, (size_t)n);
-	emit(ha, M6_EV_BE_SENT, src, hao, status, 0, NULL);
+	ha_emit(ha, M6_EV_BE_SENT, src, hao, status, 0, NULL);
 }
 
 /* MH-04 / MH-05: Parameter Problem code 0 straight to the wire source. */
@@ -285,7 +248,7 @@ static void send_param_problem(struct ha *ha, const struct ip6_walk *w, const ui
 			       uint32_t ptr, uint64_t now)
 {
 	/* RFC 4443 2.4e: not for a multicast destination or a non-unicast source */
-	if (!is_unicast(w->hdr.src) || ip6_addr_is_multicast(w->hdr.dst) || !rl_allow(ha, w->hdr.src, now))
+	if (!ha_is_unicast(w->hdr.src) || ip6_addr_is_multicast(w->hdr.dst) || !rl_allow(ha, w->hdr.src, now))
 		return;
 	struct pbuf pb;
 	if (pbuf_init(&pb, ha->buf, HA_BUF_LEN, 0))
@@ -310,16 +273,18 @@ static void remember_coa(struct ha *ha, const uint8_t coa[16], const uint8_t hoa
 }
 
 /* HA-03: granted lifetime in 4 s units and the BA status (0, or 1 when the
- * prefix becomes invalid within it); 0 units: nothing can be granted. */
-static uint16_t grant(const struct ha *ha, uint16_t bu_units, uint8_t *status)
+ * prefix of hoa becomes invalid within it); 0 units: nothing can be granted. */
+static uint16_t grant(const struct ha *ha, const uint8_t hoa[16], uint16_t bu_units, uint64_t now, uint8_t *status)
 {
-	uint32_t u = bu_units;
+	uint32_t u = bu_units, left = 0;
 	if (ha->cfg.max_lifetime_s && u > ha->cfg.max_lifetime_s / 4)
 		u = ha->cfg.max_lifetime_s / 4;
 	*status = MH_BA_ACCEPTED;
-	if (ha->cfg.prefix_valid_s) {
+	if (!ha_prefix_left(ha, hoa, now, &left))
+		return 0;              /* the prefix went away meanwhile */
+	if (left != UINT32_MAX) {
 		/* compare in 4 s units, dropping the two low bits of the prefix lifetime */
-		uint32_t pu = ha->cfg.prefix_valid_s >> 2;
+		uint32_t pu = left >> 2;
 		if (u > pu)
 			u = pu;
 		if (pu <= u)
@@ -358,7 +323,7 @@ static void dad_succeed(struct ha *ha, struct ha_dad *d, uint64_t now)
 {
 	struct bce *e = d->e;
 	uint8_t status;
-	uint16_t units = grant(ha, d->lifetime, &status);
+	uint16_t units = grant(ha, e->hoa, d->lifetime, now, &status);
 	d->live = false;
 	e->user &= ~HA_U_DAD;
 	if (!units) {
@@ -373,7 +338,7 @@ static void dad_succeed(struct ha *ha, struct ha_dad *d, uint64_t now)
 	memcpy(e->last_coa, d->coa, 16);
 	e->lifetime_s = mh_lifetime_seconds(units);
 	bcache_set_expiry(ha->bc, e, now + e->lifetime_s * MIP6_NS_PER_S);
-	emit(ha, M6_EV_BINDING_ADDED, e->hoa, e->coa, e->seq, e->lifetime_s, "home registration");
+	ha_emit(ha, M6_EV_BINDING_ADDED, e->hoa, e->coa, e->seq, e->lifetime_s, "home registration");
 	send_na(ha, all_nodes, e->hoa, false, e->hoa);
 	uint8_t ll[16];
 	if ((e->user & HA_U_L) && derive_ll(ha, e->hoa, ll))
@@ -390,7 +355,7 @@ static void dad_fail(struct ha *ha, struct ha_dad *d, const uint8_t target[16])
 	bool rh2 = d->rh2;
 	uint16_t seq = d->seq;
 	dad_cancel(ha, d);
-	emit(ha, M6_EV_DAD_FAILED, hoa, target, MH_BA_DAD_FAILED, 0, "address defended on the home link");
+	ha_emit(ha, M6_EV_DAD_FAILED, hoa, target, MH_BA_DAD_FAILED, 0, "address defended on the home link");
 	send_ba(ha, dst, hoa, rh2, MH_BA_DAD_FAILED, seq, false, 0, 0);
 }
 
@@ -400,7 +365,7 @@ static void on_expire(void *ctx, struct bce *e)
 	if (!e->valid)
 		return;                 /* a de-registered entry ending its 10 s */
 	/* HA-03/HA-04: the lifetime (never beyond the prefix's) is over */
-	emit(ha, M6_EV_BINDING_EXPIRED, e->hoa, e->coa, e->seq, e->lifetime_s, NULL);
+	ha_emit(ha, M6_EV_BINDING_EXPIRED, e->hoa, e->coa, e->seq, e->lifetime_s, NULL);
 	remember_coa(ha, e->coa, e->hoa, e->expires);
 }
 
@@ -456,7 +421,7 @@ static void bu_dereg(struct ha *ha, const struct bu_ctx *b, struct bce *e, uint6
 	e->lifetime_s = 0;
 	e->user = 0;
 	bcache_set_expiry(ha->bc, e, now + MIP6_MAX_DELETE_BCE_TIMEOUT_S * MIP6_NS_PER_S);
-	emit(ha, M6_EV_BINDING_DELETED, e->hoa, e->last_coa, m->seq, 0, "de-registration");
+	ha_emit(ha, M6_EV_BINDING_DELETED, e->hoa, e->last_coa, m->seq, 0, "de-registration");
 	send_ba(ha, b->src, b->hoa, b->rh2, MH_BA_ACCEPTED, m->seq, ba_k(ha, m->flags), 0, 0);
 }
 
@@ -464,7 +429,7 @@ static void bu_refresh(struct ha *ha, const struct bu_ctx *b, struct bce *e, uin
 {
 	const struct mh_msg *m = b->m;
 	uint8_t status;
-	uint16_t units = grant(ha, m->lifetime, &status);
+	uint16_t units = grant(ha, e->hoa, m->lifetime, now, &status);
 	if (!units) {
 		reject(ha, b, MH_BA_REASON_UNSPECIFIED, m->seq);
 		return;
@@ -476,7 +441,7 @@ static void bu_refresh(struct ha *ha, const struct bu_ctx *b, struct bce *e, uin
 	memcpy(e->last_coa, b->coa, 16);
 	e->lifetime_s = mh_lifetime_seconds(units);
 	bcache_set_expiry(ha->bc, e, now + e->lifetime_s * MIP6_NS_PER_S);
-	emit(ha, M6_EV_BINDING_UPDATED, e->hoa, e->coa, m->seq, e->lifetime_s, NULL);
+	ha_emit(ha, M6_EV_BINDING_UPDATED, e->hoa, e->coa, m->seq, e->lifetime_s, NULL);
 	send_ba(ha, b->src, b->hoa, b->rh2, status, m->seq, ba_k(ha, m->flags), units, bra_units(ha, units));
 }
 
@@ -485,7 +450,7 @@ static void bu_first(struct ha *ha, const struct bu_ctx *b, struct bce *e, uint6
 {
 	const struct mh_msg *m = b->m;
 	uint8_t status;
-	if (!grant(ha, m->lifetime, &status)) {
+	if (!grant(ha, b->hoa, m->lifetime, now, &status)) {
 		reject(ha, b, MH_BA_REASON_UNSPECIFIED, m->seq);
 		return;
 	}
@@ -520,7 +485,7 @@ static void bu_first(struct ha *ha, const struct bu_ctx *b, struct bce *e, uint6
 	uint8_t ll[16];
 	if ((e->user & HA_U_L) && derive_ll(ha, e->hoa, ll))
 		send_ns_dad(ha, ll);
-	emit(ha, M6_EV_DAD_STARTED, e->hoa, b->coa, m->seq, ha->cfg.dad_timeout_ms, NULL);
+	ha_emit(ha, M6_EV_DAD_STARTED, e->hoa, b->coa, m->seq, ha->cfg.dad_timeout_ms, NULL);
 }
 
 static void input_bu(struct ha *ha, const uint8_t *pkt, const struct ip6_walk *w, const struct mh_msg *m,
@@ -534,31 +499,32 @@ static void input_bu(struct ha *ha, const uint8_t *pkt, const struct ip6_walk *w
 	b.rh2 = hao != NULL;
 	/* BU-01 / BA-01: silent discard, nothing may answer these */
 	if (w->hao_off >= 0 && !hao) {
-		drop(ha, M6_E_HAO_ADDR, NULL, "BU: invalid Home Address option");
+		ha_drop(ha, M6_E_HAO_ADDR, NULL, "BU: invalid Home Address option");
 		return;
 	}
-	if (!is_unicast(b.src) || !ip6_addr_unicast_routable(b.hoa) || !ip6_addr_unicast_routable(b.coa)) {
-		drop(ha, M6_E_BU_ADDR, b.hoa, "BU: address not unicast routable");
+	if (!ha_is_unicast(b.src) || !ip6_addr_unicast_routable(b.hoa) || !ip6_addr_unicast_routable(b.coa)) {
+		ha_drop(ha, M6_E_BU_ADDR, b.hoa, "BU: address not unicast routable");
 		return;
 	}
 	struct bce *e = bcache_lookup(ha->bc, b.hoa);
 	if (!(m->flags & MH_BU_H)) {
 		/* No correspondent function here; BU-03 still applies to our bindings. */
 		if (e && e->valid && e->home_reg) {
-			emit(ha, M6_EV_BU_RECEIVED, b.hoa, b.coa, m->seq, 0, "H=0");
+			ha_emit(ha, M6_EV_BU_RECEIVED, b.hoa, b.coa, m->seq, 0, "H=0");
 			reject(ha, &b, MH_BA_REG_TYPE_CHANGE, m->seq);
 		} else {
-			drop(ha, M6_E_MH_UNEXPECTED, b.hoa, "BU with H=0 at a home agent");
+			ha_drop(ha, M6_E_MH_UNEXPECTED, b.hoa, "BU with H=0 at a home agent");
 		}
 		return;
 	}
 	if (!sa) {
-		drop(ha, M6_E_UNPROTECTED, b.hoa, "BU: home registration without IPsec");
+		ha_drop(ha, M6_E_UNPROTECTED, b.hoa, "BU: home registration without IPsec");
 		return;
 	}
-	emit(ha, M6_EV_BU_RECEIVED, b.hoa, b.coa, m->seq, mh_lifetime_seconds(m->lifetime), NULL);
-	/* HA-01 */
-	if (!ip6_prefix_match(b.hoa, ha->cfg.prefix, ha->cfg.plen)) {
+	ha_emit(ha, M6_EV_BU_RECEIVED, b.hoa, b.coa, m->seq, mh_lifetime_seconds(m->lifetime), NULL);
+	/* HA-01: on one of the home link's prefixes (configured or advertised) */
+	uint32_t left;
+	if (!ha_prefix_left(ha, b.hoa, now, &left)) {
 		reject(ha, &b, MH_BA_NOT_HOME_SUBNET, m->seq);
 		return;
 	}
@@ -593,20 +559,20 @@ void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
 		 const struct ipsec_sa *sa, uint64_t now)
 {
 	if (!w || w->proto != IP6P_MH || w->end > len || w->proto_off > w->end) {
-		drop(ha, M6_E_INVAL, NULL, "MH: not a Mobility Header packet");
+		ha_drop(ha, M6_E_INVAL, NULL, "MH: not a Mobility Header packet");
 		return;
 	}
 	size_t off = w->proto_off, mlen = w->end - off;
 	const uint8_t *mh = pkt + off;
 	if (mlen < 8) {
-		drop(ha, M6_E_MH_TRUNC, NULL, "MH: truncated");
+		ha_drop(ha, M6_E_MH_TRUNC, NULL, "MH: truncated");
 		return;
 	}
 	/* 9.2: checksum first (MH-03), then type, Payload Proto, Header Len */
 	uint8_t psrc[16], pdst[16];
 	ip6_walk_pseudo(w, pkt, psrc, pdst);
 	if (!mh_verify_checksum(mh, mlen, psrc, pdst)) {
-		drop(ha, M6_E_MH_CKSUM, NULL, "MH: bad checksum");
+		ha_drop(ha, M6_E_MH_CKSUM, NULL, "MH: bad checksum");
 		return;
 	}
 	struct mh_msg m;
@@ -615,25 +581,25 @@ void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
 	int rc = mh_parse(mh, mlen, &m, &ds, off);
 	if (m6_diags_has(&ds, M6_E_MH_TYPE)) {
 		send_be(ha, w, pkt, MH_BE_UNKNOWN_MH_TYPE, now);
-		drop(ha, M6_E_MH_TYPE, NULL, "MH: unknown type");
+		ha_drop(ha, M6_E_MH_TYPE, NULL, "MH: unknown type");
 		return;
 	}
 	if (m6_diags_has(&ds, M6_E_MH_PROTO)) {
 		send_param_problem(ha, w, pkt, w->end, (uint32_t)off, now);
-		drop(ha, M6_E_MH_PROTO, NULL, "MH: Payload Proto is not 59");
+		ha_drop(ha, M6_E_MH_PROTO, NULL, "MH: Payload Proto is not 59");
 		return;
 	}
 	if (m6_diags_has(&ds, M6_E_MH_HLEN_MIN)) {
 		send_param_problem(ha, w, pkt, w->end, (uint32_t)off + 1, now);
-		drop(ha, M6_E_MH_HLEN_MIN, NULL, "MH: Header Len below the minimum");
+		ha_drop(ha, M6_E_MH_HLEN_MIN, NULL, "MH: Header Len below the minimum");
 		return;
 	}
 	if (rc) {
-		drop(ha, rc, NULL, "MH: malformed");
+		ha_drop(ha, rc, NULL, "MH: malformed");
 		return;
 	}
 	if (m.type != MH_BU) {
-		drop(ha, M6_E_MH_UNEXPECTED, NULL, mh_type_name(m.type));
+		ha_drop(ha, M6_E_MH_UNEXPECTED, NULL, mh_type_name(m.type));
 		return;
 	}
 	input_bu(ha, pkt, w, &m, sa, now);
@@ -652,9 +618,9 @@ static bool link_local_of_mn(struct ha *ha, const uint8_t *pkt, size_t len, uint
 	struct bce *e = nd_target_entry(ha, dst);
 	if (!e || !e->valid || !e->home_reg)
 		return false;
-	drop(ha, M6_E_HA_LINK_LOCAL, e->hoa, "for a mobile node's link-local address");
+	ha_drop(ha, M6_E_HA_LINK_LOCAL, e->hoa, "for a mobile node's link-local address");
 	struct pbuf pb;
-	if (!is_unicast(src) || !rl_allow(ha, src, now) || pbuf_init(&pb, ha->buf, HA_BUF_LEN, 0) ||
+	if (!ha_is_unicast(src) || !rl_allow(ha, src, now) || pbuf_init(&pb, ha->buf, HA_BUF_LEN, 0) ||
 	    icmp6_build_error(&pb, ha->cfg.addr, src, ICMP6_DST_UNREACH, ICMP6_UNREACH_ADDR, 0, pkt, len))
 		return true;
 	ha_send(ha, pbuf_data(&pb), pb.len);
@@ -678,7 +644,7 @@ bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now)
 	if (n < 0)
 		return false;
 	ha_send(ha, ha->buf, (size_t)n);
-	emit(ha, M6_EV_TUNNEL_ENCAP, e->hoa, e->coa, 0, (uint32_t)len, NULL);
+	ha_emit(ha, M6_EV_TUNNEL_ENCAP, e->hoa, e->coa, 0, (uint32_t)len, NULL);
 	return true;
 }
 
@@ -709,7 +675,7 @@ int ha_input_tunnel(struct ha *ha, const uint8_t *pkt, size_t len, const struct 
 		if (memcmp(e->coa, outer, 16))
 			return M6_E_TUNNEL_SRC;
 	}
-	emit(ha, M6_EV_TUNNEL_DECAP, inner, outer, 0, (uint32_t)(w.end - off), NULL);
+	ha_emit(ha, M6_EV_TUNNEL_DECAP, inner, outer, 0, (uint32_t)(w.end - off), NULL);
 	return (int)off;
 }
 
@@ -756,7 +722,8 @@ uint64_t ha_next_expiry(const struct ha *ha)
 	/* the head may be a cancelled DAD: an early wake-up, never a late one */
 	if (ha->dad_n && ha->dad[ha->dad_head].deadline < t)
 		t = ha->dad[ha->dad_head].deadline;
-	return t;
+	uint64_t d = ha_disc_next_expiry(ha);
+	return d < t ? d : t;
 }
 
 void ha_on_timer(struct ha *ha, uint64_t now)
@@ -772,6 +739,7 @@ void ha_on_timer(struct ha *ha, uint64_t now)
 	}
 	bcache_expire(ha->bc, now, on_expire, ha);
 	bcache_expire(ha->former, now, NULL, NULL);
+	ha_disc_on_timer(ha, now);
 }
 
 struct ha *ha_new(const struct ha_cfg *cfg, const struct mip6_io *io)
@@ -785,6 +753,7 @@ struct ha *ha_new(const struct ha_cfg *cfg, const struct mip6_io *io)
 	ha->io = *io;
 	if (!ha->cfg.dad_timeout_ms)
 		ha->cfg.dad_timeout_ms = HA_DAD_DEFAULT_MS;
+	ha_disc_init(ha);
 	size_t nf = cfg->max_bindings / 4 > HA_FORMER_MIN ? cfg->max_bindings / 4 : HA_FORMER_MIN;
 	size_t nd = cfg->max_bindings < HA_DAD_Q_MIN ? HA_DAD_Q_MIN
 		  : cfg->max_bindings > HA_DAD_Q_MAX ? HA_DAD_Q_MAX : cfg->max_bindings;
@@ -813,6 +782,7 @@ void ha_free(struct ha *ha)
 		return;
 	bcache_free(ha->bc);
 	bcache_free(ha->former);
+	ha_disc_free(ha);
 	free(ha->dad);
 	free(ha->buf);
 	free(ha);

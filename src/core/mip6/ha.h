@@ -58,6 +58,11 @@ struct ha_cfg {
 	uint32_t dad_timeout_ms;      /* DAD wait (default 1000) */
 	size_t max_bindings;          /* binding cache capacity */
 	uint8_t mac[6];               /* link-layer address for proxy NA (TLLA) */
+	uint16_t preference;          /* Home Agent Preference (7.4, 8.4) */
+	uint16_t ha_lifetime_s;       /* Home Agent Lifetime; 0 = the Router Lifetime */
+	bool mpd_disabled;            /* no Mobile Prefix Advertisements (8.4: configurable) */
+	uint32_t mpa_min_interval_s;  /* MinMobPfxAdvInterval; 0 = 600 (13) */
+	uint32_t mpa_max_interval_s;  /* MaxMobPfxAdvInterval; 0 = 86400 (13) */
 };
 
 struct ha;
@@ -79,6 +84,22 @@ bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
 int ha_input_tunnel(struct ha *ha, const uint8_t *pkt, size_t len, const struct ipsec_sa *sa, uint64_t now);
 /* Neighbor Solicitation / Advertisement seen on the home link (ICMPv6 135/136). */
 void ha_input_nd(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
+/* A Router Advertisement heard on the home link: the Home Agents List
+ * (10.5.1) and the home link's prefixes (10.6.1). */
+void ha_input_ra(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6_walk *w, uint64_t now);
+/* ICMPv6 for the home agent role: Home Agent Address Discovery Requests to
+ * the Home-Agents anycast address (144) and Mobile Prefix Solicitations
+ * (146, only under IPsec: sa != NULL). Anything else is ignored. */
+void ha_input_icmp(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
+		   const struct ipsec_sa *sa, uint64_t now);
+/* Is addr the Home-Agents anycast address of one of the home prefixes? */
+bool ha_is_anycast(const struct ha *ha, const uint8_t addr[16]);
+/* Our own Router Advertisement on the home link (ra: its ICMPv6 body of
+ * len octets, room for cap): the R bit and if_addr in the Prefix
+ * Information option of a home prefix (7.2: MUST), and a Home Agent
+ * Information option unless preference and lifetime are the defaults
+ * (7.4). Returns the new length; the caller redoes the checksum. */
+size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra, size_t len, size_t cap);
 uint64_t ha_next_expiry(const struct ha *ha);
 void ha_on_timer(struct ha *ha, uint64_t now);
 struct bcache *ha_bcache(struct ha *ha);

@@ -115,6 +115,10 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 	if (!dereg) {
 		uint32_t want = mn->cfg.lifetime_s ? mn->cfg.lifetime_s : MN_DEFAULT_LIFETIME_S;
 		uint32_t left = mn_secs_left(mn->coa_until, now);
+		/* 11.4.2: nor beyond the home prefix's valid lifetime */
+		uint32_t home_left = mn_secs_left(mn->home_valid_until, now);
+		if (home_left < left)
+			left = home_left;
 		m.lifetime = mn_life_units(left < want ? left : want);
 		m.n_opts = 1;
 		m.opts[0].type = MHO_ACOA;
@@ -157,9 +161,13 @@ void mn_bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64
 	bu_transmit(mn, e, now, 0);
 }
 
-static void home_register(struct mn *mn, uint64_t now)
+void mn_home_register(struct mn *mn, uint64_t now)
 {
 	struct bul_entry *e = mn_ha_ent(mn);
+	if (!mn->ha_known) {
+		mn_disc_dhaad_start(mn, now);       /* 11.4.1: away, whom to register with? */
+		return;
+	}
 	if (mn->ha_disabled || e->stopped || mn->where == MN_NOWHERE)
 		return;
 	/* TMR-01: the long first timeout leaves the HA time for DAD, which it
@@ -223,8 +231,12 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 	e->refresh_at = now + after;
 	mn_ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
 		  (uint32_t)(remain / MIP6_NS_PER_S));
-	if (e->home)
+	if (e->home) {
+		/* BA-03: status 1 says the home prefix is going: ask for the news */
+		if (m->status == MH_BA_ACCEPTED_NEED_PREFIX_DISC)
+			mn_disc_mps_start(mn, now);
 		mn_ro_kick_all(mn, now);
+	}
 }
 
 static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status, uint64_t now)
@@ -243,6 +255,11 @@ static void ba_rejected_home(struct mn *mn, struct bul_entry *e, uint8_t status,
 			returned_home(mn, "home agent had no binding", now);
 			return;
 		}
+		/* TMR-02: a discovered home agent that will not serve us: the next
+		 * one (not after 134: the address itself is taken) */
+		if (status != MH_BA_DAD_FAILED && status != MH_BA_REG_TYPE_CHANGE && !e->acked &&
+		    mn_disc_next_ha(mn, now))
+			return;
 		/* 11.7.3: record that no more BUs go to this HA */
 		mn->ha_disabled = true;
 		e->stopped = true;
@@ -292,7 +309,7 @@ static void on_ba(struct mn *mn, const uint8_t *mh, size_t mhlen, const struct m
 		/* authenticated, so adopt it: the next BU uses seq + 1 */
 		e->seq = m->seq;
 		if (e->home)
-			home_register(mn, now);
+			mn_home_register(mn, now);
 		else
 			mn_bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 	} else if (e->home) {
@@ -315,7 +332,7 @@ static void on_brr(struct mn *mn, const uint8_t src[16], uint64_t now)
 	if (!e->home)
 		mn_ro_on_brr(mn, e, now);
 	else if (mn->where == MN_AWAY)
-		home_register(mn, now);
+		mn_home_register(mn, now);
 }
 
 static void on_be(struct mn *mn, const struct mh_msg *m, const uint8_t src[16], uint64_t now)
@@ -332,7 +349,7 @@ static void on_be(struct mn *mn, const struct mh_msg *m, const uint8_t src[16], 
 	mn_ev(mn, M6_EV_BE_RECEIVED, src, m->hoa, m->status, 0, NULL);
 	if (e->home) {
 		if (m->status == MH_BE_UNKNOWN_BINDING && mn->where == MN_AWAY)
-			home_register(mn, now);
+			mn_home_register(mn, now);
 		return;
 	}
 	mn_ro_on_be(mn, e, m->status);
@@ -348,7 +365,7 @@ static void move_away(struct mn *mn, const uint8_t coa[16], uint64_t now)
 	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, coa, 0, 0, was_home ? "left home" : "new care-of address");
 	mn_ro_moved(mn);
 	mn_ha_ent(mn)->stopped = false;
-	home_register(mn, now);
+	mn_home_register(mn, now);
 }
 
 static void go_home(struct mn *mn, uint64_t now)
@@ -359,6 +376,7 @@ static void go_home(struct mn *mn, uint64_t now)
 	mn->coa_until = MIP6_NEVER;
 	mn_ev(mn, M6_EV_MOVED, mn->cfg.ha, mn->cfg.hoa, 0, 0, "home link");
 	mn_ro_home(mn, now);
+	mn_disc_stop(mn);
 	e->stopped = false;
 	e->refresh_at = MIP6_NEVER;
 	if (!e->in_use)
@@ -366,7 +384,7 @@ static void go_home(struct mn *mn, uint64_t now)
 	if (mn->ha_disabled)
 		returned_home(mn, "no binding to delete", now);
 	else
-		home_register(mn, now);   /* 11.5.5: de-register */
+		mn_home_register(mn, now);   /* 11.5.5: de-register */
 }
 
 /* The CoA's prefix is no longer valid: we have no usable address. */
@@ -376,6 +394,7 @@ static void coa_lost(struct mn *mn)
 	mn->where = MN_NOWHERE;
 	mn->have_prefix = false;
 	mn_ro_forget_all(mn, "care-of address expired");
+	mn_disc_stop(mn);
 	e->outstanding = false;
 	bul_timer_stop(&e->tx);
 	e->refresh_at = MIP6_NEVER;
@@ -397,6 +416,7 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	mn->where = MN_NOWHERE;
 	mn->coa_until = MIP6_NEVER;
 	mn->n_bul = 1 + cfg->n_cn;
+	mn_disc_init(mn);
 	for (unsigned i = 0; i < mn->n_bul; i++) {
 		/* 11.7.2: with no BUL entry, start at a random sequence number */
 		uint8_t r[2];
@@ -591,6 +611,16 @@ const uint8_t *mn_coa(const struct mn *mn)
 	return mn->where == MN_NOWHERE ? NULL : mn->coa;
 }
 
+const uint8_t *mn_hoa(const struct mn *mn)
+{
+	return mn->cfg.hoa;
+}
+
+const uint8_t *mn_ha(const struct mn *mn)
+{
+	return mn->ha_known ? mn->cfg.ha : NULL;
+}
+
 static uint64_t tmin(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 uint64_t mn_next_expiry(const struct mn *mn)
@@ -611,7 +641,7 @@ uint64_t mn_next_expiry(const struct mn *mn)
 		if (e->home && mn->where == MN_HOME && e->outstanding)
 			t = tmin(t, e->max_expiry);
 	}
-	return t;
+	return tmin(t, mn_disc_next_expiry(mn));
 }
 
 static void bu_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
@@ -626,6 +656,10 @@ static void bu_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
 		mn_ro_bu_gave_up(mn, e);
 		return;
 	}
+	/* TMR-02: a first registration unanswered at MAX_BINDACK_TIMEOUT moves
+	 * on to the next home agent the discovery gave us, if any */
+	if (e->home && !e->acked && expired >= MIP6_MAX_BINDACK_TIMEOUT_MS && mn_disc_next_ha(mn, now))
+		return;
 	uint64_t ok = bul_rate_next(&e->rate_bu, now);
 	if (ok > now) {
 		bul_timer_defer(&e->tx, ok);
@@ -648,7 +682,7 @@ static void refresh(struct mn *mn, struct bul_entry *e, uint64_t now)
 	e->refresh_at = MIP6_NEVER;
 	if (e->home) {
 		if (mn->where == MN_AWAY && !e->outstanding)
-			home_register(mn, now);
+			mn_home_register(mn, now);
 		return;
 	}
 	mn_ro_refresh(mn, e, now);
@@ -658,6 +692,7 @@ void mn_on_timer(struct mn *mn, uint64_t now)
 {
 	if (mn->where == MN_AWAY && mn->coa_until <= now)
 		coa_lost(mn);
+	mn_disc_on_timer(mn, now);
 	for (unsigned i = 0; i < mn->n_bul; i++) {
 		struct bul_entry *e = &mn->bul[i];
 		if (e->in_use && e->tx.next <= now)

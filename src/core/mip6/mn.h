@@ -16,7 +16,9 @@
  * with a new sequence number (TMR-01..03). Data from applications (source =
  * home address) goes through mn_output(): reverse-tunnelled while away,
  * route-optimised with a HAO to a correspondent with a binding, plain at
- * home.
+ * home. Without a configured home agent the MN finds one by dynamic home
+ * agent address discovery; it solicits the home link's prefixes and
+ * follows a renumbering to a new home address (mn_disc.c has the rules).
  */
 #ifndef MN_H
 #define MN_H
@@ -32,7 +34,7 @@ struct mn_cfg {
 	uint8_t hoa[16];
 	uint8_t home_prefix[16];
 	unsigned home_plen;
-	uint8_t ha[16];
+	uint8_t ha[16];                  /* :: = find one (dynamic home agent address discovery) */
 	uint8_t iid[8];                  /* interface identifier for SLAAC (RFC 4862) */
 	uint32_t lifetime_s;             /* requested home registration lifetime; 0 = 3600 */
 	uint32_t first_reg_timeout_ms;   /* InitialBindackTimeoutFirstReg; 0 = 1500 */
@@ -56,10 +58,19 @@ void mn_input_mh(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6
 void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now);
 /* A packet tunnelled from the HA: offset of the inner packet, or negative. */
 int mn_input_tunnel(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now);
+/* ICMPv6 for the mobile node role, after IPsec and RH2 processing: Home
+ * Agent Address Discovery Replies (145) and Mobile Prefix Advertisements
+ * (147, accepted only under IPsec: sa != NULL). Others are ignored. */
+void mn_input_icmp(struct mn *mn, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
+		   const struct ipsec_sa *sa, uint64_t now);
 bool mn_at_home(const struct mn *mn);
 bool mn_registered(const struct mn *mn);
 /* The current care-of address (the home address at home), NULL before any. */
 const uint8_t *mn_coa(const struct mn *mn);
+/* The home address (it follows a renumbering of the home link). */
+const uint8_t *mn_hoa(const struct mn *mn);
+/* The home agent, NULL while none is known. */
+const uint8_t *mn_ha(const struct mn *mn);
 uint64_t mn_next_expiry(const struct mn *mn);
 void mn_on_timer(struct mn *mn, uint64_t now);
 

@@ -23,6 +23,7 @@
 #define MN_HEADROOM 64
 #define MN_BUF_LEN (2048 + MN_HEADROOM)
 #define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
+#define MN_HA_LIST_MAX 4                 /* home agents kept from a discovery reply */
 
 struct mh_msg;
 
@@ -39,6 +40,18 @@ struct mn {
 	unsigned plen;
 	uint8_t router[16];
 	bool ha_disabled;                /* BA said never to try this HoA/HA again */
+	/* dynamic home agent address discovery (11.4.1) */
+	bool ha_known;                   /* cfg.ha configured or discovered */
+	bool dhaad_running;
+	uint16_t dhaad_ident;
+	struct bul_timer dhaad_tx;
+	uint8_t ha_list[MN_HA_LIST_MAX][16];
+	unsigned n_ha_list, ha_index;    /* the reply's order; the one in use */
+	/* mobile prefix discovery (11.4.2, 11.4.3) */
+	bool mps_running;                /* a solicitation waits for its advertisement */
+	uint16_t mps_ident;
+	struct bul_timer mps_tx;
+	uint64_t home_valid_until;       /* the home prefix's, from the last MPA; MIP6_NEVER: unknown */
 	unsigned n_bul;
 	struct bul_entry bul[1 + MN_CN_MAX];
 	uint8_t buf[MN_BUF_LEN];         /* the one packet being built */
@@ -67,6 +80,9 @@ void mn_bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t expired
 void mn_bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64_t now);
 /* The lifetime of an accepted BA is recorded, the refresh planned (BA-02). */
 void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, uint64_t now);
+/* A home registration (de-registration at home) with a fresh back-off;
+ * first the home agent's address when it is not known yet. */
+void mn_home_register(struct mn *mn, uint64_t now);
 
 /* ---- mn_ro.c ---- */
 /* A correspondent binding the data path may use. */
@@ -96,5 +112,18 @@ void mn_ro_on_be(struct mn *mn, struct bul_entry *e, uint8_t status);
 void mn_ro_bu_gave_up(struct mn *mn, struct bul_entry *e);
 void mn_ro_rr_timeout(struct mn *mn, struct bul_entry *e, uint64_t now);
 void mn_ro_refresh(struct mn *mn, struct bul_entry *e, uint64_t now);
+
+/* ---- mn_disc.c ---- */
+void mn_disc_init(struct mn *mn);
+/* Away without a home agent: ask the Home-Agents anycast address. */
+void mn_disc_dhaad_start(struct mn *mn, uint64_t now);
+/* TMR-02: registration with the current home agent failed; true when
+ * another one from the discovery reply is being tried. */
+bool mn_disc_next_ha(struct mn *mn, uint64_t now);
+/* Ask the home agent for the home link's prefixes (11.4.2). */
+void mn_disc_mps_start(struct mn *mn, uint64_t now);
+void mn_disc_stop(struct mn *mn);
+uint64_t mn_disc_next_expiry(const struct mn *mn);
+void mn_disc_on_timer(struct mn *mn, uint64_t now);
 
 #endif

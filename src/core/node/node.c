@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "node_mip6.h"
 #include "../pkt/icmp6.h"
 #include "../pkt/ip6.h"
 #include "../pkt/mh.h"
@@ -155,8 +156,10 @@ static bool is_local(const struct node *n, const uint8_t dst[16])
 	for (unsigned i = 0; i < n->cfg.n_ifaces; i++)
 		if (node_iface_addr(n, i, a) && !memcmp(a, dst, 16))
 			return true;
-	if (n->mn && mn_at_home(n->mn) && !memcmp(dst, n->cfg.mn.hoa, 16))
+	if (n->mn && mn_at_home(n->mn) && !memcmp(dst, mn_hoa(n->mn), 16))
 		return true;
+	if (n->ha && ha_is_anycast(n->ha, dst))
+		return true;                        /* Home-Agents anycast (RFC 6275 10.5) */
 	return false;
 }
 
@@ -310,7 +313,7 @@ static void io_send(void *ctx, const uint8_t *pkt, size_t len)
 static void send_ra(struct node *n, unsigned ifindex)
 {
 	const struct node_iface_cfg *ic = &n->cfg.ifaces[ifindex];
-	uint8_t pkt[40 + 16 + 32];
+	uint8_t pkt[40 + 16 + 32 + 8];              /* + Home Agent Information */
 	uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	struct ip6_hdr h;
 	memset(pkt, 0, sizeof(pkt));
@@ -332,10 +335,10 @@ static void send_ra(struct node *n, unsigned ifindex)
 	memcpy(h.dst, all_nodes, 16);
 	h.nh = IP6P_ICMPV6;
 	h.hlim = 255;
-	h.plen = 16 + 32;
+	h.plen = n->ha ? (uint16_t)ha_ra_extend(n->ha, ic->addr, ra, 48, sizeof(pkt) - 40) : 48;
 	ip6_hdr_write(pkt, &h);
-	m6_put16(ra + 2, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, ra, 48));
-	send_raw(n, ifindex, pkt, sizeof(pkt));
+	m6_put16(ra + 2, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, ra, h.plen));
+	send_raw(n, ifindex, pkt, 40 + (size_t)h.plen);
 }
 
 static void input_ra(struct node *n, const uint8_t *pkt, const struct ip6_walk *w)
@@ -443,7 +446,7 @@ static int process_rh2(struct node *n, uint8_t *pkt, const struct ip6_walk *w)
 	uint8_t *rh = pkt + w->rh_off;
 	if (w->rh_segleft == 0)
 		return M6_E_RH2_SEGLEFT;
-	if (!n->mn || memcmp(rh + 8, n->cfg.mn.hoa, 16))
+	if (!n->mn || memcmp(rh + 8, mn_hoa(n->mn), 16))
 		return M6_E_RH2_ADDR;
 	uint8_t t[16];
 	memcpy(t, pkt + 24, 16);
@@ -479,7 +482,7 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 			emit_drop(n, M6_E_EXT_TOO_MANY, "tunnel nesting");
 			return;
 		}
-		if (n->mn && !memcmp(w.hdr.src, n->cfg.mn.ha, 16))
+		if (n->mn && mn_ha(n->mn) && !memcmp(w.hdr.src, mn_ha(n->mn), 16))
 			off = mn_input_tunnel(n->mn, pkt, len, n->now);
 		else if (n->ha)
 			off = ha_input_tunnel(n->ha, pkt, len, sa && sa->mode == SA_TUNNEL ? sa : NULL, n->now);
@@ -504,6 +507,8 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 	case IP6P_ICMPV6: {
 		const uint8_t *ic = pkt + w.proto_off;
 		if (w.end - w.proto_off < 4)
+			return;
+		if (node_mip6_icmp(n->mn, n->ha, pkt, len, &w, sa, n->now))
 			return;
 		if (ic[0] == ND_RA)
 			input_ra(n, pkt, &w);

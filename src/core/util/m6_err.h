@@ -96,7 +96,9 @@
 	X(FORMER_COA,     "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone") \
 	X(RO_NONCE,       "ro_nonce",        "correspondent refused expired nonces (BA 136..138, RR-05): return routability again") \
 	X(RO_FAILURE,     "ro_failure",      "route optimisation given up after MAX_RO_FAILURE failures in a row: traffic goes through the home agent (RFC 6275 5.2.9)") \
-	X(HA_LINK_LOCAL,  "ha_link_local",   "packet for a mobile node's link-local address: never tunnelled, ICMPv6 unreachable code 3 (HA-07)")
+	X(HA_LINK_LOCAL,  "ha_link_local",   "packet for a mobile node's link-local address: never tunnelled, ICMPv6 unreachable code 3 (HA-07)") \
+	X(DISC_NO_MATCH,  "disc_no_match",   "discovery reply or prefix advertisement matches no request of ours, or comes from elsewhere (RFC 6275 11.4)") \
+	X(DISC_TIMEOUT,   "disc_timeout",    "no Home Agent Address Discovery Reply or Mobile Prefix Advertisement after the retransmissions")
 
 enum m6_err {
 	M6_OK = 0,

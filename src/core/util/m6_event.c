@@ -17,6 +17,11 @@ const char *m6_ev_name(enum m6_ev_type t)
 		[M6_EV_DELIVERED] = "delivered", [M6_EV_DROP] = "drop", [M6_EV_SA_ACQUIRE] = "sa_acquire",
 		[M6_EV_SA_EXPIRE] = "sa_expire", [M6_EV_DAD_STARTED] = "dad_started",
 		[M6_EV_DAD_FAILED] = "dad_failed", [M6_EV_PROXY_NA] = "proxy_na",
+		[M6_EV_DHAAD_SENT] = "dhaad_sent", [M6_EV_HA_DISCOVERED] = "ha_discovered",
+		[M6_EV_DHAAD_REPLIED] = "dhaad_replied", [M6_EV_MPS_SENT] = "mps_sent",
+		[M6_EV_MPA_SENT] = "mpa_sent", [M6_EV_MPA_RECEIVED] = "mpa_received",
+		[M6_EV_HOA_CHANGED] = "hoa_changed", [M6_EV_HA_LIST] = "ha_list",
+		[M6_EV_HOME_PREFIX] = "home_prefix",
 	};
 	return (unsigned)t < M6_EV_TYPE_COUNT && names[t] ? names[t] : "unknown";
 }

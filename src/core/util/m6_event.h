@@ -45,6 +45,18 @@ enum m6_ev_type {
 	M6_EV_SA_EXPIRE,        /* u32 = SPI, code = 1 soft / 2 hard */
 	/* neighbour discovery on the home link */
 	M6_EV_DAD_STARTED, M6_EV_DAD_FAILED, M6_EV_PROXY_NA,
+	/* home agent and prefix discovery (RFC 6275 10.5, 10.6, 11.4) */
+	M6_EV_DHAAD_SENT,       /* MN: request, peer = anycast address, code = identifier, u32 = expired timeout ms */
+	M6_EV_HA_DISCOVERED,    /* MN: peer = the home agent chosen, u32 = addresses in the reply */
+	M6_EV_DHAAD_REPLIED,    /* HA: peer = requester, u32 = addresses in the reply */
+	M6_EV_MPS_SENT,         /* MN: peer = HA, code = identifier, u32 = expired timeout ms */
+	M6_EV_MPA_SENT,         /* HA: peer = HoA, addr = destination, code = 1 solicited / 0 not, u32 = prefixes */
+	M6_EV_MPA_RECEIVED,     /* MN: accepted, peer = HA, u32 = prefixes */
+	M6_EV_HOA_CHANGED,      /* MN: peer = old home address, addr = new one */
+	M6_EV_HA_LIST,          /* HA: Home Agents List entry, peer = its RA source, addr = global address,
+				   code = preference, u32 = lifetime s (0: removed) */
+	M6_EV_HOME_PREFIX,      /* HA: a home link prefix is new or changed, addr = prefix, code = length,
+				   u32 = valid lifetime s */
 	M6_EV_TYPE_COUNT
 };
 

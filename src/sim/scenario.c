@@ -473,11 +473,12 @@ static int sc_role_mn(struct sc_ctx *c, const config_setting_t *g, struct sc_nod
 	static const char *const keys[] = { "hoa", "home_prefix", "ha", "iid", "lifetime", "first_reg_timeout",
 					    "k_capable", "route_optimisation", "cn", NULL };
 	struct mn_cfg *m = &n->cfg.mn;
-	bool has_pfx = false, has_iid = false;
+	bool has_pfx = false, has_iid = false, has_hoa = false;
 	uint8_t iid[16];
 	int rc = sc_known(c, g, "the mn role", keys);
-	if (!rc) rc = sc_addr(c, g, "hoa", true, m->hoa, NULL);
-	if (!rc) rc = sc_addr(c, g, "ha", true, m->ha, NULL);
+	/* no ha: dynamic home agent address discovery; no hoa: home_prefix + iid */
+	if (!rc) rc = sc_addr(c, g, "hoa", false, m->hoa, &has_hoa);
+	if (!rc) rc = sc_addr(c, g, "ha", false, m->ha, NULL);
 	if (!rc) rc = sc_prefix(c, g, "home_prefix", m->home_prefix, &m->home_plen, &has_pfx);
 	if (!rc) rc = sc_addr(c, g, "iid", false, iid, &has_iid);
 	m->lifetime_s = 3600;
@@ -487,6 +488,12 @@ static int sc_role_mn(struct sc_ctx *c, const config_setting_t *g, struct sc_nod
 	if (!rc) rc = sc_bool(c, g, "route_optimisation", &m->route_optimisation);
 	if (rc)
 		return rc;
+	if (!has_hoa && (!has_pfx || !has_iid || m->home_plen != 64))
+		return sc_fail(c, g, "the mn role needs hoa = \"...\", or home_prefix = \"P/64\" and iid = \"::X\"");
+	if (!has_hoa) {
+		memcpy(m->hoa, m->home_prefix, 8);
+		memcpy(m->hoa + 8, iid + 8, 8);
+	}
 	if (!has_pfx) {
 		memcpy(m->home_prefix, m->hoa, 8);
 		m->home_plen = 64;
@@ -523,7 +530,9 @@ static const struct node_iface_cfg *first_static(const struct sc_node *n)
 static int sc_role_ha(struct sc_ctx *c, const config_setting_t *g, struct sc_node *n, unsigned index)
 {
 	static const char *const keys[] = { "addr", "prefix", "prefix_valid", "max_lifetime", "persistent_bc",
-					    "bra_interval", "k_capable", "dad_timeout", "max_bindings", NULL };
+					    "bra_interval", "k_capable", "dad_timeout", "max_bindings", "preference",
+					    "ha_lifetime", "prefix_advertisements", "mpa_min_interval",
+					    "mpa_max_interval", NULL };
 	struct ha_cfg *h = &n->cfg.ha;
 	const struct node_iface_cfg *f = first_static(n);
 	bool has_addr = false, has_pfx = false;
@@ -539,8 +548,19 @@ static int sc_role_ha(struct sc_ctx *c, const config_setting_t *g, struct sc_nod
 	h->dad_timeout_ms = 1000;
 	if (!rc) rc = sc_ms(c, g, "dad_timeout", &h->dad_timeout_ms);
 	if (!rc) rc = sc_uint(c, g, "max_bindings", 1, 10000000, &maxb, NULL);
+	/* RFC 6275 7.4, 13: discovery settings */
+	uint64_t pref = 0, ha_life = 0;
+	bool mpa = true;
+	if (!rc) rc = sc_uint(c, g, "preference", 0, 65535, &pref, NULL);
+	if (!rc) rc = sc_uint(c, g, "ha_lifetime", 0, 65535, &ha_life, NULL);
+	if (!rc) rc = sc_bool(c, g, "prefix_advertisements", &mpa);
+	if (!rc) rc = sc_secs(c, g, "mpa_min_interval", &h->mpa_min_interval_s);
+	if (!rc) rc = sc_secs(c, g, "mpa_max_interval", &h->mpa_max_interval_s);
 	if (rc)
 		return rc;
+	h->preference = (uint16_t)pref;
+	h->ha_lifetime_s = (uint16_t)ha_life;
+	h->mpd_disabled = !mpa;
 	if (!has_addr && !f)
 		return sc_fail(c, g, "the ha role needs addr = \"...\" or an interface with a static addr");
 	if (!has_addr)

@@ -124,7 +124,7 @@ static int n_binding(void *h, const uint8_t hoa[16], uint8_t coa[16])
 	struct mn *mn = node_mn(n);
 	if (!mn)
 		return M6_E_INVAL;
-	if (mn_at_home(mn) || !mn_registered(mn) || !mn_coa(mn))
+	if (mn_at_home(mn) || !mn_registered(mn) || !mn_coa(mn) || memcmp(hoa, mn_hoa(mn), 16))
 		return 0;
 	memcpy(coa, mn_coa(mn), 16);
 	return 1;

@@ -82,7 +82,8 @@ static void test_errors_name_line_and_fault(void **st)
 		{ BASE "traffic = ( { name = \"u\"; type = \"udp\"; from = \"a\"; to = \"b\"; size = 9000; } );\n",
 		  "'size' = 9000 is out of range 24..1400" },
 		{ "duration = 10;\n" LINKS "nodes = ( { name = \"m\"; interfaces = ( { link = \"lan\"; } );\n"
-		  "  mn = { hoa = \"2001:db8:1::100\"; }; } );\n", "t.scn:4: missing 'ha'" },
+		  "  mn = { ha = \"2001:db8:1::1\"; iid = \"::100\"; }; } );\n",
+		  "t.scn:4: the mn role needs hoa = \"...\", or home_prefix" },
 		{ "duration = 10;\n" LINKS "nodes = ( { name = \"r\"; interfaces = ( { link = \"lan\"; advertise = true; } ); } );\n",
 		  "advertise = true needs a prefix" },
 	};

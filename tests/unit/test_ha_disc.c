@@ -371,24 +371,24 @@ static void test_ra_extend(void **st)
 	pi[2] = 64;
 	pi[3] = 0xc0;
 	memcpy(pi + 16, A("2001:db8:1::"), 16);
-	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b)), 48);
+	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b), SEC), 48);
 	assert_int_equal(pi[3], 0xe0);
 	assert_memory_equal(pi + 16, t->ha_addr, 16);
 	t->cfg.preference = 20;
 	start(t);
-	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b)), 56);
+	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b), SEC), 56);
 	assert_int_equal(ra_b[48], 8);
 	assert_int_equal(ra_b[49], 1);
 	assert_int_equal(m6_get16(ra_b + 52), 20);
 	assert_int_equal(m6_get16(ra_b + 54), 1800);     /* the Router Lifetime */
 	t->cfg.ha_lifetime_s = 600;
 	start(t);
-	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b)), 56);
+	assert_int_equal(ha_ra_extend(t->ha, t->ha_addr, ra_b, 48, sizeof(ra_b), SEC), 56);
 	assert_int_equal(m6_get16(ra_b + 54), 600);
 	/* another link's prefix: left alone */
 	pi[3] = 0xc0;
 	memcpy(pi + 16, A("2001:db8:7::"), 16);
-	assert_int_equal(ha_ra_extend(t->ha, A("2001:db8:7::1"), ra_b, 48, 48), 48);
+	assert_int_equal(ha_ra_extend(t->ha, A("2001:db8:7::1"), ra_b, 48, 48, SEC), 48);
 	assert_int_equal(pi[3], 0xc0);
 }
 

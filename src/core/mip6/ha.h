@@ -98,8 +98,12 @@ bool ha_is_anycast(const struct ha *ha, const uint8_t addr[16]);
  * len octets, room for cap): the R bit and if_addr in the Prefix
  * Information option of a home prefix (7.2: MUST), and a Home Agent
  * Information option unless preference and lifetime are the defaults
- * (7.4). Returns the new length; the caller redoes the checksum. */
-size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra, size_t len, size_t cap);
+ * (7.4). A home prefix the link has described since (another router's
+ * advertisement, a renumbering) goes out with what is left of the
+ * lifetimes the link gave it. Returns the new length; the caller redoes
+ * the checksum. */
+size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra, size_t len, size_t cap,
+		    uint64_t now);
 uint64_t ha_next_expiry(const struct ha *ha);
 void ha_on_timer(struct ha *ha, uint64_t now);
 struct bcache *ha_bcache(struct ha *ha);

@@ -44,6 +44,7 @@
 #define HA_MPA_BODY_MAX (DISC_HDR_LEN + HA_PFX_MAX * DISC_PI_LEN)
 #define HA_DHAAD_ADDRS ((DISC_MIN_MTU - IP6_HDR_LEN - DISC_HDR_LEN) / 16)
 #define HA_RA_ROUTER_LIFETIME_S 1800     /* when our RA says 0 (a HAI lifetime is never 0) */
+#define HA_PFX_SLACK_NS (2 * MIP6_NS_PER_S)   /* lifetimes are whole seconds, links add delay */
 
 static uint64_t secs_to_until(uint32_t s, uint64_t now)
 {
@@ -58,6 +59,14 @@ static uint32_t until_to_secs(uint64_t until, uint64_t now)
 		return 0;
 	uint64_t s = (until - now) / MIP6_NS_PER_S;
 	return s >= DISC_INFINITE ? DISC_INFINITE - 1 : (uint32_t)s;
+}
+
+/* Two ends of a lifetime that agree to the lifetimes' precision. */
+static bool same_time(uint64_t a, uint64_t b)
+{
+	if (a == MIP6_NEVER || b == MIP6_NEVER)
+		return a == b;
+	return (a > b ? a - b : b - a) <= HA_PFX_SLACK_NS;
 }
 
 static void prefix_mask(const uint8_t a[16], unsigned plen, uint8_t out[16])
@@ -343,14 +352,14 @@ static void ra_ha_list(struct ha *ha, const uint8_t src[16], const struct disc_r
 		peer_event(ha, p, life, fresh ? "added" : "updated");
 }
 
-static struct ha_pfx *pfx_find(struct ha *ha, const uint8_t prefix[16], unsigned plen)
+static int pfx_index(const struct ha *ha, const uint8_t prefix[16], unsigned plen)
 {
 	for (unsigned i = 0; i < HA_PFX_MAX; i++) {
-		struct ha_pfx *p = &ha->pfx[i];
+		const struct ha_pfx *p = &ha->pfx[i];
 		if (p->used && p->plen == plen && !memcmp(p->prefix, prefix, 16))
-			return p;
+			return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* 10.6.1: true when the prefix is news (new, withdrawn, other lifetimes
@@ -362,9 +371,14 @@ static bool ra_prefix(struct ha *ha, const struct disc_pi *pi, uint64_t now)
 	if (!(pi->flags & (DISC_PI_L | DISC_PI_A)) || ip6_addr_is_link_local(pfx) || ip6_addr_is_multicast(pfx))
 		return false;
 	uint8_t flags = (uint8_t)(pi->flags & (DISC_PI_L | DISC_PI_A));
-	struct ha_pfx *p = pfx_find(ha, pfx, pi->plen);
-	bool same = p && pfx_alive(p, now) && p->adv_valid_s == pi->valid_s && p->adv_pref_s == pi->preferred_s &&
-		    p->flags == flags;
+	int k = pfx_index(ha, pfx, pi->plen);
+	struct ha_pfx *p = k < 0 ? NULL : &ha->pfx[k];
+	uint64_t valid_until = secs_to_until(pi->valid_s, now), pref_until = secs_to_until(pi->preferred_s, now);
+	/* "other than advancing real time": the same values as before, or
+	 * values that count down with the clock (RFC 4861 6.2.7 allows both) */
+	bool same = p && pfx_alive(p, now) && p->flags == flags &&
+		    ((p->adv_valid_s == pi->valid_s && p->adv_pref_s == pi->preferred_s) ||
+		     (p->heard && same_time(p->valid_until, valid_until) && same_time(p->pref_until, pref_until)));
 	if (!p) {
 		if (!pi->valid_s)
 			return false;
@@ -379,8 +393,8 @@ static bool ra_prefix(struct ha *ha, const struct disc_pi *pi, uint64_t now)
 		p->plen = pi->plen;
 	}
 	p->heard = true;
-	p->valid_until = secs_to_until(pi->valid_s, now);
-	p->pref_until = secs_to_until(pi->preferred_s, now);
+	p->valid_until = valid_until;
+	p->pref_until = pref_until;
 	if (same)
 		return false;
 	p->flags = flags;
@@ -418,7 +432,8 @@ void ha_input_ra(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
 		schedule_all(ha, pref, now);
 }
 
-size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra, size_t len, size_t cap)
+size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra, size_t len, size_t cap,
+		    uint64_t now)
 {
 	if (len < DISC_RA_HDR_LEN)
 		return len;
@@ -431,6 +446,17 @@ size_t ha_ra_extend(const struct ha *ha, const uint8_t if_addr[16], uint8_t *ra,
 		    ip6_prefix_match(if_addr, ra + o + 16, ra[o + 2]) && ha_prefix_left(ha, if_addr, 0, &left)) {
 			/* 7.2: a home agent MUST give its global address */
 			ra[o + 3] |= DISC_PI_R;
+			/* 10.6.1: home agents on a link agree; once the link
+			 * has described this prefix (a renumbering, say), we
+			 * repeat what is left of it rather than our own */
+			uint8_t pfx[16];
+			prefix_mask(ra + o + 16, ra[o + 2], pfx);
+			int k = pfx_index(ha, pfx, ra[o + 2]);
+			const struct ha_pfx *p = k < 0 ? NULL : &ha->pfx[k];
+			if (p && p->heard && pfx_alive(p, now)) {
+				m6_put32(ra + o + 4, pfx_valid_left(ha, p, now));
+				m6_put32(ra + o + 8, pfx_pref_left(ha, p, now));
+			}
 			memcpy(ra + o + 16, if_addr, 16);
 		}
 		o += ol;

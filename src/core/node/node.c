@@ -335,7 +335,7 @@ static void send_ra(struct node *n, unsigned ifindex)
 	memcpy(h.dst, all_nodes, 16);
 	h.nh = IP6P_ICMPV6;
 	h.hlim = 255;
-	h.plen = n->ha ? (uint16_t)ha_ra_extend(n->ha, ic->addr, ra, 48, sizeof(pkt) - 40) : 48;
+	h.plen = n->ha ? (uint16_t)ha_ra_extend(n->ha, ic->addr, ra, 48, sizeof(pkt) - 40, n->now) : 48;
 	ip6_hdr_write(pkt, &h);
 	m6_put16(ra + 2, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, ra, h.plen));
 	send_raw(n, ifindex, pkt, 40 + (size_t)h.plen);

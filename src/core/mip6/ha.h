@@ -2,7 +2,9 @@
  * ha — the home agent (RFC 6275 10): home registrations, the binding
  * cache, duplicate address detection and proxy Neighbor Discovery on the
  * home link, bidirectional tunnelling, and the "last seen care-of address"
- * guard of the true-address model.
+ * guard of the true-address model, and what the home link says: the Home
+ * Agents List, the home prefixes, dynamic home agent address discovery and
+ * mobile prefix advertisements (ha_disc.c).
  *
  * Contract: sans-I/O (mip6.h). ha_input_mh() validates a BU (BU-01..06,
  * HA-01..05) and answers with every BA status RFC 6275 names; an H=1 BU is

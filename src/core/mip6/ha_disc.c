@@ -23,6 +23,9 @@
  *    times, until a Solicitation from that node acknowledges it or its
  *    binding ends. The periodic advertisement every MaxMobPfxAdvInterval
  *    is not sent.
+ *  - A solicitation is answered at once unless an advertisement went to
+ *    that mobile node less than a second ago (6.8): then it is dropped
+ *    and the mobile node's retransmission gets the answer.
  *  - A request to the anycast address of any home prefix is answered (by
  *    every home agent that hears it: a shared link has no anycast
  *    routing), rate-limited like an error message since a spoofed source
@@ -202,9 +205,13 @@ static void schedule_all(struct ha *ha, uint32_t preferred_s, uint64_t now)
 {
 	if (ha->cfg.mpd_disabled)
 		return;
-	/* room for every home registration: allocated here, on a prefix
-	 * change, never on the packet path */
-	size_t want = ha->mpa_n + bcache_count(ha->bc);
+	/* room for every home registration: grown here, on a prefix change,
+	 * never beyond twice the cache (acknowledged entries wait in the heap
+	 * until their time), so a home link flapping its prefixes cannot make
+	 * it grow without bound */
+	size_t want = ha->mpa_n + bcache_count(ha->bc), cap = 2 * bcache_capacity(ha->bc);
+	if (want > cap)
+		want = cap;
 	if (want > ha->mpa_cap) {
 		struct ha_mpa *m = realloc(ha->mpa, want * sizeof(*m));
 		if (!m) {
@@ -218,6 +225,10 @@ static void schedule_all(struct ha *ha, uint32_t preferred_s, uint64_t now)
 		struct bce *e = bcache_slot(ha->bc, i);
 		if (!e || !e->valid || !e->home_reg || (e->user & HA_U_MPA))
 			continue;                /* one already scheduled carries the news too */
+		if (ha->mpa_n == ha->mpa_cap) {
+			ha_drop(ha, M6_E_FULL, e->hoa, "Mobile Prefix Advertisement not scheduled");
+			break;
+		}
 		struct ha_mpa m = { .at = now + rand_adv_delay(ha, preferred_s), .timeout_s = MIP6_PREFIX_ADV_TIMEOUT_S };
 		memcpy(m.hoa, e->hoa, 16);
 		e->user |= HA_U_MPA;
@@ -551,7 +562,7 @@ static void input_mps(struct ha *ha, const uint8_t *pkt, const struct ip6_walk *
 	if (e)
 		e->user &= ~HA_U_MPA;            /* 10.6.2: acknowledges an unsolicited one */
 	if (!mpa_allowed(ha, hoa, now)) {
-		ha_drop(ha, M6_E_INVAL, hoa, "Mobile Prefix Advertisement rate-limited");
+		ha_drop(ha, M6_E_INVAL, hoa, "Mobile Prefix Advertisement rate-limited (one a second, 6.8)");
 		return;
 	}
 	/* 10.6.3: to the solicitation's source, RH2 = home address */

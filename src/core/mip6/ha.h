@@ -33,7 +33,10 @@
  *  - L = 1 (home prefix /64 only): the derived link-local address is
  *    probed and defended too (HA-02, HA-06).
  *  - prefix_valid_s is the valid lifetime the home prefix keeps being
- *    advertised with, i.e. the remaining lifetime at any BU.
+ *    advertised with, i.e. the remaining lifetime at any BU, until a
+ *    Router Advertisement on the home link describes that prefix. Home
+ *    addresses on any prefix the home link advertises are served too
+ *    (HA-01), each binding within its own prefix's lifetime (HA-03).
  *  - Every packet ha_input_mh() drops raises M6_EV_DROP with its reason.
  *    ha_input_tunnel() raises no DROP: it returns the reason for the caller
  *    to report (M6_E_TUNNEL_SRC, M6_E_FORMER_COA for the guard,

@@ -72,6 +72,7 @@
 	X(ESP_LEN,        "esp_len",         "ESP payload length not a multiple of the block size") \
 	X(SA_EXPIRED,     "sa_expired",      "SA hard lifetime reached (SAD-03)") \
 	X(SELECTOR,       "selector",        "packet does not match the SA's selectors (SAD-02)") \
+	X(ICMP_QUOTE,     "icmp_quote",      "ICMPv6 error on an SA quotes a packet the SA does not carry (ICMP-01)") \
 	X(HAO_POSTCHECK,  "hao_postcheck",   "Home Address not authorised for the SA's peer") \
 	X(NO_SA,          "no_sa",           "PROTECT policy without a usable SA (acquire sent)") \
 	X(POLICY_DISCARD, "policy_discard",  "discarded by policy (SPD-01)") \

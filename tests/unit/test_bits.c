@@ -211,7 +211,7 @@ static void test_fail_closed(void **s)
 	node_free(&mn);
 }
 
-/* 3776-07 / 4877-02: MN-B uses its own valid SA for a BU with HAO = HoA-A.
+/* 3776-07, 4877-02: MN-B uses its own valid SA for a BU with HAO = HoA-A.
  * Model A stops it with the selector check on the home address, model B
  * with the Home Address post-check. */
 static void run_b_claims_a(bool model_b)
@@ -781,7 +781,8 @@ static void mk_mpd(const char *src, const char *dst, uint8_t type, const char *h
 	}
 }
 
-/* 3776-03, 3776-06: the Mobile Prefix Solicitation leaves the mobile node as
+/* 3776-03 (the IPsec part; the engines do not send Mobile Prefix Discovery
+ * messages yet): the Mobile Prefix Solicitation leaves the mobile node as
  * CoA -> HA with a HAO before ESP in transport mode (SA5, an ICMPv6 type
  * 146 selector on the home address); the Advertisement comes back as
  * HA -> CoA with an RH2 before ESP (SA6, type 147). Each side's pipeline

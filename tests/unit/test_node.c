@@ -1,7 +1,7 @@
 /* Nodes wired together by a minimal driver: home registration from a
  * foreign link with ESP-protected BU/BA, a ping through the bidirectional
- * tunnel, and return home (3776-01, HA-07, HA-08, TMR-04, HA-05). The full
- * simulator has its own tests; this one pins the node contract. */
+ * tunnel, and return home. The full simulator has its own tests; this one
+ * pins the node contract. */
 #include <stdlib.h>
 
 #include "tu.h"

@@ -699,7 +699,7 @@ static uint32_t open_frame(struct side *s, const struct frame *f)
 	return r.sa->spi;
 }
 
-/* 3776-02, HA-09: the mobile node registers from R1, then runs return
+/* 3776-02: the mobile node registers from R1, then runs return
  * routability with the correspondent. On R1's link the Home Test Init
  * appears only as IPv6(CoA -> HA) | ESP | IPv6(HoA -> CN) | MH HoTI and the
  * Home Test only as IPv6(HA -> CoA) | ESP | IPv6(CN -> HoA) | MH HoT (the

@@ -173,7 +173,7 @@ static void build(void)
 	load_ipsec(&c, mn_ipsec);
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
-	struct node_km km = { NULL, NULL, NULL, km_address_change };
+	struct node_km km = { .address_change = km_address_change };
 	node_set_km(nodes[MN_N], &km);
 	for (int i = 0; i < N_NODES; i++) {
 		node_set_event_cb(nodes[i], on_event, NULL);

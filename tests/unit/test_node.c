@@ -84,6 +84,30 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old, con
 	km_moves++;
 }
 
+/* Binding changes, with the K bit (4877-10, HA-04): what a key manager
+ * needs to move its IKE SA after the mobile node. */
+static struct node_binding_change bc_ha, bc_mn;
+static unsigned bc_ha_n, bc_mn_n;
+static void km_binding(void *ctx, struct node *n, const struct node_binding_change *c)
+{
+	(void)ctx;
+	if (n == nodes[HA_N]) {
+		assert_true(c->home_agent);
+		bc_ha = *c;
+		bc_ha_n++;
+	} else {
+		assert_false(c->home_agent);
+		bc_mn = *c;
+		bc_mn_n++;
+	}
+}
+
+static void count_binding(void *ctx, const struct node_binding_info *b)
+{
+	(void)b;
+	(*(unsigned *)ctx)++;
+}
+
 static void load_ipsec(struct node_cfg *c, const char *text)
 {
 	struct keyconf kc;
@@ -134,8 +158,11 @@ static void build(void)
 	c.ha.plen = 64;
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
+	c.ha.k_capable = true;
 	load_ipsec(&c, ha_ipsec);
 	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
+	struct node_km hkm = { .binding_changed = km_binding };
+	node_set_km(nodes[HA_N], &hkm);
 	attach[HA_N][0] = L_HOME;
 	attach[HA_N][1] = L_BACKBONE;
 	/* foreign router R1 */
@@ -169,11 +196,12 @@ static void build(void)
 	c.mn.iid[7] = 0x01;
 	c.mn.iid[6] = 0x01;
 	c.mn.lifetime_s = 3600;
+	c.mn.k_capable = true;
 	c.seed = 7;
 	load_ipsec(&c, mn_ipsec);
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
-	struct node_km km = { .address_change = km_address_change };
+	struct node_km km = { .address_change = km_address_change, .binding_changed = km_binding };
 	node_set_km(nodes[MN_N], &km);
 	for (int i = 0; i < N_NODES; i++) {
 		node_set_event_cb(nodes[i], on_event, NULL);
@@ -302,6 +330,24 @@ static void test_register_ping_return(void **s)
 	assert_memory_equal(km_last, coa, 16);
 	assert_int_equal(clear_mh_on_r1, 0);
 	assert_true(ev_count[M6_EV_DAD_STARTED] >= 1);
+	/* both ends hear of the new binding, with K agreed */
+	assert_int_equal(bc_ha_n, 1);
+	assert_false(bc_ha.has_old);
+	assert_true(bc_ha.has_new && bc_ha.k);
+	assert_memory_equal(bc_ha.hoa, hoa, 16);
+	assert_memory_equal(bc_ha.new_coa, coa, 16);
+	assert_int_equal(bc_mn_n, 1);
+	assert_true(bc_mn.has_new && bc_mn.k && !bc_mn.has_old);
+	assert_memory_equal(bc_mn.new_coa, coa, 16);
+	/* the node's own queries agree with the cache */
+	uint8_t got[16];
+	unsigned listed = 0;
+	assert_int_equal(node_binding(nodes[HA_N], hoa, got), 1);
+	assert_memory_equal(got, coa, 16);
+	assert_int_equal(node_binding(nodes[MN_N], hoa, got), 1);
+	assert_int_equal(node_bindings(nodes[HA_N], count_binding, &listed), 1);
+	assert_int_equal(listed, 1);
+	assert_int_equal(node_binding(nodes[R1_N], hoa, got), M6_E_INVAL);
 
 	ping_hoa();                                        /* HA-07 tunnel out, HA-08 tunnel back */
 	run_until(9000 * MS);
@@ -316,6 +362,10 @@ static void test_register_ping_return(void **s)
 	assert_memory_equal(km_last, hoa, 16);
 	e = bcache_lookup(ha_bcache(node_ha(nodes[HA_N])), hoa);
 	assert_true(!e || !e->valid);                      /* HA-05 */
+	assert_true(bc_ha_n >= 2 && !bc_ha.has_new && bc_ha.has_old);
+	assert_memory_equal(bc_ha.old_coa, coa, 16);
+	assert_true(bc_mn_n >= 2 && !bc_mn.has_new);
+	assert_int_equal(node_binding(nodes[HA_N], hoa, got), 0);
 	ping_hoa();
 	run_until(16000 * MS);
 	assert_int_equal(echo_replies, 3);

@@ -192,18 +192,21 @@ void node_link(struct node *n, unsigned ifindex, bool up, uint64_t now)
 
 struct node *node_new(const struct node_cfg *cfg, uint64_t now, char *err, size_t errlen)
 {
-	if (!cfg || cfg->n_ifaces == 0 || cfg->n_ifaces > NODE_IF_MAX || cfg->n_routes > NODE_ROUTE_MAX) {
-		snprintf(err, errlen, "a node needs 1..%d interfaces and at most %d routes", NODE_IF_MAX, NODE_ROUTE_MAX);
+	if (!cfg) {
+		snprintf(err, errlen, "no configuration");
 		return NULL;
 	}
-	struct node *n = calloc(1, sizeof(*n));
-	if (!n || !(n->txq = malloc(TXQ_INITIAL))) {
+	struct node *n = NULL;
+	if (cfg->n_ifaces == 0 || cfg->n_ifaces > NODE_IF_MAX || cfg->n_routes > NODE_ROUTE_MAX)
+		snprintf(err, errlen, "a node needs 1..%d interfaces and at most %d routes", NODE_IF_MAX, NODE_ROUTE_MAX);
+	else if (!(n = calloc(1, sizeof(*n))) || !(n->txq = malloc(TXQ_INITIAL)))
+		snprintf(err, errlen, "out of memory");
+	if (!n || !n->txq) {
 		free(n);
-		/* the node owns the tables from here on, also when it fails */
+		/* the node owns the tables it was given, also when it fails */
 		sad_free(cfg->sad);
 		spd_free(cfg->spd);
 		pad_free(cfg->pad);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	n->txq_cap = TXQ_INITIAL;

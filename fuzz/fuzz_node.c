@@ -386,7 +386,7 @@ static void build(bool true_address, bool mn_home)
 {
 	struct node_cfg c;
 	char err[256];
-	struct node_km km = { NULL, km_acq, km_exp, km_addr };
+	struct node_km km = { .acquire = km_acq, .expire = km_exp, .address_change = km_addr };
 
 	memset(&c, 0, sizeof(c));
 	c.name = node_names[HA_N];

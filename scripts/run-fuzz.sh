@@ -59,10 +59,14 @@ d=$(dirname "$seeds")/$(basename "$seeds").dict
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
+# A fixed run count alone is not enough to repeat a run: libFuzzer also
+# re-reads its corpus directory on a timer and grows the input length limit
+# as time passes; with both off, the same seed, runs and corpus give the same
+# inputs (checked: identical coverage, features and corpus).
 budget=
-[ -n "$runs" ] && budget="-runs=$runs"
+[ -n "$runs" ] && budget="-runs=$runs -reload=0 -len_control=0"
 start=$(date +%s)
-# shellcheck disable=SC2086  # $dict and $budget are empty or one word
+# shellcheck disable=SC2086  # $dict and $budget are words to split
 "$bin" -seed="$seed" $budget -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=2048 \
 	-timeout=10 -artifact_prefix="$work/artifacts/" $dict "$work/corpus" >"$work/log" 2>&1
 rc=$?

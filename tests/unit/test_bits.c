@@ -211,7 +211,7 @@ static void test_fail_closed(void **s)
 	node_free(&mn);
 }
 
-/* 3776-07, 4877-02: MN-B uses its own valid SA for a BU with HAO = HoA-A.
+/* 3776-07, 4877-02, SAD-02: MN-B uses its own valid SA for a BU with HAO = HoA-A.
  * Model A stops it with the selector check on the home address, model B
  * with the Home Address post-check. */
 static void run_b_claims_a(bool model_b)

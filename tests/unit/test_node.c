@@ -93,8 +93,8 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old, con
 	km_moves++;
 }
 
-/* Binding changes, with the K bit (4877-10, HA-04): what a key manager
- * needs to move its IKE SA after the mobile node. */
+/* Binding changes, with the K bit (HA-04): what a key manager needs to move
+ * its IKE SA after the mobile node (moving it, RFC 4877 7.4, needs an IKE). */
 static struct node_binding_change bc_ha, bc_mn;
 static unsigned bc_ha_n, bc_mn_n;
 static void km_binding(void *ctx, struct node *n, const struct node_binding_change *c)

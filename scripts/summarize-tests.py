@@ -92,7 +92,8 @@ def main(argv):
     records = [json.loads(line) for line in open(args[0], encoding="utf-8")] + records
     for t in records:
         name = t.get("name", "?")
-        suites = t.get("suite") or []
+        # testlog.json names a test "project:suite1+suite2 / name"
+        suites = t.get("suite") or name.split(" / ")[0].split(":")[-1].split("+")
         out = (t.get("stdout") or "") + (t.get("stderr") or "")
         result = t["result"]
         ok = result in ("OK", "EXPECTEDFAIL")
@@ -104,7 +105,8 @@ def main(argv):
         tf = len(TAP_NOT_OK.findall(out))
         w = WEAK_RE.findall(out) if ok or p else []
         if any(x.endswith("weakness") for x in suites) and ok and not w:
-            w = [t.get("name", "?")]
+            m = re.search(r"^== summary: (.*?) \(seed", out, re.M)     # a scenario run
+            w = [m.group(1) if m else "the whole test"]
         if p or f or s:
             n_pass = sum(map(int, p))
             failed += sum(map(int, f))

@@ -72,8 +72,21 @@ fi
 
 ninja -C "$BUILD" >/dev/null
 echo "suites to run:"
-meson test -C "$BUILD" --list "$@" 2>/dev/null | sed -n 's/^[^:]*:\([^ ]*\) \/ .*/\1/p' | sort | uniq -c |
-	awk '{ printf "  %-12s %3d test programs\n", $2, $1; n += $1 } END { printf "  %-12s %3d\n", "total", n }'
+meson test -C "$BUILD" --list "$@" 2>/dev/null | /usr/bin/python3 -c '
+import collections, sys
+first, also = collections.Counter(), collections.Counter()
+for line in sys.stdin:
+    if " / " not in line:
+        continue
+    suites = line.split(" / ")[0].split(":")[-1].split("+")
+    first[suites[0]] += 1
+    for s in suites[1:]:
+        also[s] += 1
+for s in sorted(first):
+    print("  %-12s %3d test programs" % (s, first[s]))
+for s in sorted(also):
+    print("  %-12s %3d of the above" % (s, also[s]))
+print("  %-12s %3d" % ("total", sum(first.values())))'
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 rc=0

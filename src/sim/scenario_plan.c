@@ -5,7 +5,8 @@
 
 #include "crypto/m6_crypto.h"
 #include "pkt/ip6.h"
-#include "scenario_int.h"
+#include "scenario_links.h"
+#include "scenario_plan.h"
 #include "spec.h"
 
 #define FLOW_PAYLOAD_MIN 24     /* traffic.c's header: magic, flow, seq, time */

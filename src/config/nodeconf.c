@@ -289,17 +289,11 @@ int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct no
 	}
 	const config_setting_t *ip = config_setting_get_member(g, "ipsec");
 	if (ip) {
-		char inner[256];
 		if (!config_setting_is_group(ip))
 			return conf_fail(c, ip, "'ipsec' must be a group: ipsec = { node = ...; spd = (...); sa = (...); };");
-		if (keyconf_load_setting(ip, &n->kc, inner, sizeof(inner))) {
-			/* keyconf says "line N: ..."; put the file name in front */
-			if (!strncmp(inner, "line ", 5)) {
-				snprintf(c->err, c->errlen, "%s:%s (node \"%s\" ipsec)", c->file, inner + 5, n->name);
-			} else {
-				snprintf(c->err, c->errlen, "%s:%u: node \"%s\" ipsec: %s", c->file,
-					 config_setting_source_line(ip), n->name, inner);
-			}
+		if (keyconf_load_setting(ip, c->file, o->keyconf_flags, &n->kc, c->err, c->errlen)) {
+			size_t used = strlen(c->err);
+			snprintf(c->err + used, c->errlen - used, " (node \"%s\" ipsec)", n->name);
 			return M6_E_CONFIG;
 		}
 		n->has_ipsec = true;

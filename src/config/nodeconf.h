@@ -40,6 +40,7 @@ struct nodeconf_opts {
 	int (*find_link)(void *arg, const char *name);
 	void *arg;
 	unsigned index;               /* the node's position: a home agent's proxy-ND MAC is unique by it */
+	unsigned keyconf_flags;       /* for the ipsec group: KEYCONF_* */
 };
 
 struct nodeconf {

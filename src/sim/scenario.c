@@ -34,7 +34,7 @@ static int sc_parse_nodes(struct sc_ctx *c, const config_setting_t *root)
 	for (int i = 0; i < config_setting_length(l); i++) {
 		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
 		struct nodeconf *n = &sc->nodes[sc->n_nodes];
-		struct nodeconf_opts o = { sc_link_id, sc, (unsigned)i };
+		struct nodeconf_opts o = { sc_link_id, sc, (unsigned)i, KEYCONF_SIMULATION | KEYCONF_KEEP_KEYS };
 		rc = nodeconf_load(&c->cc, g, &o, n);
 		/* counted even on failure, so scenario_free() releases its tables */
 		sc->n_nodes++;
@@ -57,7 +57,7 @@ static int sc_build(struct sc_ctx *c, const config_setting_t *root)
 	int rc = conf_known(&c->cc, root, "the scenario", keys);
 	if (!rc) rc = conf_str(&c->cc, root, "name", false, &name);
 	if (!rc) rc = conf_str(&c->cc, root, "description", false, &desc);
-	if (!rc) rc = conf_uint(&c->cc, root, "seed", 0, INT64_MAX, &sc->seed, &sc->has_seed);
+	if (!rc) rc = conf_uint(&c->cc, root, "seed", 0, UINT64_MAX, &sc->seed, &sc->has_seed);
 	if (!rc) rc = conf_time(&c->cc, root, "duration", true, &sc->duration);
 	if (rc)
 		return rc;
@@ -73,31 +73,24 @@ static int sc_build(struct sc_ctx *c, const config_setting_t *root)
 
 static int sc_load(struct scenario *sc, const char *file, const char *text, char *err, size_t errlen)
 {
-	config_t cf;
+	struct conf_file cf;
 	memset(sc, 0, sizeof(*sc));
 	snprintf(sc->path, sizeof(sc->path), "%s", file);
-	config_init(&cf);
 	/* @include "x" is relative to the scenario's own directory */
 	char dir[sizeof(sc->path)];
 	snprintf(dir, sizeof(dir), "%s", file);
 	char *slash = strrchr(dir, '/');
+	const char *inc = NULL;
 	if (!text && slash) {
 		*slash = 0;
-		config_set_include_dir(&cf, dir[0] ? dir : "/");
+		inc = dir[0] ? dir : "/";
 	}
-	int ok = text ? config_read_string(&cf, text) : config_read_file(&cf, file);
-	if (ok != CONFIG_TRUE) {
-		if (!text && config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read the file", file);
-		else
-			snprintf(err, errlen, "%s:%d: %s", config_error_file(&cf) ? config_error_file(&cf) : file,
-				 config_error_line(&cf), config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
-		config_destroy(&cf);
+	int rc = text ? conf_file_parse(&cf, text, file, inc, err, errlen) : conf_file_read(&cf, file, inc, err, errlen);
+	if (rc)
 		return M6_E_CONFIG;
-	}
 	struct sc_ctx c = { { file, err, errlen }, sc };
-	int rc = sc_build(&c, config_root_setting(&cf));
-	config_destroy(&cf);
+	rc = sc_build(&c, config_root_setting(&cf.cf));
+	conf_file_free(&cf);
 	if (rc)
 		scenario_free(sc);
 	return rc;

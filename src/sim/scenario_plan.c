@@ -127,10 +127,15 @@ static int sc_flow(struct sc_ctx *c, const config_setting_t *g, struct sc_flow *
 	if (rate && config_setting_get_member(g, "interval"))
 		return conf_fail(&c->cc, rate, "give either rate or interval, not both");
 	if (rate) {
-		double r = config_setting_type(rate) == CONFIG_TYPE_FLOAT ? config_setting_get_float(rate)
-			   : (double)config_setting_get_int64(rate);
-		if (!config_setting_is_number(rate) || !(r > 0 && r <= 1e9))
+		double r = 0;
+		if (!config_setting_is_number(rate))
 			return conf_fail(&c->cc, rate, "'rate' is packets per second, a number above 0");
+		if ((rc = conf_number(&c->cc, rate, "rate", &r)))
+			return rc;
+		char shown[CONF_INT_TEXT];
+		if (!(r > 0 && r <= 1e9))
+			return conf_fail(&c->cc, rate, "'rate' = %s: packets per second, above 0 and at most 1e9",
+					 conf_number_text(rate, shown, sizeof(shown)));
 		f->interval = (uint64_t)(1e9 / r);
 	}
 	if ((rc = conf_time(&c->cc, g, "interval", false, &f->interval)))

@@ -502,6 +502,11 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 				return rc;
 		e->n_intervals = (unsigned)config_setting_length(iv);
 	}
+	if ((rc = conf_bool(&c->cc, g, "partial_intervals", &e->partial_intervals)))
+		return rc;
+	if (e->partial_intervals && !e->n_intervals)
+		return conf_fail(&c->cc, config_setting_get_member(g, "partial_intervals"),
+				 "'partial_intervals' needs intervals = [ ... ]");
 	if (!e->has_min && !e->has_max && e->first_at == UINT64_MAX && !e->n_intervals)
 		e->min = 1, e->has_min = true;   /* "event happened" */
 	char t[32];
@@ -520,7 +525,7 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 	static const char *const k_counter[] = { "type", "at", "node", "link", "drop", "event", "counter", "count", "min",
 						 "max", NULL };
 	static const char *const k_event[] = { "type", "node", "event", "code", "from", "until", "count", "min", "max",
-					       "first_at", "intervals", "tolerance", NULL };
+					       "first_at", "intervals", "partial_intervals", "tolerance", NULL };
 	static const char *const k_nopt[] = { "type", "link", NULL };
 	static const struct {
 		const char *name;

@@ -49,6 +49,11 @@ static int mh_fields(struct sb *b, struct kv *kv, struct mh_msg *m)
 	m->seq = (uint16_t)v;
 	if (sb_opt_num(b, kv, "lifetime", 0x3fffc, 0, &v))
 		return M6_E_SPEC;
+	/* the field counts 4-second units: rounding would turn lifetime=3 into
+	 * a de-registration, so the packet language takes exact values only */
+	if (v % 4)
+		return sb_fail(b, "lifetime=%lu is not a multiple of 4 seconds (the field counts 4-second units; "
+			       "lifetime=0 de-registers)", v);
 	m->lifetime = mh_lifetime_units((uint32_t)v);
 	if (sb_opt_num(b, kv, "status", 255, m->type == MH_BE ? 1 : 0, &v))
 		return M6_E_SPEC;
@@ -91,6 +96,9 @@ static int mh_options(struct sb *b, struct kv *kv, struct mh_msg *m, uint8_t *st
 			n = 2;
 			if (sb_num(b, k, v, 0x3fffc, &x))
 				return M6_E_SPEC;
+			if (x % 4)
+				return sb_fail(b, "bra=%lu is not a multiple of 4 seconds (the option counts 4-second units)",
+					       x);
 			m6_put16(d, (uint16_t)(x / 4));
 		} else if (!strcmp(k, "ni")) {
 			char *comma = strchr(v, ',');

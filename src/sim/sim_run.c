@@ -541,7 +541,18 @@ int simrun(struct scenario *sc, const struct simrun_opts *o, struct simrun_resul
 		rc = schedule(&r, err, errlen);
 	if (!rc) {
 		sim_start(r.s);
-		rc = sim_run_until(r.s, sc->duration);
+		if (o->progress) {
+			/* sim_run_until() stops after the events at `t` and resumes with
+			 * the next one: steps change nothing but when we look */
+			uint64_t step = o->progress_step_ns ? o->progress_step_ns : sc->duration / 200 + 1;
+			for (uint64_t t = 0; !rc && !r.s->stopped && t < sc->duration;) {
+				t = sc->duration - t > step ? t + step : sc->duration;
+				rc = sim_run_until(r.s, t);
+				o->progress(o->progress_ctx, r.s->now, sc->duration, r.s->ctr.events);
+			}
+		} else {
+			rc = sim_run_until(r.s, sc->duration);
+		}
 		if (rc)
 			fail(&r, err, errlen, rc, "simulation stopped at %llu ns: %s", (unsigned long long)r.s->now,
 			     m6_strerror(rc));

@@ -301,6 +301,28 @@ int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct no
 	return 0;
 }
 
+int nodeconf_load_file(const char *path, const struct nodeconf_opts *o, struct nodeconf *n, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "node", NULL };
+	struct conf_file f;
+	struct conf_ctx c = { path, err, errlen };
+	memset(n, 0, sizeof(*n));
+	if (conf_file_read(&f, path, NULL, err, errlen))
+		return M6_E_CONFIG;
+	const config_setting_t *root = config_root_setting(&f.cf), *g = config_setting_get_member(root, "node");
+	int rc = conf_known(&c, root, "a node file", keys);
+	if (!rc && !g)
+		rc = conf_fail(&c, NULL, "missing 'node' (node = { name = \"...\"; interfaces = (...); ... };)");
+	if (!rc && !config_setting_is_group(g))
+		rc = conf_fail(&c, g, "'node' must be a group: node = { ... };");
+	if (!rc)
+		rc = nodeconf_load(&c, g, o, n);
+	conf_file_free(&f);
+	if (rc)
+		nodeconf_free(n);
+	return rc;
+}
+
 void nodeconf_take_ipsec(struct nodeconf *n)
 {
 	if (!n->has_ipsec)

@@ -280,6 +280,43 @@ static void run_tero(bool model_b)
 static void test_tero_model_a_accepts(void **s) { (void)s; run_tero(false); }
 static void test_tero_model_b_refuses(void **s) { (void)s; run_tero(true); }
 
+/* 4877-02, 3776-07: Tero's BU tunnelled once more inside B's tunnel SA,
+ * `IPv6(HoA-B -> HA) | IPv6(HoA-A -> HA) | MH BU`: the SA delivers an
+ * IPv6-in-IPv6 packet, which the node decapsulates and hands on with the
+ * SA, so the post-check must look inside (it once looked only at the
+ * outer packet: verify/ha_accept.pml -DTOP_ONLY_POSTCHECK). A nested BU
+ * for B's own home address passes. */
+static void run_tero_nested(const char *inner_hoa, int want)
+{
+	struct node b, ha;
+	struct bits_result r;
+	mn_b(&b, true);
+	home_agent(&ha, true,
+		   "{ name = \"tun-in-b\"; dir = \"in\"; order = 30; mode = \"tunnel\"; },\n",
+		   ",{ spi = 0x3001; policy = \"tun-in-b\"; src = \"" COA_B "\"; dst = \"" HA "\";"
+		   " peer = \"mn-b@example.com\"; " CRYPTO " }\n");
+	mk_bu(inner_hoa, HA, NULL, 21);
+	uint8_t *p;
+	struct ip6_hdr h;
+	assert_int_equal(pbuf_push(&pb, IP6_HDR_LEN, &p), 0);
+	memset(&h, 0, sizeof(h));
+	tu_addr(HOA_B, h.src);
+	tu_addr(HA, h.dst);
+	h.nh = IP6P_IPV6;
+	h.hlim = 64;
+	h.plen = (uint16_t)(pb.len - IP6_HDR_LEN);
+	ip6_hdr_write(p, &h);
+	assert_int_equal(bits_output(&b.b, &pb, false, 0, &r), 0);
+	assert_int_equal(r.sa->spi, 0x3001);
+	assert_int_equal(bits_input(&ha.b, &pb, false, 0, &r), want);
+	assert_int_equal(r.sa->spi, 0x3001);
+	node_free(&b);
+	node_free(&ha);
+}
+
+static void test_tero_nested_refused(void **s) { (void)s; run_tero_nested(HOA_A, M6_E_HAO_POSTCHECK); }
+static void test_tero_nested_own_hoa(void **s) { (void)s; run_tero_nested(HOA_B, 0); }
+
 /* Santeri: node A is both mobile node and security gateway for network D.
  * Host D sends `src=D, HAO=HoA-A, MH BU`. A gateway that normalises the
  * packets it forwards finds A's binding SA and protects D's forgery with it;
@@ -525,6 +562,8 @@ int main(void)
 		cmocka_unit_test(test_b_claims_a_model_b),
 		cmocka_unit_test(test_tero_model_a_accepts),
 		cmocka_unit_test(test_tero_model_b_refuses),
+		cmocka_unit_test(test_tero_nested_refused),
+		cmocka_unit_test(test_tero_nested_own_hoa),
 		cmocka_unit_test(test_santeri_naive_gateway),
 		cmocka_unit_test(test_santeri_model_a),
 		cmocka_unit_test(test_santeri_model_b),

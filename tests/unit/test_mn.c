@@ -70,7 +70,7 @@ static void io_random(void *ctx, uint8_t *out, size_t n)
 	}
 }
 
-static const struct mip6_io IO = { NULL, io_send, io_event, io_random };
+static const struct mip6_io IO = { .ctx = NULL, .send = io_send, .event = io_event, .random = io_random };
 
 static void reset_capture(void)
 {

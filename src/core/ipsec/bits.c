@@ -228,29 +228,60 @@ static bool is_udp_esp(const uint8_t *pkt, const struct ip6_walk *w)
 	return m6_get16(u + 2) == IKE_NATT_PORT && m6_get32(u + 8) != 0;
 }
 
+/* IPv6-in-IPv6 levels inside an SA's payload that the checks follow; a
+ * deeper packet is dropped (the node decapsulates fewer). */
+#define BITS_NEST_MAX 8
+
+/* The home address an MH packet speaks for: its HAO, or for a Binding
+ * Update sent from home (no HAO) its source; NULL for other packets. */
+static const uint8_t *mh_hoa(const struct ip6_walk *w, const uint8_t *pkt)
+{
+	if (w->proto != IP6P_MH)
+		return NULL;
+	const uint8_t *hoa = ip6_walk_hoa(w, pkt);
+	if (!hoa && w->end >= w->proto_off + 3 && pkt[w->proto_off + 2] == MH_BU)
+		hoa = w->hdr.src;
+	return hoa;
+}
+
+/* The selector check (RFC 4301 5.2 step 5, in the SA's view) and, for the
+ * true-address model, the Home Address post-check. Both also cover an MH
+ * packet that speaks for a home address nested in IPv6-in-IPv6 inside the
+ * payload: the node decapsulates it and hands it to the engines with this
+ * SA, so a Binding Update tunnelled once more inside a peer's SA must not
+ * escape the check the same BU would meet directly (an SA with broad
+ * selectors would otherwise let its peer register any home address).
+ * Nested packets that do not walk are left to the node, which walks them
+ * the same way and drops them. */
 static int check_selectors(struct bits *b, struct bits_result *r, const struct ipsec_sa *sa,
 			   const uint8_t *pkt, size_t len)
 {
-	struct ip6_walk w;
-	struct ipsec_flow f;
-	int rc = ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w);
-	if (rc)
-		return drop(b, r, rc);
 	enum flow_view view = sa->model == SA_MODEL_NORMALISE ? FLOW_HOME : FLOW_WIRE;
-	flow_from_packet(&f, pkt, &w, view, false);
-	if (!spd_sel_match(&sa->ts, &f))
-		return drop(b, r, M6_E_SELECTOR);
-	/* The home address an MH packet speaks for: its HAO, or for a Binding
-	 * Update sent from home (no HAO) its source. */
-	const uint8_t *hoa = ip6_walk_hoa(&w, pkt);
-	if (!hoa && w.proto == IP6P_MH && w.end >= w.proto_off + 3 && pkt[w.proto_off + 2] == MH_BU)
-		hoa = w.hdr.src;
-	if (sa->model == SA_MODEL_TRUE_ADDR && hoa && w.proto == IP6P_MH) {
-		const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;
-		if (!pe || !pad_hoa_allowed(pe, hoa))
-			return drop(b, r, M6_E_HAO_POSTCHECK);
+	for (unsigned depth = 0;; depth++) {
+		struct ip6_walk w;
+		struct ipsec_flow f;
+		int rc = ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w);
+		if (rc)
+			return depth ? 0 : drop(b, r, rc);
+		const uint8_t *hoa = mh_hoa(&w, pkt);
+		if (depth == 0 || hoa) {
+			flow_from_packet(&f, pkt, &w, view, false);
+			if (!spd_sel_match(&sa->ts, &f))
+				return drop(b, r, M6_E_SELECTOR);
+		}
+		if (sa->model == SA_MODEL_TRUE_ADDR && hoa) {
+			const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;
+			if (!pe || !pad_hoa_allowed(pe, hoa))
+				return drop(b, r, M6_E_HAO_POSTCHECK);
+		}
+		if (w.proto != IP6P_IPV6)
+			return 0;
+		if (depth == BITS_NEST_MAX)
+			return drop(b, r, M6_E_EXT_TOO_MANY);
+		/* the inner packet as the node will see it: the rest of the buffer */
+		pkt += w.proto_off;
+		len -= w.proto_off;
 	}
-	return 0;
 }
 
 static int input_protected(struct bits *b, struct pbuf *pb, const struct ip6_walk *w, uint64_t now,

@@ -230,7 +230,7 @@ static FILE *out_open(const struct run *r, const char *name, char *err, size_t e
 static int collect_keys(struct scenario *sc, struct keyfile *kf)
 {
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		for (size_t k = 0; n->has_ipsec && k < n->kc.n_keys; k++) {
 			struct keyfile_sa ks;
 			memset(&ks, 0, sizeof(ks));
@@ -421,7 +421,7 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 		for (size_t i = 0; i < sc->n_nodes; i++) {
-			const struct sc_node *n = &sc->nodes[i];
+			const struct nodeconf *n = &sc->nodes[i];
 			for (unsigned k = 0; k < n->cfg.n_ifaces; k++)
 				if (n->cfg.ifaces[k].has_addr)
 					svg_addr(r->svg, n->cfg.ifaces[k].addr, (unsigned)i);
@@ -542,7 +542,18 @@ int simrun(struct scenario *sc, const struct simrun_opts *o, struct simrun_resul
 		rc = schedule(&r, err, errlen);
 	if (!rc) {
 		sim_start(r.s);
-		rc = sim_run_until(r.s, sc->duration);
+		if (o->progress) {
+			/* sim_run_until() stops after the events at `t` and resumes with
+			 * the next one: steps change nothing but when we look */
+			uint64_t step = o->progress_step_ns ? o->progress_step_ns : sc->duration / 200 + 1;
+			for (uint64_t t = 0; !rc && !r.s->stopped && t < sc->duration;) {
+				t = sc->duration - t > step ? t + step : sc->duration;
+				rc = sim_run_until(r.s, t);
+				o->progress(o->progress_ctx, r.s->now, sc->duration, r.s->ctr.events);
+			}
+		} else {
+			rc = sim_run_until(r.s, sc->duration);
+		}
 		if (rc)
 			fail(&r, err, errlen, rc, "simulation stopped at %llu ns: %s", (unsigned long long)r.s->now,
 			     m6_strerror(rc));

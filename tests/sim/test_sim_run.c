@@ -285,12 +285,117 @@ static void test_flow_accounting(void **st)
 	scenario_free(&sc);
 }
 
+/* A failed max_gap names the measured interruption, when it ended and the
+ * limit, three different figures (the limit once printed the end time). */
+static void test_max_gap_message(void **st)
+{
+	(void)st;
+	char d[256], p[4096], *text = strdup(two_hosts);
+	struct simrun_result res;
+	assert_non_null(text);
+	/* the udp flow runs through the 2 s blackout and may pause at most 1 s */
+	char *at = strstr(text, "count = 1000;");
+	assert_non_null(at);
+	memcpy(at, "count = 3000;", strlen("count = 3000;"));
+	at = strstr(text, "min = 800; max = 1000;");
+	assert_non_null(at);
+	memcpy(at, "max_gap = \"1s\";       ", strlen("min = 800; max = 1000;"));
+	tmpdir(d, sizeof(d));
+	snprintf(p, sizeof(p), "%s/term.txt", d);
+	FILE *term = fopen(p, "w");
+	run_text(text, NULL, 5, &res, term);
+	fclose(term);
+	size_t n;
+	char *t = slurp(p, &n);
+	const char *line = strstr(t, "FAIL line 14: flow u delivered");
+	if (!line)
+		fail_msg("%s", t);
+	double gap, end, limit;
+	const char *why = strstr(line, "longest interruption ");
+	assert_non_null(why);
+	assert_int_equal(sscanf(why, "longest interruption %lf s (ending at %lf s), allowed %lf s", &gap, &end, &limit), 3);
+	assert_true(limit == 1.0);
+	assert_true(gap > 1.9 && gap < 2.2);
+	assert_true(end > 11.9 && end < 12.2);
+	free(t);
+	free(text);
+	unlink(p);
+	rmtree(d);
+}
+
+/* partial_intervals: a backoff cut short by an answer passes with any
+ * number of attempts, but every gap that happened must follow the list,
+ * and more attempts than the list allows fail. */
+static void test_partial_intervals(void **st)
+{
+	(void)st;
+	size_t n;
+	char *orig = slurp(SIM_SRCDIR "/loss30_registration.scn", &n);
+	assert_non_null(orig);
+	static const struct { uint64_t seed; const char *from, *to; bool pass; const char *needle; } rows[] = {
+		{ 11, NULL, NULL, true, "6 event(s), first at 5.002000 s, intervals as expected" },
+		{ 1, NULL, NULL, true, "1 event(s), first at" },
+		/* without partial_intervals a run with one attempt cannot show 6 gaps */
+		{ 1, "partial_intervals = true;", "", false, "1 event(s), need 7 to check 6 interval(s)" },
+		/* seed 11 needs 5 gaps: a list of 2 is too short */
+		{ 11, "\"1.5s\", \"3s\", \"6s\", \"12s\", \"24s\", \"32s\"", "\"1.5s\", \"3s\"", false,
+		  "6 event(s): more gaps than the 2 interval(s) listed" },
+		/* and a wrong schedule is caught in the gaps that happened */
+		{ 11, "\"1.5s\", \"3s\", \"6s\", \"12s\"", "\"1.5s\", \"3s\", \"7s\", \"12s\"", false,
+		  "interval 3 (" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *text = malloc(n + 64), dpath[4096], d[256];
+		assert_non_null(text);
+		strcpy(text, orig);
+		if (rows[i].from) {
+			char *at = strstr(text, rows[i].from);
+			assert_non_null(at);
+			size_t fl = strlen(rows[i].from), tl = strlen(rows[i].to);
+			memmove(at + tl, at + fl, strlen(at + fl) + 1);
+			memcpy(at, rows[i].to, tl);
+		}
+		struct scenario sc;
+		char err[1024];
+		if (scenario_load_string(text, "loss30.scn", &sc, err, sizeof(err)))
+			fail_msg("row %zu: %s", i, err);
+		tmpdir(d, sizeof(d));
+		snprintf(dpath, sizeof(dpath), "%s/term.txt", d);
+		FILE *term = fopen(dpath, "w");
+		struct simrun_opts o = { .has_seed = true, .seed = rows[i].seed, .add_host = sim_add_node, .term = term,
+					 .quiet = true };
+		struct simrun_result res;
+		if (simrun(&sc, &o, &res, err, sizeof(err)))
+			fail_msg("row %zu: %s", i, err);
+		fclose(term);
+		scenario_free(&sc);
+		size_t tn;
+		char *t = slurp(dpath, &tn);
+		/* the result line: "  PASS line N: mn bu_sent/...: <why>" */
+		const char *line = strstr(t, "mn bu_sent/...");
+		const char *start = line;
+		while (start && start > t && start[-1] != '\n')
+			start--;
+		while (start && *start == ' ')
+			start++;
+		if (!line || !strstr(line, rows[i].needle) || strncmp(start, rows[i].pass ? "PASS" : "FAIL", 4))
+			fail_msg("row %zu: wanted %s with \"%s\":\n%s", i, rows[i].pass ? "PASS" : "FAIL", rows[i].needle, t);
+		free(t);
+		free(text);
+		unlink(dpath);
+		rmtree(d);
+	}
+	free(orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_seed_identical_bytes),
 		cmocka_unit_test(test_traffic_and_expectations_over_fakes),
 		cmocka_unit_test(test_flow_accounting),
+		cmocka_unit_test(test_max_gap_message),
+		cmocka_unit_test(test_partial_intervals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

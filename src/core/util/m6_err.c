@@ -8,11 +8,23 @@ static const struct err_row err_rows[] = {
 #undef M6_X
 };
 
+struct ike_err_row { int code; struct err_row row; };
+
+static const struct ike_err_row ike_err_rows[] = {
+#define M6_XV(name, val, id, text) { val, { id, text } },
+	M6_IKE_ERR_LIST(M6_XV)
+#undef M6_XV
+};
+
 static const struct err_row *err_find(int err)
 {
-	if (err <= M6_E_FIRST_ || err >= M6_E_LAST_)
-		return NULL;
-	return &err_rows[err - M6_E_FIRST_ - 1];
+	if (err > M6_E_FIRST_ && err < M6_E_LAST_)
+		return &err_rows[err - M6_E_FIRST_ - 1];
+	/* A short table, scanned: only error paths look codes up. */
+	for (size_t i = 0; i < sizeof(ike_err_rows) / sizeof(ike_err_rows[0]); i++)
+		if (ike_err_rows[i].code == err)
+			return &ike_err_rows[i].row;
+	return NULL;
 }
 
 const char *m6_strerror(int err)

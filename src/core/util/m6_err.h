@@ -104,6 +104,75 @@ enum m6_err {
 	M6_E_LAST_
 };
 
+/*
+ * IKEv2 (src/core/ike). Unlike the list above, every code here has a fixed
+ * value, so that codes added elsewhere never renumber them (they appear in
+ * JSON and test expectations): append new ones with the next value, never
+ * reuse one. m6_strerror()/m6_errid() know both lists.
+ */
+#define M6_IKE_ERR_LIST(X) \
+	X(IKE_TRUNC,       -2001, "ike_trunc",       "IKE message shorter than its 28-octet header") \
+	X(IKE_VERSION,     -2002, "ike_version",     "IKE header: major version is not 2 (IKE-05)") \
+	X(IKE_LEN,         -2003, "ike_len",         "IKE header: Length disagrees with the octets present") \
+	X(IKE_EXCHANGE,    -2004, "ike_exchange",    "IKE header: unknown Exchange Type") \
+	X(IKE_PL_TRUNC,    -2005, "ike_pl_trunc",    "IKE payload header runs past the end of the message") \
+	X(IKE_PL_LEN,      -2006, "ike_pl_len",      "IKE payload: Payload Length below its header and fixed fields") \
+	X(IKE_PL_OVERRUN,  -2007, "ike_pl_overrun",  "IKE payload runs past the end of the message") \
+	X(IKE_PL_TRAILING, -2008, "ike_pl_trailing", "octets after the last IKE payload (Next Payload 0)") \
+	X(IKE_PL_CRITICAL, -2009, "ike_pl_critical", "unknown IKE payload with the critical bit set (UNSUPPORTED_CRITICAL_PAYLOAD, IKE-05)") \
+	X(IKE_PL_MAX,      -2010, "ike_pl_max",      "more IKE payloads than the decoder keeps (64)") \
+	X(IKE_SK_NOT_LAST, -2011, "ike_sk_not_last", "Encrypted (SK/SKF) payload is not the last payload (RFC 7296 3.14, RFC 7383 2.5)") \
+	X(IKE_SA_EMPTY,    -2012, "ike_sa_empty",    "SA payload without a proposal") \
+	X(IKE_PROP_LAST,   -2013, "ike_prop_last",   "Proposal: Last Substruc is not 0 on the last proposal and 2 on the others") \
+	X(IKE_PROP_LEN,    -2014, "ike_prop_len",    "Proposal Length below its fixed fields or past the SA payload") \
+	X(IKE_PROP_NUM,    -2015, "ike_prop_num",    "Proposal Num: the first is not 1 or one is not the previous plus 1 (RFC 7296 3.3.1)") \
+	X(IKE_PROP_PROTO,  -2016, "ike_prop_proto",  "Proposal: unknown Protocol ID") \
+	X(IKE_PROP_SPI,    -2017, "ike_prop_spi",    "Proposal: SPI Size wrong for its Protocol ID (RFC 7296 3.3.1)") \
+	X(IKE_PROP_MAX,    -2018, "ike_prop_max",    "more proposals than the decoder keeps (16)") \
+	X(IKE_XF_LAST,     -2019, "ike_xf_last",     "Transform: Last Substruc is not 0 on the last transform and 3 on the others") \
+	X(IKE_XF_LEN,      -2020, "ike_xf_len",      "Transform Length below 8 or past its proposal") \
+	X(IKE_XF_COUNT,    -2021, "ike_xf_count",    "Proposal: Num Transforms disagrees with the transforms present") \
+	X(IKE_XF_MAX,      -2022, "ike_xf_max",      "more transforms in a proposal than the decoder keeps (64)") \
+	X(IKE_ATTR_LEN,    -2023, "ike_attr_len",    "transform attribute runs past its transform") \
+	X(IKE_ATTR_FORMAT, -2024, "ike_attr_format", "Key Length attribute not in TV format (RFC 7296 3.3.5)") \
+	X(IKE_KE_LEN,      -2025, "ike_ke_len",      "KE: Key Exchange Data length wrong for its group (RFC 5903 7, RFC 8031 3.1)") \
+	X(IKE_ID_LEN,      -2026, "ike_id_len",      "ID: address identity of the wrong length") \
+	X(IKE_NONCE_LEN,   -2027, "ike_nonce_len",   "Nonce: length outside 16..256 octets (IKE-09)") \
+	X(IKE_N_SPI,       -2028, "ike_n_spi",       "Notify: SPI Size not 0, 4 or 8, or past the payload") \
+	X(IKE_DEL_PROTO,   -2029, "ike_del_proto",   "Delete: unknown Protocol ID") \
+	X(IKE_DEL_SPI,     -2030, "ike_del_spi",     "Delete: SPI Size or Num of SPIs disagrees with the protocol or the payload") \
+	X(IKE_TS_COUNT,    -2031, "ike_ts_count",    "Traffic Selector: Number of TSs is 0 or disagrees with the selectors present") \
+	X(IKE_TS_TYPE,     -2032, "ike_ts_type",     "Traffic Selector: unknown TS Type") \
+	X(IKE_TS_LEN,      -2033, "ike_ts_len",      "Traffic Selector: Selector Length wrong for its TS Type or past the payload") \
+	X(IKE_TS_RANGE,    -2034, "ike_ts_range",    "Traffic Selector: start above end (ports other than OPAQUE 65535..0, IKE-18)") \
+	X(IKE_TS_MAX,      -2035, "ike_ts_max",      "more traffic selectors than the decoder keeps (16)") \
+	X(IKE_CP_TYPE,     -2036, "ike_cp_type",     "Configuration: unknown CFG Type") \
+	X(IKE_CP_ATTR,     -2037, "ike_cp_attr",     "Configuration attribute runs past the payload") \
+	X(IKE_CP_LEN,      -2038, "ike_cp_len",      "Configuration attribute: wrong Length for its type (RFC 7296 3.15.1, RFC 5026 8.2)") \
+	X(IKE_CP_MAX,      -2039, "ike_cp_max",      "more configuration attributes than the decoder keeps (32)") \
+	X(IKE_EAP_LEN,     -2040, "ike_eap_len",     "EAP: Length disagrees with the payload") \
+	X(IKE_EAP_CODE,    -2041, "ike_eap_code",    "EAP: unknown Code") \
+	X(IKE_SKF_NUM,     -2042, "ike_skf_num",     "Encrypted Fragment: Fragment Number or Total Fragments is 0, or Number above Total (IKE-23)") \
+	X(IKE_SK_NESTED,   -2043, "ike_sk_nested",   "Encrypted (SK/SKF) payload inside an Encrypted payload") \
+	X(IKE_SK_LEN,      -2044, "ike_sk_len",      "Encrypted payload: shorter than IV and ICV, or not whole cipher blocks") \
+	X(IKE_SK_PAD,      -2045, "ike_sk_pad",      "Encrypted payload: Pad Length exceeds the decrypted content") \
+	X(IKE_ICV,         -2046, "ike_icv",         "Encrypted payload: integrity check failed") \
+	X(IKE_FRAG_TOTAL,  -2047, "ike_frag_total",  "fragment with a smaller Total Fragments than the reassembly in progress (RFC 7383 2.6)") \
+	X(IKE_FRAG_DUP,    -2048, "ike_frag_dup",    "fragment already received (replay, RFC 7383 2.6.1)") \
+	X(IKE_FRAG_MSGID,  -2049, "ike_frag_msgid",  "fragment of another message than the one being reassembled") \
+	X(IKE_FRAG_MAX,    -2050, "ike_frag_max",    "Total Fragments above what the reassembler keeps (64)") \
+	X(IKE_FRAG_SPACE,  -2051, "ike_frag_space",  "reassembled content larger than the reassembly buffer") \
+	X(IKE_GROUP,       -2052, "ike_group",       "unsupported key exchange group") \
+	X(IKE_KE_VALUE,    -2053, "ike_ke_value",    "peer's key exchange value fails the RFC 6989 / RFC 8031 checks (IKE-22)") \
+	X(IKE_PRF_PLUS,    -2054, "ike_prf_plus",    "prf+ asked for more than 255 blocks (IKE-10)") \
+	X(IKE_AUTH,        -2055, "ike_auth",        "AUTH payload does not verify (AUTHENTICATION_FAILED, IKE-19)")
+
+enum m6_ike_err {
+#define M6_XV(name, val, id, text) M6_E_##name = val,
+	M6_IKE_ERR_LIST(M6_XV)
+#undef M6_XV
+};
+
 /* Reason text for a code (0 gives "ok"); unknown codes give "unknown error". */
 const char *m6_strerror(int err);
 /* Short stable identifier ("mh_checksum"), used as the JSON error prefix. */

@@ -105,7 +105,7 @@ static void check_parse(const struct ike_msg *m, unsigned from, const uint8_t *p
 /* Decode every known payload; returns the first fault. */
 static int decode_all(const struct ike_msg *m, unsigned from)
 {
-	static struct ike_sa sa;
+	static struct ike_sa_payload sa;
 	static struct ike_ts_list ts;
 	static struct ike_cp cp;
 	struct m6_diags ds;
@@ -196,7 +196,7 @@ static int decode_all(const struct ike_msg *m, unsigned from)
  * chain inside an SK payload of a fresh message. */
 static void rebuild(const struct ike_msg *m, unsigned from, struct ike_wr *w)
 {
-	static struct ike_sa sa;
+	static struct ike_sa_payload sa;
 	static struct ike_ts_list ts;
 	static struct ike_cp cp;
 	struct m6_diags ds;

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Regenerate fuzz/seeds/ike_msg/ (seeds of fuzz/fuzz_ike_msg.c).
+"""Regenerate fuzz/seeds/ike_msg/ and fuzz/seeds/ike_sa/ (seeds of
+fuzz/fuzz_ike_msg.c and fuzz/fuzz_ike_sa.c).
 
   python3 fuzz/make-ike-seeds.py [PATH/TO/ike_oracle_tool]
 
@@ -20,6 +21,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "seeds", "ike_msg")
+OUT_SA = os.path.join(HERE, "seeds", "ike_sa")
 
 # fuzz_ike_msg.c: encryption key octets 0..35, integrity key 0x40..0x5f
 EKEY = bytes(range(36))
@@ -184,14 +186,41 @@ def main():
     seeds["frag-bad"] = bytes([0xE2, 0]) + rec(1, 0, 3, 0, 1, 1) + rec(1, 4, 3, 0, 1, 1) + rec(1, 1, 65, 0, 1, 1) + \
         rec(2, 1, 2, 35, 63, 9) + rec(1, 2, 2, 0, 63, 9)
 
-    os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        if not f.startswith("regress-"):
-            os.remove(os.path.join(OUT, f))
-    for name, data in sorted(seeds.items()):
-        with open(os.path.join(OUT, name), "wb") as fh:
-            fh.write(data)
-    print("make-ike-seeds: %d seeds in %s" % (len(seeds), os.path.relpath(OUT)))
+    # fuzz_ike_sa: 0 IKE_SA_INIT request, 1 IKE_AUTH request, 2 IKE_AUTH
+    # plaintext, 3 the same after a genuine IDi and AUTH
+    sa_seeds = {}
+    for name in ("init-req", "init-ecp256", "init-req-with-cookie", "unknown-critical"):
+        sa_seeds["init-" + name] = b"\x00" + seeds[name]
+    sa_seeds["init-cbc-ecp256"] = b"\x00" + message(34, 0x08, 0, [
+        (33, sa([(1, 1, b"", [(1, 12, 128), (3, 12), (2, 5), (4, 19)])])),
+        (34, struct.pack("!HH", 19, 0) + bytes.fromhex(
+            "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180"
+            "5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB3")), (40, nonce)])
+    sa_seeds["init-wrong-group"] = b"\x00" + message(34, 0x08, 0, [
+        (33, IKE_SA), (34, struct.pack("!HH", 14, 0) + bytes(range(256))), (40, nonce)])
+    sa_seeds["auth-sealed"] = b"\x01" + seeds["auth-gcm"]
+    f, c = chain(auth_items())
+    sa_seeds["auth-plain"] = bytes([2, f]) + c
+    child = [(33, ESP_SA), (44, struct.pack("!B3x", 1) + ts6(135, 0x0500, 0x0500, HOA, HOA)),
+             (45, struct.pack("!B3x", 1) + ts6(135, 0x0600, 0x0600, HA, HA)), (41, notify(16384))]
+    f, c = chain(child)
+    sa_seeds["auth-child"] = bytes([3, f]) + c
+    f, c = chain([(33, sa([(1, 3, bytes.fromhex("c0010203"), [(1, 12, 128), (3, 12), (5, 0)])]))] + child[1:])
+    sa_seeds["auth-child-cbc"] = bytes([3, f]) + c
+    f, c = chain([child[0], (44, struct.pack("!B3x", 1) + ts6(0, 0, 65535, bytes(16), b"\xff" * 16))] + child[2:])
+    sa_seeds["auth-child-wide-ts"] = bytes([3, f]) + c
+    f, c = chain([(47, struct.pack("!B3xHHHH", 1, 8, 0, 16, 0))] + child)
+    sa_seeds["auth-child-cp"] = bytes([3, f]) + c
+
+    for out, group in ((OUT, seeds), (OUT_SA, sa_seeds)):
+        os.makedirs(out, exist_ok=True)
+        for f in os.listdir(out):
+            if not f.startswith("regress-"):
+                os.remove(os.path.join(out, f))
+        for name, data in sorted(group.items()):
+            with open(os.path.join(out, name), "wb") as fh:
+                fh.write(data)
+        print("make-ike-seeds: %d seeds in %s" % (len(group), os.path.relpath(out)))
 
 
 if __name__ == "__main__":

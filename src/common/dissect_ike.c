@@ -76,7 +76,7 @@ static json_t *id_value(const struct ike_id *id)
 
 static void sa_fields(json_t *o, const struct ike_pl *pl)
 {
-	static struct ike_sa sa;
+	static struct ike_sa_payload sa;
 	struct m6_diags ds;
 	m6_diags_init(&ds);
 	ike_sa_parse(pl->body, pl->body_len, &sa, &ds, 0);

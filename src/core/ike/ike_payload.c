@@ -139,7 +139,7 @@ static void parse_xfs(const uint8_t *p, size_t len, uint8_t n_xf, struct ike_pro
 		fault(ds, first, M6_E_IKE_XF_COUNT, count_off);
 }
 
-int ike_sa_parse(const uint8_t *b, size_t len, struct ike_sa *sa, struct m6_diags *ds,
+int ike_sa_parse(const uint8_t *b, size_t len, struct ike_sa_payload *sa, struct m6_diags *ds,
 		 size_t base)
 {
 	int first = 0;
@@ -205,7 +205,7 @@ int ike_sa_parse(const uint8_t *b, size_t len, struct ike_sa *sa, struct m6_diag
 	return first;
 }
 
-void ike_put_sa(struct ike_wr *w, const struct ike_sa *sa)
+void ike_put_sa(struct ike_wr *w, const struct ike_sa_payload *sa)
 {
 	ike_wr_begin(w, IKE_PL_SA, false);
 	for (unsigned i = 0; i < sa->n_prop && i < IKE_PROP_MAX; i++) {

@@ -53,15 +53,15 @@ struct ike_prop {
 	struct ike_xf xf[IKE_XF_MAX];
 };
 
-struct ike_sa {
+struct ike_sa_payload {
 	unsigned n_prop;
 	struct ike_prop prop[IKE_PROP_MAX];
 };
 
-int ike_sa_parse(const uint8_t *b, size_t len, struct ike_sa *sa, struct m6_diags *ds,
+int ike_sa_parse(const uint8_t *b, size_t len, struct ike_sa_payload *sa, struct m6_diags *ds,
 		 size_t base);
 /* Proposals and transforms in the order given, Proposal Num as given. */
-void ike_put_sa(struct ike_wr *w, const struct ike_sa *sa);
+void ike_put_sa(struct ike_wr *w, const struct ike_sa_payload *sa);
 
 /* ---- KE (3.4) ---- */
 

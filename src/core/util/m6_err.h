@@ -165,7 +165,14 @@ enum m6_err {
 	X(IKE_GROUP,       -2052, "ike_group",       "unsupported key exchange group") \
 	X(IKE_KE_VALUE,    -2053, "ike_ke_value",    "peer's key exchange value fails the RFC 6989 / RFC 8031 checks (IKE-22)") \
 	X(IKE_PRF_PLUS,    -2054, "ike_prf_plus",    "prf+ asked for more than 255 blocks (IKE-10)") \
-	X(IKE_AUTH,        -2055, "ike_auth",        "AUTH payload does not verify (AUTHENTICATION_FAILED, IKE-19)")
+	X(IKE_AUTH,        -2055, "ike_auth",        "AUTH payload does not verify (AUTHENTICATION_FAILED, IKE-19)") \
+	X(IKE_UNEXPECTED,  -2056, "ike_unexpected",  "IKE message not expected in this state or with this Message ID (IKE-01)") \
+	X(IKE_SPI,         -2057, "ike_spi",         "IKE message for another IKE SA (SPIs, IKE-06)") \
+	X(IKE_MISSING,     -2058, "ike_missing",     "IKE message without a payload its exchange requires") \
+	X(IKE_NO_PROPOSAL, -2059, "ike_no_proposal", "no acceptable proposal (NO_PROPOSAL_CHOSEN, IKE-08)") \
+	X(IKE_PEER_ID,     -2060, "ike_peer_id",     "peer identity is not the configured one") \
+	X(IKE_TS,          -2061, "ike_ts",          "traffic selectors not acceptable (TS_UNACCEPTABLE, IKE-17)") \
+	X(IKE_PEER_ERROR,  -2062, "ike_peer_error",  "peer answered with an error notification")
 
 enum m6_ike_err {
 #define M6_XV(name, val, id, text) M6_E_##name = val,

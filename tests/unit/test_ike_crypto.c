@@ -3,7 +3,10 @@
  * exchange (RFC 7748 5.2/6, RFC 5903 8, TV-05) with the RFC 6989 checks (IKE-22),
  * algorithm table (ALG-03, ALG-04). The values computed here from random inputs are
  * cross-checked against Python `cryptography` by tests/oracle/ike_crypto_oracle.py. */
+#include <stdlib.h>
+
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 
 #include "tu.h"
 #include "ike/ike_crypto.h"
@@ -878,8 +881,66 @@ static void test_dh_rng(void **s)
 	assert_int_equal(ike_dh_init(&dh, 22, &g), M6_E_IKE_GROUP);
 }
 
+/* OpenSSL's allocations, counted (installed before OpenSSL allocates). */
+static unsigned long n_alloc;
+
+static void *count_malloc(size_t n, const char *f, int l)
+{
+	(void)f;
+	(void)l;
+	n_alloc++;
+	return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n, const char *f, int l)
+{
+	(void)f;
+	(void)l;
+	n_alloc++;
+	return realloc(p, n);
+}
+
+static void count_free(void *p, const char *f, int l)
+{
+	(void)f;
+	(void)l;
+	free(p);
+}
+
+/* Once keyed, sealing and opening a message allocates nothing. */
+static void test_sk_no_alloc(void **s)
+{
+	(void)s;
+	for (size_t i = 0; i < sizeof(sk_suites) / sizeof(sk_suites[0]); i++) {
+		struct ike_sk a, b;
+		unsigned long before = n_alloc;
+		sk_pair(&sk_suites[i], &a, &b);
+		assert_true(n_alloc > before);          /* the counter sees the contexts */
+		static uint8_t out[1400], bad[1400];
+		uint8_t seed = 1;
+		before = n_alloc;
+		for (int k = 0; k < 20; k++) {
+			size_t len = seal_n(&a, out, sizeof(out), (size_t)(4 + 37 * k), &seed);
+			struct ike_msg m;
+			struct m6_diags ds;
+			m6_diags_init(&ds);
+			assert_int_equal(ike_msg_parse(out, len, &m, &ds, 0), 0);
+			memcpy(bad, out, len);
+			bad[len - 1] ^= 1;
+			size_t po, pl;
+			assert_int_equal(ike_sk_open(&b, out, len, &m, &po, &pl), 0);
+			assert_int_equal(ike_sk_open(&b, bad, len, &m, &po, &pl), M6_E_IKE_ICV);
+		}
+		assert_int_equal(n_alloc, before);
+		ike_sk_clear(&a);
+		ike_sk_clear(&b);
+	}
+}
+
 int main(void)
 {
+	if (!CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free))
+		fprintf(stderr, "test_ike_crypto: OpenSSL allocations not counted\n");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prf_rfc4868),
 		cmocka_unit_test(test_prf_plus),
@@ -891,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_sk_roundtrip),
 		cmocka_unit_test(test_sk_tamper),
 		cmocka_unit_test(test_sk_iv),
+		cmocka_unit_test(test_sk_no_alloc),
 		cmocka_unit_test(test_x25519_x448_rfc7748),
 		cmocka_unit_test(test_rfc7748_iterated),
 		cmocka_unit_test(test_ecp_rfc5903),

@@ -238,8 +238,7 @@ static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 		return rc;
 	/* 2.12: the private value is not needed any more */
 	ike_dh_clear(&sa->dh);
-	if (!rc)
-		rc = ike_skeyseed(sa->suite.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gl, seed);
+	rc = ike_skeyseed(sa->suite.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gl, seed);
 	if (!rc)
 		rc = ike_derive_keys(&sa->suite, seed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
 				     sa->spi_i, sa->spi_r, &sa->keys);

@@ -358,7 +358,7 @@ static int sc_ev_type(const char *name)
 static int sc_drop_code(const char *name)
 {
 	for (int code = M6_E_FIRST_ + 1; code < M6_E_LAST_; code++)
-		if (!strcmp(m6_errid(code), name))
+		if (m6_err_known(code) && !strcmp(m6_errid(code), name))
 			return code;
 	return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""IKEv2 crypto cross-check (IKE-10..13, IKE-22, TV-05/06 substitutes).
+"""IKEv2 crypto cross-check against an independent implementation.
 
 Computes, independently of mip6sec and with Python `cryptography` (HMAC,
 AES-GCM, AES-CBC, ChaCha20-Poly1305, X25519, X448, ECDH) plus plain Python

@@ -3,7 +3,7 @@
 
 IKEv2 messages are laid out here from the RFC 7296 3.x figures (one of each
 payload: SA with IKE and ESP proposals, KE, IDi/IDr, CERT, CERTREQ, AUTH,
-Nonce, N, D, V, TSi/TSr with MH-type selectors (4877-06), CP with the RFC
+Nonce, N, D, V, TSi/TSr with MH-type selectors, CP with the RFC
 5026 home prefix, EAP, SK and SKF (RFC 7383)), put in UDP datagrams on port
 500 and on 4500 after the non-ESP marker by `mip6sec build`, and dissected
 by both `mip6sec decode --json` and tshark 4.0. For every frame the
@@ -232,6 +232,8 @@ def theirs(row):
 
 
 def main():
+    # 4877-06 (MH-type selectors), IKE-18 (OPAQUE ports) and IKE-23 (SKF) are
+    # among the fields compared with tshark
     tap = Tap()
     exe = find_mip6sec(sys.argv)
     if not exe:

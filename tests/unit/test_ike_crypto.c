@@ -1,8 +1,7 @@
-/* IKEv2 crypto: prf/prf+ (IKE-10, TV-02), SKEYSEED and keys (IKE-11, IKE-14), KEYMAT
- * (IKE-13), PSK AUTH (IKE-12), SK payload (RFC 5282, RFC 7634 Appendix B, TV-04), key
- * exchange (RFC 7748 5.2/6, RFC 5903 8, TV-05) with the RFC 6989 checks (IKE-22),
- * algorithm table (ALG-03, ALG-04). The values computed here from random inputs are
- * cross-checked against Python `cryptography` by tests/oracle/ike_crypto_oracle.py. */
+/* IKEv2 crypto: prf and prf+, SKEYSEED and keys, KEYMAT, PSK AUTH, the SK payload
+ * (RFC 5282, RFC 7634 Appendix B), key exchange (RFC 7748, RFC 5903) with the RFC
+ * 6989 checks, the algorithm table. The values computed here from random inputs
+ * are cross-checked against Python `cryptography` by tests/oracle/ike_crypto_oracle.py. */
 #include <stdlib.h>
 
 #include <openssl/bn.h>
@@ -53,6 +52,7 @@ static const struct prf_case prf_cases[] = {
 	  "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58" },
 };
 
+/* TV-02: RFC 4868 2.7.1, PRF-HMAC-SHA-256/384/512 (the RFC 4231 cases). */
 static void test_prf_rfc4868(void **s)
 {
 	(void)s;
@@ -126,6 +126,8 @@ static void test_prf_plus(void **s)
 static const uint8_t ni[32] = { 0x10, 0x11, 0x12, 0x13 }, nr[48] = { 0x20, 0x21 };
 static const uint8_t spi_i[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, spi_r[8] = { 9, 10, 11, 12, 13, 14, 15, 16 };
 
+/* IKE-11: SKEYSEED = prf(Ni | Nr, g^ir), the seven keys cut in order from
+ * prf+; IKE-14: the rekeyed SKEYSEED, and a rekey without DH refused. */
 static void test_derive_keys(void **s)
 {
 	(void)s;
@@ -185,7 +187,7 @@ static void test_derive_keys(void **s)
 	}
 }
 
-/* ALG-03/ALG-04: what an IKE SA may use here, and the RFC 4868 truncations. */
+/* ALG-03, ALG-04: what an IKE SA may use here, and the RFC 4868 truncations. */
 static void test_algorithms(void **s)
 {
 	(void)s;
@@ -331,8 +333,8 @@ static void counter_rng(void *ctx, uint8_t *out, size_t n)
 		out[i] = (*c)++;
 }
 
-/* RFC 7634 Appendix B: an INFORMATIONAL request with N(SET_WINDOW_SIZE = 10)
- * under ChaCha20-Poly1305, byte for byte. */
+/* TV-04: RFC 7634 Appendix B, an INFORMATIONAL request with N(SET_WINDOW_SIZE
+ * = 10) under ChaCha20-Poly1305, byte for byte. */
 static void test_sk_rfc7634(void **s)
 {
 	(void)s;
@@ -616,7 +618,7 @@ static void test_x25519_x448_rfc7748(void **s)
 	dh_vec(IKE_DH_X448, b448, B448, A448, K448);
 }
 
-/* RFC 7748 5.2: k = X(k, u), u = old k, 1 and 1,000 times. */
+/* RFC 7748 5.2: k = X(k, u), u = old k. */
 static void iterate(uint16_t g, size_t n, unsigned times, const char *after1, const char *after1000)
 {
 	uint8_t k[56] = { 0 }, u[56] = { 0 }, out[56], want[56];
@@ -635,6 +637,7 @@ static void iterate(uint16_t g, size_t n, unsigned times, const char *after1, co
 	}
 }
 
+/* TV-05: RFC 7748 5.2, the X25519 and X448 results after 1 and 1,000 iterations. */
 static void test_rfc7748_iterated(void **s)
 {
 	(void)s;

@@ -1,4 +1,4 @@
-/* IKEv2 fragmentation (RFC 7383 2.5-2.6.1, IKE-23): splitting under a size limit,
+/* IKEv2 fragmentation (RFC 7383 2.5-2.6.1): splitting under a size limit,
  * reassembly in any order, the checks before and after the ICV, replay by
  * (Message ID, Fragment Number, Total Fragments), restart on a larger Total. */
 #include "tu.h"
@@ -125,7 +125,7 @@ static uint8_t frags[IKE_FRAG_MAX][1400];
 static size_t flens[IKE_FRAG_MAX];
 static uint8_t cbuf[8192], rxbuf[8192];
 
-/* 2.5, 2.5.1: every fragment fits 1280-octet IPv6 datagrams; in order. */
+/* IKE-23 (2.5, 2.5.1): every fragment fits 1280-octet IPv6 datagrams; in order. */
 static void test_split_in_order(void **s)
 {
 	(void)s;
@@ -157,7 +157,7 @@ static void test_split_in_order(void **s)
 	}
 }
 
-/* 2.6: any order completes; a replayed fragment is dropped before the ICV. */
+/* IKE-23 (2.6): any order completes; a replayed fragment is dropped before the ICV. */
 static void test_reorder_and_replay(void **s)
 {
 	(void)s;
@@ -186,7 +186,7 @@ static void test_reorder_and_replay(void **s)
 	pair_clear(&p);
 }
 
-/* 2.6: a fragment failing its ICV is never stored; the genuine copy completes. */
+/* IKE-23 (2.6): a fragment failing its ICV is never stored; the genuine copy completes. */
 static void test_corrupt(void **s)
 {
 	(void)s;
@@ -213,7 +213,7 @@ static void test_corrupt(void **s)
 	pair_clear(&p);
 }
 
-/* 2.5.2, 2.6: a larger Total restarts reassembly; a smaller one is dropped. */
+/* IKE-23 (2.5.2, 2.6): a larger Total restarts reassembly; a smaller one is dropped. */
 static void test_total_changes(void **s)
 {
 	(void)s;
@@ -245,7 +245,7 @@ static void test_total_changes(void **s)
 	pair_clear(&p);
 }
 
-/* 2.6 validity tests, another message, capacity. */
+/* IKE-23 (2.6): validity tests, another message, capacity. */
 static void test_checks(void **s)
 {
 	(void)s;

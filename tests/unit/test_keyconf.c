@@ -1,6 +1,5 @@
 /* Manual keying configuration: the RFC 3776 section 5 layout loads, and bad
- * configurations are refused with the line and the fault (ALG-02, ESP-02,
- * SAD-01, MH-07 via the manual flag). */
+ * configurations are refused with the line and the fault. */
 #include "tu.h"
 #include "keyconf.h"
 
@@ -43,6 +42,7 @@ static void test_refusals(void **s)
 		{ POLICY SA("enc = \"aes-cbc\"; enc_key = \"0011\"; auth = \"hmac-sha256-128\"; auth_key = " K32 ";"),
 		  "SA 0x1001" },
 		{ POLICY SA(CBC " enc_ky = \"00\";"), "unknown setting 'enc_ky'" },
+		/* SAD-01: SPIs 1..255 are reserved */
 		{ POLICY "sa = ( { spi = 17; policy = \"bu-out\"; src = \"::1\"; dst = \"::2\"; } );", "256 or more" },
 		{ POLICY SA(CBC " esn = true;"), "needs 'replay'" },
 		{ POLICY "sa = ( { spi = 0x1001; policy = \"nope\"; src = \"::1\"; dst = \"::2\"; } );", "spd entry" },

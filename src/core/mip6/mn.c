@@ -14,7 +14,7 @@
 /* Room for an application packet of the node's largest size plus the
  * outer header or HAO we add in front. */
 #define MN_HEADROOM 64
-#define MN_BUF_LEN (2048 + MN_HEADROOM)
+#define MN_BUF_LEN (MIP6_PKT_MAX + MN_HEADROOM)
 #define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
 
 enum mn_where { MN_NOWHERE, MN_HOME, MN_AWAY };
@@ -421,8 +421,10 @@ static void returned_home(struct mn *mn, const char *why)
 	uint8_t coa[16];
 	memcpy(coa, e->acked_coa, 16);
 	bul_entry_clear(e);
-	if (had)
+	if (had) {
 		ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
+		mip6_binding(&mn->io, mn->cfg.hoa, coa, NULL, false, 0);
+	}
 	ev_emit(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
 }
 
@@ -445,6 +447,8 @@ static void ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg 
 	uint64_t remain = bul_ack_remaining(sent > elapsed ? sent - elapsed : 0, e->life_sent_s,
 					    mh_lifetime_seconds(m->lifetime));
 	bool update = e->acked;
+	uint8_t old_coa[16];
+	memcpy(old_coa, e->acked_coa, 16);
 	e->acked = true;
 	memcpy(e->acked_coa, e->coa, 16);
 	e->expires = now + remain;
@@ -463,6 +467,8 @@ static void ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg 
 	e->refresh_at = now + after;
 	ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
 		  (uint32_t)(remain / MIP6_NS_PER_S));
+	if (e->home)
+		mip6_binding(&mn->io, mn->cfg.hoa, update ? old_coa : NULL, e->coa, e->k, (uint32_t)(remain / MIP6_NS_PER_S));
 	if (e->home)
 		rr_kick_all(mn, now);
 }
@@ -934,6 +940,8 @@ static void binding_expired(struct mn *mn, struct bul_entry *e)
 {
 	e->acked = false;
 	ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
+	if (e->home)
+		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
 	if (!e->outstanding && !e->rr_running && !bul_timer_running(&e->tx))
 		bul_entry_clear(e);
 }

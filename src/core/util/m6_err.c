@@ -2,29 +2,22 @@
 
 struct err_row { const char *id, *text; };
 
-static const struct err_row err_rows[] = {
-#define M6_X(name, id, text) { id, text },
+static const struct err_row err_rows[M6_E_SPAN] = {
+#define M6_X(name, n, id, text) [n] = { id, text },
 	M6_ERR_LIST(M6_X)
 #undef M6_X
 };
 
-struct ike_err_row { int code; struct err_row row; };
-
-static const struct ike_err_row ike_err_rows[] = {
-#define M6_XV(name, val, id, text) { val, { id, text } },
-	M6_IKE_ERR_LIST(M6_XV)
-#undef M6_XV
-};
-
 static const struct err_row *err_find(int err)
 {
-	if (err > M6_E_FIRST_ && err < M6_E_LAST_)
-		return &err_rows[err - M6_E_FIRST_ - 1];
-	/* A short table, scanned: only error paths look codes up. */
-	for (size_t i = 0; i < sizeof(ike_err_rows) / sizeof(ike_err_rows[0]); i++)
-		if (ike_err_rows[i].code == err)
-			return &ike_err_rows[i].row;
-	return NULL;
+	if (err <= M6_E_FIRST_ || err >= M6_E_LAST_ || !err_rows[err - M6_E_FIRST_].id)
+		return NULL;
+	return &err_rows[err - M6_E_FIRST_];
+}
+
+bool m6_err_known(int err)
+{
+	return err_find(err) != NULL;
 }
 
 const char *m6_strerror(int err)

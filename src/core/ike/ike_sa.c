@@ -263,9 +263,9 @@ static void put_id_auth(struct ike_sa *sa, struct ike_wr *w)
 	size_t idl = w->len - at - IKE_PL_HDR_LEN;
 	/* Our own IKE_SA_INIT message, the peer's nonce, SK_pi or SK_pr. */
 	int rc = sa->initiator
-		? ike_auth_psk(sa->suite.prf, c->psk, c->psk_len, sa->init_req, sa->init_req_len,
+		? ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req, sa->init_req_len,
 			       sa->nr, sa->nr_len, sa->keys.pi, sa->keys.prf_len, idb, idl, auth)
-		: ike_auth_psk(sa->suite.prf, c->psk, c->psk_len, sa->init_resp, sa->init_resp_len,
+		: ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp, sa->init_resp_len,
 			       sa->ni, sa->ni_len, sa->keys.pr, sa->keys.prf_len, idb, idl, auth);
 	if (rc) {
 		w->err = rc;
@@ -292,11 +292,14 @@ static int check_peer(struct ike_sa *sa, const struct ike_msg *m)
 		return M6_E_IKE_PEER_ID;
 	if (a.method != IKE_AUTH_PSK || id.len > IKE_SA_ID_MAX)
 		return M6_E_IKE_AUTH;
+	if (!sa->initiator && c->peer_psk &&
+	    c->peer_psk(c->pad_ctx, id.type, id.data, id.len, &sa->psk, &sa->psk_len))
+		return M6_E_IKE_PEER_ID;
 	int rc = sa->initiator
-		? ike_auth_psk_verify(sa->suite.prf, c->psk, c->psk_len, sa->init_resp,
+		? ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp,
 				      sa->init_resp_len, sa->ni, sa->ni_len, sa->keys.pr,
 				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len)
-		: ike_auth_psk_verify(sa->suite.prf, c->psk, c->psk_len, sa->init_req,
+		: ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req,
 				      sa->init_req_len, sa->nr, sa->nr_len, sa->keys.pi,
 				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len);
 	if (rc)
@@ -350,6 +353,8 @@ int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, 
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->cfg = cfg;
+	sa->psk = cfg->psk;
+	sa->psk_len = cfg->psk_len;
 	sa->initiator = true;
 	*out_len = 0;
 	if (!cfg->n_ike || !cfg->rng.random)
@@ -510,6 +515,8 @@ void ike_sa_respond(struct ike_sa *sa, const struct ike_sa_cfg *cfg)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->cfg = cfg;
+	sa->psk = cfg->psk;
+	sa->psk_len = cfg->psk_len;
 	sa->state = IKE_SA_IDLE;
 }
 
@@ -656,7 +663,9 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 					chosen = &sp.prop[i];
 		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
 			     !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-			     ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr);
+			     ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr) &&
+			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
+								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
 		if (!chosen) {
 			sa->child_error = IKE_N_NO_PROPOSAL_CHOSEN;
 		} else if (!ts_ok) {

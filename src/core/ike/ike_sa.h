@@ -61,6 +61,17 @@ struct ike_sa_cfg {
 	const uint8_t *psk;
 	size_t psk_len;
 	struct ike_rng rng;
+	/* Responder: the PAD (RFC 4301 4.4.3, 4877-02/03), consulted with the
+	 * identity in IDi. peer_psk gives the key shared with that peer (0) or
+	 * refuses the identity (negative: AUTHENTICATION_FAILED); NULL means
+	 * psk above for every peer. child_allowed says whether the
+	 * authenticated peer may have the proposed selectors, e.g. the home
+	 * address in TSi (false: TS_UNACCEPTABLE); NULL allows them. */
+	int (*peer_psk)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, const uint8_t **psk,
+			size_t *psk_len);
+	bool (*child_allowed)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len,
+			      const struct ike_ts_list *tsi, const struct ike_ts_list *tsr);
+	void *pad_ctx;
 };
 
 enum ike_sa_state {
@@ -98,6 +109,9 @@ struct ike_sa {
 	size_t last_out_len;
 	uint8_t last_in_hash[32];
 	bool have_last_in;
+	/* the pre-shared key in use (cfg->psk, or the PAD's for the peer) */
+	const uint8_t *psk;
+	size_t psk_len;
 	/* the peer, once authenticated */
 	uint8_t peer_id_type;
 	uint8_t peer_id[IKE_SA_ID_MAX];

@@ -606,7 +606,7 @@ static int kc_build(const config_setting_t *root, const char *name, unsigned fla
 		    size_t errlen)
 {
 	struct kc_ctx c = { { name, err, errlen }, kc, flags, NULL, 0 };
-	static const char *const top[] = { "node", "pad", "spd", "sa", NULL };
+	static const char *const top[] = { "node", "pad", "spd", "sa", "ike", NULL };
 	memset(kc, 0, sizeof(*kc));
 	const config_setting_t *sas = config_setting_get_member(root, "sa");
 	const config_setting_t *spds = config_setting_get_member(root, "spd");

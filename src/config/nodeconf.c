@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "nodeconf.h"
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include "ikeconf.h"
 #include "pkt/ip6.h"
 #include "util/m6_bytes.h"
 #include "util/m6_err.h"
@@ -232,6 +235,24 @@ static int nc_role_cn(struct conf_ctx *c, const config_setting_t *g, struct node
 	return 0;
 }
 
+/* IKE keys the node's BU/BA SAs (ikeconf.h); the mobile node initiates
+ * towards its home agent, for its home address. */
+static int nc_ike(struct conf_ctx *c, const config_setting_t *g, struct nodeconf *n)
+{
+	if (!g)
+		return 0;
+	if (!(n->ike = calloc(1, sizeof(*n->ike))))
+		return conf_fail(c, g, "out of memory");
+	int rc = ikeconf_load(c, g, n->cfg.is_mn, n->ike);
+	if (rc)
+		return rc;
+	if (n->cfg.is_mn) {
+		memcpy(n->ike->peer, n->cfg.mn.ha, 16);
+		memcpy(n->ike->home, n->cfg.mn.hoa, 16);
+	}
+	return 0;
+}
+
 int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct nodeconf_opts *o, struct nodeconf *n)
 {
 	static const char *const keys[] = { "name", "interfaces", "routes", "forwarding", "mn", "ha", "cn", "ipsec",
@@ -297,6 +318,8 @@ int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct no
 			return M6_E_CONFIG;
 		}
 		n->has_ipsec = true;
+		if ((rc = nc_ike(c, config_setting_get_member(ip, "ike"), n)))
+			return rc;
 	}
 	return 0;
 }
@@ -339,4 +362,9 @@ void nodeconf_take_ipsec(struct nodeconf *n)
 void nodeconf_free(struct nodeconf *n)
 {
 	keyconf_free(&n->kc);   /* tables not handed over, and the keys */
+	if (n->ike) {
+		OPENSSL_cleanse(n->ike, sizeof(*n->ike));
+		free(n->ike);
+		n->ike = NULL;
+	}
 }

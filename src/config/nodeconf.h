@@ -30,6 +30,7 @@
 
 #include "confread.h"
 #include "keyconf.h"
+#include "ike/ike_km.h"
 #include "node/node.h"
 
 #define NODECONF_NAME_MAX 32
@@ -49,6 +50,7 @@ struct nodeconf {
 	int init_link[NODE_IF_MAX];       /* link attached at the start (find_link's id), -1 none */
 	bool has_ipsec;
 	struct keyconf kc;
+	struct ike_km_cfg *ike;           /* the ipsec group's ike group (IKE keying), or NULL */
 	uint8_t addr[16];                 /* the address traffic uses: home address, else the first static one */
 	bool has_addr;
 	unsigned line;

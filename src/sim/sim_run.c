@@ -11,6 +11,7 @@
 #include "pcapio.h"
 #include "pkt/ip6.h"
 #include "sim_run.h"
+#include "sim_ike.h"
 #include "traffic.h"
 
 #define NREASONS (M6_E_LAST_ - M6_E_FIRST_)
@@ -45,6 +46,7 @@ struct run {
 	struct flow_task *fstart, *fstop;
 	const char **names;
 	struct keyfile kf;            /* collected before the nodes take the SA tables */
+	struct sim_ike *ike;          /* IKE key managers (sim_ike.h) */
 };
 
 static void line_out(struct run *r, uint64_t t, const char *who, const char *msg)
@@ -408,6 +410,8 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 		if ((size_t)idx != i)
 			return fail(r, err, errlen, M6_E_INVAL, "host factory returned index %d for node %zu", idx, i);
 	}
+	if (!(r->ike = sim_ike_new(s, sc, err, errlen)))
+		return M6_E_CONFIG;
 	if (!(r->t = traffic_new(s, sc)) || !(r->x = expect_new(s, sc, r->t)))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 	if (!(r->drops = calloc(sc->n_nodes, sizeof(*r->drops))))
@@ -487,6 +491,8 @@ static int finish_outputs(struct run *r, const struct simrun_result *res, char *
 		rc = M6_E_CONFIG;
 	}
 	if (!rc)
+		rc = sim_ike_keys(r->ike, &r->kf, r->o->out_dir, err, errlen);
+	if (!rc)
 		rc = write_keys(r, &r->kf, err, errlen);
 	return rc;
 }
@@ -505,6 +511,7 @@ static void cleanup(struct run *r)
 	traffic_free(r->t);
 	svg_free(r->svg);
 	sim_free(r->s);
+	sim_ike_free(r->ike);         /* after the nodes that call into it */
 	free(r->drops);
 	free(r->acts);
 	free(r->fstart);

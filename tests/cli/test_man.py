@@ -226,6 +226,7 @@ def readers(tmp, sh, man5):
         ('pad (Peer Authorization Database)', 'ipsec = { pad = ( { id = "x";%s } ); };' % Z),
         ('spd (Security Policy Database)', 'ipsec = { spd = ( { name = "p";%s } ); };' % Z),
         ('sa (manually keyed Security Associations)', 'ipsec = { spd = ( { name = "p"; } ); ' + (sa % Z) + ' };'),
+        ('ike (IKEv2 keying of the Binding Update and Acknowledgement SAs)', 'ipsec = { ike = {%s }; };' % Z),
     ]
     for title, extra in groups:
         what, keys = known(tmp, scenario(node_extra=extra))

@@ -98,8 +98,9 @@ static void ob_deliver(void *ctx, const struct sim_host *h, const uint8_t *pkt, 
 static void ob_frame(void *ctx, const struct sim_link *l, int from, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct run *r = ctx;
-	(void)from;
 	expect_on_frame(r->x, l, pkt, len, now);
+	if (r->svg)
+		svg_frame(r->svg, from, pkt, len, now);
 	/* pcap timestamps are the virtual time, so identical runs give identical files */
 	if (r->pcap && r->pcap[l->index])
 		pcapio_write(r->pcap[l->index], pkt, len, now / 1000);
@@ -178,6 +179,8 @@ static void act_run(struct sim *s, struct sim_task *task, uint32_t phase)
 		break;
 	case SC_ACT_INJECT:
 		sim_note(s, SIM_NOTE_INJECT, -1, a->link, "injected %zu octets: %s", a->pkt_len, a->spec);
+		if (r->svg)
+			svg_inject(r->svg, s->now, (unsigned)a->link, r->sc->links[a->link].name, a->pkt, a->pkt_len, a->spec);
 		rc = sim_inject(s, (unsigned)a->link, a->pkt, a->pkt_len);
 		break;
 	}
@@ -392,8 +395,23 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 	for (size_t i = 0; i < sc->n_links; i++)
 		if (sim_add_link(s, sc->links[i].name, &sc->links[i].cfg) < 0)
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	if (r->o->out_dir) {
+		r->names = calloc(sc->n_nodes, sizeof(*r->names));
+		if (!r->names)
+			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+		for (size_t i = 0; i < sc->n_nodes; i++)
+			r->names[i] = sc->nodes[i].name;
+		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
+			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < sc->n_nodes; i++) {
 		char why[256] = "";
+		/* the ladder learns the SAs while the scenario still holds them */
+		for (size_t k = 0; r->svg && sc->nodes[i].kc.sad && k < sad_capacity(sc->nodes[i].kc.sad); k++) {
+			const struct ipsec_sa *sa = sad_slot(sc->nodes[i].kc.sad, k);
+			if (sa)
+				svg_sa(r->svg, (unsigned)i, sa);
+		}
 		scenario_take_ipsec(sc, i);
 		struct node_cfg cfg = sc->nodes[i].cfg;
 		cfg.seed = sim_node_seed(s, (unsigned)i);
@@ -413,13 +431,6 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 	if (!(r->drops = calloc(sc->n_nodes, sizeof(*r->drops))))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 	if (r->o->out_dir) {
-		r->names = calloc(sc->n_nodes, sizeof(*r->names));
-		if (!r->names)
-			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
-		for (size_t i = 0; i < sc->n_nodes; i++)
-			r->names[i] = sc->nodes[i].name;
-		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
-			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 		for (size_t i = 0; i < sc->n_nodes; i++) {
 			const struct nodeconf *n = &sc->nodes[i];
 			for (unsigned k = 0; k < n->cfg.n_ifaces; k++)

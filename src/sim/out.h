@@ -46,4 +46,18 @@ void svg_inject(struct svg *g, uint64_t now, unsigned link, const char *link_nam
 		const char *spec);
 int svg_write(struct svg *g, FILE *f, const char *title);
 
+/* The goodput plot (goodput.svg): per flow, payload delivered per time bin
+ * over the run, interruptions shaded; moves, registrations, SA lifetime
+ * events and drops marked across every flow. Collected while the run goes
+ * on (goodput_delivery is a traffic_hook), written at the end. */
+struct goodput;
+struct scenario;
+
+struct goodput *goodput_new(const struct scenario *sc);
+void goodput_free(struct goodput *g);
+void goodput_delivery(void *g, unsigned flow, uint64_t now, uint32_t octets);
+void goodput_event(struct goodput *g, unsigned host, const struct m6_event *ev);
+void goodput_note(struct goodput *g, const struct sim_note *n);
+int goodput_write(struct goodput *g, FILE *f, const char *title);
+
 #endif

@@ -36,6 +36,7 @@ struct run {
 	struct traffic *t;
 	struct expect *x;
 	struct svg *svg;
+	struct goodput *gp;
 	struct pcapio **pcap;         /* per link */
 	FILE *json, *timeline;
 	int width;                    /* node column of the timeline */
@@ -81,6 +82,8 @@ static void ob_event(void *ctx, const struct sim_host *h, const struct m6_event 
 	expect_on_event(r->x, h, ev);
 	if (r->svg)
 		svg_event(r->svg, h->index, ev);
+	if (r->gp)
+		goodput_event(r->gp, h->index, ev);
 	if (r->json)
 		json_out(r, evfmt_json(ev, h->name));
 	if (evfmt_is_datapath(ev) && !r->o->verbose)
@@ -118,6 +121,8 @@ static void ob_note(void *ctx, const struct sim_note *n)
 		snprintf(who, sizeof(who), "sim");
 	if (r->svg)
 		svg_note(r->svg, n);
+	if (r->gp)
+		goodput_note(r->gp, n);
 	if (r->json)
 		json_out(r, out_note_json(n, who));
 	if (n->type == SIM_NOTE_EXPECT && r->o->term && r->o->quiet)
@@ -401,7 +406,7 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 		for (size_t i = 0; i < sc->n_nodes; i++)
 			r->names[i] = sc->nodes[i].name;
-		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
+		if (!(r->svg = svg_new(r->names, sc->n_nodes)) || !(r->gp = goodput_new(sc)))
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < sc->n_nodes; i++) {
@@ -428,6 +433,8 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 	}
 	if (!(r->t = traffic_new(s, sc)) || !(r->x = expect_new(s, sc, r->t)))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	if (r->gp)
+		traffic_set_hook(r->t, goodput_delivery, r->gp);
 	if (!(r->drops = calloc(sc->n_nodes, sizeof(*r->drops))))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 	if (r->o->out_dir) {
@@ -497,6 +504,16 @@ static int finish_outputs(struct run *r, const struct simrun_result *res, char *
 	} else if (!rc) {
 		rc = M6_E_CONFIG;
 	}
+	if (!rc && (f = out_open(r, "goodput.svg", err, errlen))) {
+		char title[320];
+		snprintf(title, sizeof(title), "%s (seed %llu): goodput", r->sc->name[0] ? r->sc->name : r->sc->path,
+			 (unsigned long long)res->seed);
+		int w = goodput_write(r->gp, f, title);
+		if (fclose(f) || w)
+			rc = fail(r, err, errlen, M6_E_CONFIG, "%s/goodput.svg: write error", r->o->out_dir);
+	} else if (!rc) {
+		rc = M6_E_CONFIG;
+	}
 	if (!rc)
 		rc = write_keys(r, &r->kf, err, errlen);
 	return rc;
@@ -515,6 +532,7 @@ static void cleanup(struct run *r)
 	expect_free(r->x);
 	traffic_free(r->t);
 	svg_free(r->svg);
+	goodput_free(r->gp);
 	sim_free(r->s);
 	free(r->drops);
 	free(r->acts);

@@ -24,6 +24,8 @@
 /* The ladder's times (evfmt_time: the same as the event log's). */
 static inline void out_time(uint64_t ns, char buf[EVFMT_TIME_LEN]) { evfmt_time(ns, buf); }
 json_t *out_note_json(const struct sim_note *n, const char *who);
+/* Text for an SVG: markup escaped, bytes that are not well-formed UTF-8 as U+FFFD. */
+void out_xml_text(FILE *f, const char *s);
 
 struct svg;
 

@@ -50,7 +50,7 @@ struct gp_mark {
 	uint8_t kind;
 	bool bad;               /* a rejecting BA: drawn in the drop colour */
 	int host, link;         /* a detach waiting for its attach */
-	char text[56];
+	char text[112];       /* two names of up to SC_NAME_MAX and words */
 };
 
 struct gp_gap {
@@ -263,22 +263,9 @@ static int xt(const struct goodput *g, uint64_t t)
 	return GP_L + (int)(t / 1000 * (uint64_t)GP_PW / (g->dur / 1000 ? g->dur / 1000 : 1));
 }
 
-/* Text for XML: markup escaped, bytes outside printable ASCII replaced (names are the scenario's). */
 static void gesc(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if (*p >= 0x20 && *p < 0x7f)
-				fputc(*p, f);
-			else
-				fputs("&#xFFFD;", f);
-		}
-	}
+	out_xml_text(f, s);
 }
 
 /* "12.5s", "250ms", "10us": a duration for labels, from integers. */

@@ -57,6 +57,7 @@ struct svg_sa {
 	uint32_t spi;
 	uint8_t proto, model, mode;
 	bool inbound;
+	bool mh;                /* its selectors admit the Mobility Header */
 };
 
 struct svg_addr_map {
@@ -142,7 +143,8 @@ void svg_sa(struct svg *g, unsigned host, const struct ipsec_sa *sa)
 		g->sas = p;
 		g->cap_sas = cap;
 	}
-	g->sas[g->n_sas++] = (struct svg_sa){ host, sa->spi, sa->proto, sa->model, sa->mode, sa->inbound };
+	g->sas[g->n_sas++] = (struct svg_sa){ host, sa->spi, sa->proto, sa->model, sa->mode, sa->inbound,
+					      sa->ts.proto == SPD_PROTO_ANY || sa->ts.proto == IP6P_MH };
 	g->sas_sorted = false;
 }
 
@@ -165,7 +167,7 @@ static const struct svg_sa *sa_find(struct svg *g, unsigned host, uint32_t spi, 
 		qsort(g->sas, g->n_sas, sizeof(*g->sas), sa_cmp);
 		g->sas_sorted = true;
 	}
-	struct svg_sa key = { host, spi, proto, 0, 0, inbound };
+	struct svg_sa key = { host, spi, proto, 0, 0, inbound, false };
 	return g->n_sas ? bsearch(&key, g->sas, g->n_sas, sizeof(key), sa_cmp) : NULL;
 }
 
@@ -233,8 +235,8 @@ void svg_frame(struct svg *g, int from, const uint8_t *pkt, size_t len, uint64_t
 	if (prot < 0 || (!prot && proto != IP6P_MH))
 		return;
 	const struct svg_sa *sa = prot ? sa_find(g, (unsigned)from, spi, proto, false) : NULL;
-	if (prot && !sa)
-		return;   /* forwarded, or an SA the ladder was not told of */
+	if (prot && (!sa || !sa->mh))
+		return;   /* forwarded, an SA the ladder was not told of, or one that cannot carry the message */
 	int dst = host_of(g, w.hdr.dst);
 	for (k = 0; k < g->n_pend; k++) {
 		struct item *it = &g->it[g->pend[k]];
@@ -566,7 +568,7 @@ static size_t utf8_char(const unsigned char *s)
 /* Text for XML: the markup characters escaped, and anything that is not
  * well-formed UTF-8 (a scenario name may hold any byte) replaced by U+FFFD,
  * so the file stays well-formed. */
-static void esc(FILE *f, const char *s)
+void out_xml_text(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
@@ -584,6 +586,11 @@ static void esc(FILE *f, const char *s)
 		}
 		p += n ? n : 1;
 	}
+}
+
+static void esc(FILE *f, const char *s)
+{
+	out_xml_text(f, s);
 }
 
 static int col_x(unsigned host)

@@ -33,8 +33,14 @@ static const char usage_sim[] =
 "                                   node, type, peer, addr, code, u32, text,\n"
 "                                   msg; simulator happenings have sim: true\n"
 "                     ladder.svg    message-sequence diagram: a lifeline per\n"
-"                                   node, an arrow per Mobility Header message,\n"
-"                                   drops and movements marked\n"
+"                                   node, an arrow per Mobility Header message\n"
+"                                   (protected ones with their SA's SPI and\n"
+"                                   protection model), drops and movements\n"
+"                                   marked, injected packets from an attacker\n"
+"                                   lifeline to the drop reason or acceptance\n"
+"                     goodput.svg   goodput per traffic flow over time,\n"
+"                                   interruptions shaded; moves, registrations,\n"
+"                                   SA expiries and drops marked\n"
 "                     timeline.txt, summary.txt  what the terminal shows\n"
 "                   without -o only the terminal output is produced\n"
 "  -s, --seed N     random seed, 0 to 2^64-1 like the scenario's seed (loss,\n"
@@ -188,7 +194,8 @@ int cmd_sim(int argc, char **argv)
 		return 2;
 	}
 	if (o.out_dir)
-		fprintf(stderr, "mip6sec sim: wrote %s/{*.pcap,keys.txt,esp_sa,events.jsonl,ladder.svg,timeline.txt,"
+		fprintf(stderr, "mip6sec sim: wrote %s/{*.pcap,keys.txt,esp_sa,events.jsonl,ladder.svg,goodput.svg,"
+			"timeline.txt,"
 			"summary.txt}\n", o.out_dir);
 	return res.n_failed ? 1 : 0;
 }

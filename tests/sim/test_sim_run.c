@@ -96,7 +96,7 @@ static void test_same_seed_identical_bytes(void **st)
 {
 	(void)st;
 	static const char *const files[] = { "home.pcap", "r1.pcap", "net.pcap", "events.jsonl", "ladder.svg",
-					     "keys.txt", "esp_sa", "timeline.txt", "summary.txt" };
+					     "goodput.svg", "keys.txt", "esp_sa", "timeline.txt", "summary.txt" };
 	char d1[256], d2[256], d3[256];
 	struct simrun_result r1, r2, r3;
 	tmpdir(d1, sizeof(d1));

@@ -257,7 +257,7 @@ static void check_loaded(const struct scenario *sc)
 			CHECK(strcmp(sc->links[i].name, sc->links[j].name) != 0);
 	}
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		check_name(n->name);
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(n->name, sc->nodes[j].name) != 0);

@@ -229,7 +229,7 @@ static FILE *out_open(const struct run *r, const char *name, char *err, size_t e
 static int collect_keys(struct scenario *sc, struct keyfile *kf)
 {
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		for (size_t k = 0; n->has_ipsec && k < n->kc.n_keys; k++) {
 			struct keyfile_sa ks;
 			memset(&ks, 0, sizeof(ks));
@@ -420,7 +420,7 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 		for (size_t i = 0; i < sc->n_nodes; i++) {
-			const struct sc_node *n = &sc->nodes[i];
+			const struct nodeconf *n = &sc->nodes[i];
 			for (unsigned k = 0; k < n->cfg.n_ifaces; k++)
 				if (n->cfg.ifaces[k].has_addr)
 					svg_addr(r->svg, n->cfg.ifaces[k].addr, (unsigned)i);

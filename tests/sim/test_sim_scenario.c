@@ -133,7 +133,7 @@ static void test_full_scenario_and_defaults(void **st)
 	assert_true(sc.links[1].cfg.delay_ns == 250000);
 	assert_true(sc.links[1].cfg.loss > 0.0499 && sc.links[1].cfg.loss < 0.0501);
 	assert_int_equal(sc.n_nodes, 3);
-	const struct sc_node *ha = &sc.nodes[0], *mn = &sc.nodes[1], *cn = &sc.nodes[2];
+	const struct nodeconf *ha = &sc.nodes[0], *mn = &sc.nodes[1], *cn = &sc.nodes[2];
 	assert_true(ha->cfg.forwarding && ha->cfg.is_ha);
 	ip6_addr_parse("2001:db8:1::1", a);
 	assert_memory_equal(ha->cfg.ha.addr, a, 16);               /* from the interface */

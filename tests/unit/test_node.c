@@ -6,6 +6,7 @@
 
 #include "tu.h"
 #include "node/node.h"
+#include "node/node_pump.h"
 #include "keyconf.h"
 #include "pkt/mh.h"
 
@@ -45,10 +46,14 @@ struct pending {
 };
 
 static struct node *nodes[N_NODES];
+static struct node_pump pumps[N_NODES];
+static uint64_t next_at[N_NODES];          /* what each node's pump last answered */
+static const int node_ix[N_NODES] = { HA_N, R1_N, CN_N, MN_N };
 static int attach[N_NODES][NODE_IF_MAX];   /* link of each interface, -1 = detached */
 static struct pending q[512];
 static unsigned nq;
 static uint64_t now;
+static void on_tx(void *ctx, const struct node_out *o);
 static unsigned echo_replies, clear_mh_on_r1, esp_mh_on_r1;
 static unsigned cn_too_big, cn_time_exceeded;
 static uint32_t cn_ptb_mtu;
@@ -216,6 +221,8 @@ static void build(void)
 	for (int i = 0; i < N_NODES; i++) {
 		node_set_event_cb(nodes[i], on_event, NULL);
 		node_set_deliver_cb(nodes[i], on_deliver, NULL);
+		node_pump_init(&pumps[i], nodes[i], on_tx, (void *)&node_ix[i]);
+		next_at[i] = node_pump_drain(&pumps[i], now);
 	}
 }
 
@@ -230,28 +237,32 @@ static void note_r1(const uint8_t *p, size_t len)
 		esp_mh_on_r1++;
 }
 
-/* Collect what a node sends and schedule it for everyone else on the link, 1 ms later. */
+/* What a node sends reaches everyone else on the link, 1 ms later. */
+static void on_tx(void *ctx, const struct node_out *o)
+{
+	int i = *(const int *)ctx;
+	int link = attach[i][o->ifindex];
+	if (link < 0)
+		return;
+	if (link == L_R1)
+		note_r1(o->pkt, o->len);
+	for (int j = 0; j < N_NODES; j++)
+		for (unsigned f = 0; f < NODE_IF_MAX; f++)
+			if (j != i && attach[j][f] == link) {
+				assert_true(nq < sizeof(q) / sizeof(q[0]));
+				q[nq].at = now + MS;
+				q[nq].node = j;
+				q[nq].ifindex = f;
+				q[nq].len = o->len;
+				memcpy(q[nq].pkt, o->pkt, o->len);
+				nq++;
+			}
+}
+
+/* After every call into node i. */
 static void flush(int i)
 {
-	static struct node_out o;
-	while (node_output(nodes[i], &o, now)) {
-		int link = attach[i][o.ifindex];
-		if (link < 0)
-			continue;
-		if (link == L_R1)
-			note_r1(o.pkt, o.len);
-		for (int j = 0; j < N_NODES; j++)
-			for (unsigned f = 0; f < NODE_IF_MAX; f++)
-				if (j != i && attach[j][f] == link) {
-					assert_true(nq < sizeof(q) / sizeof(q[0]));
-					q[nq].at = now + MS;
-					q[nq].node = j;
-					q[nq].ifindex = f;
-					q[nq].len = o.len;
-					memcpy(q[nq].pkt, o.pkt, o.len);
-					nq++;
-				}
-	}
+	next_at[i] = node_pump_drain(&pumps[i], now);
 }
 
 static void run_until(uint64_t end)
@@ -267,8 +278,8 @@ static void run_until(uint64_t end)
 				who = -2;
 			}
 		for (int i = 0; i < N_NODES; i++)
-			if (node_next_expiry(nodes[i]) < t) {
-				t = node_next_expiry(nodes[i]);
+			if (next_at[i] < t) {
+				t = next_at[i];
 				who = i;
 			}
 		if (who == -1) {
@@ -282,8 +293,8 @@ static void run_until(uint64_t end)
 			node_input(nodes[p.node], p.ifindex, p.pkt, p.len, now);
 			flush(p.node);
 		} else {
-			node_on_timer(nodes[who], now);
-			flush(who);
+			next_at[who] = node_pump_timer(&pumps[who], now);
+			assert_false(pumps[who].last & NODE_PUMP_STALLED);
 		}
 	}
 }
@@ -291,8 +302,10 @@ static void run_until(uint64_t end)
 static void move_mn(int link)
 {
 	node_link(nodes[MN_N], 0, false, now);
+	flush(MN_N);
 	attach[MN_N][0] = link;
 	node_link(nodes[MN_N], 0, true, now);
+	flush(MN_N);
 }
 
 /* An Echo Request of `size` octets (IPv6 header included) to the home address. */

@@ -209,6 +209,7 @@ up() {
 	trap 'echo "testbed: up failed, cleaning up" >&2; down' EXIT
 	mkdir -p "$DIR"
 	chmod 700 "$DIR"
+	rm -f "$DIR/ha.log" "$DIR/mn.log" "$DIR/radvd.log" "$DIR/ha.state"
 	echo "$model" >"$DIR/model"
 	for ns in $NSS; do
 		ip netns add "$ns"

@@ -5,6 +5,7 @@
 #include <linux/ethtool.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 #include <net/ethernet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,14 @@
 #include "util/m6_err.h"
 #include "wire.h"
 
+/* Every frame is preceded by a virtio-net header (PACKET_VNET_HDR): it
+ * says when the sender left the transport checksum for hardware to fill in
+ * (a host's own traffic crossing veth or virtio never gets one), and when
+ * a frame is a segmentation-offload super-frame. */
+#define VNET_LEN ((unsigned)sizeof(struct virtio_net_hdr))
 /* Room beyond the largest frame we accept, so a longer one shows up as
  * longer (MSG_TRUNC reports the real length) instead of as a fit. */
-#define RX_BUF (WIRE_FRAME_MAX + 64)
+#define RX_BUF (VNET_LEN + WIRE_FRAME_MAX + 64)
 #define SOCK_BUF (4 << 20)
 
 struct wire_rx {
@@ -32,7 +38,7 @@ struct wire_batch {
 	unsigned n;
 	struct mmsghdr msg[WIRE_BATCH];
 	struct iovec iov[WIRE_BATCH];
-	uint8_t buf[WIRE_BATCH][WIRE_FRAME_MAX];
+	uint8_t buf[WIRE_BATCH][VNET_LEN + WIRE_FRAME_MAX];
 };
 
 static int sys_fail(char *err, size_t errlen, const char *name, const char *what)
@@ -92,6 +98,8 @@ int wire_open(struct wire_if *w, const char *name, char *err, size_t errlen)
 	if (setsockopt(w->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
 		return sys_fail(err, errlen, name, "receiving all multicast");
 	int one = 1, sz = SOCK_BUF;
+	if (setsockopt(w->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+		return sys_fail(err, errlen, name, "PACKET_VNET_HDR");
 	/* our own frames are not news (and would look like a second sender) */
 	(void)setsockopt(w->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	(void)setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -137,6 +145,29 @@ struct wire_rx *wire_rx_new(void)
 
 void wire_rx_free(struct wire_rx *rx) { free(rx); }
 
+/* The sender left the checksum at csum_start + csum_offset holding only
+ * the pseudo-header sum: add the rest (RFC 1071) as hardware would. */
+static int finish_csum(uint8_t *frame, size_t len, size_t start, size_t off)
+{
+	if (start >= len || off + 2 > len - start)
+		return -1;
+	uint32_t sum = 0;
+	size_t i = start;
+	for (; i + 1 < len; i += 2)
+		sum += (uint32_t)(frame[i] << 8 | frame[i + 1]);
+	if (i < len)
+		sum += (uint32_t)(frame[i] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t c = (uint16_t)~sum;
+	/* UDP over IPv6 never sends 0 (RFC 8200 8.1): 0xffff stands for it */
+	if (c == 0)
+		c = 0xffff;
+	frame[start + off] = (uint8_t)(c >> 8);
+	frame[start + off + 1] = (uint8_t)c;
+	return 0;
+}
+
 int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, unsigned cap)
 {
 	unsigned want = cap < WIRE_BATCH ? cap : WIRE_BATCH;
@@ -155,7 +186,7 @@ int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, uns
 		size_t len = rx->msg[i].msg_len;
 		const struct sockaddr_ll *f = &rx->from[i];
 		w->st.rx_frames++;
-		w->st.rx_bytes += len;
+		w->st.rx_bytes += len > VNET_LEN ? len - VNET_LEN : 0;
 		if (f->sll_pkttype == PACKET_OUTGOING) {
 			w->st.rx_outgoing++;
 			continue;
@@ -165,17 +196,31 @@ int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, uns
 			w->st.rx_other_host++;
 			continue;
 		}
-		if (len > RX_BUF || len > WIRE_FRAME_MAX || (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+		if (len > RX_BUF || len > VNET_LEN + WIRE_FRAME_MAX || (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			w->st.rx_oversize++;
 			continue;
 		}
-		if (len < WIRE_ETH_LEN + 40) {
+		if (len < VNET_LEN + WIRE_ETH_LEN + 40) {
 			w->st.rx_runt++;
 			continue;
 		}
-		out[k].pkt = rx->buf[i] + WIRE_ETH_LEN;
-		out[k].len = len - WIRE_ETH_LEN;
-		out[k].src_mac = rx->buf[i] + 6;
+		struct virtio_net_hdr vh;
+		memcpy(&vh, rx->buf[i], sizeof(vh));
+		uint8_t *frame = rx->buf[i] + VNET_LEN;
+		size_t flen = len - VNET_LEN;
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			/* a super-frame a peer's segmentation offload left whole;
+			 * the node takes frames that fit the link */
+			w->st.rx_gso++;
+			continue;
+		}
+		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && finish_csum(frame, flen, vh.csum_start, vh.csum_offset)) {
+			w->st.rx_runt++;
+			continue;
+		}
+		out[k].pkt = frame + WIRE_ETH_LEN;
+		out[k].len = flen - WIRE_ETH_LEN;
+		out[k].src_mac = frame + 6;
 		out[k].multicast = f->sll_pkttype == PACKET_MULTICAST || f->sll_pkttype == PACKET_BROADCAST;
 		k++;
 	}
@@ -191,13 +236,15 @@ void wire_tx_frame(struct wire_if *w, const uint8_t dst_mac[6], const uint8_t *p
 	struct wire_batch *b = w->tx;
 	if (b->n == WIRE_BATCH)
 		wire_flush(w);
-	uint8_t *f = b->buf[b->n];
+	/* no offload asked of the kernel: the frame is complete */
+	memset(b->buf[b->n], 0, VNET_LEN);
+	uint8_t *f = b->buf[b->n] + VNET_LEN;
 	memcpy(f, dst_mac, 6);
 	memcpy(f + 6, w->mac, 6);
 	f[12] = 0x86;
 	f[13] = 0xdd;
 	memcpy(f + WIRE_ETH_LEN, pkt, len);
-	b->iov[b->n].iov_len = WIRE_ETH_LEN + len;
+	b->iov[b->n].iov_len = VNET_LEN + WIRE_ETH_LEN + len;
 	b->n++;
 }
 
@@ -217,7 +264,7 @@ void wire_flush(struct wire_if *w)
 		}
 		for (int i = 0; i < n; i++) {
 			w->st.tx_frames++;
-			w->st.tx_bytes += b->iov[done + (unsigned)i].iov_len;
+			w->st.tx_bytes += b->iov[done + (unsigned)i].iov_len - VNET_LEN;
 		}
 		done += (unsigned)n;
 	}

@@ -1,7 +1,9 @@
 /*
  * fuzz_scenario — libFuzzer harness for the simulator's scenario parser
- * (src/sim/scenario.c, scenario_plan.c: libconfig, the nodes' IPsec groups
- * through keyconf_load_setting(), injected packets through spec_build_sa())
+ * (src/sim/scenario*.c over src/config: libconfig and the full-width
+ * integer pass (conffile.c), nodes through nodeconf_load(), their IPsec
+ * groups through keyconf_load_setting(), injected packets through
+ * spec_build_sa())
  * and, for small scenarios, the simulator itself.
  *
  * The input is the scenario text, parsed with scenario_load_string() under

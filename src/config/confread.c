@@ -55,15 +55,20 @@ int conf_known(struct conf_ctx *c, const config_setting_t *g, const char *what, 
 	return 0;
 }
 
+int conf_str_value(struct conf_ctx *c, const config_setting_t *m, const char *key, const char **out)
+{
+	if (config_setting_type(m) != CONFIG_TYPE_STRING)
+		return conf_fail(c, m, "'%s' must be a string in double quotes", key);
+	*out = config_setting_get_string(m);
+	return 0;
+}
+
 int conf_str(struct conf_ctx *c, const config_setting_t *g, const char *key, bool required, const char **out)
 {
 	const config_setting_t *m = config_setting_get_member(g, key);
 	if (!m)
 		return required ? conf_fail(c, g, "missing '%s'", key) : 0;
-	if (config_setting_type(m) != CONFIG_TYPE_STRING)
-		return conf_fail(c, m, "'%s' must be a string in double quotes", key);
-	*out = config_setting_get_string(m);
-	return 0;
+	return conf_str_value(c, m, key, out);
 }
 
 int conf_parse_time(const char *s, uint64_t *ns)
@@ -90,15 +95,29 @@ int conf_parse_time(const char *s, uint64_t *ns)
 	return M6_E_INVAL;
 }
 
+/* The integer a setting holds, at full width (its hook). */
+static const struct conf_int *int_of(struct conf_ctx *c, const config_setting_t *m, const char *key, int *rc)
+{
+	const struct conf_int *v = config_setting_get_hook(m);
+	*rc = 0;
+	if (!v)
+		*rc = conf_fail(c, m, "'%s': this integer was not read from the text (a configuration must be "
+			       "loaded with conf_file_read)", key);
+	return v;
+}
+
 int conf_time_value(struct conf_ctx *c, const config_setting_t *m, const char *key, uint64_t *out)
 {
 	switch (config_setting_type(m)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64: {
-		long long v = config_setting_get_int64(m);
-		if (v < 0 || v > 1000000000LL)
-			return conf_fail(c, m, "'%s' = %lld s is out of range", key, v);
-		*out = (uint64_t)v * 1000000000ull;
+		int rc;
+		const struct conf_int *v = int_of(c, m, key, &rc);
+		if (rc)
+			return rc;
+		if (v->neg || v->big || v->mag > 1000000000u)
+			return conf_fail(c, m, "'%s' = %s s is out of range 0..1000000000 s", key, v->text);
+		*out = v->mag * 1000000000ull;
 		return 0;
 	}
 	case CONFIG_TYPE_FLOAT: {
@@ -126,22 +145,62 @@ int conf_time(struct conf_ctx *c, const config_setting_t *g, const char *key, bo
 	return conf_time_value(c, m, key, out);
 }
 
+int conf_uint_value(struct conf_ctx *c, const config_setting_t *m, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *out)
+{
+	if (config_setting_type(m) != CONFIG_TYPE_INT && config_setting_type(m) != CONFIG_TYPE_INT64)
+		return conf_fail(c, m, "'%s' must be a whole number", key);
+	int rc;
+	const struct conf_int *v = int_of(c, m, key, &rc);
+	if (rc)
+		return rc;
+	if (v->neg || v->big || v->mag < min || v->mag > max)
+		return conf_fail(c, m, "'%s' = %s is out of range %llu..%llu", key, v->text, (unsigned long long)min,
+				 (unsigned long long)max);
+	*out = v->mag;
+	return 0;
+}
+
 int conf_uint(struct conf_ctx *c, const config_setting_t *g, const char *key, uint64_t min, uint64_t max,
 	      uint64_t *out, bool *has)
 {
 	const config_setting_t *m = config_setting_get_member(g, key);
 	if (!m)
 		return 0;
-	if (config_setting_type(m) != CONFIG_TYPE_INT && config_setting_type(m) != CONFIG_TYPE_INT64)
-		return conf_fail(c, m, "'%s' must be a whole number", key);
-	long long v = config_setting_get_int64(m);
-	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max)
-		return conf_fail(c, m, "'%s' = %lld is out of range %llu..%llu", key, v, (unsigned long long)min,
-			       (unsigned long long)max);
-	*out = (uint64_t)v;
-	if (has)
+	int rc = conf_uint_value(c, m, key, min, max, out);
+	if (!rc && has)
 		*has = true;
+	return rc;
+}
+
+int conf_number(struct conf_ctx *c, const config_setting_t *m, const char *key, double *out)
+{
+	if (config_setting_type(m) == CONFIG_TYPE_FLOAT) {
+		*out = config_setting_get_float(m);
+		return 0;
+	}
+	if (config_setting_type(m) != CONFIG_TYPE_INT && config_setting_type(m) != CONFIG_TYPE_INT64)
+		return conf_fail(c, m, "'%s' must be a number", key);
+	int rc;
+	const struct conf_int *v = int_of(c, m, key, &rc);
+	if (rc)
+		return rc;
+	if (v->big)
+		return conf_fail(c, m, "'%s' = %s is out of range", key, v->text);
+	*out = v->neg ? -(double)v->mag : (double)v->mag;
 	return 0;
+}
+
+const char *conf_number_text(const config_setting_t *m, char *buf, size_t cap)
+{
+	const struct conf_int *ci = config_setting_get_hook(m);
+	if (config_setting_type(m) == CONFIG_TYPE_FLOAT)
+		snprintf(buf, cap, "%g", config_setting_get_float(m));
+	else if (ci)
+		snprintf(buf, cap, "%s", ci->text);
+	else
+		snprintf(buf, cap, "?");
+	return buf;
 }
 
 int conf_prob(struct conf_ctx *c, const config_setting_t *g, const char *key, double *out, bool *has)
@@ -150,11 +209,13 @@ int conf_prob(struct conf_ctx *c, const config_setting_t *g, const char *key, do
 	if (!m)
 		return 0;
 	double v;
-	if (config_setting_type(m) == CONFIG_TYPE_FLOAT)
-		v = config_setting_get_float(m);
-	else if (config_setting_type(m) == CONFIG_TYPE_INT)
-		v = (double)config_setting_get_int(m);
-	else if (config_setting_type(m) == CONFIG_TYPE_STRING) {
+	char shown[CONF_INT_TEXT + 2];
+	if (config_setting_is_number(m)) {
+		int rc = conf_number(c, m, key, &v);
+		if (rc)
+			return rc;
+		conf_number_text(m, shown, sizeof(shown));
+	} else if (config_setting_type(m) == CONFIG_TYPE_STRING) {
 		/* "5%" reads better than 0.05 in a scenario */
 		const char *s = config_setting_get_string(m);
 		char *end;
@@ -162,11 +223,12 @@ int conf_prob(struct conf_ctx *c, const config_setting_t *g, const char *key, do
 		if (end == s || strcmp(end, "%"))
 			return conf_fail(c, m, "'%s' = \"%s\": write a probability (0.05) or a percentage (\"5%%\")", key, s);
 		v /= 100;
+		snprintf(shown, sizeof(shown), "\"%.*s\"", CONF_INT_TEXT - 1, s);
 	} else {
 		return conf_fail(c, m, "'%s' must be a probability (0.05) or a percentage (\"5%%\")", key);
 	}
 	if (!(v >= 0 && v <= 1))
-		return conf_fail(c, m, "'%s' must be between 0 and 1 (or 0%% and 100%%)", key);
+		return conf_fail(c, m, "'%s' = %s must be between 0 and 1 (or 0%% and 100%%)", key, shown);
 	*out = v;
 	if (has)
 		*has = true;

@@ -17,6 +17,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An integer as written in the text, attached to its setting by
+ * conf_file_read()/conf_file_parse() (libconfig alone keeps 32 bits). */
+#define CONF_INT_TEXT 48
+struct conf_int {
+	bool neg;                 /* below zero */
+	bool big;                 /* magnitude above 2^64 - 1 (mag is then meaningless) */
+	uint64_t mag;             /* magnitude */
+	char text[CONF_INT_TEXT]; /* the literal as written, for messages */
+};
+
+/* A configuration text read by libconfig, with every integer setting's
+ * full-width value attached (see conffile.c for why and how). */
+struct conf_file {
+	config_t cf;
+	bool inited;
+	const char *path;
+	char *include_dir;
+	char *text;
+	struct conf_int *ints;
+	size_t n_ints;
+};
+
+/* Read path, or parse text named `name` in messages; include_dir (may be
+ * NULL) is where @include looks. Fails with "NAME:LINE: reason". */
+int conf_file_read(struct conf_file *f, const char *path, const char *include_dir, char *err, size_t errlen);
+int conf_file_parse(struct conf_file *f, const char *text, const char *name, const char *include_dir, char *err,
+		    size_t errlen);
+void conf_file_free(struct conf_file *f);
+
 struct conf_ctx {
 	const char *file;         /* names the input in messages (an @included file names itself) */
 	char *err;
@@ -34,8 +63,20 @@ int conf_parse_time(const char *s, uint64_t *ns);
 int conf_time(struct conf_ctx *c, const config_setting_t *g, const char *key, bool required, uint64_t *out);
 /* A time value itself (list elements). */
 int conf_time_value(struct conf_ctx *c, const config_setting_t *m, const char *key, uint64_t *out);
+/* A whole number between min and max; the message quotes it as written.
+ * The setting must come from conf_file_read()/conf_file_parse(). */
 int conf_uint(struct conf_ctx *c, const config_setting_t *g, const char *key, uint64_t min, uint64_t max,
 	      uint64_t *out, bool *has);
+/* The same for the setting m itself (a list element, or a key whose type
+ * the caller already checked is an integer). */
+int conf_uint_value(struct conf_ctx *c, const config_setting_t *m, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *out);
+/* A number (integer or float) as a double; integers exact up to 2^53. */
+int conf_number(struct conf_ctx *c, const config_setting_t *m, const char *key, double *out);
+/* A number setting as written (integers) or as read (floats), for messages. */
+const char *conf_number_text(const config_setting_t *m, char *buf, size_t cap);
+/* A string value of m itself (key names it in the message). */
+int conf_str_value(struct conf_ctx *c, const config_setting_t *m, const char *key, const char **out);
 int conf_prob(struct conf_ctx *c, const config_setting_t *g, const char *key, double *out, bool *has);
 int conf_bool(struct conf_ctx *c, const config_setting_t *g, const char *key, bool *out);
 int conf_addr(struct conf_ctx *c, const config_setting_t *g, const char *key, bool required, uint8_t out[16],

@@ -289,22 +289,38 @@ int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct no
 	}
 	const config_setting_t *ip = config_setting_get_member(g, "ipsec");
 	if (ip) {
-		char inner[256];
 		if (!config_setting_is_group(ip))
 			return conf_fail(c, ip, "'ipsec' must be a group: ipsec = { node = ...; spd = (...); sa = (...); };");
-		if (keyconf_load_setting(ip, &n->kc, inner, sizeof(inner))) {
-			/* keyconf says "line N: ..."; put the file name in front */
-			if (!strncmp(inner, "line ", 5)) {
-				snprintf(c->err, c->errlen, "%s:%s (node \"%s\" ipsec)", c->file, inner + 5, n->name);
-			} else {
-				snprintf(c->err, c->errlen, "%s:%u: node \"%s\" ipsec: %s", c->file,
-					 config_setting_source_line(ip), n->name, inner);
-			}
+		if (keyconf_load_setting(ip, c->file, o->keyconf_flags, &n->kc, c->err, c->errlen)) {
+			size_t used = strlen(c->err);
+			snprintf(c->err + used, c->errlen - used, " (node \"%s\" ipsec)", n->name);
 			return M6_E_CONFIG;
 		}
 		n->has_ipsec = true;
 	}
 	return 0;
+}
+
+int nodeconf_load_file(const char *path, const struct nodeconf_opts *o, struct nodeconf *n, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "node", NULL };
+	struct conf_file f;
+	struct conf_ctx c = { path, err, errlen };
+	memset(n, 0, sizeof(*n));
+	if (conf_file_read(&f, path, NULL, err, errlen))
+		return M6_E_CONFIG;
+	const config_setting_t *root = config_root_setting(&f.cf), *g = config_setting_get_member(root, "node");
+	int rc = conf_known(&c, root, "a node file", keys);
+	if (!rc && !g)
+		rc = conf_fail(&c, NULL, "missing 'node' (node = { name = \"...\"; interfaces = (...); ... };)");
+	if (!rc && !config_setting_is_group(g))
+		rc = conf_fail(&c, g, "'node' must be a group: node = { ... };");
+	if (!rc)
+		rc = nodeconf_load(&c, g, o, n);
+	conf_file_free(&f);
+	if (rc)
+		nodeconf_free(n);
+	return rc;
 }
 
 void nodeconf_take_ipsec(struct nodeconf *n)

@@ -40,6 +40,7 @@ struct nodeconf_opts {
 	int (*find_link)(void *arg, const char *name);
 	void *arg;
 	unsigned index;               /* the node's position: a home agent's proxy-ND MAC is unique by it */
+	unsigned keyconf_flags;       /* for the ipsec group: KEYCONF_* */
 };
 
 struct nodeconf {
@@ -55,6 +56,10 @@ struct nodeconf {
 
 /* g is the node's group; n must be zeroed. */
 int nodeconf_load(struct conf_ctx *c, const config_setting_t *g, const struct nodeconf_opts *o, struct nodeconf *n);
+/* A file holding one node, `node = { ... };` in the format above (what a
+ * driver of a single node reads, e.g. a daemon's -c FILE); on failure n is
+ * freed. */
+int nodeconf_load_file(const char *path, const struct nodeconf_opts *o, struct nodeconf *n, char *err, size_t errlen);
 /* Move the IPsec tables into cfg (spd/sad/pad); the keys stay. */
 void nodeconf_take_ipsec(struct nodeconf *n);
 void nodeconf_free(struct nodeconf *n);

@@ -147,7 +147,8 @@ static int load_root(struct conf_ctx *c, const config_setting_t *root, struct dc
 	bool routes_given = dg && config_setting_get_member(dg, "tun_routes");
 	if (dg && (rc = load_daemon(c, dg, d)))
 		return rc;
-	struct nodeconf_opts o = { .find_link = find_link, .arg = d, .index = 0 };
+	/* the keys stay beside the tables: `mip6sec keys` exports them */
+	struct nodeconf_opts o = { .find_link = find_link, .arg = d, .index = 0, .keyconf_flags = KEYCONF_KEEP_KEYS };
 	if ((rc = nodeconf_load(c, ng, &o, &d->nc)))
 		return rc;
 	if ((rc = check_links(c, ng, d)))
@@ -179,27 +180,12 @@ int dconf_load(const char *path, struct dconf *d, char *err, size_t errlen)
 	d->deregister_timeout_ns = 2000000000ull;
 	for (unsigned i = 0; i < NODE_IF_MAX; i++)
 		d->nc.init_link[i] = -1;
-	config_t cf;
-	config_init(&cf);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		config_set_include_dir(&cf, dir[0] ? dir : "/");
-	}
-	if (config_read_file(&cf, path) != CONFIG_TRUE) {
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read the file", path);
-		else
-			snprintf(err, errlen, "%s:%d: %s", config_error_file(&cf) ? config_error_file(&cf) : path,
-				 config_error_line(&cf), config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
-		config_destroy(&cf);
+	struct conf_file f;
+	if (conf_file_read(&f, path, NULL, err, errlen))
 		return M6_E_CONFIG;
-	}
 	struct conf_ctx c = { path, err, errlen };
-	int rc = load_root(&c, config_root_setting(&cf), d);
-	config_destroy(&cf);
+	int rc = load_root(&c, config_root_setting(&f.cf), d);
+	conf_file_free(&f);
 	if (rc)
 		dconf_free(d);
 	return rc;

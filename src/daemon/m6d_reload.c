@@ -159,9 +159,16 @@ static void sa_diff(struct m6d *d, struct dconf *n, char *summary, size_t cap)
 			dlog(DLOG_ERR, "reload: SA 0x%08x could not be installed", want.spi);
 		}
 	}
-	/* `keys` exports what the node now has */
+	/* `keys` exports what the node now has: the key lists change hands
+	 * (the old one is wiped with the fresh configuration) */
+	struct keyconf_key *keys = d->conf.nc.kc.keys;
+	size_t n_keys = d->conf.nc.kc.n_keys, keys_cap = d->conf.nc.kc.keys_cap;
+	d->conf.nc.kc.keys = kc->keys;
 	d->conf.nc.kc.n_keys = kc->n_keys;
-	memcpy(d->conf.nc.kc.keys, kc->keys, sizeof(kc->keys));
+	d->conf.nc.kc.keys_cap = kc->keys_cap;
+	kc->keys = keys;
+	kc->n_keys = n_keys;
+	kc->keys_cap = keys_cap;
 	snprintf(summary, cap, "reloaded: node kept with its bindings; SAs: %u kept, %u replaced, %u added, %u removed%s",
 		 kept, replaced, added, removed, failed ? " (some failed: see the log)" : "");
 }

@@ -1,8 +1,9 @@
 /*
- * out — how a run is shown: the timeline line and JSON object of every
- * event, and the message-sequence (ladder) diagram as SVG.
+ * out — how a run is shown: the JSON object of every simulator note (node
+ * events are written by src/common/evfmt, as a daemon writes them), and
+ * the message-sequence (ladder) diagram as SVG.
  *
- * Contract: formatting is a pure function of the event (no clock, no
+ * Contract: formatting is a pure function of what happened (no clock, no
  * locale-dependent number formatting: times are printed from integers), so
  * identical runs give identical text. The ladder collects what it draws
  * while the run goes on and writes it at the end; it is capped at
@@ -14,17 +15,13 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "evfmt.h"
 #include "sim.h"
 
 #define OUT_SVG_ROWS 4000
 
-/* "12.345678" (seconds with microseconds, from integer nanoseconds). */
-void out_time(uint64_t ns, char buf[32]);
-/* The words of one event: "BU sent to 2001:db8:1::1 seq 7 lifetime 3600s (care-of ...)". */
-void out_event_text(const struct m6_event *ev, char *buf, size_t cap);
-/* Events left off the terminal unless verbose: per-packet data path. */
-bool out_event_is_datapath(const struct m6_event *ev);
-json_t *out_event_json(const struct m6_event *ev, const char *node);
+/* The ladder's times (evfmt_time: the same as the event log's). */
+static inline void out_time(uint64_t ns, char buf[EVFMT_TIME_LEN]) { evfmt_time(ns, buf); }
 json_t *out_note_json(const struct sim_note *n, const char *who);
 
 struct svg;

@@ -249,16 +249,48 @@ void svg_note(struct svg *g, const struct sim_note *n)
 	snprintf(it->label, sizeof(it->label), "%.*s", (int)sizeof(it->label) - 1, n->text);
 }
 
+/* Length of the well-formed UTF-8 sequence at s (1..4) that XML 1.0
+ * allows, 0 when there is none (a stray or cut byte, an overlong form, a
+ * surrogate, a control character). */
+static size_t utf8_char(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ? 1 : 0;
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : 0;
+	if (!n || (n == 3 && s[0] > 0xef))
+		return 0;
+	uint32_t cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+/* Text for XML: the markup characters escaped, and anything that is not
+ * well-formed UTF-8 (a scenario name may hold any byte) replaced by U+FFFD,
+ * so the file stays well-formed. */
 static void esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_char(p);
+		switch (*p) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		default:
+			if (n)
+				fwrite(p, 1, n, f);
+			else
+				fputs("&#xFFFD;", f);
 		}
+		p += n ? n : 1;
 	}
 }
 

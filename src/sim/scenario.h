@@ -104,6 +104,7 @@ struct sc_expect {
 	uint64_t first_at;                /* UINT64_MAX: unchecked */
 	unsigned n_intervals;
 	uint64_t intervals[SC_INTERVALS_MAX];
+	bool partial_intervals;           /* fewer events than intervals + 1 is fine */
 	uint64_t tolerance;
 	char label[160];                  /* one-line description for PASS/FAIL lines */
 };

@@ -5,7 +5,8 @@
 
 #include "crypto/m6_crypto.h"
 #include "pkt/ip6.h"
-#include "scenario_int.h"
+#include "scenario_links.h"
+#include "scenario_plan.h"
 #include "spec.h"
 
 #define FLOW_PAYLOAD_MIN 24     /* traffic.c's header: magic, flow, seq, time */
@@ -126,10 +127,15 @@ static int sc_flow(struct sc_ctx *c, const config_setting_t *g, struct sc_flow *
 	if (rate && config_setting_get_member(g, "interval"))
 		return conf_fail(&c->cc, rate, "give either rate or interval, not both");
 	if (rate) {
-		double r = config_setting_type(rate) == CONFIG_TYPE_FLOAT ? config_setting_get_float(rate)
-			   : (double)config_setting_get_int64(rate);
-		if (!config_setting_is_number(rate) || !(r > 0 && r <= 1e9))
+		double r = 0;
+		if (!config_setting_is_number(rate))
 			return conf_fail(&c->cc, rate, "'rate' is packets per second, a number above 0");
+		if ((rc = conf_number(&c->cc, rate, "rate", &r)))
+			return rc;
+		char shown[CONF_INT_TEXT];
+		if (!(r > 0 && r <= 1e9))
+			return conf_fail(&c->cc, rate, "'rate' = %s: packets per second, above 0 and at most 1e9",
+					 conf_number_text(rate, shown, sizeof(shown)));
 		f->interval = (uint64_t)(1e9 / r);
 	}
 	if ((rc = conf_time(&c->cc, g, "interval", false, &f->interval)))
@@ -496,6 +502,11 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 				return rc;
 		e->n_intervals = (unsigned)config_setting_length(iv);
 	}
+	if ((rc = conf_bool(&c->cc, g, "partial_intervals", &e->partial_intervals)))
+		return rc;
+	if (e->partial_intervals && !e->n_intervals)
+		return conf_fail(&c->cc, config_setting_get_member(g, "partial_intervals"),
+				 "'partial_intervals' needs intervals = [ ... ]");
 	if (!e->has_min && !e->has_max && e->first_at == UINT64_MAX && !e->n_intervals)
 		e->min = 1, e->has_min = true;   /* "event happened" */
 	char t[32];
@@ -514,7 +525,7 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 	static const char *const k_counter[] = { "type", "at", "node", "link", "drop", "event", "counter", "count", "min",
 						 "max", NULL };
 	static const char *const k_event[] = { "type", "node", "event", "code", "from", "until", "count", "min", "max",
-					       "first_at", "intervals", "tolerance", NULL };
+					       "first_at", "intervals", "partial_intervals", "tolerance", NULL };
 	static const char *const k_nopt[] = { "type", "link", NULL };
 	static const struct {
 		const char *name;

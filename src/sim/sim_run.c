@@ -49,12 +49,13 @@ struct run {
 
 static void line_out(struct run *r, uint64_t t, const char *who, const char *msg)
 {
-	char ts[32];
-	out_time(t, ts);
+	/* time, a name (SC_NAME_MAX, links in brackets), the words: never cut */
+	char line[EVFMT_TIME_LEN + SC_NAME_MAX + 8 + EVFMT_TEXT_LEN];
+	evfmt_line(t, who, r->width, msg, line, sizeof(line));
 	if (r->o->term && !r->o->quiet)
-		fprintf(r->o->term, "%11s %-*s %s\n", ts, r->width, who, msg);
+		fprintf(r->o->term, "%s\n", line);
 	if (r->timeline)
-		fprintf(r->timeline, "%11s %-*s %s\n", ts, r->width, who, msg);
+		fprintf(r->timeline, "%s\n", line);
 }
 
 static void json_out(struct run *r, json_t *o)
@@ -73,7 +74,7 @@ static void json_out(struct run *r, json_t *o)
 static void ob_event(void *ctx, const struct sim_host *h, const struct m6_event *ev)
 {
 	struct run *r = ctx;
-	char msg[320];
+	char msg[EVFMT_TEXT_LEN];
 	r->node_events++;
 	if (ev->type == M6_EV_DROP && ev->code > M6_E_FIRST_ && ev->code < M6_E_LAST_)
 		r->drops[h->index][ev->code - M6_E_FIRST_]++;
@@ -81,10 +82,10 @@ static void ob_event(void *ctx, const struct sim_host *h, const struct m6_event 
 	if (r->svg)
 		svg_event(r->svg, h->index, ev);
 	if (r->json)
-		json_out(r, out_event_json(ev, h->name));
-	if (out_event_is_datapath(ev) && !r->o->verbose)
+		json_out(r, evfmt_json(ev, h->name));
+	if (evfmt_is_datapath(ev) && !r->o->verbose)
 		return;
-	out_event_text(ev, msg, sizeof(msg));
+	evfmt_text(ev, msg, sizeof(msg));
 	line_out(r, ev->time, h->name, msg);
 }
 
@@ -294,8 +295,8 @@ static void summary(struct run *r, FILE *f, const struct simrun_result *res)
 {
 	struct sim *s = r->s;
 	struct scenario *sc = r->sc;
-	char t[32], st[256];
-	out_time(s->now, t);
+	char t[EVFMT_TIME_LEN], st[256];
+	evfmt_time(s->now, t);
 	fprintf(f, "\n== summary: %s (seed %llu, %s s simulated, %llu events) ==\n", sc->name[0] ? sc->name : sc->path,
 		(unsigned long long)res->seed, t, (unsigned long long)s->ctr.events);
 	if (sc->description[0])
@@ -338,7 +339,7 @@ static void summary(struct run *r, FILE *f, const struct simrun_result *res)
 				snprintf(note, sizeof(note), "rtt min/avg/max %.3f/%.3f/%.3f ms", (double)fs->rtt_min / 1e6,
 					 (double)fs->rtt_sum / (double)fs->rtt_n / 1e6, (double)fs->rtt_max / 1e6);
 			else if (sc->flows[i].type == SC_FLOW_STREAM && fs->done_at != UINT64_MAX)
-				snprintf(note, sizeof(note), "complete at %ss, %llu retransmitted", (out_time(fs->done_at, t), t),
+				snprintf(note, sizeof(note), "complete at %ss, %llu retransmitted", (evfmt_time(fs->done_at, t), t),
 					 (unsigned long long)fs->retransmits);
 			else if (sc->flows[i].type == SC_FLOW_STREAM)
 				snprintf(note, sizeof(note), "incomplete: %llu of %u segments, %llu retransmitted",
@@ -541,7 +542,18 @@ int simrun(struct scenario *sc, const struct simrun_opts *o, struct simrun_resul
 		rc = schedule(&r, err, errlen);
 	if (!rc) {
 		sim_start(r.s);
-		rc = sim_run_until(r.s, sc->duration);
+		if (o->progress) {
+			/* sim_run_until() stops after the events at `t` and resumes with
+			 * the next one: steps change nothing but when we look */
+			uint64_t step = o->progress_step_ns ? o->progress_step_ns : sc->duration / 200 + 1;
+			for (uint64_t t = 0; !rc && !r.s->stopped && t < sc->duration;) {
+				t = sc->duration - t > step ? t + step : sc->duration;
+				rc = sim_run_until(r.s, t);
+				o->progress(o->progress_ctx, r.s->now, sc->duration, r.s->ctr.events);
+			}
+		} else {
+			rc = sim_run_until(r.s, sc->duration);
+		}
 		if (rc)
 			fail(&r, err, errlen, rc, "simulation stopped at %llu ns: %s", (unsigned long long)r.s->now,
 			     m6_strerror(rc));

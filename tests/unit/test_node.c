@@ -1,7 +1,7 @@
 /* Nodes wired together by a minimal driver: home registration from a
  * foreign link with ESP-protected BU/BA, a ping through the bidirectional
- * tunnel, and return home (3776-01, HA-07, HA-08, TMR-04, HA-05). The full
- * simulator has its own tests; this one pins the node contract. */
+ * tunnel, and return home. The full simulator has its own tests; this one
+ * pins the node contract. */
 #include <stdlib.h>
 
 #include "tu.h"
@@ -98,8 +98,8 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old, con
 	km_moves++;
 }
 
-/* Binding changes, with the K bit (4877-10, HA-04): what a key manager
- * needs to move its IKE SA after the mobile node. */
+/* Binding changes, with the K bit (HA-04): what a key manager needs to move
+ * its IKE SA after the mobile node (moving it, RFC 4877 7.4, needs an IKE). */
 static struct node_binding_change bc_ha, bc_mn;
 static unsigned bc_ha_n, bc_mn_n;
 static void km_binding(void *ctx, struct node *n, const struct node_binding_change *c)

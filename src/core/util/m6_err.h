@@ -74,6 +74,7 @@
 	X(SA_EXPIRED,      54, "sa_expired",      "SA hard lifetime reached (SAD-03)") \
 	X(SELECTOR,        55, "selector",        "packet does not match the SA's selectors (SAD-02)") \
 	X(HAO_POSTCHECK,   56, "hao_postcheck",   "Home Address not authorised for the SA's peer") \
+	X(ICMP_QUOTE,     100, "icmp_quote",      "ICMPv6 error on an SA quotes a packet the SA does not carry (ICMP-01)") \
 	X(NO_SA,           57, "no_sa",           "PROTECT policy without a usable SA (acquire sent)") \
 	X(POLICY_DISCARD,  58, "policy_discard",  "discarded by policy (SPD-01)") \
 	X(UNPROTECTED,     59, "unprotected",     "clear packet where policy requires IPsec") \

@@ -1,7 +1,7 @@
 #!/bin/sh
 # testbed.sh — mip6secd on real interfaces, in four network namespaces.
 #
-#   sh scripts/testbed.sh up [--model normalise|true-address] [--no-daemons]
+#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--no-daemons]
 #   sh scripts/testbed.sh move home|r1|r2
 #   sh scripts/testbed.sh restart ha|mn       (kill -9 a daemon and start it again)
 #   sh scripts/testbed.sh status
@@ -20,7 +20,10 @@
 # link down, re-attaches it and brings it up, so mip6secd sees a link change
 # and a new router's advertisements, as after a Wi-Fi roam. mip6secd runs in
 # m6-ha and m6-mn; m6-cn is a plain host (ping6, iperf3). BU/BA are
-# protected by manually keyed ESP under the chosen model.
+# protected by manually keyed ESP under the chosen model; with --payload-esp
+# the bidirectional tunnel between them too (ESP on the IPv6-in-IPv6
+# packets, the wire form of RFC 3776's tunnel-mode payload SAs, keyed for
+# whichever care-of address the binding has).
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes
@@ -63,9 +66,31 @@ KA_ENC=000102030405060708090a0b0c0d0e0f
 KA_AUTH=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
 KB_ENC=101112131415161718191a1b1c1d1e1f
 KB_AUTH=303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f
+KC_ENC=404142434445464748494a4b4c4d4e4f
+KC_AUTH=505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f
+KD_ENC=606162636465666768696a6b6c6d6e6f
+KD_AUTH=707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f
 
 write_configs() {
 	model=$1
+	payload=$2
+	HA_TUN_SPD="" HA_TUN_SA="" MN_TUN_SPD="" MN_TUN_SA=""
+	if [ "$payload" = yes ]; then
+		HA_TUN_SPD='{ name = "tunnel-out"; dir = "out"; order = 100; local = "2001:db8:1::1"; proto = "ipv6"; },
+      { name = "tunnel-in"; dir = "in"; order = 100; local = "2001:db8:1::1"; proto = "ipv6"; },'
+		HA_TUN_SA=",
+      { spi = 0x2001; policy = \"tunnel-in\"; src = \"::\"; dst = \"2001:db8:1::1\"; peer = \"mn-a@example.com\";
+        enc = \"aes-cbc\"; enc_key = \"$KC_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KC_AUTH\"; },
+      { spi = 0x2002; policy = \"tunnel-out\"; src = \"2001:db8:1::1\"; dst = \"::\"; peer = \"mn-a@example.com\";
+        enc = \"aes-cbc\"; enc_key = \"$KD_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KD_AUTH\"; }"
+		MN_TUN_SPD='{ name = "tunnel-out"; dir = "out"; order = 100; remote = "2001:db8:1::1"; proto = "ipv6"; },
+      { name = "tunnel-in"; dir = "in"; order = 100; remote = "2001:db8:1::1"; proto = "ipv6"; },'
+		MN_TUN_SA=",
+      { spi = 0x2001; policy = \"tunnel-out\"; src = \"::\"; dst = \"2001:db8:1::1\";
+        enc = \"aes-cbc\"; enc_key = \"$KC_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KC_AUTH\"; },
+      { spi = 0x2002; policy = \"tunnel-in\"; src = \"2001:db8:1::1\"; dst = \"::\";
+        enc = \"aes-cbc\"; enc_key = \"$KD_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KD_AUTH\"; }"
+	fi
 	if [ "$model" = normalise ]; then
 		HA_BU_REMOTE='remote = "2001:db8:1::100";'; MN_LOCAL='local = "2001:db8:1::100";'
 		MN_ADDR=2001:db8:1::100
@@ -88,6 +113,7 @@ node = {
     spd = (
       { name = "bu-in"; dir = "in"; order = 10; local = "2001:db8:1::1"; $HA_BU_REMOTE proto = "mh"; mh_type = "bu"; },
       { name = "ba-out"; dir = "out"; order = 10; local = "2001:db8:1::1"; $HA_BU_REMOTE proto = "mh"; mh_type = "ba"; },
+      $HA_TUN_SPD
       { name = "mh-in"; dir = "in"; order = 500; proto = "mh"; action = "discard"; },
       { name = "rest-out"; dir = "out"; order = 9000; action = "bypass"; },
       { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; }
@@ -96,7 +122,7 @@ node = {
       { spi = 0x1001; policy = "bu-in"; src = "$MN_ADDR"; dst = "2001:db8:1::1"; peer = "mn-a@example.com";
         enc = "aes-cbc"; enc_key = "$KA_ENC"; auth = "hmac-sha256-128"; auth_key = "$KA_AUTH"; },
       { spi = 0x1002; policy = "ba-out"; src = "2001:db8:1::1"; dst = "$MN_ADDR"; peer = "mn-a@example.com";
-        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }
+        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }$HA_TUN_SA
     );
   };
 };
@@ -113,6 +139,7 @@ node = {
     spd = (
       { name = "bu-out"; dir = "out"; order = 10; $MN_LOCAL remote = "2001:db8:1::1"; proto = "mh"; mh_type = "bu"; },
       { name = "ba-in"; dir = "in"; order = 10; $MN_LOCAL remote = "2001:db8:1::1"; proto = "mh"; mh_type = "ba"; },
+      $MN_TUN_SPD
       { name = "rest-out"; dir = "out"; order = 9000; action = "bypass"; },
       { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; }
     );
@@ -120,7 +147,7 @@ node = {
       { spi = 0x1001; policy = "bu-out"; src = "$MN_ADDR"; dst = "2001:db8:1::1";
         enc = "aes-cbc"; enc_key = "$KA_ENC"; auth = "hmac-sha256-128"; auth_key = "$KA_AUTH"; },
       { spi = 0x1002; policy = "ba-in"; src = "2001:db8:1::1"; dst = "$MN_ADDR";
-        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }
+        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }$MN_TUN_SA
     );
   };
 };
@@ -193,8 +220,10 @@ veth() {
 up() {
 	model=normalise
 	daemons=yes
+	payload=no
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--payload-esp) payload=yes; shift ;;
 		--model) model=$2; shift 2 ;;
 		--model=*) model=${1#--model=}; shift ;;
 		--no-daemons) daemons=no; shift ;;
@@ -244,14 +273,14 @@ up() {
 	nsx "${P}ha" ip link set ha0 up
 	nsx "${P}mn" ip link set mn0 up
 	echo home >"$DIR/mn.link"
-	write_configs "$model"
+	write_configs "$model" "$payload"
 	nsx "${P}rtr" radvd -C "$DIR/radvd.conf" -p "$DIR/radvd.pid" -m logfile -l "$DIR/radvd.log" -u root
 	if [ "$daemons" = yes ]; then
 		start_daemon ha
 		start_daemon mn
 	fi
 	trap - EXIT
-	echo "testbed up ($model model); state in $DIR"
+	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")); state in $DIR"
 }
 
 down() {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """netns_e2e - mip6secd end to end, in network namespaces (scripts/testbed.sh).
 
-usage: netns_e2e.py mobility --model normalise|true-address
+usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp]
        netns_e2e.py restart
        netns_e2e.py wire
 
@@ -18,7 +18,9 @@ mobility  ping6 from the correspondent to the home address every 50 ms, and an
           prefix, the documented fields); captures every link and checks each
           capture with tests/oracle/pcapcheck.py and the keys `mip6sec keys`
           exports; no plaintext Mobility Header on a foreign link, and ESP
-          there (so the check is not vacuous).
+          there (so the check is not vacuous); with --payload-esp (the tunnel
+          between home agent and mobile node under ESP too) no clear
+          tunnelled packet either.
 restart   the home agent's daemon is killed (SIGKILL) and started again while
           the mobile node is away: the mobile node registers again and the
           correspondent's ping comes back; `mip6sec reload` keeps the binding
@@ -140,8 +142,9 @@ def preflight():
 class Bed:
     """The testbed, with background processes started in it (killed by pid)."""
 
-    def __init__(self, model="normalise"):
+    def __init__(self, model="normalise", payload_esp=False):
         self.model = model
+        self.payload_esp = payload_esp
         self.procs = []
         os.makedirs(DIR, exist_ok=True)
         # One testbed at a time on this host (the namespace names are fixed):
@@ -152,7 +155,7 @@ class Bed:
         testbed("down")
 
     def __enter__(self):
-        testbed("up", "--model", self.model, timeout=120)
+        testbed("up", "--model", self.model, *(["--payload-esp"] if self.payload_esp else []), timeout=120)
         return self
 
     def __exit__(self, *exc):
@@ -292,7 +295,11 @@ def has_clear_mh(frame):
     return isinstance(inner, dict) and has_clear_mh(inner)
 
 
-def check_captures(caps, keys, foreign):
+def clear_tunnel(frame):
+    return frame.get("proto") in ("ipv6", "ip6", "ipv6-in-ipv6") or isinstance(frame.get("inner"), dict)
+
+
+def check_captures(caps, keys, foreign, payload_esp=False):
     for link, (path, _) in caps.items():
         # --allow-warnings: tshark's TCP analysis warns about what a move
         # does to a stream (out-of-order segments, retransmissions, D-SACK);
@@ -308,6 +315,11 @@ def check_captures(caps, keys, foreign):
             clear = [f["frame"] for f in frames if has_clear_mh(f)]
             if clear:
                 raise Fail("plaintext Mobility Header on foreign link %s: frames %s" % (link, clear[:10]))
+            if payload_esp:
+                tun = [f["frame"] for f in frames if clear_tunnel(f)]
+                if tun:
+                    raise Fail("clear tunnelled packets on foreign link %s with ESP on the tunnel: frames %s"
+                               % (link, tun[:10]))
             esp = [f for f in frames if f.get("proto") == "esp"]
             if not esp:
                 raise Fail("no ESP at all on foreign link %s: the check above proves nothing" % link)
@@ -316,8 +328,8 @@ def check_captures(caps, keys, foreign):
 
 # ---- tests ----------------------------------------------------------------
 
-def test_mobility(model):
-    with Bed(model) as bed:
+def test_mobility(model, payload_esp):
+    with Bed(model, payload_esp) as bed:
         caps = bed.capture(["home", "r1", "r2", "net"])
         wait_for("the mobile node at home", lambda: show("mn", "status").get("at_home"), 10)
         ping_out, ping = bed.ping()
@@ -359,7 +371,8 @@ def test_mobility(model):
             gap = interruption(times, t, until)
             if gap is None:
                 raise Fail("%s -> %s: the ping never came back" % (prev, link))
-            log("interruption %s -> %s (%s model): %d ms" % (prev, link, model, gap * 1000))
+            log("interruption %s -> %s (%s model%s): %d ms" % (prev, link, model,
+                                                               ", ESP tunnel" if payload_esp else "", gap * 1000))
             if gap > 6:
                 raise Fail("%s -> %s: %.1f s without echo replies" % (prev, link, gap))
             prev = link
@@ -367,7 +380,7 @@ def test_mobility(model):
         nsexec("mn", [MIP6SEC, "keys", keys])
         for link, (path, p) in caps.items():
             bed.stop(p)
-        check_captures(caps, keys, foreign=("r1", "r2"))
+        check_captures(caps, keys, foreign=("r1", "r2"), payload_esp=payload_esp)
 
 
 def test_restart():
@@ -562,7 +575,7 @@ def main():
         preflight()
         if sys.argv[1] == "mobility":
             model = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--model" else "normalise"
-            test_mobility(model)
+            test_mobility(model, "--payload-esp" in sys.argv)
         elif sys.argv[1] == "restart":
             test_restart()
         elif sys.argv[1] == "wire":

@@ -5,8 +5,8 @@
  *
  * Contract: dlog() never allocates; a message longer than the line buffer
  * is truncated. DLOG_ON(level) is the cheap test to do before formatting
- * anything on the packet path. A struct dlog_rl lets at most `burst`
- * messages through, then one per second, and counts what it suppressed
+ * anything on the packet path. A struct dlog_rl lets at most
+ * DLOG_RL_BURST messages a second through and counts what it suppressed
  * (said in the next line that gets through).
  */
 #ifndef M6D_DLOG_H
@@ -33,7 +33,7 @@ struct dlog_rl {
 	uint64_t suppressed;
 };
 
-#define DLOG_RL_BURST 10
+#define DLOG_RL_BURST 20
 void dlog_rl(struct dlog_rl *rl, uint64_t now, enum dlog_level level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

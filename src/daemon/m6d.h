@@ -86,7 +86,7 @@ struct m6d {
 	uint16_t home_seq;
 	struct m6d_bul bul[1 + MN_CN_MAX];
 	struct m6d_counters c;
-	struct dlog_rl rl_drop, rl_misc;
+	struct dlog_rl rl_drop, rl_event, rl_misc;
 	uint8_t *tunbuf;
 	/* a home agent's bindings across restarts (m6d_state.h) */
 	bool state_dirty;

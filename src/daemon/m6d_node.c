@@ -175,10 +175,9 @@ static void on_event(void *ctx, const struct m6_event *ev)
 	if (DLOG_ON(lv)) {
 		char line[300];
 		fmt_event(ev, line, sizeof(line));
-		if (ev->type == M6_EV_DROP)
-			dlog_rl(&d->rl_drop, ev->time, lv, "%s", line);
-		else
-			dlog(lv, "%s", line);
+		/* both rate limited: replayed or forged packets make events too,
+		 * and must not flood the log */
+		dlog_rl(ev->type == M6_EV_DROP ? &d->rl_drop : &d->rl_event, ev->time, lv, "%s", line);
 	}
 	if (!mn)
 		return;

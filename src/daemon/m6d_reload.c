@@ -12,8 +12,9 @@
  *    (keys, endpoints, lifetimes...) are replaced, SAs that went are
  *    deleted, new ones installed. Unchanged SAs keep their counters.
  *  - Anything else restarts the node with the new configuration: its
- *    bindings start again (a mobile node registers anew; a home agent's
- *    mobile nodes re-register when their bindings are refreshed).
+ *    bindings start again (a mobile node registers anew; a home agent
+ *    with a state file asks its mobile nodes to register again, as after
+ *    a restart of the daemon).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "dlog.h"
 #include "m6d.h"
+#include "m6d_state.h"
 
 static void strip(struct node_cfg *c)
 {
@@ -223,6 +225,8 @@ int m6d_reload(struct m6d *d, char *err, size_t errlen)
 		m6d_node_stop(d);
 		struct dconf old = d->conf;
 		d->conf = *n;
+		/* the node's name points into its own nodeconf, now here */
+		d->conf.nc.cfg.name = d->conf.nc.name;
 		/* what takes effect only at the next start stays as it runs */
 		snprintf(d->conf.control, sizeof(d->conf.control), "%s", old.control);
 		d->conf.has_tun = old.has_tun;
@@ -238,6 +242,9 @@ int m6d_reload(struct m6d *d, char *err, size_t errlen)
 			d->c.reload_failures++;
 			return M6_E_CONFIG;
 		}
+		/* a home agent's mobile nodes are asked to register again, as
+		 * after a restart of the daemon (m6d_state.h) */
+		m6d_state_restore(d, m6d_now());
 		snprintf(summary, sizeof(summary), "reloaded: node restarted with the new configuration");
 	}
 	if (n) {

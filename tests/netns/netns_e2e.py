@@ -4,6 +4,7 @@
 usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp]
        netns_e2e.py restart
        netns_e2e.py wire
+       netns_e2e.py soak [--minutes N]      (not in the test suite: long)
 
 Runs as root. Each test brings its own testbed up (namespaces m6t-*, state
 in $M6_TESTBED_DIR), and takes it down again whatever happens. A test that
@@ -24,7 +25,9 @@ mobility  ping6 from the correspondent to the home address every 50 ms, and an
 restart   the home agent's daemon is killed (SIGKILL) and started again while
           the mobile node is away: the mobile node registers again and the
           correspondent's ping comes back; `mip6sec reload` keeps the binding
-          and the SAs; SIGTERM to the mobile node's daemon de-registers it.
+          and the SAs, restarts the node for a changed role (the mobile node
+          registers again, the new setting applies), refuses a broken file
+          with FILE:LINE; SIGTERM to the mobile node's daemon de-registers it.
 wire      forged and malformed packets at the home agent (plaintext BU for the
           home address, BUs under a wrong key, bad checksums, truncations,
           garbage), then thousands of mutations of captured frames, to the
@@ -32,6 +35,12 @@ wire      forged and malformed packets at the home agent (plaintext BU for the
           see test_wire): the binding (care-of address and sequence number)
           does not change, the daemons keep running and the ping keeps
           working.
+soak      random wire input for N minutes (default 10) at the home agent's
+          AF_PACKET side, Neighbor Discovery included: mutations of captured
+          frames and of forgeries, round after round; after each round the
+          binding is the same and the daemon alive; at the end it stops
+          cleanly with no sanitizer report (build with ASan to look for
+          leaks).
 """
 import fcntl
 import json
@@ -406,6 +415,25 @@ def test_restart():
             raise Fail("reload did not keep the node and its SAs: " + r.stdout)
         if home_binding() is None:
             raise Fail("the binding is gone after reload")
+        # a change the node cannot take while running restarts it; the
+        # mobile node is asked (the state file) and registers again
+        conf = os.path.join(DIR, "ha.conf")
+        text = open(conf).read()
+        open(conf, "w").write(text.replace("max_lifetime = 3600", "max_lifetime = 1800"))
+        r = nsexec("ha", [MIP6SEC, "reload"])
+        log("  reload: " + r.stdout.strip())
+        if "node restarted" not in r.stdout:
+            raise Fail("reload of a changed home agent role did not restart the node: " + r.stdout)
+        b = wait_binding("r1", timeout=10)
+        if b["lifetime"] > 1800:
+            raise Fail("the new max_lifetime was not applied: %s" % b)
+        log("  the mobile node registered again with the restarted node (lifetime %d)" % b["lifetime"])
+        # a file that does not load changes nothing
+        open(conf, "a").write("broken")
+        r = nsexec("ha", [MIP6SEC, "reload"], check=False)
+        if r.returncode == 0 or "ha.conf:" not in r.stdout or home_binding() is None:
+            raise Fail("a broken file was not refused with FILE:LINE, or it cost the binding: " + r.stdout)
+        log("  reload of a broken file refused: " + r.stdout.strip().replace("mip6sec: mip6secd: ", ""))
         bed.stop(ping)
         # SIGTERM: the mobile node de-registers before it exits
         pid = bed.daemon_pid("mn")
@@ -567,6 +595,42 @@ def test_wire():
             raise Fail("the ping stopped working")
 
 
+def test_soak(minutes):
+    with Bed("normalise") as bed:
+        caps = bed.capture(["home"])
+        testbed("move", "r1")
+        before = wait_binding("r1")
+        ping_out, ping = bed.ping("0.2")
+        time.sleep(2)
+        bed.stop(ping)
+        bed.stop(caps["home"][1])
+        ha_mac = mac_of("ha", "ha0")
+        spoof = os.path.join(DIR, "forged.pcap")
+        run([MIP6SEC, "build", "-o", spoof] + FORGED)
+        _, forged = read_pcap(spoof)
+        lt, captured = read_pcap(caps["home"][0])
+        if lt == 1:
+            captured = [p[14:] for p in captured if len(p) > 14 and p[12:14] == b"\x86\xdd"]
+        corpus = captured + forged
+        rng = random.Random(int(os.environ.get("M6_SEED", "1")))
+        t_end, rounds, frames = time.time() + 60 * minutes, 0, 0
+        pid = bed.daemon_pid("ha")
+        while time.time() < t_end:
+            junk = [mutate(rng, rng.choice(corpus)) for _ in range(2000)]
+            junk += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) for _ in range(100)]
+            inject(junk, ha_mac)
+            frames += len(junk)
+            rounds += 1
+            if not os.path.exists("/proc/%d" % pid):
+                raise Fail("mip6secd in %s died after %d frames" % (ns("ha"), frames))
+            after = home_binding()
+            if after is None or after["coa"] != before["coa"] or after["seq"] != before["seq"]:
+                raise Fail("the binding changed after %d frames: %s -> %s" % (frames, before, after))
+        log("soak: %d rounds, %d frames in %d min; binding unchanged, daemon alive" % (rounds, frames, minutes))
+        log("  home agent drops by reason: %s" % json.dumps(show("ha", "counters").get("drops", {}),
+                                                            sort_keys=True))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -580,6 +644,8 @@ def main():
             test_restart()
         elif sys.argv[1] == "wire":
             test_wire()
+        elif sys.argv[1] == "soak":
+            test_soak(int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--minutes" else 10)
         else:
             print(__doc__)
             return 2

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dissect.h"
+#include "dissect_ike.h"
 #include "ipsec/ah.h"
 #include "ipsec/esp.h"
 #include "pkt/ip6.h"
@@ -351,6 +352,9 @@ static void upper_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, 
 			    m6_get32(up + 8) != 0) {
 				json_object_set_new(u, "esp_in_udp", json_true());
 				esp_json(j, pkt, w, w->proto_off + 8, true, base, errors, depth, kf);
+			} else if (w->proto == IP6P_UDP) {
+				/* IKE on 500, or on 4500 after the non-ESP marker */
+				dissect_ike_udp(j, up, ulen, base + w->proto_off, errors);
 			}
 		}
 		break;
@@ -522,6 +526,8 @@ static void text_layer(FILE *out, json_t *j)
 	if ((v = json_object_get(j, "udp")) && !json_is_true(json_object_get(v, "esp_in_udp")))
 		fprintf(out, " UDP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
 			json_integer_value(json_object_get(v, "dport")));
+	if ((v = json_object_get(j, "ike")))
+		dissect_ike_text(out, v);
 	if ((v = json_object_get(j, "tcp")))
 		fprintf(out, " TCP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
 			json_integer_value(json_object_get(v, "dport")));

@@ -4,7 +4,7 @@
  * pins the node contract. */
 #include <stdlib.h>
 
-#include "tu.h"
+#include "tn.h"
 #include "node/node.h"
 #include "node/node_pump.h"
 #include "keyconf.h"
@@ -122,37 +122,10 @@ static void count_binding(void *ctx, const struct node_binding_info *b)
 	(*(unsigned *)ctx)++;
 }
 
-static void load_ipsec(struct node_cfg *c, const char *text)
-{
-	struct keyconf kc;
-	char err[256];
-	if (keyconf_load_string(text, &kc, err, sizeof(err)))
-		fail_msg("%s", err);
-	c->bits = kc.bits;
-	c->spd = kc.spd;
-	c->sad = kc.sad;
-	c->pad = kc.pad;
-}
-
 static void iface(struct node_cfg *c, const char *a, const char *prefix, bool adv)
 {
-	struct node_iface_cfg *i = &c->ifaces[c->n_ifaces++];
-	if (a) {
-		i->has_addr = true;
-		addr(a, i->addr);
-	}
-	addr(prefix, i->prefix);
-	i->plen = 64;
-	i->advertise = adv;
+	struct node_iface_cfg *i = tn_iface(c, a, prefix, adv);
 	i->mtu = link_mtu;
-}
-
-static void route(struct node_cfg *c, const char *prefix, unsigned plen, unsigned ifx)
-{
-	struct node_route *r = &c->routes[c->n_routes++];
-	addr(prefix, r->prefix);
-	r->plen = plen;
-	r->ifindex = ifx;
 }
 
 static void build(void)
@@ -165,7 +138,7 @@ static void build(void)
 	c.name = "ha";
 	iface(&c, "2001:db8:1::1", "2001:db8:1::", true);
 	iface(&c, "2001:db8:ff::1", "2001:db8:ff::", false);
-	route(&c, "2001:db8:2::", 64, 1);
+	tn_route(&c, "2001:db8:2::", 64, 1);
 	c.forwarding = true;
 	c.is_ha = true;
 	addr("2001:db8:1::1", c.ha.addr);
@@ -174,7 +147,7 @@ static void build(void)
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
 	c.ha.k_capable = true;
-	load_ipsec(&c, ha_ipsec);
+	tn_load_ipsec(&c, ha_ipsec);
 	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
 	struct node_km hkm = { .binding_changed = km_binding };
 	node_set_km(nodes[HA_N], &hkm);
@@ -185,7 +158,7 @@ static void build(void)
 	c.name = "r1";
 	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	route(&c, "::", 0, 1);
+	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
 	assert_non_null(nodes[R1_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[R1_N][0] = L_R1;
@@ -194,8 +167,8 @@ static void build(void)
 	memset(&c, 0, sizeof(c));
 	c.name = "cn";
 	iface(&c, "2001:db8:ff::4", "2001:db8:ff::", false);
-	route(&c, "2001:db8:1::", 64, 0);
-	route(&c, "2001:db8:2::", 64, 0);
+	tn_route(&c, "2001:db8:1::", 64, 0);
+	tn_route(&c, "2001:db8:2::", 64, 0);
 	assert_non_null(nodes[CN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[CN_N][0] = L_BACKBONE;
 	/* mobile node, starting at home */
@@ -213,7 +186,7 @@ static void build(void)
 	c.mn.lifetime_s = 3600;
 	c.mn.k_capable = true;
 	c.seed = 7;
-	load_ipsec(&c, mn_ipsec);
+	tn_load_ipsec(&c, mn_ipsec);
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
 	struct node_km km = { .address_change = km_address_change, .binding_changed = km_binding };

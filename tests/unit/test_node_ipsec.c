@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "tu.h"
+#include "tn.h"
 #include "ipsec/esp.h"
 #include "keyconf.h"
 #include "node/node.h"
@@ -104,37 +104,10 @@ static void reset(void)
 	memset(delivered, 0, sizeof(delivered));
 }
 
-static void load_ipsec(struct node_cfg *c, const char *text)
-{
-	struct keyconf kc;
-	char err[512];
-	if (keyconf_load_string(text, &kc, err, sizeof(err)))
-		fail_msg("%s\n%s", err, text);
-	c->bits = kc.bits;
-	c->spd = kc.spd;
-	c->sad = kc.sad;
-	c->pad = kc.pad;
-}
-
 static void iface(struct node_cfg *c, const char *a, const char *prefix, bool adv)
 {
-	struct node_iface_cfg *i = &c->ifaces[c->n_ifaces++];
-	if (a) {
-		i->has_addr = true;
-		tu_addr(a, i->addr);
-	}
-	tu_addr(prefix, i->prefix);
-	i->plen = 64;
-	i->advertise = adv;
+	struct node_iface_cfg *i = tn_iface(c, a, prefix, adv);
 	i->ra_interval_ms = 500;
-}
-
-static void route(struct node_cfg *c, const char *prefix, unsigned plen, unsigned ifx)
-{
-	struct node_route *r = &c->routes[c->n_routes++];
-	tu_addr(prefix, r->prefix);
-	r->plen = plen;
-	r->ifindex = ifx;
 }
 
 /* Create a node; links[k] is the link of interface k (-1: none). */
@@ -332,8 +305,8 @@ static int home_agent(const char *ipsec)
 	c.name = "ha";
 	iface(&c, HA, "2001:db8:1::", false);
 	iface(&c, "2001:db8:ff::1", "2001:db8:ff::", false);
-	route(&c, "2001:db8:2::", 64, 1);
-	route(&c, "2001:db8:3::", 64, 1);
+	tn_route(&c, "2001:db8:2::", 64, 1);
+	tn_route(&c, "2001:db8:3::", 64, 1);
 	c.forwarding = true;
 	c.is_ha = true;
 	tu_addr(HA, c.ha.addr);
@@ -341,7 +314,7 @@ static int home_agent(const char *ipsec)
 	c.ha.plen = 64;
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
-	load_ipsec(&c, ipsec);
+	tn_load_ipsec(&c, ipsec);
 	static const int links[] = { 0, 1 };
 	return add_node(&c, links);
 }
@@ -590,7 +563,7 @@ static void test_rh2_own_home_address_only(void **s)
 	c.name = "r1";
 	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	route(&c, "::", 0, 1);
+	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
 	int r1 = add_node(&c, (const int[]){ 0, 1 });
 	/* mobile node A on the foreign link, no IPsec */
@@ -718,14 +691,14 @@ static void test_rr_through_protected_tunnel(void **s)
 	c.name = "r1";
 	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	route(&c, "::", 0, 1);
+	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
 	add_node(&c, (const int[]){ L_R1, L_BACKBONE });
 	memset(&c, 0, sizeof(c));
 	c.name = "cn";
 	iface(&c, CN, "2001:db8:ff::", false);
-	route(&c, "2001:db8:1::", 64, 0);
-	route(&c, "2001:db8:2::", 64, 0);
+	tn_route(&c, "2001:db8:1::", 64, 0);
+	tn_route(&c, "2001:db8:2::", 64, 0);
 	c.is_cn = true;
 	tu_addr(CN, c.cn.addr);
 	c.cn.max_bindings = 16;
@@ -745,7 +718,7 @@ static void test_rr_through_protected_tunnel(void **s)
 	c.mn.n_cn = 1;
 	tu_addr(CN, c.mn.cn[0]);
 	c.seed = 5;
-	load_ipsec(&c, mn_rr_ipsec);
+	tn_load_ipsec(&c, mn_rr_ipsec);
 	int mn = add_node(&c, (const int[]){ L_R1 });    /* it boots away from home */
 	side_load(&ha_keys, ha_rr_ipsec);
 	side_load(&mn_keys, mn_rr_ipsec);

@@ -88,6 +88,7 @@ struct m6d {
 	struct m6d_counters c;
 	struct dlog_rl rl_drop, rl_event, rl_misc;
 	uint8_t *tunbuf;
+	uint8_t segbuf[NODE_PKT_MAX];    /* one segment of a super-frame being cut */
 	/* a home agent's bindings across restarts (m6d_state.h) */
 	bool state_dirty;
 	struct m6d_ask *asks;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dlog.h"
+#include "gso.h"
 #include "m6d.h"
 #include "node/node_leave.h"
 #include "pkt/ip6.h"
@@ -355,6 +356,26 @@ static bool is_nd(const uint8_t *pkt, size_t len)
 	return len >= 41 && pkt[6] == 58 && pkt[40] >= 133 && pkt[40] <= 137;
 }
 
+/* The segments of a super-frame, each to the node as it would have come
+ * off the wire (one scratch buffer, reused). */
+static void gso_input(struct m6d *d, unsigned ifx, const struct wire_frame *f, uint64_t now)
+{
+	struct gso_iter it;
+	struct wire_if *w = &d->ifs[ifx];
+	if (gso_begin(&it, f->pkt, f->len, f->gso_size)) {
+		w->st.rx_gso_dropped++;
+		return;
+	}
+	int n;
+	while ((n = gso_next(&it, d->segbuf, NODE_PKT_MAX)) > 0) {
+		w->st.rx_gso_segments++;
+		if (node_input(d->node, ifx, d->segbuf, (size_t)n, now))
+			d->c.node_input_refused++;
+	}
+	if (n < 0)
+		w->st.rx_gso_dropped++;
+}
+
 void m6d_wire_input(struct m6d *d, unsigned ifx, uint64_t now)
 {
 	struct wire_frame f[WIRE_BATCH];
@@ -366,6 +387,10 @@ void m6d_wire_input(struct m6d *d, unsigned ifx, uint64_t now)
 		if (n <= 0)
 			break;
 		for (int i = 0; i < n; i++) {
+			if (f[i].gso_size) {
+				gso_input(d, ifx, &f[i], now);
+				continue;
+			}
 			if (is_nd(f[i].pkt, f[i].len) && !nd_input(d->nd, ifx, f[i].pkt, f[i].len, f[i].src_mac, now))
 				continue;
 			/* every refusal the node cares about raises a DROP event;

@@ -327,7 +327,9 @@ static void show_counters(struct m6d *d, bool json, struct ctl_reply *out)
 		struct kv kv[] = {
 			{ "rx_frames", s->rx_frames }, { "rx_bytes", s->rx_bytes }, { "rx_batches", s->rx_batches },
 			{ "rx_other_host", s->rx_other_host }, { "rx_outgoing", s->rx_outgoing },
-			{ "rx_oversize", s->rx_oversize }, { "rx_gso", s->rx_gso }, { "rx_runt", s->rx_runt },
+			{ "rx_oversize", s->rx_oversize }, { "rx_gso", s->rx_gso },
+			{ "rx_gso_segments", s->rx_gso_segments }, { "rx_gso_dropped", s->rx_gso_dropped },
+			{ "rx_runt", s->rx_runt },
 			{ "rx_errors", s->rx_errors },
 			{ "tx_frames", s->tx_frames }, { "tx_bytes", s->tx_bytes }, { "tx_batches", s->tx_batches },
 			{ "tx_errors", s->tx_errors }, { "tx_oversize", s->tx_oversize },

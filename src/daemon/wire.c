@@ -22,9 +22,10 @@
  * (a host's own traffic crossing veth or virtio never gets one), and when
  * a frame is a segmentation-offload super-frame. */
 #define VNET_LEN ((unsigned)sizeof(struct virtio_net_hdr))
-/* Room beyond the largest frame we accept, so a longer one shows up as
- * longer (MSG_TRUNC reports the real length) instead of as a fit. */
-#define RX_BUF (VNET_LEN + WIRE_FRAME_MAX + 64)
+/* Room for a segmentation-offload super-frame (64 KB of IPv6 payload),
+ * and beyond, so a longer frame shows up as longer (MSG_TRUNC reports the
+ * real length) instead of as a fit. */
+#define RX_BUF (VNET_LEN + WIRE_ETH_LEN + 40 + 65536 + 64)
 #define SOCK_BUF (4 << 20)
 
 struct wire_rx {
@@ -196,7 +197,7 @@ int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, uns
 			w->st.rx_other_host++;
 			continue;
 		}
-		if (len > RX_BUF || len > VNET_LEN + WIRE_FRAME_MAX || (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+		if (len > RX_BUF || (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			w->st.rx_oversize++;
 			continue;
 		}
@@ -208,13 +209,21 @@ int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, uns
 		memcpy(&vh, rx->buf[i], sizeof(vh));
 		uint8_t *frame = rx->buf[i] + VNET_LEN;
 		size_t flen = len - VNET_LEN;
+		out[k].gso_size = 0;
 		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-			/* a super-frame a peer's segmentation offload left whole;
-			 * the node takes frames that fit the link */
+			/* a super-frame a peer's segmentation offload left whole:
+			 * IPv6 TCP is cut here (gso.h), anything else dropped */
+			if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV6 || !vh.gso_size) {
+				w->st.rx_gso_dropped++;
+				continue;
+			}
 			w->st.rx_gso++;
+			out[k].gso_size = vh.gso_size;
+		} else if (flen > WIRE_FRAME_MAX) {
+			w->st.rx_oversize++;
 			continue;
-		}
-		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && finish_csum(frame, flen, vh.csum_start, vh.csum_offset)) {
+		} else if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+			   finish_csum(frame, flen, vh.csum_start, vh.csum_offset)) {
 			w->st.rx_runt++;
 			continue;
 		}

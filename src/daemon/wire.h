@@ -12,9 +12,11 @@
  * and MTU. wire_recv() fills a preallocated batch with recvmmsg() and
  * returns how many frames arrived (0 when none, negative M6_E_* on a
  * socket error); frames a host would not accept (another host's unicast,
- * our own outgoing ones), truncated ones and offload super-frames are
- * counted and left out, and a transport checksum the sender left to
- * offload (a host's own packets over veth or virtio) is completed.
+ * our own outgoing ones) and truncated ones are counted and left out; an
+ * IPv6 TCP super-frame of a peer's segmentation offload is marked with its
+ * segment size for the caller to cut (gso.h), other super-frames are
+ * dropped and counted; a transport checksum the sender left to offload (a
+ * host's own packets over veth or virtio) is completed.
  * Transmission is batched: wire_tx_frame() copies one frame into the
  * interface's batch, wire_flush() sends the batch with sendmmsg(); a frame
  * the kernel refuses is counted, never retried. No allocation after
@@ -37,7 +39,7 @@
 
 struct wire_stats {
 	uint64_t rx_frames, rx_bytes, rx_batches;
-	uint64_t rx_other_host, rx_outgoing, rx_oversize, rx_gso, rx_runt, rx_errors;
+	uint64_t rx_other_host, rx_outgoing, rx_oversize, rx_gso, rx_gso_segments, rx_gso_dropped, rx_runt, rx_errors;
 	uint64_t tx_frames, tx_bytes, tx_batches, tx_errors, tx_oversize;
 };
 
@@ -60,6 +62,7 @@ struct wire_frame {
 	size_t len;
 	const uint8_t *src_mac;
 	bool multicast;
+	uint16_t gso_size;           /* an IPv6 TCP super-frame: its segment size (gso.h); 0 none */
 };
 
 struct wire_rx;

@@ -19,7 +19,9 @@ mobility  ping6 from the correspondent to the home address every 50 ms, and an
           prefix, the documented fields); captures every link and checks each
           capture with tests/oracle/pcapcheck.py and the keys `mip6sec keys`
           exports; no plaintext Mobility Header on a foreign link, and ESP
-          there (so the check is not vacuous); with --payload-esp (the tunnel
+          there (so the check is not vacuous). Without --payload-esp the
+          correspondent's side keeps segmentation offload on, and the home
+          agent must cut the super-frames it gets. With --payload-esp (the tunnel
           between home agent and mobile node under ESP too) no clear
           tunnelled packet either.
 restart   the home agent's daemon is killed (SIGKILL) and started again while
@@ -337,8 +339,17 @@ def check_captures(caps, keys, foreign, payload_esp=False):
 
 # ---- tests ----------------------------------------------------------------
 
+def offloads_on():
+    """Segmentation offload from the correspondent to the home agent's link:
+    its TCP reaches the home agent in super-frames, which the daemon cuts."""
+    for name, dev in (("cn", "cn0"), ("rtr", "br-home"), ("rtr", "rt-ha")):
+        nsexec(name, ["ethtool", "-K", dev, "tso", "on", "gso", "on"])
+
+
 def test_mobility(model, payload_esp):
     with Bed(model, payload_esp) as bed:
+        if not payload_esp:
+            offloads_on()
         caps = bed.capture(["home", "r1", "r2", "net"])
         wait_for("the mobile node at home", lambda: show("mn", "status").get("at_home"), 10)
         ping_out, ping = bed.ping()
@@ -374,6 +385,12 @@ def test_mobility(model, payload_esp):
             raise Fail("iperf3 did not finish: the TCP stream did not survive the moves")
         bed.stop(iperf_srv)
         check_iperf(iperf_out, iperf.returncode, moves, t_iperf, model)
+        if not payload_esp:
+            w = show("ha", "counters")["wire"]["ha0"]
+            log("  home agent: %d offload super-frames cut into %d segments, %d dropped"
+                % (w["rx_gso"], w["rx_gso_segments"], w["rx_gso_dropped"]))
+            if not w["rx_gso"] or w["rx_gso_dropped"]:
+                raise Fail("super-frames from the correspondent were not cut as they should: %s" % w)
         prev = "home"
         for i, (link, t) in enumerate(moves):
             until = moves[i + 1][1] if i + 1 < len(moves) else time.time()

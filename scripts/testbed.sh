@@ -1,9 +1,9 @@
 #!/bin/sh
 # testbed.sh — mip6secd on real interfaces, in four network namespaces.
 #
-#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--no-daemons]
+#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--ro] [--no-daemons]
 #   sh scripts/testbed.sh move home|r1|r2
-#   sh scripts/testbed.sh restart ha|mn       (kill -9 a daemon and start it again)
+#   sh scripts/testbed.sh restart ha|mn|cn    (kill -9 a daemon and start it again)
 #   sh scripts/testbed.sh status
 #   sh scripts/testbed.sh down
 #
@@ -19,7 +19,9 @@
 # whose peer rt-mn is moved between the router's bridges: `move` takes the
 # link down, re-attaches it and brings it up, so mip6secd sees a link change
 # and a new router's advertisements, as after a Wi-Fi roam. mip6secd runs in
-# m6-ha and m6-mn; m6-cn is a plain host (ping6, iperf3). BU/BA are
+# m6-ha and m6-mn; m6-cn is a plain host (ping6, iperf3), or with --ro a
+# correspondent node run by mip6secd too, with which the mobile node does
+# return routability and route optimisation. BU/BA are
 # protected by manually keyed ESP under the chosen model; with --payload-esp
 # the bidirectional tunnel between them too (ESP on the IPv6-in-IPv6
 # packets, the wire form of RFC 3776's tunnel-mode payload SAs, keyed for
@@ -152,6 +154,21 @@ node = {
   };
 };
 CONF
+	RO=""
+	if [ "$3" = yes ]; then
+		RO='route_optimisation = true; cn = [ "2001:db8:4::1" ];'
+		cat >"$DIR/cn.conf" <<CONF
+# mip6secd in m6-cn: a correspondent node (written by scripts/testbed.sh)
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; };
+node = {
+  name = "cn";
+  interfaces = ( { link = "cn0"; addr = "2001:db8:4::1/64"; } );
+  routes = ( { prefix = "::/0"; iface = 0; via = "2001:db8:4::2"; } );
+  cn = { };
+};
+CONF
+	fi
+	sed -i "s|mn = { hoa = \"2001:db8:1::100\"; ha = \"2001:db8:1::1\"; lifetime = 3600; };|mn = { hoa = \"2001:db8:1::100\"; ha = \"2001:db8:1::1\"; lifetime = 3600; $RO };|" "$DIR/mn.conf"
 	cat >"$DIR/radvd.conf" <<CONF
 # radvd in m6-rtr. Intervals far below RFC 4861's 3 s minimum, as RFC
 # 6275 7.5 allows for links with mobile nodes: movement is seen quickly.
@@ -221,8 +238,10 @@ up() {
 	model=normalise
 	daemons=yes
 	payload=no
+	ro=no
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--ro) ro=yes; shift ;;
 		--payload-esp) payload=yes; shift ;;
 		--model) model=$2; shift 2 ;;
 		--model=*) model=${1#--model=}; shift ;;
@@ -238,7 +257,7 @@ up() {
 	trap 'echo "testbed: up failed, cleaning up" >&2; down' EXIT
 	mkdir -p "$DIR"
 	chmod 700 "$DIR"
-	rm -f "$DIR/ha.log" "$DIR/mn.log" "$DIR/radvd.log" "$DIR/ha.state"
+	rm -f "$DIR/ha.log" "$DIR/mn.log" "$DIR/cn.log" "$DIR/cn.conf" "$DIR/radvd.log" "$DIR/ha.state"
 	echo "$model" >"$DIR/model"
 	for ns in $NSS; do
 		ip netns add "$ns"
@@ -273,14 +292,15 @@ up() {
 	nsx "${P}ha" ip link set ha0 up
 	nsx "${P}mn" ip link set mn0 up
 	echo home >"$DIR/mn.link"
-	write_configs "$model" "$payload"
+	write_configs "$model" "$payload" "$ro"
 	nsx "${P}rtr" radvd -C "$DIR/radvd.conf" -p "$DIR/radvd.pid" -m logfile -l "$DIR/radvd.log" -u root
 	if [ "$daemons" = yes ]; then
 		start_daemon ha
 		start_daemon mn
+		[ "$ro" = no ] || start_daemon cn
 	fi
 	trap - EXIT
-	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")); state in $DIR"
+	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")$([ "$ro" = yes ] && echo ", route optimisation")); state in $DIR"
 }
 
 down() {
@@ -308,8 +328,8 @@ move() {
 }
 
 restart() {
-	[ $# -eq 1 ] || die "restart ha|mn"
-	case $1 in ha|mn) ;; *) die "restart ha|mn" ;; esac
+	[ $# -eq 1 ] || die "restart ha|mn|cn"
+	case $1 in ha|mn|cn) ;; *) die "restart ha|mn|cn" ;; esac
 	stop_pid "$DIR/$1.pid" KILL
 	start_daemon "$1"
 	echo "mip6secd in ${P}$1 restarted"
@@ -322,7 +342,8 @@ status() {
 	done
 	[ -f "$DIR/model" ] && echo "model: $(cat "$DIR/model")"
 	[ -f "$DIR/mn.link" ] && echo "mobile node on: $(cat "$DIR/mn.link")"
-	for d in ha mn; do
+	for d in ha mn cn; do
+		[ -f "$DIR/$d.conf" ] || continue
 		if [ -f "$DIR/$d.pid" ] && kill -0 "$(cat "$DIR/$d.pid")" 2>/dev/null; then
 			echo "--- mip6secd in ${P}$d (pid $(cat "$DIR/$d.pid"))"
 			nsx "${P}$d" "$MIP6SEC" show status || true

@@ -89,6 +89,7 @@ struct m6d {
 	struct dlog_rl rl_drop, rl_event, rl_misc;
 	uint8_t *tunbuf;
 	uint8_t segbuf[NODE_PKT_MAX];    /* one segment of a super-frame being cut */
+	uint8_t dlvbuf[NODE_PKT_MAX];    /* a delivery rewritten for the host */
 	/* a home agent's bindings across restarts (m6d_state.h) */
 	bool state_dirty;
 	struct m6d_ask *asks;

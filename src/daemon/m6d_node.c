@@ -16,6 +16,7 @@
 #include "m6d.h"
 #include "node/node_leave.h"
 #include "pkt/ip6.h"
+#include "util/m6_bytes.h"
 
 #define WIRE_BUDGET 8           /* batches per interface per wake-up: links take turns */
 
@@ -200,6 +201,41 @@ static void on_event(void *ctx, const struct m6_event *ev)
 
 /* ---- deliveries to the host ---- */
 
+/* Copy pkt to out without the Destination Options header that holds its
+ * Home Address option, when that header holds nothing else but padding
+ * (the layout RFC 6275 6.3 gives it). Returns the new length, or 0 when
+ * there is nothing to remove (or it cannot be removed cleanly). */
+static size_t strip_hao(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
+{
+	struct ip6_walk w;
+	if (len > cap || ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w) || w.hao_off < 0)
+		return 0;
+	for (unsigned i = 0; i < w.n_ext; i++) {
+		const struct ip6_ext *e = &w.ext[i];
+		if (e->proto != IP6P_DSTOPTS || (size_t)w.hao_off < e->off || (size_t)w.hao_off >= e->off + e->len)
+			continue;
+		/* only padding beside the option */
+		for (size_t o = e->off + 2; o < e->off + e->len;) {
+			if (o == (size_t)w.hao_off) {
+				o += 18;
+			} else if (pkt[o] == 0) {
+				o++;
+			} else if (pkt[o] == 1 && o + 1 < e->off + e->len) {
+				o += 2 + (size_t)pkt[o + 1];
+			} else {
+				return 0;
+			}
+		}
+		size_t nh_at = i ? w.ext[i - 1].off : 6;
+		memcpy(out, pkt, e->off);
+		out[nh_at] = pkt[e->off];
+		memcpy(out + e->off, pkt + e->off + e->len, len - e->off - e->len);
+		m6_put16(out + 4, (uint16_t)(m6_get16(pkt + 4) - e->len));
+		return len - e->len;
+	}
+	return 0;
+}
+
 static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	(void)n;
@@ -208,6 +244,17 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 	if (!d->has_tun) {
 		d->c.deliver_no_tun++;
 		return;
+	}
+	/* A Home Address option the node has processed (route optimisation:
+	 * a correspondent's view of a packet from a mobile node) means nothing
+	 * to the host's stack, which refuses the whole packet for it (option
+	 * type 201 says so, RFC 6275 6.3): its Destination Options header goes. */
+	if (len > 40 && (pkt[6] == IP6P_HBH || pkt[6] == IP6P_ROUTING || pkt[6] == IP6P_DSTOPTS)) {
+		size_t n = strip_hao(pkt, len, d->dlvbuf, sizeof(d->dlvbuf));
+		if (n) {
+			pkt = d->dlvbuf;
+			len = n;
+		}
 	}
 	if (tun_write(&d->tun, pkt, len)) {
 		d->c.tun_out_errors++;

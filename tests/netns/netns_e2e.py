@@ -4,6 +4,7 @@
 usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp]
        netns_e2e.py restart
        netns_e2e.py wire
+       netns_e2e.py ro
        netns_e2e.py soak [--minutes N]      (not in the test suite: long)
 
 Runs as root. Each test brings its own testbed up (namespaces m6t-*, state
@@ -37,6 +38,11 @@ wire      forged and malformed packets at the home agent (plaintext BU for the
           see test_wire): the binding (care-of address and sequence number)
           does not change, the daemons keep running and the ping keeps
           working.
+ro        route optimisation with mip6secd in the correspondent too: after each
+          move the correspondent holds a binding for the new care-of address
+          (return routability through the home agent's tunnel), and a TCP
+          stream to the home address flows directly, not through the home
+          agent (whose tunnel counters stay still).
 soak      random wire input for N minutes (default 10) at the home agent's
           AF_PACKET side, Neighbor Discovery included: mutations of captured
           frames and of forgeries, round after round; after each round the
@@ -153,9 +159,10 @@ def preflight():
 class Bed:
     """The testbed, with background processes started in it (killed by pid)."""
 
-    def __init__(self, model="normalise", payload_esp=False):
+    def __init__(self, model="normalise", payload_esp=False, ro=False):
         self.model = model
         self.payload_esp = payload_esp
+        self.ro = ro
         self.procs = []
         os.makedirs(DIR, exist_ok=True)
         # One testbed at a time on this host (the namespace names are fixed):
@@ -166,7 +173,8 @@ class Bed:
         testbed("down")
 
     def __enter__(self):
-        testbed("up", "--model", self.model, *(["--payload-esp"] if self.payload_esp else []), timeout=120)
+        testbed("up", "--model", self.model, *(["--payload-esp"] if self.payload_esp else []),
+                *(["--ro"] if self.ro else []), timeout=120)
         return self
 
     def __exit__(self, *exc):
@@ -191,7 +199,7 @@ class Bed:
         # the daemons stopped (SIGTERM) above: under the sanitizers a leak or
         # an error is in their logs, and fails the test
         if exc[0] is None:
-            for d in ("ha", "mn"):
+            for d in ("ha", "mn") + (("cn",) if self.ro else ()):
                 path = os.path.join(DIR, d + ".log")
                 text = open(path).read() if os.path.exists(path) else ""
                 if "Sanitizer" in text or "runtime error" in text:
@@ -612,6 +620,30 @@ def test_wire():
             raise Fail("the ping stopped working")
 
 
+def test_ro():
+    with Bed("normalise", ro=True) as bed:
+        for link in ("r1", "r2"):
+            testbed("move", link)
+            wait_binding(link)
+            pfx = PREFIXES[link]
+            b = wait_for("the correspondent's binding on %s" % link,
+                         lambda: [x for x in show("cn", "bindings")["bindings"]
+                                  if x["hoa"] == HOA and x["coa"].startswith(pfx)], 15)[0]
+            log("  on %s: the correspondent binds %s -> %s (lifetime %d)" % (link, b["hoa"], b["coa"], b["lifetime"]))
+        srv = bed.spawn("mn", ["iperf3", "-s", "-1", "--forceflush", "-B", HOA], os.path.join(DIR, "iperf-server.txt"))
+        wait_for("iperf3 to listen", lambda: "listening" in open(os.path.join(DIR, "iperf-server.txt")).read(), 10)
+        enc0 = show("ha", "counters")["events"].get("tunnel_encap", 0)
+        r = nsexec("cn", ["iperf3", "-c", HOA, "-t", "3", "-b", "20M", "-J"], timeout=30)
+        bed.stop(srv)
+        res = json.loads(r.stdout)
+        mbit = res["end"]["sum_received"]["bits_per_second"] / 1e6
+        enc = show("ha", "counters")["events"].get("tunnel_encap", 0) - enc0
+        log("  TCP correspondent -> home address, route-optimised: %.1f Mbit/s; the home agent tunnelled %d packet(s)"
+            % (mbit, enc))
+        if mbit < 1 or enc > 20:
+            raise Fail("the stream did not take the direct path (%.1f Mbit/s, %d tunnelled)" % (mbit, enc))
+
+
 def test_soak(minutes):
     with Bed("normalise") as bed:
         caps = bed.capture(["home"])
@@ -661,6 +693,8 @@ def main():
             test_restart()
         elif sys.argv[1] == "wire":
             test_wire()
+        elif sys.argv[1] == "ro":
+            test_ro()
         elif sys.argv[1] == "soak":
             test_soak(int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--minutes" else 10)
         else:

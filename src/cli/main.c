@@ -1,5 +1,6 @@
 /*
- * mip6sec — command-line front end: decode, build, sim (later: show).
+ * mip6sec — command-line front end: decode, build, sim, and the control
+ * client of mip6secd (show, reload, keys).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_ctl.h"
 #include "cmd_sim.h"
 #include "dissect.h"
 #include "keyfile.h"
@@ -26,6 +28,10 @@ static const char usage_main[] =
 "                                        dissect Mobile IPv6 packets in a capture\n"
 "  build SPEC... -o FILE.pcap            craft packets from one-line specifications\n"
 "  sim SCENARIO [--out DIR] [--seed N]   run a deterministic network simulation\n"
+"  show [TABLE] [--json]                 ask a running mip6secd: bindings, bul, sa,\n"
+"                                        policy, counters, neighbours, status\n"
+"  reload                                make mip6secd re-read its configuration\n"
+"  keys FILE                             write mip6secd's SAs as a key file (+ esp_sa)\n"
 "  help [COMMAND]                        show help for a command\n"
 "\n"
 "options:\n"
@@ -401,10 +407,12 @@ static int cmd_help(int argc, char **argv)
 		printf("%s%s", usage_build_head, spec_help_text);
 	else if (!strcmp(argv[1], "sim"))
 		cmd_sim_help(stdout);
+	else if (!strcmp(argv[1], "show") || !strcmp(argv[1], "reload") || !strcmp(argv[1], "keys"))
+		cmd_ctl_help(stdout);
 	else if (!strcmp(argv[1], "help"))
 		fputs(usage_main, stdout);
 	else {
-		fprintf(stderr, "mip6sec help: unknown command '%s' (decode, build, sim)\n", argv[1]);
+		fprintf(stderr, "mip6sec help: unknown command '%s' (decode, build, sim, show, reload, keys)\n", argv[1]);
 		return 2;
 	}
 	return 0;
@@ -431,6 +439,12 @@ int main(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sim"))
 		return cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(cmd, "show"))
+		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(argc - 1, argv + 1);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(argc - 1, argv + 1);
 	fprintf(stderr, "mip6sec: unknown command '%s'\n", cmd);
 	return usage_error("", NULL);
 }

@@ -19,7 +19,7 @@
 # (run by the harness: duration 5 s, timeline and expectation times
 # scaled), truncated and mutated copies and small hand-written scenarios;
 # fuzz_node gets record sequences (format in fuzz/fuzz_node.c) carrying real
-# packets from `mip6sec build --hex` (ESP with fuzz_node.c's keys).
+# packets from `mip6sec build --hex` (ESP with fuzz_node_world.c's keys).
 # The directories are emptied first (except regress-* files: inputs of
 # past findings, kept as regression seeds), so the result depends only on
 # this list, the vectors and the binary. Needs only sh and python3's

@@ -31,10 +31,6 @@ struct sim_send {
 	uint8_t data[];
 };
 
-/* A node whose timer stays due after firing this often at one instant is
- * broken; the simulator moves on by a nanosecond instead of spinning. */
-#define TIMER_SPIN_MAX 1000
-
 const char *sim_note_name(enum sim_note_type t)
 {
 	static const char *const names[] = {
@@ -108,6 +104,34 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
+/* The pump reaches a host through its ops at every call, so a caller that
+ * swaps h->ops after sim_add_host (the scenario fuzzer's wrappers) is heard. */
+static int pump_output(void *hp, struct node_out *out, uint64_t now)
+{
+	struct sim_host *h = hp;
+	return h->ops->output(h->h, out, now);
+}
+
+static uint64_t pump_next_expiry(void *hp)
+{
+	struct sim_host *h = hp;
+	return h->ops->next_expiry(h->h);
+}
+
+/* Busy while the host runs its timer, as for every call into a host: its
+ * callbacks may not call into a host (sim_app_send defers). */
+static void pump_on_timer(void *hp, uint64_t now)
+{
+	struct sim_host *h = hp;
+	h->sim->busy++;
+	h->ops->on_timer(h->h, now);
+	h->sim->busy--;
+}
+
+static const struct node_pump_ops host_pump_ops = { pump_output, pump_next_expiry, pump_on_timer };
+
+static void host_tx(void *ctx, const struct node_out *out);
+
 int sim_add_host(struct sim *s, const char *name, unsigned n_ifaces, const struct sim_host_ops *ops, void *hp)
 {
 	if (n_ifaces > NODE_IF_MAX || !ops || !ops->input || !ops->output || !ops->next_expiry ||
@@ -127,6 +151,7 @@ int sim_add_host(struct sim *s, const char *name, unsigned n_ifaces, const struc
 	for (unsigned i = 0; i < NODE_IF_MAX; i++)
 		h->ifaces[i].link = -1;
 	h->timer_at = SIM_NEVER;
+	node_pump_init_ops(&h->pump, &host_pump_ops, h, host_tx, h);
 	s->hosts[s->n_hosts++] = h;
 	return (int)h->index;
 }
@@ -286,9 +311,10 @@ static void transmit(struct sim *s, unsigned li, int from_host, unsigned from_if
 			free(f);
 }
 
-static void host_arm(struct sim *s, struct sim_host *h)
+/* Queue the host's timer for e (the pump's answer) unless an earlier one
+ * is queued already. */
+static void host_arm(struct sim *s, struct sim_host *h, uint64_t e)
 {
-	uint64_t e = h->ops->next_expiry(h->h);
 	if (e == SIM_NEVER || e >= h->timer_at)
 		return;
 	if (e < s->now)
@@ -315,29 +341,40 @@ static void iface_refresh(struct sim *s, struct sim_host *h, unsigned i)
 		s->error = M6_E_NOMEM;
 }
 
-/* After every call into a host: note its addresses (they may have
- * changed: autoconfiguration), send what it queued, re-arm its timer. */
-static void host_drain(struct sim *s, struct sim_host *h)
+static void host_tx(void *ctx, const struct node_out *out)
 {
-	struct node_out out;
+	struct sim_host *h = ctx;
+	h->st.tx++;
+	if (out->ifindex >= h->n_ifaces || out->len > sizeof(out->pkt)) {
+		h->st.tx_bad_iface++;
+		return;
+	}
+	int li = h->ifaces[out->ifindex].link;
+	if (li < 0) {
+		/* a node sending on a detached interface: the frame goes nowhere */
+		h->st.tx_unattached++;
+		return;
+	}
+	transmit(h->sim, (unsigned)li, (int)h->index, out->ifindex, out->pkt, out->len);
+}
+
+/* Note a host's addresses (autoconfiguration may have changed them). Its
+ * frames just sent were resolved before this: the address index skips the
+ * sender's own entries, so that order changes nothing. */
+static void host_refresh(struct sim *s, struct sim_host *h)
+{
 	if (h->ops->iface_addr)
 		for (unsigned i = 0; i < h->n_ifaces; i++)
 			iface_refresh(s, h, i);
-	while (h->ops->output(h->h, &out, s->now) == 1) {
-		h->st.tx++;
-		if (out.ifindex >= h->n_ifaces || out.len > sizeof(out.pkt)) {
-			h->st.tx_bad_iface++;
-			continue;
-		}
-		int li = h->ifaces[out.ifindex].link;
-		if (li < 0) {
-			/* a node sending on a detached interface: the frame goes nowhere */
-			h->st.tx_unattached++;
-			continue;
-		}
-		transmit(s, (unsigned)li, (int)h->index, out.ifindex, out.pkt, out.len);
-	}
-	host_arm(s, h);
+}
+
+/* After every call into a host: send what it queued, note its addresses,
+ * re-arm its timer. */
+static void host_drain(struct sim *s, struct sim_host *h)
+{
+	uint64_t e = node_pump_drain(&h->pump, s->now);
+	host_refresh(s, h);
+	host_arm(s, h, e);
 }
 
 static void deliver_to(struct sim *s, struct sim_link *l, struct sim_host *h, unsigned ifindex,
@@ -385,27 +422,16 @@ static void fire_timer(struct sim *s, struct sim_host *h, uint32_t gen)
 	if (gen != h->timer_gen)
 		return;   /* superseded by an earlier timer */
 	h->timer_at = SIM_NEVER;
-	uint64_t e = h->ops->next_expiry(h->h);
-	if (e <= s->now) {
+	uint64_t e = node_pump_timer(&h->pump, s->now);
+	if (h->pump.last & NODE_PUMP_FIRED) {
 		h->st.timers++;
 		s->ctr.timers++;
-		s->busy++;
-		h->ops->on_timer(h->h, s->now);
-		s->busy--;
-		host_drain(s, h);
-		if (h->timer_at == s->now) {
-			h->spin = h->spin_at == s->now ? h->spin + 1 : 1;
-			h->spin_at = s->now;
-			if (h->spin > TIMER_SPIN_MAX) {
-				sim_note(s, SIM_NOTE_INFO, (int)h->index, -1,
-					 "timer still due after %u expiries at one instant: delayed by 1 ns", h->spin);
-				h->timer_at = s->now + 1;
-				push(s, s->now + 1, K_TIMER, ++h->timer_gen, h);
-			}
-		}
-		return;
+		host_refresh(s, h);
 	}
-	host_arm(s, h);
+	if (h->pump.last & NODE_PUMP_STALLED)
+		sim_note(s, SIM_NOTE_INFO, (int)h->index, -1,
+			 "timer still due after %u expiries at one instant: delayed by 1 ns", h->pump.spin);
+	host_arm(s, h, e);
 }
 
 static void host_app_send(struct sim *s, struct sim_host *h, const uint8_t *pkt, size_t len)

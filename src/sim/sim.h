@@ -13,8 +13,8 @@
  * defers while a host is busy. One observer receives everything the
  * outputs and expectations need.
  */
-#ifndef SIM_H
-#define SIM_H
+#ifndef MIP6SEC_SIM_H
+#define MIP6SEC_SIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +22,7 @@
 
 #include "link.h"
 #include "node/node.h"
+#include "node/node_pump.h"
 #include "sim_queue.h"
 
 #define SIM_NS_PER_S 1000000000ull
@@ -79,8 +80,7 @@ struct sim_host {
 	struct sim_iface ifaces[NODE_IF_MAX];
 	uint64_t timer_at;                    /* the live timer entry, SIM_NEVER = none */
 	uint32_t timer_gen;
-	uint64_t spin_at;                     /* guard against a timer that stays due */
-	unsigned spin;
+	struct node_pump pump;                /* drains it, fires its timer, guards against one that stays due */
 	struct sim_host_stats st;
 };
 

@@ -3,14 +3,12 @@
 #include <string.h>
 
 #include "mip6/bcache.h"
+#include "util/m6_err.h"
 #include "pkt/ip6.h"
 #include "sim_node.h"
 
-/* The node and the parts of its configuration link-layer resolution needs
- * (node.c keeps its own copy private). */
 struct nhost {
 	struct node *n;
-	struct node_cfg cfg;
 };
 
 #define N(h) (((struct nhost *)(h))->n)
@@ -51,83 +49,32 @@ static void n_destroy(void *h)
 	free(h);
 }
 
-static bool prefix_match(const uint8_t *a, const uint8_t *p, unsigned plen)
-{
-	unsigned full = plen / 8, rest = plen % 8;
-	if (memcmp(a, p, full))
-		return false;
-	return !rest || ((a[full] ^ p[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 static bool n_iface_addr(void *h, unsigned ifindex, uint8_t out[16])
 {
 	return node_iface_addr(N(h), ifindex, out);
 }
 
-/* Proxy Neighbor Discovery (RFC 6275 10.4.1): a home agent answers on the
- * home link for the home addresses it holds home registrations for. */
 static bool n_proxies(void *h, unsigned ifindex, const uint8_t addr[16])
 {
-	struct nhost *w = h;
-	struct ha *ha = node_ha(w->n);
-	if (!ha || ifindex >= w->cfg.n_ifaces)
-		return false;
-	const struct node_iface_cfg *ic = &w->cfg.ifaces[ifindex];
-	const struct ha_cfg *hc = &w->cfg.ha;
-	if (!ic->plen || ic->plen != hc->plen || !prefix_match(hc->prefix, ic->prefix, ic->plen) ||
-	    !prefix_match(addr, hc->prefix, hc->plen))
-		return false;
-	struct bce *e = bcache_lookup(ha_bcache(ha), addr);
-	return e && e->in_use && e->valid && e->home_reg;
+	return node_proxies(N(h), ifindex, addr);
 }
 
+/* The simulator's convention: 0 on-link, 1 via nh, -1 to any router. */
 static int n_next_hop(void *h, unsigned ifindex, const uint8_t dst[16], uint8_t nh[16])
 {
-	struct nhost *w = h;
-	if (ifindex >= w->cfg.n_ifaces)
-		return -1;
-	const struct node_iface_cfg *ic = &w->cfg.ifaces[ifindex];
-	if (ic->plen && prefix_match(dst, ic->prefix, ic->plen))
+	switch (node_next_hop(N(h), ifindex, dst, nh)) {
+	case NODE_NH_ONLINK:
 		return 0;
-	const struct node_route *best = NULL;
-	for (unsigned r = 0; r < w->cfg.n_routes; r++) {
-		const struct node_route *rt = &w->cfg.routes[r];
-		if (rt->ifindex == ifindex && prefix_match(dst, rt->prefix, rt->plen) && (!best || rt->plen > best->plen))
-			best = rt;
-	}
-	if (best && best->has_nexthop) {
-		memcpy(nh, best->nexthop, 16);
+	case NODE_NH_GATEWAY:
 		return 1;
+	default:
+		return -1;
 	}
-	return -1;
 }
 
-static int bce_binding(struct bcache *bc, const uint8_t hoa[16], uint8_t coa[16])
-{
-	struct bce *e = bc ? bcache_lookup(bc, hoa) : NULL;
-	if (!e || !e->in_use || !e->valid)
-		return 0;
-	memcpy(coa, e->coa, 16);
-	return 1;
-}
-
-/* A home agent answers from its binding cache, a correspondent from its
- * own, a mobile node with its registration (care-of address while away and
- * registered). */
 static int n_binding(void *h, const uint8_t hoa[16], uint8_t coa[16])
 {
-	struct node *n = N(h);
-	if (node_ha(n))
-		return bce_binding(ha_bcache(node_ha(n)), hoa, coa);
-	if (node_cn(n))
-		return bce_binding(cn_bcache(node_cn(n)), hoa, coa);
-	struct mn *mn = node_mn(n);
-	if (!mn)
-		return M6_E_INVAL;
-	if (mn_at_home(mn) || !mn_registered(mn) || !mn_coa(mn) || memcmp(hoa, mn_hoa(mn), 16))
-		return 0;
-	memcpy(coa, mn_coa(mn), 16);
-	return 1;
+	return node_binding(N(h), hoa, coa);
 }
 
 static void n_state(void *h, char *buf, size_t cap)
@@ -195,10 +142,6 @@ int sim_add_node(struct sim *s, const struct node_cfg *cfg, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return M6_E_NOMEM;
 	}
-	w->cfg = *cfg;
-	w->cfg.spd = NULL;
-	w->cfg.sad = NULL;
-	w->cfg.pad = NULL;
 	struct node *n = w->n = node_new(cfg, s->now, err, errlen);
 	if (!n) {
 		free(w);

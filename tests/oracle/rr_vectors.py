@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Return routability test vectors (TV-08: RR-02, RR-03, OPT-03).
+"""Return routability test vectors from the Python standard library.
 
 RFC 6275 defines no vectors for return routability, so this script computes
 them from fixed inputs with nothing but the Python standard library (hmac,
@@ -227,8 +227,8 @@ def write_header(vecs, path):
            " * Mobility Headers carry their real checksum; authenticators are computed",
            " * with the Checksum taken as zero (RFC 6275 6.2.7).",
            " */",
-           "#ifndef RR_VECTORS_H",
-           "#define RR_VECTORS_H",
+           "#ifndef MIP6SEC_RR_VECTORS_H",
+           "#define MIP6SEC_RR_VECTORS_H",
            "",
            "#include <stdint.h>",
            "",

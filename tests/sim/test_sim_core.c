@@ -351,6 +351,43 @@ static void test_timers_fire_on_time(void **st)
 	sim_free(s);
 }
 
+static unsigned stuck_fired;
+
+static void stuck_on_timer(void *h, uint64_t now)
+{
+	(void)h, (void)now;
+	stuck_fired++;               /* and the timer stays where it was */
+}
+
+/* A host whose timer stays due however often it fires (node_pump's guard):
+ * fired NODE_PUMP_SPIN_MAX + 1 times at one instant, then noted and
+ * delayed by 1 ns, so the run goes on. The ops are swapped after the host
+ * was added, as the scenario fuzzer does: the pump must hear the new ones. */
+static void test_timer_that_stays_due(void **st)
+{
+	(void)st;
+	struct obs_log o;
+	memset(&o, 0, sizeof(o));
+	struct sim *s = sim_new(1);
+	struct sim_observer ob = { .ctx = &o, .note = ob_note };
+	sim_set_observer(s, &ob);
+	struct fake *f = fake_add(s, "stuck", 1, NULL);
+	static struct sim_host_ops stuck_ops;
+	stuck_ops = *s->hosts[f->index]->ops;
+	stuck_ops.on_timer = stuck_on_timer;
+	s->hosts[f->index]->ops = &stuck_ops;
+	f->timers[f->n_timers++] = 5 * MS;
+	stuck_fired = 0;
+	sim_start(s);
+	assert_int_equal(sim_run_until(s, 5 * MS + 2), 0);
+	assert_int_equal(o.notes, 3);                /* at 5 ms, 5 ms + 1 ns, 5 ms + 2 ns */
+	assert_int_equal(stuck_fired, 3 * (NODE_PUMP_SPIN_MAX + 1));
+	assert_true(s->ctr.timers == stuck_fired);
+	assert_true(s->now == 5 * MS + 2);
+	assert_int_equal(s->hosts[f->index]->pump.n_stalls, 3);
+	sim_free(s);
+}
+
 static void test_app_send_from_callback_is_deferred(void **st)
 {
 	(void)st;
@@ -421,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_switch_resolves_neighbours),
 		cmocka_unit_test(test_attachment_times),
 		cmocka_unit_test(test_timers_fire_on_time),
+		cmocka_unit_test(test_timer_that_stays_due),
 		cmocka_unit_test(test_app_send_from_callback_is_deferred),
 		cmocka_unit_test(test_mtu_drop_is_reported),
 		cmocka_unit_test(test_run_until_and_stop),

@@ -5,8 +5,8 @@
  * node's side of return routability built independently of cn.c.
  * Included by each test_cn*.c.
  */
-#ifndef CN_FAKE_H
-#define CN_FAKE_H
+#ifndef MIP6SEC_CN_FAKE_H
+#define MIP6SEC_CN_FAKE_H
 
 #include "tu.h"
 #include "ipsec/sa.h"

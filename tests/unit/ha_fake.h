@@ -4,8 +4,8 @@
  * built field by field, BA parsing and Neighbor Discovery packets.
  * Included by each test_ha*.c.
  */
-#ifndef HA_FAKE_H
-#define HA_FAKE_H
+#ifndef MIP6SEC_HA_FAKE_H
+#define MIP6SEC_HA_FAKE_H
 #include "tu.h"
 
 #include <stdlib.h>

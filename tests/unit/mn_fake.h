@@ -4,8 +4,8 @@
  * from a fixed xorshift stream, and helpers to play router, home agent and
  * correspondent at chosen virtual times. Included by each test_mn*.c.
  */
-#ifndef MN_FAKE_H
-#define MN_FAKE_H
+#ifndef MIP6SEC_MN_FAKE_H
+#define MIP6SEC_MN_FAKE_H
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -40,6 +40,12 @@ static struct {
 	struct cap pkt[CAP_PKTS];
 	struct m6_event ev[CAP_EVS];
 	uint64_t rnd;
+	/* home registration changes (mip6_io.binding): how many, the last one */
+	unsigned n_bind;
+	struct {
+		uint8_t hoa[16], old_coa[16], new_coa[16];
+		bool has_old, has_new;
+	} bind;
 } F;
 
 static uint8_t HOA[16], HA[16], CN[16], COA[16], COA_2[16], ROUTER[16];
@@ -75,7 +81,22 @@ static inline void io_random(void *ctx, uint8_t *out, size_t n)
 	}
 }
 
-static const struct mip6_io IO = { NULL, io_send, io_event, io_random };
+static inline void io_binding(void *ctx, const uint8_t hoa[16], const uint8_t *old_coa, const uint8_t *new_coa,
+			      bool k, uint32_t lifetime_s)
+{
+	(void)ctx;
+	(void)k;
+	(void)lifetime_s;
+	F.n_bind++;
+	memcpy(F.bind.hoa, hoa, 16);
+	if ((F.bind.has_old = old_coa != NULL))
+		memcpy(F.bind.old_coa, old_coa, 16);
+	if ((F.bind.has_new = new_coa != NULL))
+		memcpy(F.bind.new_coa, new_coa, 16);
+}
+
+static const struct mip6_io IO = { .ctx = NULL, .send = io_send, .event = io_event, .random = io_random,
+				   .binding = io_binding };
 
 static inline void reset_capture(void)
 {

@@ -1,8 +1,9 @@
 /* Correspondent node, nonces and keys over time (RFC 6275 5.2.7, 5.2.8,
- * 9.5.1, 12): RR-01, RR-05 (a new nonce and a new Kcn every 30 s, the last
- * 8 kept, none accepted 240 s after it was made; 136/137/138 for the
- * others), BU-04, BA-01, BU-06 (bindings expire, sequence numbers outlive
- * them). The test plays the mobile node (cn_fake.h). */
+ * 9.5.1, 12): a new nonce and a new Kcn every 30 s, the last 8 kept, none
+ * accepted 240 s after it was made (136/137/138 for the others); bindings
+ * expire while their sequence numbers outlive them. The test plays the
+ * mobile node (cn_fake.h); each test cites the conformance items it
+ * checks. */
 #include "cn_fake.h"
 
 /* RR-05, BU-04, BA-01: nonces older than MAX_NONCE_LIFETIME give 137 /

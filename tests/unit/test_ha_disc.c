@@ -1,9 +1,10 @@
 /* Home agent, home link and discovery (RFC 6275 7.1-7.4, 10.5, 10.6): the
  * Home Agents List from Router Advertisements (H bit, Home Agent
  * Information option: preference and lifetime), Home Agent Address
- * Discovery Replies, solicited and unsolicited Mobile Prefix Advertisements
- * (3776-03, 3776-06, TMR-05), home registrations on a prefix learned from
- * the link (HA-01, HA-03), and our own advertisements (7.2 R bit, 7.4). */
+ * Discovery Replies, solicited and unsolicited Mobile Prefix
+ * Advertisements, home registrations on a prefix learned from the link,
+ * and our own advertisements (7.2 R bit, 7.4). Each test cites the
+ * conformance items it checks. */
 #include "ha_fake.h"
 
 #include "mip6/disc.h"
@@ -283,7 +284,7 @@ static void test_mps_answered(void **st)
  * every mobile node with a home registration, unsolicited, after
  * RAND_ADV_DELAY in [MinMobPfxAdvInterval, MaxMobPfxAdvInterval), again
  * after PREFIX_ADV_TIMEOUT doubling, PREFIX_ADV_RETRIES times, until a
- * solicitation acknowledges it. HA-01/HA-03: the new prefix is a home
+ * solicitation acknowledges it. HA-01, HA-03: the new prefix is a home
  * prefix; the deprecated one's lifetime bounds its bindings (status 1). */
 static void test_unsolicited_mpa(void **st)
 {

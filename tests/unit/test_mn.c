@@ -1,13 +1,12 @@
-/* Mobile node (RFC 6275 11): movement, home registration and return home:
- * TMR-01..04, BA-02, BA-03, BE-01, HAO-10, MH-07, and the Binding Update
- * List helpers. A fake I/O captures what the engine sends; the tests play
- * router and HA at chosen virtual times (mn_fake.h). Route optimisation:
- * test_mn_ro.c. */
+/* Mobile node (RFC 6275 11): movement, home registration and return home,
+ * and the Binding Update List helpers. A fake I/O captures what the engine
+ * sends; the tests play router and HA at chosen virtual times (mn_fake.h).
+ * Route optimisation: test_mn_ro.c; discovery: test_mn_disc.c. */
 #include "mn_fake.h"
 
 /* =============================== tests =============================== */
 
-/* TMR-01/02 back-off vectors, BA-02 lifetime arithmetic, TMR-03 rate limit. */
+/* TMR-01, TMR-02 back-off vectors, BA-02 lifetime arithmetic, TMR-03 rate limit. */
 static void test_bul_helpers(void **s)
 {
 	(void)s;
@@ -133,7 +132,7 @@ static void check_backoff(struct mn *mn, const uint32_t *want, unsigned n, uint6
 	assert_int_equal(seen, n);
 }
 
-/* TMR-01..03: first registration 1.5 s doubling to 32 s and staying there. */
+/* TMR-01, TMR-02, TMR-03: first registration 1.5 s doubling to 32 s and staying there. */
 static void test_first_registration_backoff(void **s)
 {
 	(void)s;

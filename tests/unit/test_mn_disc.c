@@ -1,7 +1,8 @@
 /* Mobile node, home agent and prefix discovery (RFC 6275 11.4): dynamic
- * home agent address discovery (6.5, 6.6, 11.4.1, TMR-02, TMR-05), Mobile
- * Prefix Solicitations and Advertisements (6.7, 6.8, 11.4.2, 11.4.3,
- * 3776-03, 3776-06, BA-03) and following a renumbered home link. The tests
+ * home agent address discovery (6.5, 6.6, 11.4.1), Mobile Prefix
+ * Solicitations and Advertisements (6.7, 6.8, 11.4.2, 11.4.3) and following
+ * a renumbered home link; each test cites the conformance items it checks.
+ * The tests
  * build the home agent's ICMPv6 themselves (checksums with m6_csum_ip6) and
  * hand them over as the node would: after IPsec and RH2 processing. */
 #include "mn_fake.h"
@@ -377,7 +378,7 @@ static void test_renumbering(void **s)
 	mpa(mn, HA, 0x5555, true, &fake_sa, keep, 2);
 	i = find_icmp(146, count_icmp(146) - 1, &w);
 	ident = m6_get16(F.pkt[i].b + w.proto_off + 4);
-	unsigned bus = count_mh(MH_BU);
+	unsigned bus = count_mh(MH_BU), binds = F.n_bind;
 	F.now += 1 * SEC;
 	uint64_t t = F.now;
 	const struct pio move[] = { { HOME_PFX, 0xc0, 600, 0 }, { P2, 0xc0, 86400, 86400 } };
@@ -385,6 +386,12 @@ static void test_renumbering(void **s)
 	uint8_t hoa2[16];
 	tu_addr(P2 "100", hoa2);
 	assert_memory_equal(mn_hoa(mn), hoa2, 16);
+	/* the old address's registration is left behind: the node hears it go */
+	assert_int_equal(F.n_bind, binds + 1);
+	assert_memory_equal(F.bind.hoa, HOA, 16);
+	assert_true(F.bind.has_old);
+	assert_memory_equal(F.bind.old_coa, COA, 16);
+	assert_false(F.bind.has_new);
 	const struct m6_event *e = last_ev(M6_EV_HOA_CHANGED);
 	assert_non_null(e);
 	assert_memory_equal(e->peer, HOA, 16);
@@ -404,6 +411,12 @@ static void test_renumbering(void **s)
 	ba_from_ha(mn, 0, last_bu_seq(), 3600, false, &fake_sa);
 	tu_addr(TU_HOA, HOA);
 	assert_true(mn_registered(mn));
+	/* and a new one comes for the new address, not an update of the old */
+	assert_int_equal(F.n_bind, binds + 2);
+	assert_memory_equal(F.bind.hoa, hoa2, 16);
+	assert_false(F.bind.has_old);
+	assert_true(F.bind.has_new);
+	assert_memory_equal(F.bind.new_coa, COA, 16);
 	mn_free(mn);
 }
 

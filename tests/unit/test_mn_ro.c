@@ -1,6 +1,7 @@
-/* Mobile node, route optimisation (RFC 6275 5.2, 11.6, 11.7.2): RR-03..06,
- * HAO-09, MH-07, OPT-04, BA-01, BA-02, BE-01, de-registration from the
- * correspondents once home (11.5.5, 5.2.5) and MAX_RO_FAILURE (5.2.9).
+/* Mobile node, route optimisation (RFC 6275 5.2, 11.6, 11.7.2): return
+ * routability, correspondent registration, de-registration from the
+ * correspondents once home (11.5.5, 5.2.5) and MAX_RO_FAILURE (5.2.9);
+ * each test cites the conformance items it checks.
  * The tests play home agent and correspondent, computing Kbm and the
  * authenticators with OpenSSL directly (not rr.c). */
 #include "mn_fake.h"
@@ -300,7 +301,7 @@ static void rr_complete(struct rr_run *r, struct pk *bu)
 	last_mh(MH_BU, bu);
 }
 
-/* BA-01/02: a nonce-expired BA (no BAD) restarts RR; RR-05: the refresh of
+/* BA-01, BA-02: a nonce-expired BA (no BAD) restarts RR; RR-05: the refresh of
  * a correspondent binding redoes RR because the tokens are over 210 s old. */
 static void test_cn_nonce_expiry_and_refresh(void **s)
 {

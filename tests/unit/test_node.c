@@ -1,11 +1,12 @@
 /* Nodes wired together by a minimal driver: home registration from a
  * foreign link with ESP-protected BU/BA, a ping through the bidirectional
- * tunnel, and return home (3776-01, HA-07, HA-08, TMR-04, HA-05). The full
- * simulator has its own tests; this one pins the node contract. */
+ * tunnel, and return home. The full simulator has its own tests; this one
+ * pins the node contract. */
 #include <stdlib.h>
 
-#include "tu.h"
+#include "tn.h"
 #include "node/node.h"
+#include "node/node_pump.h"
 #include "keyconf.h"
 #include "pkt/mh.h"
 
@@ -45,11 +46,18 @@ struct pending {
 };
 
 static struct node *nodes[N_NODES];
+static struct node_pump pumps[N_NODES];
+static uint64_t next_at[N_NODES];          /* what each node's pump last answered */
+static const int node_ix[N_NODES] = { HA_N, R1_N, CN_N, MN_N };
 static int attach[N_NODES][NODE_IF_MAX];   /* link of each interface, -1 = detached */
 static struct pending q[512];
 static unsigned nq;
 static uint64_t now;
+static void on_tx(void *ctx, const struct node_out *o);
 static unsigned echo_replies, clear_mh_on_r1, esp_mh_on_r1;
+static unsigned cn_too_big, cn_time_exceeded;
+static uint32_t cn_ptb_mtu;
+static uint16_t link_mtu;               /* 0: the default 1500 */
 static unsigned ev_count[M6_EV_TYPE_COUNT];
 
 static void on_event(void *ctx, const struct m6_event *ev)
@@ -67,6 +75,12 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 	(void)t;
 	if (n == nodes[CN_N] && len > 40 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 129)
 		echo_replies++;
+	if (n == nodes[CN_N] && len >= 48 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 2) {
+		cn_too_big++;
+		cn_ptb_mtu = m6_get32(pkt + 44);
+	}
+	if (n == nodes[CN_N] && len >= 48 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 3)
+		cn_time_exceeded++;
 }
 
 static void addr(const char *s, uint8_t a[16]) { tu_addr(s, a); }
@@ -84,36 +98,34 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old, con
 	km_moves++;
 }
 
-static void load_ipsec(struct node_cfg *c, const char *text)
+/* Binding changes, with the K bit (HA-04): what a key manager needs to move
+ * its IKE SA after the mobile node (moving it, RFC 4877 7.4, needs an IKE). */
+static struct node_binding_change bc_ha, bc_mn;
+static unsigned bc_ha_n, bc_mn_n;
+static void km_binding(void *ctx, struct node *n, const struct node_binding_change *c)
 {
-	struct keyconf kc;
-	char err[256];
-	if (keyconf_load_string(text, &kc, err, sizeof(err)))
-		fail_msg("%s", err);
-	c->bits = kc.bits;
-	c->spd = kc.spd;
-	c->sad = kc.sad;
-	c->pad = kc.pad;
+	(void)ctx;
+	if (n == nodes[HA_N]) {
+		assert_true(c->home_agent);
+		bc_ha = *c;
+		bc_ha_n++;
+	} else {
+		assert_false(c->home_agent);
+		bc_mn = *c;
+		bc_mn_n++;
+	}
+}
+
+static void count_binding(void *ctx, const struct node_binding_info *b)
+{
+	(void)b;
+	(*(unsigned *)ctx)++;
 }
 
 static void iface(struct node_cfg *c, const char *a, const char *prefix, bool adv)
 {
-	struct node_iface_cfg *i = &c->ifaces[c->n_ifaces++];
-	if (a) {
-		i->has_addr = true;
-		addr(a, i->addr);
-	}
-	addr(prefix, i->prefix);
-	i->plen = 64;
-	i->advertise = adv;
-}
-
-static void route(struct node_cfg *c, const char *prefix, unsigned plen, unsigned ifx)
-{
-	struct node_route *r = &c->routes[c->n_routes++];
-	addr(prefix, r->prefix);
-	r->plen = plen;
-	r->ifindex = ifx;
+	struct node_iface_cfg *i = tn_iface(c, a, prefix, adv);
+	i->mtu = link_mtu;
 }
 
 static void build(void)
@@ -126,7 +138,7 @@ static void build(void)
 	c.name = "ha";
 	iface(&c, "2001:db8:1::1", "2001:db8:1::", true);
 	iface(&c, "2001:db8:ff::1", "2001:db8:ff::", false);
-	route(&c, "2001:db8:2::", 64, 1);
+	tn_route(&c, "2001:db8:2::", 64, 1);
 	c.forwarding = true;
 	c.is_ha = true;
 	addr("2001:db8:1::1", c.ha.addr);
@@ -134,8 +146,11 @@ static void build(void)
 	c.ha.plen = 64;
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
-	load_ipsec(&c, ha_ipsec);
+	c.ha.k_capable = true;
+	tn_load_ipsec(&c, ha_ipsec);
 	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
+	struct node_km hkm = { .binding_changed = km_binding };
+	node_set_km(nodes[HA_N], &hkm);
 	attach[HA_N][0] = L_HOME;
 	attach[HA_N][1] = L_BACKBONE;
 	/* foreign router R1 */
@@ -143,7 +158,7 @@ static void build(void)
 	c.name = "r1";
 	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	route(&c, "::", 0, 1);
+	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
 	assert_non_null(nodes[R1_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[R1_N][0] = L_R1;
@@ -152,8 +167,8 @@ static void build(void)
 	memset(&c, 0, sizeof(c));
 	c.name = "cn";
 	iface(&c, "2001:db8:ff::4", "2001:db8:ff::", false);
-	route(&c, "2001:db8:1::", 64, 0);
-	route(&c, "2001:db8:2::", 64, 0);
+	tn_route(&c, "2001:db8:1::", 64, 0);
+	tn_route(&c, "2001:db8:2::", 64, 0);
 	assert_non_null(nodes[CN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[CN_N][0] = L_BACKBONE;
 	/* mobile node, starting at home */
@@ -169,15 +184,18 @@ static void build(void)
 	c.mn.iid[7] = 0x01;
 	c.mn.iid[6] = 0x01;
 	c.mn.lifetime_s = 3600;
+	c.mn.k_capable = true;
 	c.seed = 7;
-	load_ipsec(&c, mn_ipsec);
+	tn_load_ipsec(&c, mn_ipsec);
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
-	struct node_km km = { NULL, NULL, NULL, km_address_change };
+	struct node_km km = { .address_change = km_address_change, .binding_changed = km_binding };
 	node_set_km(nodes[MN_N], &km);
 	for (int i = 0; i < N_NODES; i++) {
 		node_set_event_cb(nodes[i], on_event, NULL);
 		node_set_deliver_cb(nodes[i], on_deliver, NULL);
+		node_pump_init(&pumps[i], nodes[i], on_tx, (void *)&node_ix[i]);
+		next_at[i] = node_pump_drain(&pumps[i], now);
 	}
 }
 
@@ -192,28 +210,32 @@ static void note_r1(const uint8_t *p, size_t len)
 		esp_mh_on_r1++;
 }
 
-/* Collect what a node sends and schedule it for everyone else on the link, 1 ms later. */
+/* What a node sends reaches everyone else on the link, 1 ms later. */
+static void on_tx(void *ctx, const struct node_out *o)
+{
+	int i = *(const int *)ctx;
+	int link = attach[i][o->ifindex];
+	if (link < 0)
+		return;
+	if (link == L_R1)
+		note_r1(o->pkt, o->len);
+	for (int j = 0; j < N_NODES; j++)
+		for (unsigned f = 0; f < NODE_IF_MAX; f++)
+			if (j != i && attach[j][f] == link) {
+				assert_true(nq < sizeof(q) / sizeof(q[0]));
+				q[nq].at = now + MS;
+				q[nq].node = j;
+				q[nq].ifindex = f;
+				q[nq].len = o->len;
+				memcpy(q[nq].pkt, o->pkt, o->len);
+				nq++;
+			}
+}
+
+/* After every call into node i. */
 static void flush(int i)
 {
-	static struct node_out o;
-	while (node_output(nodes[i], &o, now)) {
-		int link = attach[i][o.ifindex];
-		if (link < 0)
-			continue;
-		if (link == L_R1)
-			note_r1(o.pkt, o.len);
-		for (int j = 0; j < N_NODES; j++)
-			for (unsigned f = 0; f < NODE_IF_MAX; f++)
-				if (j != i && attach[j][f] == link) {
-					assert_true(nq < sizeof(q) / sizeof(q[0]));
-					q[nq].at = now + MS;
-					q[nq].node = j;
-					q[nq].ifindex = f;
-					q[nq].len = o.len;
-					memcpy(q[nq].pkt, o.pkt, o.len);
-					nq++;
-				}
-	}
+	next_at[i] = node_pump_drain(&pumps[i], now);
 }
 
 static void run_until(uint64_t end)
@@ -229,8 +251,8 @@ static void run_until(uint64_t end)
 				who = -2;
 			}
 		for (int i = 0; i < N_NODES; i++)
-			if (node_next_expiry(nodes[i]) < t) {
-				t = node_next_expiry(nodes[i]);
+			if (next_at[i] < t) {
+				t = next_at[i];
 				who = i;
 			}
 		if (who == -1) {
@@ -244,8 +266,8 @@ static void run_until(uint64_t end)
 			node_input(nodes[p.node], p.ifindex, p.pkt, p.len, now);
 			flush(p.node);
 		} else {
-			node_on_timer(nodes[who], now);
-			flush(who);
+			next_at[who] = node_pump_timer(&pumps[who], now);
+			assert_false(pumps[who].last & NODE_PUMP_STALLED);
 		}
 	}
 }
@@ -253,27 +275,38 @@ static void run_until(uint64_t end)
 static void move_mn(int link)
 {
 	node_link(nodes[MN_N], 0, false, now);
+	flush(MN_N);
 	attach[MN_N][0] = link;
 	node_link(nodes[MN_N], 0, true, now);
+	flush(MN_N);
 }
 
-static void ping_hoa(void)
+/* An Echo Request of `size` octets (IPv6 header included) to the home address. */
+static void ping_hoa_sized(size_t size, uint8_t hlim)
 {
-	uint8_t pkt[48];
+	static uint8_t pkt[NODE_APP_MAX];
 	struct ip6_hdr h;
+	assert_true(size >= 48 && size <= sizeof(pkt));
 	memset(&h, 0, sizeof(h));
 	addr("2001:db8:ff::4", h.src);
 	addr("2001:db8:1::100", h.dst);
 	h.nh = IP6P_ICMPV6;
-	h.hlim = 64;
-	h.plen = 8;
+	h.hlim = hlim;
+	h.plen = (uint16_t)(size - 40);
 	ip6_hdr_write(pkt, &h);
-	memset(pkt + 40, 0, 8);
+	memset(pkt + 40, 0xa5, size - 40);
 	pkt[40] = 128;
+	pkt[41] = 0;
+	m6_put16(pkt + 42, 0);
 	pkt[45] = 1;
-	m6_put16(pkt + 42, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, pkt + 40, 8));
-	assert_int_equal(node_app_send(nodes[CN_N], pkt, sizeof(pkt), now), 0);
+	m6_put16(pkt + 42, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, pkt + 40, size - 40));
+	assert_int_equal(node_app_send(nodes[CN_N], pkt, size, now), 0);
 	flush(CN_N);
+}
+
+static void ping_hoa(void)
+{
+	ping_hoa_sized(48, 64);
 }
 
 static void test_register_ping_return(void **s)
@@ -302,6 +335,24 @@ static void test_register_ping_return(void **s)
 	assert_memory_equal(km_last, coa, 16);
 	assert_int_equal(clear_mh_on_r1, 0);
 	assert_true(ev_count[M6_EV_DAD_STARTED] >= 1);
+	/* both ends hear of the new binding, with K agreed */
+	assert_int_equal(bc_ha_n, 1);
+	assert_false(bc_ha.has_old);
+	assert_true(bc_ha.has_new && bc_ha.k);
+	assert_memory_equal(bc_ha.hoa, hoa, 16);
+	assert_memory_equal(bc_ha.new_coa, coa, 16);
+	assert_int_equal(bc_mn_n, 1);
+	assert_true(bc_mn.has_new && bc_mn.k && !bc_mn.has_old);
+	assert_memory_equal(bc_mn.new_coa, coa, 16);
+	/* the node's own queries agree with the cache */
+	uint8_t got[16];
+	unsigned listed = 0;
+	assert_int_equal(node_binding(nodes[HA_N], hoa, got), 1);
+	assert_memory_equal(got, coa, 16);
+	assert_int_equal(node_binding(nodes[MN_N], hoa, got), 1);
+	assert_int_equal(node_bindings(nodes[HA_N], count_binding, &listed), 1);
+	assert_int_equal(listed, 1);
+	assert_int_equal(node_binding(nodes[R1_N], hoa, got), M6_E_INVAL);
 
 	ping_hoa();                                        /* HA-07 tunnel out, HA-08 tunnel back */
 	run_until(9000 * MS);
@@ -316,6 +367,10 @@ static void test_register_ping_return(void **s)
 	assert_memory_equal(km_last, hoa, 16);
 	e = bcache_lookup(ha_bcache(node_ha(nodes[HA_N])), hoa);
 	assert_true(!e || !e->valid);                      /* HA-05 */
+	assert_true(bc_ha_n >= 2 && !bc_ha.has_new && bc_ha.has_old);
+	assert_memory_equal(bc_ha.old_coa, coa, 16);
+	assert_true(bc_mn_n >= 2 && !bc_mn.has_new);
+	assert_int_equal(node_binding(nodes[HA_N], hoa, got), 0);
 	ping_hoa();
 	run_until(16000 * MS);
 	assert_int_equal(echo_replies, 3);
@@ -324,10 +379,68 @@ static void test_register_ping_return(void **s)
 		node_free(nodes[i]);
 }
 
+static void reset(uint16_t mtu)
+{
+	nq = 0;
+	now = 0;
+	echo_replies = clear_mh_on_r1 = esp_mh_on_r1 = cn_too_big = cn_time_exceeded = 0;
+	memset(ev_count, 0, sizeof(ev_count));
+	km_moves = bc_ha_n = bc_mn_n = 0;
+	link_mtu = mtu;
+	build();
+	run_until(2000 * MS);
+	move_mn(L_R1);
+	run_until(8000 * MS);
+	assert_true(mn_registered(node_mn(nodes[MN_N])));
+}
+
+/* 1,280, 1,500 and 4,096 octets through every role: the correspondent's
+ * request crosses the home agent's tunnel to the mobile node away from
+ * home, whose reply crosses the reverse tunnel and the router back. */
+static void test_sizes_through_roles(void **s)
+{
+	(void)s;
+	reset(9000);
+	static const size_t sizes[] = { 1280, 1500, 4096 };
+	for (unsigned i = 0; i < 3; i++) {
+		ping_hoa_sized(sizes[i], 64);
+		run_until(now + 500 * MS);
+		assert_int_equal(echo_replies, i + 1);
+	}
+	assert_int_equal(ev_count[M6_EV_DROP], 0);
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+}
+
+/* RFC 2473 7.1 / RFC 4443 3.2: at the tunnel entry a packet that fits the
+ * link but not the tunnel gets a Packet Too Big with the room the tunnel
+ * leaves; RFC 4443 3.3: hop limit exhausted on the way, Time Exceeded. */
+static void test_icmp_errors(void **s)
+{
+	(void)s;
+	reset(0);
+	ping_hoa_sized(1500, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(echo_replies, 0);
+	assert_int_equal(cn_too_big, 1);
+	assert_int_equal(cn_ptb_mtu, 1460);
+	ping_hoa_sized(1460, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(echo_replies, 1);
+	ping_hoa_sized(100, 1);                            /* reaches the HA with hop limit 1 */
+	run_until(now + 500 * MS);
+	assert_int_equal(cn_time_exceeded, 1);
+	assert_int_equal(echo_replies, 1);
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_ping_return),
+		cmocka_unit_test(test_sizes_through_roles),
+		cmocka_unit_test(test_icmp_errors),
 	};
 	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
 }

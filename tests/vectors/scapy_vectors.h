@@ -17,8 +17,8 @@
  * The golden Mobility Headers have their Checksum field set to 0 (as
  * mh_build() leaves it); their field values are given in each comment.
  */
-#ifndef SCAPY_VECTORS_H
-#define SCAPY_VECTORS_H
+#ifndef MIP6SEC_SCAPY_VECTORS_H
+#define MIP6SEC_SCAPY_VECTORS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -229,7 +229,7 @@ static const uint8_t sv_cot[64] SCAPY_VEC_UNUSED = {
 	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0xb1, 0xb2, 0xb3, 0xb4,
 	0xb5, 0xb6, 0xb7, 0xb8,
 };
-/* bu_tunnel [4877-01, OPT-06]: BU with ACoA tunnelled in IPv6-in-IPv6 (RFC 2473), no HAO */
+/* bu_tunnel [OPT-06]: BU with ACoA tunnelled in IPv6-in-IPv6 (RFC 2473), no HAO */
 static const uint8_t sv_bu_tunnel[112] SCAPY_VEC_UNUSED = {
 	0x60, 0x00, 0x00, 0x00, 0x00, 0x48, 0x29, 0x40, 0x20, 0x01, 0x0d, 0xb8,
 	0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -242,7 +242,7 @@ static const uint8_t sv_bu_tunnel[112] SCAPY_VEC_UNUSED = {
 	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x01, 0x00,
 };
-/* esp_after_hao [3776-01]: ESP (opaque payload) after a Destination Options header with a HAO */
+/* esp_after_hao []: ESP (opaque payload) after a Destination Options header with a HAO */
 static const uint8_t sv_esp_after_hao[104] SCAPY_VEC_UNUSED = {
 	0x60, 0x00, 0x00, 0x00, 0x00, 0x40, 0x3c, 0x40, 0x20, 0x01, 0x0d, 0xb8,
 	0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -551,4 +551,4 @@ static const struct scapy_vector scapy_corrupt_vectors[] SCAPY_VEC_UNUSED = {
 };
 #define SCAPY_CORRUPT_COUNT (sizeof(scapy_corrupt_vectors) / sizeof(scapy_corrupt_vectors[0]))
 
-#endif /* SCAPY_VECTORS_H */
+#endif /* MIP6SEC_SCAPY_VECTORS_H */

@@ -168,6 +168,54 @@ static int apply_sa(struct ipsec_sa *sa, struct pbuf *pb, const struct ip6_walk 
 	return rc;
 }
 
+/* The packet an ICMPv6 error quotes, made walkable: the quote is cut short
+ * by design (RFC 4443 2.4 c), so its Payload Length is set to the octets
+ * present. Returns false when pkt is not an error message or the quote is
+ * not an IPv6 header followed by whole extension headers. */
+static bool icmp_quote_walk(const uint8_t *pkt, const struct ip6_walk *w, uint8_t q[ICMP6_MIN_MTU],
+			    struct ip6_walk *qw)
+{
+	if (w->proto != IP6P_ICMPV6 || w->end < w->proto_off + 8 + IP6_HDR_LEN || pkt[w->proto_off] >= 128)
+		return false;
+	size_t qlen = w->end - w->proto_off - 8;
+	if (qlen > ICMP6_MIN_MTU)
+		qlen = ICMP6_MIN_MTU;
+	memcpy(q, pkt + w->proto_off + 8, qlen);
+	m6_put16(q + 4, (uint16_t)(qlen - IP6_HDR_LEN));
+	return ip6_walk(q, qlen, IP6W_HAO_KNOWN, qw) == 0;
+}
+
+static bool is_icmp_error(const uint8_t *pkt, const struct ip6_walk *w)
+{
+	return w->proto == IP6P_ICMPV6 && w->end > w->proto_off && pkt[w->proto_off] < 128;
+}
+
+/* ICMP-01 outbound (RFC 4301 6.2): an error that no policy lets out goes on
+ * the SA that carries the return traffic of the packet it answers: the
+ * quoted packet came to us, so its flow as received, seen from our side,
+ * is that return traffic. No SA is ever created for it (no ACQUIRE). */
+static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, const struct ip6_walk *w,
+					bool forwarded, uint64_t now, const struct spd_entry **pe)
+{
+	uint8_t q[ICMP6_MIN_MTU];
+	struct ip6_walk qw;
+	struct ipsec_flow f;
+	if (!icmp_quote_walk(pkt, w, q, &qw))
+		return NULL;
+	flow_from_packet(&f, q, &qw, view_for(b, forwarded), false);
+	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
+	if (!e || e->action != SPD_PROTECT)
+		return NULL;
+	struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
+	if (!sa)
+		return NULL;
+	sa_event(b, sa, sad_age(sa, now));
+	if (!sad_sa_usable(sa))
+		return NULL;
+	*pe = e;
+	return sa;
+}
+
 int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r)
 {
 	struct ip6_walk w;
@@ -181,15 +229,26 @@ int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, s
 	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
 	if (r)
 		r->policy = e;
+	struct ipsec_sa *sa = NULL;
+	if ((!e || e->action == SPD_DISCARD) && is_icmp_error(pbuf_data(pb), &w)) {
+		sa = icmp_reverse_sa(b, pbuf_data(pb), &w, forwarded, now, &e);
+		if (!sa)
+			return drop(b, r, M6_E_POLICY_DISCARD);
+		b->st.out_icmp_reverse_sa++;
+		if (r)
+			r->policy = e;
+	}
 	if (!e || e->action == SPD_DISCARD)
 		return drop(b, r, M6_E_POLICY_DISCARD);
 	if (e->action == SPD_BYPASS) {
 		b->st.out_bypass++;
 		return 0;
 	}
-	struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
-	if (sa)
-		sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
+	if (!sa) {
+		sa = sad_lookup_out(b->sad, e->id);
+		if (sa)
+			sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
+	}
 	if (!sa || !sad_sa_usable(sa)) {
 		struct bits_event ev;
 		memset(&ev, 0, sizeof(ev));
@@ -228,29 +287,76 @@ static bool is_udp_esp(const uint8_t *pkt, const struct ip6_walk *w)
 	return m6_get16(u + 2) == IKE_NATT_PORT && m6_get32(u + 8) != 0;
 }
 
+/* IPv6-in-IPv6 levels inside an SA's payload that the checks follow; a
+ * deeper packet is dropped (the node decapsulates fewer). */
+#define BITS_NEST_MAX 8
+
+/* The home address an MH packet speaks for: its HAO, or for a Binding
+ * Update sent from home (no HAO) its source; NULL for other packets. */
+static const uint8_t *mh_hoa(const struct ip6_walk *w, const uint8_t *pkt)
+{
+	if (w->proto != IP6P_MH)
+		return NULL;
+	const uint8_t *hoa = ip6_walk_hoa(w, pkt);
+	if (!hoa && w->end >= w->proto_off + 3 && pkt[w->proto_off + 2] == MH_BU)
+		hoa = w->hdr.src;
+	return hoa;
+}
+
+/* The selector check (RFC 4301 5.2 step 5, in the SA's view) and, for the
+ * true-address model, the Home Address post-check. Both also cover an MH
+ * packet that speaks for a home address nested in IPv6-in-IPv6 inside the
+ * payload: the node decapsulates it and hands it to the engines with this
+ * SA, so a Binding Update tunnelled once more inside a peer's SA must not
+ * escape the check the same BU would meet directly (an SA with broad
+ * selectors would otherwise let its peer register any home address).
+ * Nested packets that do not walk are left to the node, which walks them
+ * the same way and drops them. */
 static int check_selectors(struct bits *b, struct bits_result *r, const struct ipsec_sa *sa,
 			   const uint8_t *pkt, size_t len)
 {
-	struct ip6_walk w;
-	struct ipsec_flow f;
-	int rc = ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w);
-	if (rc)
-		return drop(b, r, rc);
 	enum flow_view view = sa->model == SA_MODEL_NORMALISE ? FLOW_HOME : FLOW_WIRE;
-	flow_from_packet(&f, pkt, &w, view, false);
-	if (!spd_sel_match(&sa->ts, &f))
-		return drop(b, r, M6_E_SELECTOR);
-	/* The home address an MH packet speaks for: its HAO, or for a Binding
-	 * Update sent from home (no HAO) its source. */
-	const uint8_t *hoa = ip6_walk_hoa(&w, pkt);
-	if (!hoa && w.proto == IP6P_MH && w.end >= w.proto_off + 3 && pkt[w.proto_off + 2] == MH_BU)
-		hoa = w.hdr.src;
-	if (sa->model == SA_MODEL_TRUE_ADDR && hoa && w.proto == IP6P_MH) {
-		const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;
-		if (!pe || !pad_hoa_allowed(pe, hoa))
-			return drop(b, r, M6_E_HAO_POSTCHECK);
+	for (unsigned depth = 0;; depth++) {
+		struct ip6_walk w;
+		struct ipsec_flow f;
+		int rc = ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w);
+		if (rc)
+			return depth ? 0 : drop(b, r, rc);
+		const uint8_t *hoa = mh_hoa(&w, pkt);
+		if (depth == 0 || hoa) {
+			flow_from_packet(&f, pkt, &w, view, false);
+			if (!spd_sel_match(&sa->ts, &f)) {
+				/* ICMP-01 (RFC 4301 6.2): an error the SA's selectors do
+				 * not cover is judged by the packet it quotes. We sent
+				 * that packet, so its flow as sent (source = our side) is
+				 * the reversed header the RFC checks; it must be traffic
+				 * of this SA, or a peer could make us act on errors about
+				 * any flow we have with anyone else. */
+				uint8_t q[ICMP6_MIN_MTU];
+				struct ip6_walk qw;
+				if (depth || !is_icmp_error(pkt, &w))
+					return drop(b, r, M6_E_SELECTOR);
+				if (!icmp_quote_walk(pkt, &w, q, &qw))
+					return drop(b, r, M6_E_ICMP_QUOTE);
+				flow_from_packet(&f, q, &qw, view, true);
+				if (!spd_sel_match(&sa->ts, &f))
+					return drop(b, r, M6_E_ICMP_QUOTE);
+				b->st.in_icmp_by_quote++;
+			}
+		}
+		if (sa->model == SA_MODEL_TRUE_ADDR && hoa) {
+			const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;
+			if (!pe || !pad_hoa_allowed(pe, hoa))
+				return drop(b, r, M6_E_HAO_POSTCHECK);
+		}
+		if (w.proto != IP6P_IPV6)
+			return 0;
+		if (depth == BITS_NEST_MAX)
+			return drop(b, r, M6_E_EXT_TOO_MANY);
+		/* the inner packet as the node will see it: the rest of the buffer */
+		pkt += w.proto_off;
+		len -= w.proto_off;
 	}
-	return 0;
 }
 
 static int input_protected(struct bits *b, struct pbuf *pb, const struct ip6_walk *w, uint64_t now,

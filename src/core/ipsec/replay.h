@@ -14,8 +14,8 @@
  * ICV decides; M6_E_REPLAY_OLD then only means "before sequence number 1"
  * (or past 2^64 - 1). Neither function allocates or reads a clock.
  */
-#ifndef REPLAY_H
-#define REPLAY_H
+#ifndef MIP6SEC_REPLAY_H
+#define MIP6SEC_REPLAY_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -181,8 +181,20 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(&sa->life))
 		return add_fail(err, M6_E_INVAL);
 	bool in = sa->inbound;
-	if (ix_find(d, sa->spi, sa->proto, in) != SIZE_MAX)
-		return add_fail(err, M6_E_EXISTS);
+	size_t at = ix_find(d, sa->spi, sa->proto, in);
+	if (at != SIZE_MAX) {
+		/* the key manager completes the SA whose SPI it reserved */
+		struct sad_slot *s = &d->slots[d->ix[at].slot - 1];
+		if (!in || s->sa.state != SA_LARVAL)
+			return add_fail(err, M6_E_EXISTS);
+		s->sa = *sa;
+		s->sa.state = SA_MATURE;
+		s->sa.added_ns = now;
+		s->gen = ++d->gen;
+		if (err)
+			*err = 0;
+		return &s->sa;
+	}
 	if (!d->free_head)
 		return add_fail(err, M6_E_FULL);
 
@@ -209,6 +221,26 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	if (err)
 		*err = 0;
 	return &s->sa;
+}
+
+int sad_reserve(struct sad *d, uint32_t spi, uint8_t proto, uint64_t now)
+{
+	int err;
+	struct ipsec_sa larval;
+	memset(&larval, 0, sizeof(larval));
+	larval.spi = spi;
+	larval.proto = proto;
+	larval.inbound = true;
+	struct ipsec_sa *sa = sad_add(d, &larval, now, &err);
+	if (sa)
+		sa->state = SA_LARVAL;
+	return sa ? 0 : err;
+}
+
+struct ipsec_sa *sad_find(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
+{
+	size_t i = ix_find(d, spi, proto, inbound);
+	return i == SIZE_MAX ? NULL : &d->slots[d->ix[i].slot - 1].sa;
 }
 
 int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
@@ -238,7 +270,7 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	if (i == SIZE_MAX)
 		return NULL;
 	struct ipsec_sa *sa = &d->slots[d->ix[i].slot - 1].sa;
-	return sa->state == SA_DEAD ? NULL : sa;
+	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
 struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id)

@@ -23,8 +23,8 @@
  * and stays usable. Each event is reported once; a step that passes both
  * limits at once reports only SAD_EV_HARD. A limit of 0 means none.
  */
-#ifndef SAD_H
-#define SAD_H
+#ifndef MIP6SEC_SAD_H
+#define MIP6SEC_SAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,11 +38,18 @@ struct sad *sad_new(size_t capacity);
 void sad_free(struct sad *d);
 /* Install a copy of sa (its xf must already be initialised; the SAD takes
  * ownership of the transform, on success only). The copy starts MATURE with
- * added_ns = now. Returns a pointer stable until removal, or NULL with *err
+ * added_ns = now; an inbound SA completes a larval one of the same key.
+ * Returns a pointer stable until removal, or NULL with *err
  * (err may be NULL): M6_E_SPI_RESERVED for SPI 0..255, M6_E_INVAL (proto not
  * ESP/AH, soft limit above hard), M6_E_EXISTS for the same (SPI, proto,
  * direction), M6_E_FULL. */
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err);
+/* Hold an inbound SPI for an SA being negotiated (RFC 4301 larval SA): it
+ * matches no packet (sad_lookup_in ignores it) until sad_add() completes
+ * it with the same SPI and protocol. 0, or sad_add()'s errors. */
+int sad_reserve(struct sad *d, uint32_t spi, uint8_t proto, uint64_t now);
+/* The SA with this key in any state (larval and dead included), or NULL. */
+struct ipsec_sa *sad_find(struct sad *d, uint32_t spi, uint8_t proto, bool inbound);
 /* Wipes the keys (m6_xform_clear) and the slot; 0 or M6_E_NOTFOUND. */
 int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound);
 struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto);

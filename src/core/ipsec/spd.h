@@ -32,8 +32,8 @@
  * of host (/128) entries. spd_lookup_linear() is O(n). spd_add() and
  * spd_remove() are O(n) (ordered array insertion); spd_get() O(log n).
  */
-#ifndef SPD_H
-#define SPD_H
+#ifndef MIP6SEC_SPD_H
+#define MIP6SEC_SPD_H
 
 #include <stdbool.h>
 #include <stddef.h>

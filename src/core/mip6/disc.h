@@ -11,8 +11,8 @@
  * address of a HAO, destination = the home address of an RH2, RFC 6275
  * 11.3.1 / RFC 8200 8.1).
  */
-#ifndef DISC_H
-#define DISC_H
+#ifndef MIP6SEC_DISC_H
+#define MIP6SEC_DISC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -339,6 +339,7 @@ static void dad_succeed(struct ha *ha, struct ha_dad *d, uint64_t now)
 	e->lifetime_s = mh_lifetime_seconds(units);
 	bcache_set_expiry(ha->bc, e, now + e->lifetime_s * MIP6_NS_PER_S);
 	ha_emit(ha, M6_EV_BINDING_ADDED, e->hoa, e->coa, e->seq, e->lifetime_s, "home registration");
+	mip6_binding(&ha->io, e->hoa, NULL, e->coa, ba_k(ha, d->flags), e->lifetime_s);
 	send_na(ha, all_nodes, e->hoa, false, e->hoa);
 	uint8_t ll[16];
 	if ((e->user & HA_U_L) && derive_ll(ha, e->hoa, ll))
@@ -366,6 +367,8 @@ static void on_expire(void *ctx, struct bce *e)
 		return;                 /* a de-registered entry ending its 10 s */
 	/* HA-03/HA-04: the lifetime (never beyond the prefix's) is over */
 	ha_emit(ha, M6_EV_BINDING_EXPIRED, e->hoa, e->coa, e->seq, e->lifetime_s, NULL);
+	if (e->home_reg)
+		mip6_binding(&ha->io, e->hoa, e->coa, NULL, false, 0);
 	remember_coa(ha, e->coa, e->hoa, e->expires);
 }
 
@@ -422,6 +425,7 @@ static void bu_dereg(struct ha *ha, const struct bu_ctx *b, struct bce *e, uint6
 	e->user = 0;
 	bcache_set_expiry(ha->bc, e, now + MIP6_MAX_DELETE_BCE_TIMEOUT_S * MIP6_NS_PER_S);
 	ha_emit(ha, M6_EV_BINDING_DELETED, e->hoa, e->last_coa, m->seq, 0, "de-registration");
+	mip6_binding(&ha->io, e->hoa, e->last_coa, NULL, ba_k(ha, m->flags), 0);
 	send_ba(ha, b->src, b->hoa, b->rh2, MH_BA_ACCEPTED, m->seq, ba_k(ha, m->flags), 0, 0);
 }
 
@@ -434,6 +438,8 @@ static void bu_refresh(struct ha *ha, const struct bu_ctx *b, struct bce *e, uin
 		reject(ha, b, MH_BA_REASON_UNSPECIFIED, m->seq);
 		return;
 	}
+	uint8_t old_coa[16];
+	memcpy(old_coa, e->coa, 16);
 	if (memcmp(e->coa, b->coa, 16))
 		remember_coa(ha, e->coa, e->hoa, now);
 	e->seq = m->seq;
@@ -442,6 +448,7 @@ static void bu_refresh(struct ha *ha, const struct bu_ctx *b, struct bce *e, uin
 	e->lifetime_s = mh_lifetime_seconds(units);
 	bcache_set_expiry(ha->bc, e, now + e->lifetime_s * MIP6_NS_PER_S);
 	ha_emit(ha, M6_EV_BINDING_UPDATED, e->hoa, e->coa, m->seq, e->lifetime_s, NULL);
+	mip6_binding(&ha->io, e->hoa, old_coa, e->coa, ba_k(ha, m->flags), e->lifetime_s);
 	send_ba(ha, b->src, b->hoa, b->rh2, status, m->seq, ba_k(ha, m->flags), units, bra_units(ha, units));
 }
 

@@ -7,8 +7,8 @@
  *              list, home prefixes), dynamic home agent address discovery
  *              and mobile prefix advertisements (RFC 6275 10.5, 10.6).
  */
-#ifndef HA_INT_H
-#define HA_INT_H
+#ifndef MIP6SEC_HA_INT_H
+#define MIP6SEC_HA_INT_H
 
 #include <string.h>
 

@@ -11,8 +11,8 @@
  * engine after IPsec processing (bits_input), together with the SA that
  * protected them (NULL when they arrived in clear).
  */
-#ifndef MIP6_H
-#define MIP6_H
+#ifndef MIP6SEC_MIP6_H
+#define MIP6SEC_MIP6_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +36,11 @@
 #define MIP6_PREFIX_ADV_RETRIES 3
 #define MIP6_PREFIX_ADV_TIMEOUT_S 3
 
+/* The largest packet an engine builds or a node sends: an application
+ * packet of 4096 octets with room for a tunnel header, ESP (and its UDP
+ * encapsulation) and the Mobile IPv6 extension headers. */
+#define MIP6_PKT_MAX (4096 + 256)
+
 #define MIP6_NS_PER_MS 1000000ull
 #define MIP6_NS_PER_S 1000000000ull
 #define MIP6_NEVER UINT64_MAX
@@ -46,8 +51,13 @@ struct mip6_io {
 	void (*send)(void *ctx, const uint8_t *pkt, size_t len);
 	/* An event; the node fills in time and node name. */
 	void (*event)(void *ctx, struct m6_event *ev);
-	/* n random octets (nonces, cookies, Kcn): seeded in the simulator. */
+	/* n random octets (nonces, cookies, Kcn) from the node's DRBG. */
 	void (*random)(void *ctx, uint8_t *out, size_t n);
+	/* A home registration came, moved or went (may be NULL): the home
+	 * agent for its cache, the mobile node once its BU is acknowledged.
+	 * old/new NULL when absent; k: the K bit agreed (RFC 6275 11.7.1). */
+	void (*binding)(void *ctx, const uint8_t hoa[16], const uint8_t *old_coa, const uint8_t *new_coa,
+			bool k, uint32_t lifetime_s);
 };
 
 /* Helpers every engine uses (mip6.c). */
@@ -55,6 +65,13 @@ static inline void mip6_event(const struct mip6_io *io, struct m6_event *ev) { i
 /* Build and hand over one event; peer/addr may be NULL, text is truncated. */
 void mip6_emit(const struct mip6_io *io, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr,
 	       int32_t code, uint32_t u32, const char *text);
+/* Report a home registration change when the node listens (io->binding). */
+static inline void mip6_binding(const struct mip6_io *io, const uint8_t hoa[16], const uint8_t *old_coa,
+				const uint8_t *new_coa, bool k, uint32_t lifetime_s)
+{
+	if (io->binding)
+		io->binding(io->ctx, hoa, old_coa, new_coa, k, lifetime_s);
+}
 /* Build IPv6(src->dst) | [DstOpt HAO] | [RH2] | MH into out (cap octets):
  * hao/rh2 may be NULL; the MH checksum uses the RFC 6275 pseudo-header.
  * Returns the length or a negative M6_E_*. m is an mh_msg from pkt/mh.h. */

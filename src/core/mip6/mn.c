@@ -185,8 +185,10 @@ static void returned_home(struct mn *mn, const char *why, uint64_t now)
 	uint8_t coa[16];
 	memcpy(coa, e->acked_coa, 16);
 	bul_entry_clear(e);
-	if (had)
+	if (had) {
 		mn_ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
+		mip6_binding(&mn->io, mn->cfg.hoa, coa, NULL, false, 0);
+	}
 	mn_ev(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
 	/* the HA no longer intercepts the HoT: correspondents next (11.5.5) */
 	mn_ro_deregister_all(mn, now);
@@ -213,6 +215,8 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 	uint64_t remain = bul_ack_remaining(sent > elapsed ? sent - elapsed : 0, e->life_sent_s,
 					    mh_lifetime_seconds(m->lifetime));
 	bool update = e->acked;
+	uint8_t old_coa[16];
+	memcpy(old_coa, e->acked_coa, 16);
 	e->acked = true;
 	memcpy(e->acked_coa, e->coa, 16);
 	e->expires = now + remain;
@@ -232,6 +236,8 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 	mn_ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
 		  (uint32_t)(remain / MIP6_NS_PER_S));
 	if (e->home) {
+		mip6_binding(&mn->io, mn->cfg.hoa, update ? old_coa : NULL, e->coa, e->k,
+			     (uint32_t)(remain / MIP6_NS_PER_S));
 		/* BA-03: status 1 says the home prefix is going: ask for the news */
 		if (m->status == MH_BA_ACCEPTED_NEED_PREFIX_DISC)
 			mn_disc_mps_start(mn, now);
@@ -673,6 +679,8 @@ static void binding_expired(struct mn *mn, struct bul_entry *e)
 {
 	e->acked = false;
 	mn_ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
+	if (e->home)
+		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
 	if (!e->outstanding && !e->rr_running && !bul_timer_running(&e->tx))
 		bul_entry_clear(e);
 }

@@ -20,8 +20,8 @@
  * agent address discovery; it solicits the home link's prefixes and
  * follows a renumbering to a new home address (mn_disc.c has the rules).
  */
-#ifndef MN_H
-#define MN_H
+#ifndef MIP6SEC_MN_H
+#define MIP6SEC_MN_H
 
 #include "mip6.h"
 

@@ -89,6 +89,10 @@ void mn_disc_dhaad_start(struct mn *mn, uint64_t now)
 static void use_ha(struct mn *mn, const uint8_t ha[16])
 {
 	struct bul_entry *e = mn_ha_ent(mn);
+	/* a registration still standing is abandoned: the node's key manager
+	 * hears it go like any other (mip6_io.binding) */
+	if (e->acked)
+		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
 	memcpy(mn->cfg.ha, ha, 16);
 	mn->ha_known = true;
 	mn->ha_disabled = false;
@@ -153,8 +157,10 @@ void mn_disc_mps_start(struct mn *mn, uint64_t now)
 
 static void renumber(struct mn *mn, const struct disc_pi *pi, uint64_t now)
 {
-	uint8_t old[16];
+	uint8_t old[16], ha[16];
 	memcpy(old, mn->cfg.hoa, 16);
+	memcpy(ha, mn->cfg.ha, 16);
+	use_ha(mn, ha);                          /* the old address's registration ends here */
 	memcpy(mn->cfg.hoa, pi->prefix, 8);      /* same interface identifier */
 	memset(mn->cfg.home_prefix, 0, 16);
 	memcpy(mn->cfg.home_prefix, pi->prefix, 8);
@@ -163,10 +169,7 @@ static void renumber(struct mn *mn, const struct disc_pi *pi, uint64_t now)
 							    : now + (uint64_t)pi->valid_s * MIP6_NS_PER_S;
 	mn_ev(mn, M6_EV_HOA_CHANGED, old, mn->cfg.hoa, 0, pi->valid_s, "home prefix renumbered");
 	mn_ro_forget_all(mn, "home address changed");
-	uint8_t ha[16];
-	memcpy(ha, mn->cfg.ha, 16);
-	use_ha(mn, ha);                          /* a first registration for the new address */
-	mn_home_register(mn, now);
+	mn_home_register(mn, now);               /* a first registration for the new address */
 }
 
 static void on_mpa(struct mn *mn, const struct ip6_walk *w, const uint8_t *ic, size_t ilen,

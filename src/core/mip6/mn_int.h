@@ -11,8 +11,8 @@
  *   mn_disc.c  dynamic home agent address discovery and mobile prefix
  *              discovery (RFC 6275 11.4).
  */
-#ifndef MN_INT_H
-#define MN_INT_H
+#ifndef MIP6SEC_MN_INT_H
+#define MIP6SEC_MN_INT_H
 
 #include "mn.h"
 #include "bul.h"
@@ -21,7 +21,7 @@
 /* Room for an application packet of the node's largest size plus the
  * outer header or HAO we add in front. */
 #define MN_HEADROOM 64
-#define MN_BUF_LEN (2048 + MN_HEADROOM)
+#define MN_BUF_LEN (MIP6_PKT_MAX + MN_HEADROOM)
 #define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
 #define MN_HA_LIST_MAX 4                 /* home agents kept from a discovery reply */
 

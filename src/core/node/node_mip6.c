@@ -1,3 +1,4 @@
+/* The ICMPv6 of Mobile IPv6 to the engines (see node_mip6.h). */
 #include "node_mip6.h"
 
 #include "../mip6/disc.h"

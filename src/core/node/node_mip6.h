@@ -10,8 +10,8 @@
  * (or dropped for want of one), false when the node goes on with it (a
  * Router Advertisement at a node that is not a home agent, echo, errors).
  */
-#ifndef NODE_MIP6_H
-#define NODE_MIP6_H
+#ifndef MIP6SEC_NODE_MIP6_H
+#define MIP6SEC_NODE_MIP6_H
 
 #include <stdbool.h>
 #include <stddef.h>

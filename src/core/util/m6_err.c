@@ -2,17 +2,22 @@
 
 struct err_row { const char *id, *text; };
 
-static const struct err_row err_rows[] = {
-#define M6_X(name, id, text) { id, text },
+static const struct err_row err_rows[M6_E_SPAN] = {
+#define M6_X(name, n, id, text) [n] = { id, text },
 	M6_ERR_LIST(M6_X)
 #undef M6_X
 };
 
 static const struct err_row *err_find(int err)
 {
-	if (err <= M6_E_FIRST_ || err >= M6_E_LAST_)
+	if (err <= M6_E_FIRST_ || err >= M6_E_LAST_ || !err_rows[err - M6_E_FIRST_].id)
 		return NULL;
-	return &err_rows[err - M6_E_FIRST_ - 1];
+	return &err_rows[err - M6_E_FIRST_];
+}
+
+bool m6_err_known(int err)
+{
+	return err_find(err) != NULL;
 }
 
 const char *m6_strerror(int err)

@@ -1,0 +1,213 @@
+/*
+ * node_tx — what leaves the node: IPsec output, routing, the link MTU, the
+ * transmit queue the driver drains, local delivery and ICMPv6 errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_int.h"
+#include "../pkt/icmp6.h"
+#include "../pkt/ip6.h"
+#include "../util/m6_bytes.h"
+
+#define TXQ_MAX (4u << 20)
+#define TXQ_REC 28                      /* ifindex, nh kind, nexthop, len */
+#define ICMP_REFILL_NS (10 * MIP6_NS_PER_MS)
+
+/* ---- transmit queue ---- */
+
+static int txq_push(struct node *n, unsigned ifindex, enum node_nh_kind kind, const uint8_t nh[16],
+		    const uint8_t *pkt, size_t len)
+{
+	size_t need = TXQ_REC + len;
+	if (len > NODE_PKT_MAX)
+		return M6_E_NOMEM;
+	if (n->txq_tail + need > n->txq_cap) {
+		/* compact, then grow if still short */
+		memmove(n->txq, n->txq + n->txq_head, n->txq_tail - n->txq_head);
+		n->txq_tail -= n->txq_head;
+		n->txq_head = 0;
+		while (n->txq_tail + need > n->txq_cap) {
+			size_t cap = n->txq_cap * 2;
+			uint8_t *q = cap <= TXQ_MAX ? realloc(n->txq, cap) : NULL;
+			if (!q)
+				return M6_E_FULL;
+			n->txq = q;
+			n->txq_cap = cap;
+		}
+	}
+	uint8_t *p = n->txq + n->txq_tail;
+	m6_put32(p, ifindex);
+	m6_put32(p + 4, (uint32_t)kind);
+	memcpy(p + 8, nh, 16);
+	m6_put32(p + 24, (uint32_t)len);
+	memcpy(p + TXQ_REC, pkt, len);
+	n->txq_tail += need;
+	return 0;
+}
+
+int node_output(struct node *n, struct node_out *out, uint64_t now)
+{
+	(void)now;
+	if (n->txq_head == n->txq_tail)
+		return 0;
+	const uint8_t *p = n->txq + n->txq_head;
+	out->ifindex = m6_get32(p);
+	out->nh_kind = (enum node_nh_kind)m6_get32(p + 4);
+	memcpy(out->nexthop, p + 8, 16);
+	out->len = m6_get32(p + 24);
+	memcpy(out->pkt, p + TXQ_REC, out->len);
+	n->txq_head += TXQ_REC + out->len;
+	if (n->txq_head == n->txq_tail)
+		n->txq_head = n->txq_tail = 0;
+	return 1;
+}
+
+/* Send on a chosen interface without IPsec (Neighbor Discovery). */
+void node_send_raw(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len)
+{
+	uint8_t nh[16];
+	enum node_nh_kind kind = node_next_hop(n, ifindex, pkt + 24, nh);
+	if (kind == NODE_NH_ONLINK)
+		memcpy(nh, pkt + 24, 16);
+	else if (kind == NODE_NH_ROUTERS)
+		memset(nh, 0, 16);
+	int rc = txq_push(n, ifindex, kind, nh, pkt, len);
+	if (rc)
+		node_emit_drop(n, rc, "transmit queue");
+}
+
+/* ---- local delivery ---- */
+
+void node_deliver(struct node *n, const uint8_t *pkt, size_t len)
+{
+	struct m6_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = M6_EV_DELIVERED;
+	memcpy(ev.peer, pkt + 8, 16);
+	ev.u32 = (uint32_t)len;
+	node_emit(n, &ev);
+	if (n->dl_cb)
+		n->dl_cb(n->dl_ctx, n, pkt, len, n->now);
+}
+
+/* ---- ICMPv6 errors (RFC 4443) ---- */
+
+static bool icmp_token(struct node *n)
+{
+	uint64_t gained = (n->now - n->icmp_stamp) / ICMP_REFILL_NS;
+	if (gained) {
+		uint64_t t = n->icmp_tokens + gained;
+		n->icmp_tokens = t > NODE_ICMP_BURST ? NODE_ICMP_BURST : (uint32_t)t;
+		n->icmp_stamp = n->now;
+	}
+	if (!n->icmp_tokens)
+		return false;
+	n->icmp_tokens--;
+	return true;
+}
+
+void node_icmp_error(struct node *n, uint8_t type, uint8_t code, uint32_t param, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t unspec[16];
+	struct ip6_walk w;
+	if (len < IP6_HDR_LEN || pkt[8] == 0xff || !memcmp(pkt + 8, unspec, 16))
+		return;
+	/* 2.4(e): never about an error message, nor (but Packet Too Big)
+	 * about a packet sent to a multicast address */
+	if (pkt[24] == 0xff && type != ICMP6_PACKET_TOO_BIG)
+		return;
+	if (ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w) == 0 && w.proto == IP6P_ICMPV6 && w.end > w.proto_off &&
+	    pkt[w.proto_off] < 128)
+		return;
+	if (!icmp_token(n)) {
+		node_emit_drop(n, M6_E_FULL, "icmpv6 error rate limit");
+		return;
+	}
+	uint8_t src[16];
+	if (!node_src_for(n, pkt + 8, src))
+		return;
+	struct pbuf pb;
+	pbuf_init(&pb, n->ebuf, sizeof(n->ebuf), 0);
+	int rc = n->ipsec ? bits_icmp_error(&n->bits, &pb, src, type, code, param, pkt, len)
+			  : icmp6_build_error(&pb, src, pkt + 8, type, code, param, pkt, len);
+	if (rc) {
+		node_emit_drop(n, rc, "icmpv6 error");
+		return;
+	}
+	const uint8_t *e = pbuf_data(&pb);
+	/* about a packet this node sent itself: its own upper layer learns it */
+	if (node_is_local(n, e + 24) || (n->mn && !memcmp(e + 24, mn_hoa(n->mn), 16)))
+		node_deliver(n, e, pb.len);
+	else
+		node_send_local(n, e, pb.len);
+}
+
+/* The packet does not fit the link (RFC 4443 3.2; RFC 2473 7.1 at a tunnel
+ * entry point: the error goes to the inner packet's source, with the room
+ * the tunnel leaves). This node does not fragment what it sends. */
+static void too_big(struct node *n, const uint8_t *pkt, size_t len, size_t wire_len, unsigned mtu, bool forwarded)
+{
+	node_emit_drop(n, M6_E_NOMEM, forwarded ? "packet too big (forward)" : "packet too big");
+	if (!forwarded && len >= 2 * IP6_HDR_LEN && pkt[6] == IP6P_IPV6) {
+		size_t overhead = wire_len - (len - IP6_HDR_LEN);
+		uint32_t room = mtu > overhead + ICMP6_MIN_MTU ? (uint32_t)(mtu - overhead) : ICMP6_MIN_MTU;
+		node_icmp_error(n, ICMP6_PACKET_TOO_BIG, 0, room, pkt + IP6_HDR_LEN, len - IP6_HDR_LEN);
+		return;
+	}
+	node_icmp_error(n, ICMP6_PACKET_TOO_BIG, 0, mtu, pkt, len);
+}
+
+/* ---- the transmit path ---- */
+
+/* A packet this node originates (or forwards): IPsec, then routing.
+ * in_if >= 0 marks a packet forwarded from that interface: links here are
+ * shared media without link-layer addresses, so a router sees traffic that
+ * was not sent to it; it only forwards what must leave by another
+ * interface, as it would only have received frames addressed to it.
+ * pkt stays intact (IPsec works on a copy in n->buf), so an error about it
+ * quotes what was sent, not its ciphertext. */
+void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned flags, int in_if)
+{
+	struct pbuf pb;
+	uint8_t *p;
+	bool forwarded = flags & TX_FORWARDED;
+	if (len > NODE_PKT_MAX || len < IP6_HDR_LEN) {
+		node_emit_drop(n, M6_E_NOMEM, "too long");
+		return;
+	}
+	pbuf_init(&pb, n->buf, sizeof(n->buf), NODE_HEADROOM);
+	pbuf_put(&pb, len, &p);
+	memmove(p, pkt, len);
+	if (n->ipsec && !(flags & TX_BYPASS)) {
+		struct bits_result r;
+		int rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
+		node_km_drain_bits(n);
+		if (rc) {
+			node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");
+			return;
+		}
+	}
+	const uint8_t *q = pbuf_data(&pb);
+	int ifx = q[24] == 0xff && (q[25] & 0x0f) <= 2 ? node_route_link_scope(n, q + 8) : node_route(n, q + 24);
+	if (ifx < 0) {
+		node_emit_drop(n, M6_E_NOTFOUND, "no route");
+		if (forwarded)
+			node_icmp_error(n, ICMP6_DST_UNREACH, 0, 0, pkt, len);
+		return;
+	}
+	if (ifx == in_if)
+		return;
+	unsigned mtu = node_mtu(n, (unsigned)ifx);
+	if (pb.len > mtu) {
+		too_big(n, pkt, len, pb.len, mtu, forwarded);
+		return;
+	}
+	node_send_raw(n, (unsigned)ifx, q, pb.len);
+}
+
+void node_send_local(struct node *n, const uint8_t *pkt, size_t len)
+{
+	node_send_routed(n, pkt, len, 0, -1);
+}

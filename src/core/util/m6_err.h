@@ -169,7 +169,7 @@
  * event files and counters written by one version keep their meaning in
  * the next. Numbers are never reused; a duplicate number is a build error
  * (-Woverride-init in the table of m6_err.c). */
-#define M6_E_SPAN 192
+#define M6_E_SPAN 256
 enum m6_err {
 	M6_OK = 0,
 	M6_E_FIRST_ = -1000,

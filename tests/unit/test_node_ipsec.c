@@ -783,6 +783,96 @@ static void test_rr_through_protected_tunnel(void **s)
 	reset();
 }
 
+/* ---- a tunnel-mode SA vouches for one level of tunnel, not for more ---- */
+
+/* Wrap pb's packet in IPv6(src -> dst). */
+static void wrap6(const char *src, const char *dst)
+{
+	struct ip6_hdr h;
+	uint8_t *p;
+	size_t inner = pb.len;
+	assert_int_equal(pbuf_push(&pb, IP6_HDR_LEN, &p), 0);
+	memset(&h, 0, sizeof(h));
+	tu_addr(src, h.src);
+	tu_addr(dst, h.dst);
+	h.nh = IP6P_IPV6;
+	h.hlim = 64;
+	h.plen = (uint16_t)inner;
+	ip6_hdr_write(p, &h);
+}
+
+/* HA-08: mobile node A's ESP tunnel-mode SA authenticates the tunnel it
+ * carries (its inner header HoA_A -> HA stands for the care-of address
+ * check), but not a second IPv6-in-IPv6 level inside it: there the home
+ * agent checks the reverse tunnel as if it came in clear, so a packet
+ * from B's home address, which A does not own and which has no binding,
+ * is dropped (M6_E_TUNNEL_SRC) and never forwarded to the correspondent.
+ * The same packet with one level less (A's own home address inside the
+ * protected tunnel) is forwarded. */
+static void test_tunnel_sa_vouches_one_level(void **s)
+{
+	(void)s;
+	struct side mn;
+	struct bits_result r;
+	unsigned sent;
+	static const char ha_conf[] =
+		"pad = ( { id = \"mn-a@example.com\"; home_addresses = [ \"" HOA_A "\" ]; } );\n"
+		"spd = (\n"
+		"{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+		"{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n" REST ");\n"
+		"sa = (\n"
+		"{ spi = 0x1201; policy = \"tun-in\"; src = \"" COA_A "\"; dst = \"" HA "\"; peer = \"mn-a@example.com\"; " CRYPTO " },\n"
+		"{ spi = 0x1202; policy = \"tun-out\"; src = \"" HA "\"; dst = \"" COA_A "\"; peer = \"mn-a@example.com\"; " CRYPTO " } );\n";
+	reset();
+	int ha = home_agent(ha_conf);
+	side_load(&mn,
+		  "spd = (\n"
+		  "{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n"
+		  "{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n" REST ");\n"
+		  "sa = (\n"
+		  "{ spi = 0x1201; policy = \"tun-out\"; src = \"" COA_A "\"; dst = \"" HA "\"; " CRYPTO " },\n"
+		  "{ spi = 0x1202; policy = \"tun-in\"; src = \"" HA "\"; dst = \"" COA_A "\"; " CRYPTO " } );\n");
+	static const char *const inner_src[] = { HOA_A, HOA_B };
+	for (int k = 0; k < 2; k++) {
+		uint8_t *p;
+		/* IPv6(src -> CN) | no next header, then one or two tunnel levels */
+		assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+		assert_int_equal(pbuf_put(&pb, IP6_HDR_LEN, &p), 0);
+		struct ip6_hdr h;
+		memset(&h, 0, sizeof(h));
+		tu_addr(inner_src[k], h.src);
+		tu_addr(CN, h.dst);
+		h.nh = IP6P_NONE;
+		h.hlim = 64;
+		ip6_hdr_write(p, &h);
+		if (k == 1)
+			wrap6(COA_B, HA);         /* the level the SA does not cover */
+		wrap6(HOA_A, HA);
+		assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
+		assert_int_equal(r.sa->spi, 0x1201);
+		unsigned mark = ncap;
+		int drops = (int)ev_count[ha][M6_EV_DROP];
+		assert_int_equal(inject(ha, 1, pbuf_data(&pb), pb.len, &sent), 0);
+		const struct frame *f = NULL;
+		if (k == 0) {
+			/* forwarded towards the correspondent, from A's home address */
+			uint8_t a[16], c[16];
+			assert_int_equal(frames_from(ha, 1, mark, &f), 1);
+			tu_addr(HOA_A, a);
+			tu_addr(CN, c);
+			assert_memory_equal(f->pkt + 8, a, 16);
+			assert_memory_equal(f->pkt + 24, c, 16);
+			assert_int_equal(ev_count[ha][M6_EV_DROP], (unsigned)drops);
+		} else {
+			assert_int_equal(frames_from(ha, -1, mark, &f), 0);
+			assert_int_equal(ev_count[ha][M6_EV_DROP], (unsigned)drops + 1);
+			assert_int_equal(last_drop[ha], M6_E_TUNNEL_SRC);
+		}
+	}
+	keyconf_free(&mn.kc);
+	reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_bu_formats_tunnel_and_transport),
 		cmocka_unit_test(test_rh2_own_home_address_only),
 		cmocka_unit_test(test_rr_through_protected_tunnel),
+		cmocka_unit_test(test_tunnel_sa_vouches_one_level),
 	};
 	memset(attach, -1, sizeof(attach));
 	return cmocka_run_group_tests_name("node_ipsec", tests, NULL, NULL);

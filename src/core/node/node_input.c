@@ -110,7 +110,11 @@ static void input_tunnel(struct node *n, uint8_t *pkt, size_t len, const struct 
 	if (n->mn && mn_ha(n->mn) && !memcmp(w->hdr.src, mn_ha(n->mn), 16))
 		off = mn_input_tunnel(n->mn, pkt, len, n->now);
 	else if (n->ha)
-		off = ha_input_tunnel(n->ha, pkt, len, sa && sa->mode == SA_TUNNEL ? sa : NULL, n->now);
+		/* HA-08: a tunnel-mode SA vouches for the level it took off (depth
+		 * 0) only; a tunnel nested inside it is checked as if it came in
+		 * clear, or the SA's peer could speak for any home address */
+		off = ha_input_tunnel(n->ha, pkt, len, depth == 0 && sa && sa->mode == SA_TUNNEL ? sa : NULL,
+				      n->now);
 	if (off < 0) {
 		if (off != -1)
 			node_emit_drop(n, off, "tunnel");

@@ -118,6 +118,32 @@ static void test_seq_window(void **st)
 	expect_ev(t, M6_EV_BINDING_UPDATED);
 }
 
+/* MH-09 (rejections as error messages): a burst of out-of-window BUs
+ * from one source within a second gets one rejecting BA (135), each of the
+ * rest is counted as rate-limited and changes nothing; a second later the
+ * next one is answered again, and an accepted BU is never held back. */
+static void test_reject_rate_limited(void **st)
+{
+	struct t *t = *st;
+	start(t);
+	uint64_t now = registered(t, 15, 900, 0);
+	clear(t);
+	home_bu(t, 3, 900, 0, now);
+	expect_ba(t, MH_BA_SEQ_OUT_OF_WINDOW, 15);
+	clear(t);
+	for (int i = 1; i <= 20; i++)
+		home_bu(t, 3, 900, 0, now + (uint64_t)i * 25 * MS);
+	assert_int_equal(t->f.n_out, 0);
+	expect_drop(t, M6_E_RATE_LIMITED);
+	assert_int_equal(bce_of(t, t->hoa)->seq, 15);
+	clear(t);
+	home_bu(t, 16, 900, 0, now + 600 * MS);         /* the owner's next BU */
+	expect_ba(t, 0, 16);
+	clear(t);
+	home_bu(t, 3, 900, 0, now + 1000 * MS);
+	expect_ba(t, MH_BA_SEQ_OUT_OF_WINDOW, 16);
+}
+
 /* BU-03: H = 0 for a home registration -> 139, the flag is kept. */
 static void test_reg_type_change(void **st)
 {
@@ -149,9 +175,10 @@ static void test_not_home_subnet(void **st)
 	send_bu(t, &b, SA, 0);
 	assert_memory_equal(expect_ba(t, MH_BA_NOT_HOME_SUBNET, 3)->rh2, foreign, 16);
 	assert_null(bce_of(t, foreign));
-	/* HA-05: de-registration without a home registration -> 133 */
+	/* HA-05: de-registration without a home registration -> 133 (a
+	 * second later: rejections to one address are rate-limited, MH-09) */
 	clear(t);
-	home_bu(t, 3, 0, 0, 0);
+	home_bu(t, 3, 0, 0, SEC);
 	assert_int_equal(ba_status(t), MH_BA_NOT_HOME_AGENT);
 	assert_int_equal(bcache_count(ha_bcache(t->ha)), 0);
 }
@@ -776,6 +803,7 @@ int main(void)
 		TC(test_seq_window),
 		TC(test_reg_type_change),
 		TC(test_not_home_subnet),
+		TC(test_reject_rate_limited),
 		TC(test_full),
 		TC(test_dereg_then_old_seq),
 		TC(test_prefix_lifetime),

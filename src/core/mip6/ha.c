@@ -378,10 +378,19 @@ struct bu_ctx {
 	const struct mh_msg *m;
 	const uint8_t *hoa, *coa, *src;
 	bool rh2, dereg;
+	uint64_t now;
 };
 
+/* A rejecting BA costs us a packet per BU whoever sent it, like an error
+ * message, so it is rate-limited like one (MH-09): per destination and in
+ * all. A mobile node that is refused retransmits its BU with back-off
+ * (TMR-02) and still hears the answer. */
 static void reject(struct ha *ha, const struct bu_ctx *b, uint8_t status, uint16_t seq)
 {
+	if (!rl_allow(ha, b->src, b->now)) {
+		ha_drop(ha, M6_E_RATE_LIMITED, b->hoa, "rejecting Binding Acknowledgement not sent");
+		return;
+	}
 	send_ba(ha, b->src, b->hoa, b->rh2, status, seq, false, 0, 0);
 }
 
@@ -498,7 +507,7 @@ static void bu_first(struct ha *ha, const struct bu_ctx *b, struct bce *e, uint6
 static void input_bu(struct ha *ha, const uint8_t *pkt, const struct ip6_walk *w, const struct mh_msg *m,
 		     const struct ipsec_sa *sa, uint64_t now)
 {
-	struct bu_ctx b = { .m = m, .src = w->hdr.src };
+	struct bu_ctx b = { .m = m, .src = w->hdr.src, .now = now };
 	const uint8_t *hao = ip6_walk_hoa(w, pkt);
 	const struct mh_opt *acoa = mh_find_opt(m, MHO_ACOA);
 	b.hoa = hao ? hao : w->hdr.src;

@@ -101,6 +101,7 @@
 	X(HA_LINK_LOCAL,  103, "ha_link_local",   "packet for a mobile node's link-local address: never tunnelled, ICMPv6 unreachable code 3 (HA-07)") \
 	X(DISC_NO_MATCH,  104, "disc_no_match",   "discovery reply or prefix advertisement matches no request of ours, or comes from elsewhere (RFC 6275 11.4)") \
 	X(DISC_TIMEOUT,   105, "disc_timeout",    "no Home Agent Address Discovery Reply or Mobile Prefix Advertisement after the retransmissions") \
+	X(RATE_LIMITED,   106, "rate_limited",    "reply not sent: the error and rejection rate limit (MH-09, RFC 4443 2.4 f)") \
 	/* IKEv2 (src/core/ike): 128 and up */ \
 	X(IKE_TRUNC,       128, "ike_trunc",       "IKE message shorter than its 28-octet header") \
 	X(IKE_VERSION,     129, "ike_version",     "IKE header: major version is not 2 (IKE-05)") \

@@ -40,6 +40,11 @@ static void test_refusals(void **s)
 		{ POLICY SA("enc = \"aes-gcm-16\"; enc_key = \"000102030405060708090a0b0c0d0e0f00010203\"; auth = \"null\";"),
 		  "counter-mode" },
 		{ POLICY SA("enc = \"chacha20-poly1305\"; auth = \"null\";"), "counter-mode" },
+		/* 3776-10: no SA without integrity, so no BU/BA (or anything) can
+		 * arrive over one: encryption-only ESP is refused at load */
+		{ POLICY SA("enc = \"aes-cbc\"; enc_key = \"000102030405060708090a0b0c0d0e0f\"; auth = \"null\";"),
+		  "needs an integrity algorithm" },
+		{ POLICY SA("enc = \"null\"; auth = \"null\";"), "needs an integrity algorithm" },
 		{ POLICY SA("enc = \"aes-cbc\"; enc_key = \"0011\"; auth = \"hmac-sha256-128\"; auth_key = " K32 ";"),
 		  "SA 0x1001" },
 		{ POLICY SA(CBC " enc_ky = \"00\";"), "config:2: unknown key 'enc_ky' in an sa entry" },

@@ -726,6 +726,45 @@ static void test_reverse_tunnel(void **st)
 	assert_int_equal(ha_input_tunnel(t->ha, pkt, n, NULL, now), M6_E_TUNNEL_INNER);
 }
 
+/* INT-04, 3776-11: the tunnel's endpoint at the mobile node is the primary
+ * care-of address of the binding, and only an IPsec-protected home
+ * registration moves it. From a new address X: a reverse-tunnelled packet
+ * (refused, HA-08), an unprotected BU with H (dropped), and a BU without H
+ * as a correspondent registration authorised by return routability would
+ * be (no correspondent role here: refused) leave the tunnel where it was;
+ * the protected BU from X moves it. */
+static void test_tunnel_endpoint_moves_only_on_protected_bu(void **st)
+{
+	struct t *t = *st;
+	start(t);
+	uint64_t now = registered(t, 1, 900, 0);
+	const uint8_t *x = A("2001:db8:6::1");
+	uint8_t pkt[128], data[128];
+	size_t dn = tu_pkt(data, sizeof(data), TU_CN, TU_HOA, IP6P_UDP, "1234 5678 0008 0000");
+	size_t n = tunnel_pkt(pkt, "2001:db8:6::1", TU_HOA);
+	assert_int_equal(ha_input_tunnel(t->ha, pkt, n, NULL, now), M6_E_TUNNEL_SRC);
+	struct bu clear_h = reg(x, t->hoa, x, 2, 900);
+	send_bu(t, &clear_h, NULL, now);
+	struct bu rr = reg(x, t->hoa, x, 3, 900);
+	rr.flags = MH_BU_A;
+	send_bu(t, &rr, NULL, now);
+	assert_memory_equal(bce_of(t, t->hoa)->coa, t->coa, 16);
+	clear(t);
+	assert_true(ha_intercept(t->ha, data, dn, now));
+	assert_memory_equal(t->f.out[0].pkt + 24, t->coa, 16);
+	clear(t);
+	struct bu good = reg(x, t->hoa, x, 4, 900);
+	send_bu(t, &good, SA, now);
+	assert_int_equal(ba_status(t), 0);
+	clear(t);
+	assert_true(ha_intercept(t->ha, data, dn, now));
+	assert_memory_equal(t->f.out[0].pkt + 24, x, 16);
+	/* and the reverse tunnel is now expected from X, no longer from the old one */
+	assert_int_equal(ha_input_tunnel(t->ha, pkt, n, NULL, now), 40);
+	n = tunnel_pkt(pkt, TU_COA, TU_HOA);
+	assert_int_equal(ha_input_tunnel(t->ha, pkt, n, NULL, now), M6_E_TUNNEL_SRC);
+}
+
 /* The guard: once the binding is gone (expiry or delete), clear tunnelled
  * packets from the last seen care-of address are refused as such. */
 static void test_former_coa_guard(void **st)
@@ -822,6 +861,7 @@ int main(void)
 		TC(test_link_local_unreachable),
 		TC(test_acoa_differs),
 		TC(test_reverse_tunnel),
+		TC(test_tunnel_endpoint_moves_only_on_protected_bu),
 		TC(test_former_coa_guard),
 		TC(test_expiry),
 		TC(test_new),

@@ -612,6 +612,38 @@ static void test_rh2_own_home_address_only(void **s)
 	assert_int_equal(delivered[mn], 1);
 	assert_int_equal(ev_count[mn][M6_EV_DROP], drops + 2);
 
+	/* RH2-03: a link-local address in the RH2, a smaller scope than the
+	 * care-of address the packet reached */
+	n = mk_rh2_udp(pkt, CN, "2001:db8:2::100", "fe80::100", 1);
+	inject(mn, 0, pkt, n, &sent);
+	assert_int_equal(sent, 0);
+	assert_int_equal(delivered[mn], 1);
+	assert_int_equal(ev_count[mn][M6_EV_DROP], drops + 3);
+	assert_int_equal(last_drop[mn], M6_E_RH2_ADDR);
+
+	/* RH2-03: the RH2 is not reversed for a reply: an Echo Request that
+	 * came with one is answered without a routing header */
+	{
+		char body[200];
+		int k = snprintf(body, sizeof(body), "3a 02 02 01 00000000 ");
+		for (int i = 0; i < 16; i++)
+			k += snprintf(body + k, sizeof(body) - (size_t)k, "%02x", hoa[i]);
+		snprintf(body + k, sizeof(body) - (size_t)k, " 8000 0000 1234 0001");
+		n = tu_pkt(pkt, sizeof(pkt), CN, "2001:db8:2::100", IP6P_ROUTING, body);
+		struct ip6_walk iw;
+		assert_int_equal(ip6_walk(pkt, n, IP6W_HAO_KNOWN, &iw), 0);
+		uint8_t *ic = pkt + iw.proto_off;
+		m6_put16(ic + 2, 0);
+		m6_put16(ic + 2, m6_csum_ip6(iw.hdr.src, hoa, IP6P_ICMPV6, ic, n - iw.proto_off));
+		unsigned mark = ncap;
+		inject(mn, 0, pkt, n, &sent);
+		assert_true(sent >= 1);
+		for (unsigned q = mark; q < ncap; q++) {
+			assert_int_equal(ip6_walk(cap[q].pkt, cap[q].len, IP6W_HAO_KNOWN, &iw), 0);
+			assert_true(iw.rh_off < 0);
+		}
+	}
+
 	/* the router forwards ordinary traffic for a backbone address ... */
 	n = tu_pkt(pkt, sizeof(pkt), COA_A, "2001:db8:ff::9", IP6P_UDP, "9c40 9c41 000c 0000 01020304");
 	inject(r1, 0, pkt, n, &sent);

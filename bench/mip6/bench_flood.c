@@ -40,6 +40,7 @@
 #include "ipsec/bits.h"
 #include "keyconf.h"
 #include "mip6/ha.h"
+#include "mip6/mip6.h"
 #include "node/node.h"
 #include "pkt/ip6.h"
 #include "pkt/mh.h"
@@ -183,9 +184,7 @@ static struct pbuf *mk_bu(const uint8_t src[16], const uint8_t *hao, uint16_t se
 {
 	static struct pbuf pb;
 	struct mh_msg m;
-	struct ip6_hdr h;
-	uint8_t *p, mh[64];
-	size_t mlen;
+	uint8_t ha[16], pkt[256], *p;
 	memset(&m, 0, sizeof(m));
 	m.proto = IP6P_NONE;
 	m.type = MH_BU;
@@ -193,20 +192,11 @@ static struct pbuf *mk_bu(const uint8_t src[16], const uint8_t *hao, uint16_t se
 	m.flags = MH_BU_A | MH_BU_H;
 	m.lifetime = mh_lifetime_units(8);
 	m.opts[m.n_opts++] = (struct mh_opt){ .type = MHO_ACOA, .len = 16, .data = src };
-	if (mh_build(&m, mh, sizeof(mh), &mlen) || pbuf_init(&pb, fl.mem, sizeof(fl.mem), 512) ||
-	    pbuf_put(&pb, IP6_HDR_LEN + mlen, &p))
+	addr(HA, ha);
+	int n = mip6_build_mh(pkt, sizeof(pkt), src, ha, hao, NULL, &m);
+	if (n < 0 || pbuf_init(&pb, fl.mem, sizeof(fl.mem), 512) || pbuf_put(&pb, (size_t)n, &p))
 		die("cannot build a BU");
-	memset(&h, 0, sizeof(h));
-	memcpy(h.src, src, 16);
-	addr(HA, h.dst);
-	h.nh = IP6P_MH;
-	h.hlim = 64;
-	h.plen = (uint16_t)mlen;
-	ip6_hdr_write(p, &h);
-	memcpy(p + IP6_HDR_LEN, mh, mlen);
-	mh_set_checksum(p + IP6_HDR_LEN, mlen, hao ? hao : src, h.dst);
-	if (hao && ip6_insert_hao(&pb, hao))
-		die("cannot insert a HAO");
+	memcpy(p, pkt, (size_t)n);
 	return &pb;
 }
 

@@ -78,10 +78,20 @@ static const char usage_decode[] =
 "             inner (tunnel); ah {spi, seq, icv_ok}. The sequence number is\n"
 "             the 32 bits on the wire (no ESN, no replay check). A failure is\n"
 "             an error \"icv: ...\" and nothing of the payload is shown.\n"
+"             A line with commas is an IKE SA instead, as in the\n"
+"             ikev2_decryption_table that strongSwan's save-keys plugin, the\n"
+"             simulator and mip6sec keys write (Wireshark's format):\n"
+"               SPIi,SPIr,SK_ei,SK_er,\"encryption\",SK_ai,SK_ar,\"integrity\"\n"
+"             The SK payload of an IKE message with those SPIs is verified and\n"
+"             decrypted: ike {icv_ok, decrypted [payloads]} or decrypt_error.\n"
+"             --keys may be given up to 8 times (e.g. keys.txt and\n"
+"             ikev2_decryption_table).\n"
 "  -h, --help show this help\n"
 "\n"
 "exit status: 0 success, 1 a frame had errors (with --check), 2 usage or I/O\n"
 "error (an unreadable or truncated file: the message names the file and frame)\n";
+
+#define DECODE_KEYFILES_MAX 8
 
 static const char usage_build_head[] =
 "usage: mip6sec build [-o FILE.pcap] [--hex] [-f SPECFILE] SPEC...\n"
@@ -110,14 +120,19 @@ static int cmd_decode(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, check = 0, c;
-	const char *keys = NULL;
+	const char *keyfiles[DECODE_KEYFILES_MAX];
+	size_t n_keyfiles = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jck:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'c': check = 1; break;
-		case 'k': keys = optarg; break;
+		case 'k':
+			if (n_keyfiles == DECODE_KEYFILES_MAX)
+				return usage_error("decode", "more than 8 --keys files");
+			keyfiles[n_keyfiles++] = optarg;
+			break;
 		case 'h': fputs(usage_decode, stdout); return 0;
 		default: return option_error("decode", c, argv);
 		}
@@ -127,11 +142,13 @@ static int cmd_decode(int argc, char **argv)
 	char err[512];
 	struct keyfile kf;
 	keyfile_init(&kf);
-	if (keys && keyfile_load(&kf, keys, err, sizeof(err))) {
-		fprintf(stderr, "mip6sec decode: %s\n", err);
-		keyfile_free(&kf);
-		return 2;
-	}
+	for (size_t i = 0; i < n_keyfiles; i++)
+		if (keyfile_load(&kf, keyfiles[i], err, sizeof(err))) {
+			fprintf(stderr, "mip6sec decode: %s\n", err);
+			keyfile_free(&kf);
+			return 2;
+		}
+	bool keys = n_keyfiles > 0;
 	struct pcapio *pc = pcapio_open_read(argv[optind], err, sizeof(err));
 	if (!pc) {
 		fprintf(stderr, "mip6sec decode: %s\n", err);

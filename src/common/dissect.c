@@ -354,7 +354,7 @@ static void upper_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, 
 				esp_json(j, pkt, w, w->proto_off + 8, true, base, errors, depth, kf);
 			} else if (w->proto == IP6P_UDP) {
 				/* IKE on 500, or on 4500 after the non-ESP marker */
-				dissect_ike_udp(j, up, ulen, base + w->proto_off, errors);
+				dissect_ike_udp(j, up, ulen, base + w->proto_off, errors, kf);
 			}
 		}
 		break;

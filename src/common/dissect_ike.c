@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dissect_ike.h"
+#include "keyfile.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_payload.h"
 #include "pkt/ip6.h"
@@ -261,7 +262,63 @@ static void payload_fields(json_t *o, const struct ike_pl *pl, const struct ike_
 	}
 }
 
-static json_t *ike_json(const uint8_t *p, size_t len, size_t base, json_t *errors)
+/* The payloads of m outside (inner false) or inside the SK payload. */
+static json_t *payloads_json(const struct ike_msg *m, bool inner)
+{
+	json_t *pls = json_array();
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ike_pl *pl = &m->pl[i];
+		if (pl->inner != inner)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "type", named(ike_payload_name(pl->type), pl->type));
+		json_object_set_new(o, "code", json_integer(pl->type));
+		json_object_set_new(o, "length", json_integer(pl->len));
+		if (pl->critical)
+			json_object_set_new(o, "critical", json_true());
+		payload_fields(o, pl, m);
+		json_array_append_new(pls, o);
+	}
+	return pls;
+}
+
+/* With the IKE SA's keys: the SK payload opened, its payloads listed as
+ * "decrypted" (a fragment of several: its plaintext length only), or why
+ * not as "decrypt_error". The message is copied: the capture stays intact. */
+static void decrypt_json(json_t *ike, const uint8_t *p, size_t len, const struct ike_msg *outer,
+			 struct keyfile *kf, size_t base, json_t *errors)
+{
+	static uint8_t copy[65535];
+	static struct ike_msg m;
+	struct keyfile_ike *e = keyfile_find_ike(kf, outer->hdr.spi_i, outer->hdr.spi_r);
+	if (!e || outer->len > sizeof(copy) || outer->len > len)
+		return;
+	memcpy(copy, p, outer->len);
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	size_t off, plen;
+	int rc = ike_msg_parse(copy, outer->len, &m, &ds, 0);
+	if (!rc && m.sk >= 0)
+		rc = keyfile_ike_open(e, copy, outer->len, &m, &off, &plen);
+	if (rc) {
+		json_object_set_new(ike, "decrypt_error", json_string(m6_errid(rc)));
+		json_array_append_new(errors, json_sprintf("%s: %s (IKE SA of key line %u)", m6_errid(rc), m6_strerror(rc),
+							  e->line));
+		return;
+	}
+	json_object_set_new(ike, "icv_ok", json_true());
+	if (m.pl[m.sk].type == IKE_PL_SKF && m.frag_total > 1) {
+		json_object_set_new(ike, "fragment_plaintext", json_integer((json_int_t)plen));
+		return;
+	}
+	m6_diags_init(&ds);
+	rc = ike_msg_parse_inner(&m, copy + off, plen, m.sk_np, &ds, 0);
+	diags(errors, &ds, base + off);
+	json_object_set_new(ike, "decrypted", payloads_json(&m, true));
+	m6_wipe(copy, sizeof(copy));
+}
+
+static json_t *ike_json(const uint8_t *p, size_t len, size_t base, json_t *errors, struct keyfile *kf)
 {
 	static struct ike_msg m;
 	struct m6_diags ds;
@@ -290,23 +347,13 @@ static json_t *ike_json(const uint8_t *p, size_t len, size_t base, json_t *error
 	json_object_set_new(ike, "flags", fl);
 	json_object_set_new(ike, "msgid", json_integer(m.hdr.msgid));
 	json_object_set_new(ike, "length", json_integer(m.hdr.length));
-	json_t *pls = json_array();
-	for (unsigned i = 0; i < m.n; i++) {
-		const struct ike_pl *pl = &m.pl[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "type", named(ike_payload_name(pl->type), pl->type));
-		json_object_set_new(o, "code", json_integer(pl->type));
-		json_object_set_new(o, "length", json_integer(pl->len));
-		if (pl->critical)
-			json_object_set_new(o, "critical", json_true());
-		payload_fields(o, pl, &m);
-		json_array_append_new(pls, o);
-	}
-	json_object_set_new(ike, "payloads", pls);
+	json_object_set_new(ike, "payloads", payloads_json(&m, false));
+	if (kf && m.sk >= 0)
+		decrypt_json(ike, p, len, &m, kf, base, errors);
 	return ike;
 }
 
-bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, json_t *errors)
+bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, json_t *errors, struct keyfile *kf)
 {
 	if (ulen < UDP_HDR)
 		return false;
@@ -314,7 +361,7 @@ bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, js
 	const uint8_t *p = udp + UDP_HDR;
 	size_t n = ulen - UDP_HDR;
 	if (sp == IKE_PORT || dp == IKE_PORT) {
-		json_object_set_new(j, "ike", ike_json(p, n, base + UDP_HDR, errors));
+		json_object_set_new(j, "ike", ike_json(p, n, base + UDP_HDR, errors, kf));
 		return true;
 	}
 	if (sp != IKE_NATT_PORT && dp != IKE_NATT_PORT)
@@ -329,7 +376,7 @@ bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, js
 	if (n < NON_ESP_MARKER || m6_get32(p) != 0)
 		return false;   /* ESP in UDP */
 	json_t *ike = ike_json(p + NON_ESP_MARKER, n - NON_ESP_MARKER, base + UDP_HDR + NON_ESP_MARKER,
-			       errors);
+			       errors, kf);
 	json_object_set_new(ike, "non_esp_marker", json_true());
 	json_object_set_new(j, "ike", ike);
 	return true;
@@ -381,9 +428,23 @@ void dissect_ike_text(FILE *out, json_t *ike)
 			fprintf(out, "(%lld/%lld)", json_integer_value(v),
 				json_integer_value(json_object_get(pl, "total")));
 		if (code == IKE_PL_SK || code == IKE_PL_SKF) {
-			json_t *fi = json_object_get(pl, "first_inner");
-			if (json_is_string(fi))
+			json_t *fi = json_object_get(pl, "first_inner"), *d = json_object_get(ike, "decrypted"), *q;
+			size_t k;
+			if (d) {
+				/* the payloads the keys opened, in order */
+				fputs("{", out);
+				json_array_foreach(d, k, q) {
+					json_t *t2 = json_object_get(q, "type"), *nt = json_object_get(q, "notify");
+					fprintf(out, k ? " %s" : "%s", json_is_string(t2) ? json_string_value(t2) : "?");
+					if (json_is_string(nt))
+						fprintf(out, "(%s)", json_string_value(nt));
+				}
+				fputs("}", out);
+			} else if (json_is_string(json_object_get(ike, "decrypt_error"))) {
+				fprintf(out, "{%s}", json_string_value(json_object_get(ike, "decrypt_error")));
+			} else if (json_is_string(fi)) {
 				fprintf(out, "{%s...}", json_string_value(fi));
+			}
 		}
 	}
 }

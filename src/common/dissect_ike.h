@@ -10,8 +10,11 @@
  * NAT-keepalive (one 0xff octet on 4500) is "natt_keepalive". Every fault
  * of ike_msg_parse() is appended to errors as "<id>: <reason> (offset N)",
  * N counted from the start of the packet (base = the UDP header's offset).
- * It never reads outside [udp, udp + ulen). Encrypted payloads are shown,
- * not decrypted. dissect_ike_text() prints the same on the packet's line.
+ * It never reads outside [udp, udp + ulen). With kf holding the IKE SA's
+ * keys (an ikev2_decryption_table line), the SK payload is verified and
+ * decrypted on a copy: "icv_ok" and the inner payloads as "decrypted", or
+ * "decrypt_error"; without, encrypted payloads are shown, not decrypted.
+ * dissect_ike_text() prints the same on the packet's line.
  */
 #ifndef MIP6SEC_DISSECT_IKE_H
 #define MIP6SEC_DISSECT_IKE_H
@@ -23,7 +26,8 @@
 #include <stdio.h>
 
 /* true when the datagram was IKE (or a NAT-keepalive) and j got "ike". */
-bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, json_t *errors);
+struct keyfile;
+bool dissect_ike_udp(json_t *j, const uint8_t *udp, size_t ulen, size_t base, json_t *errors, struct keyfile *kf);
 void dissect_ike_text(FILE *out, json_t *ike);
 
 #endif

@@ -69,7 +69,38 @@ void keyfile_free(struct keyfile *kf)
 		m6_wipe(&kf->sa[i].cfg, sizeof(kf->sa[i].cfg));
 	}
 	free(kf->sa);
+	for (size_t i = 0; i < kf->n_ike; i++)
+		keyfile_ike_clear(&kf->ike[i]);
+	free(kf->ike);
 	memset(kf, 0, sizeof(*kf));
+}
+
+struct keyfile_ike *keyfile_find_ike(struct keyfile *kf, const uint8_t spi_i[8], const uint8_t spi_r[8])
+{
+	for (size_t i = 0; i < kf->n_ike; i++)
+		if (!memcmp(kf->ike[i].spi_i, spi_i, 8) && !memcmp(kf->ike[i].spi_r, spi_r, 8))
+			return &kf->ike[i];
+	return NULL;
+}
+
+/* A line of an ikev2_decryption_table (it has commas; the SA lines do not). */
+static int load_ike_line(struct keyfile *kf, const char *line, unsigned no, char *err, size_t errlen)
+{
+	if (kf->n_ike == kf->cap_ike) {
+		size_t cap = kf->cap_ike ? 2 * kf->cap_ike : 8;
+		struct keyfile_ike *p = realloc(kf->ike, cap * sizeof(*p));
+		if (!p) {
+			snprintf(err, errlen, "out of memory");
+			return M6_E_NOMEM;
+		}
+		kf->ike = p;
+		kf->cap_ike = cap;
+	}
+	int rc = keyfile_ike_parse_line(line, &kf->ike[kf->n_ike], err, errlen);
+	if (rc < 0)
+		return rc;
+	kf->ike[kf->n_ike++].line = no;
+	return 0;
 }
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
@@ -196,6 +227,16 @@ int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
 			break;
 		}
 		memcpy(line, buf, (size_t)got + 1);
+		const char *first = line + strspn(line, " \t");
+		if (*first != '#' && strchr(line, ',')) {
+			int r = load_ike_line(kf, line, no, why, sizeof(why));
+			if (r) {
+				snprintf(err, errlen, "%s:%u: %s", path, no, why);
+				rc = r;
+				break;
+			}
+			continue;
+		}
 		int r = keyfile_parse_line(line, &sa, why, sizeof(why));
 		if (r < 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, no, why);

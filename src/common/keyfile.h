@@ -38,6 +38,7 @@
 #include <stdio.h>
 
 #include "crypto/m6_xform.h"
+#include "keyfile_ike.h"
 
 struct keyfile_sa {
 	bool src_any, dst_any;
@@ -56,6 +57,9 @@ struct keyfile_sa {
 struct keyfile {
 	struct keyfile_sa *sa;
 	size_t n, cap;
+	/* IKE SAs: lines of an ikev2_decryption_table (keyfile_ike.h) */
+	struct keyfile_ike *ike;
+	size_t n_ike, cap_ike;
 };
 
 void keyfile_init(struct keyfile *kf);
@@ -65,7 +69,9 @@ void keyfile_free(struct keyfile *kf);
  * (no file or line prefix) for a bad line. */
 int keyfile_parse_line(const char *line, struct keyfile_sa *sa, char *err, size_t errlen);
 /* Append every SA of path ('-' = stdin). M6_E_CONFIG / M6_E_NOMEM with
- * "path:line: reason" in err. */
+ * "path:line: reason" in err. A line with a comma is an IKE SA in the
+ * ikev2_decryption_table format (keyfile_ike.h), so that table, or one
+ * file holding both kinds, can be given as it is. */
 int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen);
 /* Append sa unless an identical line is already there (1: added, 0:
  * duplicate, M6_E_EXISTS: same SPI and addresses with other keys, not
@@ -76,6 +82,8 @@ int keyfile_append(struct keyfile *kf, const struct keyfile_sa *sa);
 
 struct keyfile_sa *keyfile_find(struct keyfile *kf, uint32_t spi, const uint8_t *src1,
 				const uint8_t *src2, const uint8_t *dst1, const uint8_t *dst2);
+/* The IKE SA with these SPIs (an IKE header's), or NULL. */
+struct keyfile_ike *keyfile_find_ike(struct keyfile *kf, const uint8_t spi_i[8], const uint8_t spi_r[8]);
 /* The receiving transform of sa, or NULL with the reason in *rc / why. */
 const struct m6_xform *keyfile_open_xform(struct keyfile_sa *sa, int *rc, const char **why);
 

@@ -75,9 +75,10 @@ def find_mip6sec(argv):
     return None
 
 
-def mip6sec_decode(exe, pcap):
-    """Frames of `mip6sec decode --json pcap` as a dict frame -> JSON object."""
-    r = subprocess.run([exe, "decode", "--json", pcap], capture_output=True, text=True)
+def mip6sec_decode(exe, pcap, keys=None):
+    """Frames of `mip6sec decode --json pcap [--keys KEYS]` as a dict frame -> JSON object."""
+    r = subprocess.run([exe, "decode", "--json", pcap] + (["--keys", keys] if keys else []),
+                       capture_output=True, text=True)
     if r.returncode not in (0, 1):
         raise RuntimeError("mip6sec decode %s: exit %d: %s" % (pcap, r.returncode, r.stderr))
     out = {}

@@ -1,0 +1,36 @@
+/*
+ * bench_sim_net — the network bench_sim runs, built in memory: links, the
+ * home agent, the router and the mobile nodes with their IPsec tables
+ * (policies and manually keyed SAs made directly, no configuration text).
+ */
+#ifndef BENCH_SIM_NET_H
+#define BENCH_SIM_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim.h"
+
+#define BNET_FOREIGN 3
+#define BNET_HA 0
+#define BNET_ROUTER 1
+#define BNET_MN0 2
+
+struct bnet {
+	struct sim *s;
+	unsigned n;                  /* mobile nodes */
+};
+
+_Noreturn void bnet_die(const char *what);
+void bnet_init(struct bnet *b, struct sim *s, unsigned n);
+void bnet_fini(struct bnet *b);
+/* The home link and the foreign links. */
+void bnet_links(struct bnet *b);
+/* The home agent with one BU and one BA policy + SA per mobile node. */
+void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots);
+void bnet_add_router(struct bnet *b);
+void bnet_add_mn(struct bnet *b, unsigned i);
+size_t bnet_ha_bindings(struct bnet *b);
+bool bnet_mn_registered(struct bnet *b, unsigned i);
+
+#endif

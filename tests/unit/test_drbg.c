@@ -6,6 +6,11 @@
  * Without an entropy hook the stream is a function of seed and node name:
  * reproducible, and different per node. */
 #include <stdlib.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "tu.h"
 #include "crypto/m6_drbg.h"
@@ -68,6 +73,102 @@ static void test_long_request(void **s)
 	m6_drbg_free(d);
 	assert_null(m6_drbg_new(NULL, n, NULL, 0));
 	assert_int_equal(m6_drbg_generate(NULL, big, 8), M6_E_CRYPTO);
+}
+
+/* OpenSSL's own HMAC-DRBG (EVP_RAND), fed exactly our input through a
+ * TEST-RAND parent: the implementation m6_drbg replaced, kept here as the
+ * reference its output must equal octet for octet. */
+struct ref_drbg {
+	EVP_RAND_CTX *parent, *drbg;
+};
+
+static EVP_RAND_CTX *ref_ctx(const char *name, EVP_RAND_CTX *parent)
+{
+	EVP_RAND *r = EVP_RAND_fetch(NULL, name, NULL);
+	assert_non_null(r);
+	EVP_RAND_CTX *c = EVP_RAND_CTX_new(r, parent);
+	EVP_RAND_free(r);
+	assert_non_null(c);
+	return c;
+}
+
+static void ref_new(struct ref_drbg *r, uint8_t *e, uint8_t *n, const uint8_t *pers, size_t perslen)
+{
+	unsigned int strength = 256, no_reseed = 0;
+	time_t no_interval = 0;
+	OSSL_PARAM pp[] = {
+		OSSL_PARAM_construct_uint(OSSL_RAND_PARAM_STRENGTH, &strength),
+		OSSL_PARAM_construct_octet_string(OSSL_RAND_PARAM_TEST_ENTROPY, e, 32),
+		OSSL_PARAM_construct_octet_string(OSSL_RAND_PARAM_TEST_NONCE, n, 16),
+		OSSL_PARAM_construct_end(),
+	};
+	char md[] = "SHA2-256", mac[] = "HMAC";
+	OSSL_PARAM dp[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_DIGEST, md, 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_MAC, mac, 0),
+		OSSL_PARAM_construct_uint(OSSL_DRBG_PARAM_RESEED_REQUESTS, &no_reseed),
+		OSSL_PARAM_construct_time_t(OSSL_DRBG_PARAM_RESEED_TIME_INTERVAL, &no_interval),
+		OSSL_PARAM_construct_end(),
+	};
+	static const uint8_t empty[1];
+	r->parent = ref_ctx("TEST-RAND", NULL);
+	assert_true(EVP_RAND_CTX_set_params(r->parent, pp));
+	assert_true(EVP_RAND_instantiate(r->parent, strength, 0, NULL, 0, NULL));
+	r->drbg = ref_ctx("HMAC-DRBG", r->parent);
+	assert_true(EVP_RAND_CTX_set_params(r->drbg, dp));
+	assert_true(EVP_RAND_instantiate(r->drbg, strength, 0, pers ? pers : empty, pers ? perslen : 0, NULL));
+}
+
+static void ref_generate(struct ref_drbg *r, uint8_t *out, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < 4096 ? n - done : 4096;
+		assert_true(EVP_RAND_generate(r->drbg, out + done, k, 256, 0, NULL, 0));
+		done += k;
+	}
+}
+
+static void ref_free(struct ref_drbg *r)
+{
+	EVP_RAND_CTX_free(r->drbg);
+	EVP_RAND_CTX_free(r->parent);
+}
+
+/* Random instantiations (with and without personalization, up to the
+ * longest node name and beyond) and request sequences (empty, below,
+ * at and across one output block and one 4096-octet call): m6_drbg gives
+ * what OpenSSL's generator gives, so seeded runs replay as before. */
+static void test_same_as_openssl(void **s)
+{
+	(void)s;
+	uint64_t x = 0x9d1c2b3a4f5e6d7cull;
+	static uint8_t a[10000], b[10000];
+	static const size_t lens[] = { 0, 1, 2, 8, 16, 31, 32, 33, 64, 100, 4095, 4096, 4097, 10000 };
+	for (int inst = 0; inst < 40; inst++) {
+		uint8_t e[32], n[16], p[80];
+		for (size_t i = 0; i < sizeof(p); i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			p[i] = (uint8_t)x;
+			if (i < sizeof(e))
+				e[i] = (uint8_t)(x >> 8);
+			if (i < sizeof(n))
+				n[i] = (uint8_t)(x >> 16);
+		}
+		size_t plen = (size_t)inst * 2 % sizeof(p);
+		struct ref_drbg r;
+		ref_new(&r, e, n, plen ? p : NULL, plen);
+		struct m6_drbg *d = m6_drbg_new(e, n, plen ? p : NULL, plen);
+		assert_non_null(d);
+		for (int k = 0; k < 6; k++) {
+			size_t len = lens[(size_t)(inst + 5 * k) % (sizeof(lens) / sizeof(lens[0]))];
+			ref_generate(&r, a, len);
+			assert_int_equal(m6_drbg_generate(d, b, len), 0);
+			if (len)
+				assert_memory_equal(a, b, len);
+		}
+		m6_drbg_free(d);
+		ref_free(&r);
+	}
 }
 
 /* ---- the node's stream ---- */
@@ -211,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cavp),
 		cmocka_unit_test(test_long_request),
+		cmocka_unit_test(test_same_as_openssl),
 		cmocka_unit_test(test_cn_secrets_are_drbg_stream),
 		cmocka_unit_test(test_seeded_streams),
 	};

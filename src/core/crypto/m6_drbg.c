@@ -1,48 +1,91 @@
 /*
- * The instantiation input reaches OpenSSL's HMAC-DRBG through a TEST-RAND
- * parent that hands out exactly the entropy and nonce given (that is how
- * SP 800-90A known-answer tests drive it): the DRBG then never touches the
- * operating system's sources, which keeps the core free of hidden I/O and
- * the simulator reproducible.
+ * HMAC-DRBG (SP 800-90A 10.1.2, HMAC-SHA-256) with its whole state, K and
+ * V, in a 72-octet struct, over OpenSSL's SHA-256. Every node keeps one for
+ * its life, so at a million simulated nodes its size counts: OpenSSL's
+ * EVP_RAND HMAC-DRBG with the TEST-RAND parent that fed it our input took
+ * 1.8 KB per instance and an allocation-heavy instantiation. The
+ * algorithm is the standard's, step for step, and a generate request is
+ * split where the EVP_RAND version split it (DRBG_CHUNK), so the output
+ * for a given input and sequence of requests is the same octets OpenSSL's
+ * generator gives (test_drbg checks both against the CAVP vectors and
+ * against each other): seeded simulations replay as they did.
+ *
+ * The low-level SHA-256 calls are deprecated in OpenSSL 3 but do not
+ * allocate (EVP_MAC/EVP_Digest duplicate a context per call).
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "m6_drbg.h"
 
 #include <string.h>
-#include <time.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include "../util/m6_err.h"
 
-/* OpenSSL caps one generate call; larger requests are split. */
+/* Generate requests are split into calls of at most this many octets,
+ * each followed by its own state update (as the EVP_RAND version did). */
 #define DRBG_CHUNK 4096
-#define DRBG_STRENGTH 256
+#define OUTLEN SHA256_DIGEST_LENGTH
 
 struct m6_drbg {
-	EVP_RAND_CTX *parent;
-	EVP_RAND_CTX *drbg;
+	uint8_t k[OUTLEN], v[OUTLEN];
+	uint64_t reseed_counter;     /* requests served (SP 800-90A bookkeeping; never reseeded) */
 };
+
+struct part {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* HMAC-SHA-256 under a 32-octet key of the concatenated parts. */
+static void hmac(const uint8_t key[OUTLEN], const struct part *parts, size_t nparts, uint8_t out[OUTLEN])
+{
+	uint8_t pad[SHA256_CBLOCK], ih[OUTLEN];
+	SHA256_CTX c;
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < OUTLEN; i++)
+		pad[i] ^= key[i];
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, sizeof(pad));
+	for (size_t i = 0; i < nparts; i++)
+		if (parts[i].n)
+			SHA256_Update(&c, parts[i].p, parts[i].n);
+	SHA256_Final(ih, &c);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, sizeof(pad));
+	SHA256_Update(&c, ih, sizeof(ih));
+	SHA256_Final(out, &c);
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(ih, sizeof(ih));
+	OPENSSL_cleanse(&c, sizeof(c));
+}
+
+/* HMAC_DRBG_Update (10.1.2.2) with provided_data = the concatenation of in. */
+static void update(struct m6_drbg *d, const struct part *in, size_t nin)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < nin; i++)
+		total += in[i].n;
+	for (uint8_t round = 0; round < 2; round++) {
+		struct part p[5] = { { d->v, OUTLEN }, { &round, 1 } };
+		for (size_t i = 0; i < nin && i < 3; i++)
+			p[2 + i] = in[i];
+		hmac(d->k, p, 2 + (nin < 3 ? nin : 3), d->k);
+		hmac(d->k, p, 1, d->v);
+		if (!total)
+			return;
+	}
+}
 
 void m6_drbg_free(struct m6_drbg *d)
 {
 	if (!d)
 		return;
-	EVP_RAND_CTX_free(d->drbg);      /* uninstantiates and cleanses */
-	EVP_RAND_CTX_free(d->parent);
-	OPENSSL_free(d);
-}
-
-static EVP_RAND_CTX *rand_ctx(const char *name, EVP_RAND_CTX *parent)
-{
-	EVP_RAND *r = EVP_RAND_fetch(NULL, name, NULL);
-	if (!r)
-		return NULL;
-	EVP_RAND_CTX *c = EVP_RAND_CTX_new(r, parent);
-	EVP_RAND_free(r);
-	return c;
+	OPENSSL_clear_free(d, sizeof(*d));
 }
 
 struct m6_drbg *m6_drbg_new(const uint8_t entropy[M6_DRBG_ENTROPY_LEN], const uint8_t nonce[M6_DRBG_NONCE_LEN],
@@ -53,54 +96,43 @@ struct m6_drbg *m6_drbg_new(const uint8_t entropy[M6_DRBG_ENTROPY_LEN], const ui
 	struct m6_drbg *d = OPENSSL_zalloc(sizeof(*d));
 	if (!d)
 		return NULL;
-	unsigned int strength = DRBG_STRENGTH;
-	unsigned int no_reseed = 0;
-	time_t no_interval = 0;
-	uint8_t ent[M6_DRBG_ENTROPY_LEN], non[M6_DRBG_NONCE_LEN];
-	memcpy(ent, entropy, sizeof(ent));
-	memcpy(non, nonce, sizeof(non));
-	OSSL_PARAM pp[] = {
-		OSSL_PARAM_construct_uint(OSSL_RAND_PARAM_STRENGTH, &strength),
-		OSSL_PARAM_construct_octet_string(OSSL_RAND_PARAM_TEST_ENTROPY, ent, sizeof(ent)),
-		OSSL_PARAM_construct_octet_string(OSSL_RAND_PARAM_TEST_NONCE, non, sizeof(non)),
-		OSSL_PARAM_construct_end(),
-	};
-	char md[] = "SHA2-256", mac[] = "HMAC";
-	OSSL_PARAM dp[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_DIGEST, md, 0),
-		OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_MAC, mac, 0),
-		/* no automatic reseed: a reseed would ask the parent again */
-		OSSL_PARAM_construct_uint(OSSL_DRBG_PARAM_RESEED_REQUESTS, &no_reseed),
-		OSSL_PARAM_construct_time_t(OSSL_DRBG_PARAM_RESEED_TIME_INTERVAL, &no_interval),
-		OSSL_PARAM_construct_end(),
-	};
-	/* An absent personalization string must be empty, not OpenSSL's
-	 * default one, or known-answer vectors would not apply. */
-	static const uint8_t empty[1];
-	int ok = (d->parent = rand_ctx("TEST-RAND", NULL)) && EVP_RAND_CTX_set_params(d->parent, pp) &&
-		 EVP_RAND_instantiate(d->parent, strength, 0, NULL, 0, NULL) &&
-		 (d->drbg = rand_ctx("HMAC-DRBG", d->parent)) && EVP_RAND_CTX_set_params(d->drbg, dp) &&
-		 EVP_RAND_instantiate(d->drbg, strength, 0, pers ? pers : empty, pers ? perslen : 0, NULL);
-	OPENSSL_cleanse(ent, sizeof(ent));
-	OPENSSL_cleanse(non, sizeof(non));
-	if (!ok) {
-		m6_drbg_free(d);
-		return NULL;
-	}
+	/* 10.1.2.3: K = 0x00..., V = 0x01..., then update with the seed
+	 * material entropy || nonce || personalization */
+	memset(d->v, 0x01, sizeof(d->v));
+	const struct part seed[3] = { { entropy, M6_DRBG_ENTROPY_LEN }, { nonce, M6_DRBG_NONCE_LEN },
+				      { pers, perslen } };
+	update(d, seed, 3);
+	d->reseed_counter = 1;
 	return d;
+}
+
+/* 10.1.2.5 without additional input. */
+static void generate(struct m6_drbg *d, uint8_t *out, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		const struct part v = { d->v, OUTLEN };
+		hmac(d->k, &v, 1, d->v);
+		size_t k = n - done < OUTLEN ? n - done : OUTLEN;
+		memcpy(out + done, d->v, k);
+		done += k;
+	}
+	update(d, NULL, 0);
+	d->reseed_counter++;
 }
 
 int m6_drbg_generate(struct m6_drbg *d, uint8_t *out, size_t n)
 {
-	size_t done = 0;
-	while (d && done < n) {
+	if (!n)
+		return 0;
+	if (!d || !out) {
+		if (out)
+			OPENSSL_cleanse(out, n);
+		return M6_E_CRYPTO;
+	}
+	for (size_t done = 0; done < n;) {
 		size_t k = n - done < DRBG_CHUNK ? n - done : DRBG_CHUNK;
-		if (!EVP_RAND_generate(d->drbg, out + done, k, DRBG_STRENGTH, 0, NULL, 0))
-			break;
+		generate(d, out + done, k);
 		done += k;
 	}
-	if (done == n)
-		return 0;
-	OPENSSL_cleanse(out, n);
-	return M6_E_CRYPTO;
+	return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * m6_drbg — HMAC-DRBG (NIST SP 800-90A, HMAC-SHA-256) through OpenSSL 3
- * EVP_RAND: the generator behind every secret a node draws (Kcn, nonces,
- * return-routability cookies, home-agent keys, SPIs, IKE nonces).
+ * m6_drbg — HMAC-DRBG (NIST SP 800-90A, HMAC-SHA-256) over OpenSSL's
+ * SHA-256, in 72 octets of state: the generator behind every secret a
+ * node draws (Kcn, nonces, return-routability cookies, home-agent keys,
+ * SPIs, IKE nonces).
  *
  * Contract: the caller supplies the instantiation input (entropy, nonce,
  * personalization). A driver that wants system randomness feeds entropy it
@@ -9,8 +10,9 @@
  * replays byte for byte. The core never reads system randomness. The
  * generator never reseeds on its own (no request counter, no wall-clock
  * interval): what it outputs depends only on its input and the order of
- * requests. m6_drbg_generate() fails closed: on any library error it
- * wipes `out` and returns M6_E_CRYPTO. m6_drbg_free() wipes the state.
+ * requests, and equals what OpenSSL's own HMAC-DRBG (EVP_RAND) gives for
+ * them. m6_drbg_generate() fails closed: without a generator it wipes
+ * `out` and returns M6_E_CRYPTO. m6_drbg_free() wipes the state.
  */
 #ifndef MIP6SEC_M6_DRBG_H
 #define MIP6SEC_M6_DRBG_H

@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "bench_sim: not every mobile node registered\n");
 	free(mv);
-	bnet_fini(&net);
 	sim_free(s);
+	bnet_fini(&net);
 	return rc;
 }

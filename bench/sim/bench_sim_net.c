@@ -44,11 +44,14 @@ void bnet_init(struct bnet *b, struct sim *s, unsigned n)
 	memset(b, 0, sizeof(*b));
 	b->s = s;
 	b->n = n;
+	if (!(b->shared = node_shared_new()))
+		bnet_die("out of memory");
 }
 
+/* After sim_free(): the nodes are gone. */
 void bnet_fini(struct bnet *b)
 {
-	(void)b;
+	node_shared_free(b->shared);
 }
 
 void bnet_links(struct bnet *b)
@@ -149,10 +152,11 @@ static void sa(struct sad *sad, const struct spd *spd, uint32_t id, uint32_t spi
 		bnet_die("sad_add failed");
 }
 
-static void add_node(struct sim *s, struct node_cfg *c, int want)
+static void add_node(struct sim *s, struct node_shared *shared, struct node_cfg *c, int want)
 {
 	char err[256];
 	c->seed = sim_node_seed(s, (unsigned)want);
+	c->shared = shared;
 	if (sim_add_node(s, c, err, sizeof(err)) != want)
 		bnet_die(err);
 }
@@ -194,7 +198,7 @@ void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots)
 	catch_all(c.spd, SPD_IN, 2000000000u, SPD_DISCARD, true);
 	catch_all(c.spd, SPD_OUT, 2000000001u, SPD_BYPASS, false);
 	catch_all(c.spd, SPD_IN, 2000000001u, SPD_BYPASS, false);
-	add_node(b->s, &c, BNET_HA);
+	add_node(b->s, b->shared, &c, BNET_HA);
 }
 
 void bnet_add_router(struct bnet *b)
@@ -207,7 +211,7 @@ void bnet_add_router(struct bnet *b)
 	iface(&c, "2001:db8:11::1", 64, true);
 	iface(&c, "2001:db8:12::1", 64, true);
 	c.forwarding = true;
-	add_node(b->s, &c, BNET_ROUTER);
+	add_node(b->s, b->shared, &c, BNET_ROUTER);
 }
 
 void bnet_add_mn(struct bnet *b, unsigned i)
@@ -237,7 +241,7 @@ void bnet_add_mn(struct bnet *b, unsigned i)
 	catch_all(c.spd, SPD_IN, 9000, SPD_BYPASS, false);
 	sa(c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr);
 	sa(c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa);
-	add_node(b->s, &c, (int)(BNET_MN0 + i));
+	add_node(b->s, b->shared, &c, (int)(BNET_MN0 + i));
 }
 
 size_t bnet_ha_bindings(struct bnet *b)

@@ -19,6 +19,7 @@
 struct bnet {
 	struct sim *s;
 	unsigned n;                  /* mobile nodes */
+	struct node_shared *shared;  /* every node's scratch: the simulator calls one node at a time */
 };
 
 _Noreturn void bnet_die(const char *what);

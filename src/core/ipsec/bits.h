@@ -49,7 +49,9 @@ struct bits_event {
 	struct ipsec_flow flow;       /* ACQUIRE: the packet that needed it */
 };
 
-#define BITS_EVQ_LEN 64
+/* The node takes the events after every packet, and one packet raises at
+ * most a few (one ACQUIRE, an expiry per SA it used). */
+#define BITS_EVQ_LEN 8
 #define BITS_NREASONS (M6_E_LAST_ - M6_E_FIRST_)
 
 struct bits_stats {

@@ -15,6 +15,7 @@
  * outer header or HAO we add in front. */
 #define MN_HEADROOM 64
 #define MN_BUF_LEN (MIP6_PKT_MAX + MN_HEADROOM)
+_Static_assert(MN_BUF_LEN <= MIP6_SCRATCH_LEN, "the node's scratch holds what the MN builds");
 #define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
 
 enum mn_where { MN_NOWHERE, MN_HOME, MN_AWAY };
@@ -30,9 +31,9 @@ struct mn {
 	unsigned plen;
 	uint8_t router[16];
 	bool ha_disabled;                /* BA said never to try this HoA/HA again */
+	uint8_t *buf;                    /* the one packet being built: io->scratch, or own after bul */
 	unsigned n_bul;
-	struct bul_entry bul[1 + MN_CN_MAX];
-	uint8_t buf[MN_BUF_LEN];         /* the one packet being built */
+	struct bul_entry bul[];          /* n_bul */
 };
 
 static const uint8_t zero16[16];
@@ -168,7 +169,7 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 		m.opts[0].data = mn->coa;
 	}
 	const uint8_t *src = dereg ? mn->cfg.hoa : mn->coa;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), src, mn->cfg.ha, dereg ? NULL : mn->cfg.hoa,
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN, src, mn->cfg.ha, dereg ? NULL : mn->cfg.hoa,
 				NULL, &m);
 	if (len < 0) {
 		drop(mn, len, mn->cfg.ha, "cannot build the home Binding Update");
@@ -258,7 +259,7 @@ static void cn_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_
 	m.opts[1].type = MHO_BAD;
 	m.opts[1].len = RR_AUTH_LEN;
 	m.opts[1].data = auth0;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), mn->coa, e->peer, mn->cfg.hoa, NULL, &m);
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN, mn->coa, e->peer, mn->cfg.hoa, NULL, &m);
 	size_t moff = IP6_HDR_LEN + IP6_HAO_HDR_LEN;
 	/* BAD is last with no padding after it (OPT-04): the authenticator is
 	 * the MH's final 12 octets. */
@@ -302,9 +303,9 @@ static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t
 	m.type = home ? MH_HOTI : MH_COTI;
 	memcpy(m.cookie, cookie, MH_COOKIE_LEN);
 	const uint8_t *src = home ? mn->cfg.hoa : mn->coa;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf) - IP6_HDR_LEN, src, e->peer, NULL, NULL, &m);
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN - IP6_HDR_LEN, src, e->peer, NULL, NULL, &m);
 	if (len >= 0 && home)
-		len = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, mn->buf, (size_t)len);
+		len = mip6_encap(mn->buf, MN_BUF_LEN, mn->coa, mn->cfg.ha, mn->buf, (size_t)len);
 	if (len < 0) {
 		drop(mn, len, e->peer, home ? "cannot build HoTI" : "cannot build CoTI");
 		return;
@@ -673,9 +674,13 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	if (!cfg || !io || !io->send || !io->event || !io->random || cfg->n_cn > MN_CN_MAX ||
 	    cfg->home_plen > 128)
 		return NULL;
-	struct mn *mn = calloc(1, sizeof(*mn));
+	/* sized to the correspondents configured; the packet buffer is the
+	 * node's scratch when it lends one */
+	size_t sz = sizeof(struct mn) + (1 + cfg->n_cn) * sizeof(struct bul_entry);
+	struct mn *mn = calloc(1, sz + (io->scratch ? 0 : MN_BUF_LEN));
 	if (!mn)
 		return NULL;
+	mn->buf = io->scratch ? io->scratch : (uint8_t *)mn + sz;
 	mn->cfg = *cfg;
 	mn->io = *io;
 	mn->where = MN_NOWHERE;
@@ -694,7 +699,7 @@ void mn_free(struct mn *mn)
 {
 	if (!mn)
 		return;
-	m6_wipe(mn->bul, sizeof(mn->bul));
+	m6_wipe(mn->bul, mn->n_bul * sizeof(mn->bul[0]));
 	free(mn);
 }
 
@@ -810,7 +815,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 		/* route-optimised: src = CoA with the HoA in a HAO (11.3.1) */
 		struct pbuf pb;
 		uint8_t *p;
-		rc = pbuf_init(&pb, mn->buf, sizeof(mn->buf), MN_HEADROOM);
+		rc = pbuf_init(&pb, mn->buf, MN_BUF_LEN, MN_HEADROOM);
 		if (!rc)
 			rc = pbuf_put(&pb, len, &p);
 		if (!rc) {
@@ -827,7 +832,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 	}
 	/* reverse tunnel through the HA (11.3.1), even before the BA: the HA
 	 * drops until registered, which costs no more than queueing would */
-	int n = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, pkt, len);
+	int n = mip6_encap(mn->buf, MN_BUF_LEN, mn->coa, mn->cfg.ha, pkt, len);
 	if (n < 0) {
 		drop(mn, n, h.dst, "reverse tunnel");
 		return;

@@ -12,6 +12,8 @@
 #include "sim_node.h"
 
 #define US 1000ull
+/* keyed SA states at once: far more than the SAs busy at one instant */
+#define XFORM_SLOTS 256
 
 /* One key pair for every SA, as the configuration text used to say. */
 static const uint8_t enc_key[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
@@ -44,7 +46,7 @@ void bnet_init(struct bnet *b, struct sim *s, unsigned n)
 	memset(b, 0, sizeof(*b));
 	b->s = s;
 	b->n = n;
-	if (!(b->shared = node_shared_new()))
+	if (!(b->shared = node_shared_new()) || !(b->xc = m6_xform_cache_new(XFORM_SLOTS)))
 		bnet_die("out of memory");
 }
 
@@ -52,6 +54,7 @@ void bnet_init(struct bnet *b, struct sim *s, unsigned n)
 void bnet_fini(struct bnet *b)
 {
 	node_shared_free(b->shared);
+	m6_xform_cache_free(b->xc);
 }
 
 void bnet_links(struct bnet *b)
@@ -118,7 +121,7 @@ static void catch_all(struct spd *spd, enum spd_dir dir, uint32_t order, enum sp
 }
 
 /* A manually keyed AES-CBC + HMAC-SHA-256 ESP SA for policy id. */
-static void sa(struct sad *sad, const struct spd *spd, uint32_t id, uint32_t spi, const uint8_t src[16],
+static void sa(struct bnet *b, struct sad *sad, const struct spd *spd, uint32_t id, uint32_t spi, const uint8_t src[16],
 	       const uint8_t dst[16])
 {
 	const struct spd_entry *pol = spd_get(spd, id);
@@ -146,7 +149,7 @@ static void sa(struct sad *sad, const struct spd *spd, uint32_t id, uint32_t spi
 	x.auth = M6_AUTH_HMAC_SHA256_128;
 	memcpy(x.akey, auth_key, sizeof(auth_key));
 	x.aklen = sizeof(auth_key);
-	if (m6_xform_init(&a.xf, &x, !a.inbound, why, sizeof(why)))
+	if (m6_xform_init_cached(&a.xf, &x, !a.inbound, b->xc, why, sizeof(why)))
 		bnet_die(why);
 	if (!sad_add(sad, &a, 0, NULL))
 		bnet_die("sad_add failed");
@@ -192,8 +195,8 @@ void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots)
 		hoa_of(i, hoa);
 		uint32_t bu = policy(c.spd, SPD_IN, 10 + i, ha_addr, hoa, MH_BU);
 		uint32_t ba = policy(c.spd, SPD_OUT, 10 + i, ha_addr, hoa, MH_BA);
-		sa(c.sad, c.spd, bu, 0x10000 + 2 * i, hoa, ha_addr);
-		sa(c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, hoa);
+		sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, hoa, ha_addr);
+		sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, hoa);
 	}
 	catch_all(c.spd, SPD_IN, 2000000000u, SPD_DISCARD, true);
 	catch_all(c.spd, SPD_OUT, 2000000001u, SPD_BYPASS, false);
@@ -239,8 +242,8 @@ void bnet_add_mn(struct bnet *b, unsigned i)
 	uint32_t ba = policy(c.spd, SPD_IN, 10, c.mn.hoa, ha_addr, MH_BA);
 	catch_all(c.spd, SPD_OUT, 9000, SPD_BYPASS, false);
 	catch_all(c.spd, SPD_IN, 9000, SPD_BYPASS, false);
-	sa(c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr);
-	sa(c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa);
+	sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr);
+	sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa);
 	add_node(b->s, b->shared, &c, (int)(BNET_MN0 + i));
 }
 

@@ -20,6 +20,7 @@ struct bnet {
 	struct sim *s;
 	unsigned n;                  /* mobile nodes */
 	struct node_shared *shared;  /* every node's scratch: the simulator calls one node at a time */
+	struct m6_xform_cache *xc;   /* every SA's keyed states, made when a packet needs them */
 };
 
 _Noreturn void bnet_die(const char *what);

@@ -21,8 +21,8 @@ size_t esp_tail_room(const struct m6_xform *x)
 
 static bool xform_usable(const struct m6_xform *x)
 {
-	return x->block && x->icv_len && (x->enc == M6_ENC_NULL || x->cipher) &&
-	       (m6_enc_is_aead(x->enc) || x->mac);
+	return x->block && x->icv_len && (x->enc == M6_ENC_NULL || m6_xform_has_cipher(x)) &&
+	       (m6_enc_is_aead(x->enc) || m6_xform_has_mac(x));
 }
 
 /* RFC 4106 5 / RFC 7634 2.2: SPI || Seq, or SPI || Seq high || Seq low

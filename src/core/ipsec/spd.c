@@ -7,9 +7,20 @@
  * truth (spd_at, spd_lookup_linear); the index only speeds up finding its
  * first match and is updated with it, all allocation done before anything
  * is modified so a failed spd_add() leaves the SPD as it was.
+ *
+ * Memory and misses. A node is the entry itself, 64-octet aligned, with
+ * its chain link after it: the entry's first line holds id, order, action,
+ * proto, ports, interface and the lower address bounds (spd.h orders the
+ * fields so), which is all a probe compares for a prefix entry and all the
+ * caller reads first, so a lookup in a large SPD costs the bucket and that
+ * line. A direction with at most SPD_SCAN_MAX entries (a mobile node's
+ * handful) has no index at all: scanning its few nodes is as fast and
+ * costs no groups or buckets; the index is built when it grows past that.
+ * Arrays grow from 2 by doubling, so a small SPD is small.
  */
 #include "spd.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,21 +34,18 @@ struct u128 { uint64_t hi, lo; };
 
 struct spd_group;
 
-/* Nodes are cache-line aligned and a probe reads only the first line: the
- * rank, the prefix key and the other selectors, copied out of e. */
+#define SPD_LINE 64
+/* Directions with more entries than this are indexed. */
+#define SPD_SCAN_MAX 8
+
 struct spd_node {
-	uint64_t rank;
-	struct u128 llo, rlo;
+	struct spd_entry e;          /* first: its first line is what a probe reads */
 	struct spd_node *next;       /* hash chain, ascending rank */
-	struct spd_range16 lport, rport;
-	uint16_t proto;
-	uint32_t ifindex;
-	struct u128 lhi, rhi;
-	struct spd_group *group;     /* NULL: in the non-prefix list */
-	struct spd_entry e;
+	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
 
-#define SPD_LINE 64
+_Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
+	       "an entry's probe fields must fit its first cache line");
 
 struct spd_group {
 	unsigned lplen, rplen;
@@ -52,6 +60,7 @@ struct spd_group {
 struct spd_dirtab {
 	struct spd_node **ord;       /* ascending rank */
 	size_t n, cap;
+	bool indexed;                /* ranges and groups below are kept */
 	struct spd_node **ranges;    /* entries with a non-prefix range, ascending rank */
 	size_t nr, capr;
 	struct spd_group **groups;   /* ascending min_rank */
@@ -146,8 +155,17 @@ static inline bool rest_match(uint16_t proto, struct spd_range16 lport, struct s
 
 static inline bool node_rest_match(const struct spd_node *x, const struct ipsec_flow *f)
 {
-	return rest_match(x->proto, x->lport, x->rport, x->ifindex, f);
+	const struct spd_sel *sel = &x->e.sel;
+	return rest_match(sel->proto, sel->lport, sel->rport, sel->ifindex, f);
 }
+
+static inline uint64_t rank_of(const struct spd_node *x)
+{
+	return (uint64_t)x->e.order << 32 | x->e.id;
+}
+
+static inline struct u128 llo_of(const struct spd_node *x) { return u128_load(x->e.sel.local_lo); }
+static inline struct u128 rlo_of(const struct spd_node *x) { return u128_load(x->e.sel.remote_lo); }
 
 bool spd_sel_match(const struct spd_sel *sel, const struct ipsec_flow *f)
 {
@@ -187,21 +205,34 @@ struct spd *spd_new(void)
 	return s;
 }
 
+static void index_drop(struct spd_dirtab *t)
+{
+	for (size_t i = 0; i < t->ng; i++) {
+		free(t->groups[i]->b);
+		free(t->groups[i]);
+	}
+	free(t->groups);
+	free(t->ranges);
+	t->groups = NULL;
+	t->ranges = NULL;
+	t->ng = t->capg = t->nr = t->capr = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		t->ord[i]->group = NULL;
+		t->ord[i]->next = NULL;
+	}
+	t->indexed = false;
+}
+
 void spd_free(struct spd *s)
 {
 	if (!s)
 		return;
 	for (int d = 0; d < 2; d++) {
 		struct spd_dirtab *t = &s->d[d];
-		for (size_t i = 0; i < t->ng; i++) {
-			free(t->groups[i]->b);
-			free(t->groups[i]);
-		}
+		index_drop(t);
 		for (size_t i = 0; i < t->n; i++)
 			free(t->ord[i]);
 		free(t->ord);
-		free(t->ranges);
-		free(t->groups);
 	}
 	free(s->byid);
 	free(s);
@@ -251,7 +282,7 @@ static size_t rank_upper(struct spd_node *const *a, size_t n, uint64_t rank)
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (a[mid]->rank <= rank)
+		if (rank_of(a[mid]) <= rank)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -261,38 +292,25 @@ static size_t rank_upper(struct spd_node *const *a, size_t n, uint64_t rank)
 
 static size_t rank_find(struct spd_node *const *a, size_t n, const struct spd_node *x)
 {
-	size_t i = rank_upper(a, n, x->rank);
+	size_t i = rank_upper(a, n, rank_of(x));
 	/* ranks are unique (they embed the id), so x sits just before i */
 	return i - 1;
 }
 
 static size_t grown(size_t cap, size_t need)
 {
-	size_t nc = cap ? cap * 2 : 16;
+	size_t nc = cap ? cap * 2 : 2;
 	while (nc < need)
 		nc *= 2;
 	return nc;
 }
 
-static int reserve_nodes(struct spd_node ***arr, size_t *cap, size_t need)
+static int reserve(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return 0;
 	size_t nc = grown(*cap, need);
-	struct spd_node **p = realloc(*arr, nc * sizeof(*p));
-	if (!p)
-		return M6_E_NOMEM;
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
-static int reserve_groups(struct spd_group ***arr, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = grown(*cap, need);
-	struct spd_group **p = realloc(*arr, nc * sizeof(*p));
+	void *p = realloc(*arr, nc * elem);
 	if (!p)
 		return M6_E_NOMEM;
 	*arr = p;
@@ -312,6 +330,8 @@ static void arr_delete(struct spd_node **a, size_t *n, size_t at)
 	memmove(a + at, a + at + 1, (*n - at - 1) * sizeof(*a));
 	(*n)--;
 }
+
+/* ---- the index ---- */
 
 static struct spd_group *group_find(const struct spd_dirtab *t, unsigned lp, unsigned rp)
 {
@@ -343,8 +363,9 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 
 static void chain_insert(struct spd_group *g, struct spd_node *x)
 {
-	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
-	while (*pp && (*pp)->rank < x->rank)
+	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
+	uint64_t r = rank_of(x);
+	while (*pp && rank_of(*pp) < r)
 		pp = &(*pp)->next;
 	x->next = *pp;
 	*pp = x;
@@ -357,19 +378,23 @@ static void group_grow(struct spd_group *g, const struct spd_dirtab *t)
 	if (g->n <= g->nb)
 		return;
 	size_t nb = g->nb * 2;
+	while (nb < g->n)
+		nb *= 2;
 	struct spd_node **b = calloc(nb, sizeof(*b));
 	if (!b)
 		return;
 	free(g->b);
 	g->b = b;
-	g->nb = nb;
-	g->shift--;
+	while (g->nb < nb) {
+		g->nb *= 2;
+		g->shift--;
+	}
 	/* highest rank first, pushed at the head: chains come out ascending */
 	for (size_t i = t->n; i-- > 0;) {
 		struct spd_node *x = t->ord[i];
 		if (x->group != g)
 			continue;
-		struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
+		struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
 		x->next = *pp;
 		*pp = x;
 	}
@@ -397,6 +422,68 @@ static size_t group_index(const struct spd_dirtab *t, const struct spd_group *g)
 		i++;
 	return i;
 }
+
+/* The (local, remote) prefix lengths of an entry, -1 for a non-prefix range. */
+static void plens(const struct spd_node *x, int *lp, int *rp)
+{
+	*lp = range_plen(u128_load(x->e.sel.local_lo), u128_load(x->e.sel.local_hi));
+	*rp = range_plen(u128_load(x->e.sel.remote_lo), u128_load(x->e.sel.remote_hi));
+}
+
+/* Reserve what indexing x needs (*g: its group, fresh when it is new). */
+static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct spd_group **g, bool *fresh)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	*g = NULL;
+	*fresh = false;
+	if (lp < 0 || rp < 0)
+		return reserve((void **)&t->ranges, &t->capr, t->nr + 1, sizeof(*t->ranges));
+	if ((*g = group_find(t, (unsigned)lp, (unsigned)rp)))
+		return 0;
+	if (reserve((void **)&t->groups, &t->capg, t->ng + 1, sizeof(*t->groups)) ||
+	    !(*g = group_new((unsigned)lp, (unsigned)rp)))
+		return M6_E_NOMEM;
+	*fresh = true;
+	return 0;
+}
+
+/* Index x (already in ord) with what index_reserve() prepared. */
+static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group *g, bool fresh)
+{
+	if (!g) {
+		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, rank_of(x)), x);
+		return;
+	}
+	if (fresh)
+		t->groups[t->ng++] = g;
+	x->group = g;
+	g->n++;
+	chain_insert(g, x);
+	group_grow(g, t);
+	if (rank_of(x) < g->min_rank) {
+		g->min_rank = rank_of(x);
+		group_resort(t, group_index(t, g));
+	}
+}
+
+/* Index a direction that grew past SPD_SCAN_MAX. On failure it stays
+ * unindexed: lookups scan, which gives the same answers. */
+static void index_build(struct spd_dirtab *t)
+{
+	t->indexed = true;
+	for (size_t i = 0; i < t->n; i++) {
+		struct spd_group *g;
+		bool fresh;
+		if (index_reserve(t, t->ord[i], &g, &fresh)) {
+			index_drop(t);
+			return;
+		}
+		index_add(t, t->ord[i], g, fresh);
+	}
+}
+
+/* ---- entries ---- */
 
 static bool range16_ok(struct spd_range16 r)
 {
@@ -440,53 +527,27 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	x->e = *e;
 	x->e.id = s->next_id;
 	x->e.hits = 0;
-	x->rank = (uint64_t)e->order << 32 | x->e.id;
-	x->llo = u128_load(e->sel.local_lo);
-	x->lhi = u128_load(e->sel.local_hi);
-	x->rlo = u128_load(e->sel.remote_lo);
-	x->rhi = u128_load(e->sel.remote_hi);
-	x->proto = e->sel.proto;
-	x->lport = e->sel.lport;
-	x->rport = e->sel.rport;
-	x->ifindex = e->sel.ifindex;
-	int lp = range_plen(x->llo, x->lhi), rp = range_plen(x->rlo, x->rhi);
 
 	/* Everything that can fail, before anything changes. */
-	struct spd_group *g = NULL, *fresh = NULL;
+	struct spd_group *g = NULL;
+	bool fresh = false;
 	int rc = 0;
-	if (reserve_nodes(&t->ord, &t->cap, t->n + 1) ||
-	    reserve_nodes(&s->byid, &s->capid, s->nid + 1))
+	if (reserve((void **)&t->ord, &t->cap, t->n + 1, sizeof(*t->ord)) ||
+	    reserve((void **)&s->byid, &s->capid, s->nid + 1, sizeof(*s->byid)) ||
+	    (t->indexed && index_reserve(t, x, &g, &fresh)))
 		rc = M6_E_NOMEM;
-	else if (lp < 0 || rp < 0) {
-		if (reserve_nodes(&t->ranges, &t->capr, t->nr + 1))
-			rc = M6_E_NOMEM;
-	} else if (!(g = group_find(t, (unsigned)lp, (unsigned)rp))) {
-		if (reserve_groups(&t->groups, &t->capg, t->ng + 1) ||
-		    !(g = fresh = group_new((unsigned)lp, (unsigned)rp)))
-			rc = M6_E_NOMEM;
-	}
 	if (rc) {
 		free(x);
 		return rc;
 	}
 
 	s->next_id++;
-	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, x->rank), x);
+	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, rank_of(x)), x);
 	s->byid[s->nid++] = x;
-	if (!g) {
-		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, x->rank), x);
-		return (int)x->e.id;
-	}
-	if (fresh)
-		t->groups[t->ng++] = fresh;
-	x->group = g;
-	g->n++;
-	chain_insert(g, x);
-	group_grow(g, t);
-	if (x->rank < g->min_rank) {
-		g->min_rank = x->rank;
-		group_resort(t, group_index(t, g));
-	}
+	if (t->indexed)
+		index_add(t, x, g, fresh);
+	else if (t->n > SPD_SCAN_MAX)
+		index_build(t);
 	return (int)x->e.id;
 }
 
@@ -499,6 +560,10 @@ int spd_remove(struct spd *s, uint32_t id)
 	struct spd_dirtab *t = &s->d[x->e.dir];
 	arr_delete(s->byid, &s->nid, pos);
 	arr_delete(t->ord, &t->n, rank_find(t->ord, t->n, x));
+	if (!t->indexed) {
+		free(x);
+		return 0;
+	}
 
 	struct spd_group *g = x->group;
 	if (!g) {
@@ -506,7 +571,7 @@ int spd_remove(struct spd *s, uint32_t id)
 		free(x);
 		return 0;
 	}
-	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
+	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
 	while (*pp != x)
 		pp = &(*pp)->next;
 	*pp = x->next;
@@ -516,12 +581,12 @@ int spd_remove(struct spd *s, uint32_t id)
 		t->ng--;
 		free(g->b);
 		free(g);
-	} else if (x->rank == g->min_rank) {
+	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
 		while (t->ord[i]->group != g)
 			i++;
-		g->min_rank = t->ord[i]->rank;
+		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);
 	}
 	free(x);
@@ -539,6 +604,13 @@ const struct spd_entry *spd_lookup_linear(const struct spd *s, enum spd_dir dir,
 	return NULL;
 }
 
+static inline bool range_match(const struct spd_node *x, struct u128 fl, struct u128 fr)
+{
+	const struct spd_sel *sel = &x->e.sel;
+	return u128_le(u128_load(sel->local_lo), fl) && u128_le(fl, u128_load(sel->local_hi)) &&
+	       u128_le(u128_load(sel->remote_lo), fr) && u128_le(fr, u128_load(sel->remote_hi));
+}
+
 const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct ipsec_flow *f)
 {
 	if (dir != SPD_OUT && dir != SPD_IN)
@@ -548,6 +620,14 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 	struct spd_node *best = NULL;
 	uint64_t best_rank = UINT64_MAX;
 
+	if (!t->indexed) {
+		for (size_t i = 0; i < t->n && !best; i++)
+			if (node_rest_match(t->ord[i], f) && range_match(t->ord[i], fl, fr))
+				best = t->ord[i];
+		if (best)
+			best->e.hits++;
+		return best ? &best->e : NULL;
+	}
 	for (size_t i = 0; i < t->ng; i++) {
 		const struct spd_group *g = t->groups[i];
 		/* groups are sorted by their first rank: none further can win */
@@ -555,21 +635,21 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 			break;
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
 		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = x->next) {
-			if (x->rank >= best_rank)
+			uint64_t r = rank_of(x);
+			if (r >= best_rank)
 				break;
-			if (u128_eq(x->llo, kl) && u128_eq(x->rlo, kr) && node_rest_match(x, f)) {
+			if (u128_eq(llo_of(x), kl) && u128_eq(rlo_of(x), kr) && node_rest_match(x, f)) {
 				best = x;
-				best_rank = x->rank;
+				best_rank = r;
 				break;
 			}
 		}
 	}
 	for (size_t i = 0; i < t->nr; i++) {
 		struct spd_node *x = t->ranges[i];
-		if (x->rank >= best_rank)
+		if (rank_of(x) >= best_rank)
 			break;
-		if (u128_le(x->llo, fl) && u128_le(fl, x->lhi) && u128_le(x->rlo, fr) && u128_le(fr, x->rhi) &&
-		    node_rest_match(x, f)) {
+		if (range_match(x, fl, fr) && node_rest_match(x, f)) {
 			best = x;
 			break;
 		}

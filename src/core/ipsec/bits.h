@@ -52,7 +52,8 @@ struct bits_event {
 /* The node takes the events after every packet, and one packet raises at
  * most a few (one ACQUIRE, an expiry per SA it used). */
 #define BITS_EVQ_LEN 8
-#define BITS_NREASONS (M6_E_LAST_ - M6_E_FIRST_)
+/* one counter per error number in use, not per number the span allows */
+#define BITS_NREASONS M6_E_NUM_MAX
 
 struct bits_stats {
 	uint64_t out_protected, out_bypass, in_protected, in_bypass;

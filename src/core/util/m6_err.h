@@ -110,6 +110,15 @@ enum m6_err {
 	M6_E_LAST_ = M6_E_FIRST_ + M6_E_SPAN
 };
 
+/* The highest number in the list (a union's size is its largest member's):
+ * a table indexed by code needs no more rows. */
+union m6_err_numbers_ {
+#define M6_X(name, n, id, text) char name[n];
+	M6_ERR_LIST(M6_X)
+#undef M6_X
+};
+#define M6_E_NUM_MAX (sizeof(union m6_err_numbers_))
+
 /* Reason text for a code (0 gives "ok"); unknown codes give "unknown error". */
 const char *m6_strerror(int err);
 /* Short stable identifier ("mh_checksum"), used as the JSON error prefix. */

@@ -51,7 +51,7 @@ struct bits_event {
 
 /* The node takes the events after every packet, and one packet raises at
  * most a few (one ACQUIRE, an expiry per SA it used). */
-#define BITS_EVQ_LEN 8
+#define BITS_EVQ_LEN 4
 /* one counter per error number in use, not per number the span allows */
 #define BITS_NREASONS M6_E_NUM_MAX
 

@@ -38,11 +38,31 @@ struct spd_group;
 /* Directions with more entries than this are indexed. */
 #define SPD_SCAN_MAX 8
 
+/* A node is the entry, stored without the unused part of its name when it
+ * has none (most have none: the peer identity is for IKE), followed by its
+ * links. The entry comes first so that its first line is what a probe
+ * reads; the links are read only on a chain collision and on removal. */
 struct spd_node {
-	struct spd_entry e;          /* first: its first line is what a probe reads */
+	struct spd_entry e;
+};
+
+struct spd_links {
 	struct spd_node *next;       /* hash chain, ascending rank */
 	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
+
+/* An entry with an empty name keeps 8 octets of it (zeros). */
+#define SPD_SHORT (offsetof(struct spd_entry, name) + 8)
+
+static inline size_t links_off(bool named)
+{
+	return named ? sizeof(struct spd_entry) : SPD_SHORT;
+}
+
+static inline struct spd_links *L(const struct spd_node *x)
+{
+	return (struct spd_links *)((char *)x + links_off(x->e.name[0] != 0));
+}
 
 _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
 	       "an entry's probe fields must fit its first cache line");
@@ -197,6 +217,16 @@ int spd_sel_prefix(uint8_t lo[16], uint8_t hi[16], const uint8_t addr[16], unsig
 	return 0;
 }
 
+void spd_entry_copy(struct spd_entry *dst, const struct spd_entry *src)
+{
+	if (src->name[0]) {
+		*dst = *src;
+		return;
+	}
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, SPD_SHORT);
+}
+
 struct spd *spd_new(void)
 {
 	struct spd *s = calloc(1, sizeof(*s));
@@ -217,8 +247,8 @@ static void index_drop(struct spd_dirtab *t)
 	t->ranges = NULL;
 	t->ng = t->capg = t->nr = t->capr = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		t->ord[i]->group = NULL;
-		t->ord[i]->next = NULL;
+		L(t->ord[i])->group = NULL;
+		L(t->ord[i])->next = NULL;
 	}
 	t->indexed = false;
 }
@@ -366,8 +396,8 @@ static void chain_insert(struct spd_group *g, struct spd_node *x)
 	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
 	uint64_t r = rank_of(x);
 	while (*pp && rank_of(*pp) < r)
-		pp = &(*pp)->next;
-	x->next = *pp;
+		pp = &L(*pp)->next;
+	L(x)->next = *pp;
 	*pp = x;
 }
 
@@ -392,10 +422,10 @@ static void group_grow(struct spd_group *g, const struct spd_dirtab *t)
 	/* highest rank first, pushed at the head: chains come out ascending */
 	for (size_t i = t->n; i-- > 0;) {
 		struct spd_node *x = t->ord[i];
-		if (x->group != g)
+		if (L(x)->group != g)
 			continue;
 		struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
-		x->next = *pp;
+		L(x)->next = *pp;
 		*pp = x;
 	}
 }
@@ -457,7 +487,7 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
 	}
 	if (fresh)
 		t->groups[t->ng++] = g;
-	x->group = g;
+	L(x)->group = g;
 	g->n++;
 	chain_insert(g, x);
 	group_grow(g, t);
@@ -519,12 +549,17 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_FULL;
 	struct spd_dirtab *t = &s->d[e->dir];
 
-	size_t sz = (sizeof(struct spd_node) + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
-	struct spd_node *x = aligned_alloc(SPD_LINE, sz);
+	/* lines of their own in a direction that is (or is about to be)
+	 * indexed, where lookups must touch one; a small one scans, packed */
+	bool named = e->name[0] != 0, aligned = t->n + 1 > SPD_SCAN_MAX;
+	size_t sz = links_off(named) + sizeof(struct spd_links);
+	if (aligned)
+		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
+	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
 	if (!x)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
-	x->e = *e;
+	memcpy(&x->e, e, named ? sizeof(*e) : offsetof(struct spd_entry, name));
 	x->e.id = s->next_id;
 	x->e.hits = 0;
 
@@ -565,7 +600,7 @@ int spd_remove(struct spd *s, uint32_t id)
 		return 0;
 	}
 
-	struct spd_group *g = x->group;
+	struct spd_group *g = L(x)->group;
 	if (!g) {
 		arr_delete(t->ranges, &t->nr, rank_find(t->ranges, t->nr, x));
 		free(x);
@@ -573,8 +608,8 @@ int spd_remove(struct spd *s, uint32_t id)
 	}
 	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
 	while (*pp != x)
-		pp = &(*pp)->next;
-	*pp = x->next;
+		pp = &L(*pp)->next;
+	*pp = L(x)->next;
 	size_t gi = group_index(t, g);
 	if (--g->n == 0) {
 		memmove(t->groups + gi, t->groups + gi + 1, (t->ng - gi - 1) * sizeof(*t->groups));
@@ -584,7 +619,7 @@ int spd_remove(struct spd *s, uint32_t id)
 	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
-		while (t->ord[i]->group != g)
+		while (L(t->ord[i])->group != g)
 			i++;
 		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);
@@ -634,7 +669,7 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 		if (g->min_rank >= best_rank)
 			break;
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
-		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = x->next) {
+		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = L(x)->next) {
 			uint64_t r = rank_of(x);
 			if (r >= best_rank)
 				break;

@@ -23,7 +23,12 @@
  * back-off (1.5, 3, 6, 12, 24 s...). The bench offers 1/GAP first
  * registrations per second (20,000/s at 50 us), so it sizes the DAD table
  * to 1.25 x that; `bench_sim N SECONDS 4096` keeps the home agent's default
- * (4,096) and shows the nodes that have not got through by SECONDS.
+ * (4,096) and shows the nodes that have not got through by SECONDS. The
+ * DADs that start at one instant (every node on a link registers after
+ * the same Router Advertisement) end at one instant, when the home agent
+ * sends a BA and a proxy NA for each in one call: its transmit queue is
+ * sized to the DAD table too (node_cfg.txq_max), or the default 4 MiB
+ * drops the excess and those nodes register on their retransmission.
  *
  * Figures: setup wall time per mobile node; peak resident memory per
  * mobile node; the home agent's bytes per binding (its IPsec tables and its

@@ -185,6 +185,9 @@ void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots)
 	c.ha.max_bindings = (size_t)b->n + b->n / 16 + 16;
 	c.ha.dad_timeout_ms = dad_ms;
 	c.ha.max_dad = dad_slots;
+	/* DADs that started at one instant (every node on a link hears the
+	 * same Router Advertisement) end at one: a BA and a proxy NA each */
+	c.txq_max = dad_slots * 2 * 256;
 	c.bits.model = SA_MODEL_NORMALISE;
 	c.spd = spd_new();
 	c.sad = sad_new(2 * (size_t)b->n);

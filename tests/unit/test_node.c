@@ -507,6 +507,36 @@ static void test_shared_scratch(void **s)
 	shared = NULL;
 }
 
+/* node_cfg.txq_max bounds what one call may queue: a Router Advertisement
+ * larger than the bound is dropped (and reported), never half queued. */
+static void test_txq_max(void **s)
+{
+	(void)s;
+	struct node_cfg c;
+	char err[256];
+	memset(&c, 0, sizeof(c));
+	c.name = "r";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	c.forwarding = true;
+	c.txq_max = 64;
+	struct node *r = node_new(&c, 0, err, sizeof(err));
+	assert_non_null(r);
+	memset(ev_count, 0, sizeof(ev_count));
+	node_set_event_cb(r, on_event, NULL);
+	node_on_timer(r, 0);
+	assert_int_equal(ev_count[M6_EV_DROP], 1);
+	struct node_out *o = malloc(sizeof(*o));
+	assert_non_null(o);
+	assert_int_equal(node_output(r, o, 0), 0);
+	node_free(r);
+	c.txq_max = 0;                                  /* the default holds it */
+	r = node_new(&c, 0, err, sizeof(err));
+	node_on_timer(r, 0);
+	assert_int_equal(node_output(r, o, 0), 1);
+	free(o);
+	node_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_through_roles),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_shared_scratch),
+		cmocka_unit_test(test_txq_max),
 	};
 	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
 }

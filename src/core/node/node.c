@@ -269,6 +269,7 @@ struct node *node_new(const struct node_cfg *cfg, uint64_t now, char *err, size_
 	}
 	snprintf(n->name, sizeof(n->name), "%s", cfg->name ? cfg->name : "node");
 	n->cfg.name = n->name;
+	n->txq_max = cfg->txq_max ? cfg->txq_max : NODE_TXQ_MAX;
 	n->now = now;
 	n->sa_next = UINT64_MAX;
 	n->icmp_tokens = NODE_ICMP_BURST;

@@ -100,6 +100,11 @@ struct node_cfg {
 	/* Scratch memory lent by the driver (node_shared_new), or NULL: the
 	 * node has its own. See struct node_shared. */
 	struct node_shared *shared;
+	/* Octets of output one call may queue (0: 4 MiB): beyond, packets are
+	 * dropped (M6_E_FULL). A home agent whose DAD table completes many
+	 * first registrations at one instant sends two packets (BA, proxy NA)
+	 * for each in that call: its driver sizes this to the table. */
+	size_t txq_max;
 };
 
 /* What a node needs only while it works on a call: the buffers a packet

@@ -13,6 +13,7 @@
 #include "../crypto/m6_drbg.h"
 
 #define NODE_HEADROOM 256
+#define NODE_TXQ_MAX (4u << 20)
 #define NODE_BUF (NODE_HEADROOM + NODE_PKT_MAX + 256)
 #define TUNNEL_DEPTH_MAX 2
 #define NODE_ICMP_BURST 10u             /* RFC 4443 2.4(f): a token bucket */
@@ -120,6 +121,7 @@ struct node {
 	/* RFC 4443 2.4(f): ICMPv6 errors from a token bucket */
 	uint64_t icmp_stamp;
 	uint32_t icmp_tokens;
+	size_t txq_max;                  /* cfg.txq_max or the default */
 	struct node_txq *q;              /* &own_q or the shared one */
 	struct node_txq own_q;
 	struct node_scratch *sc;         /* own (freed with the node) or shared */

@@ -12,7 +12,6 @@
 #include "../util/m6_bytes.h"
 
 #define TXQ_INITIAL 8192
-#define TXQ_MAX (4u << 20)
 #define TXQ_REC 28                      /* ifindex, nh kind, nexthop, len */
 #define ICMP_REFILL_NS (10 * MIP6_NS_PER_MS)
 
@@ -37,7 +36,7 @@ static int txq_push(struct node *n, unsigned ifindex, enum node_nh_kind kind, co
 		}
 		while (q->tail + need > q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : TXQ_INITIAL;
-			uint8_t *p = cap <= TXQ_MAX ? realloc(q->p, cap) : NULL;
+			uint8_t *p = cap <= n->txq_max ? realloc(q->p, cap) : NULL;
 			if (!p)
 				return M6_E_FULL;
 			q->p = p;

@@ -75,11 +75,17 @@ struct mover {
 	unsigned i;
 };
 
+static uint64_t gap;
+
+/* The attachment schedules the move with the same task: one queued event
+ * per node at a time. */
 static void move_fn(struct sim *s, struct sim_task *t, uint32_t arg)
 {
 	struct mover *m = (struct mover *)t;
 	if (sim_attach(s, BNET_MN0 + m->i, 0, 1 + (m->i + arg) % BNET_FOREIGN))
 		bnet_die("attach failed");
+	if (arg == 0 && sim_at(s, MOVE_AT + (uint64_t)m->i * gap, t, 1))
+		bnet_die("out of memory");
 }
 
 /* What the nodes say about registrations (the observer sees every event). */
@@ -142,7 +148,7 @@ int main(int argc, char **argv)
 	size_t dad_slots = argc > 3 ? (size_t)strtoul(argv[3], NULL, 10) : 0;
 	if (!n || n > 1000000 || !(secs >= 16))
 		bnet_die("usage: bench_sim [N (1..1000000) [SECONDS (>= 16) [DAD_SLOTS (0: sized to the offered rate)]]]");
-	uint64_t gap = ATTACH_WINDOW / n < GAP_MAX ? ATTACH_WINDOW / n : GAP_MAX;
+	gap = ATTACH_WINDOW / n < GAP_MAX ? ATTACH_WINDOW / n : GAP_MAX;
 	double offered = 1e9 / (double)gap;
 	if (!dad_slots)
 		dad_slots = (size_t)(offered * DAD_MS / 1000 * 1.25) + 16;
@@ -172,17 +178,14 @@ int main(int argc, char **argv)
 	sim_attach(s, BNET_HA, 0, 0);
 	for (unsigned k = 0; k < 1 + BNET_FOREIGN; k++)
 		sim_attach(s, BNET_ROUTER, k, k);
-	/* two tasks per node: the attachment and the move */
-	struct mover *mv = calloc(2 * (size_t)n, sizeof(*mv));
+	struct mover *mv = calloc(n, sizeof(*mv));
 	if (!mv)
 		bnet_die("out of memory");
 	for (unsigned i = 0; i < n; i++) {
-		for (unsigned k = 0; k < 2; k++) {
-			mv[2 * i + k].task.fn = move_fn;
-			mv[2 * i + k].i = i;
-		}
-		sim_at(s, (uint64_t)i * gap, &mv[2 * i].task, 0);
-		sim_at(s, MOVE_AT + (uint64_t)i * gap, &mv[2 * i + 1].task, 1);
+		mv[i].task.fn = move_fn;
+		mv[i].i = i;
+		if (sim_at(s, (uint64_t)i * gap, &mv[i].task, 0))
+			bnet_die("out of memory");
 	}
 	sim_start(s);
 	t_build = now_s() - t_build;

@@ -55,7 +55,7 @@ struct sim_host_ops {
 
 struct sim_host_stats {
 	uint64_t tx, rx, timers, app_sent, app_delivered, tx_unattached, tx_bad_iface;
-	uint64_t events[M6_EV_TYPE_COUNT];
+	uint32_t events[M6_EV_TYPE_COUNT];    /* 32 bits: a host's events of one type in one run */
 	uint64_t drops;                       /* M6_EV_DROP events */
 };
 

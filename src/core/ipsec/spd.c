@@ -8,12 +8,12 @@
  * first match and is updated with it, all allocation done before anything
  * is modified so a failed spd_add() leaves the SPD as it was.
  *
- * Memory and misses. A node is the entry itself, 64-octet aligned, with
- * its chain link after it: the entry's first line holds id, order, action,
- * proto, ports, interface and the lower address bounds (spd.h orders the
- * fields so), which is all a probe compares for a prefix entry and all the
- * caller reads first, so a lookup in a large SPD costs the bucket and that
- * line. A direction with at most SPD_SCAN_MAX entries (a mobile node's
+ * Memory and misses. A node is the entry itself, 64-octet aligned: its
+ * first line holds id, order, action, proto, ports, interface and the lower
+ * address bounds (spd.h orders the fields so), which is all a probe
+ * compares for a prefix entry and all the caller reads first; a group's
+ * slots hold each node's key hash beside its pointer, so a lookup in a
+ * large SPD costs a line of slots and that line. A direction with at most SPD_SCAN_MAX entries (a mobile node's
  * handful) has no index at all: scanning its few nodes is as fast and
  * costs no groups or buckets; the index is built when it grows past that.
  * Arrays grow from 2 by doubling, so a small SPD is small.
@@ -26,7 +26,7 @@
 
 #include "../util/m6_err.h"
 
-#define SPD_BUCKETS_LOG2 3
+#define SPD_SLOTS_LOG2 3
 
 /* A 128-bit address as two native words, so range tests and masking are
  * integer operations on the lookup path. */
@@ -40,14 +40,13 @@ struct spd_group;
 
 /* A node is the entry, stored without the unused part of its name when it
  * has none (most have none: the peer identity is for IKE), followed by its
- * links. The entry comes first so that its first line is what a probe
- * reads; the links are read only on a chain collision and on removal. */
+ * group. The entry comes first so that its first line is what a probe
+ * reads; the group is read only on removal. */
 struct spd_node {
 	struct spd_entry e;
 };
 
 struct spd_links {
-	struct spd_node *next;       /* hash chain, ascending rank */
 	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
 
@@ -67,14 +66,25 @@ static inline struct spd_links *L(const struct spd_node *x)
 _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
 	       "an entry's probe fields must fit its first cache line");
 
+/* A group's table: open addressing, linear probing, at most half full.
+ * A slot keeps its node's key hash, so a probe follows a pointer only to a
+ * node with the hash it looks for: a lookup reads one line of slots and
+ * the node's first line (two misses in a table far larger than the cache,
+ * where a chained bucket would add a link line and a node per collision).
+ * Removal shifts the probe run back, so probes never lengthen with churn. */
+struct spd_slot {
+	uint64_t fp;                 /* key_hash() of the node's prefixes */
+	struct spd_node *x;          /* NULL: empty */
+};
+
 struct spd_group {
 	unsigned lplen, rplen;
 	struct u128 lmask, rmask;
 	uint64_t min_rank;           /* rank of its first entry: skip test */
 	size_t n;
-	size_t nb;                   /* buckets, 2^(64 - shift) */
+	size_t mask;                 /* slots - 1; slots = 2^(64 - shift) */
 	unsigned shift;
-	struct spd_node **b;
+	struct spd_slot *slot;
 };
 
 struct spd_dirtab {
@@ -148,12 +158,13 @@ static int range_plen(struct u128 lo, struct u128 hi)
 
 /* Multiply-shift hashing: the words are multiplied by distinct odd
  * constants (so swapped or equal halves do not cancel) and the top bits of
- * a final product pick the bucket, which every input bit reaches. Cheap
- * enough to run once per group on every lookup. */
-static inline size_t bucket_of(struct u128 l, struct u128 r, unsigned shift)
+ * a final product pick the slot, which every input bit reaches; the whole
+ * product is the slot's fingerprint. Cheap enough to run once per group on
+ * every lookup. */
+static inline uint64_t key_hash(struct u128 l, struct u128 r)
 {
 	uint64_t h = l.hi ^ l.lo * 0x9e3779b97f4a7c15ULL ^ r.hi * 0xc2b2ae3d27d4eb4fULL ^ r.lo * 0x165667b19e3779f9ULL;
-	return (size_t)((h * 0xd6e8feb86659fd93ULL) >> shift);
+	return h * 0xd6e8feb86659fd93ULL;
 }
 
 static inline bool port_match(struct spd_range16 r, uint16_t v, bool opaque)
@@ -238,7 +249,7 @@ struct spd *spd_new(void)
 static void index_drop(struct spd_dirtab *t)
 {
 	for (size_t i = 0; i < t->ng; i++) {
-		free(t->groups[i]->b);
+		free(t->groups[i]->slot);
 		free(t->groups[i]);
 	}
 	free(t->groups);
@@ -246,10 +257,8 @@ static void index_drop(struct spd_dirtab *t)
 	t->groups = NULL;
 	t->ranges = NULL;
 	t->ng = t->capg = t->nr = t->capr = 0;
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < t->n; i++)
 		L(t->ord[i])->group = NULL;
-		L(t->ord[i])->next = NULL;
-	}
 	t->indexed = false;
 }
 
@@ -376,10 +385,10 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 	struct spd_group *g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
-	g->nb = (size_t)1 << SPD_BUCKETS_LOG2;
-	g->shift = 64 - SPD_BUCKETS_LOG2;
-	g->b = calloc(g->nb, sizeof(*g->b));
-	if (!g->b) {
+	g->mask = ((size_t)1 << SPD_SLOTS_LOG2) - 1;
+	g->shift = 64 - SPD_SLOTS_LOG2;
+	g->slot = calloc(g->mask + 1, sizeof(*g->slot));
+	if (!g->slot) {
 		free(g);
 		return NULL;
 	}
@@ -391,43 +400,59 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 	return g;
 }
 
-static void chain_insert(struct spd_group *g, struct spd_node *x)
+static inline uint64_t node_hash(const struct spd_node *x)
 {
-	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
-	uint64_t r = rank_of(x);
-	while (*pp && rank_of(*pp) < r)
-		pp = &L(*pp)->next;
-	L(x)->next = *pp;
-	*pp = x;
+	return key_hash(llo_of(x), rlo_of(x));
 }
 
-/* Keep the load at most one entry per bucket. Failing to grow only costs
- * speed, so it is not an error. */
-static void group_grow(struct spd_group *g, const struct spd_dirtab *t)
+static void slot_put(struct spd_slot *slot, size_t mask, unsigned shift, uint64_t fp, struct spd_node *x)
 {
-	if (g->n <= g->nb)
-		return;
-	size_t nb = g->nb * 2;
-	while (nb < g->n)
-		nb *= 2;
-	struct spd_node **b = calloc(nb, sizeof(*b));
-	if (!b)
-		return;
-	free(g->b);
-	g->b = b;
-	while (g->nb < nb) {
-		g->nb *= 2;
-		g->shift--;
+	size_t i = (size_t)(fp >> shift);
+	while (slot[i].x)
+		i = (i + 1) & mask;
+	slot[i].fp = fp;
+	slot[i].x = x;
+}
+
+/* Room for one more entry with the table at most half full. */
+static int group_reserve(struct spd_group *g)
+{
+	if (2 * (g->n + 1) <= g->mask + 1)
+		return 0;
+	size_t cap = 2 * (g->mask + 1);
+	struct spd_slot *slot = calloc(cap, sizeof(*slot));
+	if (!slot)
+		return M6_E_NOMEM;
+	for (size_t i = 0; i <= g->mask; i++)
+		if (g->slot[i].x)
+			slot_put(slot, cap - 1, g->shift - 1, g->slot[i].fp, g->slot[i].x);
+	free(g->slot);
+	g->slot = slot;
+	g->mask = cap - 1;
+	g->shift--;
+	return 0;
+}
+
+static void slot_remove(struct spd_group *g, const struct spd_node *x)
+{
+	uint64_t fp = node_hash(x);
+	size_t i = (size_t)(fp >> g->shift);
+	while (g->slot[i].x != x)
+		i = (i + 1) & g->mask;
+	/* backward shift: move back each later entry of the run whose home
+	 * does not lie cyclically in (i, j] */
+	for (size_t j = i;;) {
+		j = (j + 1) & g->mask;
+		if (!g->slot[j].x)
+			break;
+		size_t home = (size_t)(g->slot[j].fp >> g->shift);
+		if (((j - home) & g->mask) >= ((j - i) & g->mask)) {
+			g->slot[i] = g->slot[j];
+			i = j;
+		}
 	}
-	/* highest rank first, pushed at the head: chains come out ascending */
-	for (size_t i = t->n; i-- > 0;) {
-		struct spd_node *x = t->ord[i];
-		if (L(x)->group != g)
-			continue;
-		struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
-		L(x)->next = *pp;
-		*pp = x;
-	}
+	g->slot[i].x = NULL;
+	g->slot[i].fp = 0;
 }
 
 /* Restore ascending min_rank after group gi changed it. */
@@ -470,7 +495,7 @@ static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct 
 	if (lp < 0 || rp < 0)
 		return reserve((void **)&t->ranges, &t->capr, t->nr + 1, sizeof(*t->ranges));
 	if ((*g = group_find(t, (unsigned)lp, (unsigned)rp)))
-		return 0;
+		return group_reserve(*g);
 	if (reserve((void **)&t->groups, &t->capg, t->ng + 1, sizeof(*t->groups)) ||
 	    !(*g = group_new((unsigned)lp, (unsigned)rp)))
 		return M6_E_NOMEM;
@@ -489,8 +514,7 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
 		t->groups[t->ng++] = g;
 	L(x)->group = g;
 	g->n++;
-	chain_insert(g, x);
-	group_grow(g, t);
+	slot_put(g->slot, g->mask, g->shift, node_hash(x), x);
 	if (rank_of(x) < g->min_rank) {
 		g->min_rank = rank_of(x);
 		group_resort(t, group_index(t, g));
@@ -606,15 +630,12 @@ int spd_remove(struct spd *s, uint32_t id)
 		free(x);
 		return 0;
 	}
-	struct spd_node **pp = &g->b[bucket_of(llo_of(x), rlo_of(x), g->shift)];
-	while (*pp != x)
-		pp = &L(*pp)->next;
-	*pp = L(x)->next;
+	slot_remove(g, x);
 	size_t gi = group_index(t, g);
 	if (--g->n == 0) {
 		memmove(t->groups + gi, t->groups + gi + 1, (t->ng - gi - 1) * sizeof(*t->groups));
 		t->ng--;
-		free(g->b);
+		free(g->slot);
 		free(g);
 	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
@@ -669,14 +690,16 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 		if (g->min_rank >= best_rank)
 			break;
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
-		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = L(x)->next) {
+		uint64_t fp = key_hash(kl, kr);
+		/* the entries of one key are not in rank order here: the whole run */
+		for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+			struct spd_node *x = g->slot[k].x;
+			if (g->slot[k].fp != fp)
+				continue;
 			uint64_t r = rank_of(x);
-			if (r >= best_rank)
-				break;
-			if (u128_eq(llo_of(x), kl) && u128_eq(rlo_of(x), kr) && node_rest_match(x, f)) {
+			if (r < best_rank && u128_eq(llo_of(x), kl) && u128_eq(rlo_of(x), kr) && node_rest_match(x, f)) {
 				best = x;
 				best_rank = r;
-				break;
 			}
 		}
 	}

@@ -23,13 +23,13 @@
  * Complexity. The index is a tuple-space search per direction: entries whose
  * two address ranges are both CIDR prefixes are grouped by (local prefix
  * length, remote prefix length); each group hashes its entries by the
- * (local, remote) prefixes, every hash chain sorted by rank (order, then
- * insertion). Entries with a non-prefix range sit in a rank-sorted list.
- * spd_lookup() costs one hash probe per group, stopping at the first group
- * whose best rank cannot beat the match already found, plus a scan of the
- * non-prefix list up to that rank: O(G + C + R) for G groups, C entries
- * sharing a hash chain and R non-prefix entries, independent of the number
- * of host (/128) entries. A direction of at most 8 entries is not indexed
+ * (local, remote) prefixes (open addressing, slots holding the key hash).
+ * Entries with a non-prefix range sit in a rank-sorted list (rank: order,
+ * then insertion). spd_lookup() costs one hash probe per group, stopping at
+ * the first group whose best rank cannot beat the match already found, plus
+ * a scan of the non-prefix list up to that rank: O(G + C + R) for G groups,
+ * C entries sharing a key and R non-prefix entries, independent of the
+ * number of host (/128) entries. A direction of at most 8 entries is not indexed
  * (a scan of so few is as fast, and a mobile node's SPD stays small); its
  * index is built when it grows past that. spd_lookup_linear() is O(n).
  * spd_add() and spd_remove() are O(n) (ordered array insertion); spd_get()

@@ -83,8 +83,10 @@ int esp_seal(const struct m6_xform *x, struct pbuf *pb, size_t off, uint8_t next
 	pbuf_put(pb, tfc_pad + pad + 2 + x->icv_len, &t);
 	/* RFC 4303 2.7: TFC padding is part of Payload Data; its content is
 	 * unspecified and zero gives nothing away. */
-	memset(t, 0, tfc_pad);
-	t += tfc_pad;
+	if (tfc_pad) {
+		memset(t, 0, tfc_pad);
+		t += tfc_pad;
+	}
 	for (size_t i = 0; i < pad; i++)
 		t[i] = (uint8_t)(i + 1);                 /* ESP-05 default contents */
 	t[pad] = (uint8_t)pad;

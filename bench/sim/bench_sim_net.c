@@ -1,5 +1,6 @@
 #include "bench_sim_net.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,8 +165,15 @@ static void add_node(struct sim *s, struct node_shared *shared, struct node_cfg 
 		bnet_die(err);
 }
 
-void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots)
+static size_t heap_bytes(void)
 {
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots, size_t *tables, size_t *node)
+{
+	size_t h0 = heap_bytes();
 	struct node_cfg c;
 	uint8_t hoa[16];
 	memset(&c, 0, sizeof(c));
@@ -204,7 +212,10 @@ void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots)
 	catch_all(c.spd, SPD_IN, 2000000000u, SPD_DISCARD, true);
 	catch_all(c.spd, SPD_OUT, 2000000001u, SPD_BYPASS, false);
 	catch_all(c.spd, SPD_IN, 2000000001u, SPD_BYPASS, false);
+	size_t h1 = heap_bytes();
 	add_node(b->s, b->shared, &c, BNET_HA);
+	*tables = h1 - h0;
+	*node = heap_bytes() - h1;
 }
 
 void bnet_add_router(struct bnet *b)

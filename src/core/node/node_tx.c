@@ -36,7 +36,9 @@ static int txq_push(struct node *n, unsigned ifindex, enum node_nh_kind kind, co
 		}
 		while (q->tail + need > q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : TXQ_INITIAL;
-			uint8_t *p = cap <= n->txq_max ? realloc(q->p, cap) : NULL;
+			if (cap > n->txq_max)
+				cap = n->txq_max;     /* the last step up to the bound itself */
+			uint8_t *p = cap > q->cap ? realloc(q->p, cap) : NULL;
 			if (!p)
 				return M6_E_FULL;
 			q->p = p;

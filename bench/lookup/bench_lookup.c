@@ -26,9 +26,10 @@
  * cycle), i.e. the latency of one miss at that working-set size, wherever
  * in the hierarchy (cache, DRAM, TLB) such a miss is served. "misses" is
  * (lookup - lookup at 10 entries) / hop: the memory stalls a lookup adds
- * as the table grows, counted in misses; the target is at most 2. Figures
- * are the median of 5 runs of about SECONDS/5 each (default 0.3 s;
- * `bench_lookup [SECONDS [MAX_ENTRIES]]`).
+ * as the table grows, counted in misses; the target is at most 2. The
+ * lookups and the chase run in alternating slices (CPU time), so load
+ * from elsewhere hits both alike; each figure is the median of the slices,
+ * about SECONDS per table (default 0.3 s; `bench_lookup [SECONDS [MAX_ENTRIES]]`).
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -50,9 +51,10 @@ static const size_t sizes[NSIZES] = { 10, 1000, 100000, 1000000 };
 static double budget_s = 0.3;
 static volatile uint64_t sink;
 
+/* This thread's CPU time: a shared machine's other work does not count. */
 static double now_ns(void)
 {
-	return bench_now_ns(CLOCK_MONOTONIC);
+	return bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static void die(const char *what)
@@ -99,20 +101,23 @@ static void hoa(uint8_t a[16], size_t mn)
 	addr(a, 1, 0x10000 + mn);
 }
 
-/* ---- the yardstick ---- */
+/* ---- the yardstick and the timing ---- */
 
-/* ns per hop of a dependent chase through `bytes` of random lines. */
-static double chase(size_t bytes, size_t hops)
+/* A dependent chase through `bytes` of random lines (Sattolo's cycle). */
+struct chase {
+	void **lines, **p;
+};
+
+static void chase_new(struct chase *c, size_t bytes)
 {
-	size_t n = bytes / LINE < 16 ? 16 : bytes / LINE;
-	void **lines = aligned_alloc(LINE, n * LINE);
+	size_t n = bytes / LINE < 16 ? 16 : bytes / LINE, w = LINE / sizeof(void *);
+	c->lines = aligned_alloc(LINE, n * LINE);
 	size_t *perm = malloc(n * sizeof(*perm));
-	if (!lines || !perm)
+	if (!c->lines || !perm)
 		die("out of memory");
 	uint64_t r = 0x853c49e6748fea9bULL;
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
-	/* Sattolo: one cycle through every line */
 	for (size_t i = n - 1; i > 0; i--) {
 		size_t j = (size_t)(next_rnd(&r) % i);
 		size_t t = perm[i];
@@ -120,36 +125,35 @@ static double chase(size_t bytes, size_t hops)
 		perm[j] = t;
 	}
 	for (size_t i = 0; i < n; i++)
-		lines[perm[i] * (LINE / sizeof(void *))] = &lines[perm[(i + 1) % n] * (LINE / sizeof(void *))];
+		c->lines[perm[i] * w] = &c->lines[perm[(i + 1) % n] * w];
 	free(perm);
-	void **p = lines;
-	for (size_t i = 0; i < n && i < hops; i++)   /* warm: as warm as the table is */
-		p = *p;
-	double v[REPS];
-	for (int k = 0; k < REPS; k++) {
-		double t0 = now_ns();
-		for (size_t i = 0; i < hops; i++)
-			p = *p;
-		v[k] = (now_ns() - t0) / (double)hops;
-	}
-	sink += (uintptr_t)p;
-	free(lines);
-	return bench_median(v, REPS);
+	c->p = c->lines;
+	for (size_t i = 0; i < n && i < 4000000; i++)   /* as warm as the table is */
+		c->p = *c->p;
 }
 
-/* ---- timing a chain of lookups ---- */
+static double chase_run(struct chase *c, size_t hops)
+{
+	void **p = c->p;
+	double t0 = now_ns();
+	for (size_t i = 0; i < hops; i++)
+		p = *p;
+	double dt = now_ns() - t0;
+	c->p = p;
+	sink += (uintptr_t)p;
+	return dt / (double)hops;
+}
 
 /* One lookup of entry i; returns what the next key must wait for (small). */
 typedef uintptr_t (*look_fn)(void *t, size_t i);
 
-static double chain(look_fn fn, void *t, size_t n, size_t iters)
+static double chain(look_fn fn, void *t, size_t n, size_t iters, uint64_t *r)
 {
-	uint64_t r = 0x2545f4914f6cdd1dULL;
 	uintptr_t dep = 0;
 	double t0 = now_ns();
 	for (size_t k = 0; k < iters; k++) {
 		/* dep >> 16 is 0, but only known when the lookup is done */
-		size_t i = (size_t)((next_rnd(&r) + (dep >> 16)) % n);
+		size_t i = (size_t)((next_rnd(r) + (dep >> 16)) % n);
 		dep = fn(t, i);
 	}
 	double dt = now_ns() - t0;
@@ -157,16 +161,38 @@ static double chain(look_fn fn, void *t, size_t n, size_t iters)
 	return dt / (double)iters;
 }
 
-static double figure(look_fn fn, void *t, size_t n)
+struct row {
+	size_t n, bytes;
+	double look, hop;
+};
+
+/* Lookups and the chase over a buffer of the table's size, in alternating
+ * slices, so that whatever else the machine does hits both alike; each
+ * slice is timed after a warm-up of its own; each figure is the median
+ * over the slices. */
+static void measure(look_fn fn, void *t, size_t n, struct row *row)
 {
-	double v[REPS];
-	double one = chain(fn, t, n, 20000);
-	size_t iters = (size_t)(budget_s * 1e9 / REPS / (one > 1 ? one : 1));
-	if (iters < 20000)
-		iters = 20000;
-	for (int k = 0; k < REPS; k++)
-		v[k] = chain(fn, t, n, iters);
-	return bench_median(v, REPS);
+	enum { SLICES = 2 * REPS + 1 };
+	struct chase c;
+	uint64_t r = 0x2545f4914f6cdd1dULL;
+	chase_new(&c, row->bytes);
+	double lk[SLICES], hp[SLICES];
+	double one = chain(fn, t, n, 20000, &r), hop = chase_run(&c, 20000);
+	size_t li = (size_t)(budget_s * 1e9 / 2 / SLICES / (one > 1 ? one : 1));
+	size_t hi = (size_t)(budget_s * 1e9 / 2 / SLICES / (hop > 0.5 ? hop : 0.5));
+	li = li < 1000 ? 1000 : li;
+	hi = hi < 1000 ? 1000 : hi;
+	for (int k = 0; k < SLICES; k++) {
+		/* each timed after a warm-up of its own: the other one evicted
+		 * it, and the figure is of its steady state */
+		chain(fn, t, n, li / 2, &r);
+		lk[k] = chain(fn, t, n, li, &r);
+		chase_run(&c, hi / 2);
+		hp[k] = chase_run(&c, hi);
+	}
+	free(c.lines);
+	row->look = bench_median(lk, SLICES);
+	row->hop = bench_median(hp, SLICES);
 }
 
 /* ---- SPD ---- */
@@ -302,11 +328,6 @@ static struct bcache *bc_table(size_t n)
 
 /* ---- the run ---- */
 
-struct row {
-	size_t n, bytes;
-	double look, hop;
-};
-
 static void print_table(const char *what, const struct row *r, int nr)
 {
 	printf("\n%s\n", what);
@@ -340,8 +361,7 @@ int main(int argc, char **argv)
 			if (!a || a != spd_lookup_linear(s, SPD_IN, &f) || a->action != SPD_PROTECT)
 				die("index and ordered scan disagree");
 		}
-		spd_r[k].look = figure(spd_look, s, mns);
-		spd_r[k].hop = chase(spd_r[k].bytes, 2000000);
+		measure(spd_look, s, mns, &spd_r[k]);
 		spd_free(s);
 
 		h0 = heap_bytes();
@@ -350,8 +370,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i += 1 + n / 64)
 			if (!sad_lookup_in(d, spi_of(i), 50))
 				die("SA not found");
-		sad_r[k].look = figure(sad_look, d, n);
-		sad_r[k].hop = chase(sad_r[k].bytes, 2000000);
+		measure(sad_look, d, n, &sad_r[k]);
 		sad_free(d);
 
 		h0 = heap_bytes();
@@ -360,13 +379,12 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i += 1 + n / 64)
 			if (!bc_look(bc, i))
 				die("binding not found");
-		bc_r[k].look = figure(bc_look, bc, n);
-		bc_r[k].hop = chase(bc_r[k].bytes, 2000000);
+		measure(bc_look, bc, n, &bc_r[k]);
 		bcache_free(bc);
 	}
 	printf("Lookups in a chain (each key waits for the previous result), keys uniform over the table;\n"
 	       "hop = one step of a dependent pointer chase over a buffer of the table's size (one miss there);\n"
-	       "misses = (lookup - lookup at 10 entries) / hop. Median of %d runs.\n", REPS);
+	       "misses = (lookup - lookup at 10 entries) / hop. Medians of %d alternating slices.\n", 2 * REPS + 1);
 	print_table("SPD inbound, HA policy (/128 per MN + 3 prefix entries + discard-all)", spd_r, nr);
 	print_table("SAD inbound by SPI", sad_r, nr);
 	print_table("binding cache by home address", bc_r, nr);

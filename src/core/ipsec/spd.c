@@ -73,9 +73,14 @@ _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
  * where a chained bucket would add a link line and a node per collision).
  * Removal shifts the probe run back, so probes never lengthen with churn. */
 struct spd_slot {
-	uint64_t fp;                 /* key_hash() of the node's prefixes */
+	uint64_t fp;                 /* key_hash() of the node's prefixes | FP_SHARED */
 	struct spd_node *x;          /* NULL: empty */
 };
+
+/* The hash's low bit (key_hash() leaves it 0) says that another entry of
+ * the group has the same key: a lookup that found its key's entry stops
+ * there unless it is set, instead of reading the rest of the run. */
+#define FP_SHARED 1ull
 
 struct spd_group {
 	unsigned lplen, rplen;
@@ -164,7 +169,7 @@ static int range_plen(struct u128 lo, struct u128 hi)
 static inline uint64_t key_hash(struct u128 l, struct u128 r)
 {
 	uint64_t h = l.hi ^ l.lo * 0x9e3779b97f4a7c15ULL ^ r.hi * 0xc2b2ae3d27d4eb4fULL ^ r.lo * 0x165667b19e3779f9ULL;
-	return h * 0xd6e8feb86659fd93ULL;
+	return h * 0xd6e8feb86659fd93ULL & ~FP_SHARED;
 }
 
 static inline bool port_match(struct spd_range16 r, uint16_t v, bool opaque)
@@ -433,6 +438,34 @@ static int group_reserve(struct spd_group *g)
 	return 0;
 }
 
+static bool same_key(const struct spd_node *a, const struct spd_node *b)
+{
+	return u128_eq(llo_of(a), llo_of(b)) && u128_eq(rlo_of(a), rlo_of(b));
+}
+
+/* Mark every entry of x's key in its run shared (or not), and say how many
+ * there are besides x. */
+static size_t key_mark(struct spd_group *g, const struct spd_node *x, uint64_t fp, bool shared)
+{
+	size_t others = 0;
+	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+		if ((g->slot[k].fp & ~FP_SHARED) != fp || !same_key(g->slot[k].x, x))
+			continue;
+		g->slot[k].fp = fp | (shared ? FP_SHARED : 0);
+		others += g->slot[k].x != x;
+	}
+	return others;
+}
+
+/* Index x in its group's table (room reserved). */
+static void slot_add(struct spd_group *g, struct spd_node *x)
+{
+	uint64_t fp = node_hash(x);
+	slot_put(g->slot, g->mask, g->shift, fp, x);
+	if (key_mark(g, x, fp, true) == 0)
+		key_mark(g, x, fp, false);
+}
+
 static void slot_remove(struct spd_group *g, const struct spd_node *x)
 {
 	uint64_t fp = node_hash(x);
@@ -453,6 +486,13 @@ static void slot_remove(struct spd_group *g, const struct spd_node *x)
 	}
 	g->slot[i].x = NULL;
 	g->slot[i].fp = 0;
+	/* one left alone with its key is no longer shared */
+	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask)
+		if ((g->slot[k].fp & ~FP_SHARED) == fp && same_key(g->slot[k].x, x)) {
+			if (key_mark(g, g->slot[k].x, fp, true) == 0)
+				key_mark(g, g->slot[k].x, fp, false);
+			break;
+		}
 }
 
 /* Restore ascending min_rank after group gi changed it. */
@@ -514,7 +554,7 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
 		t->groups[t->ng++] = g;
 	L(x)->group = g;
 	g->n++;
-	slot_put(g->slot, g->mask, g->shift, node_hash(x), x);
+	slot_add(g, x);
 	if (rank_of(x) < g->min_rank) {
 		g->min_rank = rank_of(x);
 		group_resort(t, group_index(t, g));
@@ -691,16 +731,18 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 			break;
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
 		uint64_t fp = key_hash(kl, kr);
-		/* the entries of one key are not in rank order here: the whole run */
+		/* the entries of one key are not in rank order here: all of them */
 		for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
 			struct spd_node *x = g->slot[k].x;
-			if (g->slot[k].fp != fp)
+			if ((g->slot[k].fp & ~FP_SHARED) != fp || !u128_eq(llo_of(x), kl) || !u128_eq(rlo_of(x), kr))
 				continue;
 			uint64_t r = rank_of(x);
-			if (r < best_rank && u128_eq(llo_of(x), kl) && u128_eq(rlo_of(x), kr) && node_rest_match(x, f)) {
+			if (r < best_rank && node_rest_match(x, f)) {
 				best = x;
 				best_rank = r;
 			}
+			if (!(g->slot[k].fp & FP_SHARED))
+				break;
 		}
 	}
 	for (size_t i = 0; i < t->nr; i++) {

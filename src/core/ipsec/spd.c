@@ -38,30 +38,13 @@ struct spd_group;
 /* Directions with more entries than this are indexed. */
 #define SPD_SCAN_MAX 8
 
-/* A node is the entry, stored without the unused part of its name when it
- * has none (most have none: the peer identity is for IKE), followed by its
- * group. The entry comes first so that its first line is what a probe
- * reads; the group is read only on removal. */
+/* A node is the entry, whole (callers may copy what the SPD returns),
+ * followed by its group. The entry comes first so that its first line is
+ * what a probe reads; the group is read only on removal. */
 struct spd_node {
 	struct spd_entry e;
-};
-
-struct spd_links {
 	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
-
-/* An entry with an empty name keeps 8 octets of it (zeros). */
-#define SPD_SHORT (offsetof(struct spd_entry, name) + 8)
-
-static inline size_t links_off(bool named)
-{
-	return named ? sizeof(struct spd_entry) : SPD_SHORT;
-}
-
-static inline struct spd_links *L(const struct spd_node *x)
-{
-	return (struct spd_links *)((char *)x + links_off(x->e.name[0] != 0));
-}
 
 _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
 	       "an entry's probe fields must fit its first cache line");
@@ -233,16 +216,6 @@ int spd_sel_prefix(uint8_t lo[16], uint8_t hi[16], const uint8_t addr[16], unsig
 	return 0;
 }
 
-void spd_entry_copy(struct spd_entry *dst, const struct spd_entry *src)
-{
-	if (src->name[0]) {
-		*dst = *src;
-		return;
-	}
-	memset(dst, 0, sizeof(*dst));
-	memcpy(dst, src, SPD_SHORT);
-}
-
 struct spd *spd_new(void)
 {
 	struct spd *s = calloc(1, sizeof(*s));
@@ -263,7 +236,7 @@ static void index_drop(struct spd_dirtab *t)
 	t->ranges = NULL;
 	t->ng = t->capg = t->nr = t->capr = 0;
 	for (size_t i = 0; i < t->n; i++)
-		L(t->ord[i])->group = NULL;
+		t->ord[i]->group = NULL;
 	t->indexed = false;
 }
 
@@ -552,7 +525,7 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
 	}
 	if (fresh)
 		t->groups[t->ng++] = g;
-	L(x)->group = g;
+	x->group = g;
 	g->n++;
 	slot_add(g, x);
 	if (rank_of(x) < g->min_rank) {
@@ -615,15 +588,15 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 
 	/* lines of their own in a direction that is (or is about to be)
 	 * indexed, where lookups must touch one; a small one scans, packed */
-	bool named = e->name[0] != 0, aligned = t->n + 1 > SPD_SCAN_MAX;
-	size_t sz = links_off(named) + sizeof(struct spd_links);
+	bool aligned = t->n + 1 > SPD_SCAN_MAX;
+	size_t sz = sizeof(struct spd_node);
 	if (aligned)
 		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
 	if (!x)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
-	memcpy(&x->e, e, named ? sizeof(*e) : offsetof(struct spd_entry, name));
+	x->e = *e;
 	x->e.id = s->next_id;
 	x->e.hits = 0;
 
@@ -664,7 +637,7 @@ int spd_remove(struct spd *s, uint32_t id)
 		return 0;
 	}
 
-	struct spd_group *g = L(x)->group;
+	struct spd_group *g = x->group;
 	if (!g) {
 		arr_delete(t->ranges, &t->nr, rank_find(t->ranges, t->nr, x));
 		free(x);
@@ -680,7 +653,7 @@ int spd_remove(struct spd *s, uint32_t id)
 	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
-		while (L(t->ord[i])->group != g)
+		while (t->ord[i]->group != g)
 			i++;
 		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);

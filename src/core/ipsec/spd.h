@@ -100,11 +100,6 @@ struct spd_entry {
 
 struct spd;
 
-/* An entry the SPD returns is stored without the unused part of its name
- * when that is empty: read it through the pointer; spd_entry_copy() makes
- * a whole struct of it (a plain struct copy would read past its end). */
-void spd_entry_copy(struct spd_entry *dst, const struct spd_entry *src);
-
 struct spd *spd_new(void);
 void spd_free(struct spd *s);
 /* Copies e (its id and hits are ignored: ids increase, hits start at 0);

@@ -1,7 +1,9 @@
 /*
  * fuzz_scenario — libFuzzer harness for the simulator's scenario parser
- * (src/sim/scenario.c, scenario_plan.c: libconfig, the nodes' IPsec groups
- * through keyconf_load_setting(), injected packets through spec_build_sa())
+ * (src/sim/scenario*.c over src/config: libconfig and the full-width
+ * integer pass (conffile.c), nodes through nodeconf_load(), their IPsec
+ * groups through keyconf_load_setting(), injected packets through
+ * spec_build_sa())
  * and, for small scenarios, the simulator itself.
  *
  * The input is the scenario text, parsed with scenario_load_string() under
@@ -257,7 +259,7 @@ static void check_loaded(const struct scenario *sc)
 			CHECK(strcmp(sc->links[i].name, sc->links[j].name) != 0);
 	}
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		check_name(n->name);
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(n->name, sc->nodes[j].name) != 0);

@@ -4,8 +4,8 @@
 # correspondent pings it and streams to it; its Binding Updates are
 # ESP-protected; then the attacks of the 2003 thread are tried and refused.
 # Everything the run writes (one pcap per link, keys.txt and esp_sa for
-# Wireshark, events.jsonl, ladder.svg, timeline.txt, summary.txt) goes to
-# demo-out/ (or $1).
+# Wireshark, events.jsonl, ladder.svg, goodput.svg, timeline.txt, summary.txt)
+# goes to demo-out/ (or $1).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh

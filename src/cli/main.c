@@ -1,5 +1,6 @@
 /*
- * mip6sec — command-line front end: decode, build, sim (later: show).
+ * mip6sec — command-line front end: decode, build, sim, and the control
+ * client of mip6secd (show, reload, keys).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_ctl.h"
 #include "cmd_sim.h"
 #include "dissect.h"
 #include "keyfile.h"
@@ -26,28 +28,43 @@ static const char usage_main[] =
 "                                        dissect Mobile IPv6 packets in a capture\n"
 "  build SPEC... -o FILE.pcap            craft packets from one-line specifications\n"
 "  sim SCENARIO [--out DIR] [--seed N]   run a deterministic network simulation\n"
+"  show [TABLE] [--json]                 ask a running mip6secd: bindings, bul, sa,\n"
+"                                        policy, counters, neighbours, status\n"
+"  reload                                make mip6secd re-read its configuration\n"
+"  keys FILE                             write mip6secd's SAs as a key file (+ esp_sa)\n"
 "  help [COMMAND]                        show help for a command\n"
+"\n"
+"options:\n"
+"  -h, --help     show this help\n"
+"      --version  show the version\n"
 "\n"
 "Run 'mip6sec COMMAND --help' for a command's options; see also mip6sec(1).\n";
 
 static const char usage_decode[] =
-"usage: mip6sec decode [--json] [--check] [--keys FILE] FILE.pcap\n"
+"usage: mip6sec decode [-j] [-c] [-k KEYS] FILE.pcap|-\n"
 "\n"
-"Dissect every frame of a capture (pcap or pcapng; raw IPv6, Ethernet, Linux\n"
-"cooked or loopback link types) with Mobile IPv6 awareness: Home Address\n"
+"Dissect every frame of a capture (pcap or pcapng, '-' for standard input;\n"
+"raw IPv6, Ethernet, Linux cooked or loopback link types: another link type\n"
+"is refused) with Mobile IPv6 awareness: Home Address\n"
 "option, type 2 Routing header, every Mobility Header message and option,\n"
-"ESP/AH SPIs, IPv6-in-IPv6 tunnels. The MH checksum is verified over the\n"
-"pseudo-header RFC 6275 requires (home address from the HAO as source, RH2\n"
-"address as destination). Every fault is listed: wrong lengths, overruns,\n"
-"misplaced or duplicate options, bad checksums, RH0 with segments left.\n"
+"ESP/AH SPIs, IPv6-in-IPv6 tunnels, IKEv2 on UDP 500 and 4500 (header and\n"
+"payload chain; SK and SKF payloads framed, not decrypted). The MH checksum\n"
+"is verified over the pseudo-header RFC 6275 requires (home address from the\n"
+"HAO as source, RH2 address as destination). Every fault is listed: wrong\n"
+"lengths, overruns, misplaced or duplicate options, bad checksums, RH0 with\n"
+"segments left.\n"
+"A frame the capture's snap length cut short is noted (snaplen {captured,\n"
+"length, skipped}): faults that only say octets are missing are not errors.\n"
 "\n"
 "options:\n"
-"  --json     one JSON object per frame and line, with the keys frame, src, dst,\n"
+"  -j, --json one JSON object per frame and line, with the keys frame, src, dst,\n"
 "             hao, rh2, headers, proto, mh {type, seq, lifetime (seconds),\n"
 "             flags, status, options [{type, ...}], checksum, checksum_ok},\n"
-"             esp {spi, seq}, ah, udp, icmpv6, inner (tunnelled packet) and\n"
+"             esp {spi, seq}, ah, udp, ike {exchange, flags, msgid, payloads},\n"
+"             icmpv6, inner (tunnelled packet) and\n"
 "             errors (array of \"<id>: <reason> (offset N)\", empty when valid)\n"
-"  --check    exit with status 1 when any frame has an error\n"
+"  -c, --check\n"
+"             exit with status 1 when any frame has an error\n"
 "  -k, --keys FILE\n"
 "             manual ESP/AH keys, one SA per line:\n"
 "               src dst spi enc-alg enc-key auth-alg auth-key\n"
@@ -63,7 +80,8 @@ static const char usage_decode[] =
 "             an error \"icv: ...\" and nothing of the payload is shown.\n"
 "  -h, --help show this help\n"
 "\n"
-"exit status: 0 success, 1 a frame had errors (with --check), 2 usage or I/O error\n";
+"exit status: 0 success, 1 a frame had errors (with --check), 2 usage or I/O\n"
+"error (an unreadable or truncated file: the message names the file and frame)\n";
 
 static const char usage_build_head[] =
 "usage: mip6sec build [-o FILE.pcap] [--hex] [-f SPECFILE] SPEC...\n"
@@ -94,19 +112,18 @@ static int cmd_decode(int argc, char **argv)
 	int json = 0, check = 0, c;
 	const char *keys = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jck:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jck:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'c': check = 1; break;
 		case 'k': keys = optarg; break;
 		case 'h': fputs(usage_decode, stdout); return 0;
-		default: fputs(usage_decode, stderr); return 2;
+		default: return option_error("decode", c, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "mip6sec decode: expected one capture file\n%s", usage_decode);
-		return 2;
-	}
+	if (optind != argc - 1)
+		return usage_error("decode", "expected one capture file (or - for standard input)");
 	char err[512];
 	struct keyfile kf;
 	keyfile_init(&kf);
@@ -133,6 +150,8 @@ static int cmd_decode(int argc, char **argv)
 			json_array_append_new(e, json_string(f.why));
 			json_object_set_new(j, "errors", e);
 		}
+		if (f.ip && f.cap_len < f.wire_len)
+			dissect_note_cut(j, f.ip_len, f.ip_len + (f.wire_len - f.cap_len));
 		bad |= json_array_size(json_object_get(j, "errors")) > 0;
 		if (json) {
 			json_t *o = json_pack("{s:i}", "frame", (json_int_t)f.no);
@@ -299,23 +318,20 @@ static int cmd_build(int argc, char **argv)
 	memset(&bo, 0, sizeof(bo));
 	keyfile_init(&bo.kf);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:xf:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:xf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'x': bo.hex = 1; break;
 		case 'f': file = optarg; break;
 		case 'h': fputs(usage_build_head, stdout); fputs(spec_help_text, stdout); return 0;
-		default: fputs(usage_build_head, stderr); return 2;
+		default: return option_error("build", c, argv);
 		}
 	}
-	if (!out && !bo.hex) {
-		fprintf(stderr, "mip6sec build: give -o FILE.pcap or --hex\n");
-		return 2;
-	}
-	if (optind == argc && !file) {
-		fprintf(stderr, "mip6sec build: no SPEC given (see mip6sec build --help)\n");
-		return 2;
-	}
+	if (!out && !bo.hex)
+		return usage_error("build", "give -o FILE.pcap or --hex");
+	if (optind == argc && !file)
+		return usage_error("build", "no SPEC given");
 	char err[512];
 	if (out && !(bo.pc = pcapio_open_write(out, err, sizeof(err)))) {
 		fprintf(stderr, "mip6sec build: %s\n", err);
@@ -338,12 +354,74 @@ static int cmd_build(int argc, char **argv)
 	return rc ? 2 : 0;
 }
 
-int main(int argc, char **argv)
+/* The commands and their one-line synopses (the first line of each help). */
+static const struct {
+	const char *name, *synopsis;
+} commands[] = {
+	{ "decode", "mip6sec decode [-j] [-c] [-k KEYS] FILE.pcap|-" },
+	{ "build", "mip6sec build [-o FILE.pcap] [-x] [-f SPECFILE] SPEC..." },
+	{ "sim", "mip6sec sim [-o DIR] [-s N] [-q | -v] [-p] [--check] SCENARIO" },
+	{ "help", "mip6sec help [COMMAND]" },
+};
+
+int option_error(const char *cmd, int c, char **argv)
+{
+	char why[160];
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	if (c == ':')
+		snprintf(why, sizeof(why), "option '%s' needs a value", arg);
+	else if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+		snprintf(why, sizeof(why), "unknown option '-%c'", optopt);
+	else
+		snprintf(why, sizeof(why), "unknown option '%s'", arg);
+	return usage_error(cmd, why);
+}
+
+/* A usage error: what is wrong and the command's synopsis, not its whole
+ * help (which would bury the one line that matters). */
+int usage_error(const char *cmd, const char *why)
+{
+	if (why)
+		fprintf(stderr, "mip6sec%s%s: %s\n", cmd[0] ? " " : "", cmd, why);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, cmd)) {
+			fprintf(stderr, "usage: %s\nRun 'mip6sec %s --help' for the options.\n", commands[i].synopsis, cmd);
+			return 2;
+		}
+	fputs("usage: mip6sec COMMAND [OPTIONS] ...   (COMMAND: decode, build, sim, help)\n"
+	      "Run 'mip6sec --help' for the commands.\n", stderr);
+	return 2;
+}
+
+static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage_main, stderr);
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return usage_error("help", "expected at most one command");
+	if (!strcmp(argv[1], "decode"))
+		fputs(usage_decode, stdout);
+	else if (!strcmp(argv[1], "build"))
+		printf("%s%s", usage_build_head, spec_help_text);
+	else if (!strcmp(argv[1], "sim"))
+		cmd_sim_help(stdout);
+	else if (!strcmp(argv[1], "show") || !strcmp(argv[1], "reload") || !strcmp(argv[1], "keys"))
+		cmd_ctl_help(stdout);
+	else if (!strcmp(argv[1], "help"))
+		fputs(usage_main, stdout);
+	else {
+		fprintf(stderr, "mip6sec help: unknown command '%s' (decode, build, sim, show, reload, keys)\n", argv[1]);
 		return 2;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("", "no command given");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		fputs(usage_main, stdout);
@@ -353,23 +431,20 @@ int main(int argc, char **argv)
 		puts("mip6sec " MIP6SEC_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "help")) {
-		if (argc > 2 && !strcmp(argv[2], "decode"))
-			fputs(usage_decode, stdout);
-		else if (argc > 2 && !strcmp(argv[2], "build"))
-			printf("%s%s", usage_build_head, spec_help_text);
-		else if (argc > 2 && !strcmp(argv[2], "sim"))
-			cmd_sim_help(stdout);
-		else
-			fputs(usage_main, stdout);
-		return 0;
-	}
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "decode"))
 		return cmd_decode(argc - 1, argv + 1);
 	if (!strcmp(cmd, "build"))
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sim"))
 		return cmd_sim(argc - 1, argv + 1);
-	fprintf(stderr, "mip6sec: unknown command '%s'\n%s", cmd, usage_main);
-	return 2;
+	if (!strcmp(cmd, "show"))
+		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(argc - 1, argv + 1);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(argc - 1, argv + 1);
+	fprintf(stderr, "mip6sec: unknown command '%s'\n", cmd);
+	return usage_error("", NULL);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dissect.h"
+#include "dissect_ike.h"
 #include "ipsec/ah.h"
 #include "ipsec/esp.h"
 #include "pkt/ip6.h"
@@ -351,6 +352,9 @@ static void upper_json(json_t *j, const uint8_t *pkt, const struct ip6_walk *w, 
 			    m6_get32(up + 8) != 0) {
 				json_object_set_new(u, "esp_in_udp", json_true());
 				esp_json(j, pkt, w, w->proto_off + 8, true, base, errors, depth, kf);
+			} else if (w->proto == IP6P_UDP) {
+				/* IKE on 500, or on 4500 after the non-ESP marker */
+				dissect_ike_udp(j, up, ulen, base + w->proto_off, errors);
 			}
 		}
 		break;
@@ -514,7 +518,7 @@ static void text_layer(FILE *out, json_t *j)
 			}
 		}
 		if ((v = json_object_get(mh, "checksum_ok")))
-			fprintf(out, " csum %s", json_is_true(v) ? "ok" : "BAD");
+			fprintf(out, " csum %s", json_is_null(v) ? "unchecked" : json_is_true(v) ? "ok" : "BAD");
 	}
 	if ((v = json_object_get(j, "icmpv6")))
 		fprintf(out, " ICMPv6 %lld/%lld", json_integer_value(json_object_get(v, "type")),
@@ -522,6 +526,8 @@ static void text_layer(FILE *out, json_t *j)
 	if ((v = json_object_get(j, "udp")) && !json_is_true(json_object_get(v, "esp_in_udp")))
 		fprintf(out, " UDP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
 			json_integer_value(json_object_get(v, "dport")));
+	if ((v = json_object_get(j, "ike")))
+		dissect_ike_text(out, v);
 	if ((v = json_object_get(j, "tcp")))
 		fprintf(out, " TCP %lld > %lld", json_integer_value(json_object_get(v, "sport")),
 			json_integer_value(json_object_get(v, "dport")));
@@ -535,10 +541,61 @@ void dissect_print_text(FILE *out, unsigned frame, json_t *j)
 {
 	fprintf(out, "%u ", frame);
 	text_layer(out, j);
-	json_t *errs = json_object_get(j, "errors");
+	json_t *errs = json_object_get(j, "errors"), *cut = json_object_get(j, "snaplen");
 	size_t i;
 	json_t *e;
 	json_array_foreach(errs, i, e)
 		fprintf(out, "\n    error: %s", json_string_value(e));
+	if (cut) {
+		fprintf(out, "\n    note: cut by the capture's snap length: %llu of %llu octets captured",
+			uval(cut, "captured"), uval(cut, "length"));
+		json_array_foreach(json_object_get(cut, "skipped"), i, e)
+			fprintf(out, "\n    not checked (octets missing): %s", json_string_value(e));
+	}
 	fputc('\n', out);
+}
+
+/* Faults that only say octets are missing: on a frame the capture cut
+ * short they describe the capture, not the packet. */
+static bool missing_octets(const char *err)
+{
+	static const char *const ids[] = { "trunc", "ip6_plen", "ext_trunc", "opt_overrun", "mh_trunc", "mh_hlen",
+					   "mh_checksum", "mh_opt_overrun", "udp_checksum", "icv", "esp_len", "esp_pad",
+					   NULL };
+	size_t n = strcspn(err, ":");
+	for (int i = 0; ids[i]; i++)
+		if (strlen(ids[i]) == n && !strncmp(err, ids[i], n))
+			return true;
+	return false;
+}
+
+static void unchecked_sums(json_t *j)
+{
+	json_t *mh = json_object_get(j, "mh"), *in = json_object_get(j, "inner");
+	if (mh && json_object_get(mh, "checksum_ok"))
+		json_object_set_new(mh, "checksum_ok", json_null());
+	if (in)
+		unchecked_sums(in);
+}
+
+void dissect_note_cut(json_t *j, size_t captured, size_t length)
+{
+	json_t *errs = json_object_get(j, "errors"), *keep = json_array(), *skipped = json_array();
+	size_t i;
+	json_t *e;
+	bool sums = false;
+	json_array_foreach(errs, i, e) {
+		const char *s = json_string_value(e);
+		if (s && missing_octets(s)) {
+			json_array_append(skipped, e);
+			sums = sums || !strncmp(s, "mh_checksum:", 12);
+		} else {
+			json_array_append(keep, e);
+		}
+	}
+	json_object_set_new(j, "errors", keep);
+	if (sums)
+		unchecked_sums(j);
+	json_object_set_new(j, "snaplen", json_pack("{s:I,s:I,s:o}", "captured", (json_int_t)captured, "length",
+						       (json_int_t)length, "skipped", skipped));
 }

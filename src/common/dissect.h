@@ -28,5 +28,12 @@ json_t *dissect_packet(const uint8_t *pkt, size_t len);
  * reported at their offsets in the packet with ESP removed. */
 json_t *dissect_packet_keys(const uint8_t *pkt, size_t len, struct keyfile *kf);
 void dissect_print_text(FILE *out, unsigned frame, json_t *j);
+/* A frame the capture cut short (captured < length octets on the wire):
+ * the faults that only say octets are missing (truncations, lengths that
+ * disagree with the octets present, checksums and ICVs over them) describe
+ * the capture, not the packet. They move from "errors" to
+ * snaplen {captured, length, skipped}, and an MH checksum becomes null
+ * (unchecked). Faults in the captured octets stay errors. */
+void dissect_note_cut(json_t *j, size_t captured, size_t length);
 
 #endif

@@ -1,4 +1,5 @@
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +11,46 @@ struct pcapio {
 	pcap_dumper_t *d;
 	int link;
 	unsigned no;
+	char path[256];           /* for messages */
 };
+
+static bool link_supported(int link)
+{
+	switch (link) {
+	case DLT_RAW:
+	case DLT_IPV6:
+#ifdef DLT_IPV4
+	case DLT_IPV4:
+#endif
+	case DLT_NULL:
+	case DLT_LOOP:
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
 
 struct pcapio *pcapio_open_read(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	/* "-" is standard input, as for libpcap */
 	pcap_t *p = pcap_open_offline(path, ebuf);
 	if (!p) {
 		snprintf(err, errlen, "%s: %s", path, ebuf);
+		return NULL;
+	}
+	int link = pcap_datalink(p);
+	if (!link_supported(link)) {
+		/* every frame would fail alike: say it once, as an error */
+		const char *name = pcap_datalink_val_to_name(link);
+		snprintf(err, errlen, "%s: link type %d (%s) is not supported (raw IPv6, Ethernet, Linux cooked v1/v2, "
+			 "BSD loopback)", path, link, name ? name : "unknown");
+		pcap_close(p);
 		return NULL;
 	}
 	struct pcapio *pc = calloc(1, sizeof(*pc));
@@ -27,7 +60,8 @@ struct pcapio *pcapio_open_read(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	pc->p = p;
-	pc->link = pcap_datalink(p);
+	pc->link = link;
+	snprintf(pc->path, sizeof(pc->path), "%s", path);
 	return pc;
 }
 
@@ -94,13 +128,15 @@ int pcapio_next(struct pcapio *pc, struct pcapio_frame *f, char *err, size_t err
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc != 1) {
-		snprintf(err, errlen, "read error: %s", pcap_geterr(pc->p));
+		/* e.g. "truncated dump file; tried to read 60 captured bytes, only got 12" */
+		snprintf(err, errlen, "%s: frame %u: %s", pc->path, pc->no + 1, pcap_geterr(pc->p));
 		return -1;
 	}
 	memset(f, 0, sizeof(*f));
 	f->no = ++pc->no;
 	f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 	f->wire_len = h->len;
+	f->cap_len = h->caplen;
 	size_t off = 0;
 	f->why = strip_link(pc->link, data, h->caplen, &off);
 	if (!f->why) {

@@ -3,9 +3,11 @@
  *
  * Contract: pcapio_open_read() accepts classic pcap and pcapng with the
  * link types mip6sec understands (raw IPv6/IP, Ethernet with VLAN tags,
- * Linux cooked v1/v2, BSD loopback); pcapio_next() hands out the IPv6 packet
- * of each frame with its link-layer header removed (ip == NULL with a reason
- * when the frame holds no IPv6). Writers produce LINKTYPE_RAW files.
+ * Linux cooked v1/v2, BSD loopback) and refuses others with the file and the
+ * link type; pcapio_next() hands out the IPv6 packet of each frame with its
+ * link-layer header removed (ip == NULL with a reason when the frame holds
+ * no IPv6), and names the file and frame when the file ends mid-frame.
+ * Writers produce LINKTYPE_RAW files.
  */
 #ifndef PCAPIO_H
 #define PCAPIO_H
@@ -21,6 +23,7 @@ struct pcapio_frame {
 	const uint8_t *ip;        /* IPv6 packet or NULL */
 	size_t ip_len;
 	size_t wire_len;          /* original length on the wire */
+	size_t cap_len;           /* octets captured: below wire_len when the snap length cut the frame */
 	const char *why;          /* when ip == NULL: why not */
 };
 

@@ -8,7 +8,8 @@
  * Contract: scenario_load_*() either returns a complete scenario or fails
  * with "FILE:LINE: reason" (unknown keys, wrong types, bad addresses,
  * names that do not resolve, values out of range: nothing is guessed).
- * Each node's IPsec group goes through keyconf_load_setting(); the tables
+ * Each entry of `nodes` goes through nodeconf_load() (src/config, the
+ * loader every driver shares), its IPsec group through keyconf; the tables
  * stay owned by the scenario until scenario_take_ipsec() hands them to a
  * node configuration. scenario_free() wipes the SA keys it kept.
  */
@@ -19,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keyconf.h"
 #include "link.h"
 #include "node/node.h"
+#include "nodeconf.h"
 
 #define SC_NAME_MAX 32
 #define SC_EV_TYPES_MAX 4
@@ -31,17 +32,6 @@
 struct sc_link {
 	char name[SC_NAME_MAX];
 	struct sim_link_cfg cfg;
-	unsigned line;
-};
-
-struct sc_node {
-	char name[SC_NAME_MAX];
-	struct node_cfg cfg;              /* cfg.name points at name; IPsec tables in kc */
-	int init_link[NODE_IF_MAX];       /* link attached at time 0, -1 none */
-	bool has_ipsec;
-	struct keyconf kc;
-	uint8_t addr[16];                 /* the address traffic uses: home address, else the first static one */
-	bool has_addr;
 	unsigned line;
 };
 
@@ -114,6 +104,7 @@ struct sc_expect {
 	uint64_t first_at;                /* UINT64_MAX: unchecked */
 	unsigned n_intervals;
 	uint64_t intervals[SC_INTERVALS_MAX];
+	bool partial_intervals;           /* fewer events than intervals + 1 is fine */
 	uint64_t tolerance;
 	char label[160];                  /* one-line description for PASS/FAIL lines */
 };
@@ -134,7 +125,7 @@ struct scenario {
 	uint64_t duration;
 	struct sc_link *links;
 	size_t n_links;
-	struct sc_node *nodes;
+	struct nodeconf *nodes;           /* read by nodeconf_load(); init_link indexes links */
 	size_t n_nodes;
 	struct sc_action *actions;
 	size_t n_actions;

@@ -5,7 +5,8 @@
 
 #include "crypto/m6_crypto.h"
 #include "pkt/ip6.h"
-#include "scenario_int.h"
+#include "scenario_links.h"
+#include "scenario_plan.h"
 #include "spec.h"
 
 #define FLOW_PAYLOAD_MIN 24     /* traffic.c's header: magic, flow, seq, time */
@@ -22,7 +23,7 @@ static char *fmt_time(uint64_t ns, char buf[32])
 static int node_by_addr(const struct scenario *sc, const uint8_t a[16])
 {
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		if (n->has_addr && !memcmp(n->addr, a, 16))
 			return (int)i;
 		for (unsigned k = 0; k < n->cfg.n_ifaces; k++)
@@ -35,33 +36,33 @@ static int node_by_addr(const struct scenario *sc, const uint8_t a[16])
 static int sc_node_ref(struct sc_ctx *c, const config_setting_t *g, const char *key, bool required, int *out)
 {
 	const char *s = NULL;
-	int rc = sc_str(c, g, key, required, &s);
+	int rc = conf_str(&c->cc, g, key, required, &s);
 	if (rc || !s)
 		return rc;
 	if ((*out = sc_find_node(c->sc, s)) < 0)
-		return sc_fail(c, config_setting_get_member(g, key), "no node named \"%s\"", s);
+		return conf_fail(&c->cc, config_setting_get_member(g, key), "no node named \"%s\"", s);
 	return 0;
 }
 
 static int sc_link_ref(struct sc_ctx *c, const config_setting_t *g, const char *key, bool required, int *out)
 {
 	const char *s = NULL;
-	int rc = sc_str(c, g, key, required, &s);
+	int rc = conf_str(&c->cc, g, key, required, &s);
 	if (rc || !s)
 		return rc;
 	if ((*out = sc_find_link(c->sc, s)) < 0)
-		return sc_fail(c, config_setting_get_member(g, key), "no link named \"%s\"", s);
+		return conf_fail(&c->cc, config_setting_get_member(g, key), "no link named \"%s\"", s);
 	return 0;
 }
 
 static int sc_flow_ref(struct sc_ctx *c, const config_setting_t *g, const char *key, bool required, int *out)
 {
 	const char *s = NULL;
-	int rc = sc_str(c, g, key, required, &s);
+	int rc = conf_str(&c->cc, g, key, required, &s);
 	if (rc || !s)
 		return rc;
 	if ((*out = sc_find_flow(c->sc, s)) < 0)
-		return sc_fail(c, config_setting_get_member(g, key), "no traffic flow named \"%s\"", s);
+		return conf_fail(&c->cc, config_setting_get_member(g, key), "no traffic flow named \"%s\"", s);
 	return 0;
 }
 
@@ -74,13 +75,13 @@ static int sc_flow(struct sc_ctx *c, const config_setting_t *g, struct sc_flow *
 	const char *type = NULL, *to = NULL;
 	bool has_src = false;
 	uint64_t v;
-	int rc = sc_known(c, g, "a traffic flow", keys);
-	if (!rc) rc = sc_name(c, g, "traffic flow", f->name);
-	if (!rc) rc = sc_str(c, g, "type", true, &type);
+	int rc = conf_known(&c->cc, g, "a traffic flow", keys);
+	if (!rc) rc = conf_name(&c->cc, g, "traffic flow", f->name, sizeof(f->name));
+	if (!rc) rc = conf_str(&c->cc, g, "type", true, &type);
 	if (rc)
 		return rc;
 	if (sc_find_flow(c->sc, f->name) >= 0)
-		return sc_fail(c, g, "traffic flow \"%s\" is defined twice", f->name);
+		return conf_fail(&c->cc, g, "traffic flow \"%s\" is defined twice", f->name);
 	f->line = config_setting_source_line(g);
 	if (!strcmp(type, "ping"))
 		f->type = SC_FLOW_PING;
@@ -89,91 +90,96 @@ static int sc_flow(struct sc_ctx *c, const config_setting_t *g, struct sc_flow *
 	else if (!strcmp(type, "stream"))
 		f->type = SC_FLOW_STREAM;
 	else
-		return sc_fail(c, config_setting_get_member(g, "type"),
+		return conf_fail(&c->cc, config_setting_get_member(g, "type"),
 			       "unknown traffic type \"%s\" (ping, udp or stream)", type);
-	if ((rc = sc_node_ref(c, g, "from", true, &f->from)) || (rc = sc_addr(c, g, "src", false, f->src, &has_src)) ||
-	    (rc = sc_str(c, g, "to", true, &to)))
+	if ((rc = sc_node_ref(c, g, "from", true, &f->from)) || (rc = conf_addr(&c->cc, g, "src", false, f->src, &has_src)) ||
+	    (rc = conf_str(&c->cc, g, "to", true, &to)))
 		return rc;
-	const struct sc_node *from = &c->sc->nodes[f->from];
+	const struct nodeconf *from = &c->sc->nodes[f->from];
 	if (!has_src && !from->has_addr)
-		return sc_fail(c, g, "node \"%s\" has no address to send from: give src = \"...\"", from->name);
+		return conf_fail(&c->cc, g, "node \"%s\" has no address to send from: give src = \"...\"", from->name);
 	if (!has_src)
 		memcpy(f->src, from->addr, 16);
 	const config_setting_t *tm = config_setting_get_member(g, "to");
 	if ((f->to_node = sc_find_node(c->sc, to)) >= 0) {
 		if (!c->sc->nodes[f->to_node].has_addr)
-			return sc_fail(c, tm, "node \"%s\" has no address to send to", to);
+			return conf_fail(&c->cc, tm, "node \"%s\" has no address to send to", to);
 		memcpy(f->dst, c->sc->nodes[f->to_node].addr, 16);
 	} else if (!ip6_addr_parse(to, f->dst)) {
 		f->to_node = node_by_addr(c->sc, f->dst);
 	} else {
-		return sc_fail(c, tm, "'to' = \"%s\" is neither a node name nor an IPv6 address", to);
+		return conf_fail(&c->cc, tm, "'to' = \"%s\" is neither a node name nor an IPv6 address", to);
 	}
 	if (f->type == SC_FLOW_STREAM && f->to_node < 0)
-		return sc_fail(c, tm, "a stream needs a receiving node: 'to' must name a node or one of its addresses");
+		return conf_fail(&c->cc, tm, "a stream needs a receiving node: 'to' must name a node or one of its addresses");
 	f->stop = UINT64_MAX;
 	f->auto_start = true;
-	if ((rc = sc_time(c, g, "start", false, &f->start)) || (rc = sc_time(c, g, "stop", false, &f->stop)))
+	if ((rc = conf_time(&c->cc, g, "start", false, &f->start)) || (rc = conf_time(&c->cc, g, "stop", false, &f->stop)))
 		return rc;
 	v = f->type == SC_FLOW_STREAM ? 100 : 0;
-	if ((rc = sc_uint(c, g, "count", 0, 100000000, &v, NULL)))
+	if ((rc = conf_uint(&c->cc, g, "count", 0, 100000000, &v, NULL)))
 		return rc;
 	if (f->type == SC_FLOW_STREAM && !v)
-		return sc_fail(c, g, "a stream needs count = N (segments to transfer)");
+		return conf_fail(&c->cc, g, "a stream needs count = N (segments to transfer)");
 	f->count = (uint32_t)v;
 	f->interval = f->type == SC_FLOW_PING ? 1000000000ull : 10000000ull;
 	const config_setting_t *rate = config_setting_get_member(g, "rate");
 	if (rate && config_setting_get_member(g, "interval"))
-		return sc_fail(c, rate, "give either rate or interval, not both");
+		return conf_fail(&c->cc, rate, "give either rate or interval, not both");
 	if (rate) {
-		double r = config_setting_type(rate) == CONFIG_TYPE_FLOAT ? config_setting_get_float(rate)
-			   : (double)config_setting_get_int64(rate);
-		if (!config_setting_is_number(rate) || !(r > 0 && r <= 1e9))
-			return sc_fail(c, rate, "'rate' is packets per second, a number above 0");
+		double r = 0;
+		if (!config_setting_is_number(rate))
+			return conf_fail(&c->cc, rate, "'rate' is packets per second, a number above 0");
+		if ((rc = conf_number(&c->cc, rate, "rate", &r)))
+			return rc;
+		char shown[CONF_INT_TEXT];
+		if (!(r > 0 && r <= 1e9))
+			return conf_fail(&c->cc, rate, "'rate' = %s: packets per second, above 0 and at most 1e9",
+					 conf_number_text(rate, shown, sizeof(shown)));
 		f->interval = (uint64_t)(1e9 / r);
 	}
-	if ((rc = sc_time(c, g, "interval", false, &f->interval)))
+	if ((rc = conf_time(&c->cc, g, "interval", false, &f->interval)))
 		return rc;
 	if (!f->interval && f->type != SC_FLOW_STREAM)
-		return sc_fail(c, g, "'interval' must be above zero");
+		return conf_fail(&c->cc, g, "'interval' must be above zero");
 	v = f->type == SC_FLOW_PING ? 56 : f->type == SC_FLOW_UDP ? 100 : 1000;
-	if ((rc = sc_uint(c, g, "size", FLOW_PAYLOAD_MIN, FLOW_PAYLOAD_MAX, &v, NULL)))
+	if ((rc = conf_uint(&c->cc, g, "size", FLOW_PAYLOAD_MIN, FLOW_PAYLOAD_MAX, &v, NULL)))
 		return rc;
 	f->size = (uint32_t)v;
 	v = 9000 + index;
-	if ((rc = sc_uint(c, g, "port", 1, 65535, &v, NULL)))
+	if ((rc = conf_uint(&c->cc, g, "port", 1, 65535, &v, NULL)))
 		return rc;
 	f->dport = (uint16_t)v;
 	f->sport = (uint16_t)(40000 + index % 20000);
 	v = 4;
-	if ((rc = sc_uint(c, g, "window", 1, 1024, &v, NULL)))
+	if ((rc = conf_uint(&c->cc, g, "window", 1, 1024, &v, NULL)))
 		return rc;
 	f->window = (uint32_t)v;
 	f->rto = 1000000000ull;
 	f->rto_max = 8000000000ull;
-	if ((rc = sc_time(c, g, "rto", false, &f->rto)) || (rc = sc_time(c, g, "rto_max", false, &f->rto_max)))
+	if ((rc = conf_time(&c->cc, g, "rto", false, &f->rto)) || (rc = conf_time(&c->cc, g, "rto_max", false, &f->rto_max)))
 		return rc;
 	if (!f->rto || f->rto_max < f->rto)
-		return sc_fail(c, g, "need 0 < rto <= rto_max");
+		return conf_fail(&c->cc, g, "need 0 < rto <= rto_max");
 	if (f->type != SC_FLOW_STREAM)
 		for (const char *const *k = (const char *const[]){ "window", "rto", "rto_max", NULL }; *k; k++)
 			if (config_setting_get_member(g, *k))
-				return sc_fail(c, config_setting_get_member(g, *k), "'%s' only applies to type = \"stream\"", *k);
+				return conf_fail(&c->cc, config_setting_get_member(g, *k), "'%s' only applies to type = \"stream\"", *k);
 	if (f->type == SC_FLOW_PING && config_setting_get_member(g, "port"))
-		return sc_fail(c, config_setting_get_member(g, "port"), "'port' does not apply to ping");
+		return conf_fail(&c->cc, config_setting_get_member(g, "port"), "'port' does not apply to ping");
 	return 0;
 }
 
 int sc_parse_traffic(struct sc_ctx *c, const config_setting_t *root)
 {
 	const config_setting_t *l;
-	int rc = sc_list(c, root, "traffic", &l);
+	int rc = conf_list(&c->cc, root, "traffic", &l);
 	if (rc || !l)
 		return rc;
 	struct scenario *sc = c->sc;
 	sc->flows = calloc((size_t)config_setting_length(l) + 1, sizeof(*sc->flows));
 	if (!sc->flows)
-		return sc_fail(c, NULL, "out of memory");
+		return conf_fail(&c->cc, NULL, "out of memory");
 	for (int i = 0; i < config_setting_length(l); i++) {
 		if ((rc = sc_flow(c, config_setting_get_elem(l, (unsigned)i), &sc->flows[sc->n_flows], (unsigned)i)))
 			return rc;
@@ -187,9 +193,9 @@ int sc_parse_traffic(struct sc_ctx *c, const config_setting_t *root)
 static int sc_inject(struct sc_ctx *c, const config_setting_t *g, struct sc_action *a)
 {
 	const char *spec = NULL;
-	int rc = sc_str(c, g, "packet", true, &spec);
+	int rc = conf_str(&c->cc, g, "packet", true, &spec);
 	if (rc)
-		return sc_fail(c, g, "inject needs packet = \"<mip6sec build specification>\";");
+		return conf_fail(&c->cc, g, "inject needs packet = \"<mip6sec build specification>\";");
 	/* room for keyed esp/ah growth, like mip6sec build */
 	size_t cap = 65575 + 2048, len = 0;
 	uint8_t *buf = malloc(cap);
@@ -197,20 +203,20 @@ static int sc_inject(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 	struct spec_sa sas[SPEC_SA_MAX];
 	unsigned n_sas = 0;
 	if (!buf)
-		return sc_fail(c, NULL, "out of memory");
+		return conf_fail(&c->cc, NULL, "out of memory");
 	if (spec_build_sa(spec, buf, cap, &len, sas, &n_sas, err, sizeof(err))) {
 		free(buf);
-		return sc_fail(c, config_setting_get_member(g, "packet"), "packet: %s", err);
+		return conf_fail(&c->cc, config_setting_get_member(g, "packet"), "packet: %s", err);
 	}
 	if (len > 65575) {
 		free(buf);
-		return sc_fail(c, config_setting_get_member(g, "packet"), "packet of %zu octets is too long", len);
+		return conf_fail(&c->cc, config_setting_get_member(g, "packet"), "packet of %zu octets is too long", len);
 	}
 	/* keep only the octets built, not the worst-case buffer */
 	a->pkt = malloc(len ? len : 1);
 	if (!a->pkt) {
 		free(buf);
-		return sc_fail(c, NULL, "out of memory");
+		return conf_fail(&c->cc, NULL, "out of memory");
 	}
 	memcpy(a->pkt, buf, len);
 	m6_wipe(buf, len);
@@ -221,7 +227,7 @@ static int sc_inject(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 	if (n_sas) {
 		struct sc_inject_sa *p = realloc(sc->inject_sas, (sc->n_inject_sas + n_sas) * sizeof(*p));
 		if (!p || !a->spec)
-			return sc_fail(c, NULL, "out of memory");
+			return conf_fail(&c->cc, NULL, "out of memory");
 		sc->inject_sas = p;
 		for (unsigned i = 0; i < n_sas; i++) {
 			struct sc_inject_sa *k = &sc->inject_sas[sc->n_inject_sas++];
@@ -238,12 +244,12 @@ static int sc_inject(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 static int sc_iface_ref(struct sc_ctx *c, const config_setting_t *g, struct sc_action *a)
 {
 	uint64_t v = 0;
-	int rc = sc_uint(c, g, "iface", 0, NODE_IF_MAX - 1, &v, NULL);
+	int rc = conf_uint(&c->cc, g, "iface", 0, NODE_IF_MAX - 1, &v, NULL);
 	if (rc)
 		return rc;
-	const struct sc_node *n = &c->sc->nodes[a->node];
+	const struct nodeconf *n = &c->sc->nodes[a->node];
 	if (v >= n->cfg.n_ifaces)
-		return sc_fail(c, g, "node \"%s\" has no interface %llu (it has %u)", n->name, (unsigned long long)v,
+		return conf_fail(&c->cc, g, "node \"%s\" has no interface %llu (it has %u)", n->name, (unsigned long long)v,
 			       n->cfg.n_ifaces);
 	a->iface = (int)v;
 	return 0;
@@ -269,8 +275,8 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		{ "inject", SC_ACT_INJECT, k_inject },
 	};
 	const char *act = NULL;
-	int rc = sc_str(c, g, "action", true, &act);
-	if (!rc) rc = sc_time(c, g, "at", true, &a->at);
+	int rc = conf_str(&c->cc, g, "action", true, &act);
+	if (!rc) rc = conf_time(&c->cc, g, "at", true, &a->at);
 	if (rc)
 		return rc;
 	a->line = config_setting_source_line(g);
@@ -280,12 +286,12 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		if (!strcmp(act, acts[i].name))
 			break;
 	if (i == sizeof(acts) / sizeof(acts[0]))
-		return sc_fail(c, config_setting_get_member(g, "action"), "unknown action \"%s\" (attach, detach, move, "
+		return conf_fail(&c->cc, config_setting_get_member(g, "action"), "unknown action \"%s\" (attach, detach, move, "
 			       "set_link, start, stop, inject)", act);
 	a->type = acts[i].type;
 	char what[48];
 	snprintf(what, sizeof(what), "a %s action", act);
-	if ((rc = sc_known(c, g, what, acts[i].keys)))
+	if ((rc = conf_known(&c->cc, g, what, acts[i].keys)))
 		return rc;
 	switch (a->type) {
 	case SC_ACT_ATTACH:
@@ -293,7 +299,7 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		if ((rc = sc_node_ref(c, g, "node", true, &a->node)) || (rc = sc_iface_ref(c, g, a)) ||
 		    (rc = sc_link_ref(c, g, "link", true, &a->link)))
 			return rc;
-		return a->type == SC_ACT_MOVE ? sc_time(c, g, "gap", false, &a->gap) : 0;
+		return a->type == SC_ACT_MOVE ? conf_time(&c->cc, g, "gap", false, &a->gap) : 0;
 	case SC_ACT_DETACH:
 		if ((rc = sc_node_ref(c, g, "node", true, &a->node)))
 			return rc;
@@ -305,7 +311,7 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		if ((rc = sc_link_settings(c, g, &a->set, &a->set_mask)))
 			return rc;
 		if (!a->set_mask)
-			return sc_fail(c, g, "set_link changes nothing: give loss, delay, jitter, dup, reorder, "
+			return conf_fail(&c->cc, g, "set_link changes nothing: give loss, delay, jitter, dup, reorder, "
 				       "reorder_delay or mtu");
 		return 0;
 	case SC_ACT_START:
@@ -326,20 +332,20 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 int sc_parse_timeline(struct sc_ctx *c, const config_setting_t *root)
 {
 	const config_setting_t *l;
-	int rc = sc_list(c, root, "timeline", &l);
+	int rc = conf_list(&c->cc, root, "timeline", &l);
 	if (rc || !l)
 		return rc;
 	struct scenario *sc = c->sc;
 	sc->actions = calloc((size_t)config_setting_length(l) + 1, sizeof(*sc->actions));
 	if (!sc->actions)
-		return sc_fail(c, NULL, "out of memory");
+		return conf_fail(&c->cc, NULL, "out of memory");
 	for (int i = 0; i < config_setting_length(l); i++) {
 		rc = sc_action(c, config_setting_get_elem(l, (unsigned)i), &sc->actions[sc->n_actions]);
 		sc->n_actions++;   /* even on failure: its packet is freed with the rest */
 		if (rc)
 			return rc;
 		if (sc->actions[sc->n_actions - 1].at > sc->duration)
-			return sc_fail(c, config_setting_get_elem(l, (unsigned)i),
+			return conf_fail(&c->cc, config_setting_get_elem(l, (unsigned)i),
 				       "this action happens after the end of the run (duration)");
 	}
 	return 0;
@@ -367,21 +373,21 @@ static int sc_bounds(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 {
 	uint64_t n;
 	bool has_n = false;
-	int rc = sc_uint(c, g, "count", 0, UINT64_MAX >> 1, &n, &has_n);
-	if (!rc) rc = sc_uint(c, g, "min", 0, UINT64_MAX >> 1, &e->min, &e->has_min);
-	if (!rc) rc = sc_uint(c, g, "max", 0, UINT64_MAX >> 1, &e->max, &e->has_max);
+	int rc = conf_uint(&c->cc, g, "count", 0, UINT64_MAX >> 1, &n, &has_n);
+	if (!rc) rc = conf_uint(&c->cc, g, "min", 0, UINT64_MAX >> 1, &e->min, &e->has_min);
+	if (!rc) rc = conf_uint(&c->cc, g, "max", 0, UINT64_MAX >> 1, &e->max, &e->has_max);
 	if (rc)
 		return rc;
 	if (has_n && (e->has_min || e->has_max))
-		return sc_fail(c, g, "give count, or min and/or max, not both");
+		return conf_fail(&c->cc, g, "give count, or min and/or max, not both");
 	if (has_n) {
 		e->min = e->max = n;
 		e->has_min = e->has_max = true;
 	}
 	if (required && !e->has_min && !e->has_max)
-		return sc_fail(c, g, "give count = N, min = N and/or max = N");
+		return conf_fail(&c->cc, g, "give count = N, min = N and/or max = N");
 	if (e->has_min && e->has_max && e->min > e->max)
-		return sc_fail(c, g, "min is above max");
+		return conf_fail(&c->cc, g, "min is above max");
 	return 0;
 }
 
@@ -403,30 +409,30 @@ static int sc_counter(struct sc_ctx *c, const config_setting_t *g, struct sc_exp
 	const char *drop = NULL, *ev = NULL, *cnt = NULL;
 	int rc = sc_node_ref(c, g, "node", false, &e->node);
 	if (!rc) rc = sc_link_ref(c, g, "link", false, &e->link);
-	if (!rc) rc = sc_str(c, g, "drop", false, &drop);
-	if (!rc) rc = sc_str(c, g, "event", false, &ev);
-	if (!rc) rc = sc_str(c, g, "counter", false, &cnt);
+	if (!rc) rc = conf_str(&c->cc, g, "drop", false, &drop);
+	if (!rc) rc = conf_str(&c->cc, g, "event", false, &ev);
+	if (!rc) rc = conf_str(&c->cc, g, "counter", false, &cnt);
 	if (!rc) rc = sc_bounds(c, g, e, true);
 	if (rc)
 		return rc;
 	if ((e->node >= 0) == (e->link >= 0))
-		return sc_fail(c, g, "a counter belongs to one node = \"...\" or one link = \"...\"");
+		return conf_fail(&c->cc, g, "a counter belongs to one node = \"...\" or one link = \"...\"");
 	if ((drop != NULL) + (ev != NULL) + (cnt != NULL) != 1)
-		return sc_fail(c, g, "say what to count: drop = \"<reason>\", event = \"<event>\" or counter = \"<name>\"");
+		return conf_fail(&c->cc, g, "say what to count: drop = \"<reason>\", event = \"<event>\" or counter = \"<name>\"");
 	if (e->link >= 0 && !cnt)
-		return sc_fail(c, g, "a link has counter = \"...\" only (%s, ...)", link_counters[0]);
+		return conf_fail(&c->cc, g, "a link has counter = \"...\" only (%s, ...)", link_counters[0]);
 	const char *who = e->node >= 0 ? c->sc->nodes[e->node].name : c->sc->links[e->link].name;
 	if (drop) {
 		e->counter = SC_CNT_DROP;
 		if (!(e->drop_code = sc_drop_code(drop)))
-			return sc_fail(c, config_setting_get_member(g, "drop"), "unknown drop reason \"%s\" (the ids of "
+			return conf_fail(&c->cc, config_setting_get_member(g, "drop"), "unknown drop reason \"%s\" (the ids of "
 				       "mip6sec decode, e.g. hao_postcheck, icv, no_sa, replay)", drop);
 		snprintf(e->what, sizeof(e->what), "%s", drop);
 		snprintf(e->label, sizeof(e->label), "%s drops for %s", who, drop);
 	} else if (ev) {
 		e->counter = SC_CNT_EVENT;
 		if ((e->ev_type = sc_ev_type(ev)) < 0)
-			return sc_fail(c, config_setting_get_member(g, "event"), "unknown event \"%s\"", ev);
+			return conf_fail(&c->cc, config_setting_get_member(g, "event"), "unknown event \"%s\"", ev);
 		snprintf(e->what, sizeof(e->what), "%s", ev);
 		snprintf(e->label, sizeof(e->label), "%s %s events", who, ev);
 	} else {
@@ -436,7 +442,7 @@ static int sc_counter(struct sc_ctx *c, const config_setting_t *g, struct sc_exp
 			char known[160] = "";
 			for (int i = 0; l[i]; i++)
 				snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", i ? ", " : "", l[i]);
-			return sc_fail(c, config_setting_get_member(g, "counter"), "unknown %s counter \"%s\" (%s)",
+			return conf_fail(&c->cc, config_setting_get_member(g, "counter"), "unknown %s counter \"%s\" (%s)",
 				       e->node >= 0 ? "node" : "link", cnt, known);
 		}
 		snprintf(e->what, sizeof(e->what), "%s", cnt);
@@ -452,33 +458,33 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 		return rc;
 	const config_setting_t *m = config_setting_get_member(g, "event");
 	if (!m)
-		return sc_fail(c, g, "missing 'event' (a name such as \"bu_sent\", or a list [ \"bu_sent\", ... ])");
+		return conf_fail(&c->cc, g, "missing 'event' (a name such as \"bu_sent\", or a list [ \"bu_sent\", ... ])");
 	if (config_setting_type(m) == CONFIG_TYPE_STRING) {
 		e->n_types = 1;
 		if ((e->ev_types[0] = sc_ev_type(config_setting_get_string(m))) < 0)
-			return sc_fail(c, m, "unknown event \"%s\"", config_setting_get_string(m));
+			return conf_fail(&c->cc, m, "unknown event \"%s\"", config_setting_get_string(m));
 	} else if (config_setting_is_array(m) || config_setting_is_list(m)) {
 		if (!config_setting_length(m) || config_setting_length(m) > SC_EV_TYPES_MAX)
-			return sc_fail(c, m, "'event' lists 1 to %d event names", SC_EV_TYPES_MAX);
+			return conf_fail(&c->cc, m, "'event' lists 1 to %d event names", SC_EV_TYPES_MAX);
 		for (int i = 0; i < config_setting_length(m); i++) {
 			const char *s = config_setting_get_string_elem(m, (unsigned)i);
 			if (!s || (e->ev_types[i] = sc_ev_type(s)) < 0)
-				return sc_fail(c, m, "event entry %d: unknown event \"%s\"", i, s ? s : "(not a string)");
+				return conf_fail(&c->cc, m, "event entry %d: unknown event \"%s\"", i, s ? s : "(not a string)");
 		}
 		e->n_types = (unsigned)config_setting_length(m);
 	} else {
-		return sc_fail(c, m, "'event' must be a name or a list of names");
+		return conf_fail(&c->cc, m, "'event' must be a name or a list of names");
 	}
 	uint64_t code;
 	bool has_code = false;
 	e->until = UINT64_MAX;
 	e->first_at = UINT64_MAX;
 	e->tolerance = 1000000;
-	rc = sc_uint(c, g, "code", 0, INT32_MAX, &code, &has_code);
-	if (!rc) rc = sc_time(c, g, "from", false, &e->from);
-	if (!rc) rc = sc_time(c, g, "until", false, &e->until);
-	if (!rc) rc = sc_time(c, g, "first_at", false, &e->first_at);
-	if (!rc) rc = sc_time(c, g, "tolerance", false, &e->tolerance);
+	rc = conf_uint(&c->cc, g, "code", 0, INT32_MAX, &code, &has_code);
+	if (!rc) rc = conf_time(&c->cc, g, "from", false, &e->from);
+	if (!rc) rc = conf_time(&c->cc, g, "until", false, &e->until);
+	if (!rc) rc = conf_time(&c->cc, g, "first_at", false, &e->first_at);
+	if (!rc) rc = conf_time(&c->cc, g, "tolerance", false, &e->tolerance);
 	if (!rc) rc = sc_bounds(c, g, e, false);
 	if (rc)
 		return rc;
@@ -487,15 +493,20 @@ static int sc_event(struct sc_ctx *c, const config_setting_t *g, struct sc_expec
 	const config_setting_t *iv = config_setting_get_member(g, "intervals");
 	if (iv) {
 		if (!config_setting_is_array(iv) && !config_setting_is_list(iv))
-			return sc_fail(c, iv, "'intervals' is a list of times: [ \"1.5s\", \"3s\" ] or [ 1.5, 3.0 ]");
+			return conf_fail(&c->cc, iv, "'intervals' is a list of times: [ \"1.5s\", \"3s\" ] or [ 1.5, 3.0 ]");
 		if (config_setting_length(iv) > SC_INTERVALS_MAX)
-			return sc_fail(c, iv, "at most %d intervals", SC_INTERVALS_MAX);
+			return conf_fail(&c->cc, iv, "at most %d intervals", SC_INTERVALS_MAX);
 		for (int i = 0; i < config_setting_length(iv); i++)
-			if ((rc = sc_time_value(c, config_setting_get_elem(iv, (unsigned)i), "intervals",
+			if ((rc = conf_time_value(&c->cc, config_setting_get_elem(iv, (unsigned)i), "intervals",
 						    &e->intervals[i])))
 				return rc;
 		e->n_intervals = (unsigned)config_setting_length(iv);
 	}
+	if ((rc = conf_bool(&c->cc, g, "partial_intervals", &e->partial_intervals)))
+		return rc;
+	if (e->partial_intervals && !e->n_intervals)
+		return conf_fail(&c->cc, config_setting_get_member(g, "partial_intervals"),
+				 "'partial_intervals' needs intervals = [ ... ]");
 	if (!e->has_min && !e->has_max && e->first_at == UINT64_MAX && !e->n_intervals)
 		e->min = 1, e->has_min = true;   /* "event happened" */
 	char t[32];
@@ -514,7 +525,7 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 	static const char *const k_counter[] = { "type", "at", "node", "link", "drop", "event", "counter", "count", "min",
 						 "max", NULL };
 	static const char *const k_event[] = { "type", "node", "event", "code", "from", "until", "count", "min", "max",
-					       "first_at", "intervals", "tolerance", NULL };
+					       "first_at", "intervals", "partial_intervals", "tolerance", NULL };
 	static const char *const k_nopt[] = { "type", "link", NULL };
 	static const struct {
 		const char *name;
@@ -526,7 +537,7 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 		{ "no_plaintext_mh", SC_EX_NO_PLAINTEXT_MH, k_nopt },
 	};
 	const char *type = NULL;
-	int rc = sc_str(c, g, "type", true, &type);
+	int rc = conf_str(&c->cc, g, "type", true, &type);
 	if (rc)
 		return rc;
 	size_t i;
@@ -534,31 +545,31 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 		if (!strcmp(type, kinds[i].name))
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
-		return sc_fail(c, config_setting_get_member(g, "type"), "unknown expectation \"%s\" (binding, delivered, "
+		return conf_fail(&c->cc, config_setting_get_member(g, "type"), "unknown expectation \"%s\" (binding, delivered, "
 			       "counter, event, no_plaintext_mh)", type);
 	char what[48];
 	snprintf(what, sizeof(what), "a %s expectation", type);
-	if ((rc = sc_known(c, g, what, kinds[i].keys)))
+	if ((rc = conf_known(&c->cc, g, what, kinds[i].keys)))
 		return rc;
 	e->type = kinds[i].type;
 	e->line = config_setting_source_line(g);
 	e->at = UINT64_MAX;
 	e->node = e->link = e->flow = -1;
-	if ((rc = sc_time(c, g, "at", false, &e->at)))
+	if ((rc = conf_time(&c->cc, g, "at", false, &e->at)))
 		return rc;
 	if (e->at != UINT64_MAX && e->at > c->sc->duration)
-		return sc_fail(c, config_setting_get_member(g, "at"), "'at' is after the end of the run (duration)");
+		return conf_fail(&c->cc, config_setting_get_member(g, "at"), "'at' is after the end of the run (duration)");
 	char t[32], a[46];
 	switch (e->type) {
 	case SC_EX_BINDING: {
 		const char *coa = NULL;
-		if ((rc = sc_node_ref(c, g, "node", true, &e->node)) || (rc = sc_addr(c, g, "hoa", true, e->hoa, NULL)) ||
-		    (rc = sc_str(c, g, "coa", true, &coa)))
+		if ((rc = sc_node_ref(c, g, "node", true, &e->node)) || (rc = conf_addr(&c->cc, g, "hoa", true, e->hoa, NULL)) ||
+		    (rc = conf_str(&c->cc, g, "coa", true, &coa)))
 			return rc;
 		if (!strcmp(coa, "none"))
 			e->coa_none = true;
 		else if (ip6_addr_parse(coa, e->coa))
-			return sc_fail(c, config_setting_get_member(g, "coa"), "'coa' = \"%s\": an IPv6 address or \"none\"", coa);
+			return conf_fail(&c->cc, config_setting_get_member(g, "coa"), "'coa' = \"%s\": an IPv6 address or \"none\"", coa);
 		ip6_addr_format(e->hoa, a);
 		snprintf(e->label, sizeof(e->label), "binding on %s for %s at %s is %s", c->sc->nodes[e->node].name, a,
 			 e->at == UINT64_MAX ? "the end" : fmt_time(e->at, t), coa);
@@ -566,10 +577,10 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 	}
 	case SC_EX_DELIVERED:
 		if ((rc = sc_flow_ref(c, g, "flow", true, &e->flow)) || (rc = sc_bounds(c, g, e, false)) ||
-		    (rc = sc_time(c, g, "max_gap", false, &e->max_gap)))
+		    (rc = conf_time(&c->cc, g, "max_gap", false, &e->max_gap)))
 			return rc;
 		if (!e->has_min && !e->has_max && !e->max_gap)
-			return sc_fail(c, g, "give count, min, max and/or max_gap");
+			return conf_fail(&c->cc, g, "give count, min, max and/or max_gap");
 		snprintf(e->label, sizeof(e->label), "flow %s delivered", c->sc->flows[e->flow].name);
 		return 0;
 	case SC_EX_COUNTER:
@@ -588,13 +599,13 @@ static int sc_expect(struct sc_ctx *c, const config_setting_t *g, struct sc_expe
 int sc_parse_expect(struct sc_ctx *c, const config_setting_t *root)
 {
 	const config_setting_t *l;
-	int rc = sc_list(c, root, "expect", &l);
+	int rc = conf_list(&c->cc, root, "expect", &l);
 	if (rc || !l)
 		return rc;
 	struct scenario *sc = c->sc;
 	sc->expects = calloc((size_t)config_setting_length(l) + 1, sizeof(*sc->expects));
 	if (!sc->expects)
-		return sc_fail(c, NULL, "out of memory");
+		return conf_fail(&c->cc, NULL, "out of memory");
 	for (int i = 0; i < config_setting_length(l); i++) {
 		if ((rc = sc_expect(c, config_setting_get_elem(l, (unsigned)i), &sc->expects[sc->n_expects])))
 			return rc;

@@ -11,6 +11,7 @@
 #include "pcapio.h"
 #include "pkt/ip6.h"
 #include "sim_run.h"
+#include "sim_ike.h"
 #include "traffic.h"
 
 #define NREASONS (M6_E_LAST_ - M6_E_FIRST_)
@@ -36,6 +37,7 @@ struct run {
 	struct traffic *t;
 	struct expect *x;
 	struct svg *svg;
+	struct goodput *gp;
 	struct pcapio **pcap;         /* per link */
 	FILE *json, *timeline;
 	int width;                    /* node column of the timeline */
@@ -45,6 +47,7 @@ struct run {
 	struct flow_task *fstart, *fstop;
 	const char **names;
 	struct keyfile kf;            /* collected before the nodes take the SA tables */
+	struct sim_ike *ike;          /* IKE key managers (sim_ike.h) */
 };
 
 static void line_out(struct run *r, uint64_t t, const char *who, const char *msg)
@@ -81,6 +84,8 @@ static void ob_event(void *ctx, const struct sim_host *h, const struct m6_event 
 	expect_on_event(r->x, h, ev);
 	if (r->svg)
 		svg_event(r->svg, h->index, ev);
+	if (r->gp)
+		goodput_event(r->gp, h->index, ev);
 	if (r->json)
 		json_out(r, evfmt_json(ev, h->name));
 	if (evfmt_is_datapath(ev) && !r->o->verbose)
@@ -98,8 +103,9 @@ static void ob_deliver(void *ctx, const struct sim_host *h, const uint8_t *pkt, 
 static void ob_frame(void *ctx, const struct sim_link *l, int from, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct run *r = ctx;
-	(void)from;
 	expect_on_frame(r->x, l, pkt, len, now);
+	if (r->svg)
+		svg_frame(r->svg, from, pkt, len, now);
 	/* pcap timestamps are the virtual time, so identical runs give identical files */
 	if (r->pcap && r->pcap[l->index])
 		pcapio_write(r->pcap[l->index], pkt, len, now / 1000);
@@ -117,6 +123,8 @@ static void ob_note(void *ctx, const struct sim_note *n)
 		snprintf(who, sizeof(who), "sim");
 	if (r->svg)
 		svg_note(r->svg, n);
+	if (r->gp)
+		goodput_note(r->gp, n);
 	if (r->json)
 		json_out(r, out_note_json(n, who));
 	if (n->type == SIM_NOTE_EXPECT && r->o->term && r->o->quiet)
@@ -178,6 +186,8 @@ static void act_run(struct sim *s, struct sim_task *task, uint32_t phase)
 		break;
 	case SC_ACT_INJECT:
 		sim_note(s, SIM_NOTE_INJECT, -1, a->link, "injected %zu octets: %s", a->pkt_len, a->spec);
+		if (r->svg)
+			svg_inject(r->svg, s->now, (unsigned)a->link, r->sc->links[a->link].name, a->pkt, a->pkt_len, a->spec);
 		rc = sim_inject(s, (unsigned)a->link, a->pkt, a->pkt_len);
 		break;
 	}
@@ -230,7 +240,7 @@ static FILE *out_open(const struct run *r, const char *name, char *err, size_t e
 static int collect_keys(struct scenario *sc, struct keyfile *kf)
 {
 	for (size_t i = 0; i < sc->n_nodes; i++) {
-		const struct sc_node *n = &sc->nodes[i];
+		const struct nodeconf *n = &sc->nodes[i];
 		for (size_t k = 0; n->has_ipsec && k < n->kc.n_keys; k++) {
 			struct keyfile_sa ks;
 			memset(&ks, 0, sizeof(ks));
@@ -392,8 +402,23 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 	for (size_t i = 0; i < sc->n_links; i++)
 		if (sim_add_link(s, sc->links[i].name, &sc->links[i].cfg) < 0)
 			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	if (r->o->out_dir) {
+		r->names = calloc(sc->n_nodes, sizeof(*r->names));
+		if (!r->names)
+			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+		for (size_t i = 0; i < sc->n_nodes; i++)
+			r->names[i] = sc->nodes[i].name;
+		if (!(r->svg = svg_new(r->names, sc->n_nodes)) || !(r->gp = goodput_new(sc)))
+			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < sc->n_nodes; i++) {
 		char why[256] = "";
+		/* the ladder learns the SAs while the scenario still holds them */
+		for (size_t k = 0; r->svg && sc->nodes[i].kc.sad && k < sad_capacity(sc->nodes[i].kc.sad); k++) {
+			const struct ipsec_sa *sa = sad_slot(sc->nodes[i].kc.sad, k);
+			if (sa)
+				svg_sa(r->svg, (unsigned)i, sa);
+		}
 		scenario_take_ipsec(sc, i);
 		struct node_cfg cfg = sc->nodes[i].cfg;
 		cfg.seed = sim_node_seed(s, (unsigned)i);
@@ -408,20 +433,17 @@ static int setup_sim(struct run *r, uint64_t seed, char *err, size_t errlen)
 		if ((size_t)idx != i)
 			return fail(r, err, errlen, M6_E_INVAL, "host factory returned index %d for node %zu", idx, i);
 	}
+	if (!(r->ike = sim_ike_new(s, sc, err, errlen)))
+		return M6_E_CONFIG;
 	if (!(r->t = traffic_new(s, sc)) || !(r->x = expect_new(s, sc, r->t)))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
+	if (r->gp)
+		traffic_set_hook(r->t, goodput_delivery, r->gp);
 	if (!(r->drops = calloc(sc->n_nodes, sizeof(*r->drops))))
 		return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 	if (r->o->out_dir) {
-		r->names = calloc(sc->n_nodes, sizeof(*r->names));
-		if (!r->names)
-			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
-		for (size_t i = 0; i < sc->n_nodes; i++)
-			r->names[i] = sc->nodes[i].name;
-		if (!(r->svg = svg_new(r->names, sc->n_nodes)))
-			return fail(r, err, errlen, M6_E_NOMEM, "out of memory");
 		for (size_t i = 0; i < sc->n_nodes; i++) {
-			const struct sc_node *n = &sc->nodes[i];
+			const struct nodeconf *n = &sc->nodes[i];
 			for (unsigned k = 0; k < n->cfg.n_ifaces; k++)
 				if (n->cfg.ifaces[k].has_addr)
 					svg_addr(r->svg, n->cfg.ifaces[k].addr, (unsigned)i);
@@ -486,6 +508,18 @@ static int finish_outputs(struct run *r, const struct simrun_result *res, char *
 	} else if (!rc) {
 		rc = M6_E_CONFIG;
 	}
+	if (!rc && (f = out_open(r, "goodput.svg", err, errlen))) {
+		char title[320];
+		snprintf(title, sizeof(title), "%s (seed %llu): goodput", r->sc->name[0] ? r->sc->name : r->sc->path,
+			 (unsigned long long)res->seed);
+		int w = goodput_write(r->gp, f, title);
+		if (fclose(f) || w)
+			rc = fail(r, err, errlen, M6_E_CONFIG, "%s/goodput.svg: write error", r->o->out_dir);
+	} else if (!rc) {
+		rc = M6_E_CONFIG;
+	}
+	if (!rc)
+		rc = sim_ike_keys(r->ike, &r->kf, r->o->out_dir, err, errlen);
 	if (!rc)
 		rc = write_keys(r, &r->kf, err, errlen);
 	return rc;
@@ -504,7 +538,9 @@ static void cleanup(struct run *r)
 	expect_free(r->x);
 	traffic_free(r->t);
 	svg_free(r->svg);
+	goodput_free(r->gp);
 	sim_free(r->s);
+	sim_ike_free(r->ike);         /* after the nodes that call into it */
 	free(r->drops);
 	free(r->acts);
 	free(r->fstart);
@@ -542,7 +578,18 @@ int simrun(struct scenario *sc, const struct simrun_opts *o, struct simrun_resul
 		rc = schedule(&r, err, errlen);
 	if (!rc) {
 		sim_start(r.s);
-		rc = sim_run_until(r.s, sc->duration);
+		if (o->progress) {
+			/* sim_run_until() stops after the events at `t` and resumes with
+			 * the next one: steps change nothing but when we look */
+			uint64_t step = o->progress_step_ns ? o->progress_step_ns : sc->duration / 200 + 1;
+			for (uint64_t t = 0; !rc && !r.s->stopped && t < sc->duration;) {
+				t = sc->duration - t > step ? t + step : sc->duration;
+				rc = sim_run_until(r.s, t);
+				o->progress(o->progress_ctx, r.s->now, sc->duration, r.s->ctr.events);
+			}
+		} else {
+			rc = sim_run_until(r.s, sc->duration);
+		}
 		if (rc)
 			fail(&r, err, errlen, rc, "simulation stopped at %llu ns: %s", (unsigned long long)r.s->now,
 			     m6_strerror(rc));

@@ -30,6 +30,11 @@ struct simrun_opts {
 	bool verbose;                 /* data-path events (tunnel, delivered) on the terminal too */
 	bool quiet;                   /* summary and expectation results only */
 	simrun_add_host_fn add_host;
+	/* Called after every step of step_ns simulated time (the run is cut
+	 * into steps only when set; the outcome is the same byte for byte). */
+	void (*progress)(void *ctx, uint64_t now, uint64_t duration, uint64_t events);
+	void *progress_ctx;
+	uint64_t progress_step_ns;    /* 0: duration / 200 */
 };
 
 struct simrun_result {

@@ -37,6 +37,8 @@ struct traffic {
 	const struct scenario *sc;
 	size_t n;
 	struct flow *f;
+	traffic_hook hook;
+	void *hook_ctx;
 };
 
 static struct flow *flow_of_task(struct sim_task *task, bool rto)
@@ -81,6 +83,12 @@ void traffic_free(struct traffic *t)
 		free(t->f[i].seen);
 	free(t->f);
 	free(t);
+}
+
+void traffic_set_hook(struct traffic *t, traffic_hook fn, void *ctx)
+{
+	t->hook = fn;
+	t->hook_ctx = ctx;
 }
 
 const struct flow_stats *traffic_stats(const struct traffic *t, unsigned flow)
@@ -129,6 +137,8 @@ static void note_delivery(struct flow *f, uint64_t now)
 		st->first_at = now;
 	st->last_at = now;
 	st->delivered++;
+	if (f->t->hook)
+		f->t->hook(f->t->hook_ctx, f->index, now, f->cfg->size);
 }
 
 /* IPv6 | UDP or ICMPv6 echo | our header | pattern, checksums filled in. */

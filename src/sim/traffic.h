@@ -42,6 +42,10 @@ void traffic_start(struct traffic *t, unsigned flow);
 void traffic_stop(struct traffic *t, unsigned flow);
 void traffic_deliver(struct traffic *t, const struct sim_host *h, const uint8_t *pkt, size_t len, uint64_t now);
 const struct flow_stats *traffic_stats(const struct traffic *t, unsigned flow);
+/* Called for every delivery counted (a unique packet, an in-order segment)
+ * with its payload octets: what the goodput plot bins. */
+typedef void (*traffic_hook)(void *ctx, unsigned flow, uint64_t now, uint32_t octets);
+void traffic_set_hook(struct traffic *t, traffic_hook fn, void *ctx);
 /* Lost = sequence numbers sent but never delivered (ping, udp). */
 uint64_t traffic_lost(const struct traffic *t, unsigned flow);
 

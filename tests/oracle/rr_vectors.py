@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Return routability test vectors (TV-08: RR-02, RR-03, OPT-03).
+"""Return routability test vectors from the Python standard library.
 
 RFC 6275 defines no vectors for return routability, so this script computes
 them from fixed inputs with nothing but the Python standard library (hmac,

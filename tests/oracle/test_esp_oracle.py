@@ -4,7 +4,7 @@ scapy 2.5 and independent Python computations.
 
 usage: test_esp_oracle.py [MIP6SEC]
 
-  build    (ESP-02, ALG-01, ALG-05, TV-04, 3776-01, 4877-01) ESP packets built by
+  build    ESP packets built by
            mip6sec with AES-GCM-16 (128 and 256-bit keys), AES-CBC with
            HMAC-SHA-256-128 / -512-256 / -1-96, and NULL with HMAC-SHA-256-128,
            in transport mode after a HAO (BU) and after an RH2 (BA) and in
@@ -18,18 +18,18 @@ usage: test_esp_oracle.py [MIP6SEC]
              - `mip6sec decode --keys X.keys` reports icv_ok, decrypted and
                the MH fields.
            ChaCha20-Poly1305 (RFC 7634): scapy and mip6sec only (tshark 4.0 has
-           no ChaCha20). ESN (ALG-05, RFC 4303 2.2.1): scapy for AES-GCM (the
+           no ChaCha20). ESN (RFC 4303 2.2.1): scapy for AES-GCM (the
            ESN high half in the AAD), an independent HMAC for AES-CBC.
-  vectors  (TV-04, AH-03, ESP-07) the scapy-built vectors of gen_vectors.py
+  vectors  the scapy-built vectors of gen_vectors.py
            (scapy_esp.pcap, scapy_esp.keys, "esp_vectors" of vectors.json):
            `mip6sec decode --keys` reports icv_ok/decrypted and the facts of
            vectors.json; tshark agrees (pcapcheck -k); the flipped one fails
            in both.
-  flips    (ESP-07) every sampled single-bit flip in the ESP part (SPI
+  flips    every sampled single-bit flip in the ESP part (SPI
            excluded: it only selects the SA) of a GCM, a CBC+HMAC and a
            NULL+HMAC packet: mip6sec icv_ok false with an "icv" error and no
            plaintext, tshark icv_bad, scapy IPSecIntegrityError.
-  ah       (AH-01..04) AH built by mip6sec over a BU with a HAO and a BA with
+  ah       AH built by mip6sec over a BU with a HAO and a BA with
            an RH2: decode --keys verifies; an independent Python ICV over the
            receiver's view (HAO swapped, RH2 processed, mutable fields zero)
            equals the ICV; the AH length is 8n; changes to Hop Limit, Traffic
@@ -317,6 +317,8 @@ def fails(r):
 # (a) ESP built by mip6sec
 
 def run_build(tap, exe, tmp):
+    """ALG-01, ALG-05: ESP with the required algorithms, built by mip6sec,
+    opened by tshark, scapy and mip6sec --keys (see the module docstring)."""
     pkts = build_packets()
     pcap = os.path.join(tmp, "esp.pcap")
     rc, err = build(exe, [p.spec for p in pkts], pcap)
@@ -463,6 +465,7 @@ def run_esn(tap, exe, tmp):
 # (b) scapy-built vectors
 
 def run_vectors(tap, exe):
+    """AH-03, ESP-07: the scapy-built ESP/AH vectors, and the flipped one."""
     vecs = oc.load_vectors().get("esp_vectors", [])
     if not tap.check(len(vecs) >= 10, "vectors.json has the scapy ESP/AH vectors"):
         return
@@ -568,6 +571,7 @@ FLIPS_PER_PACKET = 64
 
 
 def run_flips(tap, exe, tmp, pkts):
+    """ESP-07: single-bit flips are refused by all three."""
     chosen = [p for p in pkts if p.tag in ("gcm128 bu_hao", "cbc_sha256 ba_rh2",
                                            "null_sha256 tun_hoti", "chacha ba_rh2")]
     rng = random.Random(4303)
@@ -654,7 +658,7 @@ AH_KEYS = {"hmac-sha256-128": ("SHA2-256-128", hexk(0x11, 32)),
 
 
 def ah_receiver_view(b, ah_off, icv_len):
-    """The octets the AH ICV covers (RFC 4302 3.3.3, AH-01..03): Traffic
+    """The octets the AH ICV covers (RFC 4302 3.3.3; AH-01, AH-02, AH-03): Traffic
     Class, Flow Label and Hop Limit zero; an option with the change bit has
     zero data; a HAO is swapped with the source (RFC 6275 11.3.2, as Linux
     ah6.c does); a Routing header of type 0/2 as it arrives (Segments Left
@@ -696,6 +700,7 @@ def ah_receiver_view(b, ah_off, icv_len):
 
 
 def run_ah(tap, exe, tmp):
+    """AH-01, AH-02, AH-03, AH-04: AH over a HAO and an RH2."""
     cases = []
     spi = 0x6000
     for alg in AH_KEYS:
@@ -751,7 +756,7 @@ def run_ah(tap, exe, tmp):
         mine = hmac.new(AH_KEYS[alg][1], ah_receiver_view(b, ah_off, icv_len), h).digest()
         tap.check(mine[:icv_len] == b[ah_off + 12:ah_off + 12 + icv_len],
                   "%s: ICV equals an independent computation over the receiver's view "
-                  "(AH-01/02/03)" % tag)
+                  "(AH-01, AH-02, AH-03)" % tag)
         # mutable fields (AH-01)
         muts = []
         x = bytearray(b)
@@ -796,7 +801,7 @@ def run_ah(tap, exe, tmp):
         n_icv = sum("icv" in oc.err_ids(j["errors"]) for j in got)
         tap.check(not bad and n_icv >= len(flips) // 2,
                   "%s: %d flipped immutable octets do not verify, %d with error icv "
-                  "(AH-01..03)" % (tag, len(flips), n_icv),
+                  "(AH-01, AH-02, AH-03)" % (tag, len(flips), n_icv),
                   ["octets still verifying: %s" % bad] +
                   ["%d: %s" % (flips[k], j["errors"]) for k, j in enumerate(got)
                    if "icv" not in oc.err_ids(j["errors"])])

@@ -6,7 +6,7 @@ usage: test_pcapcheck.py
 * every frame of tests/vectors/scapy_valid.pcap passes;
 * every frame of scapy_corrupt.pcap fails, with the reason that corresponds
   to the decoder error id of vectors.json (mh_checksum -> mh-checksum, ...);
-* the checksum helper reproduces the checksums scapy wrote (MH-03);
+* the checksum helper reproduces the checksums scapy wrote;
 * the same packets behind an Ethernet header, in pcapng, and in big-endian
   pcap give the same verdicts;
 * the command line exits 0 / 1 / 2 (pass / a frame failed / usage error).

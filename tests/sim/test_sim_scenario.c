@@ -59,6 +59,10 @@ static void test_errors_name_line_and_fault(void **st)
 		  "  ipsec = { spd = ( { name = \"x\"; dir = \"sideways\"; } ); }; } );\n", "t.scn:4:" },
 		{ "duration = 10;\n" LINKS "nodes = ( { name = \"a\"; interfaces = ( { link = \"lan\"; } );\n"
 		  "  ipsec = { spd = ( { name = \"x\"; dir = \"sideways\"; } ); }; } );\n", "(node \"a\" ipsec)" },
+		/* a wrong type is an error, not the default ("out" here): the demo's MH discard rule */
+		{ "duration = 10;\n" LINKS "nodes = ( { name = \"a\"; interfaces = ( { link = \"lan\"; } );\n"
+		  "  ipsec = { spd = ( { name = \"x\"; action = \"discard\";\n dir = 1; } ); }; } );\n",
+		  "t.scn:5: 'dir' must be a string in double quotes (node \"a\" ipsec)" },
 		{ BASE "timeline = ( { at = 11; action = \"detach\"; node = \"a\"; } );\n",
 		  "t.scn:4: this action happens after the end of the run" },
 		{ BASE "timeline = ( { at = 1; action = \"inject\"; link = \"lan\"; packet = \"ip6 src=::1 / bogus\"; } );\n",
@@ -71,7 +75,7 @@ static void test_errors_name_line_and_fault(void **st)
 		  "t.scn:4: node \"a\" has no interface 2 (it has 1)" },
 		{ "duration = 10;\nlinks = ( { name = \"lan\"; latency = 1; } );\n",
 		  "t.scn:2: unknown key 'latency' in a link (known: name, delay, jitter" },
-		{ "duration = 10;\nlinks = ( { name = \"lan\"; loss = 1.5; } );\n", "t.scn:2: 'loss' must be between 0 and 1" },
+		{ "duration = 10;\nlinks = ( { name = \"lan\"; loss = 1.5; } );\n", "t.scn:2: 'loss' = 1.5 must be between 0 and 1" },
 		{ "duration = 10;\nlinks = ( { name = \"lan\"; mtu = 576; } );\n", "t.scn:2: 'mtu' = 576 is out of range 1280..65575" },
 		{ "duration = 10;\nlinks = ( { name = \"l/an\"; } );\n", "use letters, digits" },
 		{ "duration = 10;\nlinks = ( { name = \"lan\"; mode = \"bus\"; } );\n", "'mode' is \"hub\" or \"switch\"" },
@@ -133,7 +137,7 @@ static void test_full_scenario_and_defaults(void **st)
 	assert_true(sc.links[1].cfg.delay_ns == 250000);
 	assert_true(sc.links[1].cfg.loss > 0.0499 && sc.links[1].cfg.loss < 0.0501);
 	assert_int_equal(sc.n_nodes, 3);
-	const struct sc_node *ha = &sc.nodes[0], *mn = &sc.nodes[1], *cn = &sc.nodes[2];
+	const struct nodeconf *ha = &sc.nodes[0], *mn = &sc.nodes[1], *cn = &sc.nodes[2];
 	assert_true(ha->cfg.forwarding && ha->cfg.is_ha);
 	ip6_addr_parse("2001:db8:1::1", a);
 	assert_memory_equal(ha->cfg.ha.addr, a, 16);               /* from the interface */

@@ -1,4 +1,4 @@
-/* AH for IPv6 with Mobile IPv6 headers (RFC 4302, RFC 6275 9.3.1, 11.3.2; AH-01..AH-04). */
+/* AH for IPv6 with Mobile IPv6 headers (RFC 4302, RFC 6275 9.3.1, 11.3.2). */
 #include "tu.h"
 
 #include "crypto/m6_xform.h"
@@ -161,7 +161,7 @@ static void test_hao_src_covered(void **s)
 	m6_xform_clear(&x);
 }
 
-/* AH-01 / AH-02: every bit outside TC / Flow Label / Hop Limit is covered. */
+/* AH-01, AH-02: every bit outside TC / Flow Label / Hop Limit is covered. */
 static void test_bit_flips(void **s)
 {
 	(void)s;
@@ -325,7 +325,7 @@ static void test_icv_lengths(void **s)
 	}
 }
 
-/* AH-04 / ESP-04: with ESN the high half follows the packet in the ICV. */
+/* AH-04, ESP-04: with ESN the high half follows the packet in the ICV. */
 static void test_esn(void **s)
 {
 	(void)s;
@@ -366,7 +366,7 @@ static void test_atomic_fragment(void **s)
 	m6_xform_clear(&x);
 }
 
-/* AH-04 / ALG-01 (AH is integrity only): no headroom gives M6_E_NOMEM and
+/* AH-04, ALG-01 (AH is integrity only): no headroom gives M6_E_NOMEM and
  * the packet as it was; wrong transforms and arguments are refused. */
 static void test_errors(void **s)
 {

@@ -1,5 +1,5 @@
 /* Binding cache: O(1) lookup by home address, fixed capacity (BA 130 when
- * full), expiry through a heap, entries kept invalid (HA-05, HA-04). */
+ * full), expiry through a heap, entries kept invalid. */
 #include "tu.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Known-answer tests for the crypto layer (TV-01..TV-04, ALG-01, ALG-04). */
+/* Known-answer tests for the crypto layer (each test cites its vectors' item). */
 #include "tu.h"
 
 #include "crypto/m6_crypto.h"
@@ -28,7 +28,7 @@ static int xf(struct m6_xform *x, enum m6_enc enc, const char *ek, enum m6_auth 
 
 #define K32_0B "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"
 
-/* ALG-01 / ALG-02: algorithm names in the key-file spelling, AEAD and
+/* ALG-01, ALG-02: algorithm names in the key-file spelling, AEAD and
  * counter-mode classes. */
 static void test_names(void **s)
 {
@@ -129,7 +129,7 @@ static void test_hmac_sha256_rfc4231(void **s)
 	assert_int_equal(m6_hmac(M6_AUTH_NONE, key, 4, buf, 4, out, 16), M6_E_ALG);
 }
 
-/* TV-02 / ALG-04: RFC 4868 2.7.2.1 AUTH256-1..4 through the SA transform:
+/* TV-02, ALG-04: RFC 4868 2.7.2.1 AUTH256-1..4 through the SA transform:
  * a 32-octet key and an ICV truncated to 16 octets (not 12, RFC 8221 6). */
 static void test_hmac_sha256_128_rfc4868(void **s)
 {

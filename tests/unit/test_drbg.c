@@ -1,7 +1,7 @@
 /* The node's random generator: HMAC-DRBG (SP 800-90A, SHA-256) against
  * NIST CAVP known answers (no reseed, with and without a personalization
  * string), and the proof that an engine's secrets are that DRBG's stream:
- * a correspondent's Kcn, nonce index and nonce (RR-01) predicted from the
+ * a correspondent's Kcn, nonce index and nonce predicted from the
  * node's instantiation input reproduce the keygen token of its Home Test.
  * Without an entropy hook the stream is a function of seed and node name:
  * reproducible, and different per node. */

@@ -1,4 +1,4 @@
-/* ESP in place (RFC 4303, 4106, 7634, 3602, 3948; ESP-01, ESP-04..07, ALG-05, TV-04). */
+/* ESP in place (RFC 4303, 4106, 7634, 3602, 3948). */
 #include <openssl/evp.h>
 
 #include "tu.h"
@@ -661,7 +661,7 @@ static void test_cbc_iv_from_counter(void **s)
 	m6_xform_clear(&t);
 }
 
-/* ESP-07 / AH-04 paths under load: no allocation per packet; count OpenSSL's allocations
+/* ESP-07, AH-04 paths under load: no allocation per packet; count OpenSSL's allocations
  * across seal/open (good and forged) and AH, once the contexts exist. */
 static long n_alloc;
 static bool counting;

@@ -1,8 +1,10 @@
-/* Home agent (RFC 6275 9.5, 10): BU processing and every BA status
- * (BU-01..03, HA-01..05, OPT-05, BA-01), DAD (HA-02), proxy ND (HA-06),
- * tunnelling (HA-07, HA-08), the last-seen care-of guard, Mobility Header
- * errors (MH-03..06, MH-09) and timers. The fake io records what the HA
- * sends and reports; its randomness is a fixed counter. */
+/* Home agent (RFC 6275 9.5, 10): BU processing and every BA status, DAD,
+ * proxy ND, tunnelling, the last-seen care-of guard, Mobility Header errors
+ * and timers. The fake io records what the HA sends and reports; its
+ * randomness is a fixed counter. The SA handed to the engine is a stand-in
+ * whose presence says "arrived protected": which SA may speak for which
+ * home address is the IPsec layer's check, tested with real SAs through
+ * the node in test_node_ipsec.c. */
 #include "tu.h"
 
 #include <stdlib.h>
@@ -771,7 +773,7 @@ static void test_proxy_nd(void **st)
 	assert_int_equal(t->f.n_out, 0);
 }
 
-/* HA-02 / HA-06 with L = 1: the derived link-local is probed and defended. */
+/* HA-02, HA-06 with L = 1: the derived link-local is probed and defended. */
 static void test_link_local_l(void **st)
 {
 	struct t *t = *st;
@@ -955,7 +957,7 @@ static void test_former_coa_guard(void **st)
 	assert_int_equal(ha_input_tunnel(t->ha, pkt, n, NULL, now + 30 * SEC), M6_E_FORMER_COA);
 }
 
-/* HA-03/HA-04, TMR: the binding expires at DAD completion + lifetime,
+/* HA-03, HA-04, timers: the binding expires at DAD completion + lifetime,
  * not a nanosecond earlier, with an event; interception stops. */
 static void test_expiry(void **st)
 {

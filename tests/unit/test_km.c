@@ -3,8 +3,8 @@
  * that would otherwise swallow them (automatic SPD bypass, RFC 4301 5.1),
  * sends through the node, keeps a timer, reserves a larval SPI, installs,
  * updates and deletes SAs, sees idle SAs reach soft and hard expiry by the
- * node's timer (SAD-03), deletes from inside a notification, and hears of
- * every home-registration change with the K bit (4877-10, HA-04). Runs
+ * node's timer, deletes from inside a notification, and hears of every
+ * home-registration change with the K bit. Runs
  * under ASan in CI: a key manager that acts inside a notification must not
  * corrupt a packet or hand the engines a wiped SA. */
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* Mobile node (RFC 6275 11): TMR-01..04, BA-02, BA-03, BE-01, RR-04..06,
- * HAO-09, HAO-10, MH-07, and the Binding Update List helpers. A fake I/O
+/* Mobile node (RFC 6275 11) and the Binding Update List helpers. A fake I/O
  * captures what the engine sends; the tests play router, HA and CN at
  * chosen virtual times. */
 #include <openssl/evp.h>
@@ -322,7 +321,7 @@ static void t_auth(const uint8_t kbm[20], const uint8_t coa[16], const uint8_t c
 
 /* =============================== tests =============================== */
 
-/* TMR-01/02 back-off vectors, BA-02 lifetime arithmetic, TMR-03 rate limit. */
+/* TMR-01, TMR-02 back-off vectors, BA-02 lifetime arithmetic, TMR-03 rate limit. */
 static void test_bul_helpers(void **s)
 {
 	(void)s;
@@ -433,7 +432,7 @@ static void check_backoff(struct mn *mn, const uint32_t *want, unsigned n, uint6
 	assert_int_equal(seen, n);
 }
 
-/* TMR-01..03: first registration 1.5 s doubling to 32 s and staying there. */
+/* TMR-01, TMR-02, TMR-03: first registration 1.5 s doubling to 32 s and staying there. */
 static void test_first_registration_backoff(void **s)
 {
 	(void)s;
@@ -1050,7 +1049,7 @@ static void rr_complete(struct rr_run *r, struct pk *bu)
 	last_mh(MH_BU, bu);
 }
 
-/* BA-01/02: a nonce-expired BA (no BAD) restarts RR; RR-05: the refresh of
+/* BA-01, BA-02: a nonce-expired BA (no BAD) restarts RR; RR-05: the refresh of
  * a correspondent binding redoes RR because the tokens are over 210 s old. */
 static void test_cn_nonce_expiry_and_refresh(void **s)
 {

@@ -1,10 +1,10 @@
 /* Nodes wired together by a minimal driver: home registration from a
  * foreign link with ESP-protected BU/BA, a ping through the bidirectional
- * tunnel, and return home (3776-01, HA-07, HA-08, TMR-04, HA-05). The full
- * simulator has its own tests; this one pins the node contract. */
+ * tunnel, and return home. The full simulator has its own tests; this one
+ * pins the node contract. */
 #include <stdlib.h>
 
-#include "tu.h"
+#include "tn.h"
 #include "node/node.h"
 #include "node/node_pump.h"
 #include "keyconf.h"
@@ -99,8 +99,8 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old, con
 	km_moves++;
 }
 
-/* Binding changes, with the K bit (4877-10, HA-04): what a key manager
- * needs to move its IKE SA after the mobile node. */
+/* Binding changes, with the K bit (HA-04): what a key manager needs to move
+ * its IKE SA after the mobile node (moving it, RFC 4877 7.4, needs an IKE). */
 static struct node_binding_change bc_ha, bc_mn;
 static unsigned bc_ha_n, bc_mn_n;
 static void km_binding(void *ctx, struct node *n, const struct node_binding_change *c)
@@ -123,37 +123,10 @@ static void count_binding(void *ctx, const struct node_binding_info *b)
 	(*(unsigned *)ctx)++;
 }
 
-static void load_ipsec(struct node_cfg *c, const char *text)
-{
-	struct keyconf kc;
-	char err[256];
-	if (keyconf_load_string(text, &kc, err, sizeof(err)))
-		fail_msg("%s", err);
-	c->bits = kc.bits;
-	c->spd = kc.spd;
-	c->sad = kc.sad;
-	c->pad = kc.pad;
-}
-
 static void iface(struct node_cfg *c, const char *a, const char *prefix, bool adv)
 {
-	struct node_iface_cfg *i = &c->ifaces[c->n_ifaces++];
-	if (a) {
-		i->has_addr = true;
-		addr(a, i->addr);
-	}
-	addr(prefix, i->prefix);
-	i->plen = 64;
-	i->advertise = adv;
+	struct node_iface_cfg *i = tn_iface(c, a, prefix, adv);
 	i->mtu = link_mtu;
-}
-
-static void route(struct node_cfg *c, const char *prefix, unsigned plen, unsigned ifx)
-{
-	struct node_route *r = &c->routes[c->n_routes++];
-	addr(prefix, r->prefix);
-	r->plen = plen;
-	r->ifindex = ifx;
 }
 
 static void build(void)
@@ -166,7 +139,7 @@ static void build(void)
 	c.name = "ha";
 	iface(&c, "2001:db8:1::1", "2001:db8:1::", true);
 	iface(&c, "2001:db8:ff::1", "2001:db8:ff::", false);
-	route(&c, "2001:db8:2::", 64, 1);
+	tn_route(&c, "2001:db8:2::", 64, 1);
 	c.forwarding = true;
 	c.is_ha = true;
 	addr("2001:db8:1::1", c.ha.addr);
@@ -175,7 +148,7 @@ static void build(void)
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
 	c.ha.k_capable = true;
-	load_ipsec(&c, ha_ipsec);
+	tn_load_ipsec(&c, ha_ipsec);
 	c.shared = shared;
 	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
 	struct node_km hkm = { .binding_changed = km_binding };
@@ -187,7 +160,7 @@ static void build(void)
 	c.name = "r1";
 	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	route(&c, "::", 0, 1);
+	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
 	c.shared = shared;
 	assert_non_null(nodes[R1_N] = node_new(&c, 0, err, sizeof(err)));
@@ -197,8 +170,8 @@ static void build(void)
 	memset(&c, 0, sizeof(c));
 	c.name = "cn";
 	iface(&c, "2001:db8:ff::4", "2001:db8:ff::", false);
-	route(&c, "2001:db8:1::", 64, 0);
-	route(&c, "2001:db8:2::", 64, 0);
+	tn_route(&c, "2001:db8:1::", 64, 0);
+	tn_route(&c, "2001:db8:2::", 64, 0);
 	c.shared = shared;
 	assert_non_null(nodes[CN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[CN_N][0] = L_BACKBONE;
@@ -217,7 +190,7 @@ static void build(void)
 	c.mn.lifetime_s = 3600;
 	c.mn.k_capable = true;
 	c.seed = 7;
-	load_ipsec(&c, mn_ipsec);
+	tn_load_ipsec(&c, mn_ipsec);
 	c.shared = shared;
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;

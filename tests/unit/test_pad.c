@@ -1,4 +1,4 @@
-/* Peer Authorization Database: identities, HoA and TS authorisation (RFC 4301 4.4.3; PAD-01, 3776-07, 4877-02/03). */
+/* Peer Authorization Database: identities, HoA and TS authorisation (RFC 4301 4.4.3). */
 #include "tu.h"
 
 #include "ipsec/pad.h"

@@ -1,4 +1,4 @@
-/* Anti-replay window and ESN inference (RFC 4303 3.4.3, Appendix A2; ESP-03, ESP-04). */
+/* Anti-replay window and ESN inference (RFC 4303 3.4.3, Appendix A2). */
 #include "tu.h"
 
 #include <stdlib.h>
@@ -152,7 +152,7 @@ static void test_esn_start(void **s)
 	assert_int_equal(seq, 0xFFFFFFC1ull);
 }
 
-/* ESP-04 / ESP-01: wrap near 2^32 with ESN: the receiver follows the sender into the next
+/* ESP-04, ESP-01: wrap near 2^32 with ESN: the receiver follows the sender into the next
  * subspace; without ESN the same numbers are dead ends. */
 static void test_wrap_2p32(void **s)
 {
@@ -279,7 +279,7 @@ static void window_vs_model(uint32_t size, bool esn, uint64_t base)
 		assert_true(n_old > 1000);
 }
 
-/* ESP-03 / ESP-04: W = 32, 64, 1024 (and 100, 4096) against the model. */
+/* ESP-03, ESP-04: W = 32, 64, 1024 (and 100, 4096) against the model. */
 static void test_window_sizes(void **s)
 {
 	(void)s;

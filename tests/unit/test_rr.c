@@ -1,12 +1,12 @@
-/* Return routability cryptography (RFC 6275 5.2.5, 6.2.7): RR-02, RR-03,
- * TV-08 against the Python hmac/hashlib vectors of tests/oracle/rr_vectors.py,
- * and OPT-03 / MH-03 for the Mobility Headers those vectors cover. */
+/* Return routability cryptography (RFC 6275 5.2.5, 6.2.7) against the
+ * Python hmac/hashlib vectors of tests/oracle/rr_vectors.py, and the layout
+ * of the Mobility Headers those vectors cover. */
 #include "tu.h"
 #include "mip6/rr.h"
 #include "pkt/mh.h"
 #include "rr_vectors.h"
 
-/* RR-02: keygen tokens, home (octet 0) and care-of (octet 1). */
+/* RR-02, TV-08: keygen tokens, home (octet 0) and care-of (octet 1). */
 static void test_tokens(void **s)
 {
 	(void)s;
@@ -94,7 +94,7 @@ static void test_bad_ranges(void **s)
 	assert_int_equal(rr_bad(RRV_KBM, RRV_COA, RRV_CN, big, RR_MH_MAX, RR_MH_MAX - RR_AUTH_LEN, out), 0);
 }
 
-/* OPT-03 / MH-03: mh_build lays the vector messages out exactly as the
+/* OPT-03, MH-03: mh_build lays the vector messages out exactly as the
  * Python oracle did from the RFC formats, and the checksum agrees. */
 static void test_vector_layouts(void **s)
 {

@@ -1,4 +1,4 @@
-/* Security Association Database: SPI lookup, policy lookup, lifetimes (RFC 4301 4.4.2; SAD-01, SAD-03). */
+/* Security Association Database: SPI lookup, policy lookup, lifetimes (RFC 4301 4.4.2). */
 #include "tu.h"
 
 #include <stdlib.h>

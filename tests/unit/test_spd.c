@@ -1,8 +1,12 @@
-/* Security Policy Database: selectors, ordering and the index (RFC 4301 4.4.1; SPD-01..04). */
+/* Security Policy Database: selectors, ordering and the index (RFC 4301
+ * 4.4.1). The flows it matches are computed by the IPsec pipeline from
+ * packets (bits_output / bits_input), except where a test is about the
+ * matcher's handling of a value no packet carries (an interface). */
 #include "tu.h"
 
 #include <stdlib.h>
 
+#include "ipsec/bits.h"
 #include "ipsec/spd.h"
 #include "pkt/mh.h"
 
@@ -10,17 +14,72 @@
 #define HAO_HDR(nh) nh " 02 01 02 00 00 c9 10 " HOA_HEX
 #define BU_MH "3b 01 05 00 0000 0007 c000 0384 01 02 00 00"
 
-static struct ipsec_flow flow(const char *local, const char *remote, uint8_t proto, uint16_t lport,
-			      uint16_t rport)
+/* The flow the outbound pipeline computes for a packet: bits_output() over
+ * one PROTECT-everything policy without an SA drops it and asks the key
+ * manager for an SA for exactly that flow (the ACQUIRE event carries it). */
+static struct ipsec_flow pipeline_flow_pkt(const uint8_t *pkt, size_t n)
 {
-	struct ipsec_flow f;
-	memset(&f, 0, sizeof(f));
-	tu_addr(local, f.local);
-	tu_addr(remote, f.remote);
-	f.proto = proto;
-	f.lport = lport;
-	f.rport = rport;
-	return f;
+	static uint8_t mem[2048];
+	struct pbuf pb;
+	uint8_t *p;
+	struct bits b;
+	struct bits_cfg cfg = { .model = SA_MODEL_NORMALISE };
+	struct bits_event ev;
+	struct spd *s = spd_new();
+	struct sad *d = sad_new(4);
+	struct spd_entry e;
+	memset(&e, 0, sizeof(e));
+	e.dir = SPD_OUT;
+	e.action = SPD_PROTECT;
+	e.protect.ipsec_proto = IP6P_ESP;
+	spd_sel_any(&e.sel);
+	assert_true(spd_add(s, &e) > 0);
+	bits_init(&b, &cfg, s, d, NULL);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 256), 0);
+	assert_int_equal(pbuf_put(&pb, n, &p), 0);
+	memcpy(p, pkt, n);
+	assert_int_equal(bits_output(&b, &pb, false, 0, NULL), M6_E_NO_SA);
+	assert_true(bits_next_event(&b, &ev));
+	assert_int_equal(ev.type, BITS_EV_ACQUIRE);
+	sad_free(d);
+	spd_free(s);
+	return ev.flow;
+}
+
+/* ... for IPv6(src -> dst) with first Next Header nh and a hex body. */
+static struct ipsec_flow pflow(const char *src, const char *dst, uint8_t nh, const char *body)
+{
+	uint8_t pkt[512];
+	size_t n = tu_pkt(pkt, sizeof(pkt), src, dst, nh, body);
+	return pipeline_flow_pkt(pkt, n);
+}
+
+/* The inbound pipeline's choice of policy for a clear packet (bits_input
+ * under a protection model): the entry, or NULL when none matched. */
+static const struct spd_entry *pipeline_policy_in(struct spd *s, enum sa_model model, const uint8_t *pkt,
+						  size_t n)
+{
+	static uint8_t mem[2048];
+	struct pbuf pb;
+	uint8_t *p;
+	struct bits b;
+	struct bits_cfg cfg = { .model = model };
+	struct bits_result r;
+	struct sad *d = sad_new(4);
+	bits_init(&b, &cfg, s, d, NULL);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 256), 0);
+	assert_int_equal(pbuf_put(&pb, n, &p), 0);
+	memcpy(p, pkt, n);
+	int rc = bits_input(&b, &pb, false, 0, &r);
+	/* the reason follows from the action: the pipeline did what the entry says */
+	if (!r.policy || r.policy->action == SPD_DISCARD)
+		assert_int_equal(rc, M6_E_POLICY_DISCARD);
+	else if (r.policy->action == SPD_PROTECT)
+		assert_int_equal(rc, M6_E_UNPROTECTED);
+	else
+		assert_int_equal(rc, 0);
+	sad_free(d);
+	return r.policy;
 }
 
 static void set_prefix(uint8_t lo[16], uint8_t hi[16], const char *addr, unsigned plen)
@@ -143,25 +202,34 @@ struct match_row {
 static void test_match_table(void **st)
 {
 	(void)st;
-	struct ipsec_flow bu = flow(HA, HOA, IP6P_MH, MH_BU << 8, 0);
-	struct ipsec_flow ba = flow(HA, HOA, IP6P_MH, MH_BA << 8, 0);
-	struct ipsec_flow be = flow(HA, HOA, IP6P_MH, MH_BE << 8, 0);
-	struct ipsec_flow tcp = flow(HA, CN, IP6P_TCP, 40000, 443);
-	struct ipsec_flow icmp_echo = flow(HA, CN, IP6P_ICMPV6, 128 << 8, 0);
-	struct ipsec_flow icmp_ptb = flow(HA, CN, IP6P_ICMPV6, 2 << 8, 0);
-	struct ipsec_flow icmp_unr4 = flow(HA, CN, IP6P_ICMPV6, 1 << 8 | 4, 0);
-	struct ipsec_flow icmp_unr3 = flow(HA, CN, IP6P_ICMPV6, 1 << 8 | 3, 0);
-	struct ipsec_flow icmp_te3 = flow(HA, CN, IP6P_ICMPV6, 3 << 8 | 1, 0);
-	struct ipsec_flow mps = flow(HA, HOA, IP6P_ICMPV6, 146 << 8, 0);
+	/* the flows of packets the home agent sends, as the pipeline sees them */
+	struct ipsec_flow bu = pflow(HA, HOA, IP6P_MH, "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");
+	struct ipsec_flow ba = pflow(HA, HOA, IP6P_MH, "3b 01 06 00 0000 0000 0007 0384 01 02 00 00");
+	struct ipsec_flow be = pflow(HA, HOA, IP6P_MH, "3b 02 07 00 0000 0100" HOA_HEX);
+	struct ipsec_flow tcp = pflow(HA, CN, IP6P_TCP, "9c40 01bb 00000001 00000000 5002 ffff 0000 0000");
+	struct ipsec_flow icmp_echo = pflow(HA, CN, IP6P_ICMPV6, "80 00 0000 1234 0001");
+	struct ipsec_flow icmp_ptb = pflow(HA, CN, IP6P_ICMPV6, "02 00 0000 00000500");
+	struct ipsec_flow icmp_unr4 = pflow(HA, CN, IP6P_ICMPV6, "01 04 0000 00000000");
+	struct ipsec_flow icmp_unr3 = pflow(HA, CN, IP6P_ICMPV6, "01 03 0000 00000000");
+	struct ipsec_flow icmp_te3 = pflow(HA, CN, IP6P_ICMPV6, "03 01 0000 00000000");
+	struct ipsec_flow mps = pflow(HA, HOA, IP6P_ICMPV6, "92 00 0000 0007 0000");
+	/* what the pipeline put in them (selector values as RFC 4877 7.2.1 encodes them) */
+	assert_int_equal(bu.lport, MH_BU << 8);
+	assert_int_equal(tcp.lport, 40000);
+	assert_int_equal(tcp.rport, 443);
+	assert_int_equal(icmp_unr4.lport, 1 << 8 | 4);
+	assert_int_equal(mps.lport, 0x9200);
+	/* no packet carries an interface: that one value is set by hand */
 	struct ipsec_flow tcp_if2 = tcp;
 	tcp_if2.ifindex = 2;
 	struct spd_sel if2 = sel(NULL, 0, NULL, 0, SPD_PROTO_ANY, ANYP, ANYP);
 	if2.ifindex = 2;
 	struct spd_sel range_sel = sel(NULL, 0, NULL, 0, SPD_PROTO_ANY, ANYP, ANYP);
 	set_range(range_sel.remote_lo, range_sel.remote_hi, "2001:db8:3::1", "2001:db8:3::ff");
-	struct ipsec_flow below = flow(HA, "2001:db8:3::", IP6P_TCP, 1, 1);
-	struct ipsec_flow above = flow(HA, "2001:db8:3::100", IP6P_TCP, 1, 1);
-	struct ipsec_flow inside = flow(HA, "2001:db8:3::80", IP6P_TCP, 1, 1);
+#define TCP_1_1 "0001 0001 00000001 00000000 5002 ffff 0000 0000"
+	struct ipsec_flow below = pflow(HA, "2001:db8:3::", IP6P_TCP, TCP_1_1);
+	struct ipsec_flow above = pflow(HA, "2001:db8:3::100", IP6P_TCP, TCP_1_1);
+	struct ipsec_flow inside = pflow(HA, "2001:db8:3::80", IP6P_TCP, TCP_1_1);
 
 	struct match_row rows[] = {
 		{ "any matches all", sel(NULL, 0, NULL, 0, SPD_PROTO_ANY, ANYP, ANYP), tcp, true },
@@ -193,8 +261,8 @@ static void test_match_table(void **st)
 		{ "range: below lo", range_sel, below, false },
 		{ "range: above hi", range_sel, above, false },
 		{ "range: inside", range_sel, inside, true },
-		{ "range: lo itself", range_sel, flow(HA, "2001:db8:3::1", IP6P_TCP, 1, 1), true },
-		{ "range: hi itself", range_sel, flow(HA, "2001:db8:3::ff", IP6P_TCP, 1, 1), true },
+		{ "range: lo itself", range_sel, pflow(HA, "2001:db8:3::1", IP6P_TCP, TCP_1_1), true },
+		{ "range: hi itself", range_sel, pflow(HA, "2001:db8:3::ff", IP6P_TCP, TCP_1_1), true },
 		/* local and remote are not interchangeable */
 		{ "local/remote swapped", sel(HOA, 128, HA, 128, IP6P_MH, ANYP, ANYP), bu, false },
 	};
@@ -214,8 +282,10 @@ static void test_match_table(void **st)
 static void test_opaque(void **st)
 {
 	(void)st;
-	struct ipsec_flow f = flow(HA, HOA, IP6P_MH, 0, 0);
-	f.opaque = true;
+	/* a non-initial fragment of a Mobility Header packet */
+	struct ipsec_flow f = pflow(HA, HOA, IP6P_FRAGMENT, "87 00 0008 12345678 0000 0000 0000 0000");
+	assert_true(f.opaque);
+	assert_int_equal(f.proto, IP6P_MH);
 	struct spd_sel any = sel(NULL, 0, NULL, 0, IP6P_MH, ANYP, ANYP);
 	struct spd_sel bu = sel(NULL, 0, NULL, 0, IP6P_MH, spd_range_mh(MH_BU, MH_BU), ANYP);
 	struct spd_sel all = sel(NULL, 0, NULL, 0, IP6P_MH, R(0, 0xfffe), ANYP);
@@ -228,79 +298,57 @@ static void test_opaque(void **st)
 	assert_false(spd_sel_match(&zero, &f));   /* the flow's lport 0 is not a value */
 	assert_true(spd_sel_match(&opq, &f));
 	assert_true(spd_sel_match(&opq2, &f));
-	f.opaque = false;
+	/* a whole Binding Refresh Request: MH type 0 is a value, not OPAQUE */
+	f = pflow(HA, HOA, IP6P_MH, "3b 00 00 00 0000 0000");
+	assert_false(f.opaque);
 	assert_false(spd_sel_match(&opq, &f));
 	assert_true(spd_sel_match(&zero, &f));
 }
 
-/* SPD-04 through the SPD: a non-initial fragment of a BU cannot select the
- * BU entry; it falls to the generic MH entry (here: discard), or to an
- * explicit OPAQUE entry placed before it. */
+/* SPD-04 through the pipeline: a non-initial fragment of a BU cannot select
+ * the BU entry; it falls to the generic MH entry (here: discard), or to an
+ * explicit OPAQUE entry placed before it. The first fragment still has its
+ * MH type. */
 static void test_fragmented_bu(void **st)
 {
 	(void)st;
-	uint8_t pkt[256];
-	struct ip6_walk w;
-	size_t n = tu_pkt(pkt, sizeof(pkt), TU_COA, TU_HA, IP6P_FRAGMENT, "87 00 0008 12345678 0000 0000 0000 0000");
-	assert_int_equal(ip6_walk(pkt, n, IP6W_HAO_KNOWN, &w), 0);
-	assert_true(w.frag_off >= 0 && w.frag_offset != 0);
-	struct ipsec_flow f;
-	memset(&f, 0, sizeof(f));
-	memcpy(f.local, w.hdr.dst, 16);
-	memcpy(f.remote, w.hdr.src, 16);
-	f.proto = w.proto;
-	f.opaque = true;              /* non-initial fragment: MH type unreadable */
-	assert_int_equal(f.proto, IP6P_MH);
+	uint8_t later[256], first[256];
+	size_t nl = tu_pkt(later, sizeof(later), TU_COA, TU_HA, IP6P_FRAGMENT, "87 00 0008 12345678 0000 0000 0000 0000");
+	size_t nf = tu_pkt(first, sizeof(first), TU_COA, TU_HA, IP6P_FRAGMENT,
+			   "87 00 0001 12345678" "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");
 
 	struct spd *s = spd_new();
 	int bu = add(s, SPD_IN, 10, SPD_PROTECT, sel(HA, 128, NULL, 0, IP6P_MH, spd_range_mh(MH_BU, MH_BU), ANYP));
 	int mh = add(s, SPD_IN, 30, SPD_DISCARD, sel(NULL, 0, NULL, 0, IP6P_MH, ANYP, ANYP));
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)mh);
-	assert_int_equal(spd_get(s, (uint32_t)mh)->action, SPD_DISCARD);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_NORMALISE, later, nl)->id, (uint32_t)mh);
 	int frag = add(s, SPD_IN, 20, SPD_BYPASS, sel(NULL, 0, NULL, 0, IP6P_MH, OPQ, ANYP));
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)frag);
-	/* the first fragment still has its MH type */
-	f.opaque = false;
-	f.lport = MH_BU << 8;
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)bu);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_NORMALISE, later, nl)->id, (uint32_t)frag);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_NORMALISE, first, nf)->id, (uint32_t)bu);
 	spd_free(s);
 }
 
-/* SPD-02, 3776-05: a BU behind DstOpt(HAO). The caller builds the flow with
- * the HAO home address as the remote address (normalisation) and the MH type
- * from the first non-extension header; the HoA entry is found. The wire
- * source (the CoA) would not match it. */
+/* SPD-02, 3776-05: a BU behind DstOpt(HAO), through the inbound pipeline.
+ * Normalising, the HAO home address is the remote address and the MH type
+ * comes from the first non-extension header: the HoA's own entry is found,
+ * so each home address selects its own entry (and SA, 3776-07). Under the
+ * true-address model the wire source (the CoA) is no home address: only
+ * the generic entry matches. */
 static void test_bu_behind_hao(void **st)
 {
 	(void)st;
-	uint8_t pkt[256];
-	struct ip6_walk w;
-	size_t n = tu_pkt(pkt, sizeof(pkt), TU_COA, TU_HA, IP6P_DSTOPTS, HAO_HDR("87") BU_MH);
-	assert_int_equal(ip6_walk(pkt, n, IP6W_HAO_KNOWN, &w), 0);
-	const uint8_t *hoa = ip6_walk_hoa(&w, pkt);
-	assert_non_null(hoa);
-	assert_int_equal(w.proto, IP6P_MH);
-
-	struct ipsec_flow f;
-	memset(&f, 0, sizeof(f));
-	memcpy(f.local, w.hdr.dst, 16);
-	memcpy(f.remote, hoa, 16);
-	f.proto = w.proto;
-	f.lport = (uint16_t)(pkt[w.proto_off + 2] << 8);
-	assert_int_equal(f.lport, 0x0500);
+	uint8_t pkt_a[256], pkt_b[256];
+	size_t na = tu_pkt(pkt_a, sizeof(pkt_a), TU_COA, TU_HA, IP6P_DSTOPTS, HAO_HDR("87") BU_MH);
+	size_t nb = tu_pkt(pkt_b, sizeof(pkt_b), TU_COA, TU_HA, IP6P_DSTOPTS,
+			   "87 02 01 02 00 00 c9 10 20010db8000100000000000000000200" BU_MH);
 
 	struct spd *s = spd_new();
 	add(s, SPD_IN, 5, SPD_BYPASS, sel(NULL, 0, NULL, 0, IP6P_UDP, R(500, 500), ANYP));
 	int hoa_a = add(s, SPD_IN, 10, SPD_PROTECT, sel(TU_HA, 128, TU_HOA, 128, IP6P_MH, spd_range_mh(MH_BU, MH_BU), ANYP));
 	int hoa_b = add(s, SPD_IN, 10, SPD_PROTECT, sel(TU_HA, 128, "2001:db8:1::200", 128, IP6P_MH, spd_range_mh(MH_BU, MH_BU), ANYP));
 	int mh_any = add(s, SPD_IN, 100, SPD_DISCARD, sel(NULL, 0, NULL, 0, IP6P_MH, ANYP, ANYP));
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)hoa_a);
-	/* 3776-07: each HoA selects its own entry (and so its own SA) */
-	tu_addr("2001:db8:1::200", f.remote);
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)hoa_b);
-	/* not normalised: the CoA is not a home address, only the generic entry */
-	memcpy(f.remote, w.hdr.src, 16);
-	assert_int_equal(lookup_id(s, SPD_IN, &f), (uint32_t)mh_any);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_NORMALISE, pkt_a, na)->id, (uint32_t)hoa_a);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_NORMALISE, pkt_b, nb)->id, (uint32_t)hoa_b);
+	assert_int_equal(pipeline_policy_in(s, SA_MODEL_TRUE_ADDR, pkt_a, na)->id, (uint32_t)mh_any);
 	spd_free(s);
 }
 
@@ -311,10 +359,11 @@ static void test_order_first_match(void **st)
 	(void)st;
 	struct spd *s = spd_new();
 	assert_non_null(s);
-	struct ipsec_flow ike = flow(HA, CN, IP6P_UDP, 500, 500);
-	struct ipsec_flow natt = flow(HA, CN, IP6P_UDP, 4500, 4500);
-	struct ipsec_flow web = flow(HA, CN, IP6P_TCP, 40000, 443);
-	struct ipsec_flow other = flow(HA, "2001:db8:9::1", IP6P_TCP, 40000, 443);
+#define TCP_WEB "9c40 01bb 00000001 00000000 5002 ffff 0000 0000"
+	struct ipsec_flow ike = pflow(HA, CN, IP6P_UDP, "01f4 01f4 000c 0000 00000000");
+	struct ipsec_flow natt = pflow(HA, CN, IP6P_UDP, "1194 1194 000c 0000 00000000");
+	struct ipsec_flow web = pflow(HA, CN, IP6P_TCP, TCP_WEB);
+	struct ipsec_flow other = pflow(HA, "2001:db8:9::1", IP6P_TCP, TCP_WEB);
 
 	assert_null(spd_lookup(s, SPD_OUT, &web));   /* empty SPD: discard */
 	int prot = add(s, SPD_OUT, 100, SPD_PROTECT, sel(NULL, 0, CN, 48, SPD_PROTO_ANY, ANYP, ANYP));
@@ -359,9 +408,10 @@ static void test_order_enforced(void **st)
 	assert_int_equal(spd_at(s, SPD_OUT, 2)->id, (uint32_t)p);
 	assert_null(spd_at(s, SPD_OUT, 3));
 	assert_null(spd_at(s, SPD_IN, 0));
-	struct ipsec_flow fbu = flow(TU_HA, TU_HOA, IP6P_MH, MH_BU << 8, 0);
-	struct ipsec_flow fhot = flow(TU_HA, TU_HOA, IP6P_MH, MH_HOT << 8, 0);
-	struct ipsec_flow ftcp = flow(TU_HA, TU_HOA, IP6P_TCP, 1, 2);
+	struct ipsec_flow fbu = pflow(TU_HA, TU_HOA, IP6P_MH, "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");
+	struct ipsec_flow fhot = pflow(TU_HA, TU_HOA, IP6P_MH, "3b 02 03 00 0000 0001" "0102030405060708"
+				       "1112131415161718");
+	struct ipsec_flow ftcp = pflow(TU_HA, TU_HOA, IP6P_TCP, "0001 0002 00000001 00000000 5002 ffff 0000 0000");
 	assert_int_equal(lookup_id(s, SPD_OUT, &fbu), (uint32_t)b);
 	assert_int_equal(lookup_id(s, SPD_OUT, &fhot), (uint32_t)t);
 	assert_int_equal(lookup_id(s, SPD_OUT, &ftcp), (uint32_t)p);
@@ -410,7 +460,7 @@ static void test_entry_copy_and_hits(void **st)
 	assert_string_equal(g->name, "mn1@example.com");
 	assert_int_equal(g->protect.mode, 1);
 	assert_int_equal(g->order, 7);
-	struct ipsec_flow f = flow(TU_HA, TU_HOA, IP6P_MH, MH_BU << 8, 0);
+	struct ipsec_flow f = pflow(TU_HA, TU_HOA, IP6P_MH, "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");
 	assert_ptr_equal(spd_lookup(s, SPD_OUT, &f), g);
 	assert_ptr_equal(spd_lookup(s, SPD_OUT, &f), g);
 	assert_ptr_equal(spd_lookup_linear(s, SPD_OUT, &f), g);

@@ -148,6 +148,10 @@ static void test_errors(void **s)
 		{ "ip6 src=::1 dst=::1 / frag offset=3", "multiple of 8" },
 		{ "ip6 src=::1 dst=::1 / dstopt padn=1", "at least 2" },
 		{ "ip6 src=::1 dst=::1 / esp", "spi needs a number" },
+		/* MH-07: 4-second units; lifetime=3 must not silently become a de-registration */
+		{ "ip6 src=::1 dst=::1 / mh bu lifetime=3", "lifetime=3 is not a multiple of 4 seconds" },
+		{ "ip6 src=::1 dst=::1 / mh bu lifetime=3601", "not a multiple of 4" },
+		{ "ip6 src=::1 dst=::1 / mh ba bra=6", "bra=6 is not a multiple of 4 seconds" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		size_t len;

@@ -20,6 +20,8 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 	b->pad = pad;
 }
 
+_Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_NREASONS + 1, "the IKE range moved: resize the drop counters");
+
 uint64_t bits_drops(const struct bits *b, int code)
 {
 	unsigned i = bits_reason_index(code);
@@ -168,6 +170,54 @@ static int apply_sa(struct ipsec_sa *sa, struct pbuf *pb, const struct ip6_walk 
 	return rc;
 }
 
+/* The packet an ICMPv6 error quotes, made walkable: the quote is cut short
+ * by design (RFC 4443 2.4 c), so its Payload Length is set to the octets
+ * present. Returns false when pkt is not an error message or the quote is
+ * not an IPv6 header followed by whole extension headers. */
+static bool icmp_quote_walk(const uint8_t *pkt, const struct ip6_walk *w, uint8_t q[ICMP6_MIN_MTU],
+			    struct ip6_walk *qw)
+{
+	if (w->proto != IP6P_ICMPV6 || w->end < w->proto_off + 8 + IP6_HDR_LEN || pkt[w->proto_off] >= 128)
+		return false;
+	size_t qlen = w->end - w->proto_off - 8;
+	if (qlen > ICMP6_MIN_MTU)
+		qlen = ICMP6_MIN_MTU;
+	memcpy(q, pkt + w->proto_off + 8, qlen);
+	m6_put16(q + 4, (uint16_t)(qlen - IP6_HDR_LEN));
+	return ip6_walk(q, qlen, IP6W_HAO_KNOWN, qw) == 0;
+}
+
+static bool is_icmp_error(const uint8_t *pkt, const struct ip6_walk *w)
+{
+	return w->proto == IP6P_ICMPV6 && w->end > w->proto_off && pkt[w->proto_off] < 128;
+}
+
+/* ICMP-01 outbound (RFC 4301 6.2): an error that no policy lets out goes on
+ * the SA that carries the return traffic of the packet it answers: the
+ * quoted packet came to us, so its flow as received, seen from our side,
+ * is that return traffic. No SA is ever created for it (no ACQUIRE). */
+static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, const struct ip6_walk *w,
+					bool forwarded, uint64_t now, const struct spd_entry **pe)
+{
+	uint8_t q[ICMP6_MIN_MTU];
+	struct ip6_walk qw;
+	struct ipsec_flow f;
+	if (!icmp_quote_walk(pkt, w, q, &qw))
+		return NULL;
+	flow_from_packet(&f, q, &qw, view_for(b, forwarded), false);
+	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
+	if (!e || e->action != SPD_PROTECT)
+		return NULL;
+	struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
+	if (!sa)
+		return NULL;
+	sa_event(b, sa, sad_age(sa, now));
+	if (!sad_sa_usable(sa))
+		return NULL;
+	*pe = e;
+	return sa;
+}
+
 int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r)
 {
 	struct ip6_walk w;
@@ -181,15 +231,26 @@ int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, s
 	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
 	if (r)
 		r->policy = e;
+	struct ipsec_sa *sa = NULL;
+	if ((!e || e->action == SPD_DISCARD) && is_icmp_error(pbuf_data(pb), &w)) {
+		sa = icmp_reverse_sa(b, pbuf_data(pb), &w, forwarded, now, &e);
+		if (!sa)
+			return drop(b, r, M6_E_POLICY_DISCARD);
+		b->st.out_icmp_reverse_sa++;
+		if (r)
+			r->policy = e;
+	}
 	if (!e || e->action == SPD_DISCARD)
 		return drop(b, r, M6_E_POLICY_DISCARD);
 	if (e->action == SPD_BYPASS) {
 		b->st.out_bypass++;
 		return 0;
 	}
-	struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
-	if (sa)
-		sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
+	if (!sa) {
+		sa = sad_lookup_out(b->sad, e->id);
+		if (sa)
+			sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
+	}
 	if (!sa || !sad_sa_usable(sa)) {
 		struct bits_event ev;
 		memset(&ev, 0, sizeof(ev));
@@ -266,8 +327,24 @@ static int check_selectors(struct bits *b, struct bits_result *r, const struct i
 		const uint8_t *hoa = mh_hoa(&w, pkt);
 		if (depth == 0 || hoa) {
 			flow_from_packet(&f, pkt, &w, view, false);
-			if (!spd_sel_match(&sa->ts, &f))
-				return drop(b, r, M6_E_SELECTOR);
+			if (!spd_sel_match(&sa->ts, &f)) {
+				/* ICMP-01 (RFC 4301 6.2): an error the SA's selectors do
+				 * not cover is judged by the packet it quotes. We sent
+				 * that packet, so its flow as sent (source = our side) is
+				 * the reversed header the RFC checks; it must be traffic
+				 * of this SA, or a peer could make us act on errors about
+				 * any flow we have with anyone else. */
+				uint8_t q[ICMP6_MIN_MTU];
+				struct ip6_walk qw;
+				if (depth || !is_icmp_error(pkt, &w))
+					return drop(b, r, M6_E_SELECTOR);
+				if (!icmp_quote_walk(pkt, &w, q, &qw))
+					return drop(b, r, M6_E_ICMP_QUOTE);
+				flow_from_packet(&f, q, &qw, view, true);
+				if (!spd_sel_match(&sa->ts, &f))
+					return drop(b, r, M6_E_ICMP_QUOTE);
+				b->st.in_icmp_by_quote++;
+			}
 		}
 		if (sa->model == SA_MODEL_TRUE_ADDR && hoa) {
 			const struct pad_entry *pe = sa->pad_id ? pad_get(b->pad, sa->pad_id) : NULL;

@@ -15,6 +15,12 @@
  * address the SA's peer is authorised for (PAD) is dropped. Forwarded
  * packets use wire addresses unless normalise_forwarded is set (the
  * thread's naive gateway, kept to demonstrate the attack).
+ * ICMPv6 errors (ICMP-01, RFC 4301 6.2): one that arrives on an SA whose
+ * selectors its own headers do not match is admitted only if the packet it
+ * quotes, source and destination reversed, is traffic of that SA; an
+ * outbound error that no policy allows is sent on the SA of the traffic it
+ * answers, or dropped. Which unauthenticated errors are accepted is policy:
+ * SPD entries with ICMPv6 type selectors.
  * Fail closed: PROTECT without a usable SA drops the packet and queues an
  * ACQUIRE event; nothing is ever sent in clear for a PROTECT policy. Every
  * drop returns its reason and increments its counter; SA lifetime
@@ -52,11 +58,15 @@ struct bits_event {
 /* The node takes the events after every packet, and one packet raises at
  * most a few (one ACQUIRE, an expiry per SA it used). */
 #define BITS_EVQ_LEN 4
-/* one counter per error number in use, not per number the span allows */
-#define BITS_NREASONS M6_E_NUM_MAX
+/* One counter per error number below the IKE range (128 and up, what
+ * src/core/ike gives; the pipeline never returns those), not per number
+ * the span allows: every node has these. */
+#define BITS_NREASONS 127
 
 struct bits_stats {
 	uint64_t out_protected, out_bypass, in_protected, in_bypass;
+	uint64_t in_icmp_by_quote;       /* ICMP-01: errors admitted by the packet they quote */
+	uint64_t out_icmp_reverse_sa;    /* ICMP-01: errors sent on the reverse traffic's SA */
 	uint64_t drops[BITS_NREASONS];   /* indexed by bits_reason_index() */
 	uint64_t events_lost;
 };
@@ -83,11 +93,12 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
  * drop reason. r may be NULL. */
 int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
 int bits_input(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
-/* ICMP-01: build into `out` an ICMPv6 error from `src` about `pkt` (as it
- * arrived, wire form). The true-address model quotes it as on the wire and
- * sends to its wire source; the normalising model quotes its home-address
- * view and sends to the home address. The caller passes the result through
- * bits_output() like any packet. */
+/* Build into `out` an ICMPv6 error from `src` about `pkt` (as it arrived,
+ * wire form). The true-address model quotes it as on the wire and sends to
+ * its wire source; the normalising model quotes its home-address view and
+ * sends to the home address. The caller passes the result through
+ * bits_output() like any packet (which sends it on the SA of the traffic it
+ * answers when no policy covers it, ICMP-01). */
 int bits_icmp_error(const struct bits *b, struct pbuf *out, const uint8_t src[16], uint8_t type,
 		    uint8_t code, uint32_t param, const uint8_t *pkt, size_t len);
 /* Pop the next event; false when none. */

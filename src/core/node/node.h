@@ -214,6 +214,12 @@ int node_sa_delete(struct node *n, uint32_t spi, uint8_t proto, bool inbound);
 int node_policy_add(struct node *n, const struct spd_entry *e);
 int node_policy_delete(struct node *n, uint32_t id);
 
+/* Random octets for the key manager (SPIs, nonces, private keys) from the
+ * node's DRBG (node_km_rand.c). */
+void node_km_random(struct node *n, uint8_t *out, size_t len);
+/* The time of the call in progress (for callbacks that are not given it). */
+uint64_t node_km_now(const struct node *n);
+
 struct node_km_stats {
 	uint64_t queued, delivered, lost;    /* notifications */
 	uint64_t in_msgs, out_msgs;          /* key manager UDP messages */

@@ -126,6 +126,22 @@ static void input_tunnel(struct node *n, uint8_t *pkt, size_t len, const struct 
 	}
 }
 
+/* HAO-06: a Home Address option is accepted only by a correspondent with
+ * a binding for it (which swaps it into the source); anything else drops. */
+static bool hao_ok(struct node *n, uint8_t *pkt, size_t len, const struct ip6_walk *w, const struct ipsec_sa *sa)
+{
+	if (!n->cn) {
+		node_emit_drop(n, M6_E_HAO_PLACE, "home address option without CN role");
+		return false;
+	}
+	int rc = cn_input_hao(n->cn, pkt, len, w, sa, n->now);
+	if (rc) {
+		node_emit_drop(n, rc, "home address option");
+		return false;
+	}
+	return true;
+}
+
 static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct ipsec_sa *sa, bool via_tunnel,
 			int depth)
 {
@@ -153,6 +169,9 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 		const uint8_t *ic = pkt + w.proto_off;
 		if (w.end - w.proto_off < 4)
 			return;
+		/* a route-optimised Echo Reply or error carries the home address */
+		if (w.hao_off >= 0 && !hao_ok(n, pkt, len, &w, sa))
+			return;
 		if (ic[0] == ND_RA)
 			node_input_ra(n, pkt, &w);
 		else if ((ic[0] == ND_NS || ic[0] == ND_NA) && n->ha)
@@ -164,17 +183,8 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 		return;
 	}
 	default:
-		if (w.hao_off >= 0) {
-			if (!n->cn) {
-				node_emit_drop(n, M6_E_HAO_PLACE, "home address option without CN role");
-				return;
-			}
-			rc = cn_input_hao(n->cn, pkt, len, &w, sa, n->now);
-			if (rc) {
-				node_emit_drop(n, rc, "home address option");
-				return;
-			}
-		}
+		if (w.hao_off >= 0 && !hao_ok(n, pkt, len, &w, sa))
+			return;
 		node_deliver(n, pkt, len);
 		return;
 	}

@@ -74,6 +74,7 @@
 	X(SA_EXPIRED,      54, "sa_expired",      "SA hard lifetime reached (SAD-03)") \
 	X(SELECTOR,        55, "selector",        "packet does not match the SA's selectors (SAD-02)") \
 	X(HAO_POSTCHECK,   56, "hao_postcheck",   "Home Address not authorised for the SA's peer") \
+	X(ICMP_QUOTE,     100, "icmp_quote",      "ICMPv6 error on an SA quotes a packet the SA does not carry (ICMP-01)") \
 	X(NO_SA,           57, "no_sa",           "PROTECT policy without a usable SA (acquire sent)") \
 	X(POLICY_DISCARD,  58, "policy_discard",  "discarded by policy (SPD-01)") \
 	X(UNPROTECTED,     59, "unprotected",     "clear packet where policy requires IPsec") \
@@ -94,7 +95,70 @@
 	X(BU_ADDR,         74, "bu_addr",         "Binding Update: home, care-of or source address not unicast routable (BU-01)") \
 	X(HAO_NO_BINDING,  75, "hao_no_binding",  "Home Address option without a binding for that home address and source (HAO-06)") \
 	X(TUNNEL_SRC,      76, "tunnel_src",      "reverse-tunnelled packet: outer source is not the primary care-of address of the inner source (HA-08)") \
-	X(FORMER_COA,      77, "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone")
+	X(FORMER_COA,      77, "former_coa",      "clear reverse-tunnelled packet from a former care-of address of a mobile node whose binding is gone") \
+	/* IKEv2 (src/core/ike): 128 and up */ \
+	X(IKE_TRUNC,       128, "ike_trunc",       "IKE message shorter than its 28-octet header") \
+	X(IKE_VERSION,     129, "ike_version",     "IKE header: major version is not 2 (IKE-05)") \
+	X(IKE_LEN,         130, "ike_len",         "IKE header: Length disagrees with the octets present") \
+	X(IKE_EXCHANGE,    131, "ike_exchange",    "IKE header: unknown Exchange Type") \
+	X(IKE_PL_TRUNC,    132, "ike_pl_trunc",    "IKE payload header runs past the end of the message") \
+	X(IKE_PL_LEN,      133, "ike_pl_len",      "IKE payload: Payload Length below its header and fixed fields") \
+	X(IKE_PL_OVERRUN,  134, "ike_pl_overrun",  "IKE payload runs past the end of the message") \
+	X(IKE_PL_TRAILING, 135, "ike_pl_trailing", "octets after the last IKE payload (Next Payload 0)") \
+	X(IKE_PL_CRITICAL, 136, "ike_pl_critical", "unknown IKE payload with the critical bit set (UNSUPPORTED_CRITICAL_PAYLOAD, IKE-05)") \
+	X(IKE_PL_MAX,      137, "ike_pl_max",      "more IKE payloads than the decoder keeps (64)") \
+	X(IKE_SK_NOT_LAST, 138, "ike_sk_not_last", "Encrypted (SK/SKF) payload is not the last payload (RFC 7296 3.14, RFC 7383 2.5)") \
+	X(IKE_SA_EMPTY,    139, "ike_sa_empty",    "SA payload without a proposal") \
+	X(IKE_PROP_LAST,   140, "ike_prop_last",   "Proposal: Last Substruc is not 0 on the last proposal and 2 on the others") \
+	X(IKE_PROP_LEN,    141, "ike_prop_len",    "Proposal Length below its fixed fields or past the SA payload") \
+	X(IKE_PROP_NUM,    142, "ike_prop_num",    "Proposal Num: the first is not 1 or one is not the previous plus 1 (RFC 7296 3.3.1)") \
+	X(IKE_PROP_PROTO,  143, "ike_prop_proto",  "Proposal: unknown Protocol ID") \
+	X(IKE_PROP_SPI,    144, "ike_prop_spi",    "Proposal: SPI Size wrong for its Protocol ID (RFC 7296 3.3.1)") \
+	X(IKE_PROP_MAX,    145, "ike_prop_max",    "more proposals than the decoder keeps (16)") \
+	X(IKE_XF_LAST,     146, "ike_xf_last",     "Transform: Last Substruc is not 0 on the last transform and 3 on the others") \
+	X(IKE_XF_LEN,      147, "ike_xf_len",      "Transform Length below 8 or past its proposal") \
+	X(IKE_XF_COUNT,    148, "ike_xf_count",    "Proposal: Num Transforms disagrees with the transforms present") \
+	X(IKE_XF_MAX,      149, "ike_xf_max",      "more transforms in a proposal than the decoder keeps (64)") \
+	X(IKE_ATTR_LEN,    150, "ike_attr_len",    "transform attribute runs past its transform") \
+	X(IKE_ATTR_FORMAT, 151, "ike_attr_format", "Key Length attribute not in TV format (RFC 7296 3.3.5)") \
+	X(IKE_KE_LEN,      152, "ike_ke_len",      "KE: Key Exchange Data length wrong for its group (RFC 5903 7, RFC 8031 3.1)") \
+	X(IKE_ID_LEN,      153, "ike_id_len",      "ID: address identity of the wrong length") \
+	X(IKE_NONCE_LEN,   154, "ike_nonce_len",   "Nonce: length outside 16..256 octets (IKE-09)") \
+	X(IKE_N_SPI,       155, "ike_n_spi",       "Notify: SPI Size not 0, 4 or 8, or past the payload") \
+	X(IKE_DEL_PROTO,   156, "ike_del_proto",   "Delete: unknown Protocol ID") \
+	X(IKE_DEL_SPI,     157, "ike_del_spi",     "Delete: SPI Size or Num of SPIs disagrees with the protocol or the payload") \
+	X(IKE_TS_COUNT,    158, "ike_ts_count",    "Traffic Selector: Number of TSs is 0 or disagrees with the selectors present") \
+	X(IKE_TS_TYPE,     159, "ike_ts_type",     "Traffic Selector: unknown TS Type") \
+	X(IKE_TS_LEN,      160, "ike_ts_len",      "Traffic Selector: Selector Length wrong for its TS Type or past the payload") \
+	X(IKE_TS_RANGE,    161, "ike_ts_range",    "Traffic Selector: start above end (ports other than OPAQUE 65535..0, IKE-18)") \
+	X(IKE_TS_MAX,      162, "ike_ts_max",      "more traffic selectors than the decoder keeps (16)") \
+	X(IKE_CP_TYPE,     163, "ike_cp_type",     "Configuration: unknown CFG Type") \
+	X(IKE_CP_ATTR,     164, "ike_cp_attr",     "Configuration attribute runs past the payload") \
+	X(IKE_CP_LEN,      165, "ike_cp_len",      "Configuration attribute: wrong Length for its type (RFC 7296 3.15.1, RFC 5026 8.2)") \
+	X(IKE_CP_MAX,      166, "ike_cp_max",      "more configuration attributes than the decoder keeps (32)") \
+	X(IKE_EAP_LEN,     167, "ike_eap_len",     "EAP: Length disagrees with the payload") \
+	X(IKE_EAP_CODE,    168, "ike_eap_code",    "EAP: unknown Code") \
+	X(IKE_SKF_NUM,     169, "ike_skf_num",     "Encrypted Fragment: Fragment Number or Total Fragments is 0, or Number above Total (IKE-23)") \
+	X(IKE_SK_NESTED,   170, "ike_sk_nested",   "Encrypted (SK/SKF) payload inside an Encrypted payload") \
+	X(IKE_SK_LEN,      171, "ike_sk_len",      "Encrypted payload: shorter than IV and ICV, or not whole cipher blocks") \
+	X(IKE_SK_PAD,      172, "ike_sk_pad",      "Encrypted payload: Pad Length exceeds the decrypted content") \
+	X(IKE_ICV,         173, "ike_icv",         "Encrypted payload: integrity check failed") \
+	X(IKE_FRAG_TOTAL,  174, "ike_frag_total",  "fragment with a smaller Total Fragments than the reassembly in progress (RFC 7383 2.6)") \
+	X(IKE_FRAG_DUP,    175, "ike_frag_dup",    "fragment already received (replay, RFC 7383 2.6.1)") \
+	X(IKE_FRAG_MSGID,  176, "ike_frag_msgid",  "fragment of another message than the one being reassembled") \
+	X(IKE_FRAG_MAX,    177, "ike_frag_max",    "Total Fragments above what the reassembler keeps (64)") \
+	X(IKE_FRAG_SPACE,  178, "ike_frag_space",  "reassembled content larger than the reassembly buffer") \
+	X(IKE_GROUP,       179, "ike_group",       "unsupported key exchange group") \
+	X(IKE_KE_VALUE,    180, "ike_ke_value",    "peer's key exchange value fails the RFC 6989 / RFC 8031 checks (IKE-22)") \
+	X(IKE_PRF_PLUS,    181, "ike_prf_plus",    "prf+ asked for more than 255 blocks (IKE-10)") \
+	X(IKE_AUTH,        182, "ike_auth",        "AUTH payload does not verify (AUTHENTICATION_FAILED, IKE-19)") \
+	X(IKE_UNEXPECTED,  183, "ike_unexpected",  "IKE message not expected in this state or with this Message ID (IKE-01)") \
+	X(IKE_SPI,         184, "ike_spi",         "IKE message for another IKE SA (SPIs, IKE-06)") \
+	X(IKE_MISSING,     185, "ike_missing",     "IKE message without a payload its exchange requires") \
+	X(IKE_NO_PROPOSAL, 186, "ike_no_proposal", "no acceptable proposal (NO_PROPOSAL_CHOSEN, IKE-08)") \
+	X(IKE_PEER_ID,     187, "ike_peer_id",     "peer identity is not the configured one") \
+	X(IKE_TS,          188, "ike_ts",          "traffic selectors not acceptable (TS_UNACCEPTABLE, IKE-17)") \
+	X(IKE_PEER_ERROR,  189, "ike_peer_error",  "peer answered with an error notification")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in
@@ -109,15 +173,6 @@ enum m6_err {
 #undef M6_X
 	M6_E_LAST_ = M6_E_FIRST_ + M6_E_SPAN
 };
-
-/* The highest number in the list (a union's size is its largest member's):
- * a table indexed by code needs no more rows. */
-union m6_err_numbers_ {
-#define M6_X(name, n, id, text) char name[n];
-	M6_ERR_LIST(M6_X)
-#undef M6_X
-};
-#define M6_E_NUM_MAX (sizeof(union m6_err_numbers_))
 
 /* Reason text for a code (0 gives "ok"); unknown codes give "unknown error". */
 const char *m6_strerror(int err);

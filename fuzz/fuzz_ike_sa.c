@@ -1,0 +1,265 @@
+/*
+ * fuzz_ike_sa — libFuzzer harness for the IKE responder (src/core/ike/ike_sa.c)
+ * driven by mutated messages.
+ *
+ * The responder accepts AES-GCM-16-256 / PRF-HMAC-SHA2-256 / X25519 and
+ * CBC-128 + HMAC-SHA2-256-128 / ECP-256, PSK authentication, one ESP
+ * proposal and MH selectors around 2001:db8:1::/112. The first octet picks
+ * what the rest is:
+ *   0       an IKE_SA_INIT request (any octets) to a fresh responder;
+ *   1       an IKE_AUTH request (any octets) to a responder that has
+ *           answered a genuine IKE_SA_INIT;
+ *   2       the plaintext of an IKE_AUTH request (octet 1: first payload
+ *           type, then the payload chain), sealed here with the genuine
+ *           initiator's keys, so that the responder decrypts it and
+ *           reaches identities, AUTH, proposals and selectors;
+ *   3       the same after a genuine IDi and AUTH computed here (octet 1:
+ *           the type after AUTH), so that proposals and selectors are
+ *           reached with the initiator authenticated;
+ *   other   as 0.
+ * Each input is then given a second time (the responder must answer a
+ * retransmission from its cache with the same octets, IKE-02). It aborts
+ * when an invariant fails:
+ *  - a dropped message changes nothing (state, SPIs, output empty);
+ *  - an answer is a well-formed IKE message with the R flag and the
+ *    request's Message ID; a stateless IKE_SA_INIT refusal has SPIr 0;
+ *  - the responder is ESTABLISHED only after the initiator's AUTH checks
+ *    out, and then it has the initiator's identity; a Child SA it accepts
+ *    has keys and the selectors inside its configuration.
+ * With FUZZ_IKE_SA_VERBOSE set in the environment, each input's outcome
+ * (return code, state, Child SA) is printed.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_sa.h"
+#include "util/m6_bytes.h"
+
+static void violated(const char *what, int line)
+{
+	fprintf(stderr, "fuzz_ike_sa: invariant violated at line %d: %s\n", line, what);
+	abort();
+}
+#define CHECK(c) do { if (!(c)) violated(#c, __LINE__); } while (0)
+
+struct gen {
+	uint32_t n;
+};
+
+static void gen_fn(void *ctx, uint8_t *out, size_t len)
+{
+	struct gen *g = ctx;
+	for (size_t i = 0; i < len; i++) {
+		g->n = g->n * 1664525u + 1013904223u;
+		out[i] = (uint8_t)(g->n >> 24);
+	}
+}
+
+static const uint8_t psk[] = "fuzz_ike_sa pre-shared key, long enough to be an acceptable text..";
+static const uint8_t id_i[] = "mn.example.org", id_r[] = "ha.example.org";
+
+static struct gen gi, gr;
+static struct ike_sa_cfg ci, cr;
+static struct ike_sa init_i, init_r;       /* after a genuine IKE_SA_INIT */
+static bool ready;
+
+static void ts(struct ike_ts_list *l, uint8_t last_lo, uint8_t last_hi, uint16_t sp, uint16_t ep)
+{
+	struct ike_ts *t = &l->ts[l->n++];
+	memset(t, 0, sizeof(*t));
+	t->type = IKE_TS_IPV6_ADDR_RANGE;
+	t->proto = 135;
+	t->start_port = sp;
+	t->end_port = ep;
+	static const uint8_t pfx[14] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 };
+	memcpy(t->start, pfx, 14);
+	memcpy(t->end, pfx, 14);
+	t->start[15] = last_lo;
+	t->end[14] = last_hi ? 0xff : 0;
+	t->end[15] = last_hi ? 0xff : last_lo;
+}
+
+static void setup(void)
+{
+	struct ike_sa_cfg *c[2] = { &ci, &cr };
+	for (int k = 0; k < 2; k++) {
+		c[k]->ike[0] = (struct ike_suite){ IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_256,
+						   IKE_INTEG_NONE, IKE_DH_X25519 };
+		c[k]->ike[1] = (struct ike_suite){ IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256,
+						   IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_ECP256 };
+		c[k]->n_ike = 2;
+		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE };
+		c[k]->psk = psk;
+		c[k]->psk_len = sizeof(psk) - 1;
+		c[k]->id_type = IKE_ID_FQDN;
+	}
+	ci.rng = (struct ike_rng){ gen_fn, &gi };
+	cr.rng = (struct ike_rng){ gen_fn, &gr };
+	ci.id = id_i;
+	ci.id_len = sizeof(id_i) - 1;
+	cr.id = id_r;
+	cr.id_len = sizeof(id_r) - 1;
+	cr.peer_id_type = IKE_ID_FQDN;
+	cr.peer_id = id_i;
+	cr.peer_id_len = sizeof(id_i) - 1;
+	ci.esp_spi = 0xc0000001;
+	cr.esp_spi = 0xd0000001;
+	ts(&ci.tsi, 0x00, 0, 0x0500, 0x0500);
+	ci.tsi.ts[0].start[14] = ci.tsi.ts[0].end[14] = 1;      /* ::100 */
+	ts(&ci.tsr, 0x01, 0, 0x0600, 0x0600);
+	ts(&cr.tsi, 0x00, 1, 0, 65535);
+	ts(&cr.tsr, 0x01, 0, 0, 65535);
+	/* one genuine IKE_SA_INIT, kept as the starting point of modes 1 and 2 */
+	static uint8_t a[IKE_SA_MSG_MAX], b[IKE_SA_MSG_MAX];
+	size_t al, bl;
+	if (ike_sa_start(&init_i, &ci, a, sizeof(a), &al))
+		abort();
+	ike_sa_respond(&init_r, &cr);
+	if (ike_sa_input(&init_r, a, al, b, sizeof(b), &bl) || ike_sa_input(&init_i, b, bl, a, sizeof(a), &al))
+		abort();
+	ready = true;
+}
+
+static bool covered(const struct ike_ts_list *ours, const struct ike_ts_list *theirs)
+{
+	for (unsigned i = 0; i < theirs->n; i++) {
+		bool ok = false;
+		for (unsigned k = 0; k < ours->n && !ok; k++)
+			ok = memcmp(theirs->ts[i].start, ours->ts[k].start, 16) >= 0 &&
+			     memcmp(theirs->ts[i].end, ours->ts[k].end, 16) <= 0;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* One message to r; the invariants on what it did. */
+static void feed(struct ike_sa *r, const uint8_t *msg, size_t len, uint8_t *ans, size_t *alen)
+{
+	static uint8_t out[IKE_SA_MSG_MAX + 64];
+	static struct ike_sa before;
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		abort();
+	memcpy(copy, msg, len);
+	memcpy(&before, r, sizeof(before));
+	size_t ol = 0;
+	int rc = ike_sa_input(r, copy, len, out, sizeof(out), &ol);
+	free(copy);
+	if (getenv("FUZZ_IKE_SA_VERBOSE"))
+		fprintf(stderr, "fuzz_ike_sa: %s, %s, answer %zu octets, child %s (%u)\n", m6_errid(rc),
+			ike_sa_state_name(r->state), ol, r->child_ok ? "up" : "down", r->child_error);
+	if (rc && rc != M6_E_IKE_AUTH && rc != M6_E_IKE_PEER_ID && rc != M6_E_IKE_MISSING) {
+		/* dropped: nothing changed, nothing sent (a bad KE resets an
+		 * idle responder, which is the same thing) */
+		CHECK(ol == 0);
+		CHECK(r->state == before.state);
+		CHECK(!memcmp(r->spi_r, before.spi_r, IKE_SPI_LEN));
+	}
+	if (ol) {
+		struct ike_msg m;
+		struct m6_diags ds;
+		m6_diags_init(&ds);
+		CHECK(ike_msg_parse(out, ol, &m, &ds, 0) == 0);
+		CHECK(m.hdr.flags & IKE_FLAG_R);
+		static const uint8_t zero[IKE_SPI_LEN];
+		if (m.hdr.exchange == IKE_SA_INIT && r->state == IKE_SA_IDLE)
+			CHECK(!memcmp(m.hdr.spi_r, zero, IKE_SPI_LEN));       /* stateless */
+		else
+			CHECK(!memcmp(m.hdr.spi_r, r->spi_r, IKE_SPI_LEN));
+		CHECK(m.hdr.msgid == (m.hdr.exchange == IKE_SA_INIT ? 0u : 1u));
+	}
+	if (r->state == IKE_SA_ESTABLISHED) {
+		CHECK(r->peer_id_len == sizeof(id_i) - 1 && !memcmp(r->peer_id, id_i, r->peer_id_len));
+		if (r->child_ok) {
+			CHECK(r->child.e_len == 20 && r->child_spi_r == cr.esp_spi);
+			CHECK(covered(&cr.tsi, &r->child_tsi) && covered(&cr.tsr, &r->child_tsr));
+		}
+	}
+	if (ans) {
+		memcpy(ans, out, ol);
+		*alen = ol;
+	}
+}
+
+/* The same request twice: the second answer is the first one (IKE-02). */
+static void twice(struct ike_sa *r, const uint8_t *msg, size_t len)
+{
+	static uint8_t a1[IKE_SA_MSG_MAX + 64], a2[IKE_SA_MSG_MAX + 64];
+	size_t l1 = 0, l2 = 0;
+	feed(r, msg, len, a1, &l1);
+	enum ike_sa_state s1 = r->state;
+	feed(r, msg, len, a2, &l2);
+	if (l1 && s1 != IKE_SA_IDLE) {
+		CHECK(l2 == l1 && !memcmp(a1, a2, l1));
+		CHECK(r->state == s1);
+	}
+}
+
+static void auth_plain(const uint8_t *data, size_t size, struct ike_sa *r, bool authentic)
+{
+	static uint8_t msg[IKE_SA_MSG_MAX];
+	static struct ike_sa i;
+	if (size < 2)
+		return;
+	memcpy(&i, &init_i, sizeof(i));         /* shares the cipher contexts: never cleared */
+	struct ike_hdr h = { .version = 0x20, .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
+	memcpy(h.spi_i, i.spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, i.spi_r, IKE_SPI_LEN);
+	struct ike_wr w;
+	size_t len;
+	size_t n = size - 2 > 1800 ? 1800 : size - 2;
+	ike_wr_init(&w, msg, sizeof(msg), &h);
+	ike_wr_sk_begin(&w, false, 0, 0, i.sk.iv_len);
+	if (authentic) {
+		/* IDi and AUTH as the initiator makes them (RFC 7296 2.15) */
+		uint8_t auth[IKE_PRF_MAX];
+		size_t at = w.len;
+		ike_put_id(&w, IKE_PL_IDI, IKE_ID_FQDN, id_i, sizeof(id_i) - 1);
+		if (w.err || ike_auth_psk(i.suite.prf, psk, sizeof(psk) - 1, i.init_req, i.init_req_len,
+					  i.nr, i.nr_len, i.keys.pi, i.keys.prf_len,
+					  msg + at + IKE_PL_HDR_LEN, w.len - at - IKE_PL_HDR_LEN, auth))
+			return;
+		ike_put_auth(&w, IKE_AUTH_PSK, auth, ike_prf_len(i.suite.prf));
+		size_t auth_hdr = w.np_at;
+		ike_wr_bytes(&w, data + 2, n);
+		if (w.err)
+			return;
+		msg[auth_hdr] = data[1];
+	} else {
+		ike_wr_bytes(&w, data + 2, n);
+		if (w.err)
+			return;
+		msg[w.sk_off] = data[1];
+	}
+	if (ike_sk_seal(&i.sk, &w, &ci.rng, &len))
+		return;
+	twice(r, msg, len);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!ready)
+		setup();
+	gr.n = 7;
+	uint8_t mode = size ? data[0] : 0;
+	if (mode >= 1 && mode <= 3) {
+		static struct ike_sa r;
+		memcpy(&r, &init_r, sizeof(r));  /* shares the cipher contexts: never cleared */
+		if (mode == 1)
+			twice(&r, data + 1, size - 1);
+		else
+			auth_plain(data, size, &r, mode == 3);
+		return 0;
+	}
+	static struct ike_sa r;
+	ike_sa_respond(&r, &cr);
+	twice(&r, size ? data + 1 : data, size ? size - 1 : 0);
+	ike_sa_clear(&r);
+	return 0;
+}

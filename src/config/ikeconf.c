@@ -1,0 +1,258 @@
+#include "ikeconf.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ike/ike_const.h"
+#include "util/m6_err.h"
+
+struct word {
+	const char *w;
+	uint16_t id, bits;
+};
+
+static const struct word encrs[] = {
+	{ "aes128", IKE_ENCR_AES_CBC, 128 },      { "aes192", IKE_ENCR_AES_CBC, 192 },
+	{ "aes256", IKE_ENCR_AES_CBC, 256 },      { "aes128gcm16", IKE_ENCR_AES_GCM_16, 128 },
+	{ "aes192gcm16", IKE_ENCR_AES_GCM_16, 192 }, { "aes256gcm16", IKE_ENCR_AES_GCM_16, 256 },
+	{ "chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0 }, { "null", IKE_ENCR_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct word integs[] = {
+	{ "sha1", IKE_INTEG_HMAC_SHA1_96, 0 },      { "sha256", IKE_INTEG_HMAC_SHA2_256_128, 0 },
+	{ "sha384", IKE_INTEG_HMAC_SHA2_384_192, 0 }, { "sha512", IKE_INTEG_HMAC_SHA2_512_256, 0 },
+	{ NULL, 0, 0 },
+};
+static const struct word prfs[] = {
+	{ "prfsha256", IKE_PRF_HMAC_SHA2_256, 0 }, { "prfsha384", IKE_PRF_HMAC_SHA2_384, 0 },
+	{ "prfsha512", IKE_PRF_HMAC_SHA2_512, 0 }, { NULL, 0, 0 },
+};
+static const struct word groups[] = {
+	{ "x25519", IKE_DH_X25519, 0 },   { "curve25519", IKE_DH_X25519, 0 }, { "x448", IKE_DH_X448, 0 },
+	{ "ecp256", IKE_DH_ECP256, 0 },   { "ecp384", IKE_DH_ECP384, 0 },      { "modp2048", IKE_DH_MODP2048, 0 },
+	{ "modp3072", IKE_DH_MODP3072, 0 }, { NULL, 0, 0 },
+};
+
+static const struct word *lookup(const struct word *t, const char *w, size_t n)
+{
+	for (; t->w; t++)
+		if (strlen(t->w) == n && !memcmp(t->w, w, n))
+			return t;
+	return NULL;
+}
+
+/* Split on '-' and sort each word into its transform type, as strongSwan
+ * reads "aes256-sha256-modp3072" (the PRF follows the integrity algorithm
+ * unless a prf word is given). */
+static int parse(const char *s, bool ike, struct ike_suite *o)
+{
+	bool e = false, i = false, p = false, d = false;
+	memset(o, 0, sizeof(*o));
+	while (*s) {
+		const char *end = strchr(s, '-');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		const struct word *w;
+		if ((w = lookup(encrs, s, n)) && !e)
+			e = true, o->encr = w->id, o->encr_bits = w->bits;
+		else if ((w = lookup(integs, s, n)) && !i)
+			i = true, o->integ = w->id;
+		else if (ike && (w = lookup(prfs, s, n)) && !p)
+			p = true, o->prf = w->id;
+		else if (ike && (w = lookup(groups, s, n)) && !d)
+			d = true, o->dh = w->id;
+		else
+			return M6_E_ALG;
+		s += n;
+		if (*s == '-' && !*++s)
+			return M6_E_ALG;
+	}
+	if (!e)
+		return M6_E_ALG;
+	bool aead = o->encr == IKE_ENCR_AES_GCM_16 || o->encr == IKE_ENCR_CHACHA20_POLY1305;
+	if (aead ? i : !i)
+		return M6_E_ALG;
+	if (ike && !p) {
+		if (!i)
+			return M6_E_ALG;
+		o->prf = o->integ == IKE_INTEG_HMAC_SHA2_256_128   ? IKE_PRF_HMAC_SHA2_256
+			 : o->integ == IKE_INTEG_HMAC_SHA2_384_192 ? IKE_PRF_HMAC_SHA2_384
+			 : o->integ == IKE_INTEG_HMAC_SHA2_512_256 ? IKE_PRF_HMAC_SHA2_512 : 0;
+		if (!o->prf)
+			return M6_E_ALG;
+	}
+	if (ike && (!d || o->encr == IKE_ENCR_NULL))
+		return M6_E_ALG;
+	return 0;
+}
+
+int ikeconf_parse_ike(const char *s, struct ike_suite *out)
+{
+	int rc = parse(s, true, out);
+	return rc ? rc : ike_suite_check(out);
+}
+
+int ikeconf_parse_esp(const char *s, struct ike_child_alg *out)
+{
+	struct ike_suite t;
+	enum m6_enc e;
+	enum m6_auth a;
+	int rc = parse(s, false, &t);
+	if (rc)
+		return rc;
+	out->encr = t.encr;
+	out->encr_bits = t.encr_bits;
+	out->integ = t.integ;
+	return ike_km_esp_xform(out, &e, &a);
+}
+
+static int id_type(struct conf_ctx *c, const config_setting_t *g, const char *key, uint8_t *out)
+{
+	static const char *const names[] = { "rfc822", "fqdn", "ipv6", "key-id", NULL };
+	static const uint8_t ids[] = { IKE_ID_RFC822_ADDR, IKE_ID_FQDN, IKE_ID_IPV6_ADDR, IKE_ID_KEY_ID };
+	const char *v = NULL;
+	int rc = conf_str(c, g, key, false, &v);
+	if (rc)
+		return rc;
+	*out = IKE_ID_RFC822_ADDR;
+	if (!v)
+		return 0;
+	for (unsigned i = 0; names[i]; i++)
+		if (!strcmp(v, names[i])) {
+			*out = ids[i];
+			return 0;
+		}
+	return conf_fail(c, config_setting_get_member(g, key), "'%s' = \"%s\": expected rfc822, fqdn, ipv6 or key-id",
+			 key, v);
+}
+
+static int hexval(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* The ID payload body of an identity in its text form. */
+static int id_value(struct conf_ctx *c, const config_setting_t *g, const char *key, uint8_t type, uint8_t *out,
+		    size_t *len)
+{
+	const char *v = NULL;
+	const config_setting_t *m = config_setting_get_member(g, key);
+	int rc = conf_str(c, g, key, false, &v);
+	if (rc || !v)
+		return rc;
+	if (type == IKE_ID_IPV6_ADDR) {
+		*len = 16;
+		return conf_addr(c, g, key, true, out, NULL);
+	}
+	size_t n = strlen(v);
+	if (type == IKE_ID_KEY_ID) {
+		if (n % 2 || n / 2 > IKE_SA_ID_MAX || !n)
+			return conf_fail(c, m, "'%s' must be hex octets (1 to %d)", key, IKE_SA_ID_MAX);
+		for (size_t i = 0; i < n / 2; i++) {
+			int h = hexval(v[2 * i]), l = hexval(v[2 * i + 1]);
+			if (h < 0 || l < 0)
+				return conf_fail(c, m, "'%s' must be hex octets (1 to %d)", key, IKE_SA_ID_MAX);
+			out[i] = (uint8_t)(h << 4 | l);
+		}
+		*len = n / 2;
+		return 0;
+	}
+	if (!n || n > IKE_SA_ID_MAX)
+		return conf_fail(c, m, "'%s' must be 1 to %d characters", key, IKE_SA_ID_MAX);
+	memcpy(out, v, n);
+	*len = n;
+	return 0;
+}
+
+static int psk(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg *o)
+{
+	const char *v = NULL;
+	const config_setting_t *m = config_setting_get_member(g, "psk");
+	int rc = conf_str(c, g, "psk", false, &v);
+	if (rc || !v)
+		return rc;
+	size_t n = strlen(v);
+	if (n > 2 && v[0] == '0' && v[1] == 'x') {
+		/* binary keys: at least 128 bits (RFC 7296 2.15 asks for strength) */
+		n -= 2;
+		if (n % 2 || n / 2 < 16 || n / 2 > IKE_KM_PSK_MAX)
+			return conf_fail(c, m, "'psk' in hex must be 16 to %d octets", IKE_KM_PSK_MAX);
+		for (size_t i = 0; i < n / 2; i++) {
+			int h = hexval(v[2 + 2 * i]), l = hexval(v[3 + 2 * i]);
+			if (h < 0 || l < 0) {
+				OPENSSL_cleanse(o->psk, sizeof(o->psk));
+				return conf_fail(c, m, "'psk' = \"0x...\" holds a character that is not hex");
+			}
+			o->psk[i] = (uint8_t)(h << 4 | l);
+		}
+		o->psk_len = n / 2;
+		return 0;
+	}
+	/* IKE-12: a text key is a password; below 64 octets it is guessable */
+	if (n < 64 || n > IKE_KM_PSK_MAX)
+		return conf_fail(c, m, "'psk' as text must be 64 to %d characters (or \"0x\" and hex)", IKE_KM_PSK_MAX);
+	memcpy(o->psk, v, n);
+	o->psk_len = n;
+	return 0;
+}
+
+int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
+{
+	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
+					    "lifetime", "rekey", "max_sa", NULL };
+	memset(o, 0, sizeof(*o));
+	o->initiator = initiator;
+	if (!config_setting_is_group(g))
+		return conf_fail(c, g, "'ike' must be a group: ike = { id = \"...\"; psk = \"...\"; proposals = [...]; };");
+	int rc = conf_known(c, g, "the ike group", keys);
+	if (!rc) rc = id_type(c, g, "id_type", &o->id_type);
+	if (!rc) rc = id_value(c, g, "id", o->id_type, o->id, &o->id_len);
+	if (!rc && !o->id_len)
+		rc = conf_fail(c, g, "the ike group needs an 'id'");
+	if (!rc && config_setting_get_member(g, "peer_id")) {
+		rc = id_type(c, g, "peer_id_type", &o->peer_id_type);
+		if (!rc) rc = id_value(c, g, "peer_id", o->peer_id_type, o->peer_id, &o->peer_id_len);
+	}
+	if (!rc) rc = psk(c, g, o);
+	if (!rc && initiator && !o->psk_len)
+		rc = conf_fail(c, g, "a mobile node's ike group needs a 'psk'");
+	const config_setting_t *p = config_setting_get_member(g, "proposals");
+	if (!rc && p && config_setting_type(p) == CONFIG_TYPE_STRING) {
+		o->n_ike = 1;
+		if (ikeconf_parse_ike(config_setting_get_string(p), &o->ike[0]))
+			rc = conf_fail(c, p, "'proposals' = \"%s\": not a supported IKE suite (e.g. aes128gcm16-prfsha256-x25519)",
+				       config_setting_get_string(p));
+	} else if (!rc && p && (config_setting_is_array(p) || config_setting_is_list(p))) {
+		int n = config_setting_length(p);
+		if (n < 1 || n > IKE_SA_SUITE_MAX)
+			rc = conf_fail(c, p, "'proposals' holds 1 to %d suites", IKE_SA_SUITE_MAX);
+		for (int i = 0; !rc && i < n; i++) {
+			const char *s = config_setting_get_string_elem(p, (unsigned)i);
+			if (!s || ikeconf_parse_ike(s, &o->ike[o->n_ike++]))
+				rc = conf_fail(c, p, "proposal %d (\"%s\"): not a supported IKE suite (e.g. aes128gcm16-prfsha256-x25519)",
+					       i + 1, s ? s : "");
+		}
+	} else if (!rc && p) {
+		rc = conf_fail(c, p, "'proposals' must be a string or a list of strings");
+	} else if (!rc) {
+		o->n_ike = 1;
+		ikeconf_parse_ike("aes128gcm16-prfsha256-x25519", &o->ike[0]);
+	}
+	const char *esp = NULL;
+	if (!rc) rc = conf_str(c, g, "esp", false, &esp);
+	if (!rc && ikeconf_parse_esp(esp ? esp : "aes128gcm16", &o->esp))
+		rc = conf_fail(c, config_setting_get_member(g, "esp"),
+			       "'esp' = \"%s\": not a supported ESP transform (e.g. aes128gcm16, aes128-sha256)", esp);
+	uint64_t life = 0, rekey = 0, maxsa = 0;
+	if (!rc) rc = conf_time(c, g, "lifetime", false, &life);
+	if (!rc) rc = conf_time(c, g, "rekey", false, &rekey);
+	if (!rc && life && rekey >= life)
+		rc = conf_fail(c, config_setting_get_member(g, "rekey"), "'rekey' must come before 'lifetime'");
+	if (!rc) rc = conf_uint(c, g, "max_sa", 1, 1024, &maxsa, NULL);
+	o->hard_s = life / 1000000000ull;
+	o->soft_s = rekey / 1000000000ull;
+	o->max_sa = (unsigned)maxsa;
+	if (rc)
+		OPENSSL_cleanse(o, sizeof(*o));
+	return rc;
+}

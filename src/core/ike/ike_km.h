@@ -1,0 +1,114 @@
+/*
+ * ike_km — IKEv2 as the node's key manager (struct node_km), for the
+ * Binding Update / Binding Acknowledgement SAs of RFC 4877.
+ *
+ * Contract: ike_km_new() builds a key manager for one node from a copied
+ * configuration; ike_km_attach() plugs it in with node_set_km(). All
+ * memory is allocated there: slots for IKE SAs (fixed count), message
+ * buffers and, with keep_keys, the key log; nothing is allocated per
+ * packet. Randomness comes from the node's DRBG (node_km_random).
+ *
+ * Initiator (the mobile node): an ACQUIRE for a PROTECT policy starts
+ * IKE_SA_INIT + IKE_AUTH (PSK) from the node's current address (its
+ * care-of address away from home, 4877-01) to the home agent, proposing
+ * TSi = home address and TSr = home agent, protocol MH, MH types BU..BA
+ * (4877-05/06). Requests are retransmitted, bit for bit, after 0.5 s,
+ * 1 s, 2 s ... (IKE-02) through the key manager's timer; after
+ * IKE_KM_TRIES attempts the exchange is abandoned and the next ACQUIRE
+ * starts afresh. A soft expiry of one of its Child SAs starts a new IKE SA
+ * (re-authentication, RFC 7296 2.8.3) whose SAs are preferred as soon as
+ * they are installed; a hard expiry deletes the SA.
+ *
+ * Responder (the home agent): every IKE_SA_INIT request on UDP 500 gets a
+ * slot (the oldest half-open one is reused when all are taken); the PAD
+ * decides who the initiator is: its PSK is the PAD entry's for the identity
+ * in IDi, and the Child SA is accepted only when every TSi address is one
+ * of that entry's home addresses (4877-02/03), else TS_UNACCEPTABLE.
+ *
+ * Both ends install the Child SA from the negotiated KEYMAT as a pair of
+ * transport-mode ESP SAs (node_sa_reserve_spi / node_sa_add), each bound to
+ * the first PROTECT policy of its direction that covers the negotiated
+ * selectors. Not here yet: CREATE_CHILD_SA, INFORMATIONAL (Delete,
+ * liveness), NAT traversal, cookies issued under load, MOBIKE, the K bit
+ * (the IKE SA stays on the address it was made from; the Child SAs, on the
+ * home address, do not care), configuration payloads.
+ */
+#ifndef IKE_KM_H
+#define IKE_KM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../crypto/m6_crypto.h"
+#include "ike_sa.h"
+
+struct node;
+
+#define IKE_KM_PSK_MAX 128
+#define IKE_KM_TRIES 6
+#define IKE_KM_RTO_NS 500000000ull          /* first retransmission timeout */
+#define IKE_KM_HALF_OPEN_NS 30000000000ull  /* a responder forgets a silent half-open SA */
+
+struct ike_km_cfg {
+	bool initiator;
+	uint8_t peer[16];               /* initiator: the home agent */
+	uint8_t home[16];               /* initiator: the home address (TSi) */
+	uint8_t id_type;                /* IKE_ID_* */
+	uint8_t id[IKE_SA_ID_MAX];
+	size_t id_len;
+	uint8_t peer_id_type;           /* initiator: expected IDr; 0 accepts any */
+	uint8_t peer_id[IKE_SA_ID_MAX];
+	size_t peer_id_len;
+	uint8_t psk[IKE_KM_PSK_MAX];    /* initiator; responder: for PAD entries without one */
+	size_t psk_len;
+	struct ike_suite ike[IKE_SA_SUITE_MAX];
+	unsigned n_ike;
+	struct ike_child_alg esp;
+	uint64_t soft_s, hard_s;        /* Child SA lifetimes (0: none) */
+	unsigned max_sa;                /* IKE SAs held at once (0: 2 initiator, 8 responder) */
+	bool keep_keys;                 /* log keys for decryption tables (simulation) */
+};
+
+/* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */
+struct ike_km_ike_keys {
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct ike_suite suite;
+	struct ike_keys keys;
+};
+
+/* ... and each installed Child SA (one per direction). */
+struct ike_km_child_keys {
+	uint32_t spi;
+	uint8_t src[16], dst[16];
+	struct m6_xform_cfg x;
+};
+
+struct ike_km_stats {
+	uint64_t started, established, failed, retransmits, refused, dropped;
+	uint64_t sa_installed, sa_deleted;
+};
+
+struct ike_km;
+
+/* NULL on a bad configuration or no memory (reason in err). */
+struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen);
+/* Plug into the node (node_set_km); the km must outlive the node's use of it. */
+void ike_km_attach(struct ike_km *k, struct node *n);
+/* Wipes every secret. */
+void ike_km_free(struct ike_km *k);
+
+const struct ike_km_stats *ike_km_stats(const struct ike_km *k);
+/* With keep_keys: the logged IKE SAs and Child SAs. */
+size_t ike_km_ike_count(const struct ike_km *k);
+const struct ike_km_ike_keys *ike_km_ike_at(const struct ike_km *k, size_t i);
+size_t ike_km_child_count(const struct ike_km *k);
+const struct ike_km_child_keys *ike_km_child_at(const struct ike_km *k, size_t i);
+
+/* Wireshark's names in the IKEv2 decryption table (NULL if none). */
+const char *ike_km_ws_encr(const struct ike_suite *s);
+const char *ike_km_ws_integ(const struct ike_suite *s);
+/* The ESP transform of a negotiated Child SA in the node's terms. */
+int ike_km_esp_xform(const struct ike_child_alg *a, enum m6_enc *enc, enum m6_auth *auth);
+
+#endif

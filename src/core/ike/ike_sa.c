@@ -1,0 +1,771 @@
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ike_sa.h"
+#include "../util/m6_bytes.h"
+
+static void rnd(const struct ike_sa *sa, uint8_t *p, size_t n)
+{
+	sa->cfg->rng.random(sa->cfg->rng.ctx, p, n);
+}
+
+/* A non-zero SPI (0 means "not yet known" in the header, 2.6). */
+static void new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN])
+{
+	static const uint8_t zero[IKE_SPI_LEN];
+	do
+		rnd(sa, spi, IKE_SPI_LEN);
+	while (!memcmp(spi, zero, IKE_SPI_LEN));
+}
+
+static void digest(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	unsigned int l = 32;
+	if (EVP_Digest(p, n, out, &l, EVP_sha256(), NULL) != 1)
+		memset(out, 0, 32);
+}
+
+const char *ike_sa_state_name(enum ike_sa_state s)
+{
+	static const char *const names[] = { "idle", "init-sent", "init-done", "auth-sent",
+					     "established", "failed" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* ---- proposals ---- */
+
+static void add_xf(struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len)
+{
+	p->xf[p->n_xf++] = (struct ike_xf){ type, id, key_len, false };
+}
+
+static void suite_prop(const struct ike_suite *s, uint8_t num, struct ike_prop *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->num = num;
+	p->proto = IKE_PROTO_IKE;
+	add_xf(p, IKE_XF_ENCR, s->encr, s->encr_bits);
+	if (s->integ != IKE_INTEG_NONE)
+		add_xf(p, IKE_XF_INTEG, s->integ, 0);
+	add_xf(p, IKE_XF_PRF, s->prf, 0);
+	add_xf(p, IKE_XF_DH, s->dh, 0);
+}
+
+static void esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, struct ike_prop *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->num = num;
+	p->proto = IKE_PROTO_ESP;
+	p->spi_size = 4;
+	m6_put32(p->spi, spi);
+	add_xf(p, IKE_XF_ENCR, a->encr, a->encr_bits);
+	if (a->integ != IKE_INTEG_NONE)
+		add_xf(p, IKE_XF_INTEG, a->integ, 0);
+	add_xf(p, IKE_XF_ESN, 0, 0);
+}
+
+static bool has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len)
+{
+	for (unsigned i = 0; i < p->n_xf; i++)
+		if (p->xf[i].type == type && p->xf[i].id == id && p->xf[i].key_len == key_len &&
+		    !p->xf[i].unknown_attr)
+			return true;
+	return false;
+}
+
+static unsigned count(const struct ike_prop *p, uint8_t type)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->n_xf; i++)
+		n += p->xf[i].type == type;
+	return n;
+}
+
+/* May the proposal be answered with suite s? (2.7: one of each type) */
+static bool ike_prop_ok(const struct ike_prop *p, const struct ike_suite *s)
+{
+	if (p->proto != IKE_PROTO_IKE || p->spi_size != 0)
+		return false;
+	if (!has(p, IKE_XF_ENCR, s->encr, s->encr_bits) || !has(p, IKE_XF_PRF, s->prf, 0) ||
+	    !has(p, IKE_XF_DH, s->dh, 0))
+		return false;
+	if (s->integ == IKE_INTEG_NONE)   /* an AEAD: no integrity, or NONE (RFC 7634 4) */
+		return count(p, IKE_XF_INTEG) == 0 || has(p, IKE_XF_INTEG, IKE_INTEG_NONE, 0);
+	return has(p, IKE_XF_INTEG, s->integ, 0);
+}
+
+/* Is the proposal exactly suite s, one transform per type (IKE-08)? */
+static bool ike_prop_is(const struct ike_prop *p, const struct ike_suite *s)
+{
+	unsigned want = s->integ == IKE_INTEG_NONE ? 3 : 4;
+	return ike_prop_ok(p, s) && p->n_xf == want && count(p, IKE_XF_ENCR) == 1 &&
+	       count(p, IKE_XF_PRF) == 1 && count(p, IKE_XF_DH) == 1;
+}
+
+static bool esp_prop_ok(const struct ike_prop *p, const struct ike_child_alg *a)
+{
+	if (p->proto != IKE_PROTO_ESP || p->spi_size != 4)
+		return false;
+	if (!has(p, IKE_XF_ENCR, a->encr, a->encr_bits))
+		return false;
+	if (a->integ != IKE_INTEG_NONE && !has(p, IKE_XF_INTEG, a->integ, 0))
+		return false;
+	/* no ESN transform, or "no ESN" among them: ours are 32-bit */
+	return count(p, IKE_XF_ESN) == 0 || has(p, IKE_XF_ESN, 0, 0);
+}
+
+static bool esp_prop_is(const struct ike_prop *p, const struct ike_child_alg *a)
+{
+	unsigned want = (a->integ == IKE_INTEG_NONE ? 1 : 2) + (count(p, IKE_XF_ESN) ? 1 : 0);
+	return esp_prop_ok(p, a) && p->n_xf == want && count(p, IKE_XF_ENCR) == 1;
+}
+
+/* ---- traffic selectors ---- */
+
+static bool ts_covers(const struct ike_ts *b, const struct ike_ts *a)
+{
+	size_t alen = a->type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
+	if (a->type != b->type || (b->proto && b->proto != a->proto))
+		return false;
+	bool a_opaque = a->start_port == 65535 && a->end_port == 0;
+	bool b_any = b->start_port == 0 && b->end_port == 65535;
+	bool b_opaque = b->start_port == 65535 && b->end_port == 0;
+	if (a_opaque ? !(b_any || b_opaque) : (b_opaque || a->start_port < b->start_port ||
+					       a->end_port > b->end_port))
+		return false;
+	return memcmp(a->start, b->start, alen) >= 0 && memcmp(a->end, b->end, alen) <= 0;
+}
+
+/* Every proposed selector inside one of ours. */
+static bool ts_acceptable(const struct ike_ts_list *ours, const struct ike_ts_list *theirs)
+{
+	if (!theirs->n)
+		return false;
+	for (unsigned i = 0; i < theirs->n; i++) {
+		bool ok = false;
+		for (unsigned k = 0; k < ours->n && !ok; k++)
+			ok = ts_covers(&ours->ts[k], &theirs->ts[i]);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* ---- helpers over a parsed message ---- */
+
+static const struct ike_pl *find(const struct ike_msg *m, uint8_t type)
+{
+	return ike_msg_find(m, type, 0);
+}
+
+/* The first error notification (types below 16384), 0 if none. */
+static uint16_t error_notify(const struct ike_msg *m)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == IKE_PL_N && m->pl[i].body_len >= 4) {
+			uint16_t t = m6_get16(m->pl[i].body + 2);
+			if (t < 16384)
+				return t;
+		}
+	return 0;
+}
+
+static const uint8_t *notify_data(const struct ike_pl *pl, size_t *len)
+{
+	struct ike_notify n;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	if (!pl || ike_notify_parse(pl->body, pl->body_len, &n, &ds, 0))
+		return NULL;
+	*len = n.data_len;
+	return n.data;
+}
+
+static int fail(struct ike_sa *sa, int why)
+{
+	sa->state = IKE_SA_FAILED;
+	sa->error = why;
+	ike_dh_clear(&sa->dh);
+	return why;
+}
+
+static int save(uint8_t *dst, size_t *dlen, const uint8_t *src, size_t n)
+{
+	if (n > IKE_SA_MSG_MAX)
+		return M6_E_NOMEM;
+	memcpy(dst, src, n);
+	*dlen = n;
+	return 0;
+}
+
+static int emit(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
+		size_t *out_len)
+{
+	if (n > cap)
+		return M6_E_NOMEM;
+	int rc = save(sa->last_out, &sa->last_out_len, msg, n);
+	if (rc)
+		return rc;
+	memcpy(out, msg, n);
+	*out_len = n;
+	return 0;
+}
+
+static void hdr_for(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
+		    uint32_t msgid)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->spi_i, sa->spi_i, IKE_SPI_LEN);
+	memcpy(h->spi_r, sa->spi_r, IKE_SPI_LEN);
+	h->version = IKE_MAJOR << 4;
+	h->exchange = exch;
+	h->flags = (uint8_t)((sa->initiator ? IKE_FLAG_I : 0) | (response ? IKE_FLAG_R : 0));
+	h->msgid = msgid;
+}
+
+/* ---- keys ---- */
+
+static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
+{
+	uint8_t gir[IKE_DH_SHARED_MAX], seed[IKE_PRF_MAX];
+	size_t gl;
+	int rc = ike_dh_shared(&sa->dh, peer_ke, ke_len, gir, &gl);
+	/* IKE-22: a bad value (X25519/X448: an all-zero result) is dropped and
+	 * our key kept for the genuine message */
+	if (rc)
+		return rc;
+	/* 2.12: the private value is not needed any more */
+	ike_dh_clear(&sa->dh);
+	rc = ike_skeyseed(sa->suite.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gl, seed);
+	if (!rc)
+		rc = ike_derive_keys(&sa->suite, seed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+				     sa->spi_i, sa->spi_r, &sa->keys);
+	if (!rc)
+		rc = ike_sk_init(&sa->sk, &sa->suite, &sa->keys, sa->initiator);
+	sa->sk_ready = rc == 0;
+	OPENSSL_cleanse(gir, sizeof(gir));
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
+/* ID payload (its body is ID', 2.15) and AUTH computed over it. */
+static void put_id_auth(struct ike_sa *sa, struct ike_wr *w)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	size_t at = w->len;
+	ike_put_id(w, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, c->id_type, c->id, c->id_len);
+	if (w->err)
+		return;
+	uint8_t auth[IKE_PRF_MAX];
+	const uint8_t *idb = w->buf + at + IKE_PL_HDR_LEN;
+	size_t idl = w->len - at - IKE_PL_HDR_LEN;
+	/* Our own IKE_SA_INIT message, the peer's nonce, SK_pi or SK_pr. */
+	int rc = sa->initiator
+		? ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req, sa->init_req_len,
+			       sa->nr, sa->nr_len, sa->keys.pi, sa->keys.prf_len, idb, idl, auth)
+		: ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp, sa->init_resp_len,
+			       sa->ni, sa->ni_len, sa->keys.pr, sa->keys.prf_len, idb, idl, auth);
+	if (rc) {
+		w->err = rc;
+		return;
+	}
+	ike_put_auth(w, IKE_AUTH_PSK, auth, ike_prf_len(sa->suite.prf));
+}
+
+/* Check the peer's ID and AUTH (2.15, IKE-12): 0 or why not. */
+static int check_peer(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	const struct ike_pl *idp = find(m, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI);
+	const struct ike_pl *ap = find(m, IKE_PL_AUTH);
+	struct ike_id id;
+	struct ike_auth a;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	if (!idp || !ap || ike_id_parse(idp->body, idp->body_len, &id, &ds, 0) ||
+	    ike_auth_parse(ap->body, ap->body_len, &a, &ds, 0))
+		return M6_E_IKE_MISSING;
+	if (c->peer_id_type && (id.type != c->peer_id_type || id.len != c->peer_id_len ||
+				memcmp(id.data, c->peer_id, id.len)))
+		return M6_E_IKE_PEER_ID;
+	if (a.method != IKE_AUTH_PSK || id.len > IKE_SA_ID_MAX)
+		return M6_E_IKE_AUTH;
+	if (!sa->initiator && c->peer_psk &&
+	    c->peer_psk(c->pad_ctx, id.type, id.data, id.len, &sa->psk, &sa->psk_len))
+		return M6_E_IKE_PEER_ID;
+	int rc = sa->initiator
+		? ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp,
+				      sa->init_resp_len, sa->ni, sa->ni_len, sa->keys.pr,
+				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len)
+		: ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req,
+				      sa->init_req_len, sa->nr, sa->nr_len, sa->keys.pi,
+				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len);
+	if (rc)
+		return rc;
+	sa->peer_id_type = id.type;
+	memcpy(sa->peer_id, id.data, id.len);
+	sa->peer_id_len = id.len;
+	return 0;
+}
+
+static int child_keys(struct ike_sa *sa)
+{
+	int rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, NULL, 0, sa->ni,
+				  sa->ni_len, sa->nr, sa->nr_len, &sa->cfg->esp, &sa->child);
+	sa->child_ok = rc == 0;
+	return rc;
+}
+
+/* ---- initiator ---- */
+
+static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	uint8_t msg[IKE_SA_MSG_MAX];
+	struct ike_sa_payload sp;
+	struct ike_hdr h;
+	struct ike_wr w;
+	size_t len;
+	hdr_for(sa, &h, IKE_SA_INIT, false, 0);
+	ike_wr_init(&w, msg, sizeof(msg), &h);
+	/* 2.6: the cookie comes first, everything else unchanged */
+	if (sa->cookie_len)
+		ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
+	/* IKE-07: the full list, also after INVALID_KE_PAYLOAD */
+	memset(&sp, 0, sizeof(sp));
+	for (unsigned i = 0; i < c->n_ike && i < IKE_PROP_MAX; i++)
+		suite_prop(&c->ike[i], (uint8_t)(i + 1), &sp.prop[sp.n_prop++]);
+	ike_put_sa(&w, &sp);
+	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
+	ike_put_nonce(&w, sa->ni, sa->ni_len);
+	int rc = ike_wr_finish(&w, &len);
+	if (!rc)
+		rc = save(sa->init_req, &sa->init_req_len, msg, len);
+	if (!rc)
+		rc = emit(sa, msg, len, out, cap, out_len);
+	return rc;
+}
+
+int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
+		 size_t *out_len)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->cfg = cfg;
+	sa->psk = cfg->psk;
+	sa->psk_len = cfg->psk_len;
+	sa->initiator = true;
+	*out_len = 0;
+	if (!cfg->n_ike || !cfg->rng.random)
+		return M6_E_INVAL;
+	for (unsigned i = 0; i < cfg->n_ike; i++)
+		if (ike_suite_check(&cfg->ike[i]) || !ike_dh_supported(cfg->ike[i].dh))
+			return M6_E_ALG;
+	new_spi(sa, sa->spi_i);
+	sa->ni_len = IKE_SA_NONCE_LEN;
+	rnd(sa, sa->ni, sa->ni_len);
+	int rc = ike_dh_init(&sa->dh, cfg->ike[0].dh, &cfg->rng);
+	if (!rc)
+		rc = build_init_req(sa, out, cap, out_len);
+	if (rc)
+		return fail(sa, rc);
+	sa->state = IKE_SA_INIT_SENT;
+	return 0;
+}
+
+static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	uint8_t msg[IKE_SA_MSG_MAX];
+	struct ike_sa_payload sp;
+	struct ike_hdr h;
+	struct ike_wr w;
+	size_t len;
+	hdr_for(sa, &h, IKE_AUTH, false, 1);
+	ike_wr_init(&w, msg, sizeof(msg), &h);
+	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
+	put_id_auth(sa, &w);
+	memset(&sp, 0, sizeof(sp));
+	sp.n_prop = 1;
+	esp_prop(&c->esp, 1, c->esp_spi, &sp.prop[0]);
+	ike_put_sa(&w, &sp);
+	ike_put_ts(&w, IKE_PL_TSI, &c->tsi);
+	ike_put_ts(&w, IKE_PL_TSR, &c->tsr);
+	/* IKE-21: only in the first IKE_AUTH */
+	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
+	if (!rc)
+		rc = emit(sa, msg, len, out, cap, out_len);
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return rc;
+}
+
+static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *msg, size_t len,
+			uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	struct m6_diags ds;
+	size_t dl;
+	const uint8_t *d;
+	m6_diags_init(&ds);
+	if ((d = notify_data(ike_msg_find_notify(m, IKE_N_COOKIE), &dl))) {
+		if (dl < 1 || dl > IKE_COOKIE_MAX)
+			return M6_E_INVAL;
+		memcpy(sa->cookie, d, dl);
+		sa->cookie_len = dl;
+		return build_init_req(sa, out, cap, out_len);
+	}
+	if ((d = notify_data(ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD), &dl))) {
+		/* IKE-07: the group the responder wants, if we offered it */
+		uint16_t g = dl == 2 ? m6_get16(d) : 0;
+		bool offered = false;
+		for (unsigned i = 0; i < c->n_ike; i++)
+			offered |= c->ike[i].dh == g;
+		if (!offered || g == sa->dh.group)
+			return fail(sa, M6_E_IKE_NO_PROPOSAL);
+		ike_dh_clear(&sa->dh);
+		int rc = ike_dh_init(&sa->dh, g, &c->rng);
+		return rc ? fail(sa, rc) : build_init_req(sa, out, cap, out_len);
+	}
+	if (error_notify(m))
+		return fail(sa, M6_E_IKE_PEER_ERROR);
+	const struct ike_pl *sap = find(m, IKE_PL_SA), *kep = find(m, IKE_PL_KE),
+			    *np = find(m, IKE_PL_NONCE);
+	if (!sap || !kep || !np)
+		return M6_E_IKE_MISSING;
+	struct ike_sa_payload sp;
+	struct ike_ke ke;
+	if (ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) || sp.n_prop != 1 ||
+	    ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0))
+		return fail(sa, M6_E_IKE_NO_PROPOSAL);
+	/* IKE-08: one of our suites, one transform of each type */
+	bool found = false;
+	for (unsigned i = 0; i < c->n_ike && !found; i++)
+		if (ike_prop_is(&sp.prop[0], &c->ike[i])) {
+			sa->suite = c->ike[i];
+			found = true;
+		}
+	if (!found || ke.group != sa->suite.dh || ke.group != sa->dh.group)
+		return fail(sa, M6_E_IKE_NO_PROPOSAL);
+	static const uint8_t zero[IKE_SPI_LEN];
+	if (!memcmp(m->hdr.spi_r, zero, IKE_SPI_LEN))
+		return M6_E_IKE_SPI;
+	/* IKE-22: a bad KE drops the message, the SA keeps waiting */
+	int rc = ike_dh_check_peer(ke.group, ke.data, ke.len);
+	if (rc)
+		return rc;
+	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
+	memcpy(sa->nr, np->body, np->body_len);
+	sa->nr_len = np->body_len;
+	sa->prop_num = sp.prop[0].num;
+	rc = save(sa->init_resp, &sa->init_resp_len, msg, len);
+	if (!rc)
+		rc = derive(sa, ke.data, ke.len);
+	if (rc == M6_E_IKE_KE_VALUE)
+		return rc;      /* dropped; still waiting for the real response */
+	if (!rc)
+		rc = build_auth_req(sa, out, cap, out_len);
+	if (rc)
+		return fail(sa, rc);
+	sa->state = IKE_SA_AUTH_SENT;
+	sa->msgid = 2;
+	return 0;
+}
+
+static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	size_t po, pl;
+	struct m6_diags ds;
+	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	if (rc)
+		return rc;     /* not from the peer: dropped */
+	m6_diags_init(&ds);
+	if (ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po))
+		return fail(sa, M6_E_IKE_PEER_ERROR);
+	if (ike_msg_find_notify(m, IKE_N_AUTHENTICATION_FAILED))
+		return fail(sa, M6_E_IKE_AUTH);
+	rc = check_peer(sa, m);
+	if (rc)
+		return fail(sa, rc);
+	/* The Child SA may fail on its own (IKE-19). */
+	const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
+			    *tsr = find(m, IKE_PL_TSR);
+	struct ike_sa_payload sp;
+	if (sap && tsi && tsr && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
+	    sp.n_prop == 1 && esp_prop_is(&sp.prop[0], &c->esp) &&
+	    !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
+	    !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
+	    ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr)) {
+		sa->child_spi_i = c->esp_spi;
+		sa->child_spi_r = m6_get32(sp.prop[0].spi);
+		child_keys(sa);
+	} else {
+		uint16_t e = error_notify(m);
+		sa->child_error = e ? e : IKE_N_NO_PROPOSAL_CHOSEN;
+	}
+	sa->state = IKE_SA_ESTABLISHED;
+	return 0;
+}
+
+/* ---- responder ---- */
+
+void ike_sa_respond(struct ike_sa *sa, const struct ike_sa_cfg *cfg)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->cfg = cfg;
+	sa->psk = cfg->psk;
+	sa->psk_len = cfg->psk_len;
+	sa->state = IKE_SA_IDLE;
+}
+
+/* A stateless answer to an IKE_SA_INIT request: SPIr 0 (2.6, IKE-06). */
+static int init_refusal(const struct ike_msg *m, uint16_t type, const uint8_t *data, size_t dl,
+			uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct ike_hdr h = m->hdr;
+	struct ike_wr w;
+	memset(h.spi_r, 0, IKE_SPI_LEN);
+	h.flags = IKE_FLAG_R;
+	h.version = IKE_MAJOR << 4;
+	ike_wr_init(&w, out, cap, &h);
+	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, type, data, dl);
+	return ike_wr_finish(&w, out_len);
+}
+
+static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *msg, size_t len,
+		       uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	struct m6_diags ds;
+	static const uint8_t zero[IKE_SPI_LEN];
+	m6_diags_init(&ds);
+	if (memcmp(m->hdr.spi_r, zero, IKE_SPI_LEN) || !(m->hdr.flags & IKE_FLAG_I))
+		return M6_E_IKE_SPI;
+	const struct ike_pl *sap = find(m, IKE_PL_SA), *kep = find(m, IKE_PL_KE),
+			    *np = find(m, IKE_PL_NONCE);
+	if (!sap || !kep || !np)
+		return M6_E_IKE_MISSING;
+	struct ike_sa_payload sp;
+	struct ike_ke ke;
+	if (ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) ||
+	    ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0))
+		return M6_E_IKE_MISSING;
+	/* The initiator's order first, then ours (2.7). */
+	const struct ike_prop *chosen = NULL;
+	for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
+		for (unsigned k = 0; k < c->n_ike && !chosen; k++)
+			if (ike_prop_ok(&sp.prop[i], &c->ike[k])) {
+				chosen = &sp.prop[i];
+				sa->suite = c->ike[k];
+			}
+	if (!chosen)
+		return init_refusal(m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, out, cap, out_len);
+	if (ke.group != sa->suite.dh) {
+		/* IKE-07: which group we want; no state kept */
+		uint8_t g[2];
+		m6_put16(g, sa->suite.dh);
+		return init_refusal(m, IKE_N_INVALID_KE_PAYLOAD, g, 2, out, cap, out_len);
+	}
+	/* IKE-22: a bad KE in IKE_SA_INIT is dropped, unanswered */
+	int rc = ike_dh_check_peer(ke.group, ke.data, ke.len);
+	if (rc)
+		return rc;
+	if (len > IKE_SA_MSG_MAX)
+		return M6_E_NOMEM;
+	sa->prop_num = chosen->num;
+	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
+	new_spi(sa, sa->spi_r);
+	memcpy(sa->ni, np->body, np->body_len);
+	sa->ni_len = np->body_len;
+	sa->nr_len = IKE_SA_NONCE_LEN;
+	rnd(sa, sa->nr, sa->nr_len);
+	rc = ike_dh_init(&sa->dh, ke.group, &c->rng);
+	uint8_t pub[IKE_DH_PUB_MAX];
+	size_t pub_len = sa->dh.pub_len;
+	memcpy(pub, sa->dh.pub, pub_len);
+	if (!rc)
+		rc = derive(sa, ke.data, ke.len);
+	if (rc == M6_E_IKE_KE_VALUE) {
+		/* dropped, unanswered: back to waiting for a request */
+		const struct ike_sa_cfg *keep = sa->cfg;
+		ike_sa_clear(sa);
+		ike_sa_respond(sa, keep);
+		return rc;
+	}
+	if (rc)
+		return fail(sa, rc);
+	save(sa->init_req, &sa->init_req_len, msg, len);
+	/* the response: the accepted proposal alone, with its number */
+	uint8_t resp[IKE_SA_MSG_MAX];
+	struct ike_hdr h;
+	struct ike_wr w;
+	size_t rl;
+	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
+	ike_wr_init(&w, resp, sizeof(resp), &h);
+	memset(&sp, 0, sizeof(sp));
+	sp.n_prop = 1;
+	suite_prop(&sa->suite, sa->prop_num, &sp.prop[0]);
+	ike_put_sa(&w, &sp);
+	ike_put_ke(&w, ke.group, pub, pub_len);
+	ike_put_nonce(&w, sa->nr, sa->nr_len);
+	rc = ike_wr_finish(&w, &rl);
+	if (!rc)
+		rc = save(sa->init_resp, &sa->init_resp_len, resp, rl);
+	if (!rc)
+		rc = emit(sa, resp, rl, out, cap, out_len);
+	if (rc)
+		return fail(sa, rc);
+	digest(msg, len, sa->last_in_hash);
+	sa->have_last_in = true;
+	sa->state = IKE_SA_INIT_DONE;
+	sa->msgid = 1;
+	return 0;
+}
+
+static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t len,
+		       uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	uint8_t in_hash[32];
+	size_t po, pl;
+	struct m6_diags ds;
+	/* the digest of the request as received, before decryption in place */
+	digest(msg, len, in_hash);
+	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	if (rc)
+		return rc;
+	m6_diags_init(&ds);
+	int prc = ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po);
+	int arc = prc ? M6_E_IKE_MISSING : check_peer(sa, m);
+
+	uint8_t resp[IKE_SA_MSG_MAX];
+	struct ike_hdr h;
+	struct ike_wr w;
+	size_t rl;
+	hdr_for(sa, &h, IKE_AUTH, true, 1);
+	ike_wr_init(&w, resp, sizeof(resp), &h);
+	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
+	if (arc) {
+		/* IKE-19: AUTHENTICATION_FAILED (INVALID_SYNTAX for a bad message) */
+		ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0,
+			       prc ? IKE_N_INVALID_SYNTAX : IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	} else {
+		put_id_auth(sa, &w);
+		const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
+				    *tsr = find(m, IKE_PL_TSR);
+		struct ike_sa_payload sp;
+		const struct ike_prop *chosen = NULL;
+		if (sap && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0))
+			for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
+				if (esp_prop_ok(&sp.prop[i], &c->esp))
+					chosen = &sp.prop[i];
+		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
+			     !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
+			     ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr) &&
+			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
+								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
+		if (!chosen) {
+			sa->child_error = IKE_N_NO_PROPOSAL_CHOSEN;
+		} else if (!ts_ok) {
+			sa->child_error = IKE_N_TS_UNACCEPTABLE;
+		} else {
+			sa->child_spi_i = m6_get32(chosen->spi);
+			sa->child_spi_r = c->esp_spi;
+			struct ike_sa_payload rp;
+			memset(&rp, 0, sizeof(rp));
+			rp.n_prop = 1;
+			esp_prop(&c->esp, chosen->num, c->esp_spi, &rp.prop[0]);
+			if (!count(chosen, IKE_XF_ESN))
+				rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
+			ike_put_sa(&w, &rp);
+			ike_put_ts(&w, IKE_PL_TSI, &sa->child_tsi);
+			ike_put_ts(&w, IKE_PL_TSR, &sa->child_tsr);
+			child_keys(sa);
+		}
+		if (sa->child_error)
+			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, sa->child_error, NULL, 0);
+	}
+	rc = ike_sk_seal(&sa->sk, &w, &c->rng, &rl);
+	if (!rc)
+		rc = emit(sa, resp, rl, out, cap, out_len);
+	OPENSSL_cleanse(resp, sizeof(resp));
+	if (rc)
+		return fail(sa, rc);
+	memcpy(sa->last_in_hash, in_hash, 32);
+	sa->msgid = 2;
+	if (arc)
+		return fail(sa, arc);
+	sa->state = IKE_SA_ESTABLISHED;
+	return 0;
+}
+
+/* ---- input ---- */
+
+int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		 size_t *out_len)
+{
+	struct ike_msg m;
+	struct m6_diags ds;
+	*out_len = 0;
+	if (!sa->initiator && sa->have_last_in && sa->last_out_len) {
+		/* IKE-02: the last request again gets the same answer, and
+		 * nothing else happens (also once the SA failed: the peer
+		 * must learn why) */
+		uint8_t h[32];
+		digest(msg, len, h);
+		if (!CRYPTO_memcmp(h, sa->last_in_hash, 32)) {
+			if (sa->last_out_len > cap)
+				return M6_E_NOMEM;
+			memcpy(out, sa->last_out, sa->last_out_len);
+			*out_len = sa->last_out_len;
+			return 0;
+		}
+	}
+	if (sa->state == IKE_SA_FAILED)
+		return M6_E_IKE_UNEXPECTED;
+	m6_diags_init(&ds);
+	int rc = ike_msg_parse(msg, len, &m, &ds, 0);
+	if (rc)
+		return rc;
+	bool resp = m.hdr.flags & IKE_FLAG_R;
+	if (sa->initiator) {
+		if (!resp || memcmp(m.hdr.spi_i, sa->spi_i, IKE_SPI_LEN))
+			return M6_E_IKE_SPI;
+		if (sa->state == IKE_SA_INIT_SENT && m.hdr.exchange == IKE_SA_INIT && m.hdr.msgid == 0)
+			return on_init_resp(sa, &m, msg, len, out, cap, out_len);
+		if (sa->state == IKE_SA_AUTH_SENT && m.hdr.exchange == IKE_AUTH && m.hdr.msgid == 1 &&
+		    !memcmp(m.hdr.spi_r, sa->spi_r, IKE_SPI_LEN) && m.sk >= 0)
+			return on_auth_resp(sa, &m, msg, len);
+		return M6_E_IKE_UNEXPECTED;
+	}
+	if (resp)
+		return M6_E_IKE_UNEXPECTED;
+	if (sa->state == IKE_SA_IDLE && m.hdr.exchange == IKE_SA_INIT && m.hdr.msgid == 0)
+		return on_init_req(sa, &m, msg, len, out, cap, out_len);
+	if (sa->state == IKE_SA_INIT_DONE && m.hdr.exchange == IKE_AUTH && m.hdr.msgid == 1 &&
+	    !memcmp(m.hdr.spi_i, sa->spi_i, IKE_SPI_LEN) &&
+	    !memcmp(m.hdr.spi_r, sa->spi_r, IKE_SPI_LEN) && m.sk >= 0)
+		return on_auth_req(sa, &m, msg, len, out, cap, out_len);
+	return M6_E_IKE_UNEXPECTED;
+}
+
+int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
+{
+	*out_len = 0;
+	if (!sa->initiator || (sa->state != IKE_SA_INIT_SENT && sa->state != IKE_SA_AUTH_SENT))
+		return M6_E_IKE_UNEXPECTED;
+	if (sa->last_out_len > cap)
+		return M6_E_NOMEM;
+	memcpy(out, sa->last_out, sa->last_out_len);
+	*out_len = sa->last_out_len;
+	return 0;
+}
+
+void ike_sa_clear(struct ike_sa *sa)
+{
+	ike_sk_clear(&sa->sk);
+	ike_dh_clear(&sa->dh);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+}

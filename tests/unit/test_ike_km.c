@@ -1,0 +1,296 @@
+/* IKEv2 as the node's key manager (ike_km): two nodes on a hub, a mobile
+ * node's home address A and a home agent B, whose SPDs protect the Mobility
+ * Header between them and hold no SA. A Mobility Header packet from A makes
+ * an ACQUIRE; IKE_SA_INIT and IKE_AUTH run over UDP 500; both ends install
+ * the Child SA and the next packet crosses under ESP. The PAD at B decides
+ * which home address an identity may claim; lost messages are
+ * retransmitted unchanged with a doubling timeout; a hard expiry deletes. */
+#include <stdlib.h>
+
+#include "tu.h"
+#include "keyconf.h"
+#include "ike/ike_const.h"
+#include "ike/ike_km.h"
+#include "node/node.h"
+#include "pkt/mh.h"
+
+#define S 1000000000ull
+#define A_ADDR "2001:db8:5::a"
+#define B_ADDR "2001:db8:5::b"
+#define C_ADDR "2001:db8:5::c"
+#define PSK "mip6sec test pre-shared key: sixty-four octets or more of text.."
+
+#define MH_POLICIES(l, r)                                                                              \
+	"spd = ( { name = \"mh-out\"; dir = \"out\"; order = 10; local = \"" l "\"; remote = \"" r "\";"  \
+	"          proto = \"mh\"; },"                                                                   \
+	"        { name = \"mh-in\"; dir = \"in\"; order = 10; local = \"" l "\"; remote = \"" r "\";"    \
+	"          proto = \"mh\"; },"                                                                   \
+	"        { name = \"rest-out\"; dir = \"out\"; order = 900; action = \"bypass\"; },"             \
+	"        { name = \"rest-in\"; dir = \"in\"; order = 900; action = \"bypass\"; } );"
+
+static struct node *na, *nb;
+static struct ike_km *ka, *kb;
+static uint64_t now;
+static unsigned lose_to_b;        /* drop the next N packets from A to B */
+static unsigned sent_a;           /* packets A put on the wire */
+static uint8_t first_a[2048], again_a[2048];
+static size_t first_len, again_len;
+
+static void pump(void)
+{
+	static struct node_out o;
+	for (int round = 0; round < 50; round++) {
+		bool any = false;
+		while (node_output(na, &o, now)) {
+			any = true;
+			sent_a++;
+			if (sent_a == 1) {
+				memcpy(first_a, o.pkt, o.len);
+				first_len = o.len;
+			} else if (sent_a == 2) {
+				memcpy(again_a, o.pkt, o.len);
+				again_len = o.len;
+			}
+			if (lose_to_b) {
+				lose_to_b--;
+				continue;
+			}
+			node_input(nb, 0, o.pkt, o.len, now);
+		}
+		while (node_output(nb, &o, now)) {
+			any = true;
+			node_input(na, 0, o.pkt, o.len, now);
+		}
+		if (!any)
+			return;
+	}
+	fail_msg("packets still flowing after 50 rounds");
+}
+
+static void advance(uint64_t to)
+{
+	while (1) {
+		uint64_t t = node_next_expiry(na);
+		if (node_next_expiry(nb) < t)
+			t = node_next_expiry(nb);
+		if (t > to)
+			break;
+		now = t;
+		node_on_timer(na, now);
+		node_on_timer(nb, now);
+		pump();
+	}
+	now = to;
+}
+
+static struct node *host(const char *name, const char *a, const char *ipsec)
+{
+	struct node_cfg c;
+	struct keyconf kc;
+	char err[256];
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.n_ifaces = 1;
+	c.ifaces[0].has_addr = true;
+	tu_addr(a, c.ifaces[0].addr);
+	tu_addr("2001:db8:5::", c.ifaces[0].prefix);
+	c.ifaces[0].plen = 64;
+	c.seed = 5;
+	if (keyconf_load_string(ipsec, &kc, err, sizeof(err)))
+		fail_msg("%s", err);
+	c.bits = kc.bits;
+	c.spd = kc.spd;
+	sad_free(kc.sad);
+	c.sad = sad_new(64);
+	c.pad = kc.pad;
+	struct node *n = node_new(&c, 0, err, sizeof(err));
+	assert_non_null(n);
+	return n;
+}
+
+static void base_cfg(struct ike_km_cfg *c, bool initiator, const char *id)
+{
+	memset(c, 0, sizeof(*c));
+	c->initiator = initiator;
+	c->id_type = IKE_ID_RFC822_ADDR;
+	c->id_len = strlen(id);
+	memcpy(c->id, id, c->id_len);
+	c->psk_len = strlen(PSK);
+	memcpy(c->psk, PSK, c->psk_len);
+	c->ike[0] = (struct ike_suite){ IKE_ENCR_AES_GCM_16, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE, IKE_DH_X25519 };
+	c->n_ike = 1;
+	c->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE };
+	c->keep_keys = true;
+}
+
+/* The mobile node A claims home address `hoa`; the PAD at B gives
+ * mn@example.com the home address A only. */
+static void setup_pair(const char *hoa, const char *mn_id)
+{
+	now = 0;
+	lose_to_b = sent_a = 0;
+	na = host("mn", A_ADDR, MH_POLICIES("any", B_ADDR));
+	nb = host("ha", B_ADDR,
+		  "pad = ( { id = \"mn@example.com\"; psk = \"" PSK "\"; home_addresses = [ \"" A_ADDR "\" ]; },"
+		  "        { id = \"other@example.com\"; psk = \"" PSK "\"; home_addresses = [ \"" C_ADDR "\" ]; } );"
+		  MH_POLICIES(B_ADDR, "any"));
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, mn_id);
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(hoa, c.home);
+	c.soft_s = 100;
+	c.hard_s = 120;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	ike_km_attach(kb, nb);
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	node_free(na);
+	node_free(nb);
+	ike_km_free(ka);
+	ike_km_free(kb);
+	return 0;
+}
+
+/* A Binding Update-shaped Mobility Header packet from A to B. */
+static void send_mh(void)
+{
+	uint8_t p[40 + 16];
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	tu_addr(A_ADDR, h.src);
+	tu_addr(B_ADDR, h.dst);
+	h.nh = IP6P_MH;
+	h.hlim = 64;
+	h.plen = 16;
+	ip6_hdr_write(p, &h);
+	uint8_t *m = p + 40;
+	memset(m, 0, 16);
+	m[0] = IP6P_NONE;
+	m[1] = 1;                       /* (1 + 1) * 8 octets */
+	m[2] = MH_BU;
+	m6_put16(m + 4, m6_csum_ip6(h.src, h.dst, IP6P_MH, m, 16) ^ 0xffff);
+	node_app_send(na, p, sizeof(p), now);
+	pump();
+}
+
+static void test_acquire_runs_ike_and_installs(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	send_mh();
+	/* the first packet made the ACQUIRE and was dropped; IKE ran */
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->sa_installed, 2);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	/* 4877-05: TSi is the home address, MH types BU..BA in one range (4877-06) */
+	assert_int_equal(ike_km_child_count(ka), 2);
+	const struct ike_km_child_keys *in = ike_km_child_at(ka, 0), *out = ike_km_child_at(ka, 1);
+	uint8_t a[16], b[16];
+	tu_addr(A_ADDR, a);
+	tu_addr(B_ADDR, b);
+	assert_memory_equal(out->src, a, 16);
+	assert_memory_equal(out->dst, b, 16);
+	assert_memory_equal(in->src, b, 16);
+	/* IKE-13: the two ends derived the same keys for each direction */
+	const struct ike_km_child_keys *bin = ike_km_child_at(kb, 0), *bout = ike_km_child_at(kb, 1);
+	assert_int_equal(bin->spi, out->spi);
+	assert_memory_equal(bin->x.ekey, out->x.ekey, out->x.eklen);
+	assert_int_equal(bout->spi, in->spi);
+	assert_memory_equal(bout->x.ekey, in->x.ekey, in->x.eklen);
+	assert_memory_not_equal(in->x.ekey, out->x.ekey, in->x.eklen);
+	/* both logged the IKE SA with the same SPIs */
+	assert_int_equal(ike_km_ike_count(ka), 1);
+	assert_memory_equal(ike_km_ike_at(ka, 0)->spi_r, ike_km_ike_at(kb, 0)->spi_r, IKE_SPI_LEN);
+	/* the next Mobility Header packet crosses under ESP */
+	uint64_t before = node_bits(nb)->st.in_protected;
+	send_mh();
+	assert_int_equal(node_bits(nb)->st.in_protected, before + 1);
+	assert_int_equal(node_bits(na)->st.out_protected, 1);
+}
+
+static void test_pad_refuses_foreign_home_address(void **s)
+{
+	(void)s;
+	/* 4877-02: mn@example.com asks for C's home address: TS_UNACCEPTABLE */
+	setup_pair(C_ADDR, "mn@example.com");
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 0);
+	assert_int_equal(ike_km_stats(ka)->sa_installed, 0);
+	assert_int_equal(ike_km_stats(ka)->refused, 1);
+	teardown(NULL);
+	/* 4877-03: an identity the PAD does not know gets nothing */
+	setup_pair(A_ADDR, "stranger@example.com");
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 0);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 0);
+	assert_int_equal(ike_km_stats(ka)->established, 0);
+	assert_int_equal(ike_km_stats(ka)->failed, 1);
+	teardown(NULL);
+	/* and one whose PAD entry holds another home address is refused too */
+	setup_pair(A_ADDR, "other@example.com");
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 0);
+	assert_int_equal(ike_km_stats(ka)->refused, 1);
+}
+
+static void test_retransmission(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	lose_to_b = 3;                  /* the MH packet itself is dropped at A, not counted */
+	send_mh();
+	assert_int_equal(ike_km_stats(ka)->established, 0);
+	/* IKE-03: 0.5 s, then 1 s more, then 2 s more */
+	advance(S / 2);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	advance(S / 2 + S - 1);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	advance(S / 2 + S);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 2);
+	/* IKE-02: a retransmission is the same octets as the first request */
+	assert_int_equal(first_len, again_len);
+	assert_memory_equal(first_a, again_a, first_len);
+	advance(4 * S);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 3);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+}
+
+static void test_hard_expiry_deletes(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	send_mh();
+	assert_int_equal(ike_km_stats(ka)->sa_installed, 2);
+	/* the soft expiry at 100 s starts a new IKE SA, whose SAs replace the old */
+	advance(101 * S);
+	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(ike_km_stats(ka)->sa_installed, 4);
+	assert_int_equal(ike_km_stats(ka)->sa_deleted, 2);
+	/* at 220 s the second pair reaches its hard lifetime (soft at 200 s
+	 * made a third): every expired SA is gone from the SAD */
+	advance(250 * S);
+	assert_true(ike_km_stats(ka)->sa_deleted >= 4);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_acquire_runs_ike_and_installs, teardown),
+		cmocka_unit_test_teardown(test_pad_refuses_foreign_home_address, teardown),
+		cmocka_unit_test_teardown(test_retransmission, teardown),
+		cmocka_unit_test_teardown(test_hard_expiry_deletes, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -3,8 +3,8 @@
  * seeded xorshift stream for reproducible inputs, a median of repetitions
  * and a fatal error. Benchmarks print figures; they never assert times.
  */
-#ifndef BENCH_UTIL_H
-#define BENCH_UTIL_H
+#ifndef MIP6SEC_BENCH_UTIL_H
+#define MIP6SEC_BENCH_UTIL_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
  * (fuzz_node_pkt.c). Everything that lives for one input is in `fz`,
  * reset by fz_build(); what never changes after fz_setup() is plain data.
  */
-#ifndef FUZZ_NODE_H
-#define FUZZ_NODE_H
+#ifndef MIP6SEC_FUZZ_NODE_H
+#define MIP6SEC_FUZZ_NODE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * `mip6sec keys FILE` talk to a running mip6secd over its control socket
  * (protocol in src/daemon/ctl_proto.h).
  */
-#ifndef CMD_CTL_H
-#define CMD_CTL_H
+#ifndef MIP6SEC_CMD_CTL_H
+#define MIP6SEC_CMD_CTL_H
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* cmd_sim — `mip6sec sim`: run a simulation scenario (src/sim); and the
  * usage-error reply every command shares (main.c). */
-#ifndef CMD_SIM_H
-#define CMD_SIM_H
+#ifndef MIP6SEC_CMD_SIM_H
+#define MIP6SEC_CMD_SIM_H
 
 #include <stdio.h>
 

@@ -8,8 +8,8 @@
  * "errors" array naming every fault ("<id>: <reason> (offset N)").
  * dissect_print_text() prints the same facts on one line per packet.
  */
-#ifndef DISSECT_H
-#define DISSECT_H
+#ifndef MIP6SEC_DISSECT_H
+#define MIP6SEC_DISSECT_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -13,8 +13,8 @@
  * It never reads outside [udp, udp + ulen). Encrypted payloads are shown,
  * not decrypted. dissect_ike_text() prints the same on the packet's line.
  */
-#ifndef DISSECT_IKE_H
-#define DISSECT_IKE_H
+#ifndef MIP6SEC_DISSECT_IKE_H
+#define MIP6SEC_DISSECT_IKE_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -12,8 +12,8 @@
  * peer, addr, code, reason (drops: the M6_E_* identifier), u32, text, msg
  * (the words).
  */
-#ifndef M6_EVFMT_H
-#define M6_EVFMT_H
+#ifndef MIP6SEC_M6_EVFMT_H
+#define MIP6SEC_M6_EVFMT_H
 
 #include <jansson.h>
 #include <stdbool.h>

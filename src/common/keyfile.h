@@ -29,8 +29,8 @@
  * Wireshark's esp_sa UAT file (8 quoted columns); SAs tshark 4.0 cannot
  * use (ChaCha20-Poly1305, AH) become comment lines there.
  */
-#ifndef KEYFILE_H
-#define KEYFILE_H
+#ifndef MIP6SEC_KEYFILE_H
+#define MIP6SEC_KEYFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * no IPv6), and names the file and frame when the file ends mid-frame.
  * Writers produce LINKTYPE_RAW files.
  */
-#ifndef PCAPIO_H
-#define PCAPIO_H
+#ifndef MIP6SEC_PCAPIO_H
+#define MIP6SEC_PCAPIO_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -15,8 +15,8 @@
  * first built in clear (lengths, checksums with the Mobile IPv6
  * pseudo-header), then ESP/AH is inserted there with the real transforms.
  */
-#ifndef SPEC_H
-#define SPEC_H
+#ifndef MIP6SEC_SPEC_H
+#define MIP6SEC_SPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>

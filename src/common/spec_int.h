@@ -6,8 +6,8 @@
  * spec_util.c (words, numbers, the output buffer). The parts call spec_util
  * only; spec.c calls the parts. Not part of the interface (spec.h).
  */
-#ifndef SPEC_INT_H
-#define SPEC_INT_H
+#ifndef MIP6SEC_SPEC_INT_H
+#define MIP6SEC_SPEC_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>

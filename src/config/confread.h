@@ -9,8 +9,8 @@
  * is silently replaced by a default. A getter leaves *out alone when the
  * key is absent (and fails when it is required).
  */
-#ifndef M6_CONFREAD_H
-#define M6_CONFREAD_H
+#ifndef MIP6SEC_M6_CONFREAD_H
+#define MIP6SEC_M6_CONFREAD_H
 
 #include <libconfig.h>
 #include <stdbool.h>

@@ -16,8 +16,8 @@
  * initiator (its home agent and home address come from its mn group); any
  * other node answers.
  */
-#ifndef IKECONF_H
-#define IKECONF_H
+#ifndef MIP6SEC_IKECONF_H
+#define MIP6SEC_IKECONF_H
 
 #include <libconfig.h>
 

@@ -21,8 +21,8 @@
  * anti-replay (ESP-02) and are marked manual so the Mobile IPv6 engines
  * clear the K bit (MH-07).
  */
-#ifndef KEYCONF_H
-#define KEYCONF_H
+#ifndef MIP6SEC_KEYCONF_H
+#define MIP6SEC_KEYCONF_H
 
 #include <libconfig.h>
 #include <stddef.h>

@@ -22,8 +22,8 @@
  * them into cfg; nodeconf_free() releases what was not moved and wipes the
  * SA keys kept for key files. A nodeconf is freed even when loading failed.
  */
-#ifndef M6_NODECONF_H
-#define M6_NODECONF_H
+#ifndef MIP6SEC_M6_NODECONF_H
+#define MIP6SEC_M6_NODECONF_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -12,8 +12,8 @@
  * CTL_CONN_MAX connections are open; one more closes the oldest.
  * Answers are allocated per request (this is not the packet path).
  */
-#ifndef M6D_CTL_H
-#define M6D_CTL_H
+#ifndef MIP6SEC_M6D_CTL_H
+#define MIP6SEC_M6D_CTL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,8 +17,8 @@
  * object (see mip6secd(8), CONTROL, for its fields and their stability).
  * The daemon accepts root, and members of its control_group.
  */
-#ifndef M6D_CTL_PROTO_H
-#define M6D_CTL_PROTO_H
+#ifndef MIP6SEC_M6D_CTL_PROTO_H
+#define MIP6SEC_M6D_CTL_PROTO_H
 
 #define CTL_SOCKET_DEFAULT "@mip6secd"
 #define CTL_LINE_MAX 1024

@@ -28,8 +28,8 @@
  * them (nodeconf_take_ipsec); dconf_free() releases everything else and
  * wipes the keys.
  */
-#ifndef M6D_DCONF_H
-#define M6D_DCONF_H
+#ifndef MIP6SEC_M6D_DCONF_H
+#define MIP6SEC_M6D_DCONF_H
 
 #include <limits.h>
 #include <stdbool.h>

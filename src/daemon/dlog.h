@@ -9,8 +9,8 @@
  * DLOG_RL_BURST messages a second through and counts what it suppressed
  * (said in the next line that gets through).
  */
-#ifndef M6D_DLOG_H
-#define M6D_DLOG_H
+#ifndef MIP6SEC_M6D_DLOG_H
+#define MIP6SEC_M6D_DLOG_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -14,8 +14,8 @@
  * TCP checksum computed afresh. It returns the segment's length, 0 when
  * all are out, or M6_E_NOMEM when out is too small. No allocation.
  */
-#ifndef M6D_GSO_H
-#define M6D_GSO_H
+#ifndef MIP6SEC_M6D_GSO_H
+#define MIP6SEC_M6D_GSO_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,8 +13,8 @@
  * reload and keys. Nothing on the packet path allocates: every buffer
  * is made at setup.
  */
-#ifndef M6D_H
-#define M6D_H
+#ifndef MIP6SEC_M6D_H
+#define MIP6SEC_M6D_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * configuration is loaded into d->conf), run the loop until a stop, and
  * release everything (also after a failed setup).
  */
-#ifndef M6D_MAIN_H
-#define M6D_MAIN_H
+#ifndef MIP6SEC_M6D_MAIN_H
+#define MIP6SEC_M6D_MAIN_H
 
 #include "m6d.h"
 

@@ -8,8 +8,8 @@
  * Contract: 0, or M6_E_INVAL with the failing step in err (the caller
  * stops: a daemon that asked to drop privileges never runs with them).
  */
-#ifndef M6D_PRIV_H
-#define M6D_PRIV_H
+#ifndef MIP6SEC_M6D_PRIV_H
+#define MIP6SEC_M6D_PRIV_H
 
 #include <stddef.h>
 

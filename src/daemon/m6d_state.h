@@ -20,8 +20,8 @@
  * timer functions drive the retries. All are no-ops without state_file or
  * on a node that is not a home agent. Errors are logged, never fatal.
  */
-#ifndef M6D_STATE_H
-#define M6D_STATE_H
+#ifndef MIP6SEC_M6D_STATE_H
+#define MIP6SEC_M6D_STATE_H
 
 #include <stdint.h>
 

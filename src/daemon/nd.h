@@ -23,8 +23,8 @@
  * routers and their MAC addresses); the caller decides what else the node
  * sees. Every drop has a counter. No allocation after nd_new().
  */
-#ifndef M6D_ND_H
-#define M6D_ND_H
+#ifndef MIP6SEC_M6D_ND_H
+#define MIP6SEC_M6D_ND_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,8 +10,8 @@
  * non-blocking; nl_monitor_read() calls cb once per link message and
  * returns when the socket is empty. Nothing here allocates.
  */
-#ifndef M6D_NL_H
-#define M6D_NL_H
+#ifndef MIP6SEC_M6D_NL_H
+#define MIP6SEC_M6D_NL_H
 
 #include <stdbool.h>
 #include <stddef.h>

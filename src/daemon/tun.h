@@ -13,8 +13,8 @@
  * M6_E_* on error; tun_write() writes one packet (a refused one is
  * counted by the caller). Closing the file descriptor removes the device.
  */
-#ifndef M6D_TUN_H
-#define M6D_TUN_H
+#ifndef MIP6SEC_M6D_TUN_H
+#define MIP6SEC_M6D_TUN_H
 
 #include <net/if.h>
 #include <stddef.h>

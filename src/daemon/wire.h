@@ -22,8 +22,8 @@
  * the kernel refuses is counted, never retried. No allocation after
  * wire_open()/wire_batch_new().
  */
-#ifndef M6D_WIRE_H
-#define M6D_WIRE_H
+#ifndef MIP6SEC_M6D_WIRE_H
+#define MIP6SEC_M6D_WIRE_H
 
 #include <net/if.h>
 #include <stdbool.h>

@@ -10,8 +10,8 @@
  * node's bindings and drop counters go through its host ops, so a host
  * without them fails the expectation with a reason instead of crashing.
  */
-#ifndef EXPECT_H
-#define EXPECT_H
+#ifndef MIP6SEC_EXPECT_H
+#define MIP6SEC_EXPECT_H
 
 #include "scenario.h"
 #include "sim.h"

@@ -16,8 +16,8 @@
  * Ports keep their attachment order, which is the delivery order of
  * receivers that get a frame at the same instant.
  */
-#ifndef SIM_LINK_H
-#define SIM_LINK_H
+#ifndef MIP6SEC_SIM_LINK_H
+#define MIP6SEC_SIM_LINK_H
 
 #include <stdbool.h>
 #include <stddef.h>

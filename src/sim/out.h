@@ -10,8 +10,8 @@
  * while the run goes on and writes it at the end; it is capped at
  * OUT_SVG_ROWS rows and says so when it had to stop.
  */
-#ifndef SIM_OUT_H
-#define SIM_OUT_H
+#ifndef MIP6SEC_SIM_OUT_H
+#define MIP6SEC_SIM_OUT_H
 
 #include <jansson.h>
 #include <stdio.h>

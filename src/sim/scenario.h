@@ -13,8 +13,8 @@
  * stay owned by the scenario until scenario_take_ipsec() hands them to a
  * node configuration. scenario_free() wipes the SA keys it kept.
  */
-#ifndef SCENARIO_H
-#define SCENARIO_H
+#ifndef MIP6SEC_SCENARIO_H
+#define MIP6SEC_SCENARIO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * parts call downwards (scenario.c -> scenario_plan.c -> scenario_links.c ->
  * src/config), never back up. Not part of the simulator's interface.
  */
-#ifndef SCENARIO_CTX_H
-#define SCENARIO_CTX_H
+#ifndef MIP6SEC_SCENARIO_CTX_H
+#define MIP6SEC_SCENARIO_CTX_H
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * `links` entries and set_link actions share. Below scenario_plan.c and
  * scenario.c; calls only src/config.
  */
-#ifndef SCENARIO_LINKS_H
-#define SCENARIO_LINKS_H
+#ifndef MIP6SEC_SCENARIO_LINKS_H
+#define MIP6SEC_SCENARIO_LINKS_H
 
 #include "scenario_ctx.h"
 

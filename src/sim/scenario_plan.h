@@ -3,8 +3,8 @@
  * expectations, read after the links and nodes they refer to. Called by
  * scenario.c; calls scenario_links.c (set_link) and src/config only.
  */
-#ifndef SCENARIO_PLAN_H
-#define SCENARIO_PLAN_H
+#ifndef MIP6SEC_SCENARIO_PLAN_H
+#define MIP6SEC_SCENARIO_PLAN_H
 
 #include "scenario_ctx.h"
 

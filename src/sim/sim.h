@@ -13,8 +13,8 @@
  * defers while a host is busy. One observer receives everything the
  * outputs and expectations need.
  */
-#ifndef SIM_H
-#define SIM_H
+#ifndef MIP6SEC_SIM_H
+#define MIP6SEC_SIM_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * adds the logged Child SAs to a keyfile and writes dir/ikev2_decryption_table;
  * sim_ike_free() after sim_free() (the nodes call into the key managers).
  */
-#ifndef SIM_IKE_H
-#define SIM_IKE_H
+#ifndef MIP6SEC_SIM_IKE_H
+#define MIP6SEC_SIM_IKE_H
 
 #include <stddef.h>
 

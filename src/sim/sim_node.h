@@ -8,8 +8,8 @@
  * the only part of the simulator that links against node.c and the Mobile
  * IPv6 engines: everything else reaches hosts through struct sim_host_ops.
  */
-#ifndef SIM_NODE_H
-#define SIM_NODE_H
+#ifndef MIP6SEC_SIM_NODE_H
+#define MIP6SEC_SIM_NODE_H
 
 #include "sim.h"
 

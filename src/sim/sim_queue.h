@@ -8,8 +8,8 @@
  * only with M6_E_NOMEM. An event is plain data: the queue never interprets
  * kind, arg or ptr.
  */
-#ifndef SIM_QUEUE_H
-#define SIM_QUEUE_H
+#ifndef MIP6SEC_SIM_QUEUE_H
+#define MIP6SEC_SIM_QUEUE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  *
  * Contract: pure functions of the state; no system entropy, no clock.
  */
-#ifndef SIM_RNG_H
-#define SIM_RNG_H
+#ifndef MIP6SEC_SIM_RNG_H
+#define MIP6SEC_SIM_RNG_H
 
 #include <stdint.h>
 

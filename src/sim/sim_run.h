@@ -12,8 +12,8 @@
  * Errors (bad node configuration, unwritable output) return M6_E_* with a
  * message; output files written so far are left for inspection.
  */
-#ifndef SIM_RUN_H
-#define SIM_RUN_H
+#ifndef MIP6SEC_SIM_RUN_H
+#define MIP6SEC_SIM_RUN_H
 
 #include <stdio.h>
 

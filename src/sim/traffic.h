@@ -15,8 +15,8 @@
  * segments); the interruption is the longest gap between consecutive
  * deliveries. Host indexes are the scenario's node indexes.
  */
-#ifndef TRAFFIC_H
-#define TRAFFIC_H
+#ifndef MIP6SEC_TRAFFIC_H
+#define MIP6SEC_TRAFFIC_H
 
 #include "scenario.h"
 #include "sim.h"

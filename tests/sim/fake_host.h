@@ -5,8 +5,8 @@
  * addresses to the application (the delivery callback), so links, the
  * clock, traffic and outputs can be tested without the protocol engines.
  */
-#ifndef FAKE_HOST_H
-#define FAKE_HOST_H
+#ifndef MIP6SEC_FAKE_HOST_H
+#define MIP6SEC_FAKE_HOST_H
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * packets assembled from a header and hex-written extension headers, so
  * each test shows the exact octets it feeds the code under test.
  */
-#ifndef TU_H
-#define TU_H
+#ifndef MIP6SEC_TU_H
+#define MIP6SEC_TU_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -798,8 +798,8 @@ def header_text(valid, corrupt, golden):
  * The golden Mobility Headers have their Checksum field set to 0 (as
  * mh_build() leaves it); their field values are given in each comment.
  */
-#ifndef SCAPY_VECTORS_H
-#define SCAPY_VECTORS_H
+#ifndef MIP6SEC_SCAPY_VECTORS_H
+#define MIP6SEC_SCAPY_VECTORS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -837,7 +837,7 @@ struct scapy_vector {
         parts.append("#define %s_COUNT (sizeof(%s_vectors) / sizeof(%s_vectors[0]))" %
                      (tname.upper(), tname, tname))
         parts.append("")
-    parts.append("#endif /* SCAPY_VECTORS_H */")
+    parts.append("#endif /* MIP6SEC_SCAPY_VECTORS_H */")
     return "\n".join(parts) + "\n"
 
 

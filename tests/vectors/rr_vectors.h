@@ -5,8 +5,8 @@
  * Mobility Headers carry their real checksum; authenticators are computed
  * with the Checksum taken as zero (RFC 6275 6.2.7).
  */
-#ifndef RR_VECTORS_H
-#define RR_VECTORS_H
+#ifndef MIP6SEC_RR_VECTORS_H
+#define MIP6SEC_RR_VECTORS_H
 
 #include <stdint.h>
 

@@ -17,8 +17,8 @@
  * The golden Mobility Headers have their Checksum field set to 0 (as
  * mh_build() leaves it); their field values are given in each comment.
  */
-#ifndef SCAPY_VECTORS_H
-#define SCAPY_VECTORS_H
+#ifndef MIP6SEC_SCAPY_VECTORS_H
+#define MIP6SEC_SCAPY_VECTORS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -551,4 +551,4 @@ static const struct scapy_vector scapy_corrupt_vectors[] SCAPY_VEC_UNUSED = {
 };
 #define SCAPY_CORRUPT_COUNT (sizeof(scapy_corrupt_vectors) / sizeof(scapy_corrupt_vectors[0]))
 
-#endif /* SCAPY_VECTORS_H */
+#endif /* MIP6SEC_SCAPY_VECTORS_H */

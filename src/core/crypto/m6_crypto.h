@@ -10,8 +10,8 @@
  * ChaCha20-Poly1305 (key || 4-octet salt, RFC 7634), NULL encryption with
  * an HMAC (RFC 4303/2410).
  */
-#ifndef M6_CRYPTO_H
-#define M6_CRYPTO_H
+#ifndef MIP6SEC_M6_CRYPTO_H
+#define MIP6SEC_M6_CRYPTO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,8 +16,8 @@
  * EVP_MAC because OpenSSL 3.0 duplicates the digest context on every
  * EVP_MAC_init()/EVP_DigestInit(), i.e. allocates per packet.
  */
-#ifndef M6_XFORM_H
-#define M6_XFORM_H
+#ifndef MIP6SEC_M6_XFORM_H
+#define MIP6SEC_M6_XFORM_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * functions return a fixed string for known values and NULL otherwise, so a
  * dissector can print the number of an unknown one.
  */
-#ifndef IKE_CONST_H
-#define IKE_CONST_H
+#ifndef MIP6SEC_IKE_CONST_H
+#define MIP6SEC_IKE_CONST_H
 
 #include <stdint.h>
 

@@ -17,8 +17,8 @@
  * (AEAD) and zeroes the region when the tag is wrong: unauthenticated
  * plaintext never reaches the caller.
  */
-#ifndef IKE_CRYPTO_H
-#define IKE_CRYPTO_H
+#ifndef MIP6SEC_IKE_CRYPTO_H
+#define MIP6SEC_IKE_CRYPTO_H
 
 #include <stdbool.h>
 #include <stddef.h>

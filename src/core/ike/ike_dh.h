@@ -16,8 +16,8 @@
  * 32/56-octet result. ike_dh_clear() wipes the private key (RFC 7296 2.12:
  * forget DH secrets once used).
  */
-#ifndef IKE_DH_H
-#define IKE_DH_H
+#ifndef MIP6SEC_IKE_DH_H
+#define MIP6SEC_IKE_DH_H
 
 #include <stdbool.h>
 #include <stddef.h>

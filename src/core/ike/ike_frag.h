@@ -17,8 +17,8 @@
  * Per 2.6.1, a retransmitted fragment of an answered request should make
  * the responder resend only when its Fragment Number is 1.
  */
-#ifndef IKE_FRAG_H
-#define IKE_FRAG_H
+#ifndef MIP6SEC_IKE_FRAG_H
+#define MIP6SEC_IKE_FRAG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -33,8 +33,8 @@
  * (the IKE SA stays on the address it was made from; the Child SAs, on the
  * home address, do not care), configuration payloads.
  */
-#ifndef IKE_KM_H
-#define IKE_KM_H
+#ifndef MIP6SEC_IKE_KM_H
+#define MIP6SEC_IKE_KM_H
 
 #include <stdbool.h>
 #include <stddef.h>

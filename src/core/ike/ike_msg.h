@@ -16,8 +16,8 @@
  * length; the first overflow sticks in w->err, so callers check once at
  * ike_wr_finish().
  */
-#ifndef IKE_MSG_H
-#define IKE_MSG_H
+#ifndef MIP6SEC_IKE_MSG_H
+#define MIP6SEC_IKE_MSG_H
 
 #include <stdbool.h>
 #include <stddef.h>

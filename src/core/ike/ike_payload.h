@@ -12,8 +12,8 @@
  * than a silent truncation. The ike_put_*() builders write a whole payload
  * (generic header included) through the writer of ike_msg.h.
  */
-#ifndef IKE_PAYLOAD_H
-#define IKE_PAYLOAD_H
+#ifndef MIP6SEC_IKE_PAYLOAD_H
+#define MIP6SEC_IKE_PAYLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,8 +24,8 @@
  * INFORMATIONAL, traffic selector narrowing (the responder accepts the
  * proposed selectors when its configuration covers them, else refuses).
  */
-#ifndef IKE_SA_H
-#define IKE_SA_H
+#ifndef MIP6SEC_IKE_SA_H
+#define MIP6SEC_IKE_SA_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -25,8 +25,8 @@
  * M6_E_RH_UNKNOWN. The transform must be NULL encryption + an HMAC
  * (M6_E_ALG otherwise). Nothing allocates.
  */
-#ifndef AH_H
-#define AH_H
+#ifndef MIP6SEC_AH_H
+#define MIP6SEC_AH_H
 
 #include <stdbool.h>
 #include <stddef.h>

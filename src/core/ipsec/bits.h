@@ -27,8 +27,8 @@
  * transitions queue SOFT/HARD events for the key manager.
  * Nothing allocates per packet; pbufs need esp/ah head- and tailroom.
  */
-#ifndef BITS_H
-#define BITS_H
+#ifndef MIP6SEC_BITS_H
+#define MIP6SEC_BITS_H
 
 #include <stdbool.h>
 #include <stdint.h>

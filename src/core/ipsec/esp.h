@@ -29,8 +29,8 @@
  * AEADs the ciphertext is put back). After M6_E_ESP_PAD the packet has been
  * decrypted but not stripped; after M6_E_CRYPTO it is half built. Drop it.
  */
-#ifndef ESP_H
-#define ESP_H
+#ifndef MIP6SEC_ESP_H
+#define MIP6SEC_ESP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * non-initial fragment (or a header that could not be read) is OPAQUE:
  * it only matches ANY port selectors (SPD-04).
  */
-#ifndef FLOW_H
-#define FLOW_H
+#ifndef MIP6SEC_FLOW_H
+#define MIP6SEC_FLOW_H
 
 #include <stdbool.h>
 #include <stdint.h>

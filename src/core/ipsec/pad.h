@@ -29,8 +29,8 @@
  * already present (M6_E_EXISTS), since it could never match. Removing an
  * entry wipes its PSK, and removes the temporary entries derived from it.
  */
-#ifndef PAD_H
-#define PAD_H
+#ifndef MIP6SEC_PAD_H
+#define MIP6SEC_PAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -22,8 +22,8 @@
  * Until it has them, replay_check() refuses every packet (M6_E_INVAL).
  * Copies of a struct share the external bitmap.
  */
-#ifndef REPLAY_H
-#define REPLAY_H
+#ifndef MIP6SEC_REPLAY_H
+#define MIP6SEC_REPLAY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * wraps (ESP-01), the replay window and the crypto transform. An SA whose
  * hard lifetime has passed is never used.
  */
-#ifndef SA_H
-#define SA_H
+#ifndef MIP6SEC_SA_H
+#define MIP6SEC_SA_H
 
 #include <stdbool.h>
 #include <stdint.h>

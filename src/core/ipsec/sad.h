@@ -24,8 +24,8 @@
  * and stays usable. Each event is reported once; a step that passes both
  * limits at once reports only SAD_EV_HARD. A limit of 0 means none.
  */
-#ifndef SAD_H
-#define SAD_H
+#ifndef MIP6SEC_SAD_H
+#define MIP6SEC_SAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

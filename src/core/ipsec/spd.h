@@ -35,8 +35,8 @@
  * spd_add() and spd_remove() are O(n) (ordered array insertion); spd_get()
  * O(log n).
  */
-#ifndef SPD_H
-#define SPD_H
+#ifndef MIP6SEC_SPD_H
+#define MIP6SEC_SPD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -20,8 +20,8 @@
  * whose home addresses come from peers should get a secret key from
  * bcache_set_key() (io->random) so they cannot choose colliding addresses.
  */
-#ifndef BCACHE_H
-#define BCACHE_H
+#ifndef MIP6SEC_BCACHE_H
+#define MIP6SEC_BCACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,8 +10,8 @@
  * false), so a later Binding Update to the same node never reuses a
  * sequence number. The mn engine owns the protocol decisions.
  */
-#ifndef BUL_H
-#define BUL_H
+#ifndef MIP6SEC_BUL_H
+#define MIP6SEC_BUL_H
 
 #include <stdbool.h>
 #include <stdint.h>

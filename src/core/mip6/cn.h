@@ -19,8 +19,8 @@
  * Only messages whose final destination is cfg.addr are answered (the CN's
  * replies come from it and the BAD covers it).
  */
-#ifndef CN_H
-#define CN_H
+#ifndef MIP6SEC_CN_H
+#define MIP6SEC_CN_H
 
 #include "bcache.h"
 #include "mip6.h"

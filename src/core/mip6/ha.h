@@ -36,8 +36,8 @@
  *    to report (M6_E_TUNNEL_SRC, M6_E_FORMER_COA for the guard,
  *    M6_E_TUNNEL_INNER, or the walker's fault).
  */
-#ifndef HA_H
-#define HA_H
+#ifndef MIP6SEC_HA_H
+#define MIP6SEC_HA_H
 
 #include "bcache.h"
 #include "mip6.h"

@@ -11,8 +11,8 @@
  * engine after IPsec processing (bits_input), together with the SA that
  * protected them (NULL when they arrived in clear).
  */
-#ifndef MIP6_H
-#define MIP6_H
+#ifndef MIP6SEC_MIP6_H
+#define MIP6SEC_MIP6_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -18,8 +18,8 @@
  * route-optimised with a HAO to a correspondent with a binding, plain at
  * home.
  */
-#ifndef MN_H
-#define MN_H
+#ifndef MIP6SEC_MN_H
+#define MIP6SEC_MN_H
 
 #include "mip6.h"
 

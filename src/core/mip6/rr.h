@@ -13,8 +13,8 @@
  * M6_E_CRYPTO when OpenSSL fails): a verifier must treat any failure as a
  * mismatch, never compare the zeroed output.
  */
-#ifndef RR_H
-#define RR_H
+#ifndef MIP6SEC_RR_H
+#define MIP6SEC_RR_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -23,8 +23,8 @@
  * node_out on the stack of the draining call), so it costs the driver a few
  * dozen octets per node and nothing per packet.
  */
-#ifndef M6_NODE_PUMP_H
-#define M6_NODE_PUMP_H
+#ifndef MIP6SEC_M6_NODE_PUMP_H
+#define MIP6SEC_M6_NODE_PUMP_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  * as keeps the result within the IPv6 minimum MTU (1280), with the checksum
  * filled in.
  */
-#ifndef ICMP6_H
-#define ICMP6_H
+#ifndef MIP6SEC_ICMP6_H
+#define MIP6SEC_ICMP6_H
 
 #include <stddef.h>
 #include <stdint.h>

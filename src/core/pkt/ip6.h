@@ -13,8 +13,8 @@
  * executed (RFC 5095). The writers emit the golden layouts of HAO-01 and
  * RH2-01; the inserters add them to a pbuf using its headroom.
  */
-#ifndef IP6_H
-#define IP6_H
+#ifndef MIP6SEC_IP6_H
+#define MIP6SEC_IP6_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -13,8 +13,8 @@
  * Len in 8-octet units minus one; the checksum is left 0 for mh_set_checksum().
  * Options in struct mh_msg point into the parsed buffer: keep it alive.
  */
-#ifndef MH_H
-#define MH_H
+#ifndef MIP6SEC_MH_H
+#define MIP6SEC_MH_H
 
 #include <stdbool.h>
 #include <stddef.h>

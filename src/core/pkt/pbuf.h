@@ -9,8 +9,8 @@
  * are inserted this way). Every function fails with M6_E_NOMEM instead of
  * writing outside the memory.
  */
-#ifndef PBUF_H
-#define PBUF_H
+#ifndef MIP6SEC_PBUF_H
+#define MIP6SEC_PBUF_H
 
 #include <stddef.h>
 #include <stdint.h>

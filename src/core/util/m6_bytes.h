@@ -5,8 +5,8 @@
  * bounds first. m6_csum_add() folds bytes into a 32-bit partial sum that
  * m6_csum_fold() turns into the final 16-bit one's complement checksum.
  */
-#ifndef M6_BYTES_H
-#define M6_BYTES_H
+#ifndef MIP6SEC_M6_BYTES_H
+#define MIP6SEC_M6_BYTES_H
 
 #include <stddef.h>
 #include <stdint.h>

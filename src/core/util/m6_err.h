@@ -9,8 +9,8 @@
  * one packet can report every fault it has and the caller decides whether
  * the packet is dropped (any diag with m6_err_fatal() true) or kept.
  */
-#ifndef M6_ERR_H
-#define M6_ERR_H
+#ifndef MIP6SEC_M6_ERR_H
+#define MIP6SEC_M6_ERR_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  * emitting node's name; peer/addr fields are zero when unused; `code` holds
  * a status, sequence number or M6_E_* reason depending on the type.
  */
-#ifndef M6_EVENT_H
-#define M6_EVENT_H
+#ifndef MIP6SEC_M6_EVENT_H
+#define MIP6SEC_M6_EVENT_H
 
 #include <stdint.h>
 

@@ -3,8 +3,8 @@
  * home agent, the router and the mobile nodes with their IPsec tables
  * (policies and manually keyed SAs made directly, no configuration text).
  */
-#ifndef BENCH_SIM_NET_H
-#define BENCH_SIM_NET_H
+#ifndef MIP6SEC_BENCH_SIM_NET_H
+#define MIP6SEC_BENCH_SIM_NET_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -20,7 +20,7 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 	b->pad = pad;
 }
 
-_Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_NREASONS + 1, "the IKE range moved: resize the drop counters");
+_Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_IKE_FIRST, "the IKE range moved: the drop counters stop below it");
 
 uint64_t bits_drops(const struct bits *b, int code)
 {

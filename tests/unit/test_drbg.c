@@ -4,8 +4,11 @@
  * a correspondent's Kcn, nonce index and nonce predicted from the
  * node's instantiation input reproduce the keygen token of its Home Test.
  * Without an entropy hook the stream is a function of seed and node name:
- * reproducible, and different per node. */
+ * reproducible, and different per node; each draw then comes from a
+ * generator instantiated for it from the previous one's output. */
 #include <stdlib.h>
+
+#include <openssl/sha.h>
 
 #include "tu.h"
 #include "crypto/m6_drbg.h"
@@ -207,6 +210,57 @@ static void test_seeded_streams(void **s)
 	assert_non_null(strstr(err, "random"));
 }
 
+/* SHA-256(label || 0 || seed, little-endian || name): a seeded node's
+ * first instantiation input, as node.c derives it. */
+static void seed_hash(const char *label, uint64_t seed, const char *name, uint8_t out[32])
+{
+	uint8_t in[128];
+	size_t ll = strlen(label) + 1, nl = strlen(name);
+	memcpy(in, label, ll);
+	for (int i = 0; i < 8; i++)
+		in[ll + (size_t)i] = (uint8_t)(seed >> (8 * i));
+	memcpy(in + ll + 8, name, nl);
+	assert_non_null(SHA256(in, ll + 8 + nl, out));
+}
+
+/* One draw of a seeded node: OpenSSL's HMAC-DRBG from the input kept, the
+ * request, then the next input from the same generator. */
+static void chain_draw(uint8_t next[48], const char *name, uint8_t *out, size_t n)
+{
+	struct m6_drbg *d = m6_drbg_new(next, next + 32, (const uint8_t *)name, strlen(name));
+	assert_non_null(d);
+	assert_int_equal(m6_drbg_generate(d, out, n), 0);
+	assert_int_equal(m6_drbg_generate(d, next, 48), 0);
+	m6_drbg_free(d);
+}
+
+/* Without an entropy hook, each draw is OpenSSL's HMAC-DRBG instantiated
+ * from the previous draw's generator (the first from the seed and name
+ * hashes) and freed: the correspondent's index, Kcn and nonce predicted
+ * that way reproduce its keygen token. */
+static void test_seeded_stream_is_chain(void **s)
+{
+	(void)s;
+	struct node *n = cn_node("cn", 42, false);
+	uint16_t index;
+	uint8_t token[8];
+	home_test(n, &index, token);
+	node_free(n);
+
+	uint8_t next[48], kcn[RR_KCN_LEN], idx[2], nonce[RR_NONCE_LEN], want[8], hoa[16];
+	seed_hash("mip6sec node drbg entropy", 42, "cn", next);
+	uint8_t h[32];
+	seed_hash("mip6sec node drbg nonce", 42, "cn", h);
+	memcpy(next + 32, h, 16);
+	chain_draw(next, "cn", idx, sizeof(idx));
+	chain_draw(next, "cn", kcn, sizeof(kcn));
+	chain_draw(next, "cn", nonce, sizeof(nonce));
+	tu_addr(TU_HOA, hoa);
+	assert_int_equal(rr_token(kcn, hoa, nonce, RR_HOME, want), 0);
+	assert_int_equal(index, m6_get16(idx));
+	assert_memory_equal(token, want, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_long_request),
 		cmocka_unit_test(test_cn_secrets_are_drbg_stream),
 		cmocka_unit_test(test_seeded_streams),
+		cmocka_unit_test(test_seeded_stream_is_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,11 @@
  * every secret the engines draw (Kcn, nonces, cookies, home-agent keys,
  * SPIs) comes from the node's HMAC-DRBG (crypto/m6_drbg.h), instantiated
  * from cfg.entropy when the driver gives one (the daemon: the system's
- * randomness) or else from cfg.seed and the node's name (the simulator:
- * reproducible runs). Every dropped packet raises an M6_EV_DROP event with
- * its reason.
+ * randomness) and kept, or else from cfg.seed and the node's name (the
+ * simulator: reproducible runs), where each draw has a generator of its
+ * own, instantiated from the previous one's output and freed, so that an
+ * idle simulated node keeps 48 octets instead of a generator. Every
+ * dropped packet raises an M6_EV_DROP event with its reason.
  *
  * Re-entry rule: the key manager's callbacks (struct node_km) are never
  * called while the node holds a packet in its scratch buffers. ACQUIRE,

@@ -101,7 +101,11 @@ struct node {
 	struct ha *ha;
 	struct cn *cn;
 	struct mip6_io io;
+	/* randomness (node_draw): a DRBG instantiated from the driver's
+	 * entropy, or (seeded) the input of the next draw's instantiation */
 	struct m6_drbg *drbg;
+	uint8_t drbg_next[M6_DRBG_ENTROPY_LEN + M6_DRBG_NONCE_LEN];
+	bool drbg_broken;                /* a seeded draw failed: every later one fails */
 	uint64_t now;
 	node_event_cb ev_cb;
 	void *ev_ctx;
@@ -133,6 +137,9 @@ struct node {
 };
 
 /* node.c */
+/* Octets from the node's DRBG: 0, or M6_E_CRYPTO with out wiped (the
+ * library failed; a seeded node then never draws again). */
+int node_draw(struct node *n, uint8_t *out, size_t len);
 void node_emit(struct node *n, struct m6_event *ev);
 void node_emit_drop(struct node *n, int reason, const char *what);
 void node_enter(struct node *n, uint64_t now);

@@ -289,7 +289,7 @@ int node_sa_reserve_spi(struct node *n, uint8_t proto, uint32_t *spi)
 		return M6_E_INVAL;
 	for (int i = 0; i < SPI_TRIES; i++) {
 		uint8_t r[4];
-		if (m6_drbg_generate(n->drbg, r, sizeof(r)))
+		if (node_draw(n, r, sizeof(r)))
 			return M6_E_CRYPTO;
 		uint32_t v = m6_get32(r);
 		if (v < 256)

@@ -13,9 +13,10 @@
  * SPIs) comes from the node's HMAC-DRBG (crypto/m6_drbg.h), instantiated
  * from cfg.entropy when the driver gives one (the daemon: the system's
  * randomness) and kept, or else from cfg.seed and the node's name (the
- * simulator: reproducible runs), where each draw has a generator of its
- * own, instantiated from the previous one's output and freed, so that an
- * idle simulated node keeps 48 octets instead of a generator. Every
+ * simulator: reproducible runs), where each of the first draws has a
+ * generator of its own, instantiated from the previous one's output and
+ * freed, so that a simulated node that draws little keeps 48 octets
+ * instead of a generator; the fourth draw's generator is kept. Every
  * dropped packet raises an M6_EV_DROP event with its reason.
  *
  * Re-entry rule: the key manager's callbacks (struct node_km) are never

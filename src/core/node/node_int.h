@@ -18,6 +18,9 @@
 #define NODE_TXQ_MAX (4u << 20)
 #define NODE_BUF (NODE_HEADROOM + NODE_PKT_MAX + 256)
 #define TUNNEL_DEPTH_MAX 2
+/* A seeded node's first draws each get a generator of their own; this
+ * one's is kept (node_draw). */
+#define NODE_DRBG_CHAIN 4
 #define NODE_ICMP_BURST 10u             /* RFC 4443 2.4(f): a token bucket */
 #define ND_RS 133
 #define ND_RA 134
@@ -105,6 +108,7 @@ struct node {
 	 * entropy, or (seeded) the input of the next draw's instantiation */
 	struct m6_drbg *drbg;
 	uint8_t drbg_next[M6_DRBG_ENTROPY_LEN + M6_DRBG_NONCE_LEN];
+	uint8_t drbg_draws;              /* seeded: draws so far, up to NODE_DRBG_CHAIN */
 	bool drbg_broken;                /* a seeded draw failed: every later one fails */
 	uint64_t now;
 	node_event_cb ev_cb;

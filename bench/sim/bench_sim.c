@@ -1,5 +1,5 @@
 /*
- * bench_sim — how fast the simulator runs a large network: N mobile nodes
+ * bench_sim — the simulator at an operator's scale: N mobile nodes
  * (default 10,000) registering with one home agent through one router.
  *
  * A driver, not a test: it prints figures and asserts nothing about time
@@ -7,195 +7,70 @@
  * is built in memory through the simulator's API: the home agent and a
  * router on the home link, the router's three foreign links (switched,
  * 2 ms) with the mobile nodes spread over them, each with its own manually
- * keyed ESP SAs for BU/BA (the home agent holds them all). The mobile nodes
- * attach 50 us apart from t = 0, register (Router Advertisement, care-of
- * address, BU, DAD, BA), move to the next foreign link 50 us apart from
- * t = 10 s, register again, and the run goes on to t = SECONDS (default 30).
- * Figures: queue events per second of wall time (and node calls: frame
- * deliveries and timer expiries), with the baseline measured in the same
- * run: the bare event queue doing the same number of no-op events at the
- * same queue length. `bench_sim [N [SECONDS]]`.
+ * keyed ESP SAs for BU/BA (the home agent holds them all). The IPsec tables
+ * are built directly (bench_sim_net.c), not parsed from configuration text.
+ *
+ * Schedule: the mobile nodes attach GAP apart from t = 0, register
+ * (Router Advertisement, care-of address, BU, DAD, BA), move to the next
+ * foreign link GAP apart from t = 10 s, register again, and the run goes
+ * on to t = SECONDS (default 30). GAP is 50 us, or 5 s / N when that is
+ * shorter, so every node has attached by t = 5 s and moved by t = 15 s.
+ *
+ * The home agent checks a first registration's home address with DAD
+ * (1 s) and holds at most a fixed number of DADs at once (its DAD table):
+ * it admits that many first registrations per second and answers the rest
+ * with BA 130 (insufficient resources); they retry with the exponential
+ * back-off (1.5, 3, 6, 12, 24 s...). The bench offers 1/GAP first
+ * registrations per second (20,000/s at 50 us), so it sizes the DAD table
+ * to 1.25 x that; `bench_sim N SECONDS 4096` keeps the home agent's default
+ * (4,096) and shows the nodes that have not got through by SECONDS. The
+ * DADs that start at one instant (every node on a link registers after
+ * the same Router Advertisement) end at one instant, when the home agent
+ * sends a BA and a proxy NA for each in one call: its transmit queue is
+ * sized to the DAD table too (node_cfg.txq_max), or the default 4 MiB
+ * drops the excess and those nodes register on their retransmission.
+ *
+ * Figures (times are this process's CPU time, so other work on a shared
+ * machine does not count): setup time per mobile node; peak resident memory per
+ * mobile node; the home agent's bytes per binding (over the bindings it
+ * holds at the end): its node (binding cache, DAD table, engine) and its
+ * IPsec tables (two policies and two SAs per mobile node);
+ * queue events per second of CPU time, with the baseline measured in the
+ * same run: the bare event queue doing the same number of no-op events at
+ * the same mean queue length. `bench_sim [N [SECONDS [DAD_SLOTS]]]`.
  */
-#include <stdarg.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
-#include "keyconf.h"
-#include "pkt/ip6.h"
-#include "sim.h"
-#include "sim_node.h"
+#include "bench_sim_net.h"
 #include "sim_queue.h"
 #include "sim_rng.h"
 
 #define SEC 1000000000ull
 #define US 1000ull
-#define N_FOREIGN 3
-#define CBC "enc = \"aes-cbc\"; enc_key = \"000102030405060708090a0b0c0d0e0f\"; " \
-	"auth = \"hmac-sha256-128\"; auth_key = \"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\";"
+#define GAP_MAX (50 * US)
+#define ATTACH_WINDOW (5 * SEC)
+#define MOVE_AT (10 * SEC)
+#define DAD_MS 1000
 
+/* CPU time of this (single-threaded) process, page faults included: the
+ * machine may be shared, and wall time would count the others' work. */
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what)
+static size_t heap_bytes(void)
 {
-	fprintf(stderr, "bench_sim: %s\n", what);
-	exit(1);
-}
-
-static void hoa_of(unsigned i, char buf[64])
-{
-	snprintf(buf, 64, "2001:db8:1::%x:%x", 1 + i / 65536, i % 65536);
-}
-
-/* A growing text buffer for the home agent's generated configuration. */
-struct text {
-	char *p;
-	size_t n, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int k = vsnprintf(t->p + t->n, t->cap - t->n, fmt, ap);
-		va_end(ap);
-		if (k >= 0 && (size_t)k < t->cap - t->n) {
-			t->n += (size_t)k;
-			return;
-		}
-		t->cap = t->cap ? 2 * t->cap : 1 << 20;
-		if (!(t->p = realloc(t->p, t->cap)))
-			die("out of memory");
-	}
-}
-
-static void load_ipsec(const char *text, struct node_cfg *cfg)
-{
-	struct keyconf kc;
-	char err[512];
-	if (keyconf_load_string(text, &kc, err, sizeof(err)))
-		die(err);
-	cfg->bits = kc.bits;
-	cfg->spd = kc.spd;
-	cfg->sad = kc.sad;
-	cfg->pad = kc.pad;
-	kc.spd = NULL;
-	kc.sad = NULL;
-	kc.pad = NULL;
-	keyconf_free(&kc);
-}
-
-static void iface(struct node_cfg *c, const char *addr, unsigned plen, bool advertise)
-{
-	struct node_iface_cfg *f = &c->ifaces[c->n_ifaces++];
-	f->has_addr = true;
-	ip6_addr_parse(addr, f->addr);
-	spd_sel_prefix(f->prefix, (uint8_t[16]){ 0 }, f->addr, plen);
-	f->plen = plen;
-	f->advertise = advertise;
-}
-
-/* The home agent: one inbound BU and one outbound BA policy + SA per MN. */
-static void add_ha(struct sim *s, unsigned n)
-{
-	struct node_cfg c;
-	struct text t = { NULL, 0, 0 };
-	char hoa[64], err[256];
-	memset(&c, 0, sizeof(c));
-	c.name = "ha";
-	iface(&c, "2001:db8:1::1", 64, true);
-	c.forwarding = true;
-	c.n_routes = 1;
-	ip6_addr_parse("2001:db8:10::", c.routes[0].prefix);
-	c.routes[0].plen = 44;   /* the foreign links 2001:db8:10::/64 .. 12::/64 */
-	c.routes[0].has_nexthop = true;
-	ip6_addr_parse("2001:db8:1::2", c.routes[0].nexthop);
-	c.is_ha = true;
-	ip6_addr_parse("2001:db8:1::1", c.ha.addr);
-	ip6_addr_parse("2001:db8:1::", c.ha.prefix);
-	c.ha.plen = 64;
-	c.ha.max_bindings = 2 * (size_t)n + 16;
-	c.ha.dad_timeout_ms = 1000;
-	put(&t, "node = { model = \"normalise\"; };\nspd = (\n");
-	for (unsigned i = 0; i < n; i++) {
-		hoa_of(i, hoa);
-		put(&t, "{ name = \"bu%u\"; dir = \"in\"; order = %u; local = \"2001:db8:1::1\"; remote = \"%s\"; "
-			"proto = \"mh\"; mh_type = \"bu\"; },\n{ name = \"ba%u\"; dir = \"out\"; order = %u; "
-			"local = \"2001:db8:1::1\"; remote = \"%s\"; proto = \"mh\"; mh_type = \"ba\"; },\n",
-		    i, 10 + i, hoa, i, 10 + i, hoa);
-	}
-	put(&t, "{ name = \"mh\"; dir = \"in\"; order = 2000000000; proto = \"mh\"; action = \"discard\"; },\n"
-		"{ name = \"ro\"; dir = \"out\"; order = 2000000001; action = \"bypass\"; },\n"
-		"{ name = \"ri\"; dir = \"in\"; order = 2000000001; action = \"bypass\"; } );\nsa = (\n");
-	for (unsigned i = 0; i < n; i++) {
-		hoa_of(i, hoa);
-		put(&t, "{ spi = %u; policy = \"bu%u\"; src = \"%s\"; dst = \"2001:db8:1::1\"; " CBC " },\n"
-			"{ spi = %u; policy = \"ba%u\"; src = \"2001:db8:1::1\"; dst = \"%s\"; " CBC " }%s\n",
-		    0x10000 + 2 * i, i, hoa, 0x10001 + 2 * i, i, hoa, i + 1 < n ? "," : "");
-	}
-	put(&t, ");\n");
-	load_ipsec(t.p, &c);
-	free(t.p);
-	c.seed = sim_node_seed(s, 0);
-	if (sim_add_node(s, &c, err, sizeof(err)) != 0)
-		die(err);
-}
-
-static void add_router(struct sim *s)
-{
-	struct node_cfg c;
-	char err[256];
-	memset(&c, 0, sizeof(c));
-	c.name = "r";
-	iface(&c, "2001:db8:1::2", 64, false);
-	iface(&c, "2001:db8:10::1", 64, true);
-	iface(&c, "2001:db8:11::1", 64, true);
-	iface(&c, "2001:db8:12::1", 64, true);
-	c.forwarding = true;
-	c.seed = sim_node_seed(s, 1);
-	if (sim_add_node(s, &c, err, sizeof(err)) != 1)
-		die(err);
-}
-
-static void add_mn(struct sim *s, unsigned i)
-{
-	struct node_cfg c;
-	char hoa[64], name[32], text[2048], err[256];
-	memset(&c, 0, sizeof(c));
-	hoa_of(i, hoa);
-	snprintf(name, sizeof(name), "mn%u", i);
-	c.name = name;
-	c.n_ifaces = 1;
-	c.is_mn = true;
-	ip6_addr_parse(hoa, c.mn.hoa);
-	ip6_addr_parse("2001:db8:1::", c.mn.home_prefix);
-	c.mn.home_plen = 64;
-	ip6_addr_parse("2001:db8:1::1", c.mn.ha);
-	memcpy(c.mn.iid, c.mn.hoa + 8, 8);
-	c.mn.lifetime_s = 3600;
-	snprintf(text, sizeof(text),
-		 "node = { model = \"normalise\"; };\nspd = (\n"
-		 "{ name = \"bu\"; dir = \"out\"; order = 10; local = \"%s\"; remote = \"2001:db8:1::1\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
-		 "{ name = \"ba\"; dir = \"in\"; order = 10; local = \"%s\"; remote = \"2001:db8:1::1\"; proto = \"mh\"; mh_type = \"ba\"; },\n"
-		 "{ name = \"ro\"; dir = \"out\"; order = 9000; action = \"bypass\"; },\n"
-		 "{ name = \"ri\"; dir = \"in\"; order = 9000; action = \"bypass\"; } );\n"
-		 "sa = ( { spi = %u; policy = \"bu\"; src = \"%s\"; dst = \"2001:db8:1::1\"; " CBC " },\n"
-		 "{ spi = %u; policy = \"ba\"; src = \"2001:db8:1::1\"; dst = \"%s\"; " CBC " } );\n",
-		 hoa, hoa, 0x10000 + 2 * i, hoa, 0x10001 + 2 * i, hoa);
-	load_ipsec(text, &c);
-	c.seed = sim_node_seed(s, 2 + i);
-	if (sim_add_node(s, &c, err, sizeof(err)) != (int)(2 + i))
-		die(err);
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
 }
 
 /* Attach (arg 0) or move (arg 1) mobile node i, scheduled per node. */
@@ -204,11 +79,49 @@ struct mover {
 	unsigned i;
 };
 
+static uint64_t gap;
+
+/* The attachment schedules the move with the same task: one queued event
+ * per node at a time. */
 static void move_fn(struct sim *s, struct sim_task *t, uint32_t arg)
 {
 	struct mover *m = (struct mover *)t;
-	if (sim_attach(s, 2 + m->i, 0, 1 + (m->i + arg) % N_FOREIGN))
-		die("attach failed");
+	if (sim_attach(s, BNET_MN0 + m->i, 0, 1 + (m->i + arg) % BNET_FOREIGN))
+		bnet_die("attach failed");
+	if (arg == 0 && sim_at(s, MOVE_AT + (uint64_t)m->i * gap, t, 1))
+		bnet_die("out of memory");
+}
+
+/* What the nodes say about registrations (the observer sees every event). */
+struct tally {
+	uint64_t ba_ok, ba_130, ba_other, dad, bu_sent, bu_retx;
+};
+
+static void tally_event(void *ctx, const struct sim_host *h, const struct m6_event *ev)
+{
+	struct tally *t = ctx;
+	(void)h;
+	switch (ev->type) {
+	case M6_EV_BA_RECEIVED:
+		if (ev->code < 128)
+			t->ba_ok++;
+		else if (ev->code == 130)
+			t->ba_130++;
+		else
+			t->ba_other++;
+		break;
+	case M6_EV_DAD_STARTED:
+		t->dad++;
+		break;
+	case M6_EV_BU_SENT:
+		t->bu_sent++;
+		break;
+	case M6_EV_BU_RETRANSMIT:
+		t->bu_retx++;
+		break;
+	default:
+		break;
+	}
 }
 
 /* The baseline: the bare queue, same number of events at the same length. */
@@ -236,46 +149,53 @@ int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
 	double secs = argc > 2 ? strtod(argv[2], NULL) : 30;
-	if (!n || n > 1000000 || !(secs >= 12))
-		die("usage: bench_sim [N (1..1000000) [SECONDS (>= 12)]]");
+	size_t dad_slots = argc > 3 ? (size_t)strtoul(argv[3], NULL, 10) : 0;
+	if (!n || n > 1000000 || !(secs >= 16))
+		bnet_die("usage: bench_sim [N (1..1000000) [SECONDS (>= 16) [DAD_SLOTS (0: sized to the offered rate)]]]");
+	gap = ATTACH_WINDOW / n < GAP_MAX ? ATTACH_WINDOW / n : GAP_MAX;
+	double offered = 1e9 / (double)gap;
+	if (!dad_slots) {
+		dad_slots = (size_t)(offered * DAD_MS / 1000 * 1.25) + 16;
+		if (dad_slots > (size_t)n + 16)
+			dad_slots = (size_t)n + 16;
+	}
+
+	size_t heap0 = heap_bytes();
 	double t_build = now_s();
 	struct sim *s = sim_new(1);
-	struct sim_link_cfg lc = { .delay_ns = 1000 * US, .switched = true };
-	if (!s || sim_add_link(s, "home", &lc) != 0)
-		die("out of memory");
-	lc.delay_ns = 2000 * US;
-	for (unsigned k = 0; k < N_FOREIGN; k++) {
-		char name[16];
-		snprintf(name, sizeof(name), "f%u", k);
-		if (sim_add_link(s, name, &lc) != (int)(1 + k))
-			die("out of memory");
-	}
-	add_ha(s, n);
-	add_router(s);
+	struct tally tl;
+	memset(&tl, 0, sizeof(tl));
+	struct sim_observer ob = { .ctx = &tl, .event = tally_event };
+	if (!s)
+		bnet_die("out of memory");
+	sim_set_observer(s, &ob);
+	struct bnet net;
+	bnet_init(&net, s, n);
+	bnet_links(&net);
+	double t_ha = now_s();
+	size_t ha_tables, ha_node;
+	bnet_add_ha(&net, DAD_MS, dad_slots, &ha_tables, &ha_node);
+	t_ha = now_s() - t_ha;
+	bnet_add_router(&net);
+	double t_mn = now_s();
 	for (unsigned i = 0; i < n; i++)
-		add_mn(s, i);
-	sim_attach(s, 0, 0, 0);
-	for (unsigned k = 0; k < 4; k++)
-		sim_attach(s, 1, k, k);
+		bnet_add_mn(&net, i);
+	t_mn = now_s() - t_mn;
+	sim_attach(s, BNET_HA, 0, 0);
+	for (unsigned k = 0; k < 1 + BNET_FOREIGN; k++)
+		sim_attach(s, BNET_ROUTER, k, k);
 	struct mover *mv = calloc(n, sizeof(*mv));
 	if (!mv)
-		die("out of memory");
+		bnet_die("out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		mv[i].task.fn = move_fn;
 		mv[i].i = i;
-		sim_at(s, (uint64_t)i * 50 * US, &mv[i].task, 0);
-	}
-	/* the second round needs the task again: a second array of movers */
-	struct mover *mv2 = calloc(n, sizeof(*mv2));
-	if (!mv2)
-		die("out of memory");
-	for (unsigned i = 0; i < n; i++) {
-		mv2[i].task.fn = move_fn;
-		mv2[i].i = i;
-		sim_at(s, 10 * SEC + (uint64_t)i * 50 * US, &mv2[i].task, 1);
+		if (sim_at(s, (uint64_t)i * gap, &mv[i].task, 0))
+			bnet_die("out of memory");
 	}
 	sim_start(s);
 	t_build = now_s() - t_build;
+	size_t heap_setup = heap_bytes() - heap0;
 
 	/* run in slices to learn the mean queue length for the baseline */
 	double t0 = now_s();
@@ -284,38 +204,54 @@ int main(int argc, char **argv)
 	unsigned slices = 0;
 	for (uint64_t t = step; t <= end && !s->error; t += step) {
 		if (sim_run_until(s, t))
-			die("simulation error");
+			bnet_die("simulation error");
 		qsum += (double)sim_queue_len(&s->q);
 		slices++;
 	}
-	double wall = now_s() - t0;
+	double run = now_s() - t0;
 
-	struct node *ha = sim_host_node(s->hosts[0]);
-	size_t bound = bcache_count(ha_bcache(node_ha(ha))), registered = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct mn *mn = node_mn(sim_host_node(s->hosts[2 + i]));
-		registered += mn_registered(mn);
-	}
+	size_t bound = bnet_ha_bindings(&net), registered = 0;
+	for (unsigned i = 0; i < n; i++)
+		registered += bnet_mn_registered(&net, i);
 	uint64_t events = s->ctr.events, node_calls = s->ctr.deliveries + s->ctr.timers;
 	size_t qlen = slices ? (size_t)(qsum / slices) : 1;
 	double base = baseline(events, qlen ? qlen : 1);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double peak = (double)ru.ru_maxrss * 1024;
 
 	printf("simulator: %u mobile nodes, 1 home agent, 1 router, %d foreign links; %.0f s simulated\n", n,
-	       N_FOREIGN, secs);
-	printf("  setup (configuration, %u IPsec tables): %.2f s wall\n", n + 1, t_build);
-	printf("  run: %.3f s wall, %.1f x real time\n", wall, secs / wall);
-	printf("  queue events %llu: %.0f events/s; node calls (deliveries + timers) %llu: %.0f calls/s\n",
-	       (unsigned long long)events, (double)events / wall, (unsigned long long)node_calls,
-	       (double)node_calls / wall);
+	       BNET_FOREIGN, secs);
+	printf("  schedule: attach every %.1f us from 0 s, move every %.1f us from %.0f s: %.0f first registrations/s "
+	       "offered; home agent DAD table %zu (%.0f admitted/s)\n",
+	       (double)gap / 1e3, (double)gap / 1e3, (double)MOVE_AT / 1e9, offered, dad_slots,
+	       (double)dad_slots * 1000 / DAD_MS);
+	printf("  setup: %.3f s CPU, %.2f us per mobile node (home agent %.2f us per mobile node, "
+	       "mobile nodes %.2f us each)\n",
+	       t_build, t_build * 1e6 / n, t_ha * 1e6 / n, t_mn * 1e6 / n);
+	printf("  memory: peak RSS %.1f MiB, %.0f bytes per mobile node; heap after setup %.0f bytes per mobile node\n",
+	       peak / 1048576, peak / n, (double)heap_setup / n);
+	printf("  home agent: %.0f bytes per binding: %.0f for its node (binding cache, DAD table, engine), "
+	       "%.0f for its IPsec tables (%zu bindings)\n",
+	       bound ? (double)(ha_tables + ha_node) / (double)bound : 0.0,
+	       bound ? (double)ha_node / (double)bound : 0.0, bound ? (double)ha_tables / (double)bound : 0.0, bound);
+	printf("  run: %.3f s CPU, %.1f x real time\n", run, secs / run);
+	printf("  queue events %llu: %.0f events/s (CPU); node calls (deliveries + timers) %llu: %.0f calls/s\n",
+	       (unsigned long long)events, (double)events / run, (unsigned long long)node_calls,
+	       (double)node_calls / run);
 	printf("  baseline: bare queue, %llu no-op events at length %zu: %.3f s, %.0f events/s\n",
 	       (unsigned long long)events, qlen, base, (double)events / base);
-	printf("  ratio (simulation / bare queue, events per second): %.4f\n", base / wall);
+	printf("  ratio (simulation / bare queue, events per second): %.4f\n", base / run);
+	printf("  registrations: %llu BUs sent (%llu retransmissions), %llu DADs, BAs received: %llu accepted, "
+	       "%llu x 130 (insufficient resources), %llu other refusals\n",
+	       (unsigned long long)tl.bu_sent, (unsigned long long)tl.bu_retx, (unsigned long long)tl.dad,
+	       (unsigned long long)tl.ba_ok, (unsigned long long)tl.ba_130, (unsigned long long)tl.ba_other);
 	printf("  check: %zu bindings at the home agent, %zu of %u mobile nodes registered\n", bound, registered, n);
 	int rc = registered == n ? 0 : 1;
 	if (rc)
 		fprintf(stderr, "bench_sim: not every mobile node registered\n");
 	free(mv);
-	free(mv2);
 	sim_free(s);
+	bnet_fini(&net);
 	return rc;
 }

@@ -27,7 +27,7 @@ void link_fini(struct sim_link *l)
 	l->rports = NULL;
 	l->n_rports = l->cap_rports = 0;
 	l->ports = NULL;
-	l->n_ports = l->cap_ports = 0;
+	l->n_ports = l->cap_ports = l->n_gone = 0;
 }
 
 void link_set_cfg(struct sim_link *l, const struct sim_link_cfg *cfg)
@@ -66,32 +66,61 @@ static int ports_add(struct sim_port **arr, size_t *n, size_t *cap, const struct
 	return 0;
 }
 
-static int ports_remove(struct sim_port *arr, size_t *n, unsigned host, unsigned ifindex)
+/* The routers' list is short: removed by search, the others kept in order. */
+static void rports_remove(struct sim_link *l, unsigned host, unsigned ifindex)
 {
-	for (size_t i = 0; i < *n; i++) {
-		if (arr[i].host == host && arr[i].ifindex == ifindex) {
-			/* keep the order of the others: it is the delivery order */
-			memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(arr[0]));
-			(*n)--;
-			return 0;
+	for (size_t i = 0; i < l->n_rports; i++) {
+		if (l->rports[i].host == host && l->rports[i].ifindex == ifindex) {
+			memmove(&l->rports[i], &l->rports[i + 1], (l->n_rports - i - 1) * sizeof(l->rports[0]));
+			l->n_rports--;
+			return;
 		}
 	}
-	return M6_E_NOTFOUND;
 }
 
-int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now)
+int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now, uint32_t *slot)
 {
 	struct sim_port p = { host, ifindex, now };
+	if (l->n_ports >= SIM_PORT_GONE)
+		return M6_E_FULL;
 	int rc = ports_add(&l->ports, &l->n_ports, &l->cap_ports, &p);
 	if (!rc && router && (rc = ports_add(&l->rports, &l->n_rports, &l->cap_rports, &p)))
 		l->n_ports--;
+	if (!rc)
+		*slot = (uint32_t)(l->n_ports - 1);
 	return rc;
 }
 
-int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex)
+int link_port_remove(struct sim_link *l, uint32_t slot, unsigned host, unsigned ifindex)
 {
-	ports_remove(l->rports, &l->n_rports, host, ifindex);
-	return ports_remove(l->ports, &l->n_ports, host, ifindex);
+	if (slot >= l->n_ports || l->ports[slot].host != host || l->ports[slot].ifindex != ifindex)
+		return M6_E_NOTFOUND;
+	rports_remove(l, host, ifindex);
+	l->ports[slot].host = SIM_PORT_GONE;
+	l->n_gone++;
+	return 0;
+}
+
+bool link_ports_sparse(const struct sim_link *l)
+{
+	return l->n_gone >= 16 && 2 * l->n_gone >= l->n_ports;
+}
+
+void link_ports_compact(struct sim_link *l, void (*moved)(void *ctx, unsigned host, unsigned ifindex, uint32_t slot),
+			void *ctx)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->n_ports; i++) {
+		if (l->ports[i].host == SIM_PORT_GONE)
+			continue;
+		if (k != i) {
+			l->ports[k] = l->ports[i];
+			moved(ctx, l->ports[k].host, l->ports[k].ifindex, (uint32_t)k);
+		}
+		k++;
+	}
+	l->n_ports = k;
+	l->n_gone = 0;
 }
 
 void link_plan(struct sim_link *l, size_t len, struct sim_link_plan *p)

@@ -46,9 +46,11 @@ struct sim_link_stats {
 };
 
 struct sim_port {
-	unsigned host, ifindex;
+	unsigned host, ifindex;       /* host SIM_PORT_GONE: detached, its slot not yet reclaimed */
 	uint64_t since;               /* attachment time: older frames never reach it */
 };
+
+#define SIM_PORT_GONE UINT32_MAX
 
 /* One address a port answers for (the switch's table). */
 struct sim_ix_slot {
@@ -63,8 +65,8 @@ struct sim_link {
 	struct sim_link_cfg cfg;
 	struct sim_link_stats st;
 	struct sim_rng rng;
-	struct sim_port *ports;
-	size_t n_ports, cap_ports;
+	struct sim_port *ports;       /* attachment order, gone ones included */
+	size_t n_ports, cap_ports, n_gone;
 	struct sim_port *rports;      /* the routers' ports, in the same order */
 	size_t n_rports, cap_rports;
 	/* address -> port, open addressing; kept for every link, used by switches */
@@ -87,10 +89,19 @@ static inline uint32_t link_mtu(const struct sim_link *l) { return l->cfg.mtu ? 
 /* Validate a configuration: NULL when fine, else why not. */
 const char *link_cfg_check(const struct sim_link_cfg *cfg);
 
-/* router: the port's host forwards (it also goes in rports). */
-int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now);
-/* 0, or M6_E_NOTFOUND when that interface is not attached here. */
-int link_port_remove(struct sim_link *l, unsigned host, unsigned ifindex);
+/* router: the port's host forwards (it also goes in rports). *slot gets
+ * its place in ports (until link_ports_compact() moves it). */
+int link_port_add(struct sim_link *l, unsigned host, unsigned ifindex, bool router, uint64_t now, uint32_t *slot);
+/* The port in that slot leaves, in O(1) (a switch with a million hosts
+ * sees a million moves): its slot is marked gone, the others keep their
+ * order, which is the delivery order. 0, or M6_E_NOTFOUND when the slot
+ * does not hold that interface. */
+int link_port_remove(struct sim_link *l, uint32_t slot, unsigned host, unsigned ifindex);
+/* Whether enough slots are gone to be worth reclaiming (as many as live ones). */
+bool link_ports_sparse(const struct sim_link *l);
+/* Reclaim the gone slots, keeping the order; moved() learns each port's new slot. */
+void link_ports_compact(struct sim_link *l, void (*moved)(void *ctx, unsigned host, unsigned ifindex, uint32_t slot),
+			void *ctx);
 
 /* The address table: add / remove one (addr, port) pair; find the first
  * port answering for addr that is not (xhost, xif). O(1) expected. */

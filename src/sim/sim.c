@@ -139,7 +139,7 @@ int sim_add_host(struct sim *s, const char *name, unsigned n_ifaces, const struc
 		return M6_E_INVAL;
 	if (grow((void **)&s->hosts, &s->cap_hosts, s->n_hosts, sizeof(s->hosts[0])))
 		return M6_E_NOMEM;
-	struct sim_host *h = calloc(1, sizeof(*h));
+	struct sim_host *h = calloc(1, sizeof(*h) + n_ifaces * sizeof(h->ifaces[0]));
 	if (!h)
 		return M6_E_NOMEM;
 	h->sim = s;
@@ -148,7 +148,7 @@ int sim_add_host(struct sim *s, const char *name, unsigned n_ifaces, const struc
 	h->ops = ops;
 	h->h = hp;
 	h->n_ifaces = n_ifaces;
-	for (unsigned i = 0; i < NODE_IF_MAX; i++)
+	for (unsigned i = 0; i < n_ifaces; i++)
 		h->ifaces[i].link = -1;
 	h->timer_at = SIM_NEVER;
 	node_pump_init_ops(&h->pump, &host_pump_ops, h, host_tx, h);
@@ -232,6 +232,8 @@ static bool owner(struct sim *s, const struct sim_link *l, int from_host, unsign
 	}
 	for (size_t k = 0; l->n_proxy_ports && k < l->n_ports; k++) {
 		const struct sim_port *p = &l->ports[k];
+		if (p->host == SIM_PORT_GONE)
+			continue;
 		const struct sim_host *hp = s->hosts[p->host];
 		if (!hp->proxy || ((int)p->host == from_host && p->ifindex == from_if))
 			continue;
@@ -406,7 +408,7 @@ static void deliver(struct sim *s, unsigned li, struct sim_frame *f)
 		size_t n = routers ? l->n_rports : l->n_ports;
 		for (size_t i = 0; i < n; i++) {
 			struct sim_port p = ports[i];
-			if ((int)p.host == f->from_host && p.ifindex == f->from_if)
+			if (p.host == SIM_PORT_GONE || ((int)p.host == f->from_host && p.ifindex == f->from_if))
 				continue;
 			if (p.since > f->sent)
 				continue;   /* attached after the frame left: it never saw it */
@@ -464,6 +466,13 @@ int sim_app_send(struct sim *s, unsigned host, const uint8_t *pkt, size_t len)
 	return rc;
 }
 
+/* A port's slot after the link reclaimed the slots of detached ones. */
+static void port_moved(void *ctx, unsigned host, unsigned ifindex, uint32_t slot)
+{
+	struct sim *s = ctx;
+	s->hosts[host]->ifaces[ifindex].port = slot;
+}
+
 int sim_detach(struct sim *s, unsigned host, unsigned ifindex)
 {
 	if (host >= s->n_hosts || ifindex >= s->hosts[host]->n_ifaces || s->busy)
@@ -473,7 +482,9 @@ int sim_detach(struct sim *s, unsigned host, unsigned ifindex)
 	if (li < 0)
 		return 0;
 	struct sim_link *l = s->links[li];
-	link_port_remove(l, host, ifindex);
+	link_port_remove(l, h->ifaces[ifindex].port, host, ifindex);
+	if (link_ports_sparse(l))
+		link_ports_compact(l, port_moved, s);
 	if (h->ifaces[ifindex].has_addr)
 		link_ix_del(l, h->ifaces[ifindex].addr, host, ifindex);
 	if (h->proxy)
@@ -498,12 +509,14 @@ int sim_attach(struct sim *s, unsigned host, unsigned ifindex, unsigned link)
 	if (rc)
 		return rc;
 	struct sim_link *l = s->links[link];
-	if ((rc = link_port_add(l, host, ifindex, h->router, s->now)))
+	uint32_t slot;
+	if ((rc = link_port_add(l, host, ifindex, h->router, s->now, &slot)))
 		return rc;
 	if (h->ifaces[ifindex].has_addr && (rc = link_ix_add(l, h->ifaces[ifindex].addr, host, ifindex))) {
-		link_port_remove(l, host, ifindex);
+		link_port_remove(l, slot, host, ifindex);
 		return rc;
 	}
+	h->ifaces[ifindex].port = slot;
 	if (h->proxy)
 		l->n_proxy_ports++;
 	h->ifaces[ifindex].link = (int)link;

@@ -55,7 +55,7 @@ struct sim_host_ops {
 
 struct sim_host_stats {
 	uint64_t tx, rx, timers, app_sent, app_delivered, tx_unattached, tx_bad_iface;
-	uint64_t events[M6_EV_TYPE_COUNT];
+	uint32_t events[M6_EV_TYPE_COUNT];    /* 32 bits: a host's events of one type in one run */
 	uint64_t drops;                       /* M6_EV_DROP events */
 };
 
@@ -63,6 +63,7 @@ struct sim;
 
 struct sim_iface {
 	int link;                             /* attached link index, -1 = none */
+	uint32_t port;                        /* its slot in the link's ports while attached */
 	uint64_t since;                       /* attached at */
 	bool has_addr;                        /* its address, refreshed after every call into the host */
 	uint8_t addr[16];
@@ -77,11 +78,11 @@ struct sim_host {
 	unsigned n_ifaces;
 	bool router;                          /* forwards: a default router for hosts on its links; set before attaching */
 	bool proxy;                           /* may answer for others' addresses (ops->proxies); set before attaching */
-	struct sim_iface ifaces[NODE_IF_MAX];
 	uint64_t timer_at;                    /* the live timer entry, SIM_NEVER = none */
 	uint32_t timer_gen;
 	struct node_pump pump;                /* drains it, fires its timer, guards against one that stays due */
 	struct sim_host_stats st;
+	struct sim_iface ifaces[];            /* n_ifaces of them: a mobile node has one */
 };
 
 /* Something the simulator itself did or saw (not a node event). */

@@ -7,11 +7,8 @@
 #include "pkt/ip6.h"
 #include "sim_node.h"
 
-struct nhost {
-	struct node *n;
-};
-
-#define N(h) (((struct nhost *)(h))->n)
+/* The host is the node itself (no wrapper: a million of them). */
+#define N(h) ((struct node *)(h))
 
 static int n_input(void *h, unsigned ifindex, const uint8_t *pkt, size_t len, uint64_t now)
 {
@@ -46,7 +43,6 @@ static int n_app_send(void *h, const uint8_t *pkt, size_t len, uint64_t now)
 static void n_destroy(void *h)
 {
 	node_free(N(h));
-	free(h);
 }
 
 static bool n_iface_addr(void *h, unsigned ifindex, uint8_t out[16])
@@ -137,19 +133,12 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 
 int sim_add_node(struct sim *s, const struct node_cfg *cfg, char *err, size_t errlen)
 {
-	struct nhost *w = calloc(1, sizeof(*w));
-	if (!w) {
-		snprintf(err, errlen, "out of memory");
-		return M6_E_NOMEM;
-	}
-	struct node *n = w->n = node_new(cfg, s->now, err, errlen);
-	if (!n) {
-		free(w);
+	struct node *n = node_new(cfg, s->now, err, errlen);
+	if (!n)
 		return M6_E_CONFIG;
-	}
-	int idx = sim_add_host(s, cfg->name, cfg->n_ifaces, &node_ops, w);
+	int idx = sim_add_host(s, cfg->name, cfg->n_ifaces, &node_ops, n);
 	if (idx < 0) {
-		n_destroy(w);
+		n_destroy(n);
 		snprintf(err, errlen, "%s", m6_strerror(idx));
 		return idx;
 	}

@@ -296,6 +296,71 @@ static void test_switch_resolves_neighbours(void **st)
 	sim_free(s);
 }
 
+/* Who got a frame, in the order the link handed it over. */
+static int rx_order[128];
+static unsigned rx_n;
+
+static int rec_input(void *h, unsigned ifindex, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct fake *f = h;
+	if (rx_n < 128)
+		rx_order[rx_n++] = f->index;
+	return fake_input(h, ifindex, pkt, len, now);
+}
+
+/* A link with many hosts coming and going (a million mobile nodes move):
+ * a detach is O(1), its slot reclaimed later, and every frame still
+ * reaches the attached ports in the order they attached. */
+static void test_port_churn_keeps_order(void **st)
+{
+	(void)st;
+	enum { N = 60 };
+	struct sim *s = sim_new(1);
+	struct sim_link_cfg lc = { .delay_ns = MS };
+	static struct sim_host_ops rec_ops;
+	rec_ops = fake_ops;
+	rec_ops.input = rec_input;
+	assert_int_equal(sim_add_link(s, "lan", &lc), 0);
+	assert_int_equal(sim_add_link(s, "other", &lc), 1);
+	for (int i = 0; i < N; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "h%d", i);
+		fake_add(s, name, 1, NULL);
+		s->hosts[i]->ops = &rec_ops;
+		assert_int_equal(sim_attach(s, (unsigned)i, 0, 0), 0);
+	}
+	sim_start(s);
+	/* two thirds leave (the slots are reclaimed on the way), some come back */
+	int want[N];
+	unsigned nw = 0;
+	for (int i = 1; i < N; i++)
+		if (i % 3)
+			assert_int_equal(sim_attach(s, (unsigned)i, 0, 1), 0);
+	assert_true(s->links[0]->n_ports < N);
+	for (int i = 1; i < N; i++)
+		if (i % 3 == 0)
+			want[nw++] = i;
+	for (int i = N - 1; i > 0; i -= 7) {
+		if (i % 3 == 0) {
+			assert_int_equal(sim_detach(s, (unsigned)i, 0), 0);     /* a moved slot is found */
+			for (unsigned k = 0; k < nw; k++)
+				if (want[k] == i)
+					memmove(&want[k], &want[k + 1], (--nw - k) * sizeof(want[0]));
+		}
+		assert_int_equal(sim_attach(s, (unsigned)i, 0, 0), 0);
+		want[nw++] = i;
+	}
+	uint8_t pkt[128];
+	size_t len = fake_pkt(pkt, "2001:db8::a", "ff02::1", 7, 0);
+	rx_n = 0;
+	assert_int_equal(sim_app_send(s, 0, pkt, len), 0);
+	assert_int_equal(sim_run_until(s, SIM_NEVER), 0);
+	assert_int_equal(rx_n, nw);
+	for (unsigned k = 0; k < nw; k++)
+		assert_int_equal(rx_order[k], want[k]);
+	sim_free(s);
+}
+
 static void test_attachment_times(void **st)
 {
 	(void)st;
@@ -456,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_link_mtu),
 		cmocka_unit_test(test_hub_delivers_to_every_other_port),
 		cmocka_unit_test(test_switch_resolves_neighbours),
+		cmocka_unit_test(test_port_churn_keeps_order),
 		cmocka_unit_test(test_attachment_times),
 		cmocka_unit_test(test_timers_fire_on_time),
 		cmocka_unit_test(test_timer_that_stays_due),

@@ -4,8 +4,12 @@
  * a correspondent's Kcn, nonce index and nonce predicted from the
  * node's instantiation input reproduce the keygen token of its Home Test.
  * Without an entropy hook the stream is a function of seed and node name:
- * reproducible, and different per node. */
+ * reproducible, and different per node; each of the first draws then
+ * comes from a generator instantiated for it from the previous one's
+ * output. */
 #include <stdlib.h>
+
+#include <openssl/sha.h>
 
 #include "tu.h"
 #include "crypto/m6_drbg.h"
@@ -119,9 +123,9 @@ static struct node *cn_node(const char *name, uint64_t seed, bool hook)
 	return n;
 }
 
-/* A Home Test Init from the home address; returns the Home Test's index
- * and keygen token. */
-static void home_test(struct node *n, uint16_t *index, uint8_t token[8])
+/* A Home Test Init from the home address at `now`; returns the Home
+ * Test's index and keygen token. */
+static void home_test_at(struct node *n, uint64_t now, uint16_t *index, uint8_t token[8])
 {
 	uint8_t pkt[256], hoa[16], cn[16];
 	struct mh_msg m;
@@ -133,10 +137,10 @@ static void home_test(struct node *n, uint16_t *index, uint8_t token[8])
 	memcpy(m.cookie, "cookie!!", 8);
 	int len = mip6_build_mh(pkt, sizeof(pkt), hoa, cn, NULL, NULL, &m);
 	assert_true(len > 0);
-	assert_int_equal(node_input(n, 0, pkt, (size_t)len, 1000000000ull), 0);
+	assert_int_equal(node_input(n, 0, pkt, (size_t)len, now), 0);
 	static struct node_out o;
 	bool seen = false;
-	while (node_output(n, &o, 1000000000ull)) {
+	while (node_output(n, &o, now)) {
 		struct ip6_walk w;
 		struct mh_msg hot;
 		struct m6_diags ds;
@@ -152,6 +156,11 @@ static void home_test(struct node *n, uint16_t *index, uint8_t token[8])
 		seen = true;
 	}
 	assert_true(seen);
+}
+
+static void home_test(struct node *n, uint16_t *index, uint8_t token[8])
+{
+	home_test_at(n, 1000000000ull, index, token);
 }
 
 /* RR-01: the first nonce index, the first nonce's Kcn and the nonce are
@@ -207,6 +216,70 @@ static void test_seeded_streams(void **s)
 	assert_non_null(strstr(err, "random"));
 }
 
+/* SHA-256(label || 0 || seed, little-endian || name): a seeded node's
+ * first instantiation input, as node.c derives it. */
+static void seed_hash(const char *label, uint64_t seed, const char *name, uint8_t out[32])
+{
+	uint8_t in[128];
+	size_t ll = strlen(label) + 1, nl = strlen(name);
+	memcpy(in, label, ll);
+	for (int i = 0; i < 8; i++)
+		in[ll + (size_t)i] = (uint8_t)(seed >> (8 * i));
+	memcpy(in + ll + 8, name, nl);
+	assert_non_null(SHA256(in, ll + 8 + nl, out));
+}
+
+/* One draw of a seeded node: OpenSSL's HMAC-DRBG from the input kept, the
+ * request, then the next input from the same generator. */
+static void chain_draw(uint8_t next[48], const char *name, uint8_t *out, size_t n)
+{
+	struct m6_drbg *d = m6_drbg_new(next, next + 32, (const uint8_t *)name, strlen(name));
+	assert_non_null(d);
+	assert_int_equal(m6_drbg_generate(d, out, n), 0);
+	assert_int_equal(m6_drbg_generate(d, next, 48), 0);
+	m6_drbg_free(d);
+}
+
+/* Without an entropy hook, each of a node's first three draws is
+ * OpenSSL's HMAC-DRBG instantiated from the previous draw's generator (the
+ * first from the seed and name hashes) and freed; the fourth draw's
+ * generator is kept for every later draw. The correspondent draws its
+ * first index, Kcn and nonce, its binding cache key, and at 30 s the next
+ * Kcn and nonce: predicted that way, both reproduce its keygen tokens. */
+static void test_seeded_stream_is_chain(void **s)
+{
+	(void)s;
+	struct node *n = cn_node("cn", 42, false);
+	uint16_t index, index2;
+	uint8_t token[8], token2[8];
+	home_test(n, &index, token);
+	home_test_at(n, 31000000000ull, &index2, token2);
+	node_free(n);
+
+	uint8_t next[48], kcn[RR_KCN_LEN], idx[2], nonce[RR_NONCE_LEN], key[16], want[8], hoa[16];
+	seed_hash("mip6sec node drbg entropy", 42, "cn", next);
+	uint8_t h[32];
+	seed_hash("mip6sec node drbg nonce", 42, "cn", h);
+	memcpy(next + 32, h, 16);
+	chain_draw(next, "cn", idx, sizeof(idx));
+	chain_draw(next, "cn", kcn, sizeof(kcn));
+	chain_draw(next, "cn", nonce, sizeof(nonce));
+	tu_addr(TU_HOA, hoa);
+	assert_int_equal(rr_token(kcn, hoa, nonce, RR_HOME, want), 0);
+	assert_int_equal(index, m6_get16(idx));
+	assert_memory_equal(token, want, 8);
+
+	struct m6_drbg *d = m6_drbg_new(next, next + 32, (const uint8_t *)"cn", 2);
+	assert_non_null(d);
+	assert_int_equal(m6_drbg_generate(d, key, sizeof(key)), 0);
+	assert_int_equal(m6_drbg_generate(d, kcn, sizeof(kcn)), 0);
+	assert_int_equal(m6_drbg_generate(d, nonce, sizeof(nonce)), 0);
+	m6_drbg_free(d);
+	assert_int_equal(rr_token(kcn, hoa, nonce, RR_HOME, want), 0);
+	assert_int_equal(index2, (uint16_t)(index + 1));
+	assert_memory_equal(token2, want, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_long_request),
 		cmocka_unit_test(test_cn_secrets_are_drbg_stream),
 		cmocka_unit_test(test_seeded_streams),
+		cmocka_unit_test(test_seeded_stream_is_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,19 @@ static void xform(const struct alg *a, struct m6_xform *x, bool encrypt)
 	assert_int_equal(m6_xform_init(x, &c, encrypt, NULL, 0), 0);
 }
 
+static void xform_cached(const struct alg *a, struct m6_xform *x, bool encrypt, struct m6_xform_cache *c)
+{
+	struct m6_xform_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.enc = a->enc;
+	cfg.auth = a->auth;
+	if (a->ek)
+		cfg.eklen = tu_hex(a->ek, cfg.ekey, sizeof(cfg.ekey));
+	if (a->ak)
+		cfg.aklen = tu_hex(a->ak, cfg.akey, sizeof(cfg.akey));
+	assert_int_equal(m6_xform_init_cached(x, &cfg, encrypt, c, NULL, 0), 0);
+}
+
 /* Packets: UDP payload of n octets (0x40, 0x41, ...). */
 static size_t udp_body(char *hex, size_t n)
 {
@@ -716,6 +729,81 @@ static void test_no_alloc(void **s)
 				 n_alloc - before);
 		m6_xform_clear(&t);
 		m6_xform_clear(&r);
+		/* cached transforms sharing one slot: every packet keys it again,
+		 * and that does not allocate either once the cipher is there */
+		struct m6_xform_cache *c = m6_xform_cache_new(1);
+		assert_non_null(c);
+		xform_cached(&algs[ai], &t, true, c);
+		xform_cached(&algs[ai], &r, false, c);
+		build(&pb, TRANSPORT_HAO, 100);
+		assert_int_equal(tx(&t, &pb, 1, false, 0, &off), 0);
+		assert_int_equal(rx(&r, &pb, 1, false, &nh), 0);
+		before = n_alloc;
+		for (uint64_t seq = 2; seq < 20; seq++) {
+			build(&pb, TUNNEL, (size_t)seq * 13);
+			assert_int_equal(tx(&t, &pb, seq, false, 0, &off), 0);
+			assert_int_equal(rx(&r, &pb, seq, false, &nh), 0);
+		}
+		if (n_alloc != before)
+			fail_msg("%s (cached): %ld allocations on the per-packet path", algs[ai].name,
+				 n_alloc - before);
+		m6_xform_clear(&t);
+		m6_xform_clear(&r);
+		m6_xform_cache_free(c);
+	}
+}
+
+/* Transforms whose states live in a shared cache seal the octets ordinary
+ * ones seal and open what they open, also when every packet finds its slot
+ * taken by another transform (one slot for all): the slot is keyed again.
+ * Clearing a transform wipes its states from the cache. */
+static void test_cached_xform(void **s)
+{
+	(void)s;
+	static uint8_t want[4096];
+	for (size_t slots = 1; slots <= 64; slots *= 64) {
+		struct m6_xform_cache *c = m6_xform_cache_new(slots);
+		assert_non_null(c);
+		for (size_t ai = 0; ai < N_ALGS; ai++) {
+			struct m6_xform t, r, ct, cr;
+			xform(&algs[ai], &t, true);
+			xform(&algs[ai], &r, false);
+			xform_cached(&algs[ai], &ct, true, c);
+			xform_cached(&algs[ai], &cr, false, c);
+			assert_null(ct.cipher);
+			assert_null(ct.mac);
+			for (uint64_t seq = 1; seq < 12; seq++) {
+				struct pbuf pb;
+				uint8_t nh;
+				size_t off;
+				bool esn = seq % 3 == 0;
+				build(&pb, seq % 2 ? TRANSPORT_HAO : TUNNEL, (size_t)seq * 11);
+				assert_int_equal(tx(&t, &pb, seq, esn, 0, &off), 0);
+				size_t len = pb.len;
+				memcpy(want, pbuf_data(&pb), len);
+				build(&pb, seq % 2 ? TRANSPORT_HAO : TUNNEL, (size_t)seq * 11);
+				assert_int_equal(tx(&ct, &pb, seq, esn, 0, &off), 0);
+				assert_int_equal(pb.len, len);
+				assert_memory_equal(pbuf_data(&pb), want, len);
+				pbuf_data(&pb)[len - 1] ^= 1;
+				assert_int_equal(rx(&cr, &pb, seq, esn, &nh), M6_E_ICV);
+				pbuf_data(&pb)[len - 1] ^= 1;
+				assert_int_equal(rx(&cr, &pb, seq, esn, &nh), 0);
+				if (algs[ai].enc == M6_ENC_NULL) {
+					struct ip6_walk w;
+					build(&pb, TRANSPORT_HAO, 50);
+					assert_int_equal(ip6_walk(pbuf_data(&pb), pb.len, IP6W_HAO_KNOWN, &w), 0);
+					assert_int_equal(ah_seal(&ct, &pb, w.proto_off, w.nh_field, SPI, seq, false), 0);
+					assert_int_equal(ah_verify(&r, pbuf_data(&pb), pb.len, w.proto_off, seq, false), 0);
+				}
+			}
+			m6_xform_clear(&ct);
+			m6_xform_clear(&cr);
+			m6_xform_clear(&t);
+			m6_xform_clear(&r);
+			assert_null(ct.keys);
+		}
+		m6_xform_cache_free(c);
 	}
 }
 
@@ -736,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_udp_encap),
 		cmocka_unit_test(test_cbc_iv_from_counter),
 		cmocka_unit_test(test_no_alloc),
+		cmocka_unit_test(test_cached_xform),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,7 @@ static unsigned cn_too_big, cn_time_exceeded;
 static uint32_t cn_ptb_mtu;
 static uint16_t link_mtu;               /* 0: the default 1500 */
 static unsigned ev_count[M6_EV_TYPE_COUNT];
+static struct node_shared *shared;      /* lent to every node when set */
 
 static void on_event(void *ctx, const struct m6_event *ev)
 {
@@ -148,6 +149,7 @@ static void build(void)
 	c.ha.dad_timeout_ms = 1000;
 	c.ha.k_capable = true;
 	tn_load_ipsec(&c, ha_ipsec);
+	c.shared = shared;
 	assert_non_null(nodes[HA_N] = node_new(&c, 0, err, sizeof(err)));
 	struct node_km hkm = { .binding_changed = km_binding };
 	node_set_km(nodes[HA_N], &hkm);
@@ -160,6 +162,7 @@ static void build(void)
 	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
 	tn_route(&c, "::", 0, 1);
 	c.forwarding = true;
+	c.shared = shared;
 	assert_non_null(nodes[R1_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[R1_N][0] = L_R1;
 	attach[R1_N][1] = L_BACKBONE;
@@ -169,6 +172,7 @@ static void build(void)
 	iface(&c, "2001:db8:ff::4", "2001:db8:ff::", false);
 	tn_route(&c, "2001:db8:1::", 64, 0);
 	tn_route(&c, "2001:db8:2::", 64, 0);
+	c.shared = shared;
 	assert_non_null(nodes[CN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[CN_N][0] = L_BACKBONE;
 	/* mobile node, starting at home */
@@ -187,6 +191,7 @@ static void build(void)
 	c.mn.k_capable = true;
 	c.seed = 7;
 	tn_load_ipsec(&c, mn_ipsec);
+	c.shared = shared;
 	assert_non_null(nodes[MN_N] = node_new(&c, 0, err, sizeof(err)));
 	attach[MN_N][0] = L_HOME;
 	struct node_km km = { .address_change = km_address_change, .binding_changed = km_binding };
@@ -435,12 +440,84 @@ static void test_icmp_errors(void **s)
 		node_free(nodes[i]);
 }
 
+/* Nodes that share the driver's scratch and transmit queue (this driver
+ * calls one node at a time and drains it) behave exactly as nodes with
+ * their own: the same events, the same replies, through every size. */
+static void test_shared_scratch(void **s)
+{
+	(void)s;
+	unsigned own[M6_EV_TYPE_COUNT];
+	reset(9000);
+	ping_hoa_sized(4096, 64);
+	run_until(now + 500 * MS);
+	memcpy(own, ev_count, sizeof(own));
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+	assert_non_null(shared = node_shared_new());
+	reset(9000);
+	ping_hoa_sized(4096, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(echo_replies, 1);
+	assert_memory_equal(own, ev_count, sizeof(own));
+	/* a driver that calls into another node before taking the first one's
+	 * output: the second node's packet is dropped, the first one's kept */
+	node_link(nodes[R1_N], 0, true, now);                   /* a Router Advertisement due now */
+	node_on_timer(nodes[R1_N], now);
+	unsigned drops = ev_count[M6_EV_DROP];
+	node_link(nodes[HA_N], 0, true, now);
+	node_on_timer(nodes[HA_N], now);
+	assert_int_equal(ev_count[M6_EV_DROP], drops + 1);
+	struct node_out *o = malloc(sizeof(*o));
+	assert_non_null(o);
+	assert_int_equal(node_output(nodes[HA_N], o, now), 0);
+	assert_int_equal(node_output(nodes[R1_N], o, now), 1);
+	assert_int_equal(o->pkt[40], 134);
+	assert_int_equal(node_output(nodes[R1_N], o, now), 0);
+	free(o);
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+	node_shared_free(shared);
+	shared = NULL;
+}
+
+/* node_cfg.txq_max bounds what one call may queue: a Router Advertisement
+ * larger than the bound is dropped (and reported), never half queued. */
+static void test_txq_max(void **s)
+{
+	(void)s;
+	struct node_cfg c;
+	char err[256];
+	memset(&c, 0, sizeof(c));
+	c.name = "r";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	c.forwarding = true;
+	c.txq_max = 64;
+	struct node *r = node_new(&c, 0, err, sizeof(err));
+	assert_non_null(r);
+	memset(ev_count, 0, sizeof(ev_count));
+	node_set_event_cb(r, on_event, NULL);
+	node_on_timer(r, 0);
+	assert_int_equal(ev_count[M6_EV_DROP], 1);
+	struct node_out *o = malloc(sizeof(*o));
+	assert_non_null(o);
+	assert_int_equal(node_output(r, o, 0), 0);
+	node_free(r);
+	c.txq_max = 0;                                  /* the default holds it */
+	r = node_new(&c, 0, err, sizeof(err));
+	node_on_timer(r, 0);
+	assert_int_equal(node_output(r, o, 0), 1);
+	free(o);
+	node_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_ping_return),
 		cmocka_unit_test(test_sizes_through_roles),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_shared_scratch),
+		cmocka_unit_test(test_txq_max),
 	};
 	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
 }

@@ -75,6 +75,24 @@ static void test_init_sizes(void **s)
 	assert_int_equal(w.top, 0);
 	assert_int_equal(replay_init(&w, REPLAY_WINDOW_MAX, false), 0);
 	assert_int_equal(replay_init(NULL, 64, false), M6_E_INVAL);
+	/* up to 64 packets the bitmap is in the struct; beyond, a ring of the
+	 * next power of two lives elsewhere, and without it nothing passes */
+	static const uint32_t size[] = { 32, 64, 65, 100, 1024, REPLAY_WINDOW_MAX };
+	static const size_t words[] = { 0, 0, 2, 2, 16, REPLAY_WINDOW_MAX / 64 };
+	uint64_t seq, bits[2];
+	for (size_t i = 0; i < sizeof(size) / sizeof(size[0]); i++) {
+		assert_int_equal(replay_init(&w, size[i], false), 0);
+		assert_int_equal(replay_words(&w), words[i]);
+	}
+	assert_int_equal(replay_init(&w, 100, false), 0);
+	assert_int_equal(replay_check(&w, 1, &seq), M6_E_INVAL);
+	replay_update(&w, 1);
+	memset(bits, 0xff, sizeof(bits));
+	replay_attach(&w, bits);
+	assert_int_equal(bits[0] | bits[1], 0);
+	assert_int_equal(replay_check(&w, 1, &seq), 0);
+	replay_update(&w, 1);
+	assert_int_equal(replay_check(&w, 1, &seq), M6_E_REPLAY);
 }
 
 /* ESP-04: T = 0x0_FFFFFFF0, Seql = 5 -> Seqh = 1 (Case A). */
@@ -213,7 +231,9 @@ static void window_vs_model(uint32_t size, bool esn, uint64_t base)
 	m.base = base;
 	m.top = base;
 	unsigned n_ok = 0, n_dup = 0, n_old = 0;
+	static uint64_t bits[REPLAY_WINDOW_MAX / 64];
 	assert_int_equal(replay_init(&w, size, esn), 0);
+	replay_attach(&w, bits);
 	if (base) {
 		replay_update(&w, base);
 		m.seen[0] = 1;
@@ -283,7 +303,9 @@ static void test_left_edge(void **s)
 		struct replay_window w;
 		uint64_t seq;
 		uint32_t W = sizes[i];
+		static uint64_t bits[REPLAY_WINDOW_MAX / 64];
 		assert_int_equal(replay_init(&w, W, false), 0);
+		replay_attach(&w, bits);
 		assert_int_equal(accept_seq(&w, 5000, &seq), 0);
 		assert_int_equal(replay_check(&w, 5000 - W + 1, &seq), 0);
 		assert_int_equal(replay_check(&w, 5000 - W, &seq), M6_E_REPLAY_OLD);

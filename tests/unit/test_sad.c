@@ -359,6 +359,32 @@ static void test_index_churn(void **st)
 	sad_free(d);
 }
 
+/* ESP-03: an SA with a window over 64 packets gets its own bitmap from
+ * the SAD (copied from the caller's when one is attached), freed with it;
+ * two SAs never share one. */
+static void test_large_window(void **st)
+{
+	(void)st;
+	struct sad *d = sad_new(4);
+	struct ipsec_sa a = mk(0x1001, IP6P_ESP, true, 0), b = mk(0x1002, IP6P_ESP, true, 0);
+	uint64_t seq, mine[16];
+	assert_int_equal(replay_init(&a.replay, 1024, false), 0);
+	assert_int_equal(replay_init(&b.replay, 1024, false), 0);
+	replay_attach(&b.replay, mine);
+	assert_int_equal(replay_check(&b.replay, 700, &seq), 0);
+	replay_update(&b.replay, 700);
+	struct ipsec_sa *pa = add_ok(d, a, 0), *pb = add_ok(d, b, 0);
+	assert_non_null(pa->replay.ext);
+	assert_true(pa->replay.ext != pb->replay.ext && pb->replay.ext != mine);
+	assert_int_equal(replay_check(&pb->replay, 700, &seq), M6_E_REPLAY);   /* copied */
+	assert_int_equal(replay_check(&pa->replay, 700, &seq), 0);
+	replay_update(&pa->replay, 5);
+	assert_int_equal(replay_check(&pa->replay, 5, &seq), M6_E_REPLAY);
+	assert_int_equal(replay_check(&pb->replay, 5, &seq), 0);
+	assert_int_equal(sad_remove(d, 0x1001, IP6P_ESP, true), 0);
+	sad_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_lifetime_packets),
 		cmocka_unit_test(test_lifetime_time),
 		cmocka_unit_test(test_index_churn),
+		cmocka_unit_test(test_large_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

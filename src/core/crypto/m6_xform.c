@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -109,40 +110,47 @@ static union hctx *mac_state(struct m6_mac *m)
 	return (union hctx *)(void *)m->st;
 }
 
+static union hctx *mac_outer(struct m6_mac *m)
+{
+	return (union hctx *)(void *)m->out;
+}
+
+_Static_assert(sizeof(union hctx) <= sizeof(((struct m6_mac *)0)->out), "struct m6_mac too small");
+
 static void mac_start(struct m6_mac *m, const struct hkey *hk, size_t out_len)
 {
 	memcpy(mac_state(m), &hk->in, sizeof(hk->in));
-	m->key = hk;
+	memcpy(mac_outer(m), &hk->out, sizeof(hk->out));
+	m->kind = (int)hk->kind;
 	m->out_len = out_len;
 }
 
+static const struct hkey *live_mac(const struct m6_xform *x);
+
 int m6_xform_mac_begin(const struct m6_xform *x, struct m6_mac *m)
 {
-	if (!x || !m || !x->mac)
+	const struct hkey *hk = x && m ? live_mac(x) : NULL;
+	if (!hk)
 		return M6_E_ALG;
-	mac_start(m, x->mac, x->icv_len);
+	mac_start(m, hk, x->icv_len);
 	return 0;
 }
 
 void m6_xform_mac_update(struct m6_mac *m, const void *p, size_t n)
 {
-	const struct hkey *hk = m->key;
 	if (n)
-		h_update(hk->kind, mac_state(m), p, n);
+		h_update((enum hkind)m->kind, mac_state(m), p, n);
 }
 
 void m6_xform_mac_final(struct m6_mac *m, uint8_t *icv)
 {
-	const struct hkey *hk = m->key;
-	uint8_t d[SHA512_DIGEST_LENGTH];
-	union hctx o;
-	h_final(hk->kind, mac_state(m), d);
-	memcpy(&o, &hk->out, sizeof(o));
-	h_update(hk->kind, &o, d, hinfo[hk->kind].dlen);
-	h_final(hk->kind, &o, d);
+	enum hkind kind = (enum hkind)m->kind;
+	uint8_t d[SHA512_DIGEST_LENGTH] = { 0 };   /* gcc -O2 cannot see that h_final always writes it */
+	h_final(kind, mac_state(m), d);
+	h_update(kind, mac_outer(m), d, hinfo[kind].dlen);
+	h_final(kind, mac_outer(m), d);
 	memcpy(icv, d, m->out_len);
 	OPENSSL_cleanse(d, sizeof(d));
-	OPENSSL_cleanse(&o, sizeof(o));
 	OPENSSL_cleanse(m, sizeof(*m));
 }
 
@@ -278,16 +286,12 @@ static int cipher_setup(struct m6_xform *x, const struct m6_xform_cfg *c, char *
 	}
 	/* The context holds its own reference to the algorithm. */
 	EVP_CIPHER_free(alg);
-	if (!rc && m6_enc_is_aead(c->enc))
-		memcpy(x->salt, c->ekey + klen, 4);
 	return rc;
 }
 
-int m6_xform_init(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encrypt,
-		  char *why, size_t whylen)
+/* Validate cfg and fill in what every transform has; x starts empty. */
+static int xform_fields(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encrypt, char *why, size_t whylen)
 {
-	if (!x || !cfg)
-		return M6_E_INVAL;
 	memset(x, 0, sizeof(*x));
 	if (why && whylen)
 		why[0] = '\0';
@@ -313,6 +317,19 @@ int m6_xform_init(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encry
 		break;
 	}
 	x->icv_len = m6_enc_is_aead(cfg->enc) ? M6_AEAD_TAG_LEN : auth_icv_len(cfg->auth);
+	if (m6_enc_is_aead(cfg->enc))
+		memcpy(x->salt, cfg->ekey + cfg->eklen - 4, 4);
+	return 0;
+}
+
+int m6_xform_init(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encrypt,
+		  char *why, size_t whylen)
+{
+	if (!x || !cfg)
+		return M6_E_INVAL;
+	int rc = xform_fields(x, cfg, encrypt, why, whylen);
+	if (rc)
+		return rc;
 	if (cfg->enc != M6_ENC_NULL && (rc = cipher_setup(x, cfg, why, whylen)) != 0)
 		goto fail;
 	if (cfg->auth != M6_AUTH_NONE) {
@@ -332,6 +349,8 @@ fail:
 	return rc;
 }
 
+static void cache_forget(struct m6_xform *x);
+
 void m6_xform_clear(struct m6_xform *x)
 {
 	if (!x)
@@ -342,7 +361,163 @@ void m6_xform_clear(struct m6_xform *x)
 		OPENSSL_cleanse(x->mac, sizeof(struct hkey));
 		OPENSSL_free(x->mac);
 	}
+	if (x->cache) {
+		cache_forget(x);
+		OPENSSL_clear_free(x->keys, (size_t)x->eklen + x->aklen);
+	}
 	OPENSSL_cleanse(x, sizeof(*x));
+}
+
+/* ---- the cache of keyed states ---- */
+
+/* The OpenSSL ciphers a slot may hold, fetched once per cache. */
+enum ckind { C_NONE, C_CBC128, C_CBC256, C_GCM128, C_GCM256, C_CHACHA, C_KINDS };
+
+struct cslot {
+	uint64_t tag;               /* whose states these are (0: nobody's) */
+	enum ckind kind;            /* the cipher ctx is set up for */
+	EVP_CIPHER_CTX *ctx;
+	struct hkey hk;
+};
+
+struct m6_xform_cache {
+	size_t n;
+	uint64_t next_tag;
+	EVP_CIPHER *alg[C_KINDS];
+	struct cslot *slot;
+};
+
+struct m6_xform_cache *m6_xform_cache_new(size_t slots)
+{
+	if (!slots)
+		return NULL;
+	struct m6_xform_cache *c = OPENSSL_zalloc(sizeof(*c));
+	if (!c || !(c->slot = OPENSSL_zalloc(slots * sizeof(*c->slot)))) {
+		OPENSSL_free(c);
+		return NULL;
+	}
+	c->n = slots;
+	c->next_tag = 1;
+	return c;
+}
+
+void m6_xform_cache_free(struct m6_xform_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		EVP_CIPHER_CTX_free(c->slot[i].ctx);
+	for (int k = 0; k < C_KINDS; k++)
+		EVP_CIPHER_free(c->alg[k]);
+	OPENSSL_clear_free(c->slot, c->n * sizeof(*c->slot));
+	OPENSSL_free(c);
+}
+
+static enum ckind cipher_kind(enum m6_enc e, size_t klen)
+{
+	switch (e) {
+	case M6_ENC_AES_CBC: return klen == 16 ? C_CBC128 : C_CBC256;
+	case M6_ENC_AES_GCM_16: return klen == 16 ? C_GCM128 : C_GCM256;
+	case M6_ENC_CHACHA20_POLY1305: return C_CHACHA;
+	default: return C_NONE;
+	}
+}
+
+/* Tags are consecutive; a multiplicative hash spreads them over the slots
+ * so a table built in order (a home agent's SA for each mobile node, then
+ * each mobile node's) does not map pairs that work together to one slot. */
+static struct cslot *slot_of(const struct m6_xform_cache *c, uint64_t tag)
+{
+	return &c->slot[(size_t)((tag * 0x9e3779b97f4a7c15ull) >> 32) % c->n];
+}
+
+int m6_xform_init_cached(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encrypt,
+			 struct m6_xform_cache *c, char *why, size_t whylen)
+{
+	if (!x || !cfg || !c)
+		return M6_E_INVAL;
+	int rc = xform_fields(x, cfg, encrypt, why, whylen);
+	if (rc)
+		return rc;
+	size_t klen = m6_enc_is_aead(cfg->enc) ? cfg->eklen - 4 : cfg->eklen;
+	enum ckind k = cipher_kind(cfg->enc, klen);
+	if (k != C_NONE && !c->alg[k] && !(c->alg[k] = EVP_CIPHER_fetch(NULL, cipher_name(cfg->enc, klen), NULL))) {
+		rc = refuse(why, whylen, M6_E_ALG, "OpenSSL has no %s", cipher_name(cfg->enc, klen));
+		memset(x, 0, sizeof(*x));
+		return rc;
+	}
+	/* at least one octet: a transform with neither key still has its cache */
+	if (!(x->keys = OPENSSL_malloc(klen + cfg->aklen + 1))) {
+		memset(x, 0, sizeof(*x));
+		return refuse(why, whylen, M6_E_NOMEM, "out of memory");
+	}
+	memcpy(x->keys, cfg->ekey, klen);
+	memcpy(x->keys + klen, cfg->akey, cfg->aklen);
+	x->eklen = (uint8_t)klen;
+	x->aklen = (uint8_t)cfg->aklen;
+	x->cache = c;
+	x->tag = c->next_tag++;
+	return 0;
+}
+
+/* The cache slot holding x's states, keyed for x if it held another's. */
+static struct cslot *live_slot(const struct m6_xform *x)
+{
+	struct m6_xform_cache *c = x->cache;
+	struct cslot *sl = slot_of(c, x->tag);
+	if (sl->tag == x->tag)
+		return sl;
+	sl->tag = 0;
+	enum ckind k = cipher_kind(x->enc, x->eklen);
+	if (k != C_NONE) {
+		if (!sl->ctx && !(sl->ctx = EVP_CIPHER_CTX_new()))
+			return NULL;
+		/* the same cipher: a new key and direction only, no allocation */
+		const EVP_CIPHER *alg = sl->kind == k ? NULL : c->alg[k];
+		if (!EVP_CipherInit_ex2(sl->ctx, alg, x->keys, NULL, x->encrypt, NULL) ||
+		    (x->enc == M6_ENC_AES_CBC && !EVP_CIPHER_CTX_set_padding(sl->ctx, 0))) {
+			EVP_CIPHER_CTX_reset(sl->ctx);
+			sl->kind = C_NONE;
+			return NULL;
+		}
+		sl->kind = k;
+	}
+	if (x->auth != M6_AUTH_NONE) {
+		enum hkind hk = H_SHA256;
+		auth_kind(x->auth, &hk);
+		hkey_set(&sl->hk, hk, x->keys + x->eklen, x->aklen);
+	}
+	sl->tag = x->tag;
+	return sl;
+}
+
+/* A cleared transform's states leave the cache with it. */
+static void cache_forget(struct m6_xform *x)
+{
+	struct cslot *sl = slot_of(x->cache, x->tag);
+	if (sl->tag != x->tag)
+		return;
+	sl->tag = 0;
+	OPENSSL_cleanse(&sl->hk, sizeof(sl->hk));
+	if (sl->ctx)
+		EVP_CIPHER_CTX_reset(sl->ctx);      /* cleanses the key schedule */
+	sl->kind = C_NONE;
+}
+
+static EVP_CIPHER_CTX *live_cipher(const struct m6_xform *x)
+{
+	if (!x->cache)
+		return x->cipher;
+	struct cslot *sl = x->enc != M6_ENC_NULL ? live_slot(x) : NULL;
+	return sl ? sl->ctx : NULL;
+}
+
+static const struct hkey *live_mac(const struct m6_xform *x)
+{
+	if (!x->cache)
+		return x->mac;
+	struct cslot *sl = x->auth != M6_AUTH_NONE ? live_slot(x) : NULL;
+	return sl ? &sl->hk : NULL;
 }
 
 /* ---- per packet ---- */
@@ -356,7 +531,7 @@ static void make_nonce(const struct m6_xform *x, const uint8_t iv[M6_AEAD_IV_LEN
 static bool aead_args_ok(const struct m6_xform *x, const uint8_t *iv, const uint8_t *aad,
 			 size_t aad_len, const uint8_t *data, size_t len, const uint8_t *tag)
 {
-	return x && x->cipher && m6_enc_is_aead(x->enc) && iv && tag && (aad || !aad_len) &&
+	return x && m6_xform_has_cipher(x) && m6_enc_is_aead(x->enc) && iv && tag && (aad || !aad_len) &&
 	       (data || !len) && aad_len <= INT_MAX && len <= INT_MAX;
 }
 
@@ -366,15 +541,22 @@ int m6_xform_aead_seal(const struct m6_xform *x, const uint8_t iv[M6_AEAD_IV_LEN
 {
 	if (!aead_args_ok(x, iv, aad, aad_len, data, len, tag))
 		return M6_E_INVAL;
-	EVP_CIPHER_CTX *c = x->cipher;
+	EVP_CIPHER_CTX *c = live_cipher(x);
 	uint8_t nonce[12], fin[16];
 	int n;
+	if (!c)
+		return M6_E_CRYPTO;
 	make_nonce(x, iv, nonce);
-	if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) ||
-	    (aad_len && !EVP_CipherUpdate(c, NULL, &n, aad, (int)aad_len)) ||
-	    (len && !EVP_CipherUpdate(c, data, &n, data, (int)len)) ||
-	    !EVP_CipherFinal_ex(c, fin, &n) ||
-	    !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, M6_AEAD_TAG_LEN, tag))
+	/* The tag through the provider's parameter call itself: the AEAD ctrl
+	 * of EVP_CIPHER_CTX_ctrl() only builds this parameter after a switch
+	 * of its own, which on a 64-octet packet is a tenth of ESP's margin
+	 * over bare EVP. */
+	OSSL_PARAM tp[2] = { OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, M6_AEAD_TAG_LEN),
+			     OSSL_PARAM_construct_end() };
+	if (!EVP_EncryptInit_ex(c, NULL, NULL, NULL, nonce) ||
+	    (aad_len && !EVP_EncryptUpdate(c, NULL, &n, aad, (int)aad_len)) ||
+	    (len && !EVP_EncryptUpdate(c, data, &n, data, (int)len)) ||
+	    !EVP_EncryptFinal_ex(c, fin, &n) || !EVP_CIPHER_CTX_get_params(c, tp))
 		return M6_E_CRYPTO;
 	return 0;
 }
@@ -385,17 +567,20 @@ int m6_xform_aead_open(const struct m6_xform *x, const uint8_t iv[M6_AEAD_IV_LEN
 {
 	if (!aead_args_ok(x, iv, aad, aad_len, data, len, tag))
 		return M6_E_INVAL;
-	EVP_CIPHER_CTX *c = x->cipher;
+	EVP_CIPHER_CTX *c = live_cipher(x);
 	uint8_t nonce[12], fin[16], t[M6_AEAD_TAG_LEN];
 	int n;
+	if (!c)
+		return M6_E_CRYPTO;
 	make_nonce(x, iv, nonce);
 	memcpy(t, tag, sizeof(t));
-	if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) ||
-	    (aad_len && !EVP_CipherUpdate(c, NULL, &n, aad, (int)aad_len)) ||
-	    (len && !EVP_CipherUpdate(c, data, &n, data, (int)len)) ||
-	    !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, M6_AEAD_TAG_LEN, t))
+	OSSL_PARAM tp[2] = { OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, t, M6_AEAD_TAG_LEN),
+			     OSSL_PARAM_construct_end() };
+	if (!EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce) ||
+	    (aad_len && !EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len)) ||
+	    (len && !EVP_DecryptUpdate(c, data, &n, data, (int)len)) || !EVP_CIPHER_CTX_set_params(c, tp))
 		return M6_E_CRYPTO;
-	if (EVP_CipherFinal_ex(c, fin, &n) == 1)
+	if (EVP_DecryptFinal_ex(c, fin, &n) == 1)
 		return 0;
 	/* Both AEADs decrypt by XOR with a keystream that depends only on key
 	 * and nonce, so running it again gives the ciphertext back: the caller
@@ -409,12 +594,14 @@ int m6_xform_aead_open(const struct m6_xform *x, const uint8_t iv[M6_AEAD_IV_LEN
 int m6_xform_cbc(const struct m6_xform *x, const uint8_t iv[M6_CBC_IV_LEN], uint8_t *data,
 		 size_t len)
 {
-	if (!x || !x->cipher || x->enc != M6_ENC_AES_CBC || !iv || (!data && len) ||
+	if (!x || !m6_xform_has_cipher(x) || x->enc != M6_ENC_AES_CBC || !iv || (!data && len) ||
 	    len % 16 || len > INT_MAX)
 		return M6_E_INVAL;
-	EVP_CIPHER_CTX *c = x->cipher;
+	EVP_CIPHER_CTX *c = live_cipher(x);
 	uint8_t fin[16];
 	int n;
+	if (!c)
+		return M6_E_CRYPTO;
 	if (!EVP_CipherInit_ex2(c, NULL, NULL, iv, x->encrypt, NULL) ||
 	    (len && !EVP_CipherUpdate(c, data, &n, data, (int)len)) ||
 	    !EVP_CipherFinal_ex(c, fin, &n))

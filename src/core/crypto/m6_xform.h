@@ -29,6 +29,8 @@
 #define M6_AEAD_TAG_LEN 16
 #define M6_CBC_IV_LEN 16
 
+struct m6_xform_cache;
+
 struct m6_xform {
 	enum m6_enc enc;
 	enum m6_auth auth;
@@ -37,8 +39,14 @@ struct m6_xform {
 	size_t block;               /* padding block (4 for stream/AEAD, 16 for CBC) */
 	size_t icv_len;             /* octets of ICV on the wire */
 	uint8_t salt[4];            /* AEAD nonce salt */
-	void *cipher;               /* EVP_CIPHER_CTX *, NULL for NULL encryption */
-	void *mac;                  /* precomputed HMAC states, NULL for AEAD */
+	void *cipher;               /* EVP_CIPHER_CTX *, NULL for NULL encryption (or when cached) */
+	void *mac;                  /* precomputed HMAC states, NULL for AEAD (or when cached) */
+	/* a transform of m6_xform_init_cached(): its keys, and the cache its
+	 * states are made in when a packet needs them */
+	struct m6_xform_cache *cache;
+	uint8_t *keys;              /* cipher key (salt apart) || HMAC key */
+	uint8_t eklen, aklen;
+	uint64_t tag;               /* its states' name in the cache */
 };
 
 /* 0, or M6_E_ALG (ALG-01 combination or key length; why says which),
@@ -48,13 +56,41 @@ int m6_xform_init(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encry
 		  char *why, size_t whylen);
 void m6_xform_clear(struct m6_xform *x);
 
+/* Keyed cipher and HMAC states that many transforms share. A transform of
+ * m6_xform_init_cached() keeps only its key octets (about 60 for
+ * AES-CBC + HMAC-SHA-256 instead of 1.1 KB of OpenSSL state); a packet
+ * finds its states in the cache slot the transform maps to and keys the
+ * slot again only when another transform used it since. For a driver
+ * holding many SAs of which few are busy at once (the simulator's million
+ * mobile nodes, a home agent whose mobile nodes register once an hour).
+ * Keying a slot again costs a key schedule and two hash blocks; with the
+ * cipher kind it held, it does not allocate. A cache and its transforms are
+ * used by one thread at a time, and the cache outlives them (clearing a
+ * transform wipes its states from the cache). */
+struct m6_xform_cache *m6_xform_cache_new(size_t slots);
+void m6_xform_cache_free(struct m6_xform_cache *c);
+/* As m6_xform_init(), the states made in c when used. */
+int m6_xform_init_cached(struct m6_xform *x, const struct m6_xform_cfg *cfg, bool encrypt,
+			 struct m6_xform_cache *c, char *why, size_t whylen);
+/* Whether the transform encrypts / authenticates with keys (not NULL). */
+static inline bool m6_xform_has_cipher(const struct m6_xform *x)
+{
+	return x->cipher || (x->cache && x->enc != M6_ENC_NULL);
+}
+static inline bool m6_xform_has_mac(const struct m6_xform *x)
+{
+	return x->mac || (x->cache && x->auth != M6_AUTH_NONE);
+}
+
 /* Per-packet HMAC state, on the caller's stack: m6_xform_mac_begin() fills
  * it from the transform, _update() may be called any number of times, and
- * _final() writes the truncated ICV (x->icv_len octets) and wipes it. The
- * transform itself is not written, so it may be shared between threads. */
+ * _final() writes the truncated ICV (x->icv_len octets) and wipes it. An
+ * ordinary transform itself is not written, so it may be shared between
+ * threads. */
 struct m6_mac {
 	uint64_t st[32];            /* hash state, large enough for SHA-512 */
-	const void *key;
+	uint64_t out[32];           /* the key's outer state, copied: the transform's may be re-keyed */
+	int kind;
 	size_t out_len;
 };
 

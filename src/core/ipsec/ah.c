@@ -17,7 +17,7 @@ static size_t ah_total(const struct m6_xform *x)
 
 static bool xform_ok(const struct m6_xform *x)
 {
-	return x->enc == M6_ENC_NULL && x->mac && x->icv_len;
+	return x->enc == M6_ENC_NULL && m6_xform_has_mac(x) && x->icv_len;
 }
 
 static void feed_zero(struct m6_mac *m, size_t n)

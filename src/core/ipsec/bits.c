@@ -20,6 +20,8 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 	b->pad = pad;
 }
 
+_Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_IKE_FIRST, "the IKE range moved: the drop counters stop below it");
+
 uint64_t bits_drops(const struct bits *b, int code)
 {
 	unsigned i = bits_reason_index(code);

@@ -55,8 +55,20 @@ struct bits_event {
 	struct ipsec_flow flow;       /* ACQUIRE: the packet that needed it */
 };
 
-#define BITS_EVQ_LEN 64
-#define BITS_NREASONS (M6_E_LAST_ - M6_E_FIRST_)
+/* The node takes the events after every packet, and one packet raises at
+ * most a few (one ACQUIRE, an expiry per SA it used). */
+#define BITS_EVQ_LEN 4
+/* One counter per error number up to the highest below the IKE range
+ * (128 and up: what src/core/ike gives, never the pipeline), not per
+ * number the span allows: every node has these. A union's size is its
+ * largest member's. */
+#define BITS_IKE_FIRST 128
+union bits_reason_numbers_ {
+#define M6_X(name, n, id, text) char bits_n_##name[(n) < BITS_IKE_FIRST ? (n) : 1];
+	M6_ERR_LIST(M6_X)
+#undef M6_X
+};
+#define BITS_NREASONS (sizeof(union bits_reason_numbers_))
 
 struct bits_stats {
 	uint64_t out_protected, out_bypass, in_protected, in_bypass;

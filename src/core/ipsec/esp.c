@@ -21,8 +21,8 @@ size_t esp_tail_room(const struct m6_xform *x)
 
 static bool xform_usable(const struct m6_xform *x)
 {
-	return x->block && x->icv_len && (x->enc == M6_ENC_NULL || x->cipher) &&
-	       (m6_enc_is_aead(x->enc) || x->mac);
+	return x->block && x->icv_len && (x->enc == M6_ENC_NULL || m6_xform_has_cipher(x)) &&
+	       (m6_enc_is_aead(x->enc) || m6_xform_has_mac(x));
 }
 
 /* RFC 4106 5 / RFC 7634 2.2: SPI || Seq, or SPI || Seq high || Seq low
@@ -83,8 +83,10 @@ int esp_seal(const struct m6_xform *x, struct pbuf *pb, size_t off, uint8_t next
 	pbuf_put(pb, tfc_pad + pad + 2 + x->icv_len, &t);
 	/* RFC 4303 2.7: TFC padding is part of Payload Data; its content is
 	 * unspecified and zero gives nothing away. */
-	memset(t, 0, tfc_pad);
-	t += tfc_pad;
+	if (tfc_pad) {
+		memset(t, 0, tfc_pad);
+		t += tfc_pad;
+	}
 	for (size_t i = 0; i < pad; i++)
 		t[i] = (uint8_t)(i + 1);                 /* ESP-05 default contents */
 	t[pad] = (uint8_t)pad;

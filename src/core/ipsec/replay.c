@@ -17,37 +17,58 @@ static uint32_t ring_bits(const struct replay_window *w)
 	return n;
 }
 
+/* The bitmap: in the struct for a small window, else attached (or none). */
+static uint64_t *map(const struct replay_window *w)
+{
+	return w->size <= REPLAY_WINDOW_INLINE ? (uint64_t *)&w->word : w->ext;
+}
+
 static bool bit_get(const struct replay_window *w, uint64_t seq, uint32_t nbits)
 {
 	uint32_t b = (uint32_t)(seq & (nbits - 1));
-	return (w->bits[b / 64] >> (b % 64)) & 1;
+	return (map(w)[b / 64] >> (b % 64)) & 1;
 }
 
 static void bit_set(struct replay_window *w, uint64_t seq, uint32_t nbits)
 {
 	uint32_t b = (uint32_t)(seq & (nbits - 1));
-	w->bits[b / 64] |= (uint64_t)1 << (b % 64);
+	map(w)[b / 64] |= (uint64_t)1 << (b % 64);
 }
 
 /* Clear the ring positions of sequence numbers (from, from + n]. */
 static void ring_clear(struct replay_window *w, uint64_t from, uint64_t n, uint32_t nbits)
 {
+	uint64_t *bits = map(w);
 	if (n >= nbits) {
-		memset(w->bits, 0, nbits / 8);
+		memset(bits, 0, nbits / 8);
 		return;
 	}
 	uint32_t b = (uint32_t)((from + 1) & (nbits - 1));
 	while (n) {
 		if (b % 64 == 0 && n >= 64) {
-			w->bits[b / 64] = 0;
+			bits[b / 64] = 0;
 			b = (b + 64) & (nbits - 1);
 			n -= 64;
 		} else {
-			w->bits[b / 64] &= ~((uint64_t)1 << (b % 64));
+			bits[b / 64] &= ~((uint64_t)1 << (b % 64));
 			b = (b + 1) & (nbits - 1);
 			n--;
 		}
 	}
+}
+
+size_t replay_words(const struct replay_window *w)
+{
+	return w->size <= REPLAY_WINDOW_INLINE ? 0 : ring_bits(w) / 64;
+}
+
+void replay_attach(struct replay_window *w, uint64_t *bits)
+{
+	size_t n = replay_words(w);
+	if (!n)
+		return;
+	memset(bits, 0, n * sizeof(*bits));
+	w->ext = bits;
 }
 
 int replay_init(struct replay_window *w, uint32_t size, bool esn)
@@ -109,6 +130,8 @@ int replay_check(const struct replay_window *w, uint32_t seql, uint64_t *seq)
 	if (s == 0)
 		return M6_E_SEQ_ZERO;
 	*seq = s;
+	if (!map(w))
+		return M6_E_INVAL;          /* a large window without its bitmap: fail closed */
 	if (s > w->top)
 		return 0;
 	if (w->top - s >= w->size)
@@ -118,7 +141,7 @@ int replay_check(const struct replay_window *w, uint32_t seql, uint64_t *seq)
 
 void replay_update(struct replay_window *w, uint64_t seq)
 {
-	if (!w || seq == 0)
+	if (!w || seq == 0 || !map(w))
 		return;
 	uint32_t nbits = ring_bits(w);
 	if (seq > w->top) {

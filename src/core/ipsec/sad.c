@@ -93,7 +93,26 @@ struct sad *sad_new(size_t capacity)
 static void slot_wipe(struct sad_slot *s)
 {
 	m6_xform_clear(&s->sa.xf);
+	free(s->sa.replay.ext);
 	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+/* The SA's own copy of a large replay window's bitmap (the caller's, if it
+ * has one, stays the caller's). */
+static int own_window(struct ipsec_sa *sa)
+{
+	size_t n = replay_words(&sa->replay);
+	if (!n) {
+		sa->replay.ext = NULL;
+		return 0;
+	}
+	uint64_t *b = malloc(n * sizeof(*b)), *from = sa->replay.ext;
+	if (!b)
+		return M6_E_NOMEM;
+	replay_attach(&sa->replay, b);
+	if (from)
+		memcpy(b, from, n * sizeof(*b));
+	return 0;
 }
 
 void sad_free(struct sad *d)
@@ -187,7 +206,11 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		struct sad_slot *s = &d->slots[d->ix[at].slot - 1];
 		if (!in || s->sa.state != SA_LARVAL)
 			return add_fail(err, M6_E_EXISTS);
-		s->sa = *sa;
+		struct ipsec_sa copy = *sa;
+		if (own_window(&copy))
+			return add_fail(err, M6_E_NOMEM);
+		free(s->sa.replay.ext);
+		s->sa = copy;
 		s->sa.state = SA_MATURE;
 		s->sa.added_ns = now;
 		s->gen = ++d->gen;
@@ -197,11 +220,14 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	}
 	if (!d->free_head)
 		return add_fail(err, M6_E_FULL);
+	struct ipsec_sa copy = *sa;
+	if (own_window(&copy))
+		return add_fail(err, M6_E_NOMEM);
 
 	uint32_t sn = d->free_head;
 	struct sad_slot *s = &d->slots[sn - 1];
 	d->free_head = s->next;
-	s->sa = *sa;
+	s->sa = copy;
 	s->sa.state = SA_MATURE;
 	s->sa.added_ns = now;
 	s->gen = ++d->gen;

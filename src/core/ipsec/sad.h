@@ -7,7 +7,8 @@
  * (reserved). sad_charge() accounts a packet and moves the SA through soft
  * and hard expiry (time, bytes, packets; SAD-03), reporting the transition
  * so the key manager can rekey; sad_age() does the time-based part.
- * Removing an SA wipes its keys. No allocation after sad_new().
+ * Removing an SA wipes its keys. No allocation after sad_new() but a large
+ * replay window's bitmap.
  *
  * Structure: SAs live in a slot array sized at sad_new(); an open-addressed
  * index (linear probing, at most half full, backward-shift deletion) maps
@@ -38,11 +39,13 @@ struct sad *sad_new(size_t capacity);
 void sad_free(struct sad *d);
 /* Install a copy of sa (its xf must already be initialised; the SAD takes
  * ownership of the transform, on success only). The copy starts MATURE with
- * added_ns = now; an inbound SA completes a larval one of the same key.
+ * added_ns = now; an inbound SA completes a larval one of the same key. A
+ * replay window over REPLAY_WINDOW_INLINE packets gets its own bitmap
+ * (copied from sa's if it has one attached, else empty), freed with the SA.
  * Returns a pointer stable until removal, or NULL with *err
  * (err may be NULL): M6_E_SPI_RESERVED for SPI 0..255, M6_E_INVAL (proto not
  * ESP/AH, soft limit above hard), M6_E_EXISTS for the same (SPI, proto,
- * direction), M6_E_FULL. */
+ * direction), M6_E_FULL, M6_E_NOMEM (that bitmap). */
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err);
 /* Hold an inbound SPI for an SA being negotiated (RFC 4301 larval SA): it
  * matches no packet (sad_lookup_in ignores it) until sad_add() completes

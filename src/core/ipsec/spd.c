@@ -7,15 +7,26 @@
  * truth (spd_at, spd_lookup_linear); the index only speeds up finding its
  * first match and is updated with it, all allocation done before anything
  * is modified so a failed spd_add() leaves the SPD as it was.
+ *
+ * Memory and misses. A node is the entry itself, 64-octet aligned: its
+ * first line holds id, order, action, proto, ports, interface and the lower
+ * address bounds (spd.h orders the fields so), which is all a probe
+ * compares for a prefix entry and all the caller reads first; a group's
+ * slots hold each node's key hash beside its pointer, so a lookup in a
+ * large SPD costs a line of slots and that line. A direction with at most SPD_SCAN_MAX entries (a mobile node's
+ * handful) has no index at all: scanning its few nodes is as fast and
+ * costs no groups or buckets; the index is built when it grows past that.
+ * Arrays grow from 2 by doubling, so a small SPD is small.
  */
 #include "spd.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/m6_err.h"
 
-#define SPD_BUCKETS_LOG2 3
+#define SPD_SLOTS_LOG2 3
 
 /* A 128-bit address as two native words, so range tests and masking are
  * integer operations on the lookup path. */
@@ -23,35 +34,51 @@ struct u128 { uint64_t hi, lo; };
 
 struct spd_group;
 
-/* Nodes are cache-line aligned and a probe reads only the first line: the
- * rank, the prefix key and the other selectors, copied out of e. */
+#define SPD_LINE 64
+/* Directions with more entries than this are indexed. */
+#define SPD_SCAN_MAX 8
+
+/* A node is the entry, whole (callers may copy what the SPD returns),
+ * followed by its group. The entry comes first so that its first line is
+ * what a probe reads; the group is read only on removal. */
 struct spd_node {
-	uint64_t rank;
-	struct u128 llo, rlo;
-	struct spd_node *next;       /* hash chain, ascending rank */
-	struct spd_range16 lport, rport;
-	uint16_t proto;
-	uint32_t ifindex;
-	struct u128 lhi, rhi;
-	struct spd_group *group;     /* NULL: in the non-prefix list */
 	struct spd_entry e;
+	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
 
-#define SPD_LINE 64
+_Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
+	       "an entry's probe fields must fit its first cache line");
+
+/* A group's table: open addressing, linear probing, at most half full.
+ * A slot keeps its node's key hash, so a probe follows a pointer only to a
+ * node with the hash it looks for: a lookup reads one line of slots and
+ * the node's first line (two misses in a table far larger than the cache,
+ * where a chained bucket would add a link line and a node per collision).
+ * Removal shifts the probe run back, so probes never lengthen with churn. */
+struct spd_slot {
+	uint64_t fp;                 /* key_hash() of the node's prefixes | FP_SHARED */
+	struct spd_node *x;          /* NULL: empty */
+};
+
+/* The hash's low bit (key_hash() leaves it 0) says that another entry of
+ * the group has the same key: a lookup that found its key's entry stops
+ * there unless it is set, instead of reading the rest of the run. */
+#define FP_SHARED 1ull
 
 struct spd_group {
 	unsigned lplen, rplen;
 	struct u128 lmask, rmask;
 	uint64_t min_rank;           /* rank of its first entry: skip test */
 	size_t n;
-	size_t nb;                   /* buckets, 2^(64 - shift) */
+	size_t mask;                 /* slots - 1; slots = 2^(64 - shift) */
 	unsigned shift;
-	struct spd_node **b;
+	struct spd_slot *slot;
 };
 
 struct spd_dirtab {
 	struct spd_node **ord;       /* ascending rank */
 	size_t n, cap;
+	bool indexed;                /* ranges and groups below are kept */
 	struct spd_node **ranges;    /* entries with a non-prefix range, ascending rank */
 	size_t nr, capr;
 	struct spd_group **groups;   /* ascending min_rank */
@@ -119,12 +146,13 @@ static int range_plen(struct u128 lo, struct u128 hi)
 
 /* Multiply-shift hashing: the words are multiplied by distinct odd
  * constants (so swapped or equal halves do not cancel) and the top bits of
- * a final product pick the bucket, which every input bit reaches. Cheap
- * enough to run once per group on every lookup. */
-static inline size_t bucket_of(struct u128 l, struct u128 r, unsigned shift)
+ * a final product pick the slot, which every input bit reaches; the whole
+ * product is the slot's fingerprint. Cheap enough to run once per group on
+ * every lookup. */
+static inline uint64_t key_hash(struct u128 l, struct u128 r)
 {
 	uint64_t h = l.hi ^ l.lo * 0x9e3779b97f4a7c15ULL ^ r.hi * 0xc2b2ae3d27d4eb4fULL ^ r.lo * 0x165667b19e3779f9ULL;
-	return (size_t)((h * 0xd6e8feb86659fd93ULL) >> shift);
+	return h * 0xd6e8feb86659fd93ULL & ~FP_SHARED;
 }
 
 static inline bool port_match(struct spd_range16 r, uint16_t v, bool opaque)
@@ -146,8 +174,17 @@ static inline bool rest_match(uint16_t proto, struct spd_range16 lport, struct s
 
 static inline bool node_rest_match(const struct spd_node *x, const struct ipsec_flow *f)
 {
-	return rest_match(x->proto, x->lport, x->rport, x->ifindex, f);
+	const struct spd_sel *sel = &x->e.sel;
+	return rest_match(sel->proto, sel->lport, sel->rport, sel->ifindex, f);
 }
+
+static inline uint64_t rank_of(const struct spd_node *x)
+{
+	return (uint64_t)x->e.order << 32 | x->e.id;
+}
+
+static inline struct u128 llo_of(const struct spd_node *x) { return u128_load(x->e.sel.local_lo); }
+static inline struct u128 rlo_of(const struct spd_node *x) { return u128_load(x->e.sel.remote_lo); }
 
 bool spd_sel_match(const struct spd_sel *sel, const struct ipsec_flow *f)
 {
@@ -187,21 +224,32 @@ struct spd *spd_new(void)
 	return s;
 }
 
+static void index_drop(struct spd_dirtab *t)
+{
+	for (size_t i = 0; i < t->ng; i++) {
+		free(t->groups[i]->slot);
+		free(t->groups[i]);
+	}
+	free(t->groups);
+	free(t->ranges);
+	t->groups = NULL;
+	t->ranges = NULL;
+	t->ng = t->capg = t->nr = t->capr = 0;
+	for (size_t i = 0; i < t->n; i++)
+		t->ord[i]->group = NULL;
+	t->indexed = false;
+}
+
 void spd_free(struct spd *s)
 {
 	if (!s)
 		return;
 	for (int d = 0; d < 2; d++) {
 		struct spd_dirtab *t = &s->d[d];
-		for (size_t i = 0; i < t->ng; i++) {
-			free(t->groups[i]->b);
-			free(t->groups[i]);
-		}
+		index_drop(t);
 		for (size_t i = 0; i < t->n; i++)
 			free(t->ord[i]);
 		free(t->ord);
-		free(t->ranges);
-		free(t->groups);
 	}
 	free(s->byid);
 	free(s);
@@ -251,7 +299,7 @@ static size_t rank_upper(struct spd_node *const *a, size_t n, uint64_t rank)
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (a[mid]->rank <= rank)
+		if (rank_of(a[mid]) <= rank)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -261,38 +309,25 @@ static size_t rank_upper(struct spd_node *const *a, size_t n, uint64_t rank)
 
 static size_t rank_find(struct spd_node *const *a, size_t n, const struct spd_node *x)
 {
-	size_t i = rank_upper(a, n, x->rank);
+	size_t i = rank_upper(a, n, rank_of(x));
 	/* ranks are unique (they embed the id), so x sits just before i */
 	return i - 1;
 }
 
 static size_t grown(size_t cap, size_t need)
 {
-	size_t nc = cap ? cap * 2 : 16;
+	size_t nc = cap ? cap * 2 : 2;
 	while (nc < need)
 		nc *= 2;
 	return nc;
 }
 
-static int reserve_nodes(struct spd_node ***arr, size_t *cap, size_t need)
+static int reserve(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return 0;
 	size_t nc = grown(*cap, need);
-	struct spd_node **p = realloc(*arr, nc * sizeof(*p));
-	if (!p)
-		return M6_E_NOMEM;
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
-static int reserve_groups(struct spd_group ***arr, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = grown(*cap, need);
-	struct spd_group **p = realloc(*arr, nc * sizeof(*p));
+	void *p = realloc(*arr, nc * elem);
 	if (!p)
 		return M6_E_NOMEM;
 	*arr = p;
@@ -313,6 +348,8 @@ static void arr_delete(struct spd_node **a, size_t *n, size_t at)
 	(*n)--;
 }
 
+/* ---- the index ---- */
+
 static struct spd_group *group_find(const struct spd_dirtab *t, unsigned lp, unsigned rp)
 {
 	for (size_t i = 0; i < t->ng; i++)
@@ -326,10 +363,10 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 	struct spd_group *g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
-	g->nb = (size_t)1 << SPD_BUCKETS_LOG2;
-	g->shift = 64 - SPD_BUCKETS_LOG2;
-	g->b = calloc(g->nb, sizeof(*g->b));
-	if (!g->b) {
+	g->mask = ((size_t)1 << SPD_SLOTS_LOG2) - 1;
+	g->shift = 64 - SPD_SLOTS_LOG2;
+	g->slot = calloc(g->mask + 1, sizeof(*g->slot));
+	if (!g->slot) {
 		free(g);
 		return NULL;
 	}
@@ -341,38 +378,94 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 	return g;
 }
 
-static void chain_insert(struct spd_group *g, struct spd_node *x)
+static inline uint64_t node_hash(const struct spd_node *x)
 {
-	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
-	while (*pp && (*pp)->rank < x->rank)
-		pp = &(*pp)->next;
-	x->next = *pp;
-	*pp = x;
+	return key_hash(llo_of(x), rlo_of(x));
 }
 
-/* Keep the load at most one entry per bucket. Failing to grow only costs
- * speed, so it is not an error. */
-static void group_grow(struct spd_group *g, const struct spd_dirtab *t)
+static void slot_put(struct spd_slot *slot, size_t mask, unsigned shift, uint64_t fp, struct spd_node *x)
 {
-	if (g->n <= g->nb)
-		return;
-	size_t nb = g->nb * 2;
-	struct spd_node **b = calloc(nb, sizeof(*b));
-	if (!b)
-		return;
-	free(g->b);
-	g->b = b;
-	g->nb = nb;
+	size_t i = (size_t)(fp >> shift);
+	while (slot[i].x)
+		i = (i + 1) & mask;
+	slot[i].fp = fp;
+	slot[i].x = x;
+}
+
+/* Room for one more entry with the table at most half full. */
+static int group_reserve(struct spd_group *g)
+{
+	if (2 * (g->n + 1) <= g->mask + 1)
+		return 0;
+	size_t cap = 2 * (g->mask + 1);
+	struct spd_slot *slot = calloc(cap, sizeof(*slot));
+	if (!slot)
+		return M6_E_NOMEM;
+	for (size_t i = 0; i <= g->mask; i++)
+		if (g->slot[i].x)
+			slot_put(slot, cap - 1, g->shift - 1, g->slot[i].fp, g->slot[i].x);
+	free(g->slot);
+	g->slot = slot;
+	g->mask = cap - 1;
 	g->shift--;
-	/* highest rank first, pushed at the head: chains come out ascending */
-	for (size_t i = t->n; i-- > 0;) {
-		struct spd_node *x = t->ord[i];
-		if (x->group != g)
+	return 0;
+}
+
+static bool same_key(const struct spd_node *a, const struct spd_node *b)
+{
+	return u128_eq(llo_of(a), llo_of(b)) && u128_eq(rlo_of(a), rlo_of(b));
+}
+
+/* Mark every entry of x's key in its run shared (or not), and say how many
+ * there are besides x. */
+static size_t key_mark(struct spd_group *g, const struct spd_node *x, uint64_t fp, bool shared)
+{
+	size_t others = 0;
+	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+		if ((g->slot[k].fp & ~FP_SHARED) != fp || !same_key(g->slot[k].x, x))
 			continue;
-		struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
-		x->next = *pp;
-		*pp = x;
+		g->slot[k].fp = fp | (shared ? FP_SHARED : 0);
+		others += g->slot[k].x != x;
 	}
+	return others;
+}
+
+/* Index x in its group's table (room reserved). */
+static void slot_add(struct spd_group *g, struct spd_node *x)
+{
+	uint64_t fp = node_hash(x);
+	slot_put(g->slot, g->mask, g->shift, fp, x);
+	if (key_mark(g, x, fp, true) == 0)
+		key_mark(g, x, fp, false);
+}
+
+static void slot_remove(struct spd_group *g, const struct spd_node *x)
+{
+	uint64_t fp = node_hash(x);
+	size_t i = (size_t)(fp >> g->shift);
+	while (g->slot[i].x != x)
+		i = (i + 1) & g->mask;
+	/* backward shift: move back each later entry of the run whose home
+	 * does not lie cyclically in (i, j] */
+	for (size_t j = i;;) {
+		j = (j + 1) & g->mask;
+		if (!g->slot[j].x)
+			break;
+		size_t home = (size_t)(g->slot[j].fp >> g->shift);
+		if (((j - home) & g->mask) >= ((j - i) & g->mask)) {
+			g->slot[i] = g->slot[j];
+			i = j;
+		}
+	}
+	g->slot[i].x = NULL;
+	g->slot[i].fp = 0;
+	/* one left alone with its key is no longer shared */
+	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask)
+		if ((g->slot[k].fp & ~FP_SHARED) == fp && same_key(g->slot[k].x, x)) {
+			if (key_mark(g, g->slot[k].x, fp, true) == 0)
+				key_mark(g, g->slot[k].x, fp, false);
+			break;
+		}
 }
 
 /* Restore ascending min_rank after group gi changed it. */
@@ -397,6 +490,67 @@ static size_t group_index(const struct spd_dirtab *t, const struct spd_group *g)
 		i++;
 	return i;
 }
+
+/* The (local, remote) prefix lengths of an entry, -1 for a non-prefix range. */
+static void plens(const struct spd_node *x, int *lp, int *rp)
+{
+	*lp = range_plen(u128_load(x->e.sel.local_lo), u128_load(x->e.sel.local_hi));
+	*rp = range_plen(u128_load(x->e.sel.remote_lo), u128_load(x->e.sel.remote_hi));
+}
+
+/* Reserve what indexing x needs (*g: its group, fresh when it is new). */
+static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct spd_group **g, bool *fresh)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	*g = NULL;
+	*fresh = false;
+	if (lp < 0 || rp < 0)
+		return reserve((void **)&t->ranges, &t->capr, t->nr + 1, sizeof(*t->ranges));
+	if ((*g = group_find(t, (unsigned)lp, (unsigned)rp)))
+		return group_reserve(*g);
+	if (reserve((void **)&t->groups, &t->capg, t->ng + 1, sizeof(*t->groups)) ||
+	    !(*g = group_new((unsigned)lp, (unsigned)rp)))
+		return M6_E_NOMEM;
+	*fresh = true;
+	return 0;
+}
+
+/* Index x (already in ord) with what index_reserve() prepared. */
+static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group *g, bool fresh)
+{
+	if (!g) {
+		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, rank_of(x)), x);
+		return;
+	}
+	if (fresh)
+		t->groups[t->ng++] = g;
+	x->group = g;
+	g->n++;
+	slot_add(g, x);
+	if (rank_of(x) < g->min_rank) {
+		g->min_rank = rank_of(x);
+		group_resort(t, group_index(t, g));
+	}
+}
+
+/* Index a direction that grew past SPD_SCAN_MAX. On failure it stays
+ * unindexed: lookups scan, which gives the same answers. */
+static void index_build(struct spd_dirtab *t)
+{
+	t->indexed = true;
+	for (size_t i = 0; i < t->n; i++) {
+		struct spd_group *g;
+		bool fresh;
+		if (index_reserve(t, t->ord[i], &g, &fresh)) {
+			index_drop(t);
+			return;
+		}
+		index_add(t, t->ord[i], g, fresh);
+	}
+}
+
+/* ---- entries ---- */
 
 static bool range16_ok(struct spd_range16 r)
 {
@@ -432,61 +586,40 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_FULL;
 	struct spd_dirtab *t = &s->d[e->dir];
 
-	size_t sz = (sizeof(struct spd_node) + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
-	struct spd_node *x = aligned_alloc(SPD_LINE, sz);
+	/* lines of their own in a direction that is (or is about to be)
+	 * indexed, where lookups must touch one; a small one scans, packed */
+	bool aligned = t->n + 1 > SPD_SCAN_MAX;
+	size_t sz = sizeof(struct spd_node);
+	if (aligned)
+		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
+	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
 	if (!x)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
 	x->e = *e;
 	x->e.id = s->next_id;
 	x->e.hits = 0;
-	x->rank = (uint64_t)e->order << 32 | x->e.id;
-	x->llo = u128_load(e->sel.local_lo);
-	x->lhi = u128_load(e->sel.local_hi);
-	x->rlo = u128_load(e->sel.remote_lo);
-	x->rhi = u128_load(e->sel.remote_hi);
-	x->proto = e->sel.proto;
-	x->lport = e->sel.lport;
-	x->rport = e->sel.rport;
-	x->ifindex = e->sel.ifindex;
-	int lp = range_plen(x->llo, x->lhi), rp = range_plen(x->rlo, x->rhi);
 
 	/* Everything that can fail, before anything changes. */
-	struct spd_group *g = NULL, *fresh = NULL;
+	struct spd_group *g = NULL;
+	bool fresh = false;
 	int rc = 0;
-	if (reserve_nodes(&t->ord, &t->cap, t->n + 1) ||
-	    reserve_nodes(&s->byid, &s->capid, s->nid + 1))
+	if (reserve((void **)&t->ord, &t->cap, t->n + 1, sizeof(*t->ord)) ||
+	    reserve((void **)&s->byid, &s->capid, s->nid + 1, sizeof(*s->byid)) ||
+	    (t->indexed && index_reserve(t, x, &g, &fresh)))
 		rc = M6_E_NOMEM;
-	else if (lp < 0 || rp < 0) {
-		if (reserve_nodes(&t->ranges, &t->capr, t->nr + 1))
-			rc = M6_E_NOMEM;
-	} else if (!(g = group_find(t, (unsigned)lp, (unsigned)rp))) {
-		if (reserve_groups(&t->groups, &t->capg, t->ng + 1) ||
-		    !(g = fresh = group_new((unsigned)lp, (unsigned)rp)))
-			rc = M6_E_NOMEM;
-	}
 	if (rc) {
 		free(x);
 		return rc;
 	}
 
 	s->next_id++;
-	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, x->rank), x);
+	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, rank_of(x)), x);
 	s->byid[s->nid++] = x;
-	if (!g) {
-		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, x->rank), x);
-		return (int)x->e.id;
-	}
-	if (fresh)
-		t->groups[t->ng++] = fresh;
-	x->group = g;
-	g->n++;
-	chain_insert(g, x);
-	group_grow(g, t);
-	if (x->rank < g->min_rank) {
-		g->min_rank = x->rank;
-		group_resort(t, group_index(t, g));
-	}
+	if (t->indexed)
+		index_add(t, x, g, fresh);
+	else if (t->n > SPD_SCAN_MAX)
+		index_build(t);
 	return (int)x->e.id;
 }
 
@@ -499,6 +632,10 @@ int spd_remove(struct spd *s, uint32_t id)
 	struct spd_dirtab *t = &s->d[x->e.dir];
 	arr_delete(s->byid, &s->nid, pos);
 	arr_delete(t->ord, &t->n, rank_find(t->ord, t->n, x));
+	if (!t->indexed) {
+		free(x);
+		return 0;
+	}
 
 	struct spd_group *g = x->group;
 	if (!g) {
@@ -506,22 +643,19 @@ int spd_remove(struct spd *s, uint32_t id)
 		free(x);
 		return 0;
 	}
-	struct spd_node **pp = &g->b[bucket_of(x->llo, x->rlo, g->shift)];
-	while (*pp != x)
-		pp = &(*pp)->next;
-	*pp = x->next;
+	slot_remove(g, x);
 	size_t gi = group_index(t, g);
 	if (--g->n == 0) {
 		memmove(t->groups + gi, t->groups + gi + 1, (t->ng - gi - 1) * sizeof(*t->groups));
 		t->ng--;
-		free(g->b);
+		free(g->slot);
 		free(g);
-	} else if (x->rank == g->min_rank) {
+	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
 		while (t->ord[i]->group != g)
 			i++;
-		g->min_rank = t->ord[i]->rank;
+		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);
 	}
 	free(x);
@@ -539,6 +673,13 @@ const struct spd_entry *spd_lookup_linear(const struct spd *s, enum spd_dir dir,
 	return NULL;
 }
 
+static inline bool range_match(const struct spd_node *x, struct u128 fl, struct u128 fr)
+{
+	const struct spd_sel *sel = &x->e.sel;
+	return u128_le(u128_load(sel->local_lo), fl) && u128_le(fl, u128_load(sel->local_hi)) &&
+	       u128_le(u128_load(sel->remote_lo), fr) && u128_le(fr, u128_load(sel->remote_hi));
+}
+
 const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct ipsec_flow *f)
 {
 	if (dir != SPD_OUT && dir != SPD_IN)
@@ -548,28 +689,40 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 	struct spd_node *best = NULL;
 	uint64_t best_rank = UINT64_MAX;
 
+	if (!t->indexed) {
+		for (size_t i = 0; i < t->n && !best; i++)
+			if (node_rest_match(t->ord[i], f) && range_match(t->ord[i], fl, fr))
+				best = t->ord[i];
+		if (best)
+			best->e.hits++;
+		return best ? &best->e : NULL;
+	}
 	for (size_t i = 0; i < t->ng; i++) {
 		const struct spd_group *g = t->groups[i];
 		/* groups are sorted by their first rank: none further can win */
 		if (g->min_rank >= best_rank)
 			break;
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
-		for (struct spd_node *x = g->b[bucket_of(kl, kr, g->shift)]; x; x = x->next) {
-			if (x->rank >= best_rank)
-				break;
-			if (u128_eq(x->llo, kl) && u128_eq(x->rlo, kr) && node_rest_match(x, f)) {
+		uint64_t fp = key_hash(kl, kr);
+		/* the entries of one key are not in rank order here: all of them */
+		for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+			struct spd_node *x = g->slot[k].x;
+			if ((g->slot[k].fp & ~FP_SHARED) != fp || !u128_eq(llo_of(x), kl) || !u128_eq(rlo_of(x), kr))
+				continue;
+			uint64_t r = rank_of(x);
+			if (r < best_rank && node_rest_match(x, f)) {
 				best = x;
-				best_rank = x->rank;
-				break;
+				best_rank = r;
 			}
+			if (!(g->slot[k].fp & FP_SHARED))
+				break;
 		}
 	}
 	for (size_t i = 0; i < t->nr; i++) {
 		struct spd_node *x = t->ranges[i];
-		if (x->rank >= best_rank)
+		if (rank_of(x) >= best_rank)
 			break;
-		if (u128_le(x->llo, fl) && u128_le(fl, x->lhi) && u128_le(x->rlo, fr) && u128_le(fr, x->rhi) &&
-		    node_rest_match(x, f)) {
+		if (range_match(x, fl, fr) && node_rest_match(x, f)) {
 			best = x;
 			break;
 		}

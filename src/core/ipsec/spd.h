@@ -23,14 +23,17 @@
  * Complexity. The index is a tuple-space search per direction: entries whose
  * two address ranges are both CIDR prefixes are grouped by (local prefix
  * length, remote prefix length); each group hashes its entries by the
- * (local, remote) prefixes, every hash chain sorted by rank (order, then
- * insertion). Entries with a non-prefix range sit in a rank-sorted list.
- * spd_lookup() costs one hash probe per group, stopping at the first group
- * whose best rank cannot beat the match already found, plus a scan of the
- * non-prefix list up to that rank: O(G + C + R) for G groups, C entries
- * sharing a hash chain and R non-prefix entries, independent of the number
- * of host (/128) entries. spd_lookup_linear() is O(n). spd_add() and
- * spd_remove() are O(n) (ordered array insertion); spd_get() O(log n).
+ * (local, remote) prefixes (open addressing, slots holding the key hash).
+ * Entries with a non-prefix range sit in a rank-sorted list (rank: order,
+ * then insertion). spd_lookup() costs one hash probe per group, stopping at
+ * the first group whose best rank cannot beat the match already found, plus
+ * a scan of the non-prefix list up to that rank: O(G + C + R) for G groups,
+ * C entries sharing a key and R non-prefix entries, independent of the
+ * number of host (/128) entries. A direction of at most 8 entries is not indexed
+ * (a scan of so few is as fast, and a mobile node's SPD stays small); its
+ * index is built when it grows past that. spd_lookup_linear() is O(n).
+ * spd_add() and spd_remove() are O(n) (ordered array insertion); spd_get()
+ * O(log n).
  */
 #ifndef MIP6SEC_SPD_H
 #define MIP6SEC_SPD_H
@@ -64,12 +67,14 @@ static inline struct spd_range16 spd_range_mh(uint8_t lo, uint8_t hi)
 	return (struct spd_range16){ (uint16_t)(lo << 8), (uint16_t)(hi << 8) };
 }
 
+/* Field order matters: in an SPD entry, everything but the upper bounds of
+ * the address ranges shares the entry's first cache line (spd.c). */
 struct spd_sel {
-	uint8_t local_lo[16], local_hi[16];
-	uint8_t remote_lo[16], remote_hi[16];
 	uint16_t proto;                 /* 0..255 or SPD_PROTO_ANY */
 	struct spd_range16 lport, rport;
 	uint32_t ifindex;               /* 0 = any interface */
+	uint8_t local_lo[16], remote_lo[16];
+	uint8_t local_hi[16], remote_hi[16];
 };
 
 /* What to build for a PROTECT entry (the SA template). */
@@ -80,6 +85,8 @@ struct spd_protect {
 	uint8_t tunnel_local[16], tunnel_remote[16];
 };
 
+/* The first 64 octets (id .. sel.remote_lo) are what spd_lookup() compares
+ * and what its caller reads first: one cache line. */
 struct spd_entry {
 	uint32_t id;                    /* assigned by spd_add, > 0 */
 	uint32_t order;
@@ -87,8 +94,8 @@ struct spd_entry {
 	enum spd_action action;
 	struct spd_sel sel;
 	struct spd_protect protect;
-	char name[SPD_NAME_MAX];        /* optional: the peer identity (4877-07) */
 	uint64_t hits;                  /* packets matched (statistics) */
+	char name[SPD_NAME_MAX];        /* optional: the peer identity (4877-07) */
 };
 
 struct spd;

@@ -268,7 +268,11 @@ struct bcache *bcache_new(size_t capacity)
 	bc->cap = capacity;
 	size_t nix = pow2_at_least(capacity * 2);
 	bc->ixmask = nix - 1;
-	bc->ents = calloc(capacity, sizeof(*bc->ents));
+	/* line-aligned: an entry's first 32 octets then straddle two lines
+	 * only in one entry of four */
+	size_t esz = (capacity * sizeof(*bc->ents) + 63) / 64 * 64;
+	if ((bc->ents = aligned_alloc(64, esz)))
+		memset(bc->ents, 0, esz);
 	bc->hpos = calloc(capacity, sizeof(*bc->hpos));
 	bc->heap_mem = aligned_alloc(64, ((capacity + BC_HEAP_PAD) * sizeof(*bc->heap) + 63) / 64 * 64);
 	bc->heap = bc->heap_mem ? (struct bc_heap *)bc->heap_mem + BC_HEAP_PAD : NULL;

@@ -27,15 +27,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What a lookup compares and every caller reads first (the key, the state,
+ * the expiry) comes first: 32 octets that share a cache line in three
+ * entries out of four. */
 struct bce {
 	uint8_t hoa[16];
-	uint8_t coa[16];          /* primary care-of address */
-	uint8_t last_coa[16];     /* the last care-of address seen, kept after deletion */
+	uint64_t expires;         /* ns */
 	uint16_t seq;             /* last accepted sequence number (BU-02) */
 	bool home_reg;            /* H flag of the registration */
 	bool valid;               /* false: deleted, kept only for seq checks */
 	bool in_use;
-	uint64_t expires;         /* ns */
+	uint8_t coa[16];          /* primary care-of address */
+	uint8_t last_coa[16];     /* the last care-of address seen, kept after deletion */
 	uint32_t lifetime_s;      /* granted */
 	uint32_t pad_id;          /* peer authorised for this home address (HA) */
 	uint32_t user;            /* free for the owning engine */

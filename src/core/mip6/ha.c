@@ -773,6 +773,10 @@ struct ha *ha_new(const struct ha_cfg *cfg, const struct mip6_io *io)
 	size_t nf = cfg->max_bindings / 4 > HA_FORMER_MIN ? cfg->max_bindings / 4 : HA_FORMER_MIN;
 	size_t nd = cfg->max_bindings < HA_DAD_Q_MIN ? HA_DAD_Q_MIN
 		  : cfg->max_bindings > HA_DAD_Q_MAX ? HA_DAD_Q_MAX : cfg->max_bindings;
+	/* the operator sizes it to the burst of first registrations expected
+	 * (a home agent restart): it admits max_dad per DAD time */
+	if (cfg->max_dad)
+		nd = cfg->max_dad < HA_DAD_Q_MIN ? HA_DAD_Q_MIN : cfg->max_dad >= HA_U_DAD ? HA_U_DAD - 1 : cfg->max_dad;
 	ha->dad_cap = (unsigned)nd;
 	ha->bc = bcache_new(cfg->max_bindings);
 	ha->former = bcache_new(nf);

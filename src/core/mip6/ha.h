@@ -61,6 +61,7 @@ struct ha_cfg {
 	uint32_t bra_interval_s;      /* Binding Refresh Advice; 0 = none */
 	bool k_capable;               /* HA-04: dynamic keying that can move its endpoint */
 	uint32_t dad_timeout_ms;      /* DAD wait (default 1000) */
+	size_t max_dad;               /* first registrations under DAD at once (0: max_bindings, at most 4096) */
 	size_t max_bindings;          /* binding cache capacity */
 	uint8_t mac[6];               /* link-layer address for proxy NA (TLLA) */
 	uint16_t preference;          /* Home Agent Preference (7.4, 8.4) */

@@ -40,6 +40,7 @@
  * packet of 4096 octets with room for a tunnel header, ESP (and its UDP
  * encapsulation) and the Mobile IPv6 extension headers. */
 #define MIP6_PKT_MAX (4096 + 256)
+#define MIP6_SCRATCH_LEN (MIP6_PKT_MAX + 64)
 
 #define MIP6_NS_PER_MS 1000000ull
 #define MIP6_NS_PER_S 1000000000ull
@@ -58,6 +59,9 @@ struct mip6_io {
 	 * old/new NULL when absent; k: the K bit agreed (RFC 6275 11.7.1). */
 	void (*binding)(void *ctx, const uint8_t hoa[16], const uint8_t *old_coa, const uint8_t *new_coa,
 			bool k, uint32_t lifetime_s);
+	/* MIP6_SCRATCH_LEN octets an engine may build its packets in, lent by
+	 * the node for the length of each call (NULL: the engine has its own). */
+	uint8_t *scratch;
 };
 
 /* Helpers every engine uses (mip6.c). */

@@ -126,7 +126,7 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 		m.opts[0].data = mn->coa;
 	}
 	const uint8_t *src = dereg ? mn->cfg.hoa : mn->coa;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), src, mn->cfg.ha, dereg ? NULL : mn->cfg.hoa,
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN, src, mn->cfg.ha, dereg ? NULL : mn->cfg.hoa,
 				NULL, &m);
 	if (len < 0) {
 		mn_drop(mn, len, mn->cfg.ha, "cannot build the home Binding Update");
@@ -414,9 +414,13 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	if (!cfg || !io || !io->send || !io->event || !io->random || cfg->n_cn > MN_CN_MAX ||
 	    cfg->home_plen > 128)
 		return NULL;
-	struct mn *mn = calloc(1, sizeof(*mn));
+	/* sized to the correspondents configured; the packet buffer is the
+	 * node's scratch when it lends one */
+	size_t sz = sizeof(struct mn) + (1 + cfg->n_cn) * sizeof(struct bul_entry);
+	struct mn *mn = calloc(1, sz + (io->scratch ? 0 : MN_BUF_LEN));
 	if (!mn)
 		return NULL;
+	mn->buf = io->scratch ? io->scratch : (uint8_t *)mn + sz;
 	mn->cfg = *cfg;
 	mn->io = *io;
 	mn->where = MN_NOWHERE;
@@ -436,7 +440,7 @@ void mn_free(struct mn *mn)
 {
 	if (!mn)
 		return;
-	m6_wipe(mn->bul, sizeof(mn->bul));
+	m6_wipe(mn->bul, mn->n_bul * sizeof(mn->bul[0]));
 	free(mn);
 }
 
@@ -552,7 +556,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 		/* route-optimised: src = CoA with the HoA in a HAO (11.3.1) */
 		struct pbuf pb;
 		uint8_t *p;
-		rc = pbuf_init(&pb, mn->buf, sizeof(mn->buf), MN_HEADROOM);
+		rc = pbuf_init(&pb, mn->buf, MN_BUF_LEN, MN_HEADROOM);
 		if (!rc)
 			rc = pbuf_put(&pb, len, &p);
 		if (!rc) {
@@ -569,7 +573,7 @@ void mn_output(struct mn *mn, const uint8_t *pkt, size_t len, uint64_t now)
 	}
 	/* reverse tunnel through the HA (11.3.1), even before the BA: the HA
 	 * drops until registered, which costs no more than queueing would */
-	int n = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, pkt, len);
+	int n = mip6_encap(mn->buf, MN_BUF_LEN, mn->coa, mn->cfg.ha, pkt, len);
 	if (n < 0) {
 		mn_drop(mn, n, h.dst, "reverse tunnel");
 		return;

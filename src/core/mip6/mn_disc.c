@@ -56,7 +56,7 @@ static void send_icmp(struct mn *mn, uint8_t type, uint16_t ident, const uint8_t
 	memset(body, 0, sizeof(body));
 	body[0] = type;
 	m6_put16(body + 4, ident);
-	int n = disc_build(mn->buf, sizeof(mn->buf), mn->coa, dst, hao, NULL, body, sizeof(body));
+	int n = disc_build(mn->buf, MN_BUF_LEN, mn->coa, dst, hao, NULL, body, sizeof(body));
 	if (n < 0) {
 		mn_drop(mn, n, dst, "discovery message not built");
 		return;

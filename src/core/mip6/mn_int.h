@@ -22,6 +22,7 @@
  * outer header or HAO we add in front. */
 #define MN_HEADROOM 64
 #define MN_BUF_LEN (MIP6_PKT_MAX + MN_HEADROOM)
+_Static_assert(MN_BUF_LEN <= MIP6_SCRATCH_LEN, "the node's scratch holds what the MN builds");
 #define MN_HA 0                          /* BUL slot of the home agent; CNs follow */
 #define MN_HA_LIST_MAX 4                 /* home agents kept from a discovery reply */
 
@@ -52,9 +53,9 @@ struct mn {
 	uint16_t mps_ident;
 	struct bul_timer mps_tx;
 	uint64_t home_valid_until;       /* the home prefix's, from the last MPA; MIP6_NEVER: unknown */
+	uint8_t *buf;                    /* the one packet being built: io->scratch, or own after bul */
 	unsigned n_bul;
-	struct bul_entry bul[1 + MN_CN_MAX];
-	uint8_t buf[MN_BUF_LEN];         /* the one packet being built */
+	struct bul_entry bul[];          /* n_bul */
 };
 
 static inline struct bul_entry *mn_ha_ent(struct mn *mn) { return &mn->bul[MN_HA]; }

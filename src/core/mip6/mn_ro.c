@@ -131,7 +131,7 @@ void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t ex
 	m.opts[1].len = RR_AUTH_LEN;
 	m.opts[1].data = auth0;
 	/* at home the source is the home address: no HAO (11.7.2) */
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf), mn->coa, e->peer, home ? NULL : mn->cfg.hoa, NULL, &m);
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN, mn->coa, e->peer, home ? NULL : mn->cfg.hoa, NULL, &m);
 	size_t moff = IP6_HDR_LEN + (home ? 0 : IP6_HAO_HDR_LEN);
 	/* BAD is last with no padding after it (OPT-04): the authenticator is
 	 * the MH's final 12 octets. */
@@ -177,9 +177,9 @@ static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t
 	m.type = home ? MH_HOTI : MH_COTI;
 	memcpy(m.cookie, cookie, MH_COOKIE_LEN);
 	const uint8_t *src = home ? mn->cfg.hoa : mn->coa;
-	int len = mip6_build_mh(mn->buf, sizeof(mn->buf) - IP6_HDR_LEN, src, e->peer, NULL, NULL, &m);
+	int len = mip6_build_mh(mn->buf, MN_BUF_LEN - IP6_HDR_LEN, src, e->peer, NULL, NULL, &m);
 	if (len >= 0 && home && mn->where == MN_AWAY)
-		len = mip6_encap(mn->buf, sizeof(mn->buf), mn->coa, mn->cfg.ha, mn->buf, (size_t)len);
+		len = mip6_encap(mn->buf, MN_BUF_LEN, mn->coa, mn->cfg.ha, mn->buf, (size_t)len);
 	if (len < 0) {
 		mn_drop(mn, len, e->peer, home ? "cannot build HoTI" : "cannot build CoTI");
 		return;

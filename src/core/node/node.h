@@ -12,9 +12,12 @@
  * every secret the engines draw (Kcn, nonces, cookies, home-agent keys,
  * SPIs) comes from the node's HMAC-DRBG (crypto/m6_drbg.h), instantiated
  * from cfg.entropy when the driver gives one (the daemon: the system's
- * randomness) or else from cfg.seed and the node's name (the simulator:
- * reproducible runs). Every dropped packet raises an M6_EV_DROP event with
- * its reason.
+ * randomness) and kept, or else from cfg.seed and the node's name (the
+ * simulator: reproducible runs), where each of the first draws has a
+ * generator of its own, instantiated from the previous one's output and
+ * freed, so that a simulated node that draws little keeps 48 octets
+ * instead of a generator; the fourth draw's generator is kept. Every
+ * dropped packet raises an M6_EV_DROP event with its reason.
  *
  * Re-entry rule: the key manager's callbacks (struct node_km) are never
  * called while the node holds a packet in its scratch buffers. ACQUIRE,
@@ -97,7 +100,29 @@ struct node_cfg {
 	/* A host stack behind the node answers Echo Requests itself (a kernel
 	 * behind TUN): the node then delivers them instead of answering. */
 	bool no_echo_reply;
+	/* Scratch memory lent by the driver (node_shared_new), or NULL: the
+	 * node has its own. See struct node_shared. */
+	struct node_shared *shared;
+	/* Octets of output one call may queue (0: 4 MiB): beyond, packets are
+	 * dropped (M6_E_FULL). A home agent whose DAD table completes many
+	 * first registrations at one instant sends two packets (BA, proxy NA)
+	 * for each in that call: its driver sizes this to the table. */
+	size_t txq_max;
 };
+
+/* What a node needs only while it works on a call: the buffers a packet
+ * is built and processed in (about 15 KB) and the transmit queue. A driver
+ * with many nodes (the simulator: a million) lends one to all of them,
+ * which is sound when it calls into one node at a time (never from inside
+ * another node's call or callback) and takes all of a node's output
+ * (node_output until 0) before it calls into another: at any moment at
+ * most one node then holds a packet or queued output. A node that finds
+ * the queue holding another node's output drops its packet (the driver
+ * broke that rule) rather than mixing them. The driver frees it after the
+ * last node that uses it. */
+struct node_shared;
+struct node_shared *node_shared_new(void);
+void node_shared_free(struct node_shared *s);
 
 /* Where a packet goes on its link: to its destination (on-link, and all
  * multicast), to a gateway, or to whichever router takes it (off-link

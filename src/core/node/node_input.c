@@ -264,7 +264,7 @@ static int input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t le
 		memcpy(n->buf2, pkt, len);
 		return node_km_take(n, ifindex, n->buf2, len, &w) ? 0 : M6_E_UDP_CKSUM;
 	}
-	pbuf_init(&pb, n->buf2, sizeof(n->buf2), NODE_HEADROOM);
+	pbuf_init(&pb, n->buf2, NODE_BUF, NODE_HEADROOM);
 	pbuf_put(&pb, len, &p);
 	memcpy(p, pkt, len);
 	struct bits_result r;

@@ -15,8 +15,12 @@
 #include "../crypto/m6_drbg.h"
 
 #define NODE_HEADROOM 256
+#define NODE_TXQ_MAX (4u << 20)
 #define NODE_BUF (NODE_HEADROOM + NODE_PKT_MAX + 256)
 #define TUNNEL_DEPTH_MAX 2
+/* A seeded node's first draws each get a generator of their own; this
+ * one's is kept (node_draw). */
+#define NODE_DRBG_CHAIN 4
 #define NODE_ICMP_BURST 10u             /* RFC 4443 2.4(f): a token bucket */
 #define ND_RS 133
 #define ND_RA 134
@@ -45,17 +49,67 @@ struct km_note {
 	struct node_binding_change bc;
 };
 
+/* The part of node_cfg the node keeps: interfaces and routes sized to
+ * what was configured (a mobile node has one interface and no route), the
+ * roles' addresses the packet paths read, and the IPsec tables. */
+struct node_conf {
+	const char *name;
+	unsigned n_ifaces, n_routes;
+	struct node_iface_cfg *ifaces;
+	struct node_route *routes;
+	bool forwarding, is_ha, no_echo_reply;
+	struct node_conf_mn {
+		uint8_t hoa[16], ha[16];
+	} mn;
+	struct node_conf_ha {
+		uint8_t prefix[16];
+		unsigned plen;
+	} ha;
+	struct spd *spd;
+	struct sad *sad;
+	struct pad *pad;
+};
+
+/* Buffers for one packet in flight; a node has its own or borrows the
+ * driver's (struct node_shared). */
+#define NODE_EBUF (NODE_HEADROOM + 1280)
+struct node_scratch {
+	uint8_t buf[NODE_BUF];           /* one packet in flight */
+	uint8_t buf2[NODE_BUF];          /* second (received packet, tunnel inner) */
+	uint8_t ebuf[NODE_EBUF];         /* an ICMPv6 error being built */
+	uint8_t engine[MIP6_SCRATCH_LEN];   /* what an engine builds (mip6_io.scratch) */
+};
+
+/* Transmit queue: records of (ifindex u32, nh kind u32, nexthop 16, len
+ * u32, bytes) in an arena that is compacted when drained, allocated on the
+ * first packet. */
+struct node_txq {
+	uint8_t *p;
+	size_t cap, head, tail;
+	const struct node *owner;        /* shared: whose output it holds */
+};
+
+struct node_shared {
+	struct node_scratch sc;
+	struct node_txq q;
+};
+
 struct node {
 	char name[32];
-	struct node_cfg cfg;
-	struct iface ifs[NODE_IF_MAX];
+	struct node_conf cfg;
+	struct iface *ifs;               /* cfg.n_ifaces */
 	bool ipsec;
 	struct bits bits;
 	struct mn *mn;
 	struct ha *ha;
 	struct cn *cn;
 	struct mip6_io io;
+	/* randomness (node_draw): a DRBG instantiated from the driver's
+	 * entropy, or (seeded) the input of the next draw's instantiation */
 	struct m6_drbg *drbg;
+	uint8_t drbg_next[M6_DRBG_ENTROPY_LEN + M6_DRBG_NONCE_LEN];
+	uint8_t drbg_draws;              /* seeded: draws so far, up to NODE_DRBG_CHAIN */
+	bool drbg_broken;                /* a seeded draw failed: every later one fails */
 	uint64_t now;
 	node_event_cb ev_cb;
 	void *ev_ctx;
@@ -77,16 +131,19 @@ struct node {
 	/* RFC 4443 2.4(f): ICMPv6 errors from a token bucket */
 	uint64_t icmp_stamp;
 	uint32_t icmp_tokens;
-	/* transmit queue: records of (ifindex u32, nh kind u32, nexthop 16,
-	 * len u32, bytes) in an arena that is compacted when drained */
-	uint8_t *txq;
-	size_t txq_cap, txq_head, txq_tail;
-	uint8_t buf[NODE_BUF];     /* scratch for one packet in flight */
-	uint8_t buf2[NODE_BUF];    /* second scratch (received packet, tunnel inner) */
-	uint8_t ebuf[NODE_HEADROOM + 1280];   /* an ICMPv6 error being built */
+	size_t txq_max;                  /* cfg.txq_max or the default */
+	struct node_txq *q;              /* &own_q or the shared one */
+	struct node_txq own_q;
+	struct node_scratch *sc;         /* own (freed with the node) or shared */
+	bool shared;
+	/* scratch buffers (in *sc) */
+	uint8_t *buf, *buf2, *ebuf;
 };
 
 /* node.c */
+/* Octets from the node's DRBG: 0, or M6_E_CRYPTO with out wiped (the
+ * library failed; a seeded node then never draws again). */
+int node_draw(struct node *n, uint8_t *out, size_t len);
 void node_emit(struct node *n, struct m6_event *ev);
 void node_emit_drop(struct node *n, int reason, const char *what);
 void node_enter(struct node *n, uint64_t now);

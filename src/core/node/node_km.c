@@ -33,8 +33,27 @@ static bool notes_grow(struct node *n)
 	return true;
 }
 
+/* Whether the key manager takes this kind of notification: the others are
+ * counted as queued and delivered but never stored, so a node without a
+ * key manager (manual keying) keeps no queue. Expiry is always queued: with
+ * no callback the node deletes the dead SA when it is delivered. */
+static bool note_wanted(const struct node *n, enum km_note_type t)
+{
+	switch (t) {
+	case KM_NOTE_ACQUIRE: return n->km.acquire != NULL;
+	case KM_NOTE_ADDRESS: return n->km.address_change != NULL;
+	case KM_NOTE_BINDING: return n->km.binding_changed != NULL;
+	default: return true;
+	}
+}
+
 void node_km_note(struct node *n, const struct km_note *k)
 {
+	if (!note_wanted(n, k->type)) {
+		n->km_st.queued++;
+		n->km_st.delivered++;
+		return;
+	}
 	if (n->notes_n == n->notes_cap && !notes_grow(n)) {
 		n->km_st.lost++;
 		node_emit_drop(n, M6_E_NOMEM, "key manager notification lost");
@@ -270,7 +289,7 @@ int node_sa_reserve_spi(struct node *n, uint8_t proto, uint32_t *spi)
 		return M6_E_INVAL;
 	for (int i = 0; i < SPI_TRIES; i++) {
 		uint8_t r[4];
-		if (m6_drbg_generate(n->drbg, r, sizeof(r)))
+		if (node_draw(n, r, sizeof(r)))
 			return M6_E_CRYPTO;
 		uint32_t v = m6_get32(r);
 		if (v < 256)

@@ -10,7 +10,7 @@ void node_km_random(struct node *n, uint8_t *out, size_t len)
 {
 	/* A DRBG that fails after instantiation means a broken crypto
 	 * library: no key manager may go on with predictable secrets. */
-	if (m6_drbg_generate(n->drbg, out, len)) {
+	if (node_draw(n, out, len)) {
 		fprintf(stderr, "%s: random generator failure\n", n->name);
 		abort();
 	}

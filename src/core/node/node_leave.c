@@ -28,15 +28,15 @@ int node_mn_deregister(struct node *n, uint16_t seq, uint64_t now)
 	m.opts[0].len = 16;
 	m.opts[0].data = coa;
 	/* buf2 is the receive scratch: free outside node_input */
-	int len = mip6_build_mh(n->buf2, sizeof(n->buf2), coa, mn_ha(n->mn), mn_hoa(n->mn), NULL, &m);
+	int len = mip6_build_mh(n->buf2, NODE_BUF, coa, mn_ha(n->mn), mn_hoa(n->mn), NULL, &m);
 	if (len < 0)
 		return len;
 	node_enter(n, now);
-	size_t queued = n->txq_tail - n->txq_head;
+	size_t queued = n->q->tail - n->q->head;
 	node_send_local(n, n->buf2, (size_t)len);
 	/* nothing queued: the pipeline refused it (fail closed) or there was
 	 * no route; the M6_EV_DROP event already says which */
-	int rc = n->txq_tail - n->txq_head > queued ? 0 : M6_E_NOTFOUND;
+	int rc = n->q->tail - n->q->head > queued ? 0 : M6_E_NOTFOUND;
 	node_leave(n);
 	return rc;
 }

@@ -125,7 +125,7 @@ bool node_proxies(const struct node *n, unsigned ifindex, const uint8_t addr[16]
 	if (!n->ha || ifindex >= n->cfg.n_ifaces)
 		return false;
 	const struct node_iface_cfg *ic = &n->cfg.ifaces[ifindex];
-	const struct ha_cfg *hc = &n->cfg.ha;
+	const struct node_conf_ha *hc = &n->cfg.ha;
 	if (!ic->plen || ic->plen != hc->plen || !ip6_prefix_match(hc->prefix, ic->prefix, ic->plen) ||
 	    !ip6_prefix_match(addr, hc->prefix, hc->plen))
 		return false;

@@ -11,7 +11,7 @@
 #include "../pkt/ip6.h"
 #include "../util/m6_bytes.h"
 
-#define TXQ_MAX (4u << 20)
+#define TXQ_INITIAL 8192
 #define TXQ_REC 28                      /* ifindex, nh kind, nexthop, len */
 #define ICMP_REFILL_NS (10 * MIP6_NS_PER_MS)
 
@@ -20,47 +20,56 @@
 static int txq_push(struct node *n, unsigned ifindex, enum node_nh_kind kind, const uint8_t nh[16],
 		    const uint8_t *pkt, size_t len)
 {
+	struct node_txq *q = n->q;
 	size_t need = TXQ_REC + len;
 	if (len > NODE_PKT_MAX)
 		return M6_E_NOMEM;
-	if (n->txq_tail + need > n->txq_cap) {
-		/* compact, then grow if still short */
-		memmove(n->txq, n->txq + n->txq_head, n->txq_tail - n->txq_head);
-		n->txq_tail -= n->txq_head;
-		n->txq_head = 0;
-		while (n->txq_tail + need > n->txq_cap) {
-			size_t cap = n->txq_cap * 2;
-			uint8_t *q = cap <= TXQ_MAX ? realloc(n->txq, cap) : NULL;
-			if (!q)
+	if (q->head != q->tail && q->owner != n)
+		return M6_E_FULL;          /* a shared queue still holds another node's output */
+	q->owner = n;
+	if (q->tail + need > q->cap) {
+		/* compact, then grow if still short (the first packet allocates) */
+		if (q->head) {
+			memmove(q->p, q->p + q->head, q->tail - q->head);
+			q->tail -= q->head;
+			q->head = 0;
+		}
+		while (q->tail + need > q->cap) {
+			size_t cap = q->cap ? q->cap * 2 : TXQ_INITIAL;
+			if (cap > n->txq_max)
+				cap = n->txq_max;     /* the last step up to the bound itself */
+			uint8_t *p = cap > q->cap ? realloc(q->p, cap) : NULL;
+			if (!p)
 				return M6_E_FULL;
-			n->txq = q;
-			n->txq_cap = cap;
+			q->p = p;
+			q->cap = cap;
 		}
 	}
-	uint8_t *p = n->txq + n->txq_tail;
+	uint8_t *p = q->p + q->tail;
 	m6_put32(p, ifindex);
 	m6_put32(p + 4, (uint32_t)kind);
 	memcpy(p + 8, nh, 16);
 	m6_put32(p + 24, (uint32_t)len);
 	memcpy(p + TXQ_REC, pkt, len);
-	n->txq_tail += need;
+	q->tail += need;
 	return 0;
 }
 
 int node_output(struct node *n, struct node_out *out, uint64_t now)
 {
 	(void)now;
-	if (n->txq_head == n->txq_tail)
+	struct node_txq *q = n->q;
+	if (q->head == q->tail || q->owner != n)
 		return 0;
-	const uint8_t *p = n->txq + n->txq_head;
+	const uint8_t *p = q->p + q->head;
 	out->ifindex = m6_get32(p);
 	out->nh_kind = (enum node_nh_kind)m6_get32(p + 4);
 	memcpy(out->nexthop, p + 8, 16);
 	out->len = m6_get32(p + 24);
 	memcpy(out->pkt, p + TXQ_REC, out->len);
-	n->txq_head += TXQ_REC + out->len;
-	if (n->txq_head == n->txq_tail)
-		n->txq_head = n->txq_tail = 0;
+	q->head += TXQ_REC + out->len;
+	if (q->head == q->tail)
+		q->head = q->tail = 0;
 	return 1;
 }
 
@@ -129,7 +138,7 @@ void node_icmp_error(struct node *n, uint8_t type, uint8_t code, uint32_t param,
 	if (!node_src_for(n, pkt + 8, src))
 		return;
 	struct pbuf pb;
-	pbuf_init(&pb, n->ebuf, sizeof(n->ebuf), 0);
+	pbuf_init(&pb, n->ebuf, NODE_EBUF, 0);
 	int rc = n->ipsec ? bits_icmp_error(&n->bits, &pb, src, type, code, param, pkt, len)
 			  : icmp6_build_error(&pb, src, pkt + 8, type, code, param, pkt, len);
 	if (rc) {
@@ -177,7 +186,7 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 		node_emit_drop(n, M6_E_NOMEM, "too long");
 		return;
 	}
-	pbuf_init(&pb, n->buf, sizeof(n->buf), NODE_HEADROOM);
+	pbuf_init(&pb, n->buf, NODE_BUF, NODE_HEADROOM);
 	pbuf_put(&pb, len, &p);
 	memmove(p, pkt, len);
 	if (n->ipsec && !(flags & TX_BYPASS)) {

@@ -87,6 +87,42 @@ static void test_prf_rfc4868(void **s)
 
 /* IKE-10: T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n), cut anywhere,
  * undefined past 255 blocks. */
+/* TV-06, IKE-10, IKE-11: the NIST CAVP sample for the SP 800-135 IKEv2 KDF
+ * with SHA-256 (known answers, not values this code produced): SKEYSEED =
+ * prf(Ni | Nr, g^ir), DKM = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) at 132,
+ * 32 and 15 octets, and the rekeyed SKEYSEED = prf(SK_d, g^ir (new) | Ni |
+ * Nr) with SK_d the first 32 octets of DKM (RFC 7296 2.14, 2.13, 2.18). */
+static void test_nist_sp800_135_ikev2(void **s)
+{
+	(void)s;
+	uint8_t ni[8], nr[8], spi_i[8], spi_r[8], gir[32], gir_new[32], want[132], got[132], seed[32];
+	hexb("3f302be1abcb28e1", ni, sizeof(ni));
+	hexb("8c332ee006064c9b", nr, sizeof(nr));
+	hexb("40dac39e1e1a8640", spi_i, sizeof(spi_i));
+	hexb("8619a1cf9a6e4c07", spi_r, sizeof(spi_r));
+	hexb("0f4d257d7a58fc4545c7d7a88119eee5d5c9690c5b4c989171d3abbfd99d1d29", gir, sizeof(gir));
+	hexb("25f3b12d6f282739256e39bf54eda53b60ffcf379bb7bcc90c27b4c4c578616c", gir_new, sizeof(gir_new));
+	assert_int_equal(ike_skeyseed(IKE_PRF_HMAC_SHA2_256, ni, 8, nr, 8, gir, 32, seed), 0);
+	hexb("5f00d1bd2c58ec224b1e6b71fa0f19a1faa7a193952c444411b47c1a9d8ba6fe", want, sizeof(want));
+	assert_memory_equal(seed, want, 32);
+	assert_int_equal(hexb("0b137d669b0947d7d026d593f0305ad401ff0c471357d695778a9c7f4b4869ec"
+			      "e98aca531188d16041b3bb936d2dbb3b4993a6e768a809160de45d0283f273a6"
+			      "cdf6854379e31be72b8d3d1fa990cf9c5b015ca9f918a7df6253c958114a09d4"
+			      "e1c19bdcd4db14b29d98db1a74ad405c588662c14a04d0d36aa4ab55e90f8986"
+			      "d12d4aad", want, sizeof(want)), 132);
+	struct ike_iov v[4] = { { ni, 8 }, { nr, 8 }, { spi_i, 8 }, { spi_r, 8 } };
+	static const size_t lens[] = { 132, 32, 15 };
+	for (size_t i = 0; i < 3; i++) {
+		memset(got, 0, sizeof(got));
+		assert_int_equal(ike_prf_plus(IKE_PRF_HMAC_SHA2_256, seed, 32, v, 4, got, lens[i]), 0);
+		assert_memory_equal(got, want, lens[i]);
+	}
+	uint8_t rekey[32];
+	assert_int_equal(ike_skeyseed_rekey(IKE_PRF_HMAC_SHA2_256, want, 32, gir_new, 32, ni, 8, nr, 8, rekey), 0);
+	hexb("2d63f6debc92048b4fef3889c4c99ca67d6496e0fac14a2bca9a2d6566ff2398", want, sizeof(want));
+	assert_memory_equal(rekey, want, 32);
+}
+
 static void test_prf_plus(void **s)
 {
 	(void)s;
@@ -947,6 +983,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prf_rfc4868),
 		cmocka_unit_test(test_prf_plus),
+		cmocka_unit_test(test_nist_sp800_135_ikev2),
 		cmocka_unit_test(test_derive_keys),
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_child_keymat),

@@ -104,6 +104,31 @@ def tests(tmp):
               rc == 2 and not out and 2 <= len(lines) <= 3 and 'usage: mip6sec' in err and '--help' in err,
               'rc %d\n%s' % (rc, err))
 
+    # decode --keys: IKE SA lines (ikev2_decryption_table) are checked field by field
+    cap = write(tmp, 'one.pcap', pcap([(hexpkt(BU), 0)]))
+    good = ('0011223344556677,8899aabbccddeeff,' + '00' * 20 + ',' + '11' * 20 +
+            ',"AES-GCM-128 with 16 octet ICV [RFC5282]",,,"NONE [RFC4306]"')
+    bad = [
+        (good.replace('0011223344556677', '00112233'), 'SPIi: 8 hex digits, expected 16'),
+        (good.replace('AES-GCM-128', 'AES-CCM-128'), 'is not one this decoder can use'),
+        (good.replace('"NONE [RFC4306]"', '"HMAC_SHA2_256_128 [RFC4868]"'), 'is an AEAD'),
+        (good.replace('00' * 20, '00' * 16), 'SK_ei: 32 hex digits, expected 40'),
+        (good.rsplit(',', 1)[0], 'has 8 comma-separated fields, not 7'),
+    ]
+    kf = write(tmp, 'ike.keys', ('# a comment, then an IKE SA\n' + good + '\n').encode())
+    rc, out, err = run('decode', '--keys', kf, cap)
+    check('decode --keys with a valid IKE SA line: accepted', rc == 0, err)
+    for line, needle in bad:
+        kf = write(tmp, 'bad.keys', ('\n' + line + '\n').encode())
+        rc, out, err = run('decode', '--keys', kf, cap)
+        check('decode --keys, bad IKE line (%s): exit 2, FILE:2: and the reason' % needle,
+              rc == 2 and (kf + ':2:') in err and needle in err, err)
+    args = []
+    for i in range(9):
+        args += ['--keys', kf]
+    rc, out, err = run('decode', *args, cap)
+    check('decode: more than 8 --keys files is a usage error', rc == 2 and 'more than 8' in err, err)
+
     # the seed: the same range in the file and on the command line
     top = b'18446744073709551615'
     over = b'18446744073709551616'

@@ -244,9 +244,9 @@ class Run:
                     if m["exchange"] == IKE_AUTH and bool(m["flags"] & 0x20) != initiator)
 
 
-# TV-07: the capture holds a whole exchange, and the committed files agree
-# with it (the IKE SPIs of the table, two nonces, IKE_AUTH both ways).
 def check_capture(tap, r):
+    # TV-07: the capture holds a whole exchange, and the committed files agree
+    # with it (the IKE SPIs of the table, two nonces, IKE_AUTH both ways).
     tap.check(r.ni and r.nr and len(r.ni) >= 16 and len(r.nr) >= 16,
               "%s: the capture has IKE_SA_INIT with both nonces (%d and %d octets)"
               % (r.name, len(r.ni or b""), len(r.nr or b"")))
@@ -260,10 +260,10 @@ def check_capture(tap, r):
               [(m["frame"], m["flags"], m["msgid"]) for m in auth])
 
 
-# TV-07: `mip6sec decode --keys` with strongSwan's own key table (the
-# format of its save-keys plugin) verifies and decrypts every IKE message
-# after IKE_SA_INIT, and the CHILD_SA's ESP in UDP with the ESP keys.
 def check_decode(tap, r, exe):
+    # TV-07: `mip6sec decode --keys` with strongSwan's own key table (the
+    # format of its save-keys plugin) verifies and decrypts every IKE message
+    # after IKE_SA_INIT, and the CHILD_SA's ESP in UDP with the ESP keys.
     rr = subprocess.run([exe, "decode", "--json", "--keys", r.table, "--keys", r.keys, r.pcap],
                         capture_output=True, text=True)
     tap.check(rr.returncode == 0, "%s: mip6sec decode --keys TABLE --keys ESP-KEYS exits 0" % r.name, rr.stderr)
@@ -304,10 +304,10 @@ def check_decode(tap, r, exe):
               "%s: the tunnelled packets are the ICMPv6 echo requests and replies" % r.name, inner)
 
 
-# IKE-11, IKE-10: SKEYSEED = prf(Ni | Nr, g^ir) and the seven SK_* keys,
-# computed in Python from charon's DH secret and the captured nonces and
-# SPIs, are the keys strongSwan used (and that the table holds).
 def check_kdf(tap, r):
+    # IKE-11, IKE-10: SKEYSEED = prf(Ni | Nr, g^ir) and the seven SK_* keys,
+    # computed in Python from charon's DH secret and the captured nonces and
+    # SPIs, are the keys strongSwan used (and that the table holds).
     p = r.ike["prf"]
     skeyseed = prf(p, r.ni + r.nr, r.k["g_ir"])
     tap.check(skeyseed == r.k["skeyseed"], "%s: SKEYSEED from the captured nonces and g^ir is strongSwan's"
@@ -318,10 +318,10 @@ def check_kdf(tap, r):
               ["%s: python %s charon %s" % (k, mine[k].hex(), r.k[k].hex()) for k in diff])
 
 
-# TV-07: every SK payload opened in Python with SK_e/SK_a of the table;
-# the inner payloads (IDs, AUTH method and length, SA SPI, TS, notifies)
-# are those mip6sec decode printed.
 def check_sk_python(tap, r):
+    # TV-07: every SK payload opened in Python with SK_e/SK_a of the table;
+    # the inner payloads (IDs, AUTH method and length, SA SPI, TS, notifies)
+    # are those mip6sec decode printed.
     line = open(r.table).read().strip().split(",")
     tab = {"sk_ei": line[2], "sk_er": line[3], "sk_ai": line[5], "sk_ar": line[6]}
     tap.check(all(bytes.fromhex(v) == r.k[k] for k, v in tab.items()),
@@ -398,12 +398,12 @@ def compare_payload(t, body, d):
     return None
 
 
-# IKE-12: both AUTH payloads recomputed in Python from the PSK, the captured
-# IKE_SA_INIT messages (no non-ESP marker: they went to port 500), the
-# peer's nonce and prf(SK_px, IDx') with ID' the ID payload without its
-# generic header; equal to the AUTH data strongSwan sent, to the octets and
-# AUTH charon logged, and a wrong PSK or nonce does not match.
 def check_auth(tap, r):
+    # IKE-12: both AUTH payloads recomputed in Python from the PSK, the captured
+    # IKE_SA_INIT messages (no non-ESP marker: they went to port 500), the
+    # peer's nonce and prf(SK_px, IDx') with ID' the ID payload without its
+    # generic header; equal to the AUTH data strongSwan sent, to the octets and
+    # AUTH charon logged, and a wrong PSK or nonce does not match.
     p = r.ike["prf"]
     for initiator in (True, False):
         side = "initiator" if initiator else "responder"
@@ -433,10 +433,10 @@ def check_auth(tap, r):
                   "%s: %s AUTH with a wrong PSK, the own nonce or the other SK_p does not match" % (r.name, side))
 
 
-# IKE-13: the CHILD_SA's KEYMAT = prf+(SK_d, Ni | Nr) (no PFS), all
-# initiator-to-responder keys first, GCM with its 4 salt octets: the ESP
-# keys strongSwan logged and used.
 def check_keymat(tap, r):
+    # IKE-13: the CHILD_SA's KEYMAT = prf+(SK_d, Ni | Nr) (no PFS), all
+    # initiator-to-responder keys first, GCM with its 4 salt octets: the ESP
+    # keys strongSwan logged and used.
     sa = r.doc["esp_sa"][0]
     el, al = key_lengths(sa["encr"], sa["encr_bits"], sa["integ"])
     km = prf_plus(r.ike["prf"], r.k["sk_d"], r.ni + r.nr, 2 * (el + al))
@@ -447,9 +447,9 @@ def check_keymat(tap, r):
               "%s: ESP keys of both directions = prf+(SK_d, Ni | Nr)" % r.name, bad)
 
 
-# TV-07: tshark 4.0, given the same table, decrypts the same messages and
-# reads the same AUTH data as Python.
 def check_tshark(tap, r):
+    # TV-07: tshark 4.0, given the same table, decrypts the same messages and
+    # reads the same AUTH data as Python.
     line = open(r.table).read().strip()
     rows = tshark_fields(r.pcap, ["isakmp.exchangetype", "isakmp.enc.decrypted", "isakmp.auth.data"],
                          ["-Y", "isakmp", "-o", "uat:ikev2_decryption_table:" + line])
@@ -468,10 +468,10 @@ def check_tshark(tap, r):
               % (r.name, len(r.encrypted)), bad)
 
 
-# IKE-12, IKE-11, IKE-10, IKE-13: mip6sec's own functions (ike_auth_psk,
-# ike_skeyseed, ike_derive_keys, ike_child_keymat, ike_sk_open), fed the
-# captured inputs, reproduce what strongSwan computed and sent.
 def check_tool(tap, r, tool):
+    # IKE-12, IKE-11, IKE-10, IKE-13: mip6sec's own functions (ike_auth_psk,
+    # ike_skeyseed, ike_derive_keys, ike_child_keymat, ike_sk_open), fed the
+    # captured inputs, reproduce what strongSwan computed and sent.
     ike, p = r.ike, r.ike["prf"]
     for initiator in (True, False):
         side = "initiator" if initiator else "responder"

@@ -187,7 +187,6 @@ def main():
 
     base = os.path.basename(o.out)
     doc = {
-        'checklist': 'TV-07',
         'made_by': 'tests/vectors/ike_golden/make.sh with strongSwan 5.9.8 charon on both sides',
         'psk': o.psk,
         'initiator': {'id': o.id_i, 'id_type': 3, 'addr': o.addr_i},

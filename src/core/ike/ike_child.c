@@ -78,7 +78,7 @@ static void our_ts(const struct ike_sa *sa, const struct ike_child *old, struct 
 	if (old) {
 		*tsi = old->ours ? old->tsi : old->tsr;
 		*tsr = old->ours ? old->tsr : old->tsi;
-	} else if (sa->initiator) {
+	} else if (sa->cfg_i) {
 		*tsi = sa->cfg->tsi;
 		*tsr = sa->cfg->tsr;
 	} else {
@@ -327,6 +327,7 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 	memset(nw, 0, sizeof(*nw));
 	nw->cfg = cfg;
 	nw->initiator = rk->ours;       /* the I flag follows the rekey's initiator (2.18) */
+	nw->cfg_i = old->cfg_i;
 	memcpy(nw->spi_i, rk->spi_i, IKE_SPI_LEN);
 	memcpy(nw->spi_r, rk->spi_r, IKE_SPI_LEN);
 	nw->suite = rk->suite;
@@ -447,9 +448,9 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	}
 	/* The configuration speaks as the original initiator (its TSi) and
 	 * responder; the request's TSi is the peer's side. */
-	const struct ike_ts_list *peer_cfg = sa->initiator ? &c->tsr : &c->tsi;
-	const struct ike_ts_list *our_cfg = sa->initiator ? &c->tsi : &c->tsr;
-	const struct ike_ts_list *oi = sa->initiator ? &tsr : &tsi, *orr = sa->initiator ? &tsi : &tsr;
+	const struct ike_ts_list *peer_cfg = sa->cfg_i ? &c->tsr : &c->tsi;
+	const struct ike_ts_list *our_cfg = sa->cfg_i ? &c->tsi : &c->tsr;
+	const struct ike_ts_list *oi = sa->cfg_i ? &tsr : &tsi, *orr = sa->cfg_i ? &tsi : &tsr;
 	if (!ike_sa_ts_ok(peer_cfg, &tsi) || !ike_sa_ts_ok(our_cfg, &tsr) ||
 	    (c->child_allowed && !c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
 						   sa->peer_id_len, oi, orr))) {

@@ -397,6 +397,7 @@ int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, 
 	sa->psk = cfg->psk;
 	sa->psk_len = cfg->psk_len;
 	sa->initiator = true;
+	sa->cfg_i = true;
 	*out_len = 0;
 	if (!cfg->n_ike || !cfg->rng.random)
 		return M6_E_INVAL;

@@ -183,6 +183,8 @@ struct ike_rekey {
 struct ike_sa {
 	const struct ike_sa_cfg *cfg;
 	bool initiator;
+	bool cfg_i;                     /* made by ike_sa_start(): cfg's TSi is our side,
+					 * also after a rekey swapped the roles */
 	enum ike_sa_state state;
 	int error;                      /* why FAILED (M6_E_*) */
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];

@@ -4,7 +4,8 @@
  * an ACQUIRE; IKE_SA_INIT and IKE_AUTH run over UDP 500; both ends install
  * the Child SA and the next packet crosses under ESP. The PAD at B decides
  * which home address an identity may claim; lost messages are
- * retransmitted unchanged with a doubling timeout; a hard expiry deletes. */
+ * retransmitted unchanged with a doubling timeout; a soft expiry rekeys the
+ * Child SA, the IKE SA is rekeyed on time, a silent peer is found dead. */
 #include <stdlib.h>
 
 #include "tu.h"
@@ -266,22 +267,100 @@ static void test_retransmission(void **s)
 	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
 }
 
-static void test_hard_expiry_deletes(void **s)
+/* IKE-15: the soft expiry at 100 s rekeys the Child SA with CREATE_CHILD_SA
+ * on the same IKE SA: the new pair is installed at both ends before the
+ * old one is deleted, and no new IKE SA is made. Each pair is rekeyed in
+ * time, so no hard expiry ever bites. */
+static void test_soft_expiry_rekeys(void **s)
 {
 	(void)s;
 	setup_pair(A_ADDR, "mn@example.com");
 	send_mh();
 	assert_int_equal(ike_km_stats(ka)->sa_installed, 2);
-	/* the soft expiry at 100 s starts a new IKE SA, whose SAs replace the old */
 	advance(101 * S);
-	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 1);
 	assert_int_equal(ike_km_stats(ka)->sa_installed, 4);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 4);
 	assert_int_equal(ike_km_stats(ka)->sa_deleted, 2);
-	/* at 220 s the second pair reaches its hard lifetime (soft at 200 s
-	 * made a third): every expired SA is gone from the SAD */
-	advance(250 * S);
-	assert_true(ike_km_stats(ka)->sa_deleted >= 4);
+	assert_int_equal(ike_km_stats(kb)->sa_deleted, 2);
 	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	advance(250 * S);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->sa_deleted, 4);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->failed, 0);
+}
+
+/* IKE-14: the IKE SA is rekeyed before its lifetime by CREATE_CHILD_SA;
+ * its Child SA moves to the new IKE SA and is rekeyed there later. */
+static void test_ike_rekey(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.soft_s = 100;
+	c.hard_s = 120;
+	c.ike_rekey_s = 50;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	send_mh();
+	advance(60 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_ike_count(ka), 2);             /* both logged for Wireshark */
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);      /* the Child SA untouched */
+	advance(130 * S);
+	/* the second IKE rekey at 100 s, and the Child SA's rekey then, queued
+	 * behind it and moved to the new IKE SA */
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 1);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->failed, 0);
+}
+
+/* IKE-03: liveness checks after dpd seconds of silence; a home agent that
+ * lost its state (restart) answers nothing, so after the retransmissions
+ * the mobile node drops its SAs and makes a fresh IKE SA. */
+static void test_liveness_and_dead_peer(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.dpd_s = 10;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	send_mh();
+	advance(35 * S);
+	assert_int_equal(ike_km_stats(ka)->liveness, 3);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 0);
+	assert_int_equal(ike_km_stats(ka)->dead, 0);
+	ike_km_forget(kb);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 0);
+	/* the check at 40 s goes unanswered: 0.5 + 1 + 2 + 4 + 8 s later
+	 * (IKE_KM_TRIES sends) the peer is dead and IKE starts again */
+	advance(80 * S);
+	assert_int_equal(ike_km_stats(ka)->dead, 1);
+	assert_int_equal(ike_km_stats(ka)->retransmits, IKE_KM_TRIES - 1);
+	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
 }
 
 int main(void)
@@ -290,7 +369,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_acquire_runs_ike_and_installs, teardown),
 		cmocka_unit_test_teardown(test_pad_refuses_foreign_home_address, teardown),
 		cmocka_unit_test_teardown(test_retransmission, teardown),
-		cmocka_unit_test_teardown(test_hard_expiry_deletes, teardown),
+		cmocka_unit_test_teardown(test_soft_expiry_rekeys, teardown),
+		cmocka_unit_test_teardown(test_ike_rekey, teardown),
+		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

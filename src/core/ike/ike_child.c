@@ -603,6 +603,8 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 				      gl, nc->ni, nc->ni_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
+	if (old)
+		old->rekeying = false;  /* may be tried again */
 	if (rc) {
 		if (nc)
 			OPENSSL_cleanse(nc, sizeof(*nc));

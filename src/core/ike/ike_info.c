@@ -60,10 +60,16 @@ static int build_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 
 int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
 {
-	while (!sa->req_pending && sa->n_queue) {
-		struct ike_req r = sa->queue[0];
+	unsigned at = 0;
+	while (!sa->req_pending && at < sa->n_queue) {
+		struct ike_req r = sa->queue[at];
+		if (sa->state == IKE_SA_REKEYED && (r.type == IKE_REQ_NEW_CHILD || r.type == IKE_REQ_REKEY_CHILD ||
+						    r.type == IKE_REQ_DELETE_CHILD)) {
+			at++;           /* Child SA work: ike_sa_adopt() moves it to the new SA */
+			continue;
+		}
 		sa->n_queue--;
-		memmove(sa->queue, sa->queue + 1, sa->n_queue * sizeof(r));
+		memmove(sa->queue + at, sa->queue + at + 1, (sa->n_queue - at) * sizeof(r));
 		bool on_child = r.type == IKE_REQ_DELETE_CHILD || r.type == IKE_REQ_REKEY_CHILD;
 		bool gone = on_child && !ike_sa_child(sa, r.spi, true);
 		/* a rekeyed IKE SA carries only its Delete (2.18); IKE-01: the
@@ -71,7 +77,10 @@ int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		bool stale = (sa->state == IKE_SA_REKEYED && r.type != IKE_REQ_DELETE_IKE) ||
 			     (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYED) ||
 			     sa->msgid_out == UINT32_MAX;
+		struct ike_child *oc = on_child ? ike_sa_child(sa, r.spi, true) : NULL;
 		if (gone || stale) {
+			if (oc && r.type == IKE_REQ_REKEY_CHILD)
+				oc->rekeying = false;
 			if (r.type == IKE_REQ_NEW_CHILD || r.type == IKE_REQ_REKEY_CHILD)
 				ike_sa_ev(sa, IKE_EV_CHILD_FAILED, 0, 0, r.new_spi, 0);
 			else if (r.type != IKE_REQ_DELETE_CHILD)
@@ -83,6 +92,8 @@ int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		if (rc) {
 			ike_dh_clear(&sa->req_dh);
 			sa->rk_own.used = false;
+			if (oc && r.type == IKE_REQ_REKEY_CHILD)
+				oc->rekeying = false;
 			if (r.type == IKE_REQ_NEW_CHILD || r.type == IKE_REQ_REKEY_CHILD)
 				ike_sa_ev(sa, IKE_EV_CHILD_FAILED, 0, 0, r.new_spi, 0);
 			return rc;
@@ -91,6 +102,13 @@ int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		sa->msgid_out++;
 	}
 	return 0;
+}
+
+int ike_sa_send_queued(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
+{
+	*out_len = 0;
+	sa->n_ev = 0;
+	return ike_sa_send_next(sa, out, cap, out_len);
 }
 
 int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, size_t cap,
@@ -107,7 +125,7 @@ int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, siz
 	if (r->type == IKE_REQ_DELETE_CHILD || r->type == IKE_REQ_REKEY_CHILD) {
 		if (!(c = ike_sa_child(sa, r->spi, true)))
 			return M6_E_NOTFOUND;
-		if (c->deleting)
+		if (c->deleting || (r->type == IKE_REQ_REKEY_CHILD && (c->rekeyed || c->rekeying)))
 			return M6_E_IKE_UNEXPECTED;
 	}
 	if ((r->type == IKE_REQ_NEW_CHILD || r->type == IKE_REQ_REKEY_CHILD) && r->new_spi < 256)
@@ -116,6 +134,8 @@ int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, siz
 		return M6_E_FULL;
 	if (r->type == IKE_REQ_DELETE_CHILD)
 		c->deleting = true;
+	if (r->type == IKE_REQ_REKEY_CHILD)
+		c->rekeying = true;
 	sa->queue[sa->n_queue++] = *r;
 	return ike_sa_send_next(sa, out, cap, out_len);
 }

@@ -66,6 +66,8 @@ struct ike_km_cfg {
 	unsigned n_ike;
 	struct ike_child_alg esp;
 	uint64_t soft_s, hard_s;        /* Child SA lifetimes (0: none) */
+	uint64_t ike_rekey_s;           /* IKE SA rekey after this long (0: never) */
+	uint64_t dpd_s;                 /* liveness check after this long without a word from the peer (0: none) */
 	unsigned max_sa;                /* IKE SAs held at once (0: 2 initiator, 8 responder) */
 	bool keep_keys;                 /* log keys for decryption tables (simulation) */
 };
@@ -87,6 +89,7 @@ struct ike_km_child_keys {
 struct ike_km_stats {
 	uint64_t started, established, failed, retransmits, refused, dropped;
 	uint64_t sa_installed, sa_deleted;
+	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
 };
 
 struct ike_km;
@@ -97,6 +100,9 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 void ike_km_attach(struct ike_km *k, struct node *n);
 /* Wipes every secret. */
 void ike_km_free(struct ike_km *k);
+/* As after a restart: every IKE SA and its Child SAs are gone, the peer
+ * is not told (simulation of a node that lost its state). */
+void ike_km_forget(struct ike_km *k);
 
 const struct ike_km_stats *ike_km_stats(const struct ike_km *k);
 /* With keep_keys: the logged IKE SAs and Child SAs. */

@@ -128,6 +128,7 @@ struct ike_child {
 	bool used;
 	bool ours;              /* we initiated its exchange: ours are the i-to-r keys */
 	bool rekeyed;           /* replaced by a newer SA; Delete due or sent */
+	bool rekeying;          /* our rekey of it is queued or outstanding */
 	bool deleting;          /* our Delete for it is queued or outstanding */
 	uint32_t spi_in, spi_out;
 	uint16_t dh;            /* PFS group of its exchange, 0 without */
@@ -257,6 +258,9 @@ int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t 
  * unknown Child SA, M6_E_IKE_UNEXPECTED in another state). */
 int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, size_t cap,
 		   size_t *out_len);
+/* Write the next queued request if none is outstanding (after
+ * ike_sa_adopt(), for the work that moved). */
+int ike_sa_send_queued(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
 /* Is a request of ours outstanding or queued? */
 bool ike_sa_busy(const struct ike_sa *sa);
 /* The Child SA whose inbound (or outbound) SPI this is, or NULL. */

@@ -15,9 +15,7 @@
  * (4877-05/06). Requests are retransmitted, bit for bit, after 0.5 s,
  * 1 s, 2 s ... (IKE-02) through the key manager's timer; after
  * IKE_KM_TRIES attempts the exchange is abandoned and the next ACQUIRE
- * starts afresh. A soft expiry of one of its Child SAs starts a new IKE SA
- * (re-authentication, RFC 7296 2.8.3) whose SAs are preferred as soon as
- * they are installed; a hard expiry deletes the SA.
+ * starts afresh.
  *
  * Responder (the home agent): every IKE_SA_INIT request on UDP 500 gets a
  * slot (the oldest half-open one is reused when all are taken); the PAD
@@ -28,8 +26,20 @@
  * Both ends install the Child SA from the negotiated KEYMAT as a pair of
  * transport-mode ESP SAs (node_sa_reserve_spi / node_sa_add), each bound to
  * the first PROTECT policy of its direction that covers the negotiated
- * selectors. Not here yet: CREATE_CHILD_SA, INFORMATIONAL (Delete,
- * liveness), NAT traversal, cookies issued under load, MOBIKE, the K bit
+ * selectors.
+ *
+ * Either end, on its established IKE SAs: a soft expiry of a Child SA
+ * rekeys it with CREATE_CHILD_SA (IKE-15): the new pair is installed (the
+ * responder before it answers; the newest outbound SA is used), then the
+ * initiator of the rekey deletes the old pair with INFORMATIONAL; a hard
+ * expiry deletes the SA and tells the peer. After ike_rekey_s the IKE SA
+ * is rekeyed (IKE-14) into a new slot with the Child SAs, then the old one
+ * deleted. After dpd_s without an authentic message from the peer an empty
+ * INFORMATIONAL checks it (IKE-03); every request of ours is retransmitted
+ * like the initial ones, and when IKE_KM_TRIES go unanswered the peer is
+ * dead: its IKE SA and Child SAs are dropped and the mobile node starts a
+ * new IKE SA. Unprotected messages on an established SA change nothing.
+ * Not here yet: NAT traversal, cookies issued under load, MOBIKE, the K bit
  * (the IKE SA stays on the address it was made from; the Child SAs, on the
  * home address, do not care), configuration payloads.
  */

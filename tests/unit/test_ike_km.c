@@ -12,6 +12,7 @@
 #include "keyconf.h"
 #include "ike/ike_const.h"
 #include "ike/ike_km.h"
+#include "ike/ike_sa.h"
 #include "node/node.h"
 #include "pkt/mh.h"
 
@@ -36,6 +37,15 @@ static unsigned lose_to_b;        /* drop the next N packets from A to B */
 static unsigned sent_a;           /* packets A put on the wire */
 static uint8_t first_a[2048], again_a[2048];
 static size_t first_len, again_len;
+
+static void lcg(void *ctx, uint8_t *out, size_t n)
+{
+	uint32_t *x = ctx;
+	for (size_t i = 0; i < n; i++) {
+		*x = *x * 1103515245u + 12345u;
+		out[i] = (uint8_t)(*x >> 16);
+	}
+}
 
 static void pump(void)
 {
@@ -363,6 +373,76 @@ static void test_liveness_and_dead_peer(void **s)
 	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
 }
 
+/* An IKE_SA_INIT request from a made-up address on UDP 500 to B, from a
+ * throw-away initiator (a flood of spoofed half-open SAs). */
+static void spoofed_init(const char *from, uint32_t seed)
+{
+	static uint8_t pkt[40 + 8 + IKE_SA_MSG_MAX];
+	static struct ike_sa sa;
+	static struct ike_sa_cfg c;
+	static uint32_t state;
+	struct ike_km_cfg kc;
+	base_cfg(&kc, true, "x@example.com");
+	memset(&c, 0, sizeof(c));
+	c.ike[0] = kc.ike[0];
+	c.n_ike = 1;
+	c.esp = kc.esp;
+	state = seed;
+	c.rng = (struct ike_rng){ lcg, &state };
+	size_t len;
+	assert_int_equal(ike_sa_start(&sa, &c, pkt + 48, sizeof(pkt) - 48, &len), 0);
+	ike_sa_clear(&sa);
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	tu_addr(from, h.src);
+	tu_addr(B_ADDR, h.dst);
+	h.nh = IP6P_UDP;
+	h.hlim = 64;
+	h.plen = (uint16_t)(8 + len);
+	ip6_hdr_write(pkt, &h);
+	uint8_t *u = pkt + 40;
+	m6_put16(u, 500);
+	m6_put16(u + 2, 500);
+	m6_put16(u + 4, (uint16_t)(8 + len));
+	m6_put16(u + 6, 0);
+	uint16_t ck = m6_csum_ip6(h.src, h.dst, IP6P_UDP, u, 8 + len);
+	m6_put16(u + 6, ck ? ck : 0xffff);
+	node_input(nb, 0, pkt, 48 + len, now);
+	pump();
+}
+
+/* IKE-06: B demands cookies from two half-open SAs on; a flood of spoofed
+ * IKE_SA_INIT requests fills them and the next ones get N(COOKIE) and no
+ * state; A's request gets a COOKIE too, A retries with it and gets in. */
+static void test_cookies_under_load(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.cookie_threshold = 2;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+	spoofed_init("2001:db8:5::101", 1);
+	spoofed_init("2001:db8:5::102", 2);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 0);
+	spoofed_init("2001:db8:5::103", 3);
+	spoofed_init("2001:db8:5::104", 4);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 2);
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 3);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	/* the spoofed ones are forgotten after 30 s: no cookies needed then */
+	advance(31 * S);
+	spoofed_init("2001:db8:5::105", 5);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +452,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_soft_expiry_rekeys, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
+		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

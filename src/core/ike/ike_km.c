@@ -13,6 +13,7 @@
 #include "../util/m6_bytes.h"
 #include "../util/m6_err.h"
 #include "ike_const.h"
+#include "ike_cookie.h"
 
 #define KEYLOG_IKE_MAX 32
 #define KEYLOG_CHILD_MAX 64
@@ -42,6 +43,8 @@ struct ike_km {
 	struct slot *slots;
 	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
 	struct ike_km_stats st;
+	struct ike_cookie cookie;
+	uint64_t cookie_rotate_at;      /* 0: no secret yet */
 	size_t n_ike, n_child;
 	struct ike_km_ike_keys *ike_log;
 	struct ike_km_child_keys *child_log;
@@ -637,6 +640,42 @@ static struct slot *find(struct ike_km *k, const uint8_t *spi_i, const uint8_t *
 	return NULL;
 }
 
+static unsigned half_open(const struct ike_km *k)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		enum ike_sa_state st = k->slots[i].sa.state;
+		n += k->slots[i].used && st != IKE_SA_ESTABLISHED && st != IKE_SA_REKEYED;
+	}
+	return n;
+}
+
+/* IKE-06: under half-open load a new IKE_SA_INIT needs our COOKIE; without
+ * one it is answered statelessly and goes no further. */
+static bool cookie_ok(struct ike_km *k, const struct node_km_msg *m)
+{
+	if (!k->cfg.cookie_threshold || half_open(k) < k->cfg.cookie_threshold)
+		return true;
+	struct ike_rng rng = { km_random, k };
+	if (!k->cookie_rotate_at) {
+		ike_cookie_init(&k->cookie, &rng);
+		k->cookie_rotate_at = m->now + IKE_KM_COOKIE_ROTATE_NS;
+	} else if (m->now >= k->cookie_rotate_at) {
+		ike_cookie_rotate(&k->cookie, &rng);
+		k->cookie_rotate_at = m->now + IKE_KM_COOKIE_ROTATE_NS;
+	}
+	size_t len = 0;
+	int rc = ike_cookie_screen(&k->cookie, m->data, m->len, m->src, k->out, sizeof(k->out), &len);
+	if (!rc)
+		return true;
+	if (len) {
+		node_km_send(k->n, m->dst, m->src, m->dport, m->sport, k->out, len);
+		k->st.cookies_sent++;
+	}
+	k->st.dropped++;
+	return false;
+}
+
 static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 {
 	struct ike_km *k = ctx;
@@ -651,6 +690,8 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	struct slot *s = find(k, spi_i, spi_r, m->src);
 	if (!s && !k->cfg.initiator && exch == IKE_SA_INIT && (flags & IKE_FLAG_I) && !(flags & IKE_FLAG_R) &&
 	    !memcmp(spi_r, zero, IKE_SPI_LEN)) {
+		if (!cookie_ok(k, m))
+			return;
 		if ((s = slot_new(k, m->now))) {
 			ike_sa_respond(&s->sa, &s->cfg);
 			memcpy(s->local, m->dst, 16);
@@ -900,6 +941,7 @@ void ike_km_free(struct ike_km *k)
 		OPENSSL_cleanse(&k->slots[i], sizeof(k->slots[i]));
 	}
 	free(k->slots);
+	ike_cookie_clear(&k->cookie);
 	if (k->ike_log) {
 		OPENSSL_cleanse(k->ike_log, KEYLOG_IKE_MAX * sizeof(*k->ike_log));
 		free(k->ike_log);

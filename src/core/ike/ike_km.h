@@ -18,7 +18,11 @@
  * starts afresh.
  *
  * Responder (the home agent): every IKE_SA_INIT request on UDP 500 gets a
- * slot (the oldest half-open one is reused when all are taken); the PAD
+ * slot (the oldest half-open one is reused when all are taken), except
+ * that from cookie_threshold half-open SAs on, a request without a valid
+ * COOKIE gets N(COOKIE) and nothing else (ike_cookie.h; the secret is
+ * drawn from the node's DRBG and rotated every IKE_KM_COOKIE_ROTATE_NS,
+ * IKE-06); the PAD
  * decides who the initiator is: its PSK is the PAD entry's for the identity
  * in IDi, and the Child SA is accepted only when every TSi address is one
  * of that entry's home addresses (4877-02/03), else TS_UNACCEPTABLE.
@@ -39,7 +43,7 @@
  * like the initial ones, and when IKE_KM_TRIES go unanswered the peer is
  * dead: its IKE SA and Child SAs are dropped and the mobile node starts a
  * new IKE SA. Unprotected messages on an established SA change nothing.
- * Not here yet: NAT traversal, cookies issued under load, MOBIKE, the K bit
+ * Not here yet: NAT traversal, MOBIKE, the K bit
  * (the IKE SA stays on the address it was made from; the Child SAs, on the
  * home address, do not care), configuration payloads.
  */
@@ -59,6 +63,7 @@ struct node;
 #define IKE_KM_TRIES 6
 #define IKE_KM_RTO_NS 500000000ull          /* first retransmission timeout */
 #define IKE_KM_HALF_OPEN_NS 30000000000ull  /* a responder forgets a silent half-open SA */
+#define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
 
 struct ike_km_cfg {
 	bool initiator;
@@ -79,6 +84,8 @@ struct ike_km_cfg {
 	uint64_t ike_rekey_s;           /* IKE SA rekey after this long (0: never) */
 	uint64_t dpd_s;                 /* liveness check after this long without a word from the peer (0: none) */
 	unsigned max_sa;                /* IKE SAs held at once (0: 2 initiator, 8 responder) */
+	unsigned cookie_threshold;      /* responder: half-open SAs from which IKE_SA_INIT
+					 * needs a COOKIE (0: never) */
 	bool keep_keys;                 /* log keys for decryption tables (simulation) */
 };
 
@@ -100,6 +107,7 @@ struct ike_km_stats {
 	uint64_t started, established, failed, retransmits, refused, dropped;
 	uint64_t sa_installed, sa_deleted;
 	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
+	uint64_t cookies_sent;
 };
 
 struct ike_km;

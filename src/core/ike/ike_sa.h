@@ -48,8 +48,10 @@
  * CREATE_CHILD_SA requests on it get TEMPORARY_FAILURE (2.25).
  * The DH private key is wiped as soon as g^ir is computed, g^ir and
  * SKEYSEED right after the keys are derived; ike_sa_clear() wipes all.
- * Not here yet: NAT detection, fragmentation of our own messages, cookies
- * issued by the responder, certificates, EAP, traffic selector narrowing
+ * The responder's own cookies are ike_cookie.h's (its caller screens
+ * IKE_SA_INIT under load before a responder SA exists).
+ * Not here yet: NAT detection, fragmentation of our own messages,
+ * certificates, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), a retry after INVALID_KE_PAYLOAD in
  * CREATE_CHILD_SA (the request is reported refused), windows above 1.

@@ -773,8 +773,10 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 	if (initial || s->sa.req_pending) {
 		if (s->tries >= IKE_KM_TRIES) {
 			k->st.failed++;
-			if (up)
+			if (st == IKE_SA_ESTABLISHED)
 				peer_dead(k, s, now);
+			else if (st == IKE_SA_REKEYED)
+				drop_slot_sas(k, s);    /* its Delete unanswered: the new SA lives on */
 			else
 				slot_free(k, s);
 			return;

@@ -305,6 +305,47 @@ static void test_soft_expiry_rekeys(void **s)
 	assert_int_equal(ike_km_stats(ka)->failed, 0);
 }
 
+/* IKE-16: both ends have the same soft lifetime, so both rekey the pair at
+ * the same instant; the requests cross, each end installs both new pairs,
+ * then the one made with the lowest nonce and the old one are deleted:
+ * one pair is left at each end, the same one, and BU/BA still pass. */
+static void test_crossing_child_rekeys(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.soft_s = 100;
+	c.hard_s = 120;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+	send_mh();
+	advance(101 * S);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->sa_deleted, 4);
+	assert_int_equal(ike_km_stats(kb)->sa_deleted, 4);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	/* the same pair: each end's outbound SA is the other's inbound one */
+	struct sad *da = node_bits(na)->sad, *db = node_bits(nb)->sad;
+	for (size_t i = 0; i < sad_capacity(da); i++) {
+		const struct ipsec_sa *x = sad_slot(da, i);
+		if (x && x->spi)
+			assert_non_null(sad_find(db, x->spi, IP6P_ESP, !x->inbound));
+	}
+	assert_int_equal(ike_km_stats(ka)->failed + ike_km_stats(kb)->failed, 0);
+	uint64_t sent = node_km_stats(na)->out_msgs;
+	send_mh();
+	assert_int_equal(node_km_stats(na)->out_msgs, sent);    /* no new IKE: the SA is there */
+	advance(250 * S);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+}
+
 /* IKE-14: the IKE SA is rekeyed before its lifetime by CREATE_CHILD_SA;
  * its Child SA moves to the new IKE SA and is rekeyed there later. */
 static void test_ike_rekey(void **s)
@@ -450,6 +491,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pad_refuses_foreign_home_address, teardown),
 		cmocka_unit_test_teardown(test_retransmission, teardown),
 		cmocka_unit_test_teardown(test_soft_expiry_rekeys, teardown),
+		cmocka_unit_test_teardown(test_crossing_child_rekeys, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),

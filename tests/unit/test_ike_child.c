@@ -343,12 +343,13 @@ static void test_child_rekey_crossing(void **s)
 
 /* IKE-16 (2.8.2): both ends rekey the IKE SA at once. Both end with the
  * same single new IKE SA (the one without the lowest nonce) holding the
- * Child SA; the old one is deleted by that SA's initiator. */
+ * Child SA; the other new one is deleted by its creator, the old one by
+ * the survivor's initiator. */
 static void test_ike_rekey_crossing(void **s)
 {
 	(void)s;
 	static struct ends e;
-	static struct ike_sa ni, nr;
+	static struct ike_sa ni, nr, li, lr;
 	bool seen[2] = { false, false };
 	for (uint8_t seed = 1; seed < 40 && !(seen[0] && seen[1]); seed++) {
 		setup(&e, gcm_x25519);
@@ -365,8 +366,10 @@ static void test_ike_rekey_crossing(void **s)
 		seen[i_loses] = true;
 		assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
 		assert_int_equal(n_ev(&e.i, IKE_EV_IKE_REKEYED), 1);
+		assert_int_equal(n_ev(&e.i, IKE_EV_IKE_LOSER), 1);
 		assert_int_equal(deliver(&e.r, p2, p2l, q2, &q2l), 0);
 		assert_int_equal(n_ev(&e.r, IKE_EV_IKE_REKEYED), 1);
+		assert_int_equal(n_ev(&e.r, IKE_EV_IKE_LOSER), 1);
 		assert_int_equal(e.i.rk_win, i_loses ? 2 : 1);
 		assert_int_equal(e.r.rk_win, i_loses ? 1 : 2);
 		assert_int_equal(ike_sa_adopt(&ni, &e.ci, &e.i), 0);
@@ -375,6 +378,22 @@ static void test_ike_rekey_crossing(void **s)
 		assert_int_equal(ni.initiator, !i_loses);
 		assert_int_equal(n_children(&ni), 1);
 		assert_int_equal(n_children(&nr), 1);
+		/* the loser, made by i when i_loses, deleted by its maker */
+		assert_int_equal(ike_sa_adopt_loser(&li, &e.ci, &e.i), 0);
+		assert_int_equal(ike_sa_adopt_loser(&lr, &e.cr, &e.r), 0);
+		assert_same_ike(&li, &lr);
+		assert_int_equal(li.initiator, i_loses);
+		assert_memory_not_equal(li.spi_i, ni.spi_i, 8);
+		assert_int_equal(n_children(&li) + n_children(&lr), 0);
+		struct ike_sa *lmaker = i_loses ? &li : &lr, *lother = i_loses ? &lr : &li;
+		struct ike_req ld = { .type = IKE_REQ_DELETE_IKE };
+		assert_int_equal(ike_sa_request(lmaker, &ld, q, sizeof(q), &ql), 0);
+		assert_int_equal(deliver(lother, q, ql, p, &pl), 0);
+		assert_int_equal(n_ev(lother, IKE_EV_IKE_DOWN), 1);
+		assert_int_equal(deliver(lmaker, p, pl, q, &ql), 0);
+		assert_int_equal(n_ev(lmaker, IKE_EV_IKE_DOWN), 1);
+		ike_sa_clear(&li);
+		ike_sa_clear(&lr);
 		/* the survivor's initiator deletes the old SA */
 		struct ike_sa *del_by = i_loses ? &e.r : &e.i, *other = i_loses ? &e.i : &e.r;
 		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };

@@ -381,6 +381,48 @@ static void test_ike_rekey(void **s)
 	assert_int_equal(ike_km_stats(ka)->failed, 0);
 }
 
+/* IKE-16 (2.8.2): both ends rekey the IKE SA at the same instant; the
+ * surviving new IKE SA holds the Child SA at both ends, the losing one is
+ * deleted by its maker and the old one by the survivor's initiator; the
+ * next rekeys go the same way, and nothing fails. */
+static void test_crossing_ike_rekeys(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.ike_rekey_s = 50;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.ike_rekey_s = 50;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	ike_km_attach(kb, nb);
+	send_mh();
+	advance(60 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_ike_count(ka), 3);             /* first, survivor, loser */
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	uint64_t sent = node_km_stats(na)->out_msgs;
+	send_mh();
+	assert_int_equal(node_km_stats(na)->out_msgs, sent);
+	advance(170 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 3);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 3);
+	assert_int_equal(ike_km_stats(ka)->failed + ike_km_stats(kb)->failed, 0);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+}
+
 /* IKE-03: liveness checks after dpd seconds of silence; a home agent that
  * lost its state (restart) answers nothing, so after the retransmissions
  * the mobile node drops its SAs and makes a fresh IKE SA. */
@@ -493,6 +535,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_soft_expiry_rekeys, teardown),
 		cmocka_unit_test_teardown(test_crossing_child_rekeys, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
+		cmocka_unit_test_teardown(test_crossing_ike_rekeys, teardown),
 		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 	};

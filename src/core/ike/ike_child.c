@@ -161,14 +161,12 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 static void rekey_resolve(struct ike_sa *sa)
 {
 	struct ike_rekey *o = &sa->rk_own, *p = &sa->rk_peer;
-	if (o->done && p->done) {
-		/* the new IKE SA made with the lowest nonce goes: both ends
-		 * drop it, the surviving one's creator deletes the old SA */
+	bool both = o->done && p->done;
+	if (both) {
+		/* the new IKE SA made with the lowest nonce goes, deleted by
+		 * its creator; the surviving one's creator deletes the old SA */
 		bool own_loses = holds_lowest(o->ni, o->ni_len, o->nr, o->nr_len, p->ni, p->ni_len,
 					      p->nr, p->nr_len);
-		struct ike_rekey *loser = own_loses ? o : p;
-		ike_keys_wipe(&loser->keys);
-		loser->done = false;
 		sa->rk_win = own_loses ? 2 : 1;
 	} else if (o->done) {
 		sa->rk_win = 1;
@@ -179,6 +177,8 @@ static void rekey_resolve(struct ike_sa *sa)
 	}
 	sa->state = IKE_SA_REKEYED;
 	ike_sa_ev(sa, IKE_EV_IKE_REKEYED, 0, 0, 0, 0);
+	if (both)
+		ike_sa_ev(sa, IKE_EV_IKE_LOSER, 0, 0, 0, 0);
 }
 
 void ike_child_rekey_settle(struct ike_sa *sa)
@@ -319,9 +319,10 @@ static void on_ike_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 	rekey_resolve(sa);
 }
 
-int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
+/* A new IKE SA from a finished rekey of old. */
+static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old,
+		      struct ike_rekey *rk)
 {
-	struct ike_rekey *rk = old->rk_win == 1 ? &old->rk_own : &old->rk_peer;
 	if ((old->state != IKE_SA_REKEYED && old->state != IKE_SA_DELETED) || !old->rk_win || !rk->done)
 		return M6_E_IKE_UNEXPECTED;
 	memset(nw, 0, sizeof(*nw));
@@ -336,6 +337,8 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 	nw->ni_len = rk->ni_len;
 	nw->nr_len = rk->nr_len;
 	nw->keys = rk->keys;
+	ike_keys_wipe(&rk->keys);
+	rk->done = false;
 	int rc = ike_sk_init(&nw->sk, &nw->suite, &nw->keys, nw->initiator);
 	if (rc) {
 		ike_sa_clear(nw);
@@ -347,6 +350,15 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 	nw->peer_id_type = old->peer_id_type;
 	memcpy(nw->peer_id, old->peer_id, old->peer_id_len);
 	nw->peer_id_len = old->peer_id_len;
+	nw->state = IKE_SA_ESTABLISHED;
+	return 0;
+}
+
+int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
+{
+	int rc = adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_own : &old->rk_peer);
+	if (rc)
+		return rc;
 	nw->child_ok = old->child_ok;
 	nw->child_spi_i = old->child_spi_i;
 	nw->child_spi_r = old->child_spi_r;
@@ -361,10 +373,13 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 			nw->queue[nw->n_queue++] = old->queue[i];
 	}
 	old->n_queue = 0;
-	ike_keys_wipe(&old->rk_own.keys);
-	ike_keys_wipe(&old->rk_peer.keys);
-	nw->state = IKE_SA_ESTABLISHED;
 	return 0;
+}
+
+int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
+{
+	/* no Child SA: it only lives to be deleted by its creator (2.8.2) */
+	return adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_peer : &old->rk_own);
 }
 
 /* ---- Child SAs ---- */

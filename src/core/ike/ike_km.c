@@ -34,6 +34,7 @@ struct slot {
 	uint64_t created;
 	uint64_t last_rx;               /* the peer's last authentic message */
 	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
+	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
 };
 
 struct ike_km {
@@ -199,7 +200,10 @@ static struct slot *slot_take(struct ike_km *k)
 			s = &k->slots[i];
 	for (unsigned i = 0; i < k->n_slots && !s; i++) {
 		struct slot *o = &k->slots[i];
-		bool half = o->sa.state != IKE_SA_ESTABLISHED;
+		/* only an SA still in its first exchanges: a rekeyed one
+		 * waits for its Delete, and may be the one being handled */
+		enum ike_sa_state st = o->sa.state;
+		bool half = st != IKE_SA_ESTABLISHED && st != IKE_SA_REKEYED && st != IKE_SA_DELETED;
 		if (half && (!oldest || o->created < oldest->created))
 			oldest = o;
 	}
@@ -500,7 +504,7 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
  * check, or (a rekeyed SA waiting for its Delete) forgetting it. */
 static void idle_due(struct ike_km *k, struct slot *s, uint64_t now)
 {
-	if (s->sa.state == IKE_SA_REKEYED) {
+	if (s->sa.state == IKE_SA_REKEYED || s->doomed) {
 		s->due = now + IKE_KM_HALF_OPEN_NS;
 		return;
 	}
@@ -526,13 +530,13 @@ static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint6
 
 static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
 
-/* IKE_EV_IKE_REKEYED: the new IKE SA takes a slot of its own. */
-static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
+/* A slot for a new IKE SA made by a rekey of s's. */
+static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, bool loser)
 {
 	struct slot *ns = slot_take(k);
 	if (!ns || ns == s) {
 		k->st.failed++;
-		return;
+		return NULL;
 	}
 	ns->used = true;
 	ns->km = k;
@@ -542,13 +546,37 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	memcpy(ns->local, s->local, 16);
 	memcpy(ns->peer, s->peer, 16);
 	ns->created = ns->last_rx = now;
-	if (ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
+	if (loser ? ike_sa_adopt_loser(&ns->sa, &ns->cfg, &s->sa) : ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
 		k->st.failed++;
 		slot_free(k, ns);
-		return;
+		return NULL;
 	}
-	k->st.ike_rekeyed++;
 	log_ike(k, ns);
+	return ns;
+}
+
+/* IKE_EV_IKE_LOSER (2.8.2): the redundant new IKE SA, deleted by whoever
+ * made it; the other end waits for that Delete (or forgets it). */
+static void loser(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	struct slot *ns = rekey_slot(k, s, now, true);
+	if (!ns)
+		return;
+	ns->doomed = true;
+	ns->due = now + IKE_KM_HALF_OPEN_NS;
+	if (s->sa.rk_win == 2) {
+		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
+		request(k, ns, &d, now);
+	}
+}
+
+/* IKE_EV_IKE_REKEYED: the new IKE SA takes a slot of its own. */
+static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	struct slot *ns = rekey_slot(k, s, now, false);
+	if (!ns)
+		return;
+	k->st.ike_rekeyed++;
 	ns->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
 	idle_due(k, ns, now);
 	/* 2.18: the initiator of the surviving rekey deletes the old SA */
@@ -585,6 +613,9 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			break;
 		case IKE_EV_IKE_REKEYED:
 			rekeyed(k, s, now);
+			break;
+		case IKE_EV_IKE_LOSER:
+			loser(k, s, now);
 			break;
 		case IKE_EV_IKE_DOWN:
 			drop_slot_sas(k, s);
@@ -773,7 +804,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 	if (initial || s->sa.req_pending) {
 		if (s->tries >= IKE_KM_TRIES) {
 			k->st.failed++;
-			if (st == IKE_SA_ESTABLISHED)
+			if (st == IKE_SA_ESTABLISHED && !s->doomed)
 				peer_dead(k, s, now);
 			else if (st == IKE_SA_REKEYED)
 				drop_slot_sas(k, s);    /* its Delete unanswered: the new SA lives on */
@@ -793,7 +824,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 		send_msg(k, s, len);
 		return;
 	}
-	if (st == IKE_SA_REKEYED) {
+	if (st == IKE_SA_REKEYED || s->doomed) {
 		/* the peer never deleted it */
 		drop_slot_sas(k, s);
 		return;
@@ -900,7 +931,9 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 		return NULL;
 	}
 	k->cfg = *cfg;
-	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 2 : 8;
+	/* the mobile node: the IKE SA, during a rekey its successor and, when
+	 * rekeys cross, the loser, plus a new one after a move */
+	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 4 : 8;
 	k->slots = calloc(k->n_slots, sizeof(*k->slots));
 	if (cfg->keep_keys) {
 		k->ike_log = calloc(KEYLOG_IKE_MAX, sizeof(*k->ike_log));

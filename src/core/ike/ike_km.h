@@ -83,7 +83,7 @@ struct ike_km_cfg {
 	uint64_t soft_s, hard_s;        /* Child SA lifetimes (0: none) */
 	uint64_t ike_rekey_s;           /* IKE SA rekey after this long (0: never) */
 	uint64_t dpd_s;                 /* liveness check after this long without a word from the peer (0: none) */
-	unsigned max_sa;                /* IKE SAs held at once (0: 2 initiator, 8 responder) */
+	unsigned max_sa;                /* IKE SAs held at once (0: 4 initiator, 8 responder) */
 	unsigned cookie_threshold;      /* responder: half-open SAs from which IKE_SA_INIT
 					 * needs a COOKIE (0: never) */
 	bool keep_keys;                 /* log keys for decryption tables (simulation) */

@@ -38,9 +38,9 @@
  * stays until its Delete: the initiator of the surviving rekey deletes
  * the old SA once the new one is up (IKE-15). Simultaneous rekeys are
  * resolved by the lowest of the four nonces (2.8.1, 2.8.2, IKE-16): the
- * Child SA made with it is deleted by its creator; for the IKE SA both
- * ends drop the losing new IKE SA locally (both apply the same rule) and
- * the initiator of the surviving exchange deletes the old one. An IKE SA
+ * Child SA or IKE SA made with it is deleted by its creator (for the IKE
+ * SA: IKE_EV_IKE_LOSER, ike_sa_adopt_loser() and a Delete on it) and the
+ * initiator of the surviving exchange deletes the old one. An IKE SA
  * rekey ends with IKE_EV_IKE_REKEYED in the old SA: the caller makes the
  * new one with ike_sa_adopt() (new SPIs and keys, SKEYSEED from the old
  * SK_d, 2.18, IKE-14; Message IDs from 0; the Child SAs move to it), then
@@ -54,7 +54,8 @@
  * certificates, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), a retry after INVALID_KE_PAYLOAD in
- * CREATE_CHILD_SA (the request is reported refused), windows above 1.
+ * CREATE_CHILD_SA (one group is proposed, the IKE SA's; the request is
+ * reported refused), windows above 1.
  */
 #ifndef MIP6SEC_IKE_SA_H
 #define MIP6SEC_IKE_SA_H
@@ -161,6 +162,8 @@ enum ike_ev_type {
 	IKE_EV_CHILD_DOWN,      /* the pair spi_in/spi_out to remove */
 	IKE_EV_CHILD_FAILED,    /* our request refused (notify): spi_in unused */
 	IKE_EV_IKE_REKEYED,     /* ike_sa_adopt() makes the new IKE SA */
+	IKE_EV_IKE_LOSER,       /* crossing rekeys: ike_sa_adopt_loser() makes the other
+				 * new IKE SA, to be deleted by its creator (2.8.2) */
 	IKE_EV_IKE_DOWN,        /* this IKE SA is gone (its Child SAs reported down first) */
 	IKE_EV_ALIVE,           /* the response to our liveness check */
 	IKE_EV_REFUSED,         /* another request of ours refused (notify) */
@@ -271,6 +274,9 @@ struct ike_child *ike_sa_child(struct ike_sa *sa, uint32_t spi, bool inbound);
  * copy of old's), established, with old's Child SAs; old keeps its keys
  * for its Delete. */
 int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
+/* After IKE_EV_IKE_LOSER: nw becomes the losing new IKE SA (no Child SA);
+ * when old->rk_win is 2 it was ours and we delete it, else the peer does. */
+int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
 void ike_sa_clear(struct ike_sa *sa);
 
 const char *ike_sa_state_name(enum ike_sa_state s);

@@ -188,7 +188,7 @@ def main():
 
     # fuzz_ike_sa: 0 IKE_SA_INIT request, 1 IKE_AUTH request, 2 IKE_AUTH
     # plaintext, 3 the same after a genuine IDi and AUTH, 4 a request on
-    # the established SA
+    # the established SA, 5 a response to the established initiator
     sa_seeds = {}
     for name in ("init-req", "init-ecp256", "init-req-with-cookie", "unknown-critical"):
         sa_seeds["init-" + name] = b"\x00" + seeds[name]
@@ -233,6 +233,22 @@ def main():
     f, c = chain([(42, struct.pack("!BBH", 1, 0, 0))])
     sa_seeds["est-delete-ike"] = bytes([4, 0, f]) + c
     sa_seeds["est-empty"] = bytes([4, 0, 0])
+    # 5: responses to the established initiator's requests (octet 1: which)
+    sa_seeds["resp-empty"] = bytes([5, 0, 0])
+    f, c = chain([(42, struct.pack("!BBHI", 3, 4, 1, 0xd0000001))])
+    sa_seeds["resp-delete-child"] = bytes([5, 1, f]) + c
+    resp_sa = sa([(1, 3, bytes.fromhex("d0010203"), [(1, 20, 128), (5, 0)])])
+    f, c = chain([(33, resp_sa), (40, nonce), ts_i, ts_r])
+    sa_seeds["resp-new-child"] = bytes([5, 2, f]) + c
+    sa_seeds["resp-rekey-child"] = bytes([5, 3, f]) + c
+    resp_pfs = sa([(1, 3, bytes.fromhex("d0010204"), [(1, 20, 128), (4, 31), (5, 0)])])
+    f, c = chain([(33, resp_pfs), (40, nonce), (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41))), ts_i, ts_r])
+    sa_seeds["resp-rekey-child-pfs"] = bytes([5, 4, f]) + c
+    f, c = chain([(33, sa([(1, 1, bytes(range(11, 19)), [(1, 20, 256), (2, 5), (4, 31)])])), (40, nonce),
+                  (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41)))])
+    sa_seeds["resp-rekey-ike"] = bytes([5, 5, f]) + c
+    f, c = chain([(41, notify(43))])
+    sa_seeds["resp-temporary-failure"] = bytes([5, 5, f]) + c
 
     for out, group in ((OUT, seeds), (OUT_SA, sa_seeds)):
         os.makedirs(out, exist_ok=True)

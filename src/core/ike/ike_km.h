@@ -38,7 +38,9 @@
  * initiator of the rekey deletes the old pair with INFORMATIONAL; a hard
  * expiry deletes the SA and tells the peer. After ike_rekey_s the IKE SA
  * is rekeyed (IKE-14) into a new slot with the Child SAs, then the old one
- * deleted. After dpd_s without an authentic message from the peer an empty
+ * deleted. When both ends rekey at once (IKE-16), the redundant new Child
+ * SA or IKE SA is deleted by whoever made it (an IKE SA in a slot of its
+ * own until then). After dpd_s without an authentic message from the peer an empty
  * INFORMATIONAL checks it (IKE-03); every request of ours is retransmitted
  * like the initial ones, and when IKE_KM_TRIES go unanswered the peer is
  * dead: its IKE SA and Child SAs are dropped and the mobile node starts a

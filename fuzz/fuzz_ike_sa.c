@@ -16,6 +16,17 @@
  *   3       the same after a genuine IDi and AUTH computed here (octet 1:
  *           the type after AUTH), so that proposals and selectors are
  *           reached with the initiator authenticated;
+ *   4       the plaintext of a request on the established IKE SA (octet
+ *           1: CREATE_CHILD_SA when odd, else INFORMATIONAL; octet 2: the
+ *           first payload type, then the chain), sealed with the genuine
+ *           initiator's keys with the next Message ID, to the established
+ *           responder: Delete, rekeys and new Child SAs are reached;
+ *   5       the plaintext of a response (octet 1: which request of the
+ *           established initiator it answers: 0 liveness, 1 Delete of the
+ *           Child SA, 2 new Child SA, 3 Child SA rekey, 4 the same with
+ *           PFS, 5 IKE SA rekey; octet 2: the first payload type, then the
+ *           chain), sealed with the genuine responder's keys, to the
+ *           initiator that sent that request;
  *   other   as 0.
  * Each input is then given a second time (the responder must answer a
  * retransmission from its cache with the same octets, IKE-02). It aborts
@@ -25,7 +36,14 @@
  *    request's Message ID; a stateless IKE_SA_INIT refusal has SPIr 0;
  *  - the responder is ESTABLISHED only after the initiator's AUTH checks
  *    out, and then it has the initiator's identity; a Child SA it accepts
- *    has keys and the selectors inside its configuration.
+ *    has keys and the selectors inside its configuration;
+ *  - on the established SA (mode 4): a request is answered once, with its
+ *    Message ID, encrypted, and the expected Message ID moves on by one;
+ *    a dropped one changes nothing; every Child SA reported up is in the
+ *    table with keys; the SA is established, rekeyed or deleted;
+ *  - a response (mode 5) ends the exchange: nothing is outstanding after
+ *    it unless a follow-up request (a Delete) went out with it; a rekeyed
+ *    SA can make the new one.
  * With FUZZ_IKE_SA_VERBOSE set in the environment, each input's outcome
  * (return code, state, Child SA) is printed.
  */
@@ -34,6 +52,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "ike/ike_sa.h"
 #include "util/m6_bytes.h"
@@ -64,6 +84,7 @@ static const uint8_t id_i[] = "mn.example.org", id_r[] = "ha.example.org";
 static struct gen gi, gr;
 static struct ike_sa_cfg ci, cr;
 static struct ike_sa init_i, init_r;       /* after a genuine IKE_SA_INIT */
+static struct ike_sa est_i, est_r;         /* after a genuine IKE_AUTH */
 static bool ready;
 
 static void ts(struct ike_ts_list *l, uint8_t last_lo, uint8_t last_hi, uint16_t sp, uint16_t ep)
@@ -119,6 +140,12 @@ static void setup(void)
 		abort();
 	ike_sa_respond(&init_r, &cr);
 	if (ike_sa_input(&init_r, a, al, b, sizeof(b), &bl) || ike_sa_input(&init_i, b, bl, a, sizeof(a), &al))
+		abort();
+	/* and one genuine IKE_AUTH on copies (sharing the cipher contexts) */
+	memcpy(&est_i, &init_i, sizeof(est_i));
+	memcpy(&est_r, &init_r, sizeof(est_r));
+	if (ike_sa_retransmit(&est_i, a, sizeof(a), &al) || ike_sa_input(&est_r, a, al, b, sizeof(b), &bl) ||
+	    ike_sa_input(&est_i, b, bl, a, sizeof(a), &al) || est_r.state != IKE_SA_ESTABLISHED)
 		abort();
 	ready = true;
 }
@@ -240,6 +267,124 @@ static void auth_plain(const uint8_t *data, size_t size, struct ike_sa *r, bool 
 	twice(r, msg, len);
 }
 
+/* Mode 4: a request on the established SA. */
+static void est_plain(const uint8_t *data, size_t size)
+{
+	static uint8_t msg[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX + 64], copy[IKE_SA_MSG_MAX];
+	static struct ike_sa r, before;
+	if (size < 3)
+		return;
+	memcpy(&r, &est_r, sizeof(r));          /* shares the cipher contexts: never cleared */
+	uint8_t x = data[1] & 1 ? IKE_CREATE_CHILD_SA : IKE_INFORMATIONAL;
+	struct ike_hdr h = { .version = 0x20, .exchange = x, .flags = IKE_FLAG_I, .msgid = r.msgid_in };
+	memcpy(h.spi_i, r.spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, r.spi_r, IKE_SPI_LEN);
+	struct ike_wr w;
+	size_t len, n = size - 3 > 1800 ? 1800 : size - 3;
+	ike_wr_init(&w, msg, sizeof(msg), &h);
+	ike_wr_sk_begin(&w, false, 0, 0, est_i.sk.iv_len);
+	ike_wr_bytes(&w, data + 3, n);
+	if (w.err)
+		return;
+	msg[w.sk_off] = data[2];
+	if (ike_sk_seal(&est_i.sk, &w, &ci.rng, &len))
+		return;
+	for (int round = 0; round < 2; round++) {
+		memcpy(&before, &r, sizeof(before));
+		memcpy(copy, msg, len);
+		size_t ol = 0;
+		int rc = ike_sa_input(&r, copy, len, out, sizeof(out), &ol);
+		if (getenv("FUZZ_IKE_SA_VERBOSE"))
+			fprintf(stderr, "fuzz_ike_sa: established: %s, %s, answer %zu octets, %u events\n",
+				m6_errid(rc), ike_sa_state_name(r.state), ol, r.n_ev);
+		CHECK(r.state == IKE_SA_ESTABLISHED || r.state == IKE_SA_REKEYED || r.state == IKE_SA_DELETED);
+		if (rc) {
+			CHECK(ol == 0 && r.msgid_in == before.msgid_in && r.state == before.state);
+			continue;
+		}
+		CHECK(ol > 0);
+		struct ike_msg m;
+		struct m6_diags ds;
+		m6_diags_init(&ds);
+		CHECK(ike_msg_parse(out, ol, &m, &ds, 0) == 0);
+		CHECK((m.hdr.flags & IKE_FLAG_R) && m.hdr.msgid == h.msgid && m.hdr.exchange == x && m.sk >= 0);
+		CHECK(r.msgid_in == h.msgid + 1);
+		if (round == 1)
+			CHECK(r.n_ev == 0 && r.state == before.state);       /* from the cache (IKE-02) */
+		for (unsigned e = 0; e < r.n_ev; e++)
+			if (r.ev[e].type == IKE_EV_CHILD_UP) {
+				const struct ike_child *c = &r.ch[r.ev[e].child];
+				CHECK(r.ev[e].child < IKE_SA_CHILD_MAX && c->used && c->keys.e_len == 20 &&
+				      c->spi_in == r.ev[e].spi_in);
+			}
+	}
+	/* the table's secrets only; the cipher contexts are est_r's */
+	OPENSSL_cleanse(r.ch, sizeof(r.ch));
+	ike_dh_clear(&r.req_dh);
+}
+
+/* Mode 5: a response to a request of the established initiator. */
+static void est_resp(const uint8_t *data, size_t size)
+{
+	static uint8_t msg[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX + 64];
+	static struct ike_sa i, nw;
+	static const struct ike_req reqs[] = {
+		{ .type = IKE_REQ_LIVENESS },
+		{ .type = IKE_REQ_DELETE_CHILD, .spi = 0xc0000001 },
+		{ .type = IKE_REQ_NEW_CHILD, .new_spi = 0xc0000002 },
+		{ .type = IKE_REQ_REKEY_CHILD, .spi = 0xc0000001, .new_spi = 0xc0000003 },
+		{ .type = IKE_REQ_REKEY_CHILD, .spi = 0xc0000001, .new_spi = 0xc0000004, .pfs = true },
+		{ .type = IKE_REQ_REKEY_IKE },
+	};
+	if (size < 3 || data[1] >= sizeof(reqs) / sizeof(reqs[0]))
+		return;
+	memcpy(&i, &est_i, sizeof(i));          /* shares the cipher contexts: never cleared */
+	size_t ol = 0;
+	if (ike_sa_request(&i, &reqs[data[1]], out, sizeof(out), &ol) || !ol || !i.req_pending)
+		abort();
+	uint8_t x = out[18];
+	struct ike_hdr h = { .version = 0x20, .exchange = x, .flags = IKE_FLAG_R, .msgid = i.msgid_out - 1 };
+	memcpy(h.spi_i, i.spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, i.spi_r, IKE_SPI_LEN);
+	struct ike_wr w;
+	size_t len, n = size - 3 > 1800 ? 1800 : size - 3;
+	ike_wr_init(&w, msg, sizeof(msg), &h);
+	ike_wr_sk_begin(&w, false, 0, 0, est_r.sk.iv_len);
+	ike_wr_bytes(&w, data + 3, n);
+	if (w.err)
+		goto done;
+	msg[w.sk_off] = data[2];
+	if (ike_sk_seal(&est_r.sk, &w, &cr.rng, &len))
+		goto done;
+	uint32_t mid = i.msgid_out;
+	int rc = ike_sa_input(&i, msg, len, out, sizeof(out), &ol);
+	if (getenv("FUZZ_IKE_SA_VERBOSE"))
+		fprintf(stderr, "fuzz_ike_sa: response: %s, %s, next %zu octets, %u events\n", m6_errid(rc),
+			ike_sa_state_name(i.state), ol, i.n_ev);
+	CHECK(i.state == IKE_SA_ESTABLISHED || i.state == IKE_SA_REKEYED || i.state == IKE_SA_DELETED);
+	if (rc) {
+		CHECK(ol == 0 && i.req_pending);        /* dropped: still waiting */
+		goto done;
+	}
+	/* over; at most a follow-up request of ours went out */
+	CHECK(!i.req_pending || (ol > 0 && i.msgid_out == mid + 1));
+	for (unsigned e = 0; e < i.n_ev; e++) {
+		if (i.ev[e].type == IKE_EV_CHILD_UP) {
+			const struct ike_child *c = &i.ch[i.ev[e].child];
+			CHECK(c->used && c->keys.e_len == 20 && c->spi_in == reqs[data[1]].new_spi);
+		}
+		if (i.ev[e].type == IKE_EV_IKE_REKEYED) {
+			CHECK(i.state == IKE_SA_REKEYED && ike_sa_adopt(&nw, &ci, &i) == 0);
+			CHECK(nw.state == IKE_SA_ESTABLISHED && memcmp(nw.spi_i, i.spi_i, IKE_SPI_LEN));
+			ike_sa_clear(&nw);
+		}
+	}
+done:
+	OPENSSL_cleanse(i.ch, sizeof(i.ch));
+	ike_dh_clear(&i.req_dh);
+	ike_keys_wipe(&i.rk_own.keys);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -255,6 +400,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			twice(&r, data + 1, size - 1);
 		else
 			auth_plain(data, size, &r, mode == 3);
+		return 0;
+	}
+	if (mode == 4) {
+		est_plain(data, size);
+		return 0;
+	}
+	if (mode == 5) {
+		est_resp(data, size);
 		return 0;
 	}
 	static struct ike_sa r;

@@ -187,7 +187,8 @@ def main():
         rec(2, 1, 2, 35, 63, 9) + rec(1, 2, 2, 0, 63, 9)
 
     # fuzz_ike_sa: 0 IKE_SA_INIT request, 1 IKE_AUTH request, 2 IKE_AUTH
-    # plaintext, 3 the same after a genuine IDi and AUTH
+    # plaintext, 3 the same after a genuine IDi and AUTH, 4 a request on
+    # the established SA, 5 a response to the established initiator
     sa_seeds = {}
     for name in ("init-req", "init-ecp256", "init-req-with-cookie", "unknown-critical"):
         sa_seeds["init-" + name] = b"\x00" + seeds[name]
@@ -211,6 +212,43 @@ def main():
     sa_seeds["auth-child-wide-ts"] = bytes([3, f]) + c
     f, c = chain([(47, struct.pack("!B3xHHHH", 1, 8, 0, 16, 0))] + child)
     sa_seeds["auth-child-cp"] = bytes([3, f]) + c
+
+    # 4: requests on the established IKE SA (octet 1: odd = CREATE_CHILD_SA)
+    ts_i = (44, struct.pack("!B3x", 1) + ts6(135, 0x0500, 0x0500, HOA, HOA))
+    ts_r = (45, struct.pack("!B3x", 1) + ts6(135, 0x0600, 0x0600, HA, HA))
+    f, c = chain([(33, ESP_SA), (40, nonce), ts_i, ts_r])
+    sa_seeds["est-new-child"] = bytes([4, 1, f]) + c
+    f, c = chain([(41, notify(16393, proto=3, spi=bytes.fromhex("c0000001"))), (33, ESP_SA), (40, nonce),
+                  ts_i, ts_r])
+    sa_seeds["est-rekey-child"] = bytes([4, 1, f]) + c
+    pfs = sa([(1, 3, bytes.fromhex("c0010204"), [(1, 20, 128), (4, 31), (5, 0)])])
+    f, c = chain([(41, notify(16393, proto=3, spi=bytes.fromhex("c0000001"))), (33, pfs), (40, nonce),
+                  (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41))), ts_i, ts_r])
+    sa_seeds["est-rekey-child-pfs"] = bytes([4, 1, f]) + c
+    f, c = chain([(33, sa([(1, 1, bytes(range(1, 9)), [(1, 20, 256), (2, 5), (4, 31)])])), (40, nonce),
+                  (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41)))])
+    sa_seeds["est-rekey-ike"] = bytes([4, 1, f]) + c
+    f, c = chain([(42, struct.pack("!BBHI", 3, 4, 1, 0xc0000001))])
+    sa_seeds["est-delete-child"] = bytes([4, 0, f]) + c
+    f, c = chain([(42, struct.pack("!BBH", 1, 0, 0))])
+    sa_seeds["est-delete-ike"] = bytes([4, 0, f]) + c
+    sa_seeds["est-empty"] = bytes([4, 0, 0])
+    # 5: responses to the established initiator's requests (octet 1: which)
+    sa_seeds["resp-empty"] = bytes([5, 0, 0])
+    f, c = chain([(42, struct.pack("!BBHI", 3, 4, 1, 0xd0000001))])
+    sa_seeds["resp-delete-child"] = bytes([5, 1, f]) + c
+    resp_sa = sa([(1, 3, bytes.fromhex("d0010203"), [(1, 20, 128), (5, 0)])])
+    f, c = chain([(33, resp_sa), (40, nonce), ts_i, ts_r])
+    sa_seeds["resp-new-child"] = bytes([5, 2, f]) + c
+    sa_seeds["resp-rekey-child"] = bytes([5, 3, f]) + c
+    resp_pfs = sa([(1, 3, bytes.fromhex("d0010204"), [(1, 20, 128), (4, 31), (5, 0)])])
+    f, c = chain([(33, resp_pfs), (40, nonce), (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41))), ts_i, ts_r])
+    sa_seeds["resp-rekey-child-pfs"] = bytes([5, 4, f]) + c
+    f, c = chain([(33, sa([(1, 1, bytes(range(11, 19)), [(1, 20, 256), (2, 5), (4, 31)])])), (40, nonce),
+                  (34, struct.pack("!HH", 31, 0) + bytes(range(9, 41)))])
+    sa_seeds["resp-rekey-ike"] = bytes([5, 5, f]) + c
+    f, c = chain([(41, notify(43))])
+    sa_seeds["resp-temporary-failure"] = bytes([5, 5, f]) + c
 
     for out, group in ((OUT, seeds), (OUT_SA, sa_seeds)):
         os.makedirs(out, exist_ok=True)

@@ -199,7 +199,7 @@ static int psk(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg 
 int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
-					    "lifetime", "rekey", "max_sa", NULL };
+					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -243,12 +243,21 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	if (!rc && ikeconf_parse_esp(esp ? esp : "aes128gcm16", &o->esp))
 		rc = conf_fail(c, config_setting_get_member(g, "esp"),
 			       "'esp' = \"%s\": not a supported ESP transform (e.g. aes128gcm16, aes128-sha256)", esp);
-	uint64_t life = 0, rekey = 0, maxsa = 0;
+	uint64_t life = 0, rekey = 0, maxsa = 0, ike_rekey = 0, dpd = 0, cookies = 0;
 	if (!rc) rc = conf_time(c, g, "lifetime", false, &life);
 	if (!rc) rc = conf_time(c, g, "rekey", false, &rekey);
 	if (!rc && life && rekey >= life)
 		rc = conf_fail(c, config_setting_get_member(g, "rekey"), "'rekey' must come before 'lifetime'");
 	if (!rc) rc = conf_uint(c, g, "max_sa", 1, 1024, &maxsa, NULL);
+	/* the IKE SA's own rekey (CREATE_CHILD_SA, 2.18) and the idle time
+	 * before a liveness check (2.4), whole seconds */
+	if (!rc) rc = conf_time(c, g, "ike_rekey", false, &ike_rekey);
+	if (!rc) rc = conf_time(c, g, "dpd", false, &dpd);
+	o->ike_rekey_s = ike_rekey / 1000000000ull;
+	o->dpd_s = dpd / 1000000000ull;
+	/* responder: half-open SAs from which IKE_SA_INIT needs a COOKIE */
+	if (!rc) rc = conf_uint(c, g, "cookies", 1, 1024, &cookies, NULL);
+	o->cookie_threshold = (unsigned)cookies;
 	o->hard_s = life / 1000000000ull;
 	o->soft_s = rekey / 1000000000ull;
 	o->max_sa = (unsigned)maxsa;

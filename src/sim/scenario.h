@@ -36,7 +36,7 @@ struct sc_link {
 };
 
 enum sc_action_type { SC_ACT_ATTACH, SC_ACT_DETACH, SC_ACT_MOVE, SC_ACT_SET_LINK, SC_ACT_START,
-		      SC_ACT_STOP, SC_ACT_INJECT };
+		      SC_ACT_STOP, SC_ACT_INJECT, SC_ACT_FORGET_IKE };
 
 /* Which link settings a set_link action changes. */
 enum { SC_LS_DELAY = 1, SC_LS_JITTER = 2, SC_LS_LOSS = 4, SC_LS_DUP = 8, SC_LS_REORDER = 16,

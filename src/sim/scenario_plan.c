@@ -264,6 +264,7 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 					     "reorder_delay", "mtu", NULL };
 	static const char *const k_flow[] = { "at", "action", "flow", NULL };
 	static const char *const k_inject[] = { "at", "action", "link", "packet", NULL };
+	static const char *const k_forget[] = { "at", "action", "node", NULL };
 	static const struct {
 		const char *name;
 		enum sc_action_type type;
@@ -272,7 +273,7 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		{ "attach", SC_ACT_ATTACH, k_attach }, { "detach", SC_ACT_DETACH, k_detach },
 		{ "move", SC_ACT_MOVE, k_move }, { "set_link", SC_ACT_SET_LINK, k_set },
 		{ "start", SC_ACT_START, k_flow }, { "stop", SC_ACT_STOP, k_flow },
-		{ "inject", SC_ACT_INJECT, k_inject },
+		{ "inject", SC_ACT_INJECT, k_inject }, { "forget_ike", SC_ACT_FORGET_IKE, k_forget },
 	};
 	const char *act = NULL;
 	int rc = conf_str(&c->cc, g, "action", true, &act);
@@ -287,7 +288,7 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 			break;
 	if (i == sizeof(acts) / sizeof(acts[0]))
 		return conf_fail(&c->cc, config_setting_get_member(g, "action"), "unknown action \"%s\" (attach, detach, move, "
-			       "set_link, start, stop, inject)", act);
+			       "set_link, start, stop, inject, forget_ike)", act);
 	a->type = acts[i].type;
 	char what[48];
 	snprintf(what, sizeof(what), "a %s action", act);
@@ -325,6 +326,13 @@ static int sc_action(struct sc_ctx *c, const config_setting_t *g, struct sc_acti
 		if ((rc = sc_link_ref(c, g, "link", true, &a->link)))
 			return rc;
 		return sc_inject(c, g, a);
+	case SC_ACT_FORGET_IKE:
+		if ((rc = sc_node_ref(c, g, "node", true, &a->node)))
+			return rc;
+		if (!c->sc->nodes[a->node].ike)
+			return conf_fail(&c->cc, g, "forget_ike: node \"%s\" has no ike group",
+					 c->sc->nodes[a->node].name);
+		return 0;
 	}
 	return 0;
 }

@@ -113,6 +113,12 @@ int sim_ike_keys(const struct sim_ike *si, struct keyfile *kf, const char *dir, 
 	return rc;
 }
 
+void sim_ike_forget(struct sim_ike *si, unsigned node)
+{
+	if (si && node < si->n && si->km[node])
+		ike_km_forget(si->km[node]);
+}
+
 unsigned long long sim_ike_established(const struct sim_ike *si)
 {
 	unsigned long long n = 0;

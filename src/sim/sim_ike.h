@@ -23,6 +23,8 @@ struct sim_ike;
 /* NULL and err set on failure; a scenario without IKE gets an empty set. */
 struct sim_ike *sim_ike_new(struct sim *s, const struct scenario *sc, char *err, size_t errlen);
 int sim_ike_keys(const struct sim_ike *si, struct keyfile *kf, const char *dir, char *err, size_t errlen);
+/* A node's key manager loses every IKE SA and Child SA (a restart). */
+void sim_ike_forget(struct sim_ike *si, unsigned node);
 /* The IKE SAs established by all nodes (for the summary). */
 unsigned long long sim_ike_established(const struct sim_ike *si);
 void sim_ike_free(struct sim_ike *si);

@@ -190,6 +190,11 @@ static void act_run(struct sim *s, struct sim_task *task, uint32_t phase)
 			svg_inject(r->svg, s->now, (unsigned)a->link, r->sc->links[a->link].name, a->pkt, a->pkt_len, a->spec);
 		rc = sim_inject(s, (unsigned)a->link, a->pkt, a->pkt_len);
 		break;
+	case SC_ACT_FORGET_IKE:
+		sim_note(s, SIM_NOTE_INFO, a->node, -1, "%s forgets its IKE SAs (restart)",
+			 r->sc->nodes[a->node].name);
+		sim_ike_forget(r->ike, (unsigned)a->node);
+		break;
 	}
 	if (rc)
 		sim_note(s, SIM_NOTE_INFO, -1, -1, "timeline line %u failed: %s", a->line, m6_strerror(rc));

@@ -4,13 +4,15 @@
  * an ACQUIRE; IKE_SA_INIT and IKE_AUTH run over UDP 500; both ends install
  * the Child SA and the next packet crosses under ESP. The PAD at B decides
  * which home address an identity may claim; lost messages are
- * retransmitted unchanged with a doubling timeout; a hard expiry deletes. */
+ * retransmitted unchanged with a doubling timeout; a soft expiry rekeys the
+ * Child SA, the IKE SA is rekeyed on time, a silent peer is found dead. */
 #include <stdlib.h>
 
 #include "tu.h"
 #include "keyconf.h"
 #include "ike/ike_const.h"
 #include "ike/ike_km.h"
+#include "ike/ike_sa.h"
 #include "node/node.h"
 #include "pkt/mh.h"
 
@@ -35,6 +37,15 @@ static unsigned lose_to_b;        /* drop the next N packets from A to B */
 static unsigned sent_a;           /* packets A put on the wire */
 static uint8_t first_a[2048], again_a[2048];
 static size_t first_len, again_len;
+
+static void lcg(void *ctx, uint8_t *out, size_t n)
+{
+	uint32_t *x = ctx;
+	for (size_t i = 0; i < n; i++) {
+		*x = *x * 1103515245u + 12345u;
+		out[i] = (uint8_t)(*x >> 16);
+	}
+}
 
 static void pump(void)
 {
@@ -266,22 +277,253 @@ static void test_retransmission(void **s)
 	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
 }
 
-static void test_hard_expiry_deletes(void **s)
+/* IKE-15: the soft expiry at 100 s rekeys the Child SA with CREATE_CHILD_SA
+ * on the same IKE SA: the new pair is installed at both ends before the
+ * old one is deleted, and no new IKE SA is made. Each pair is rekeyed in
+ * time, so no hard expiry ever bites. */
+static void test_soft_expiry_rekeys(void **s)
 {
 	(void)s;
 	setup_pair(A_ADDR, "mn@example.com");
 	send_mh();
 	assert_int_equal(ike_km_stats(ka)->sa_installed, 2);
-	/* the soft expiry at 100 s starts a new IKE SA, whose SAs replace the old */
 	advance(101 * S);
-	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 1);
 	assert_int_equal(ike_km_stats(ka)->sa_installed, 4);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 4);
 	assert_int_equal(ike_km_stats(ka)->sa_deleted, 2);
-	/* at 220 s the second pair reaches its hard lifetime (soft at 200 s
-	 * made a third): every expired SA is gone from the SAD */
-	advance(250 * S);
-	assert_true(ike_km_stats(ka)->sa_deleted >= 4);
+	assert_int_equal(ike_km_stats(kb)->sa_deleted, 2);
 	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	advance(250 * S);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->sa_deleted, 4);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->failed, 0);
+}
+
+/* IKE-16: both ends have the same soft lifetime, so both rekey the pair at
+ * the same instant; the requests cross, each end installs both new pairs,
+ * then the one made with the lowest nonce and the old one are deleted:
+ * one pair is left at each end, the same one, and BU/BA still pass. */
+static void test_crossing_child_rekeys(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.soft_s = 100;
+	c.hard_s = 120;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+	send_mh();
+	advance(101 * S);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->sa_deleted, 4);
+	assert_int_equal(ike_km_stats(kb)->sa_deleted, 4);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	/* the same pair: each end's outbound SA is the other's inbound one */
+	struct sad *da = node_bits(na)->sad, *db = node_bits(nb)->sad;
+	for (size_t i = 0; i < sad_capacity(da); i++) {
+		const struct ipsec_sa *x = sad_slot(da, i);
+		if (x && x->spi)
+			assert_non_null(sad_find(db, x->spi, IP6P_ESP, !x->inbound));
+	}
+	assert_int_equal(ike_km_stats(ka)->failed + ike_km_stats(kb)->failed, 0);
+	uint64_t sent = node_km_stats(na)->out_msgs;
+	send_mh();
+	assert_int_equal(node_km_stats(na)->out_msgs, sent);    /* no new IKE: the SA is there */
+	advance(250 * S);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+}
+
+/* IKE-14: the IKE SA is rekeyed before its lifetime by CREATE_CHILD_SA;
+ * its Child SA moves to the new IKE SA and is rekeyed there later. */
+static void test_ike_rekey(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.soft_s = 100;
+	c.hard_s = 120;
+	c.ike_rekey_s = 50;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	send_mh();
+	advance(60 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_ike_count(ka), 2);             /* both logged for Wireshark */
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);      /* the Child SA untouched */
+	advance(130 * S);
+	/* the second IKE rekey at 100 s, and the Child SA's rekey then, queued
+	 * behind it and moved to the new IKE SA */
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 2);
+	assert_int_equal(ike_km_stats(ka)->child_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->child_rekeyed, 1);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	assert_int_equal(ike_km_stats(ka)->failed, 0);
+}
+
+/* IKE-16 (2.8.2): both ends rekey the IKE SA at the same instant; the
+ * surviving new IKE SA holds the Child SA at both ends, the losing one is
+ * deleted by its maker and the old one by the survivor's initiator; the
+ * next rekeys go the same way, and nothing fails. */
+static void test_crossing_ike_rekeys(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.ike_rekey_s = 50;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.ike_rekey_s = 50;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	ike_km_attach(kb, nb);
+	send_mh();
+	advance(60 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 1);
+	assert_int_equal(ike_km_ike_count(ka), 3);             /* first, survivor, loser */
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+	uint64_t sent = node_km_stats(na)->out_msgs;
+	send_mh();
+	assert_int_equal(node_km_stats(na)->out_msgs, sent);
+	advance(170 * S);
+	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 3);
+	assert_int_equal(ike_km_stats(kb)->ike_rekeyed, 3);
+	assert_int_equal(ike_km_stats(ka)->failed + ike_km_stats(kb)->failed, 0);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+}
+
+/* IKE-03: liveness checks after dpd seconds of silence; a home agent that
+ * lost its state (restart) answers nothing, so after the retransmissions
+ * the mobile node drops its SAs and makes a fresh IKE SA. */
+static void test_liveness_and_dead_peer(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.dpd_s = 10;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	send_mh();
+	advance(35 * S);
+	assert_int_equal(ike_km_stats(ka)->liveness, 3);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 0);
+	assert_int_equal(ike_km_stats(ka)->dead, 0);
+	ike_km_forget(kb);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 0);
+	/* the check at 40 s goes unanswered: 0.5 + 1 + 2 + 4 + 8 s later
+	 * (IKE_KM_TRIES sends) the peer is dead and IKE starts again */
+	advance(80 * S);
+	assert_int_equal(ike_km_stats(ka)->dead, 1);
+	assert_int_equal(ike_km_stats(ka)->retransmits, IKE_KM_TRIES - 1);
+	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(sad_count(node_bits(na)->sad), 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+}
+
+/* An IKE_SA_INIT request from a made-up address on UDP 500 to B, from a
+ * throw-away initiator (a flood of spoofed half-open SAs). */
+static void spoofed_init(const char *from, uint32_t seed)
+{
+	static uint8_t pkt[40 + 8 + IKE_SA_MSG_MAX];
+	static struct ike_sa sa;
+	static struct ike_sa_cfg c;
+	static uint32_t state;
+	struct ike_km_cfg kc;
+	base_cfg(&kc, true, "x@example.com");
+	memset(&c, 0, sizeof(c));
+	c.ike[0] = kc.ike[0];
+	c.n_ike = 1;
+	c.esp = kc.esp;
+	state = seed;
+	c.rng = (struct ike_rng){ lcg, &state };
+	size_t len;
+	assert_int_equal(ike_sa_start(&sa, &c, pkt + 48, sizeof(pkt) - 48, &len), 0);
+	ike_sa_clear(&sa);
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	tu_addr(from, h.src);
+	tu_addr(B_ADDR, h.dst);
+	h.nh = IP6P_UDP;
+	h.hlim = 64;
+	h.plen = (uint16_t)(8 + len);
+	ip6_hdr_write(pkt, &h);
+	uint8_t *u = pkt + 40;
+	m6_put16(u, 500);
+	m6_put16(u + 2, 500);
+	m6_put16(u + 4, (uint16_t)(8 + len));
+	m6_put16(u + 6, 0);
+	uint16_t ck = m6_csum_ip6(h.src, h.dst, IP6P_UDP, u, 8 + len);
+	m6_put16(u + 6, ck ? ck : 0xffff);
+	node_input(nb, 0, pkt, 48 + len, now);
+	pump();
+}
+
+/* IKE-06: B demands cookies from two half-open SAs on; a flood of spoofed
+ * IKE_SA_INIT requests fills them and the next ones get N(COOKIE) and no
+ * state; A's request gets a COOKIE too, A retries with it and gets in. */
+static void test_cookies_under_load(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.cookie_threshold = 2;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+	spoofed_init("2001:db8:5::101", 1);
+	spoofed_init("2001:db8:5::102", 2);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 0);
+	spoofed_init("2001:db8:5::103", 3);
+	spoofed_init("2001:db8:5::104", 4);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 2);
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 3);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	/* the spoofed ones are forgotten after 30 s: no cookies needed then */
+	advance(31 * S);
+	spoofed_init("2001:db8:5::105", 5);
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 3);
 }
 
 int main(void)
@@ -290,7 +532,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_acquire_runs_ike_and_installs, teardown),
 		cmocka_unit_test_teardown(test_pad_refuses_foreign_home_address, teardown),
 		cmocka_unit_test_teardown(test_retransmission, teardown),
-		cmocka_unit_test_teardown(test_hard_expiry_deletes, teardown),
+		cmocka_unit_test_teardown(test_soft_expiry_rekeys, teardown),
+		cmocka_unit_test_teardown(test_crossing_child_rekeys, teardown),
+		cmocka_unit_test_teardown(test_ike_rekey, teardown),
+		cmocka_unit_test_teardown(test_crossing_ike_rekeys, teardown),
+		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
+		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

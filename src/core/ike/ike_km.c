@@ -13,6 +13,7 @@
 #include "../util/m6_bytes.h"
 #include "../util/m6_err.h"
 #include "ike_const.h"
+#include "ike_cookie.h"
 
 #define KEYLOG_IKE_MAX 32
 #define KEYLOG_CHILD_MAX 64
@@ -24,12 +25,16 @@ struct slot {
 	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
 	struct ike_km *km;
 	uint8_t local[16], peer[16];
-	uint32_t in_spi;                /* larval until installed */
-	bool larval, installed;
-	uint32_t out_spi;
+	uint32_t in_spi;                /* the first Child SA's, larval until installed */
+	bool larval;
 	unsigned tries;
-	uint64_t due;                   /* retransmission (initiator), forgetting (responder) */
+	/* the next thing to do: retransmit our request, forget a half-open
+	 * or rekeyed SA, rekey the IKE SA, check the peer's liveness */
+	uint64_t due;
 	uint64_t created;
+	uint64_t last_rx;               /* the peer's last authentic message */
+	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
+	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
 };
 
 struct ike_km {
@@ -39,67 +44,12 @@ struct ike_km {
 	struct slot *slots;
 	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
 	struct ike_km_stats st;
+	struct ike_cookie cookie;
+	uint64_t cookie_rotate_at;      /* 0: no secret yet */
 	size_t n_ike, n_child;
 	struct ike_km_ike_keys *ike_log;
 	struct ike_km_child_keys *child_log;
 };
-
-/* ---- names and algorithms ---- */
-
-const char *ike_km_ws_encr(const struct ike_suite *s)
-{
-	switch (s->encr) {
-	case IKE_ENCR_AES_CBC:
-		return s->encr_bits == 128 ? "AES-CBC-128 [RFC3602]" : s->encr_bits == 192 ? "AES-CBC-192 [RFC3602]"
-		     : s->encr_bits == 256 ? "AES-CBC-256 [RFC3602]" : NULL;
-	case IKE_ENCR_AES_GCM_16:
-		return s->encr_bits == 128 ? "AES-GCM-128 with 16 octet ICV [RFC5282]"
-		     : s->encr_bits == 192 ? "AES-GCM-192 with 16 octet ICV [RFC5282]"
-		     : s->encr_bits == 256 ? "AES-GCM-256 with 16 octet ICV [RFC5282]" : NULL;
-	case IKE_ENCR_CHACHA20_POLY1305:
-		return "ChaCha20-Poly1305 [RFC7634]";
-	default:
-		return NULL;
-	}
-}
-
-const char *ike_km_ws_integ(const struct ike_suite *s)
-{
-	switch (s->integ) {
-	case IKE_INTEG_NONE:
-		return "NONE [RFC4306]";
-	case IKE_INTEG_HMAC_SHA2_256_128:
-		return "HMAC_SHA2_256_128 [RFC4868]";
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		return "HMAC_SHA2_384_192 [RFC4868]";
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		return "HMAC_SHA2_512_256 [RFC4868]";
-	default:
-		return NULL;
-	}
-}
-
-int ike_km_esp_xform(const struct ike_child_alg *a, enum m6_enc *enc, enum m6_auth *auth)
-{
-	switch (a->encr) {
-	case IKE_ENCR_NULL: *enc = M6_ENC_NULL; break;
-	case IKE_ENCR_AES_CBC: *enc = M6_ENC_AES_CBC; break;
-	case IKE_ENCR_AES_GCM_16: *enc = M6_ENC_AES_GCM_16; break;
-	case IKE_ENCR_CHACHA20_POLY1305: *enc = M6_ENC_CHACHA20_POLY1305; break;
-	default: return M6_E_ALG;
-	}
-	switch (a->integ) {
-	case IKE_INTEG_NONE: *auth = M6_AUTH_NONE; break;
-	case IKE_INTEG_HMAC_SHA1_96: *auth = M6_AUTH_HMAC_SHA1_96; break;
-	case IKE_INTEG_HMAC_SHA2_256_128: *auth = M6_AUTH_HMAC_SHA256_128; break;
-	case IKE_INTEG_HMAC_SHA2_512_256: *auth = M6_AUTH_HMAC_SHA512_256; break;
-	default: return M6_E_ALG;
-	}
-	/* an AEAD carries its own integrity; anything else needs one */
-	if (m6_enc_is_aead(*enc) != (*auth == M6_AUTH_NONE))
-		return M6_E_ALG;
-	return 0;
-}
 
 /* ---- slots ---- */
 
@@ -107,6 +57,12 @@ static void km_random(void *ctx, uint8_t *out, size_t n)
 {
 	struct ike_km *k = ctx;
 	node_km_random(k->n, out, n);
+}
+
+static int km_alloc_spi(void *ctx, uint32_t *spi)
+{
+	struct slot *s = ctx;
+	return node_sa_reserve_spi(s->km->n, IP6P_ESP, spi);
 }
 
 static void slot_free(struct ike_km *k, struct slot *s)
@@ -179,7 +135,7 @@ static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, co
 	return true;
 }
 
-static struct slot *slot_new(struct ike_km *k, uint64_t now)
+static struct slot *slot_take(struct ike_km *k)
 {
 	struct slot *s = NULL, *oldest = NULL;
 	for (unsigned i = 0; i < k->n_slots && !s; i++)
@@ -187,7 +143,10 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 			s = &k->slots[i];
 	for (unsigned i = 0; i < k->n_slots && !s; i++) {
 		struct slot *o = &k->slots[i];
-		bool half = o->sa.state != IKE_SA_ESTABLISHED;
+		/* only an SA still in its first exchanges: a rekeyed one
+		 * waits for its Delete, and may be the one being handled */
+		enum ike_sa_state st = o->sa.state;
+		bool half = st != IKE_SA_ESTABLISHED && st != IKE_SA_REKEYED && st != IKE_SA_DELETED;
 		if (half && (!oldest || o->created < oldest->created))
 			oldest = o;
 	}
@@ -196,11 +155,16 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 		slot_free(k, oldest);
 		s = oldest;
 	}
-	if (!s)
-		return NULL;
-	memset(s, 0, sizeof(*s));
+	if (s)
+		memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static struct slot *slot_new(struct ike_km *k, uint64_t now)
+{
+	struct slot *s = slot_take(k);
 	uint32_t spi;
-	if (node_sa_reserve_spi(k->n, IP6P_ESP, &spi))
+	if (!s || node_sa_reserve_spi(k->n, IP6P_ESP, &spi))
 		return NULL;
 	s->used = true;
 	s->km = k;
@@ -222,6 +186,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->psk = c->psk;
 	sc->psk_len = c->psk_len;
 	sc->rng = (struct ike_rng){ km_random, k };
+	sc->alloc_spi = km_alloc_spi;
+	sc->spi_ctx = s;
 	if (c->initiator) {
 		ts_one(&sc->tsi, c->home);
 		ts_one(&sc->tsr, c->peer);
@@ -276,10 +242,10 @@ static void log_child(struct ike_km *k, const struct ipsec_sa *sa, const struct 
 	c->x = *x;
 }
 
-static int add_sa(struct ike_km *k, struct slot *s, bool inbound, uint32_t spi, uint32_t spd_id,
-		  const uint8_t *local, const uint8_t *remote, const struct ike_ts *ts)
+static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
+		  uint32_t spd_id, const uint8_t *local, const uint8_t *remote, const struct ike_ts *ts)
 {
-	const struct ike_child_keys *ck = &s->sa.child;
+	const struct ike_child_keys *ck = &c->keys;
 	struct m6_xform_cfg x;
 	struct ipsec_sa sa;
 	memset(&x, 0, sizeof(x));
@@ -287,8 +253,9 @@ static int add_sa(struct ike_km *k, struct slot *s, bool inbound, uint32_t spi, 
 	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
 	if (rc)
 		return rc;
-	/* KEYMAT: initiator-to-responder keys first (IKE-13) */
-	bool i2r = inbound != s->sa.initiator;
+	/* KEYMAT: the keys from the initiator of the Child SA's exchange
+	 * first (IKE-13) */
+	bool i2r = inbound != c->ours;
 	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
 	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
 	x.eklen = ck->e_len;
@@ -343,14 +310,21 @@ static void log_ike(struct ike_km *k, const struct slot *s)
 	l->keys = s->sa.keys;
 }
 
+static void drop_pair(struct ike_km *k, uint32_t spi_in, uint32_t spi_out)
+{
+	if (spi_in && !node_sa_delete(k->n, spi_in, IP6P_ESP, true))
+		k->st.sa_deleted++;
+	if (spi_out && !node_sa_delete(k->n, spi_out, IP6P_ESP, false))
+		k->st.sa_deleted++;
+}
+
+/* The IKE SA and every Child SA it still holds. */
 static void drop_slot_sas(struct ike_km *k, struct slot *s)
 {
-	if (s->installed) {
-		if (s->in_spi && !node_sa_delete(k->n, s->in_spi, IP6P_ESP, true))
-			k->st.sa_deleted++;
-		if (s->out_spi && !node_sa_delete(k->n, s->out_spi, IP6P_ESP, false))
-			k->st.sa_deleted++;
-		s->in_spi = s->out_spi = 0;
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
+		const struct ike_child *c = &s->sa.ch[i];
+		if (c->used)
+			drop_pair(k, c->spi_in, c->spi_out);
 	}
 	slot_free(k, s);
 }
@@ -372,37 +346,47 @@ static void retire_older(struct ike_km *k, struct slot *s)
 	}
 }
 
-static void established(struct ike_km *k, struct slot *s)
+/* A Child SA as a pair of transport-mode SAs; TSi is the side of whoever
+ * started the exchange that made it. */
+static int install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 {
-	k->st.established++;
-	log_ike(k, s);
-	if (!s->sa.child_ok || !s->sa.child_tsi.n || !s->sa.child_tsr.n) {
-		k->st.refused++;
-		return;
-	}
-	const struct ike_ts *ti = &s->sa.child_tsi.ts[0], *tr = &s->sa.child_tsr.ts[0];
-	const uint8_t *local = s->sa.initiator ? ti->start : tr->start;
-	const uint8_t *remote = s->sa.initiator ? tr->start : ti->start;
-	uint32_t in_spi = s->sa.initiator ? s->sa.child_spi_i : s->sa.child_spi_r;
-	uint32_t out_spi = s->sa.initiator ? s->sa.child_spi_r : s->sa.child_spi_i;
-	uint32_t out_pol = policy_for(k, SPD_OUT, local, remote, ti);
-	uint32_t in_pol = policy_for(k, SPD_IN, local, remote, ti);
+	if (!c->tsi.n || !c->tsr.n)
+		return M6_E_IKE_TS;
+	const struct ike_ts *ti = &c->tsi.ts[0], *tr = &c->tsr.ts[0];
+	const uint8_t *local = c->ours ? ti->start : tr->start;
+	const uint8_t *remote = c->ours ? tr->start : ti->start;
+	const struct ike_ts *sel = c->ours == s->sa.cfg_i ? ti : tr;   /* the mobile node's side */
+	uint32_t out_pol = policy_for(k, SPD_OUT, local, remote, sel);
+	uint32_t in_pol = policy_for(k, SPD_IN, local, remote, sel);
 	int rc = out_pol && in_pol ? 0 : M6_E_NOTFOUND;
 	if (!rc)
-		rc = add_sa(k, s, true, in_spi, in_pol, local, remote, ti);
+		rc = add_sa(k, s, c, true, c->spi_in, in_pol, local, remote, sel);
 	if (!rc) {
-		s->larval = false;
-		rc = add_sa(k, s, false, out_spi, out_pol, local, remote, ti);
+		rc = add_sa(k, s, c, false, c->spi_out, out_pol, local, remote, sel);
 		if (rc)
-			node_sa_delete(k->n, in_spi, IP6P_ESP, true);
+			node_sa_delete(k->n, c->spi_in, IP6P_ESP, true);
 	}
 	if (rc) {
 		k->st.failed++;
+		return rc;
+	}
+	k->st.sa_installed += 2;
+	return 0;
+}
+
+static void established(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	k->st.established++;
+	log_ike(k, s);
+	s->last_rx = now;
+	s->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
+	if (!s->sa.child_ok || !s->sa.ch[0].used) {
+		k->st.refused++;
 		return;
 	}
-	s->installed = true;
-	s->out_spi = out_spi;
-	k->st.sa_installed += 2;
+	if (install(k, s, &s->sa.ch[0]))
+		return;
+	s->larval = false;
 	retire_older(k, s);
 }
 
@@ -414,6 +398,12 @@ static bool local_addr(struct ike_km *k, uint8_t out[16])
 		if (node_iface_addr(k->n, i, out))
 			return true;
 	return false;
+}
+
+static void send_msg(struct ike_km *k, const struct slot *s, size_t len)
+{
+	if (len)
+		node_km_send(k->n, s->local, s->peer, NODE_IKE_PORT, NODE_IKE_PORT, k->out, len);
 }
 
 static void start(struct ike_km *k, uint64_t now)
@@ -440,7 +430,7 @@ static void start(struct ike_km *k, uint64_t now)
 	k->st.started++;
 	s->tries = 1;
 	s->due = now + IKE_KM_RTO_NS;
-	node_km_send(k->n, s->local, s->peer, NODE_IKE_PORT, NODE_IKE_PORT, k->out, len);
+	send_msg(k, s, len);
 }
 
 static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct ipsec_flow *flow)
@@ -449,6 +439,160 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 	(void)spd_id, (void)flow;
 	if (k->cfg.initiator)
 		start(k, node_km_now(n));
+}
+
+/* ---- the exchanges on an established IKE SA ---- */
+
+/* When nothing is outstanding: the IKE SA's rekey, the next liveness
+ * check, or (a rekeyed SA waiting for its Delete) forgetting it. */
+static void idle_due(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	if (s->sa.state == IKE_SA_REKEYED || s->doomed) {
+		s->due = now + IKE_KM_HALF_OPEN_NS;
+		return;
+	}
+	uint64_t t = s->rekey_at ? s->rekey_at : UINT64_MAX;
+	if (k->cfg.dpd_s && s->last_rx + k->cfg.dpd_s * NS < t)
+		t = s->last_rx + k->cfg.dpd_s * NS;
+	s->due = t == UINT64_MAX ? 0 : t;
+}
+
+/* After a call that may have sent a request of ours: its retransmission
+ * timer starts (IKE-02, IKE-03), else the idle work is scheduled. */
+static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint64_t now)
+{
+	if (!s->used || (s->sa.state != IKE_SA_ESTABLISHED && s->sa.state != IKE_SA_REKEYED))
+		return;
+	if (s->sa.req_pending && s->sa.msgid_out != msgid_before) {
+		s->tries = 1;
+		s->due = now + IKE_KM_RTO_NS;
+	} else if (!s->sa.req_pending) {
+		idle_due(k, s, now);
+	}
+}
+
+static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
+
+/* A slot for a new IKE SA made by a rekey of s's. */
+static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, bool loser)
+{
+	struct slot *ns = slot_take(k);
+	if (!ns || ns == s) {
+		k->st.failed++;
+		return NULL;
+	}
+	ns->used = true;
+	ns->km = k;
+	ns->cfg = s->cfg;
+	ns->cfg.pad_ctx = ns;
+	ns->cfg.spi_ctx = ns;
+	memcpy(ns->local, s->local, 16);
+	memcpy(ns->peer, s->peer, 16);
+	ns->created = ns->last_rx = now;
+	if (loser ? ike_sa_adopt_loser(&ns->sa, &ns->cfg, &s->sa) : ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
+		k->st.failed++;
+		slot_free(k, ns);
+		return NULL;
+	}
+	log_ike(k, ns);
+	return ns;
+}
+
+/* IKE_EV_IKE_LOSER (2.8.2): the redundant new IKE SA, deleted by whoever
+ * made it; the other end waits for that Delete (or forgets it). */
+static void loser(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	struct slot *ns = rekey_slot(k, s, now, true);
+	if (!ns)
+		return;
+	ns->doomed = true;
+	ns->due = now + IKE_KM_HALF_OPEN_NS;
+	if (s->sa.rk_win == 2) {
+		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
+		request(k, ns, &d, now);
+	}
+}
+
+/* IKE_EV_IKE_REKEYED: the new IKE SA takes a slot of its own. */
+static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	struct slot *ns = rekey_slot(k, s, now, false);
+	if (!ns)
+		return;
+	k->st.ike_rekeyed++;
+	ns->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
+	idle_due(k, ns, now);
+	/* 2.18: the initiator of the surviving rekey deletes the old SA */
+	if (s->sa.rk_win == 1) {
+		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
+		request(k, s, &d, now);
+	}
+	/* work queued on the old SA moved along: send it */
+	uint32_t mid = ns->sa.msgid_out;
+	size_t len = 0;
+	if (!ike_sa_send_queued(&ns->sa, k->out, sizeof(k->out), &len))
+		send_msg(k, ns, len);
+	after(k, ns, mid, now);
+}
+
+static void events(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	struct ike_ev ev[IKE_SA_EV_MAX];
+	unsigned n = s->sa.n_ev;
+	memcpy(ev, s->sa.ev, n * sizeof(ev[0]));
+	for (unsigned i = 0; i < n && s->used; i++) {
+		switch (ev[i].type) {
+		case IKE_EV_CHILD_UP:
+			/* IKE-15: the new pair first; the old one goes with its Delete */
+			if (!install(k, s, &s->sa.ch[ev[i].child]))
+				k->st.child_rekeyed++;
+			break;
+		case IKE_EV_CHILD_DOWN:
+			drop_pair(k, ev[i].spi_in, ev[i].spi_out);
+			break;
+		case IKE_EV_CHILD_FAILED:
+			node_sa_delete(k->n, ev[i].spi_in, IP6P_ESP, true);    /* the larval SPI */
+			k->st.refused++;
+			break;
+		case IKE_EV_IKE_REKEYED:
+			rekeyed(k, s, now);
+			break;
+		case IKE_EV_IKE_LOSER:
+			loser(k, s, now);
+			break;
+		case IKE_EV_IKE_DOWN:
+			drop_slot_sas(k, s);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now)
+{
+	uint32_t mid = s->sa.msgid_out;
+	size_t len = 0;
+	int rc = ike_sa_request(&s->sa, r, k->out, sizeof(k->out), &len);
+	if (rc) {
+		if (r->new_spi)
+			node_sa_delete(k->n, r->new_spi, IP6P_ESP, true);
+		return;
+	}
+	send_msg(k, s, len);
+	events(k, s, now);
+	after(k, s, mid, now);
+}
+
+/* No answer to our request (IKE-03): the peer is gone, or forgot us (a
+ * restart). Its SAs go; the mobile node starts afresh, and its binding
+ * follows over the new SAs. */
+static void peer_dead(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	k->st.dead++;
+	drop_slot_sas(k, s);
+	if (k->cfg.initiator)
+		start(k, now);
 }
 
 /* ---- input ---- */
@@ -470,6 +614,42 @@ static struct slot *find(struct ike_km *k, const uint8_t *spi_i, const uint8_t *
 	return NULL;
 }
 
+static unsigned half_open(const struct ike_km *k)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		enum ike_sa_state st = k->slots[i].sa.state;
+		n += k->slots[i].used && st != IKE_SA_ESTABLISHED && st != IKE_SA_REKEYED;
+	}
+	return n;
+}
+
+/* IKE-06: under half-open load a new IKE_SA_INIT needs our COOKIE; without
+ * one it is answered statelessly and goes no further. */
+static bool cookie_ok(struct ike_km *k, const struct node_km_msg *m)
+{
+	if (!k->cfg.cookie_threshold || half_open(k) < k->cfg.cookie_threshold)
+		return true;
+	struct ike_rng rng = { km_random, k };
+	if (!k->cookie_rotate_at) {
+		ike_cookie_init(&k->cookie, &rng);
+		k->cookie_rotate_at = m->now + IKE_KM_COOKIE_ROTATE_NS;
+	} else if (m->now >= k->cookie_rotate_at) {
+		ike_cookie_rotate(&k->cookie, &rng);
+		k->cookie_rotate_at = m->now + IKE_KM_COOKIE_ROTATE_NS;
+	}
+	size_t len = 0;
+	int rc = ike_cookie_screen(&k->cookie, m->data, m->len, m->src, k->out, sizeof(k->out), &len);
+	if (!rc)
+		return true;
+	if (len) {
+		node_km_send(k->n, m->dst, m->src, m->dport, m->sport, k->out, len);
+		k->st.cookies_sent++;
+	}
+	k->st.dropped++;
+	return false;
+}
+
 static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 {
 	struct ike_km *k = ctx;
@@ -484,6 +664,8 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	struct slot *s = find(k, spi_i, spi_r, m->src);
 	if (!s && !k->cfg.initiator && exch == IKE_SA_INIT && (flags & IKE_FLAG_I) && !(flags & IKE_FLAG_R) &&
 	    !memcmp(spi_r, zero, IKE_SPI_LEN)) {
+		if (!cookie_ok(k, m))
+			return;
 		if ((s = slot_new(k, m->now))) {
 			ike_sa_respond(&s->sa, &s->cfg);
 			memcpy(s->local, m->dst, 16);
@@ -496,14 +678,16 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		return;
 	}
 	enum ike_sa_state before = s->sa.state;
+	uint32_t mid = s->sa.msgid_out;
 	memcpy(k->in, m->data, m->len);
 	size_t len = 0;
 	int rc = ike_sa_input(&s->sa, k->in, m->len, k->out, sizeof(k->out), &len);
 	OPENSSL_cleanse(k->in, m->len);
-	if (len)
-		node_km_send(k->n, s->local, s->peer, m->dport, m->sport, k->out, len);
+	send_msg(k, s, len);
 	if (rc)
 		k->st.dropped++;
+	else
+		s->last_rx = m->now;
 	if (s->sa.state == IKE_SA_AUTH_SENT && before == IKE_SA_INIT_SENT) {
 		s->tries = 1;
 		s->due = m->now + IKE_KM_RTO_NS;
@@ -511,9 +695,11 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		/* COOKIE or INVALID_KE: a new first request */
 		s->due = m->now + IKE_KM_RTO_NS;
 	}
-	if (s->sa.state == IKE_SA_ESTABLISHED && before != IKE_SA_ESTABLISHED) {
+	if (s->sa.state == IKE_SA_ESTABLISHED && before != IKE_SA_ESTABLISHED && before != IKE_SA_REKEYED) {
 		s->due = 0;
-		established(k, s);
+		established(k, s, m->now);
+		idle_due(k, s, m->now);
+		return;
 	}
 	if (s->sa.state == IKE_SA_FAILED && before != IKE_SA_FAILED) {
 		k->st.failed++;
@@ -521,10 +707,17 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		 * its AUTHENTICATION_FAILED again, until it is forgotten */
 		if (k->cfg.initiator)
 			slot_free(k, s);
-	} else if (!k->cfg.initiator && s->sa.state == IKE_SA_IDLE) {
+		return;
+	}
+	if (!k->cfg.initiator && s->sa.state == IKE_SA_IDLE) {
 		/* a stateless refusal (INVALID_KE, NO_PROPOSAL_CHOSEN) or a
 		 * dropped request: nothing to keep (IKE-06, IKE-07) */
 		slot_free(k, s);
+		return;
+	}
+	if (!rc) {
+		events(k, s, m->now);
+		after(k, s, mid, m->now);
 	}
 }
 
@@ -541,61 +734,102 @@ static uint64_t km_next_expiry(void *ctx, const struct node *n)
 	return t;
 }
 
+static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	enum ike_sa_state st = s->sa.state;
+	bool initial = k->cfg.initiator && (st == IKE_SA_INIT_SENT || st == IKE_SA_AUTH_SENT);
+	bool up = st == IKE_SA_ESTABLISHED || st == IKE_SA_REKEYED;
+	if (!initial && !up) {
+		/* a half-open or failed responder SA is forgotten */
+		slot_free(k, s);
+		return;
+	}
+	if (initial || s->sa.req_pending) {
+		if (s->tries >= IKE_KM_TRIES) {
+			k->st.failed++;
+			if (st == IKE_SA_ESTABLISHED && !s->doomed)
+				peer_dead(k, s, now);
+			else if (st == IKE_SA_REKEYED)
+				drop_slot_sas(k, s);    /* its Delete unanswered: the new SA lives on */
+			else
+				slot_free(k, s);
+			return;
+		}
+		size_t len;
+		if (ike_sa_retransmit(&s->sa, k->out, sizeof(k->out), &len)) {
+			s->due = 0;
+			return;
+		}
+		/* IKE-02, IKE-03: the same octets, the timeout doubling each time */
+		s->due = now + (IKE_KM_RTO_NS << s->tries);
+		s->tries++;
+		k->st.retransmits++;
+		send_msg(k, s, len);
+		return;
+	}
+	if (st == IKE_SA_REKEYED || s->doomed) {
+		/* the peer never deleted it */
+		drop_slot_sas(k, s);
+		return;
+	}
+	struct ike_req r = { 0 };
+	if (s->rekey_at && now >= s->rekey_at) {
+		s->rekey_at = 0;
+		r.type = IKE_REQ_REKEY_IKE;
+	} else if (k->cfg.dpd_s && now >= s->last_rx + k->cfg.dpd_s * NS && !ike_sa_busy(&s->sa)) {
+		r.type = IKE_REQ_LIVENESS;
+		k->st.liveness++;
+	}
+	if (r.type)
+		request(k, s, &r, now);
+	else
+		idle_due(k, s, now);
+}
+
 static void km_on_timer(void *ctx, struct node *n, uint64_t now)
 {
 	struct ike_km *k = ctx;
 	(void)n;
 	for (unsigned i = 0; i < k->n_slots; i++) {
 		struct slot *s = &k->slots[i];
-		if (!s->used || !s->due || s->due > now)
-			continue;
-		if (!k->cfg.initiator) {
-			if (s->sa.state != IKE_SA_ESTABLISHED)
-				slot_free(k, s);
-			else
-				s->due = 0;
-			continue;
-		}
-		if (s->tries >= IKE_KM_TRIES) {
-			k->st.failed++;
-			slot_free(k, s);
-			continue;
-		}
-		size_t len;
-		if (ike_sa_retransmit(&s->sa, k->out, sizeof(k->out), &len)) {
-			s->due = 0;
-			continue;
-		}
-		/* IKE-02: the same octets, the timeout doubling each time */
-		s->due = now + (IKE_KM_RTO_NS << s->tries);
-		s->tries++;
-		k->st.retransmits++;
-		node_km_send(k->n, s->local, s->peer, NODE_IKE_PORT, NODE_IKE_PORT, k->out, len);
+		if (s->used && s->due && s->due <= now)
+			slot_timer(k, s, now);
 	}
+}
+
+static struct slot *slot_of(struct ike_km *k, uint32_t spi, bool inbound, struct ike_child **c)
+{
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		struct slot *s = &k->slots[i];
+		if (s->used && s->sa.state == IKE_SA_ESTABLISHED && (*c = ike_sa_child(&s->sa, spi, inbound)))
+			return s;
+	}
+	return NULL;
 }
 
 static void km_expire(void *ctx, struct node *n, uint32_t spi, uint8_t proto, bool inbound, bool hard)
 {
 	struct ike_km *k = ctx;
+	uint64_t now = node_km_now(n);
+	struct ike_child *c = NULL;
+	struct slot *s = proto == IP6P_ESP ? slot_of(k, spi, inbound, &c) : NULL;
 	if (hard) {
 		if (!node_sa_delete(n, spi, proto, inbound))
 			k->st.sa_deleted++;
-		for (unsigned i = 0; i < k->n_slots; i++) {
-			struct slot *s = &k->slots[i];
-			if (s->used && s->installed && ((inbound && s->in_spi == spi) || (!inbound && s->out_spi == spi))) {
-				if (inbound)
-					s->in_spi = 0;
-				else
-					s->out_spi = 0;
-				if (!s->in_spi && !s->out_spi)
-					slot_free(k, s);
-			}
+		/* the peer drops its half too */
+		if (s && !c->deleting) {
+			struct ike_req d = { .type = IKE_REQ_DELETE_CHILD, .spi = c->spi_in };
+			request(k, s, &d, now);
 		}
 		return;
 	}
-	/* soft: a fresh IKE SA brings new Child SAs before the old die */
-	if (k->cfg.initiator && !inbound)
-		start(k, node_km_now(n));
+	/* soft (IKE-15): a new pair by CREATE_CHILD_SA, then the old one's Delete */
+	if (!s || c->rekeyed || c->rekeying || c->deleting)
+		return;
+	struct ike_req r = { .type = IKE_REQ_REKEY_CHILD, .spi = c->spi_in };
+	if (node_sa_reserve_spi(n, IP6P_ESP, &r.new_spi))
+		return;
+	request(k, s, &r, now);
 }
 
 /* 4877-10: without a way to move the IKE SA (no K bit, no MOBIKE here) a
@@ -609,6 +843,13 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old_coa,
 		any |= k->slots[i].used && k->slots[i].sa.state == IKE_SA_ESTABLISHED;
 	if (k->cfg.initiator && any)
 		start(k, node_km_now(n));
+}
+
+void ike_km_forget(struct ike_km *k)
+{
+	for (unsigned i = 0; i < k->n_slots; i++)
+		if (k->slots[i].used)
+			drop_slot_sas(k, &k->slots[i]);
 }
 
 /* ---- lifecycle ---- */
@@ -633,7 +874,9 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 		return NULL;
 	}
 	k->cfg = *cfg;
-	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 2 : 8;
+	/* the mobile node: the IKE SA, during a rekey its successor and, when
+	 * rekeys cross, the loser, plus a new one after a move */
+	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 4 : 8;
 	k->slots = calloc(k->n_slots, sizeof(*k->slots));
 	if (cfg->keep_keys) {
 		k->ike_log = calloc(KEYLOG_IKE_MAX, sizeof(*k->ike_log));
@@ -676,6 +919,7 @@ void ike_km_free(struct ike_km *k)
 		OPENSSL_cleanse(&k->slots[i], sizeof(k->slots[i]));
 	}
 	free(k->slots);
+	ike_cookie_clear(&k->cookie);
 	if (k->ike_log) {
 		OPENSSL_cleanse(k->ike_log, KEYLOG_IKE_MAX * sizeof(*k->ike_log));
 		free(k->ike_log);

@@ -15,12 +15,14 @@
  * (4877-05/06). Requests are retransmitted, bit for bit, after 0.5 s,
  * 1 s, 2 s ... (IKE-02) through the key manager's timer; after
  * IKE_KM_TRIES attempts the exchange is abandoned and the next ACQUIRE
- * starts afresh. A soft expiry of one of its Child SAs starts a new IKE SA
- * (re-authentication, RFC 7296 2.8.3) whose SAs are preferred as soon as
- * they are installed; a hard expiry deletes the SA.
+ * starts afresh.
  *
  * Responder (the home agent): every IKE_SA_INIT request on UDP 500 gets a
- * slot (the oldest half-open one is reused when all are taken); the PAD
+ * slot (the oldest half-open one is reused when all are taken), except
+ * that from cookie_threshold half-open SAs on, a request without a valid
+ * COOKIE gets N(COOKIE) and nothing else (ike_cookie.h; the secret is
+ * drawn from the node's DRBG and rotated every IKE_KM_COOKIE_ROTATE_NS,
+ * IKE-06); the PAD
  * decides who the initiator is: its PSK is the PAD entry's for the identity
  * in IDi, and the Child SA is accepted only when every TSi address is one
  * of that entry's home addresses (4877-02/03), else TS_UNACCEPTABLE.
@@ -28,8 +30,22 @@
  * Both ends install the Child SA from the negotiated KEYMAT as a pair of
  * transport-mode ESP SAs (node_sa_reserve_spi / node_sa_add), each bound to
  * the first PROTECT policy of its direction that covers the negotiated
- * selectors. Not here yet: CREATE_CHILD_SA, INFORMATIONAL (Delete,
- * liveness), NAT traversal, cookies issued under load, MOBIKE, the K bit
+ * selectors.
+ *
+ * Either end, on its established IKE SAs: a soft expiry of a Child SA
+ * rekeys it with CREATE_CHILD_SA (IKE-15): the new pair is installed (the
+ * responder before it answers; the newest outbound SA is used), then the
+ * initiator of the rekey deletes the old pair with INFORMATIONAL; a hard
+ * expiry deletes the SA and tells the peer. After ike_rekey_s the IKE SA
+ * is rekeyed (IKE-14) into a new slot with the Child SAs, then the old one
+ * deleted. When both ends rekey at once (IKE-16), the redundant new Child
+ * SA or IKE SA is deleted by whoever made it (an IKE SA in a slot of its
+ * own until then). After dpd_s without an authentic message from the peer an empty
+ * INFORMATIONAL checks it (IKE-03); every request of ours is retransmitted
+ * like the initial ones, and when IKE_KM_TRIES go unanswered the peer is
+ * dead: its IKE SA and Child SAs are dropped and the mobile node starts a
+ * new IKE SA. Unprotected messages on an established SA change nothing.
+ * Not here yet: NAT traversal, MOBIKE, the K bit
  * (the IKE SA stays on the address it was made from; the Child SAs, on the
  * home address, do not care), configuration payloads.
  */
@@ -49,6 +65,7 @@ struct node;
 #define IKE_KM_TRIES 6
 #define IKE_KM_RTO_NS 500000000ull          /* first retransmission timeout */
 #define IKE_KM_HALF_OPEN_NS 30000000000ull  /* a responder forgets a silent half-open SA */
+#define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
 
 struct ike_km_cfg {
 	bool initiator;
@@ -66,7 +83,11 @@ struct ike_km_cfg {
 	unsigned n_ike;
 	struct ike_child_alg esp;
 	uint64_t soft_s, hard_s;        /* Child SA lifetimes (0: none) */
-	unsigned max_sa;                /* IKE SAs held at once (0: 2 initiator, 8 responder) */
+	uint64_t ike_rekey_s;           /* IKE SA rekey after this long (0: never) */
+	uint64_t dpd_s;                 /* liveness check after this long without a word from the peer (0: none) */
+	unsigned max_sa;                /* IKE SAs held at once (0: 4 initiator, 8 responder) */
+	unsigned cookie_threshold;      /* responder: half-open SAs from which IKE_SA_INIT
+					 * needs a COOKIE (0: never) */
 	bool keep_keys;                 /* log keys for decryption tables (simulation) */
 };
 
@@ -87,6 +108,8 @@ struct ike_km_child_keys {
 struct ike_km_stats {
 	uint64_t started, established, failed, retransmits, refused, dropped;
 	uint64_t sa_installed, sa_deleted;
+	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
+	uint64_t cookies_sent;
 };
 
 struct ike_km;
@@ -97,6 +120,9 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 void ike_km_attach(struct ike_km *k, struct node *n);
 /* Wipes every secret. */
 void ike_km_free(struct ike_km *k);
+/* As after a restart: every IKE SA and its Child SAs are gone, the peer
+ * is not told (simulation of a node that lost its state). */
+void ike_km_forget(struct ike_km *k);
 
 const struct ike_km_stats *ike_km_stats(const struct ike_km *k);
 /* With keep_keys: the logged IKE SAs and Child SAs. */

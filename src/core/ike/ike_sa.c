@@ -3,24 +3,24 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "ike_sa.h"
+#include "ike_sa_int.h"
 #include "../util/m6_bytes.h"
 
-static void rnd(const struct ike_sa *sa, uint8_t *p, size_t n)
+void ike_sa_rnd(const struct ike_sa *sa, uint8_t *p, size_t n)
 {
 	sa->cfg->rng.random(sa->cfg->rng.ctx, p, n);
 }
 
 /* A non-zero SPI (0 means "not yet known" in the header, 2.6). */
-static void new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN])
+void ike_sa_new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN])
 {
 	static const uint8_t zero[IKE_SPI_LEN];
 	do
-		rnd(sa, spi, IKE_SPI_LEN);
+		ike_sa_rnd(sa, spi, IKE_SPI_LEN);
 	while (!memcmp(spi, zero, IKE_SPI_LEN));
 }
 
-static void digest(const uint8_t *p, size_t n, uint8_t out[32])
+void ike_sa_digest(const uint8_t *p, size_t n, uint8_t out[32])
 {
 	unsigned int l = 32;
 	if (EVP_Digest(p, n, out, &l, EVP_sha256(), NULL) != 1)
@@ -30,7 +30,7 @@ static void digest(const uint8_t *p, size_t n, uint8_t out[32])
 const char *ike_sa_state_name(enum ike_sa_state s)
 {
 	static const char *const names[] = { "idle", "init-sent", "init-done", "auth-sent",
-					     "established", "failed" };
+					     "established", "failed", "rekeyed", "deleted" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -41,7 +41,7 @@ static void add_xf(struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_l
 	p->xf[p->n_xf++] = (struct ike_xf){ type, id, key_len, false };
 }
 
-static void suite_prop(const struct ike_suite *s, uint8_t num, struct ike_prop *p)
+void ike_sa_suite_prop(const struct ike_suite *s, uint8_t num, struct ike_prop *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->num = num;
@@ -53,7 +53,7 @@ static void suite_prop(const struct ike_suite *s, uint8_t num, struct ike_prop *
 	add_xf(p, IKE_XF_DH, s->dh, 0);
 }
 
-static void esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, struct ike_prop *p)
+void ike_sa_esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, struct ike_prop *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->num = num;
@@ -66,7 +66,7 @@ static void esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, s
 	add_xf(p, IKE_XF_ESN, 0, 0);
 }
 
-static bool has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len)
+bool ike_sa_xf_has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len)
 {
 	for (unsigned i = 0; i < p->n_xf; i++)
 		if (p->xf[i].type == type && p->xf[i].id == id && p->xf[i].key_len == key_len &&
@@ -75,7 +75,7 @@ static bool has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t ke
 	return false;
 }
 
-static unsigned count(const struct ike_prop *p, uint8_t type)
+unsigned ike_sa_xf_count(const struct ike_prop *p, uint8_t type)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < p->n_xf; i++)
@@ -83,43 +83,44 @@ static unsigned count(const struct ike_prop *p, uint8_t type)
 	return n;
 }
 
-/* May the proposal be answered with suite s? (2.7: one of each type) */
-static bool ike_prop_ok(const struct ike_prop *p, const struct ike_suite *s)
+/* May the proposal be answered with suite s? (2.7: one of each type; SPI
+ * size 0 in IKE_SA_INIT, 8 in an IKE SA rekey) */
+bool ike_sa_suite_ok(const struct ike_prop *p, const struct ike_suite *s, uint8_t spi_size)
 {
-	if (p->proto != IKE_PROTO_IKE || p->spi_size != 0)
+	if (p->proto != IKE_PROTO_IKE || p->spi_size != spi_size)
 		return false;
-	if (!has(p, IKE_XF_ENCR, s->encr, s->encr_bits) || !has(p, IKE_XF_PRF, s->prf, 0) ||
-	    !has(p, IKE_XF_DH, s->dh, 0))
+	if (!ike_sa_xf_has(p, IKE_XF_ENCR, s->encr, s->encr_bits) || !ike_sa_xf_has(p, IKE_XF_PRF, s->prf, 0) ||
+	    !ike_sa_xf_has(p, IKE_XF_DH, s->dh, 0))
 		return false;
 	if (s->integ == IKE_INTEG_NONE)   /* an AEAD: no integrity, or NONE (RFC 7634 4) */
-		return count(p, IKE_XF_INTEG) == 0 || has(p, IKE_XF_INTEG, IKE_INTEG_NONE, 0);
-	return has(p, IKE_XF_INTEG, s->integ, 0);
+		return ike_sa_xf_count(p, IKE_XF_INTEG) == 0 || ike_sa_xf_has(p, IKE_XF_INTEG, IKE_INTEG_NONE, 0);
+	return ike_sa_xf_has(p, IKE_XF_INTEG, s->integ, 0);
 }
 
 /* Is the proposal exactly suite s, one transform per type (IKE-08)? */
 static bool ike_prop_is(const struct ike_prop *p, const struct ike_suite *s)
 {
 	unsigned want = s->integ == IKE_INTEG_NONE ? 3 : 4;
-	return ike_prop_ok(p, s) && p->n_xf == want && count(p, IKE_XF_ENCR) == 1 &&
-	       count(p, IKE_XF_PRF) == 1 && count(p, IKE_XF_DH) == 1;
+	return ike_sa_suite_ok(p, s, 0) && p->n_xf == want && ike_sa_xf_count(p, IKE_XF_ENCR) == 1 &&
+	       ike_sa_xf_count(p, IKE_XF_PRF) == 1 && ike_sa_xf_count(p, IKE_XF_DH) == 1;
 }
 
-static bool esp_prop_ok(const struct ike_prop *p, const struct ike_child_alg *a)
+bool ike_sa_esp_ok(const struct ike_prop *p, const struct ike_child_alg *a)
 {
 	if (p->proto != IKE_PROTO_ESP || p->spi_size != 4)
 		return false;
-	if (!has(p, IKE_XF_ENCR, a->encr, a->encr_bits))
+	if (!ike_sa_xf_has(p, IKE_XF_ENCR, a->encr, a->encr_bits))
 		return false;
-	if (a->integ != IKE_INTEG_NONE && !has(p, IKE_XF_INTEG, a->integ, 0))
+	if (a->integ != IKE_INTEG_NONE && !ike_sa_xf_has(p, IKE_XF_INTEG, a->integ, 0))
 		return false;
 	/* no ESN transform, or "no ESN" among them: ours are 32-bit */
-	return count(p, IKE_XF_ESN) == 0 || has(p, IKE_XF_ESN, 0, 0);
+	return ike_sa_xf_count(p, IKE_XF_ESN) == 0 || ike_sa_xf_has(p, IKE_XF_ESN, 0, 0);
 }
 
-static bool esp_prop_is(const struct ike_prop *p, const struct ike_child_alg *a)
+bool ike_sa_esp_is(const struct ike_prop *p, const struct ike_child_alg *a)
 {
-	unsigned want = (a->integ == IKE_INTEG_NONE ? 1 : 2) + (count(p, IKE_XF_ESN) ? 1 : 0);
-	return esp_prop_ok(p, a) && p->n_xf == want && count(p, IKE_XF_ENCR) == 1;
+	unsigned want = (a->integ == IKE_INTEG_NONE ? 1 : 2) + (ike_sa_xf_count(p, IKE_XF_ESN) ? 1 : 0);
+	return ike_sa_esp_ok(p, a) && p->n_xf == want && ike_sa_xf_count(p, IKE_XF_ENCR) == 1;
 }
 
 /* ---- traffic selectors ---- */
@@ -139,7 +140,7 @@ static bool ts_covers(const struct ike_ts *b, const struct ike_ts *a)
 }
 
 /* Every proposed selector inside one of ours. */
-static bool ts_acceptable(const struct ike_ts_list *ours, const struct ike_ts_list *theirs)
+bool ike_sa_ts_ok(const struct ike_ts_list *ours, const struct ike_ts_list *theirs)
 {
 	if (!theirs->n)
 		return false;
@@ -161,7 +162,7 @@ static const struct ike_pl *find(const struct ike_msg *m, uint8_t type)
 }
 
 /* The first error notification (types below 16384), 0 if none. */
-static uint16_t error_notify(const struct ike_msg *m)
+uint16_t ike_sa_error_notify(const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->pl[i].type == IKE_PL_N && m->pl[i].body_len >= 4) {
@@ -172,7 +173,7 @@ static uint16_t error_notify(const struct ike_msg *m)
 	return 0;
 }
 
-static const uint8_t *notify_data(const struct ike_pl *pl, size_t *len)
+const uint8_t *ike_sa_notify_data(const struct ike_pl *pl, size_t *len)
 {
 	struct ike_notify n;
 	struct m6_diags ds;
@@ -200,8 +201,8 @@ static int save(uint8_t *dst, size_t *dlen, const uint8_t *src, size_t n)
 	return 0;
 }
 
-static int emit(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
-		size_t *out_len)
+int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
+		    size_t *out_len)
 {
 	if (n > cap)
 		return M6_E_NOMEM;
@@ -213,7 +214,30 @@ static int emit(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, s
 	return 0;
 }
 
-static void hdr_for(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
+int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint8_t in_hash[32],
+		     uint8_t *out, size_t cap, size_t *out_len)
+{
+	if (n > cap)
+		return M6_E_NOMEM;
+	int rc = save(sa->resp, &sa->resp_len, msg, n);
+	if (rc)
+		return rc;
+	memcpy(sa->last_in_hash, in_hash, 32);
+	sa->have_last_in = true;
+	memcpy(out, msg, n);
+	*out_len = n;
+	return 0;
+}
+
+void ike_sa_ev(struct ike_sa *sa, uint8_t type, uint16_t notify, unsigned child, uint32_t spi_in,
+	       uint32_t spi_out)
+{
+	if (sa->n_ev >= IKE_SA_EV_MAX)
+		return;
+	sa->ev[sa->n_ev++] = (struct ike_ev){ type, notify, child, spi_in, spi_out };
+}
+
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
 		    uint32_t msgid)
 {
 	memset(h, 0, sizeof(*h));
@@ -310,12 +334,29 @@ static int check_peer(struct ike_sa *sa, const struct ike_msg *m)
 	return 0;
 }
 
+/* The first Child SA's keys; it is also the first entry of the table the
+ * later exchanges work on. */
 static int child_keys(struct ike_sa *sa)
 {
 	int rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, NULL, 0, sa->ni,
 				  sa->ni_len, sa->nr, sa->nr_len, &sa->cfg->esp, &sa->child);
 	sa->child_ok = rc == 0;
-	return rc;
+	if (rc)
+		return rc;
+	struct ike_child *c = &sa->ch[0];
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->ours = sa->initiator;
+	c->spi_in = sa->initiator ? sa->child_spi_i : sa->child_spi_r;
+	c->spi_out = sa->initiator ? sa->child_spi_r : sa->child_spi_i;
+	memcpy(c->ni, sa->ni, sa->ni_len);
+	memcpy(c->nr, sa->nr, sa->nr_len);
+	c->ni_len = sa->ni_len;
+	c->nr_len = sa->nr_len;
+	c->keys = sa->child;
+	c->tsi = sa->child_tsi;
+	c->tsr = sa->child_tsr;
+	return 0;
 }
 
 /* ---- initiator ---- */
@@ -328,7 +369,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	struct ike_hdr h;
 	struct ike_wr w;
 	size_t len;
-	hdr_for(sa, &h, IKE_SA_INIT, false, 0);
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	/* 2.6: the cookie comes first, everything else unchanged */
 	if (sa->cookie_len)
@@ -336,7 +377,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	/* IKE-07: the full list, also after INVALID_KE_PAYLOAD */
 	memset(&sp, 0, sizeof(sp));
 	for (unsigned i = 0; i < c->n_ike && i < IKE_PROP_MAX; i++)
-		suite_prop(&c->ike[i], (uint8_t)(i + 1), &sp.prop[sp.n_prop++]);
+		ike_sa_suite_prop(&c->ike[i], (uint8_t)(i + 1), &sp.prop[sp.n_prop++]);
 	ike_put_sa(&w, &sp);
 	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
@@ -344,7 +385,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	if (!rc)
 		rc = save(sa->init_req, &sa->init_req_len, msg, len);
 	if (!rc)
-		rc = emit(sa, msg, len, out, cap, out_len);
+		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
 	return rc;
 }
 
@@ -356,15 +397,16 @@ int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, 
 	sa->psk = cfg->psk;
 	sa->psk_len = cfg->psk_len;
 	sa->initiator = true;
+	sa->cfg_i = true;
 	*out_len = 0;
 	if (!cfg->n_ike || !cfg->rng.random)
 		return M6_E_INVAL;
 	for (unsigned i = 0; i < cfg->n_ike; i++)
 		if (ike_suite_check(&cfg->ike[i]) || !ike_dh_supported(cfg->ike[i].dh))
 			return M6_E_ALG;
-	new_spi(sa, sa->spi_i);
+	ike_sa_new_spi(sa, sa->spi_i);
 	sa->ni_len = IKE_SA_NONCE_LEN;
-	rnd(sa, sa->ni, sa->ni_len);
+	ike_sa_rnd(sa, sa->ni, sa->ni_len);
 	int rc = ike_dh_init(&sa->dh, cfg->ike[0].dh, &cfg->rng);
 	if (!rc)
 		rc = build_init_req(sa, out, cap, out_len);
@@ -382,13 +424,13 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	struct ike_hdr h;
 	struct ike_wr w;
 	size_t len;
-	hdr_for(sa, &h, IKE_AUTH, false, 1);
+	ike_sa_hdr(sa, &h, IKE_AUTH, false, 1);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
 	put_id_auth(sa, &w);
 	memset(&sp, 0, sizeof(sp));
 	sp.n_prop = 1;
-	esp_prop(&c->esp, 1, c->esp_spi, &sp.prop[0]);
+	ike_sa_esp_prop(&c->esp, 1, c->esp_spi, &sp.prop[0]);
 	ike_put_sa(&w, &sp);
 	ike_put_ts(&w, IKE_PL_TSI, &c->tsi);
 	ike_put_ts(&w, IKE_PL_TSR, &c->tsr);
@@ -396,7 +438,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
 	if (!rc)
-		rc = emit(sa, msg, len, out, cap, out_len);
+		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return rc;
 }
@@ -409,14 +451,14 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 	size_t dl;
 	const uint8_t *d;
 	m6_diags_init(&ds);
-	if ((d = notify_data(ike_msg_find_notify(m, IKE_N_COOKIE), &dl))) {
+	if ((d = ike_sa_notify_data(ike_msg_find_notify(m, IKE_N_COOKIE), &dl))) {
 		if (dl < 1 || dl > IKE_COOKIE_MAX)
 			return M6_E_INVAL;
 		memcpy(sa->cookie, d, dl);
 		sa->cookie_len = dl;
 		return build_init_req(sa, out, cap, out_len);
 	}
-	if ((d = notify_data(ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD), &dl))) {
+	if ((d = ike_sa_notify_data(ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD), &dl))) {
 		/* IKE-07: the group the responder wants, if we offered it */
 		uint16_t g = dl == 2 ? m6_get16(d) : 0;
 		bool offered = false;
@@ -428,7 +470,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		int rc = ike_dh_init(&sa->dh, g, &c->rng);
 		return rc ? fail(sa, rc) : build_init_req(sa, out, cap, out_len);
 	}
-	if (error_notify(m))
+	if (ike_sa_error_notify(m))
 		return fail(sa, M6_E_IKE_PEER_ERROR);
 	const struct ike_pl *sap = find(m, IKE_PL_SA), *kep = find(m, IKE_PL_KE),
 			    *np = find(m, IKE_PL_NONCE);
@@ -469,7 +511,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 	if (rc)
 		return fail(sa, rc);
 	sa->state = IKE_SA_AUTH_SENT;
-	sa->msgid = 2;
+	sa->msgid_out = 2;
 	return 0;
 }
 
@@ -494,15 +536,15 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 			    *tsr = find(m, IKE_PL_TSR);
 	struct ike_sa_payload sp;
 	if (sap && tsi && tsr && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
-	    sp.n_prop == 1 && esp_prop_is(&sp.prop[0], &c->esp) &&
+	    sp.n_prop == 1 && ike_sa_esp_is(&sp.prop[0], &c->esp) &&
 	    !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
 	    !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-	    ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr)) {
+	    ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr)) {
 		sa->child_spi_i = c->esp_spi;
 		sa->child_spi_r = m6_get32(sp.prop[0].spi);
 		child_keys(sa);
 	} else {
-		uint16_t e = error_notify(m);
+		uint16_t e = ike_sa_error_notify(m);
 		sa->child_error = e ? e : IKE_N_NO_PROPOSAL_CHOSEN;
 	}
 	sa->state = IKE_SA_ESTABLISHED;
@@ -556,7 +598,7 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	const struct ike_prop *chosen = NULL;
 	for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
 		for (unsigned k = 0; k < c->n_ike && !chosen; k++)
-			if (ike_prop_ok(&sp.prop[i], &c->ike[k])) {
+			if (ike_sa_suite_ok(&sp.prop[i], &c->ike[k], 0)) {
 				chosen = &sp.prop[i];
 				sa->suite = c->ike[k];
 			}
@@ -576,11 +618,11 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 		return M6_E_NOMEM;
 	sa->prop_num = chosen->num;
 	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
-	new_spi(sa, sa->spi_r);
+	ike_sa_new_spi(sa, sa->spi_r);
 	memcpy(sa->ni, np->body, np->body_len);
 	sa->ni_len = np->body_len;
 	sa->nr_len = IKE_SA_NONCE_LEN;
-	rnd(sa, sa->nr, sa->nr_len);
+	ike_sa_rnd(sa, sa->nr, sa->nr_len);
 	rc = ike_dh_init(&sa->dh, ke.group, &c->rng);
 	uint8_t pub[IKE_DH_PUB_MAX];
 	size_t pub_len = sa->dh.pub_len;
@@ -602,25 +644,25 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	struct ike_hdr h;
 	struct ike_wr w;
 	size_t rl;
-	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
 	ike_wr_init(&w, resp, sizeof(resp), &h);
 	memset(&sp, 0, sizeof(sp));
 	sp.n_prop = 1;
-	suite_prop(&sa->suite, sa->prop_num, &sp.prop[0]);
+	ike_sa_suite_prop(&sa->suite, sa->prop_num, &sp.prop[0]);
 	ike_put_sa(&w, &sp);
 	ike_put_ke(&w, ke.group, pub, pub_len);
 	ike_put_nonce(&w, sa->nr, sa->nr_len);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
 		rc = save(sa->init_resp, &sa->init_resp_len, resp, rl);
+	uint8_t in_hash[32];
+	ike_sa_digest(msg, len, in_hash);
 	if (!rc)
-		rc = emit(sa, resp, rl, out, cap, out_len);
+		rc = ike_sa_emit_resp(sa, resp, rl, in_hash, out, cap, out_len);
 	if (rc)
 		return fail(sa, rc);
-	digest(msg, len, sa->last_in_hash);
-	sa->have_last_in = true;
 	sa->state = IKE_SA_INIT_DONE;
-	sa->msgid = 1;
+	sa->msgid_in = 1;
 	return 0;
 }
 
@@ -632,7 +674,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	size_t po, pl;
 	struct m6_diags ds;
 	/* the digest of the request as received, before decryption in place */
-	digest(msg, len, in_hash);
+	ike_sa_digest(msg, len, in_hash);
 	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
@@ -644,7 +686,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	struct ike_hdr h;
 	struct ike_wr w;
 	size_t rl;
-	hdr_for(sa, &h, IKE_AUTH, true, 1);
+	ike_sa_hdr(sa, &h, IKE_AUTH, true, 1);
 	ike_wr_init(&w, resp, sizeof(resp), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
 	if (arc) {
@@ -659,11 +701,11 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		const struct ike_prop *chosen = NULL;
 		if (sap && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0))
 			for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
-				if (esp_prop_ok(&sp.prop[i], &c->esp))
+				if (ike_sa_esp_ok(&sp.prop[i], &c->esp))
 					chosen = &sp.prop[i];
 		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
 			     !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-			     ts_acceptable(&c->tsi, &sa->child_tsi) && ts_acceptable(&c->tsr, &sa->child_tsr) &&
+			     ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr) &&
 			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
 								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
 		if (!chosen) {
@@ -676,8 +718,8 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			struct ike_sa_payload rp;
 			memset(&rp, 0, sizeof(rp));
 			rp.n_prop = 1;
-			esp_prop(&c->esp, chosen->num, c->esp_spi, &rp.prop[0]);
-			if (!count(chosen, IKE_XF_ESN))
+			ike_sa_esp_prop(&c->esp, chosen->num, c->esp_spi, &rp.prop[0]);
+			if (!ike_sa_xf_count(chosen, IKE_XF_ESN))
 				rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
 			ike_put_sa(&w, &rp);
 			ike_put_ts(&w, IKE_PL_TSI, &sa->child_tsi);
@@ -689,12 +731,11 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	}
 	rc = ike_sk_seal(&sa->sk, &w, &c->rng, &rl);
 	if (!rc)
-		rc = emit(sa, resp, rl, out, cap, out_len);
+		rc = ike_sa_emit_resp(sa, resp, rl, in_hash, out, cap, out_len);
 	OPENSSL_cleanse(resp, sizeof(resp));
 	if (rc)
 		return fail(sa, rc);
-	memcpy(sa->last_in_hash, in_hash, 32);
-	sa->msgid = 2;
+	sa->msgid_in = 2;
 	if (arc)
 		return fail(sa, arc);
 	sa->state = IKE_SA_ESTABLISHED;
@@ -708,28 +749,36 @@ int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 {
 	struct ike_msg m;
 	struct m6_diags ds;
+	uint8_t h[32];
 	*out_len = 0;
-	if (!sa->initiator && sa->have_last_in && sa->last_out_len) {
+	sa->n_ev = 0;
+	ike_sa_digest(msg, len, h);
+	if (len > IKE_HDR_LEN && !(msg[19] & IKE_FLAG_R) && sa->have_last_in && sa->resp_len &&
+	    !CRYPTO_memcmp(h, sa->last_in_hash, 32)) {
 		/* IKE-02: the last request again gets the same answer, and
 		 * nothing else happens (also once the SA failed: the peer
 		 * must learn why) */
-		uint8_t h[32];
-		digest(msg, len, h);
-		if (!CRYPTO_memcmp(h, sa->last_in_hash, 32)) {
-			if (sa->last_out_len > cap)
-				return M6_E_NOMEM;
-			memcpy(out, sa->last_out, sa->last_out_len);
-			*out_len = sa->last_out_len;
-			return 0;
-		}
+		if (sa->resp_len > cap)
+			return M6_E_NOMEM;
+		memcpy(out, sa->resp, sa->resp_len);
+		*out_len = sa->resp_len;
+		return 0;
 	}
-	if (sa->state == IKE_SA_FAILED)
+	if (sa->state == IKE_SA_FAILED || sa->state == IKE_SA_DELETED)
 		return M6_E_IKE_UNEXPECTED;
 	m6_diags_init(&ds);
 	int rc = ike_msg_parse(msg, len, &m, &ds, 0);
 	if (rc)
 		return rc;
 	bool resp = m.hdr.flags & IKE_FLAG_R;
+	if (sa->state == IKE_SA_ESTABLISHED || sa->state == IKE_SA_REKEYED) {
+		/* IKE-06: ours by the SPIs alone; the I flag says it is the peer's */
+		if (memcmp(m.hdr.spi_i, sa->spi_i, IKE_SPI_LEN) ||
+		    memcmp(m.hdr.spi_r, sa->spi_r, IKE_SPI_LEN) ||
+		    !(m.hdr.flags & IKE_FLAG_I) != sa->initiator)
+			return M6_E_IKE_SPI;
+		return ike_sa_input_est(sa, &m, msg, len, h, out, cap, out_len);
+	}
 	if (sa->initiator) {
 		if (!resp || memcmp(m.hdr.spi_i, sa->spi_i, IKE_SPI_LEN))
 			return M6_E_IKE_SPI;
@@ -754,7 +803,8 @@ int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)
 {
 	*out_len = 0;
-	if (!sa->initiator || (sa->state != IKE_SA_INIT_SENT && sa->state != IKE_SA_AUTH_SENT))
+	bool initial = sa->initiator && (sa->state == IKE_SA_INIT_SENT || sa->state == IKE_SA_AUTH_SENT);
+	if (!initial && !sa->req_pending)
 		return M6_E_IKE_UNEXPECTED;
 	if (sa->last_out_len > cap)
 		return M6_E_NOMEM;
@@ -767,5 +817,6 @@ void ike_sa_clear(struct ike_sa *sa)
 {
 	ike_sk_clear(&sa->sk);
 	ike_dh_clear(&sa->dh);
+	ike_dh_clear(&sa->req_dh);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 }

@@ -1,28 +1,61 @@
 /*
- * ike_sa — one IKE SA through IKE_SA_INIT and IKE_AUTH with a pre-shared
- * key and the first Child SA (RFC 7296 1.2, 2.15, 2.17), sans-I/O.
+ * ike_sa — one IKE SA, sans-I/O: IKE_SA_INIT and IKE_AUTH with a pre-shared
+ * key and the first Child SA (RFC 7296 1.2, 2.15, 2.17), then the
+ * exchanges on the established SA: CREATE_CHILD_SA (new Child SA, Child SA
+ * rekey with or without PFS, IKE SA rekey, 1.3, 2.8, 2.18) and
+ * INFORMATIONAL (Delete of Child SAs and of the IKE SA, the empty
+ * liveness check, 1.4, 2.4).
  *
  * Contract: bytes in, bytes out. The initiator calls ike_sa_start() for its
  * IKE_SA_INIT request; each end gives every datagram addressed to this SA
  * to ike_sa_input(), which either drops it (a negative code saying why,
  * nothing changed) or processes it and may write the next message to send
- * (a request for the initiator, a response for the responder; *out_len 0
- * when there is none). Randomness (SPIs, nonces, private keys, CBC IVs)
- * comes from cfg->rng only; no clock is read: retransmission timing is the
- * caller's, ike_sa_retransmit() gives the last request again, bit for bit
- * (IKE-02). The responder answers a retransmitted request (same octets as
- * the last one) with its cached response and nothing else (IKE-02). Message
- * IDs: 0 for IKE_SA_INIT including its retries after COOKIE and
- * INVALID_KE_PAYLOAD, 1 for IKE_AUTH (IKE-01). Peer KE values are checked
- * (IKE-22); a bad one in IKE_SA_INIT drops the message. A failed AUTH ends
- * the SA (the responder says AUTHENTICATION_FAILED); a refused Child SA
- * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) leaves the IKE SA up (IKE-19).
+ * (a response to a request; after a response, our next queued request;
+ * *out_len 0 when there is none). Randomness (SPIs, nonces, private keys,
+ * CBC IVs) comes from cfg->rng only; no clock is read: retransmission
+ * timing is the caller's, ike_sa_retransmit() gives the outstanding
+ * request again, bit for bit (IKE-02). Every request answered is cached
+ * with the digest of its octets: the same request again gets the same
+ * response and nothing else happens (IKE-02); older ones are dropped.
+ * Message IDs: 0 for IKE_SA_INIT including its retries after COOKIE and
+ * INVALID_KE_PAYLOAD, 1 for IKE_AUTH; after that each end numbers its own
+ * requests (msgid_out) and expects the peer's in order (msgid_in), window
+ * 1 both ways: a request may be answered while ours is outstanding
+ * (IKE-01, IKE-04). Peer KE values are checked (IKE-22); a bad one in
+ * IKE_SA_INIT drops the message. A failed AUTH ends the SA (the responder
+ * says AUTHENTICATION_FAILED); a refused Child SA (NO_PROPOSAL_CHOSEN,
+ * TS_UNACCEPTABLE) leaves the IKE SA up (IKE-19).
+ *
+ * Established SA: ike_sa_request() queues a request (liveness, Delete,
+ * new Child SA, Child rekey, IKE rekey) and writes it at once when no
+ * request of ours is outstanding; the next one goes out with the input of
+ * the response. What happened is reported in sa->ev (cleared by each
+ * ike_sa_input() and ike_sa_request()): Child SAs to install or remove,
+ * the IKE SA rekeyed or gone, the peer alive. Child SAs live in sa->ch;
+ * the first one (IKE_AUTH) is also in the child_* fields and is not
+ * reported as an event. New inbound SPIs come from the caller: in the
+ * request, and from cfg->alloc_spi when answering. A rekeyed Child SA
+ * stays until its Delete: the initiator of the surviving rekey deletes
+ * the old SA once the new one is up (IKE-15). Simultaneous rekeys are
+ * resolved by the lowest of the four nonces (2.8.1, 2.8.2, IKE-16): the
+ * Child SA or IKE SA made with it is deleted by its creator (for the IKE
+ * SA: IKE_EV_IKE_LOSER, ike_sa_adopt_loser() and a Delete on it) and the
+ * initiator of the surviving exchange deletes the old one. An IKE SA
+ * rekey ends with IKE_EV_IKE_REKEYED in the old SA: the caller makes the
+ * new one with ike_sa_adopt() (new SPIs and keys, SKEYSEED from the old
+ * SK_d, 2.18, IKE-14; Message IDs from 0; the Child SAs move to it), then
+ * the old SA carries only its Delete (state IKE_SA_REKEYED): other
+ * CREATE_CHILD_SA requests on it get TEMPORARY_FAILURE (2.25).
  * The DH private key is wiped as soon as g^ir is computed, g^ir and
  * SKEYSEED right after the keys are derived; ike_sa_clear() wipes all.
- * Not here yet: NAT detection, fragmentation of our own messages, cookies
- * issued by the responder, certificates, EAP, CREATE_CHILD_SA, rekeying,
- * INFORMATIONAL, traffic selector narrowing (the responder accepts the
- * proposed selectors when its configuration covers them, else refuses).
+ * The responder's own cookies are ike_cookie.h's (its caller screens
+ * IKE_SA_INIT under load before a responder SA exists).
+ * Not here yet: NAT detection, fragmentation of our own messages,
+ * certificates, EAP, traffic selector narrowing
+ * (the responder accepts the proposed selectors when its configuration
+ * covers them, else refuses), a retry after INVALID_KE_PAYLOAD in
+ * CREATE_CHILD_SA (one group is proposed, the IKE SA's; the request is
+ * reported refused), windows above 1.
  */
 #ifndef MIP6SEC_IKE_SA_H
 #define MIP6SEC_IKE_SA_H
@@ -39,6 +72,9 @@
 #define IKE_SA_MSG_MAX 2048     /* our messages, and the IKE_SA_INIT ones AUTH signs */
 #define IKE_SA_NONCE_LEN 32     /* >= half the largest PRF key, >= 128 bits (IKE-09) */
 #define IKE_SA_ID_MAX 255
+#define IKE_SA_CHILD_MAX 4      /* Child SAs at once: a pair and its rekeys */
+#define IKE_SA_EV_MAX 8
+#define IKE_SA_QUEUE_MAX 8
 
 struct ike_sa_cfg {
 	/* IKE SA proposals, in our order of preference; the first one's group
@@ -72,6 +108,11 @@ struct ike_sa_cfg {
 	bool (*child_allowed)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len,
 			      const struct ike_ts_list *tsi, const struct ike_ts_list *tsr);
 	void *pad_ctx;
+	/* A new inbound ESP SPI from the caller's SAD, for a Child SA the
+	 * peer asks for (0, or negative: the request is refused with
+	 * NO_ADDITIONAL_SAS). NULL: drawn from rng. */
+	int (*alloc_spi)(void *ctx, uint32_t *spi);
+	void *spi_ctx;
 };
 
 enum ike_sa_state {
@@ -81,11 +122,75 @@ enum ike_sa_state {
 	IKE_SA_AUTH_SENT,       /* initiator: IKE_AUTH request out */
 	IKE_SA_ESTABLISHED,
 	IKE_SA_FAILED,
+	IKE_SA_REKEYED,         /* replaced by a new IKE SA: only its Delete remains */
+	IKE_SA_DELETED,         /* Delete sent and answered, or received */
+};
+
+/* One Child SA (an ESP pair) of this IKE SA. */
+struct ike_child {
+	bool used;
+	bool ours;              /* we initiated its exchange: ours are the i-to-r keys */
+	bool rekeyed;           /* replaced by a newer SA; Delete due or sent */
+	bool rekeying;          /* our rekey of it is queued or outstanding */
+	bool deleting;          /* our Delete for it is queued or outstanding */
+	uint32_t spi_in, spi_out;
+	uint16_t dh;            /* PFS group of its exchange, 0 without */
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];   /* of its exchange (2.8.1) */
+	size_t ni_len, nr_len;
+	uint32_t replaces;      /* spi_in of the SA it rekeys, 0 */
+	struct ike_child_keys keys;
+	struct ike_ts_list tsi, tsr;
+};
+
+enum ike_req_type {
+	IKE_REQ_LIVENESS = 1,   /* empty INFORMATIONAL (2.4) */
+	IKE_REQ_DELETE_CHILD,   /* spi: our inbound SPI of the pair */
+	IKE_REQ_DELETE_IKE,
+	IKE_REQ_NEW_CHILD,      /* new_spi: our inbound SPI; cfg's selectors */
+	IKE_REQ_REKEY_CHILD,    /* spi: the old pair's inbound SPI; new_spi */
+	IKE_REQ_REKEY_IKE,
+};
+
+struct ike_req {
+	uint8_t type;           /* enum ike_req_type */
+	bool pfs;               /* Child SA: a KE of the IKE SA's group */
+	uint32_t spi, new_spi;
+};
+
+enum ike_ev_type {
+	IKE_EV_CHILD_UP = 1,    /* sa->ch[child] to install */
+	IKE_EV_CHILD_DOWN,      /* the pair spi_in/spi_out to remove */
+	IKE_EV_CHILD_FAILED,    /* our request refused (notify): spi_in unused */
+	IKE_EV_IKE_REKEYED,     /* ike_sa_adopt() makes the new IKE SA */
+	IKE_EV_IKE_LOSER,       /* crossing rekeys: ike_sa_adopt_loser() makes the other
+				 * new IKE SA, to be deleted by its creator (2.8.2) */
+	IKE_EV_IKE_DOWN,        /* this IKE SA is gone (its Child SAs reported down first) */
+	IKE_EV_ALIVE,           /* the response to our liveness check */
+	IKE_EV_REFUSED,         /* another request of ours refused (notify) */
+};
+
+struct ike_ev {
+	uint8_t type;           /* enum ike_ev_type */
+	uint16_t notify;
+	unsigned child;
+	uint32_t spi_in, spi_out;
+};
+
+/* A new IKE SA being negotiated on this one (2.18). */
+struct ike_rekey {
+	bool used, done, ours;  /* ours: we initiated it (I flag in the new SA) */
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct ike_suite suite;
+	struct ike_keys keys;
 };
 
 struct ike_sa {
 	const struct ike_sa_cfg *cfg;
 	bool initiator;
+	bool cfg_i;                     /* made by ike_sa_start(): cfg's TSi is our side,
+					 * also after a rekey swapped the roles */
 	enum ike_sa_state state;
 	int error;                      /* why FAILED (M6_E_*) */
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
@@ -97,18 +202,37 @@ struct ike_sa {
 	struct ike_keys keys;
 	struct ike_sk sk;
 	bool sk_ready;
-	uint32_t msgid;                 /* initiator: next request; responder: next expected */
+	uint32_t msgid_out;             /* our next request */
+	uint32_t msgid_in;              /* the peer's next request */
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
 	/* RealMessage1 and 2 (the latest), signed by AUTH (IKE-12) */
 	uint8_t init_req[IKE_SA_MSG_MAX], init_resp[IKE_SA_MSG_MAX];
 	size_t init_req_len, init_resp_len;
-	/* initiator: last request (retransmissions); responder: last response
-	 * and the digest of the request it answers (response cache) */
+	/* our last request (retransmissions) */
 	uint8_t last_out[IKE_SA_MSG_MAX];
 	size_t last_out_len;
+	/* our last response and the digest of the request it answers
+	 * (response cache, IKE-02) */
+	uint8_t resp[IKE_SA_MSG_MAX];
+	size_t resp_len;
 	uint8_t last_in_hash[32];
 	bool have_last_in;
+	/* established: the outstanding request and the queue behind it */
+	bool req_pending;
+	struct ike_req req;
+	struct ike_req queue[IKE_SA_QUEUE_MAX];
+	unsigned n_queue;
+	uint8_t req_nonce[IKE_SA_NONCE_LEN];
+	uint8_t req_spi[IKE_SPI_LEN];   /* IKE rekey: our new SPI */
+	struct ike_dh req_dh;
+	/* IKE SA rekeys: ours and the peer's (both when they cross) */
+	struct ike_rekey rk_own, rk_peer;
+	uint8_t rk_win;                 /* the surviving one: 1 ours, 2 the peer's */
+	/* Child SAs, and what the last call did */
+	struct ike_child ch[IKE_SA_CHILD_MAX];
+	struct ike_ev ev[IKE_SA_EV_MAX];
+	unsigned n_ev;
 	/* the pre-shared key in use (cfg->psk, or the PAD's for the peer) */
 	const uint8_t *psk;
 	size_t psk_len;
@@ -132,8 +256,27 @@ void ike_sa_respond(struct ike_sa *sa, const struct ike_sa_cfg *cfg);
 /* Process a received message (msg may be decrypted in place). */
 int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 		 size_t *out_len);
-/* Initiator: the outstanding request again, identical (IKE-02). */
+/* The outstanding request again, identical (IKE-02). */
 int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
+/* Established SA: queue a request; written into out when none is
+ * outstanding (M6_E_NOMEM when the queue is full, M6_E_NOTFOUND for an
+ * unknown Child SA, M6_E_IKE_UNEXPECTED in another state). */
+int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, size_t cap,
+		   size_t *out_len);
+/* Write the next queued request if none is outstanding (after
+ * ike_sa_adopt(), for the work that moved). */
+int ike_sa_send_queued(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
+/* Is a request of ours outstanding or queued? */
+bool ike_sa_busy(const struct ike_sa *sa);
+/* The Child SA whose inbound (or outbound) SPI this is, or NULL. */
+struct ike_child *ike_sa_child(struct ike_sa *sa, uint32_t spi, bool inbound);
+/* After IKE_EV_IKE_REKEYED: nw becomes the new IKE SA (cfg, usually a
+ * copy of old's), established, with old's Child SAs; old keeps its keys
+ * for its Delete. */
+int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
+/* After IKE_EV_IKE_LOSER: nw becomes the losing new IKE SA (no Child SA);
+ * when old->rk_win is 2 it was ours and we delete it, else the peer does. */
+int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
 void ike_sa_clear(struct ike_sa *sa);
 
 const char *ike_sa_state_name(enum ike_sa_state s);

@@ -164,7 +164,11 @@
 	X(IKE_NO_PROPOSAL, 186, "ike_no_proposal", "no acceptable proposal (NO_PROPOSAL_CHOSEN, IKE-08)") \
 	X(IKE_PEER_ID,     187, "ike_peer_id",     "peer identity is not the configured one") \
 	X(IKE_TS,          188, "ike_ts",          "traffic selectors not acceptable (TS_UNACCEPTABLE, IKE-17)") \
-	X(IKE_PEER_ERROR,  189, "ike_peer_error",  "peer answered with an error notification")
+	X(IKE_PEER_ERROR,  189, "ike_peer_error",  "peer answered with an error notification") \
+	/* IKEv2 exchanges on an established SA, cookies: 192..223 */ \
+	X(IKE_MSGID,       192, "ike_msgid",       "IKE message with a Message ID outside the window (IKE-01, IKE-04)") \
+	X(IKE_CHILD_GONE,  193, "ike_child_gone",  "IKE request for a Child SA this IKE SA does not have (CHILD_SA_NOT_FOUND)") \
+	X(IKE_COOKIE,      194, "ike_cookie",      "IKE_SA_INIT answered with a COOKIE under half-open load (IKE-06)")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in

@@ -1,0 +1,651 @@
+/* CREATE_CHILD_SA on an established IKE SA (RFC 7296 1.3, 2.8, 2.17, 2.18):
+ * a new Child SA, a Child SA rekey (N(REKEY_SA), optional PFS), an IKE SA
+ * rekey, and what happens when both ends rekey the same SA at once. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa_int.h"
+#include "../util/m6_bytes.h"
+
+/* ---- helpers ---- */
+
+static const struct ike_pl *find(const struct ike_msg *m, uint8_t type)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].inner && m->pl[i].type == type)
+			return &m->pl[i];
+	return NULL;
+}
+
+static const struct ike_pl *find_notify(const struct ike_msg *m, uint16_t type)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].inner && m->pl[i].type == IKE_PL_N && m->pl[i].body_len >= 4 &&
+		    m6_get16(m->pl[i].body + 2) == type)
+			return &m->pl[i];
+	return NULL;
+}
+
+static void refuse(struct ike_wr *w, uint16_t type, const uint8_t *data, size_t len)
+{
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, type, data, len);
+}
+
+static struct ike_child *child_slot(struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++)
+		if (!sa->ch[i].used)
+			return &sa->ch[i];
+	return NULL;
+}
+
+/* 2.8.1: nonces compared octet by octet, a shorter prefix is lower. */
+static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+	if (c)
+		return c;
+	return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+/* The lower nonce of an exchange. */
+static const uint8_t *low(const uint8_t *ni, size_t nil, const uint8_t *nr, size_t nrl, size_t *len)
+{
+	if (nonce_cmp(ni, nil, nr, nrl) <= 0) {
+		*len = nil;
+		return ni;
+	}
+	*len = nrl;
+	return nr;
+}
+
+/* Does exchange a hold the lowest of the four nonces (2.8.1, 2.8.2)? */
+static bool holds_lowest(const uint8_t *ani, size_t anil, const uint8_t *anr, size_t anrl,
+			 const uint8_t *bni, size_t bnil, const uint8_t *bnr, size_t bnrl)
+{
+	size_t la, lb;
+	const uint8_t *a = low(ani, anil, anr, anrl, &la), *b = low(bni, bnil, bnr, bnrl, &lb);
+	return nonce_cmp(a, la, b, lb) < 0;
+}
+
+/* Our selectors for a Child SA of an exchange we start: the old pair's
+ * (the exchange that made it may have been the peer's), else the
+ * configuration's. */
+static void our_ts(const struct ike_sa *sa, const struct ike_child *old, struct ike_ts_list *tsi,
+		   struct ike_ts_list *tsr)
+{
+	if (old) {
+		*tsi = old->ours ? old->tsi : old->tsr;
+		*tsr = old->ours ? old->tsr : old->tsi;
+	} else if (sa->cfg_i) {
+		*tsi = sa->cfg->tsi;
+		*tsr = sa->cfg->tsr;
+	} else {
+		*tsi = sa->cfg->tsr;
+		*tsr = sa->cfg->tsi;
+	}
+}
+
+static int pfs_shared(const struct ike_dh *dh, const struct ike_pl *kep, uint8_t *gir, size_t *gl)
+{
+	struct ike_ke ke;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	if (!kep || ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0) || ke.group != dh->group)
+		return M6_E_IKE_MISSING;
+	return ike_dh_shared(dh, ke.data, ke.len, gir, gl);
+}
+
+/* ---- our request ---- */
+
+int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
+{
+	const struct ike_req *r = &sa->req;
+	const struct ike_sa_cfg *c = sa->cfg;
+	struct ike_sa_payload sp;
+	memset(&sp, 0, sizeof(sp));
+	ike_sa_rnd(sa, sa->req_nonce, IKE_SA_NONCE_LEN);
+	ike_dh_clear(&sa->req_dh);
+	if (r->type == IKE_REQ_REKEY_IKE) {
+		/* 2.18: our new SPI in the proposal, a KE always, no TS (IKE-14) */
+		ike_sa_new_spi(sa, sa->req_spi);
+		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
+		if (rc)
+			return rc;
+		sp.n_prop = 1;
+		ike_sa_suite_prop(&sa->suite, 1, &sp.prop[0]);
+		sp.prop[0].spi_size = IKE_SPI_LEN;
+		memcpy(sp.prop[0].spi, sa->req_spi, IKE_SPI_LEN);
+		ike_put_sa(w, &sp);
+		ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
+		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
+		memset(&sa->rk_own, 0, sizeof(sa->rk_own));
+		sa->rk_own.used = true;
+		return 0;
+	}
+	const struct ike_child *old = NULL;
+	if (r->type == IKE_REQ_REKEY_CHILD) {
+		old = ike_sa_child(sa, r->spi, true);
+		if (!old)
+			return M6_E_NOTFOUND;
+		/* 1.3.3: the SA being rekeyed, by the SPI we receive on */
+		uint8_t spi[4];
+		m6_put32(spi, r->spi);
+		ike_put_notify(w, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
+	}
+	if (r->pfs) {
+		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
+		if (rc)
+			return rc;
+	}
+	sp.n_prop = 1;
+	ike_sa_esp_prop(&c->esp, 1, r->new_spi, &sp.prop[0]);
+	if (r->pfs)
+		sp.prop[0].xf[sp.prop[0].n_xf++] =
+			(struct ike_xf){ IKE_XF_DH, sa->suite.dh, 0, false };
+	ike_put_sa(w, &sp);
+	ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
+	if (r->pfs)
+		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
+	struct ike_ts_list tsi, tsr;
+	our_ts(sa, old, &tsi, &tsr);
+	ike_put_ts(w, IKE_PL_TSI, &tsi);
+	ike_put_ts(w, IKE_PL_TSR, &tsr);
+	return 0;
+}
+
+/* ---- IKE SA rekey ---- */
+
+/* Both rekeys known, or the peer's alone: which one survives (2.8.2). */
+static void rekey_resolve(struct ike_sa *sa)
+{
+	struct ike_rekey *o = &sa->rk_own, *p = &sa->rk_peer;
+	bool both = o->done && p->done;
+	if (both) {
+		/* the new IKE SA made with the lowest nonce goes, deleted by
+		 * its creator; the surviving one's creator deletes the old SA */
+		bool own_loses = holds_lowest(o->ni, o->ni_len, o->nr, o->nr_len, p->ni, p->ni_len,
+					      p->nr, p->nr_len);
+		sa->rk_win = own_loses ? 2 : 1;
+	} else if (o->done) {
+		sa->rk_win = 1;
+	} else if (p->done) {
+		sa->rk_win = 2;
+	} else {
+		return;
+	}
+	sa->state = IKE_SA_REKEYED;
+	ike_sa_ev(sa, IKE_EV_IKE_REKEYED, 0, 0, 0, 0);
+	if (both)
+		ike_sa_ev(sa, IKE_EV_IKE_LOSER, 0, 0, 0, 0);
+}
+
+void ike_child_rekey_settle(struct ike_sa *sa)
+{
+	if (sa->state == IKE_SA_ESTABLISHED && sa->rk_peer.done)
+		rekey_resolve(sa);
+}
+
+static bool own_ike_rekey_out(const struct ike_sa *sa)
+{
+	return sa->req_pending && sa->req.type == IKE_REQ_REKEY_IKE;
+}
+
+/* SKEYSEED from the old SK_d (2.18) and the new SA's keys. */
+static int rekey_keys(struct ike_sa *sa, struct ike_rekey *rk, const struct ike_dh *dh,
+		      const uint8_t *peer_ke, size_t ke_len)
+{
+	uint8_t gir[IKE_DH_SHARED_MAX], seed[IKE_PRF_MAX];
+	size_t gl;
+	int rc = ike_dh_shared(dh, peer_ke, ke_len, gir, &gl);
+	if (!rc)
+		rc = ike_skeyseed_rekey(sa->suite.prf, sa->keys.d, sa->keys.prf_len, gir, gl, rk->ni,
+					rk->ni_len, rk->nr, rk->nr_len, seed);
+	if (!rc)
+		rc = ike_derive_keys(&rk->suite, seed, rk->ni, rk->ni_len, rk->nr, rk->nr_len,
+				     rk->spi_i, rk->spi_r, &rk->keys);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
+static int on_ike_rekey_req(struct ike_sa *sa, const struct ike_msg *m,
+			    const struct ike_sa_payload *sp, struct ike_wr *w)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	const struct ike_pl *kep = find(m, IKE_PL_KE), *np = find(m, IKE_PL_NONCE);
+	struct ike_ke ke;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	if (sa->rk_peer.used) {
+		refuse(w, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return 0;
+	}
+	const struct ike_prop *chosen = NULL;
+	struct ike_suite suite;
+	for (unsigned i = 0; i < sp->n_prop && !chosen; i++)
+		for (unsigned k = 0; k < c->n_ike && !chosen; k++)
+			if (ike_sa_suite_ok(&sp->prop[i], &c->ike[k], IKE_SPI_LEN)) {
+				chosen = &sp->prop[i];
+				suite = c->ike[k];
+			}
+	if (!chosen) {
+		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return 0;
+	}
+	/* IKE-14: a KE is mandatory in an IKE SA rekey */
+	if (!np || !kep || ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0)) {
+		refuse(w, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return 0;
+	}
+	if (ke.group != suite.dh) {
+		uint8_t g[2];
+		m6_put16(g, suite.dh);
+		refuse(w, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return 0;
+	}
+	struct ike_rekey *rk = &sa->rk_peer;
+	struct ike_dh dh;
+	memset(rk, 0, sizeof(*rk));
+	rk->suite = suite;
+	memcpy(rk->spi_i, chosen->spi, IKE_SPI_LEN);
+	ike_sa_new_spi(sa, rk->spi_r);
+	memcpy(rk->ni, np->body, np->body_len);
+	rk->ni_len = np->body_len;
+	rk->nr_len = IKE_SA_NONCE_LEN;
+	ike_sa_rnd(sa, rk->nr, rk->nr_len);
+	int rc = ike_dh_init(&dh, suite.dh, &c->rng);
+	if (!rc)
+		rc = rekey_keys(sa, rk, &dh, ke.data, ke.len);
+	if (rc) {
+		ike_dh_clear(&dh);
+		memset(rk, 0, sizeof(*rk));
+		refuse(w, rc == M6_E_IKE_KE_VALUE ? IKE_N_INVALID_SYNTAX : IKE_N_NO_PROPOSAL_CHOSEN,
+		       NULL, 0);
+		return 0;
+	}
+	struct ike_sa_payload rp;
+	memset(&rp, 0, sizeof(rp));
+	rp.n_prop = 1;
+	ike_sa_suite_prop(&suite, chosen->num, &rp.prop[0]);
+	rp.prop[0].spi_size = IKE_SPI_LEN;
+	memcpy(rp.prop[0].spi, rk->spi_r, IKE_SPI_LEN);
+	ike_put_sa(w, &rp);
+	ike_put_nonce(w, rk->nr, rk->nr_len);
+	ike_put_ke(w, dh.group, dh.pub, dh.pub_len);
+	ike_dh_clear(&dh);
+	rk->used = rk->done = true;
+	/* crossing our own rekey, the answer to ours decides (2.8.2) */
+	if (!own_ike_rekey_out(sa))
+		rekey_resolve(sa);
+	return 0;
+}
+
+static void on_ike_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_rekey *rk = &sa->rk_own;
+	const struct ike_pl *sap = find(m, IKE_PL_SA), *kep = find(m, IKE_PL_KE),
+			    *np = find(m, IKE_PL_NONCE);
+	struct ike_sa_payload sp;
+	struct ike_ke ke;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	uint16_t e = ike_sa_error_notify(m);
+	int rc = e ? M6_E_IKE_PEER_ERROR : 0;
+	if (!rc && (!sap || !kep || !np || ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) ||
+		    sp.n_prop != 1 || !ike_sa_suite_ok(&sp.prop[0], &sa->suite, IKE_SPI_LEN) ||
+		    ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0) || ke.group != sa->req_dh.group))
+		rc = M6_E_IKE_NO_PROPOSAL;
+	if (!rc) {
+		rk->suite = sa->suite;
+		memcpy(rk->spi_i, sa->req_spi, IKE_SPI_LEN);
+		memcpy(rk->spi_r, sp.prop[0].spi, IKE_SPI_LEN);
+		memcpy(rk->ni, sa->req_nonce, IKE_SA_NONCE_LEN);
+		rk->ni_len = IKE_SA_NONCE_LEN;
+		memcpy(rk->nr, np->body, np->body_len);
+		rk->nr_len = np->body_len;
+		rk->ours = true;
+		rc = rekey_keys(sa, rk, &sa->req_dh, ke.data, ke.len);
+	}
+	if (rc) {
+		memset(rk, 0, sizeof(*rk));
+		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
+		/* TEMPORARY_FAILURE in a crossing: the peer's rekey stands */
+		ike_child_rekey_settle(sa);
+		return;
+	}
+	rk->done = true;
+	rekey_resolve(sa);
+}
+
+/* A new IKE SA from a finished rekey of old. */
+static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old,
+		      struct ike_rekey *rk)
+{
+	if ((old->state != IKE_SA_REKEYED && old->state != IKE_SA_DELETED) || !old->rk_win || !rk->done)
+		return M6_E_IKE_UNEXPECTED;
+	memset(nw, 0, sizeof(*nw));
+	nw->cfg = cfg;
+	nw->initiator = rk->ours;       /* the I flag follows the rekey's initiator (2.18) */
+	nw->cfg_i = old->cfg_i;
+	memcpy(nw->spi_i, rk->spi_i, IKE_SPI_LEN);
+	memcpy(nw->spi_r, rk->spi_r, IKE_SPI_LEN);
+	nw->suite = rk->suite;
+	memcpy(nw->ni, rk->ni, rk->ni_len);
+	memcpy(nw->nr, rk->nr, rk->nr_len);
+	nw->ni_len = rk->ni_len;
+	nw->nr_len = rk->nr_len;
+	nw->keys = rk->keys;
+	ike_keys_wipe(&rk->keys);
+	rk->done = false;
+	int rc = ike_sk_init(&nw->sk, &nw->suite, &nw->keys, nw->initiator);
+	if (rc) {
+		ike_sa_clear(nw);
+		return rc;
+	}
+	nw->sk_ready = true;
+	nw->psk = old->psk;
+	nw->psk_len = old->psk_len;
+	nw->peer_id_type = old->peer_id_type;
+	memcpy(nw->peer_id, old->peer_id, old->peer_id_len);
+	nw->peer_id_len = old->peer_id_len;
+	nw->state = IKE_SA_ESTABLISHED;
+	return 0;
+}
+
+int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
+{
+	int rc = adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_own : &old->rk_peer);
+	if (rc)
+		return rc;
+	nw->child_ok = old->child_ok;
+	nw->child_spi_i = old->child_spi_i;
+	nw->child_spi_r = old->child_spi_r;
+	nw->child_tsi = old->child_tsi;
+	nw->child_tsr = old->child_tsr;
+	/* the Child SAs move (IKE-14), and Child SA work still to do */
+	memcpy(nw->ch, old->ch, sizeof(nw->ch));
+	OPENSSL_cleanse(old->ch, sizeof(old->ch));
+	for (unsigned i = 0; i < old->n_queue; i++) {
+		uint8_t t = old->queue[i].type;
+		if (t == IKE_REQ_DELETE_CHILD || t == IKE_REQ_REKEY_CHILD || t == IKE_REQ_NEW_CHILD)
+			nw->queue[nw->n_queue++] = old->queue[i];
+	}
+	old->n_queue = 0;
+	return 0;
+}
+
+int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
+{
+	/* no Child SA: it only lives to be deleted by its creator (2.8.2) */
+	return adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_peer : &old->rk_own);
+}
+
+/* ---- Child SAs ---- */
+
+/* The transforms of a received ESP proposal we take, and the PFS group
+ * (0: none). */
+static bool esp_choose(const struct ike_sa *sa, const struct ike_prop *p, uint16_t *dh)
+{
+	if (!ike_sa_esp_ok(p, &sa->cfg->esp))
+		return false;
+	*dh = 0;
+	if (!ike_sa_xf_count(p, IKE_XF_DH))
+		return true;
+	if (ike_sa_xf_has(p, IKE_XF_DH, sa->suite.dh, 0))
+		*dh = sa->suite.dh;
+	else if (!ike_sa_xf_has(p, IKE_XF_DH, IKE_DH_NONE, 0))
+		return false;
+	return true;
+}
+
+static int new_spi_in(struct ike_sa *sa, uint32_t *spi)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	if (c->alloc_spi)
+		return c->alloc_spi(c->spi_ctx, spi);
+	do
+		ike_sa_rnd(sa, (uint8_t *)spi, sizeof(*spi));
+	while (*spi < 256);
+	return 0;
+}
+
+static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct ike_sa_payload *sp,
+		      struct ike_wr *w)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	struct ike_child *old = NULL;
+	const struct ike_pl *rn = find_notify(m, IKE_N_REKEY_SA);
+	if (rn) {
+		struct ike_notify n;
+		memset(&n, 0, sizeof(n));
+		if (ike_notify_parse(rn->body, rn->body_len, &n, &ds, 0) || n.spi_size != 4 ||
+		    !(old = ike_sa_child(sa, m6_get32(n.spi), false))) {
+			/* 2.25: already deleted */
+			uint8_t spi[4] = { 0 };
+			if (n.spi_size == 4)
+				memcpy(spi, n.spi, 4);
+			ike_put_notify(w, IKE_PROTO_ESP, spi, 4, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+			return;
+		}
+		if (old->deleting) {
+			refuse(w, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+			return;
+		}
+	}
+	const struct ike_prop *chosen = NULL;
+	uint16_t dh = 0;
+	for (unsigned i = 0; i < sp->n_prop && !chosen; i++)
+		if (esp_choose(sa, &sp->prop[i], &dh))
+			chosen = &sp->prop[i];
+	if (!chosen) {
+		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	const struct ike_pl *np = find(m, IKE_PL_NONCE), *kep = find(m, IKE_PL_KE),
+			    *tip = find(m, IKE_PL_TSI), *trp = find(m, IKE_PL_TSR);
+	struct ike_ts_list tsi, tsr;
+	if (!np || !tip || !trp || ike_ts_parse(tip->body, tip->body_len, &tsi, &ds, 0) ||
+	    ike_ts_parse(trp->body, trp->body_len, &tsr, &ds, 0)) {
+		refuse(w, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	struct ike_ke ke;
+	memset(&ke, 0, sizeof(ke));
+	if (dh && (!kep || ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0) || ke.group != dh)) {
+		uint8_t g[2];
+		m6_put16(g, dh);
+		refuse(w, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	/* The configuration speaks as the original initiator (its TSi) and
+	 * responder; the request's TSi is the peer's side. */
+	const struct ike_ts_list *peer_cfg = sa->cfg_i ? &c->tsr : &c->tsi;
+	const struct ike_ts_list *our_cfg = sa->cfg_i ? &c->tsi : &c->tsr;
+	const struct ike_ts_list *oi = sa->cfg_i ? &tsr : &tsi, *orr = sa->cfg_i ? &tsi : &tsr;
+	if (!ike_sa_ts_ok(peer_cfg, &tsi) || !ike_sa_ts_ok(our_cfg, &tsr) ||
+	    (c->child_allowed && !c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
+						   sa->peer_id_len, oi, orr))) {
+		refuse(w, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	struct ike_child *nc = child_slot(sa);
+	uint32_t spi;
+	if (!nc || new_spi_in(sa, &spi)) {
+		refuse(w, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
+	memset(nc, 0, sizeof(*nc));
+	memcpy(nc->ni, np->body, np->body_len);
+	nc->ni_len = np->body_len;
+	nc->nr_len = IKE_SA_NONCE_LEN;
+	ike_sa_rnd(sa, nc->nr, nc->nr_len);
+	uint8_t gir[IKE_DH_SHARED_MAX];
+	size_t gl = 0;
+	struct ike_dh kd;
+	memset(&kd, 0, sizeof(kd));
+	int rc = 0;
+	if (dh) {
+		rc = ike_dh_init(&kd, dh, &c->rng);
+		if (!rc)
+			rc = ike_dh_shared(&kd, ke.data, ke.len, gir, &gl);
+	}
+	if (!rc)
+		rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, dh ? gir : NULL, gl,
+				      nc->ni, nc->ni_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc) {
+		ike_dh_clear(&kd);
+		OPENSSL_cleanse(nc, sizeof(*nc));
+		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	nc->used = true;
+	nc->ours = false;
+	nc->spi_in = spi;
+	nc->spi_out = m6_get32(chosen->spi);
+	nc->dh = dh;
+	nc->tsi = tsi;
+	nc->tsr = tsr;
+	if (old) {
+		/* IKE-15: both SAs are kept until the rekey's initiator
+		 * deletes the old one */
+		nc->replaces = old->spi_in;
+		old->rekeyed = true;
+	}
+	struct ike_sa_payload rp;
+	memset(&rp, 0, sizeof(rp));
+	rp.n_prop = 1;
+	ike_sa_esp_prop(&c->esp, chosen->num, spi, &rp.prop[0]);
+	if (!ike_sa_xf_count(chosen, IKE_XF_ESN))
+		rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
+	if (dh)
+		rp.prop[0].xf[rp.prop[0].n_xf++] = (struct ike_xf){ IKE_XF_DH, dh, 0, false };
+	ike_put_sa(w, &rp);
+	ike_put_nonce(w, nc->nr, nc->nr_len);
+	if (dh)
+		ike_put_ke(w, kd.group, kd.pub, kd.pub_len);
+	ike_dh_clear(&kd);
+	ike_put_ts(w, IKE_PL_TSI, &tsi);
+	ike_put_ts(w, IKE_PL_TSR, &tsr);
+	/* the responder installs before it answers (IKE-15) */
+	ike_sa_ev(sa, IKE_EV_CHILD_UP, 0, (unsigned)(nc - sa->ch), nc->spi_in, nc->spi_out);
+}
+
+int ike_child_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
+{
+	const struct ike_pl *sap = find(m, IKE_PL_SA);
+	struct ike_sa_payload sp;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	if (!sap || ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0)) {
+		refuse(w, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return 0;
+	}
+	if (sp.prop[0].proto == IKE_PROTO_IKE)
+		return on_ike_rekey_req(sa, m, &sp, w);
+	child_req(sa, m, &sp, w);
+	return 0;
+}
+
+/* Our rekey of old and the peer's crossed (2.8.1): the new SA with the
+ * lowest nonce goes, deleted by whoever made it; the maker of the
+ * surviving one deletes the old SA. */
+static void child_crossing(struct ike_sa *sa, struct ike_child *mine, struct ike_child *old)
+{
+	struct ike_child *theirs = NULL;
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
+		struct ike_child *c = &sa->ch[i];
+		if (c->used && c != mine && !c->ours && c->replaces == old->spi_in)
+			theirs = c;
+	}
+	struct ike_req del = { .type = IKE_REQ_DELETE_CHILD };
+	if (!theirs) {
+		del.spi = old->spi_in;
+	} else if (holds_lowest(mine->ni, mine->ni_len, mine->nr, mine->nr_len, theirs->ni,
+				theirs->ni_len, theirs->nr, theirs->nr_len)) {
+		mine->rekeyed = true;
+		del.spi = mine->spi_in;
+	} else {
+		/* the peer deletes its own, redundant one */
+		theirs->rekeyed = true;
+		del.spi = old->spi_in;
+	}
+	struct ike_child *d = ike_sa_child(sa, del.spi, true);
+	if (d && !d->deleting && sa->n_queue < IKE_SA_QUEUE_MAX) {
+		d->deleting = true;
+		sa->queue[sa->n_queue++] = del;
+	}
+}
+
+static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_req *r = &sa->req;
+	const struct ike_sa_cfg *c = sa->cfg;
+	const struct ike_pl *sap = find(m, IKE_PL_SA), *np = find(m, IKE_PL_NONCE),
+			    *kep = find(m, IKE_PL_KE), *tip = find(m, IKE_PL_TSI),
+			    *trp = find(m, IKE_PL_TSR);
+	struct ike_sa_payload sp;
+	struct ike_ts_list tsi, tsr, pi, pr;
+	struct m6_diags ds;
+	m6_diags_init(&ds);
+	uint16_t e = ike_sa_error_notify(m);
+	struct ike_child *old = r->type == IKE_REQ_REKEY_CHILD ? ike_sa_child(sa, r->spi, true) : NULL;
+	our_ts(sa, old, &pi, &pr);
+	uint16_t dh = 0;
+	bool ok = !e && sap && np && tip && trp && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
+		  sp.n_prop == 1 && esp_choose(sa, &sp.prop[0], &dh) &&
+		  dh == (r->pfs ? sa->suite.dh : 0) &&
+		  !ike_ts_parse(tip->body, tip->body_len, &tsi, &ds, 0) &&
+		  !ike_ts_parse(trp->body, trp->body_len, &tsr, &ds, 0) && ike_sa_ts_ok(&pi, &tsi) &&
+		  ike_sa_ts_ok(&pr, &tsr);
+	struct ike_child *nc = ok ? child_slot(sa) : NULL;
+	int rc = nc ? 0 : M6_E_IKE_NO_PROPOSAL;
+	uint8_t gir[IKE_DH_SHARED_MAX];
+	size_t gl = 0;
+	if (!rc && r->pfs)
+		rc = pfs_shared(&sa->req_dh, kep, gir, &gl);
+	if (!rc) {
+		memset(nc, 0, sizeof(*nc));
+		memcpy(nc->ni, sa->req_nonce, IKE_SA_NONCE_LEN);
+		nc->ni_len = IKE_SA_NONCE_LEN;
+		memcpy(nc->nr, np->body, np->body_len);
+		nc->nr_len = np->body_len;
+		rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, r->pfs ? gir : NULL,
+				      gl, nc->ni, nc->ni_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (old)
+		old->rekeying = false;  /* may be tried again */
+	if (rc) {
+		if (nc)
+			OPENSSL_cleanse(nc, sizeof(*nc));
+		ike_sa_ev(sa, IKE_EV_CHILD_FAILED, e ? e : IKE_N_NO_PROPOSAL_CHOSEN, 0, r->new_spi, 0);
+		return;
+	}
+	nc->used = true;
+	nc->ours = true;
+	nc->spi_in = r->new_spi;
+	nc->spi_out = m6_get32(sp.prop[0].spi);
+	nc->dh = dh;
+	nc->tsi = tsi;
+	nc->tsr = tsr;
+	ike_sa_ev(sa, IKE_EV_CHILD_UP, 0, (unsigned)(nc - sa->ch), nc->spi_in, nc->spi_out);
+	if (old) {
+		nc->replaces = old->spi_in;
+		old->rekeyed = true;
+		child_crossing(sa, nc, old);
+	}
+}
+
+int ike_child_on_resp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (sa->req.type == IKE_REQ_REKEY_IKE)
+		on_ike_rekey_resp(sa, m);
+	else
+		child_resp(sa, m);
+	return 0;
+}

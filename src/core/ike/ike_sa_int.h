@@ -1,0 +1,59 @@
+/*
+ * ike_sa_int — what the parts of the ike_sa module share (ike_sa.c: the
+ * initial exchanges and the input dispatch; ike_info.c: the request queue
+ * and INFORMATIONAL; ike_child.c: CREATE_CHILD_SA). Not for other modules.
+ *
+ * Contract: the emit helpers copy a message into out and keep it (a
+ * request for retransmission, a response with the digest of its request
+ * for the response cache); the event helper appends to sa->ev and drops
+ * silently when it is full (IKE_SA_EV_MAX is above what one message can
+ * cause).
+ */
+#ifndef MIP6SEC_IKE_SA_INT_H
+#define MIP6SEC_IKE_SA_INT_H
+
+#include "ike_sa.h"
+
+void ike_sa_rnd(const struct ike_sa *sa, uint8_t *p, size_t n);
+void ike_sa_new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN]);
+void ike_sa_digest(const uint8_t *p, size_t n, uint8_t out[32]);
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
+		uint32_t msgid);
+
+/* Proposals: ours for a suite or an ESP transform set, and the checks of
+ * a received one against them (2.7, one transform of each type). */
+void ike_sa_suite_prop(const struct ike_suite *s, uint8_t num, struct ike_prop *p);
+void ike_sa_esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, struct ike_prop *p);
+bool ike_sa_suite_ok(const struct ike_prop *p, const struct ike_suite *s, uint8_t spi_size);
+bool ike_sa_esp_ok(const struct ike_prop *p, const struct ike_child_alg *a);
+bool ike_sa_esp_is(const struct ike_prop *p, const struct ike_child_alg *a);
+unsigned ike_sa_xf_count(const struct ike_prop *p, uint8_t type);
+bool ike_sa_xf_has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len);
+bool ike_sa_ts_ok(const struct ike_ts_list *ours, const struct ike_ts_list *theirs);
+
+uint16_t ike_sa_error_notify(const struct ike_msg *m);
+const uint8_t *ike_sa_notify_data(const struct ike_pl *pl, size_t *len);
+
+int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
+		    size_t *out_len);
+int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint8_t in_hash[32],
+		     uint8_t *out, size_t cap, size_t *out_len);
+void ike_sa_ev(struct ike_sa *sa, uint8_t type, uint16_t notify, unsigned child, uint32_t spi_in,
+	       uint32_t spi_out);
+
+/* A message on an established (or rekeyed) SA, parsed, SPIs checked;
+ * in_hash is the digest of its octets as received. */
+int ike_sa_input_est(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t len,
+		     const uint8_t in_hash[32], uint8_t *out, size_t cap, size_t *out_len);
+/* Write the next queued request if none is outstanding. */
+int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
+
+/* CREATE_CHILD_SA (ike_child.c): our request's content, the peer's
+ * request answered, our request's response. */
+int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w);
+int ike_child_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w);
+int ike_child_on_resp(struct ike_sa *sa, const struct ike_msg *m);
+/* The peer deleted the old IKE SA: a rekey it answered becomes the new SA. */
+void ike_child_rekey_settle(struct ike_sa *sa);
+
+#endif

@@ -102,6 +102,22 @@ def main():
         r = subprocess.run([py, PCAPCHECK, corrupt], capture_output=True, text=True)
         tap.check("mh-checksum" in r.stdout and "hao-len" in r.stdout,
                   "pcapcheck CLI prints the failure reasons", r.stdout[-800:])
+        # ESP quoted by an ICMPv6 error (cut short, as RFC 4443 2.4 c allows)
+        # is not held to decryption; the same SPI sent bare and broken is.
+        from scapy.all import IPv6, ICMPv6DestUnreach, Raw
+        esp = struct.pack("!II", 0x1001, 1) + b"\x11" * 64
+        bare = bytes(IPv6(src="2001:db8:1::1", dst="2001:db8:2::100", nh=50) / Raw(esp))
+        quote = bytes(IPv6(src="2001:db8:2::1", dst="2001:db8:1::1") / ICMPv6DestUnreach(code=3) / Raw(bare[:60]))
+        qp = os.path.join(tmp, "quote.pcap")
+        write_pcap(qp, [quote, bare], 101)
+        keys = os.path.join(tmp, "quote-keys.txt")
+        with open(keys, "w") as fh:
+            fh.write("* * 0x1001 aes-cbc 000102030405060708090a0b0c0d0e0f hmac-sha256-128 "
+                     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n")
+        res = pcapcheck.check_pcap(qp, keys)
+        tap.check(res[0].ok and not res[1].ok and "esp-not-decrypted" in res[1].codes(),
+                  "ESP quoted by an ICMPv6 error is not checked; the same SPI bare and broken fails",
+                  [(r.frame, r.failures) for r in res])
     finally:
         shutil.rmtree(tmp)
     return tap.done()

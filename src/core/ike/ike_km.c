@@ -712,3 +712,34 @@ const struct ike_km_child_keys *ike_km_child_at(const struct ike_km *k, size_t i
 {
 	return i < k->n_child ? &k->child_log[i] : NULL;
 }
+
+size_t ike_km_sa_slots(const struct ike_km *k)
+{
+	return k->n_slots;
+}
+
+int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
+{
+	if (i >= k->n_slots || !k->slots[i].used)
+		return M6_E_NOTFOUND;
+	const struct slot *s = &k->slots[i];
+	memset(out, 0, sizeof(*out));
+	out->initiator = s->sa.initiator;
+	out->state = s->sa.state;
+	memcpy(out->spi_i, s->sa.spi_i, IKE_SPI_LEN);
+	memcpy(out->spi_r, s->sa.spi_r, IKE_SPI_LEN);
+	memcpy(out->local, s->local, 16);
+	memcpy(out->peer, s->peer, 16);
+	out->suite = s->sa.suite;
+	out->peer_id_type = s->sa.peer_id_type;
+	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
+	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
+	out->child_installed = s->installed;
+	out->child_error = s->sa.child_error;
+	out->child_in_spi = s->installed || s->larval ? s->in_spi : 0;
+	out->child_out_spi = s->installed ? s->out_spi : 0;
+	out->esp = s->cfg.esp;
+	out->tries = s->tries;
+	out->created = s->created;
+	return 0;
+}

@@ -630,6 +630,13 @@ static void put_hex(struct ctl_reply *out, const uint8_t *k, size_t n)
  * every IKE SA logged since the start as "ikev2 " + a line of Wireshark's
  * ikev2_decryption_table (strongSwan save-keys: SPIi,SPIr,SK_ei,SK_er,
  * "encr",SK_ai,SK_ar,"integ"). */
+/* A decryption-table field: nothing for no key (an AEAD's SK_a). */
+static void put_hex_empty(struct ctl_reply *out, const uint8_t *k, size_t n)
+{
+	if (n)
+		put_hex(out, k, n);
+}
+
 static void keys_ike(struct m6d *d, struct ctl_reply *out)
 {
 	struct bits *b = node_bits(d->node);
@@ -658,9 +665,9 @@ static void keys_ike(struct m6d *d, struct ctl_reply *out)
 		ctl_append(out, ",", 1);
 		put_hex(out, e->keys.er, e->keys.e_len);
 		ctl_printf(out, ",\"%s\",", en);
-		put_hex(out, e->keys.ai, e->keys.a_len);
+		put_hex_empty(out, e->keys.ai, e->keys.a_len);
 		ctl_append(out, ",", 1);
-		put_hex(out, e->keys.ar, e->keys.a_len);
+		put_hex_empty(out, e->keys.ar, e->keys.a_len);
 		ctl_printf(out, ",\"%s\"\n", in);
 	}
 }

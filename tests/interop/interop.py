@@ -396,6 +396,12 @@ class Bed:
             p.wait(timeout=5)
 
     def kernel_host(self, name, addr, gw, dev):
+        """The kernel owns dev: one static address, one default route;
+        nothing learnt from Router Advertisements (the home prefix a
+        mobile node's link heard before it moved would stay on-link)."""
+        nsexec(name, ["sysctl", "-qw", "net.ipv6.conf.%s.accept_ra=0" % dev])
+        nsexec(name, ["ip", "-6", "addr", "flush", "dev", dev, "scope", "global"])
+        nsexec(name, ["ip", "-6", "route", "flush", "dev", dev])
         nsexec(name, ["ip", "addr", "add", addr + "/64", "dev", dev, "nodad"])
         nsexec(name, ["ip", "-6", "route", "replace", "default", "via", gw, "dev", dev])
 

@@ -159,6 +159,9 @@ class Charon:
         self.d = os.path.join(DIR, "charon-" + name)
         self.keys = os.path.join(self.d, "keys")
         self.vici = "unix://" + os.path.join(self.d, "run", "charon.vici")
+        if len(self.vici) - 7 > 100:
+            raise Fail("%s: a unix socket path must stay below 108 octets; set a shorter M6_INTEROP_DIR"
+                       % self.vici[7:])
         self.proc = None
         shutil.rmtree(self.d, ignore_errors=True)
         for sub in ("run", "keys", "swanctl/conf.d", "swanctl/x509", "swanctl/x509ca", "swanctl/private"):

@@ -774,7 +774,52 @@ def main():
 
 
 def timing(rounds):
-    raise Fail("timing: not written yet")
+    """Handshake wall time (IKE_SA_INIT request to IKE_AUTH response, from
+    the capture) of mip6secd's mobile node and of charon as initiators
+    against the same charon responder, with the first proposal of MATRIX."""
+    os.makedirs(DIR, exist_ok=True)
+    plugin = build_plugin()
+    proposal = MATRIX[0]
+    with Bed(proposal) as bed:
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ha = Charon("ha", "ha", plugin)
+        bed.charons.append(ha)
+        ha.conf(swanctl_conf(False, proposal, "transport_proxy"))
+        ha.start()
+        pcap, cap = bed.capture()
+        testbed("restart", "mn")
+        m6_spis = []
+        for i in range(rounds):
+            # a new IKE SA after each move (no K bit yet)
+            testbed("move", ("r1", "r2")[i % 2])
+            est = wait_for("a new IKE SA from mip6secd", lambda: (lambda e: e if e and e["spi_i"] not in m6_spis
+                                                                  else None)(established("mn")), 20)
+            m6_spis.append(est["spi_i"])
+            time.sleep(0.5)
+        if rounds % 2 == 0:
+            testbed("move", "r1")
+            time.sleep(1)
+        with open(os.path.join(DIR, "bed", "mn.pid")) as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGTERM)   # the daemon the testbed started for us
+        wait_for("mip6secd in m6x-mn to stop", lambda: not os.path.exists("/proc/%d" % pid), 10)
+        bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
+        mn = Charon("mn", "mn", plugin)
+        bed.charons.append(mn)
+        mn.conf(swanctl_conf(True, proposal, "transport_proxy"))
+        mn.start()
+        ch_spis = []
+        for i in range(rounds):
+            mn.swanctl("--initiate", "--child", "bu", "--timeout", "20", timeout=40)
+            ch_spis.append(charon_sa(mn)["initiator-spi"])
+            mn.swanctl("--terminate", "--ike", "rfc4877", "--timeout", "10", timeout=30)
+        bed.stop(cap)
+        msgs = ike_messages(pcap, ws_conf("charon-ha", ha.keys), "charon")
+        asan = b"__asan_init" in open(MIP6SECD, "rb").read()
+        for who, spis in (("mip6secd (ASan build)" if asan else "mip6secd", m6_spis), ("charon " + CHARON_VERSION, ch_spis)):
+            t = sorted(handshake_time(msgs, spi) * 1000 for spi in spis)
+            log("%-24s initiator -> charon responder, %s, %d handshakes: min %.1f ms, median %.1f ms, max %.1f ms"
+                % (who, proposal, len(t), t[0], t[len(t) // 2], t[-1]))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ ike       the BU/BA SAs made by IKEv2 (testbed --ike, RFC 4877): the mobile
           both export the same IKE key line with `mip6sec keys`; tshark
           decrypts the r1 capture's IKE_AUTH with that table (identities and
           traffic selectors read back) and the BU/BA with the esp_sa table;
-          no plaintext Mobility Header on r1.
+          no plaintext Mobility Header on r1; a reload of the unchanged
+          configurations keeps the IKE SA and its Child SAs.
 soak      random wire input for N minutes (default 10) at the home agent's
           AF_PACKET side, Neighbor Discovery included: mutations of captured
           frames and of forgeries, round after round; after each round the
@@ -497,6 +498,18 @@ def test_ike(proposal="aes128gcm16-prfsha256-x25519"):
         for f in decoded(caps["r1"][0]):
             if has_clear_mh(f):
                 raise Fail("a plaintext Mobility Header on r1: %s" % f)
+        # a reload that changes nothing keeps the IKE SA and its Child SAs
+        for d in ("ha", "mn"):
+            r = nsexec(d, [MIP6SEC, "reload"], timeout=10)
+            if "node kept" not in r.stdout:
+                raise Fail("reload of an unchanged IKE configuration in %s: %s" % (ns(d), r.stdout))
+        after = [s for s in show("mn", "ike")["ike"] if s["state"] == "established"]
+        if [(s["spi_i"], s["child"]["spi_in"]) for s in after] != [(m["spi_i"], mc["spi_in"])]:
+            raise Fail("reload replaced the IKE SA: %s -> %s" % (m, after))
+        r = nsexec("cn", ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", HOA], check=False, timeout=30)
+        if " 0% packet loss" not in r.stdout:
+            raise Fail("ping after the reload:\n" + r.stdout)
+        log("  reload with the same ike group: IKE SA and Child SAs kept, ping still answered")
 
 
 def test_restart():

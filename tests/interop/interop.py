@@ -49,6 +49,7 @@ charon with that IPsec backend instead (no key tables then, the cell fails),
 and M6_INTEROP_MODE=transport configures mode = transport instead of
 transport_proxy.
 """
+import fcntl
 import json
 import os
 import re
@@ -363,6 +364,10 @@ class Bed:
 
     def __enter__(self):
         os.makedirs(os.path.join(DIR, "bed"), exist_ok=True)
+        # one m6x-* testbed at a time on this host (another build's run
+        # waits here instead of failing on the namespaces)
+        self.lockf = open("/run/mip6sec-interop.lock", "w")
+        fcntl.flock(self.lockf, fcntl.LOCK_EX)
         testbed("down")
         testbed("up", "--ike", self.proposal, "--no-daemons")
         return self
@@ -386,6 +391,8 @@ class Bed:
                 if os.path.exists(p):
                     log("--- %s\n%s" % (p, "".join(open(p).readlines()[-20:])))
         testbed("down")
+        fcntl.flock(self.lockf, fcntl.LOCK_UN)
+        self.lockf.close()
         return False
 
     def spawn(self, name, args, out):

@@ -734,10 +734,15 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->peer_id_type = s->sa.peer_id_type;
 	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
 	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
-	out->child_installed = s->installed;
+	/* the first Child SA: its inbound SA completes the larval one */
+	out->child_installed = s->sa.state == IKE_SA_ESTABLISHED && s->sa.child_ok && !s->larval;
 	out->child_error = s->sa.child_error;
-	out->child_in_spi = s->installed || s->larval ? s->in_spi : 0;
-	out->child_out_spi = s->installed ? s->out_spi : 0;
+	if (s->sa.child_ok) {
+		out->child_in_spi = s->sa.initiator ? s->sa.child_spi_i : s->sa.child_spi_r;
+		out->child_out_spi = s->sa.initiator ? s->sa.child_spi_r : s->sa.child_spi_i;
+	} else {
+		out->child_in_spi = s->larval ? s->in_spi : 0;
+	}
 	out->esp = s->cfg.esp;
 	out->tries = s->tries;
 	out->created = s->created;

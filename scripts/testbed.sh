@@ -1,7 +1,7 @@
 #!/bin/sh
 # testbed.sh — mip6secd on real interfaces, in four network namespaces.
 #
-#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--ro] [--no-daemons]
+#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--ro] [--ike [PROPOSAL]] [--no-daemons]
 #   sh scripts/testbed.sh move home|r1|r2
 #   sh scripts/testbed.sh restart ha|mn|cn    (kill -9 a daemon and start it again)
 #   sh scripts/testbed.sh status
@@ -25,7 +25,12 @@
 # protected by manually keyed ESP under the chosen model; with --payload-esp
 # the bidirectional tunnel between them too (ESP on the IPv6-in-IPv6
 # packets, the wire form of RFC 3776's tunnel-mode payload SAs, keyed for
-# whichever care-of address the binding has).
+# whichever care-of address the binding has). With --ike the BU/BA SAs are
+# not configured but made by IKEv2 (RFC 4877, normalise model only): the
+# mobile node (mn-a@example.com) initiates IKE_SA_INIT + IKE_AUTH with a
+# pre-shared key from its care-of address, the home agent (ha.example.com)
+# answers from its PAD; PROPOSAL is the IKE proposal of both ends
+# (strongSwan notation, default aes128gcm16-prfsha256-x25519).
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes
@@ -73,9 +78,12 @@ KC_AUTH=505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f
 KD_ENC=606162636465666768696a6b6c6d6e6f
 KD_AUTH=707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f
 
+PSK="mip6sec testbed pre-shared key: sixty-four octets of text or more, for IKE"
+
 write_configs() {
 	model=$1
 	payload=$2
+	ike=${4:-}
 	HA_TUN_SPD="" HA_TUN_SA="" MN_TUN_SPD="" MN_TUN_SA=""
 	if [ "$payload" = yes ]; then
 		HA_TUN_SPD='{ name = "tunnel-out"; dir = "out"; order = 100; local = "2001:db8:1::1"; proto = "ipv6"; },
@@ -100,6 +108,24 @@ write_configs() {
 		HA_BU_REMOTE='remote = "any";'; MN_LOCAL='local = "any";'
 		MN_ADDR=::
 	fi
+	HA_BU_SA="{ spi = 0x1001; policy = \"bu-in\"; src = \"$MN_ADDR\"; dst = \"2001:db8:1::1\"; peer = \"mn-a@example.com\";
+        enc = \"aes-cbc\"; enc_key = \"$KA_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KA_AUTH\"; },
+      { spi = 0x1002; policy = \"ba-out\"; src = \"2001:db8:1::1\"; dst = \"$MN_ADDR\"; peer = \"mn-a@example.com\";
+        enc = \"aes-cbc\"; enc_key = \"$KB_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KB_AUTH\"; }"
+	MN_BU_SA="{ spi = 0x1001; policy = \"bu-out\"; src = \"$MN_ADDR\"; dst = \"2001:db8:1::1\";
+        enc = \"aes-cbc\"; enc_key = \"$KA_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KA_AUTH\"; },
+      { spi = 0x1002; policy = \"ba-in\"; src = \"2001:db8:1::1\"; dst = \"$MN_ADDR\";
+        enc = \"aes-cbc\"; enc_key = \"$KB_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KB_AUTH\"; }"
+	HA_IKE="" MN_IKE="" HA_PSK=""
+	if [ -n "$ike" ]; then
+		# IKEv2 makes the BU/BA SAs; only the tunnel's (if any) are manual
+		HA_BU_SA="" MN_BU_SA=""
+		HA_TUN_SA=${HA_TUN_SA#,} MN_TUN_SA=${MN_TUN_SA#,}
+		HA_PSK="psk = \"$PSK\";"
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$ike\" ]; esp = \"aes128gcm16\"; };"
+		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
+            psk = \"$PSK\"; proposals = [ \"$ike\" ]; esp = \"aes128gcm16\"; };"
+	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)
 daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; state_file = "$DIR/ha.state"; };
@@ -111,7 +137,7 @@ node = {
   ha = { max_lifetime = 3600; };
   ipsec = {
     node = { model = "$model"; };
-    pad = ( { id = "mn-a@example.com"; home_addresses = [ "2001:db8:1::100" ]; } );
+    pad = ( { id = "mn-a@example.com"; $HA_PSK home_addresses = [ "2001:db8:1::100" ]; } );
     spd = (
       { name = "bu-in"; dir = "in"; order = 10; local = "2001:db8:1::1"; $HA_BU_REMOTE proto = "mh"; mh_type = "bu"; },
       { name = "ba-out"; dir = "out"; order = 10; local = "2001:db8:1::1"; $HA_BU_REMOTE proto = "mh"; mh_type = "ba"; },
@@ -121,11 +147,9 @@ node = {
       { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; }
     );
     sa = (
-      { spi = 0x1001; policy = "bu-in"; src = "$MN_ADDR"; dst = "2001:db8:1::1"; peer = "mn-a@example.com";
-        enc = "aes-cbc"; enc_key = "$KA_ENC"; auth = "hmac-sha256-128"; auth_key = "$KA_AUTH"; },
-      { spi = 0x1002; policy = "ba-out"; src = "2001:db8:1::1"; dst = "$MN_ADDR"; peer = "mn-a@example.com";
-        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }$HA_TUN_SA
+      $HA_BU_SA$HA_TUN_SA
     );
+    $HA_IKE
   };
 };
 CONF
@@ -146,11 +170,9 @@ node = {
       { name = "rest-in"; dir = "in"; order = 9000; action = "bypass"; }
     );
     sa = (
-      { spi = 0x1001; policy = "bu-out"; src = "$MN_ADDR"; dst = "2001:db8:1::1";
-        enc = "aes-cbc"; enc_key = "$KA_ENC"; auth = "hmac-sha256-128"; auth_key = "$KA_AUTH"; },
-      { spi = 0x1002; policy = "ba-in"; src = "2001:db8:1::1"; dst = "$MN_ADDR";
-        enc = "aes-cbc"; enc_key = "$KB_ENC"; auth = "hmac-sha256-128"; auth_key = "$KB_AUTH"; }$MN_TUN_SA
+      $MN_BU_SA$MN_TUN_SA
     );
+    $MN_IKE
   };
 };
 CONF
@@ -239,8 +261,15 @@ up() {
 	daemons=yes
 	payload=no
 	ro=no
+	ike=""
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--ike)
+			shift
+			case ${1:-} in
+			""|--*) ike=aes128gcm16-prfsha256-x25519 ;;
+			*) ike=$1; shift ;;
+			esac ;;
 		--ro) ro=yes; shift ;;
 		--payload-esp) payload=yes; shift ;;
 		--model) model=$2; shift 2 ;;
@@ -250,6 +279,7 @@ up() {
 		esac
 	done
 	case $model in normalise|true-address) ;; *) die "--model normalise|true-address" ;; esac
+	[ -z "$ike" ] || [ "$model" = normalise ] || die "--ike: IKE keys the normalise model only"
 	[ "$(id -u)" -eq 0 ] || die "run as root"
 	for ns in $NSS; do ns_exists "$ns" && die "$ns exists: sh $0 down first"; done
 	command -v radvd >/dev/null || die "radvd is not installed (sh scripts/install-deps.sh)"
@@ -292,7 +322,7 @@ up() {
 	nsx "${P}ha" ip link set ha0 up
 	nsx "${P}mn" ip link set mn0 up
 	echo home >"$DIR/mn.link"
-	write_configs "$model" "$payload" "$ro"
+	write_configs "$model" "$payload" "$ro" "$ike"
 	nsx "${P}rtr" radvd -C "$DIR/radvd.conf" -p "$DIR/radvd.pid" -m logfile -l "$DIR/radvd.log" -u root
 	if [ "$daemons" = yes ]; then
 		start_daemon ha
@@ -300,7 +330,7 @@ up() {
 		[ "$ro" = no ] || start_daemon cn
 	fi
 	trap - EXIT
-	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")$([ "$ro" = yes ] && echo ", route optimisation")); state in $DIR"
+	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")$([ "$ro" = yes ] && echo ", route optimisation")$([ -n "$ike" ] && echo ", IKEv2 $ike")); state in $DIR"
 }
 
 down() {

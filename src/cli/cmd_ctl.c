@@ -19,7 +19,7 @@
 #include "keyfile.h"
 
 static const char help_text[] =
-"usage: mip6sec show [bindings|bul|sa|policy|counters|neighbours|status] [--json] [-s SOCKET]\n"
+"usage: mip6sec show [bindings|bul|sa|policy|ike|counters|neighbours|status] [--json] [-s SOCKET]\n"
 "       mip6sec reload [-s SOCKET]\n"
 "       mip6sec keys FILE [-s SOCKET]\n"
 "\n"
@@ -33,6 +33,8 @@ static const char help_text[] =
 "  show bul         the mobile node's Binding Update List\n"
 "  show sa          security associations, with packet and byte counters\n"
 "  show policy      the security policy database, in order, with hits\n"
+"  show ike         IKE SAs (IKE keying): SPIs, role, state, addresses, the\n"
+"                   peer's identity, the suite, the Child SA's ESP SPIs\n"
 "  show counters    frames, ND, host side, IPsec, drops by reason, events\n"
 "  show neighbours  the neighbour cache of the wire interfaces\n"
 "  show status      roles, interfaces, a mobile node's whereabouts (default)\n"
@@ -44,7 +46,11 @@ static const char help_text[] =
 "  keys FILE        write the daemon's current SAs to FILE in the key-file\n"
 "                   format of 'mip6sec decode --keys' (and of pcapcheck.py\n"
 "                   -k), and Wireshark's ESP SA table beside it (FILE with\n"
-"                   .keys replaced by .esp_sa, else FILE.esp_sa); mode 0600\n"
+"                   .keys replaced by .esp_sa, else FILE.esp_sa); with IKE\n"
+"                   keying also the IKE SAs' keys in Wireshark's\n"
+"                   ikev2_decryption_table format (strongSwan save-keys),\n"
+"                   FILE with .keys replaced by .ikev2_decryption_table,\n"
+"                   else FILE.ikev2_decryption_table; mode 0600\n"
 "  -s, --socket S   \"@NAME\" for an abstract socket, else a path\n"
 "\n"
 "exit status: 0 success, 1 the daemon refused or could not be reached,\n"
@@ -183,7 +189,7 @@ int cmd_show(int argc, char **argv)
 		return 2;
 	}
 	const char *what = i < argc ? argv[i] : "status";
-	static const char *const known[] = { "bindings", "bul", "sa", "policy", "counters", "neighbours", "neighbors",
+	static const char *const known[] = { "bindings", "bul", "sa", "policy", "ike", "counters", "neighbours", "neighbors",
 					     "status", NULL };
 	bool ok = false;
 	for (const char *const *k = known; *k; k++)
@@ -255,10 +261,25 @@ int cmd_keys(int argc, char **argv)
 	keyfile_init(&kf);
 	char *body = a.buf + 3, *save = NULL;
 	unsigned lineno = 0;
+	/* IKE lines ("ikev2 " + a decryption-table line) are gathered in
+	 * place at the front of the body: they are never longer than it */
+	bool has_ike = false;
+	size_t ike_len = 0;
 	for (char *l = strtok_r(body, "\n", &save); l && !rc; l = strtok_r(NULL, "\n", &save)) {
 		struct keyfile_sa sa;
 		char err[200];
 		lineno++;
+		if (!strcmp(l, "# ikev2_decryption_table")) {
+			has_ike = true;
+			continue;
+		}
+		if (!strncmp(l, "ikev2 ", 6)) {
+			size_t n = strlen(l + 6);
+			memmove(a.buf + ike_len, l + 6, n);
+			ike_len += n;
+			a.buf[ike_len++] = '\n';
+			continue;
+		}
 		memset(&sa, 0, sizeof(sa));
 		int r = keyfile_parse_line(l, &sa, err, sizeof(err));
 		if (r < 0) {
@@ -286,7 +307,19 @@ int cmd_keys(int argc, char **argv)
 		fprintf(stderr, "mip6sec keys: writing %s failed\n", esp);
 		rc = 1;
 	}
-	if (!rc)
+	char ike[4096];
+	if (pl > 5 && !strcmp(path + pl - 5, ".keys"))
+		snprintf(ike, sizeof(ike), "%.*s.ikev2_decryption_table", (int)(pl - 5), path);
+	else
+		snprintf(ike, sizeof(ike), "%s.ikev2_decryption_table", path);
+	f = rc || !has_ike ? NULL : open_secret(ike);
+	if (!rc && has_ike && (!f || fwrite(a.buf, 1, ike_len, f) != ike_len || fclose(f))) {
+		fprintf(stderr, "mip6sec keys: writing %s failed\n", ike);
+		rc = 1;
+	}
+	if (!rc && has_ike)
+		printf("%zu SA(s) written to %s and %s, IKE SA keys to %s\n", kf.n, path, esp, ike);
+	else if (!rc)
 		printf("%zu SA(s) written to %s and %s\n", kf.n, path, esp);
 	keyfile_free(&kf);
 	answer_wipe(&a);

@@ -10,7 +10,9 @@
  * is armed at the earliest of the node's, the neighbour cache's and the
  * shutdown deadline. Link changes (rtnetlink) become node_link() calls;
  * signals arrive on a signalfd; the control socket (ctl.h) answers show,
- * reload and keys. Nothing on the packet path allocates: every buffer
+ * reload and keys. A node whose configuration has an `ike` group is keyed
+ * by IKEv2 (ike_km, attached as the node's key manager: its UDP 500/4500
+ * travel on the wire side like every other node packet). Nothing on the packet path allocates: every buffer
  * is made at setup.
  */
 #ifndef MIP6SEC_M6D_H
@@ -21,6 +23,7 @@
 
 #include "ctl.h"
 #include "dconf.h"
+#include "ike/ike_km.h"
 #include "nd.h"
 #include "node/node.h"
 #include "node/node_pump.h"
@@ -66,6 +69,7 @@ struct m6d {
 	uint64_t started;
 	uint64_t now;                /* the current wake-up's time (CLOCK_MONOTONIC ns) */
 	struct node *node;
+	struct ike_km *ike;          /* the node's key manager with an `ike` group, else NULL */
 	struct node_pump pump;
 	uint64_t node_next;          /* what the pump last answered */
 	unsigned n_if;

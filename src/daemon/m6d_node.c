@@ -14,6 +14,7 @@
 #include "dlog.h"
 #include "gso.h"
 #include "m6d.h"
+#include "crypto/m6_crypto.h"
 #include "node/node_leave.h"
 #include "pkt/ip6.h"
 #include "util/m6_bytes.h"
@@ -368,6 +369,19 @@ int m6d_node_start(struct m6d *d, char *err, size_t errlen)
 	d->node = node_new(&cfg, m6d_now(), err, errlen);
 	if (!d->node)
 		return M6_E_CONFIG;
+	if (d->conf.nc.ike) {
+		/* IKEv2 keys the node (RFC 4877); the key log feeds `keys` */
+		struct ike_km_cfg kc = *d->conf.nc.ike;
+		kc.keep_keys = true;
+		d->ike = ike_km_new(&kc, err, errlen);
+		m6_wipe(&kc, sizeof(kc));
+		if (!d->ike) {
+			node_free(d->node);
+			d->node = NULL;
+			return M6_E_CONFIG;
+		}
+		ike_km_attach(d->ike, d->node);
+	}
 	node_set_event_cb(d->node, on_event, d);
 	node_set_deliver_cb(d->node, on_deliver, d);
 	node_pump_init(&d->pump, d->node, on_tx, d);
@@ -394,6 +408,9 @@ void m6d_node_stop(struct m6d *d)
 	/* node_free() wipes the keys of every SA */
 	node_free(d->node);
 	d->node = NULL;
+	/* after the node: nothing calls the key manager any more */
+	ike_km_free(d->ike);
+	d->ike = NULL;
 }
 
 /* ---- input ---- */

@@ -7,10 +7,12 @@
  *    sockets, the kernel's IPv6 switch): refused, restart instead. The
  *    control socket, TUN and user settings take effect at the next start.
  *  - The log level and the de-registration timeout apply at once.
- *  - Same node (interfaces, routes, roles) and same policies and PAD:
+ *  - Same node (interfaces, routes, roles), same policies and PAD and the
+ *    same `ike` group:
  *    the node keeps running with its bindings; only SAs that changed
  *    (keys, endpoints, lifetimes...) are replaced, SAs that went are
- *    deleted, new ones installed. Unchanged SAs keep their counters.
+ *    deleted, new ones installed; the IKE key manager keeps its IKE SAs
+ *    and the Child SAs it installed. Unchanged SAs keep their counters.
  *  - Anything else restarts the node with the new configuration: its
  *    bindings start again (a mobile node registers anew; a home agent
  *    with a state file asks its mobile nodes to register again, as after
@@ -130,7 +132,8 @@ static void sa_diff(struct m6d *d, struct dconf *n, char *summary, size_t cap)
 	/* what went */
 	for (size_t i = 0; i < sad_capacity(live->sad); i++) {
 		struct ipsec_sa *sa = sad_slot(live->sad, i);
-		if (sa && !sad_find(kc->sad, sa->spi, sa->proto, sa->inbound)) {
+		/* the key manager's SAs (IKE) are not the file's to remove */
+		if (sa && sa->manual && !sad_find(kc->sad, sa->spi, sa->proto, sa->inbound)) {
 			node_sa_delete(d->node, sa->spi, sa->proto, sa->inbound);
 			removed++;
 		}
@@ -175,6 +178,14 @@ static void sa_diff(struct m6d *d, struct dconf *n, char *summary, size_t cap)
 		 kept, replaced, added, removed, failed ? " (some failed: see the log)" : "");
 }
 
+/* The `ike` group: the key manager is kept only when it did not change. */
+static bool same_ike(const struct ike_km_cfg *a, const struct ike_km_cfg *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return !memcmp(a, b, sizeof(*a));
+}
+
 static bool same_links(const struct dconf *a, const struct dconf *b)
 {
 	if (a->nc.cfg.n_ifaces != b->nc.cfg.n_ifaces)
@@ -213,7 +224,7 @@ int m6d_reload(struct m6d *d, char *err, size_t errlen)
 	d->conf.deregister_timeout_ns = n->deregister_timeout_ns;
 	struct bits *live = node_bits(d->node);
 	bool keep = same_node_cfg(&d->conf.nc.cfg, &n->nc.cfg) && n->nc.has_ipsec == d->conf.nc.has_ipsec &&
-		    (!live || same_policies(live, &n->nc.kc));
+		    same_ike(d->conf.nc.ike, n->nc.ike) && (!live || same_policies(live, &n->nc.kc));
 	char summary[256];
 	if (keep && live) {
 		sa_diff(d, n, summary, sizeof(summary));

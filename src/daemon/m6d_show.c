@@ -1,5 +1,5 @@
 /*
- * The control commands (ctl_proto.h): show bindings|bul|sa|policy|
+ * The control commands (ctl_proto.h): show bindings|bul|sa|policy|ike|
  * counters|neighbours|status, reload, keys, version. Every `show` has a
  * text form for people and a JSON form for programs; the JSON fields are
  * the documented, stable interface (mip6secd(8), CONTROL): fields are
@@ -11,6 +11,7 @@
 
 #include "dlog.h"
 #include "m6d.h"
+#include "ike/ike_const.h"
 #include "mip6/bcache.h"
 #include "pkt/ip6.h"
 
@@ -475,6 +476,140 @@ static void show_status(struct m6d *d, bool json, struct ctl_reply *out)
 			   mn_registered(mn) ? ", registered" : "", coa[0] ? coa : "none");
 }
 
+/* ---- IKE ---- */
+
+/* strongSwan's way of writing a suite: AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048 */
+static void suite_text(const struct ike_suite *su, char *buf, size_t cap)
+{
+	const char *e = ike_xf_id_name(IKE_XF_ENCR, su->encr), *p = ike_xf_id_name(IKE_XF_PRF, su->prf);
+	const char *i = ike_xf_id_name(IKE_XF_INTEG, su->integ), *g = ike_xf_id_name(IKE_XF_DH, su->dh);
+	char bits[8] = "";
+	if (su->encr_bits)
+		snprintf(bits, sizeof(bits), "-%u", su->encr_bits);
+	if (!su->encr) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	snprintf(buf, cap, "%s%s%s%s/PRF_%s/%s", e ? e : "?", bits, su->integ ? "/" : "", su->integ ? (i ? i : "?") : "",
+		 p ? p : "?", g ? g : "?");
+}
+
+static void esp_text(const struct ike_child_alg *a, char *buf, size_t cap)
+{
+	const char *e = ike_xf_id_name(IKE_XF_ENCR, a->encr), *i = ike_xf_id_name(IKE_XF_INTEG, a->integ);
+	char bits[8] = "";
+	if (a->encr_bits)
+		snprintf(bits, sizeof(bits), "-%u", a->encr_bits);
+	snprintf(buf, cap, "%s%s%s%s", e ? e : "?", bits, a->integ ? "/" : "", a->integ ? (i ? i : "?") : "");
+}
+
+static void id_text(const struct ike_km_sa_info *s, char *buf, size_t cap)
+{
+	if (!s->peer_id_len) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	if (s->peer_id_type == IKE_ID_IPV6_ADDR && s->peer_id_len == 16) {
+		char a[46];
+		snprintf(buf, cap, "%s", fmt_addr(s->peer_id, a));
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < s->peer_id_len && n + 5 < cap; i++) {
+		uint8_t c = s->peer_id[i];
+		n += (size_t)snprintf(buf + n, cap - n, c >= 0x21 && c < 0x7f ? "%c" : "\\x%02x", c);
+	}
+	buf[n] = 0;
+}
+
+static void spi_hex(const uint8_t spi[IKE_SPI_LEN], char out[2 * IKE_SPI_LEN + 1])
+{
+	for (unsigned i = 0; i < IKE_SPI_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", spi[i]);
+}
+
+static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
+{
+	json_t *arr = json ? json_array() : NULL;
+	if (!d->ike) {
+		if (json) {
+			json_t *o = envelope(d, "ike");
+			json_object_set_new(o, "ike", arr);
+			emit_json(out, o);
+		} else {
+			ctl_printf(out, "(no IKE: the node is keyed by hand)\n");
+		}
+		return;
+	}
+	const struct ike_km_stats *st = ike_km_stats(d->ike);
+	if (!json)
+		ctl_printf(out, "%-16s %-16s %-9s %-11s %-26s %-26s %-20s %s\n", "SPI_I", "SPI_R", "ROLE", "STATE", "LOCAL",
+			   "PEER", "PEER_ID", "SUITE");
+	for (size_t i = 0; i < ike_km_sa_slots(d->ike); i++) {
+		struct ike_km_sa_info s;
+		if (ike_km_sa_info(d->ike, i, &s))
+			continue;
+		char si[17], sr[17], l[46], p[46], id[IKE_SA_ID_MAX * 4 + 1], su[96], esp[64];
+		spi_hex(s.spi_i, si);
+		spi_hex(s.spi_r, sr);
+		id_text(&s, id, sizeof(id));
+		suite_text(&s.suite, su, sizeof(su));
+		esp_text(&s.esp, esp, sizeof(esp));
+		const char *role = s.initiator ? "initiator" : "responder";
+		uint64_t age = d->now > s.created ? (d->now - s.created) / NS : 0;
+		if (json) {
+			json_t *o = json_object(), *c = json_object();
+			json_object_set_new(o, "spi_i", json_string(si));
+			json_object_set_new(o, "spi_r", json_string(sr));
+			json_object_set_new(o, "role", json_string(role));
+			json_object_set_new(o, "state", json_string(ike_sa_state_name(s.state)));
+			json_object_set_new(o, "local", jaddr(s.local));
+			json_object_set_new(o, "peer", jaddr(s.peer));
+			json_object_set_new(o, "peer_id", s.peer_id_len ? json_string(id) : json_null());
+			json_object_set_new(o, "peer_id_type", json_string(s.peer_id_len ? ike_id_type_name(s.peer_id_type) : ""));
+			json_object_set_new(o, "suite", json_string(su));
+			json_object_set_new(o, "age", json_integer((json_int_t)age));
+			json_object_set_new(o, "tries", json_integer(s.tries));
+			json_object_set_new(c, "installed", json_boolean(s.child_installed));
+			json_object_set_new(c, "spi_in", json_integer(s.child_in_spi));
+			json_object_set_new(c, "spi_out", json_integer(s.child_out_spi));
+			json_object_set_new(c, "esp", json_string(esp));
+			json_object_set_new(c, "refused_by", s.child_error ? json_string(ike_notify_name(s.child_error))
+									   : json_null());
+			json_object_set_new(o, "child", c);
+			json_array_append_new(arr, o);
+			continue;
+		}
+		ctl_printf(out, "%-16s %-16s %-9s %-11s %-26s %-26s %-20s %s\n", si, sr, role, ike_sa_state_name(s.state),
+			   fmt_addr(s.local, l), fmt_addr(s.peer, p), id, su);
+		if (s.child_installed)
+			ctl_printf(out, "  child: ESP transport %s, in 0x%08x, out 0x%08x\n", esp, s.child_in_spi,
+				   s.child_out_spi);
+		else if (s.child_error)
+			ctl_printf(out, "  child: refused (%s)\n", ike_notify_name(s.child_error));
+	}
+	if (json) {
+		json_t *o = envelope(d, "ike");
+		json_t *so = json_object();
+		json_object_set_new(so, "started", json_integer((json_int_t)st->started));
+		json_object_set_new(so, "established", json_integer((json_int_t)st->established));
+		json_object_set_new(so, "failed", json_integer((json_int_t)st->failed));
+		json_object_set_new(so, "retransmits", json_integer((json_int_t)st->retransmits));
+		json_object_set_new(so, "refused", json_integer((json_int_t)st->refused));
+		json_object_set_new(so, "dropped", json_integer((json_int_t)st->dropped));
+		json_object_set_new(so, "sa_installed", json_integer((json_int_t)st->sa_installed));
+		json_object_set_new(so, "sa_deleted", json_integer((json_int_t)st->sa_deleted));
+		json_object_set_new(o, "ike", arr);
+		json_object_set_new(o, "stats", so);
+		emit_json(out, o);
+	} else {
+		ctl_printf(out, "IKE: %llu started, %llu established, %llu failed, %llu retransmits, %llu refused, %llu dropped\n",
+			   (unsigned long long)st->started, (unsigned long long)st->established,
+			   (unsigned long long)st->failed, (unsigned long long)st->retransmits,
+			   (unsigned long long)st->refused, (unsigned long long)st->dropped);
+	}
+}
+
 /* ---- keys ---- */
 
 static void put_hex(struct ctl_reply *out, const uint8_t *k, size_t n)
@@ -489,6 +624,52 @@ static void put_hex(struct ctl_reply *out, const uint8_t *k, size_t n)
 		ctl_append(out, h, 2);
 	}
 	m6_wipe(h, sizeof(h));
+}
+
+/* IKE: the Child SAs the node still has, in the key-file format, and
+ * every IKE SA logged since the start as "ikev2 " + a line of Wireshark's
+ * ikev2_decryption_table (strongSwan save-keys: SPIi,SPIr,SK_ei,SK_er,
+ * "encr",SK_ai,SK_ar,"integ"). */
+/* A decryption-table field: nothing for no key (an AEAD's SK_a). */
+static void put_hex_empty(struct ctl_reply *out, const uint8_t *k, size_t n)
+{
+	if (n)
+		put_hex(out, k, n);
+}
+
+static void keys_ike(struct m6d *d, struct ctl_reply *out)
+{
+	struct bits *b = node_bits(d->node);
+	for (size_t i = 0; b && i < ike_km_child_count(d->ike); i++) {
+		const struct ike_km_child_keys *c = ike_km_child_at(d->ike, i);
+		if (!sad_find(b->sad, c->spi, 50, true) && !sad_find(b->sad, c->spi, 50, false))
+			continue;
+		char s[46], t[46];
+		ctl_printf(out, "%s %s 0x%08x %s ", fmt_addr(c->src, s), fmt_addr(c->dst, t), c->spi, m6_enc_name(c->x.enc));
+		put_hex(out, c->x.ekey, c->x.eklen);
+		ctl_printf(out, " %s ", m6_auth_name(c->x.auth));
+		put_hex(out, c->x.akey, c->x.aklen);
+		ctl_append(out, "\n", 1);
+	}
+	ctl_printf(out, "# ikev2_decryption_table\n");
+	for (size_t i = 0; i < ike_km_ike_count(d->ike); i++) {
+		const struct ike_km_ike_keys *e = ike_km_ike_at(d->ike, i);
+		const char *en = ike_km_ws_encr(&e->suite), *in = ike_km_ws_integ(&e->suite);
+		if (!en || !in)
+			continue;
+		char si[17], sr[17];
+		spi_hex(e->spi_i, si);
+		spi_hex(e->spi_r, sr);
+		ctl_printf(out, "ikev2 %s,%s,", si, sr);
+		put_hex(out, e->keys.ei, e->keys.e_len);
+		ctl_append(out, ",", 1);
+		put_hex(out, e->keys.er, e->keys.e_len);
+		ctl_printf(out, ",\"%s\",", en);
+		put_hex_empty(out, e->keys.ai, e->keys.a_len);
+		ctl_append(out, ",", 1);
+		put_hex_empty(out, e->keys.ar, e->keys.a_len);
+		ctl_printf(out, ",\"%s\"\n", in);
+	}
 }
 
 /* The key-file format of `mip6sec decode --keys` (keyfile.h): an SA
@@ -519,6 +700,8 @@ static void keys(struct m6d *d, struct ctl_reply *out)
 		put_hex(out, k->x.akey, k->x.aklen);
 		ctl_append(out, "\n", 1);
 	}
+	if (d->ike)
+		keys_ike(d, out);
 }
 
 void m6d_command(struct m6d *d, const char *line, struct ctl_reply *out)
@@ -554,8 +737,10 @@ void m6d_command(struct m6d *d, const char *line, struct ctl_reply *out)
 			show_neighbours(d, json, out);
 		else if (!strcmp(what, "status"))
 			show_status(d, json, out);
+		else if (!strcmp(what, "ike"))
+			show_ike(d, json, out);
 		else
-			ctl_fail(out, "show what? bindings, bul, sa, policy, counters, neighbours or status");
+			ctl_fail(out, "show what? bindings, bul, sa, policy, ike, counters, neighbours or status");
 		return;
 	}
 	if (n == 1 && !strcmp(w[0], "reload")) {

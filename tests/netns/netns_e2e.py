@@ -5,6 +5,7 @@ usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp]
        netns_e2e.py restart
        netns_e2e.py wire
        netns_e2e.py ro
+       netns_e2e.py ike
        netns_e2e.py soak [--minutes N]      (not in the test suite: long)
 
 Runs as root. Each test brings its own testbed up (namespaces m6t-*, state
@@ -43,6 +44,16 @@ ro        route optimisation with mip6secd in the correspondent too: after each
           (return routability through the home agent's tunnel), and a TCP
           stream to the home address flows directly, not through the home
           agent (whose tunnel counters stay still).
+ike       the BU/BA SAs made by IKEv2 (testbed --ike, RFC 4877): the mobile
+          node moves to r1, initiates IKE_SA_INIT + IKE_AUTH from its care-of
+          address, registers under the negotiated Child SA, and the
+          correspondent's ping reaches the home address; both daemons' `show
+          ike --json` agree (SPIs, suite, Child SA SPIs crossed, identities);
+          both export the same IKE key line with `mip6sec keys`; tshark
+          decrypts the r1 capture's IKE_AUTH with that table (identities and
+          traffic selectors read back) and the BU/BA with the esp_sa table;
+          no plaintext Mobility Header on r1; a reload of the unchanged
+          configurations keeps the IKE SA and its Child SAs.
 soak      random wire input for N minutes (default 10) at the home agent's
           AF_PACKET side, Neighbor Discovery included: mutations of captured
           frames and of forgeries, round after round; after each round the
@@ -159,8 +170,9 @@ def preflight():
 class Bed:
     """The testbed, with background processes started in it (killed by pid)."""
 
-    def __init__(self, model="normalise", payload_esp=False, ro=False):
+    def __init__(self, model="normalise", payload_esp=False, ro=False, ike=None):
         self.model = model
+        self.ike = ike
         self.payload_esp = payload_esp
         self.ro = ro
         self.procs = []
@@ -174,7 +186,7 @@ class Bed:
 
     def __enter__(self):
         testbed("up", "--model", self.model, *(["--payload-esp"] if self.payload_esp else []),
-                *(["--ro"] if self.ro else []), timeout=120)
+                *(["--ro"] if self.ro else []), *(["--ike", self.ike] if self.ike else []), timeout=120)
         return self
 
     def __exit__(self, *exc):
@@ -415,6 +427,89 @@ def test_mobility(model, payload_esp):
         for link, (path, p) in caps.items():
             bed.stop(p)
         check_captures(caps, keys, foreign=("r1", "r2"), payload_esp=payload_esp)
+
+
+def tshark_decrypted(pcap, table, esp_sa):
+    """tshark -V of a capture with a private configuration directory holding
+    the IKE and ESP decryption tables (as a person would copy them)."""
+    conf = os.path.join(DIR, "wireshark")
+    os.makedirs(conf, exist_ok=True)
+    for src, name in ((table, "ikev2_decryption_table"), (esp_sa, "esp_sa")):
+        with open(src) as f, open(os.path.join(conf, name), "w") as g:
+            g.write(f.read())
+    with open(os.path.join(conf, "preferences"), "w") as g:
+        g.write("esp.enable_encryption_decode: TRUE\n")
+    r = subprocess.run(["tshark", "-n", "-r", pcap, "-V", "-Y", "isakmp or esp"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=120,
+                       env=dict(os.environ, WIRESHARK_CONFIG_DIR=conf))
+    if r.returncode != 0:
+        raise Fail("tshark on %s exited %d:\n%s" % (pcap, r.returncode, r.stdout[-2000:]))
+    return r.stdout
+
+
+def test_ike(proposal="aes128gcm16-prfsha256-x25519"):
+    with Bed("normalise", ike=proposal) as bed:
+        caps = bed.capture(["home", "r1"])
+        wait_for("the mobile node at home", lambda: show("mn", "status").get("at_home"), 10)
+        t = time.time()
+        testbed("move", "r1")
+        b = wait_binding("r1", timeout=20)
+        log("  registered from %s %.2f s after the move (IKE_SA_INIT + IKE_AUTH + BU/BA)" % (b["coa"], time.time() - t))
+        r = nsexec("cn", ["ping", "-n", "-c", "5", "-i", "0.2", "-W", "2", HOA], check=False, timeout=30)
+        if " 0% packet loss" not in r.stdout:
+            raise Fail("ping to the home address over the IKE-keyed registration:\n" + r.stdout)
+        mn, ha = show("mn", "ike"), show("ha", "ike")
+        est = lambda d: [s for s in d["ike"] if s["state"] == "established"]
+        if len(est(mn)) != 1 or len(est(ha)) != 1:
+            raise Fail("one established IKE SA on each side expected:\nmn %s\nha %s" % (mn, ha))
+        m, h = est(mn)[0], est(ha)[0]
+        for k in ("spi_i", "spi_r", "suite"):
+            if m[k] != h[k]:
+                raise Fail("the two ends disagree on %s: %s / %s" % (k, m[k], h[k]))
+        if (m["role"], h["role"]) != ("initiator", "responder") or m["local"] != b["coa"] \
+                or h["peer"] != b["coa"] or m["peer_id"] != "ha.example.com" or h["peer_id"] != "mn-a@example.com":
+            raise Fail("roles, addresses or identities wrong:\nmn %s\nha %s" % (m, h))
+        mc, hc = m["child"], h["child"]
+        if not mc["installed"] or not hc["installed"] or mc["spi_in"] != hc["spi_out"] or mc["spi_out"] != hc["spi_in"]:
+            raise Fail("Child SAs do not pair up:\nmn %s\nha %s" % (mc, hc))
+        log("  IKE SA %s/%s %s, Child SA ESP %s in 0x%08x out 0x%08x (mobile node's view)"
+            % (m["spi_i"], m["spi_r"], m["suite"], mc["esp"], mc["spi_in"], mc["spi_out"]))
+        tables = {}
+        for d in ("mn", "ha"):
+            keys = os.path.join(DIR, d + ".keys")
+            nsexec(d, [MIP6SEC, "keys", keys])
+            with open(os.path.join(DIR, d + ".ikev2_decryption_table")) as f:
+                tables[d] = f.read()
+        if not tables["mn"].strip() or tables["mn"] != tables["ha"]:
+            raise Fail("the IKE key tables differ:\nmn %s\nha %s" % (tables["mn"], tables["ha"]))
+        if not tables["mn"].startswith("%s,%s," % (m["spi_i"], m["spi_r"])):
+            raise Fail("the IKE key table is not for the SA shown: %s" % tables["mn"])
+        for link, (path, p) in caps.items():
+            bed.stop(p)
+        text = tshark_decrypted(caps["r1"][0], os.path.join(DIR, "mn.ikev2_decryption_table"),
+                                os.path.join(DIR, "mn.esp_sa"))
+        want = ["mn-a@example.com", "ha.example.com", "Protocol ID: Mobile IPv6 (135)", "Start Port: 1280",
+                "Binding Update", "Binding Acknowledgement"]
+        missing = [w for w in want if w not in text]
+        if missing or "Decryption failed" in text or "Checksum: Invalid" in text:
+            raise Fail("tshark did not decrypt the r1 capture with the exported tables (missing %s):\n%s"
+                       % (missing, text[-3000:]))
+        log("  tshark decrypted IKE_AUTH (IDi, IDr, TS protocol 135) and the BU/BA with the exported tables")
+        for f in decoded(caps["r1"][0]):
+            if has_clear_mh(f):
+                raise Fail("a plaintext Mobility Header on r1: %s" % f)
+        # a reload that changes nothing keeps the IKE SA and its Child SAs
+        for d in ("ha", "mn"):
+            r = nsexec(d, [MIP6SEC, "reload"], timeout=10)
+            if "node kept" not in r.stdout:
+                raise Fail("reload of an unchanged IKE configuration in %s: %s" % (ns(d), r.stdout))
+        after = [s for s in show("mn", "ike")["ike"] if s["state"] == "established"]
+        if [(s["spi_i"], s["child"]["spi_in"]) for s in after] != [(m["spi_i"], mc["spi_in"])]:
+            raise Fail("reload replaced the IKE SA: %s -> %s" % (m, after))
+        r = nsexec("cn", ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", HOA], check=False, timeout=30)
+        if " 0% packet loss" not in r.stdout:
+            raise Fail("ping after the reload:\n" + r.stdout)
+        log("  reload with the same ike group: IKE SA and Child SAs kept, ping still answered")
 
 
 def test_restart():
@@ -695,6 +790,8 @@ def main():
             test_wire()
         elif sys.argv[1] == "ro":
             test_ro()
+        elif sys.argv[1] == "ike":
+            test_ike(*sys.argv[2:3])
         elif sys.argv[1] == "soak":
             test_soak(int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--minutes" else 10)
         else:

@@ -134,6 +134,8 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 		m6_put32(spi, r->spi);
 		ike_put_notify(w, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
 	}
+	/* every Child SA here is transport mode, a rekeyed one too (1.3.1, 1.3.3) */
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	if (r->pfs) {
 		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
 		if (rc)
@@ -441,7 +443,8 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	for (unsigned i = 0; i < sp->n_prop && !chosen; i++)
 		if (esp_choose(sa, &sp->prop[i], &dh))
 			chosen = &sp->prop[i];
-	if (!chosen) {
+	/* without USE_TRANSPORT_MODE the peer asks for a tunnel-mode SA (1.3.1) */
+	if (!chosen || !find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
 		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -524,6 +527,7 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
 	if (dh)
 		rp.prop[0].xf[rp.prop[0].n_xf++] = (struct ike_xf){ IKE_XF_DH, dh, 0, false };
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_put_sa(w, &rp);
 	ike_put_nonce(w, nc->nr, nc->nr_len);
 	if (dh)
@@ -601,7 +605,7 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 		  dh == (r->pfs ? sa->suite.dh : 0) &&
 		  !ike_ts_parse(tip->body, tip->body_len, &tsi, &ds, 0) &&
 		  !ike_ts_parse(trp->body, trp->body_len, &tsr, &ds, 0) && ike_sa_ts_ok(&pi, &tsi) &&
-		  ike_sa_ts_ok(&pr, &tsr);
+		  ike_sa_ts_ok(&pr, &tsr) && find_notify(m, IKE_N_USE_TRANSPORT_MODE);
 	struct ike_child *nc = ok ? child_slot(sa) : NULL;
 	int rc = nc ? 0 : M6_E_IKE_NO_PROPOSAL;
 	uint8_t gir[IKE_DH_SHARED_MAX];

@@ -131,6 +131,29 @@ const struct ike_km_ike_keys *ike_km_ike_at(const struct ike_km *k, size_t i);
 size_t ike_km_child_count(const struct ike_km *k);
 const struct ike_km_child_keys *ike_km_child_at(const struct ike_km *k, size_t i);
 
+/* What a driver shows of one IKE SA the key manager holds (`show ike`). */
+struct ike_km_sa_info {
+	bool initiator;
+	enum ike_sa_state state;
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t local[16], peer[16];            /* the IKE SA's addresses */
+	struct ike_suite suite;                 /* once negotiated */
+	uint8_t peer_id_type;                   /* once authenticated */
+	uint8_t peer_id[IKE_SA_ID_MAX];
+	size_t peer_id_len;
+	bool child_installed;
+	uint16_t child_error;                   /* the notify that refused the Child SA */
+	uint32_t child_in_spi, child_out_spi;   /* ours inbound / the peer's */
+	struct ike_child_alg esp;
+	unsigned tries;                         /* initiator: transmissions of the last request */
+	uint64_t created;                       /* node time (ns) */
+};
+
+/* The key manager's IKE SA slots: ike_km_sa_info() fills out for slot i
+ * in use (0) or says M6_E_NOTFOUND (free slot, or i out of range). */
+size_t ike_km_sa_slots(const struct ike_km *k);
+int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out);
+
 /* Wireshark's names in the IKEv2 decryption table (NULL if none). */
 const char *ike_km_ws_encr(const struct ike_suite *s);
 const char *ike_km_ws_integ(const struct ike_suite *s);

@@ -436,6 +436,8 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_ts(&w, IKE_PL_TSR, &c->tsr);
 	/* IKE-21: only in the first IKE_AUTH */
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	/* the BU/BA SA is transport mode (RFC 4877 4.3; RFC 7296 1.3.1) */
+	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
 	if (!rc)
 		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
@@ -539,7 +541,9 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 	    sp.n_prop == 1 && ike_sa_esp_is(&sp.prop[0], &c->esp) &&
 	    !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
 	    !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-	    ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr)) {
+	    ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr) &&
+	    /* without it the responder made a tunnel-mode SA (RFC 7296 1.3.1) */
+	    ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
 		sa->child_spi_i = c->esp_spi;
 		sa->child_spi_r = m6_get32(sp.prop[0].spi);
 		child_keys(sa);
@@ -708,7 +712,9 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			     ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr) &&
 			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
 								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
-		if (!chosen) {
+		/* transport mode only (RFC 4877 4.3): a request without
+		 * USE_TRANSPORT_MODE asks for a tunnel-mode SA (RFC 7296 1.3.1) */
+		if (!chosen || !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
 			sa->child_error = IKE_N_NO_PROPOSAL_CHOSEN;
 		} else if (!ts_ok) {
 			sa->child_error = IKE_N_TS_UNACCEPTABLE;
@@ -724,6 +730,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			ike_put_sa(&w, &rp);
 			ike_put_ts(&w, IKE_PL_TSI, &sa->child_tsi);
 			ike_put_ts(&w, IKE_PL_TSR, &sa->child_tsr);
+			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 			child_keys(sa);
 		}
 		if (sa->child_error)

@@ -1,0 +1,852 @@
+#!/usr/bin/python3
+"""interop - mip6sec's IKEv2 against strongSwan's charon, in network namespaces.
+
+usage: interop.py list
+       interop.py cell NAME            (one cell of the matrix; PASS/FAIL)
+       interop.py timing [--rounds N]  (handshake wall time, not a test)
+
+A cell is a direction and an IKE proposal:
+
+  r-PROPOSAL  charon is the home agent's IKE side (responder) in m6x-ha;
+              mip6secd's mobile node initiates from its care-of address on r1
+  i-PROPOSAL  charon initiates, as the mobile node would, from 2001:db8:2::100
+              on r1 (kernel address); mip6secd's home agent answers
+
+PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
+both configurations). Both directions use the RFC 4877 profile of the BU/BA
+SA: PSK, IDi mn-a@example.com (RFC822) bound to the home address
+2001:db8:1::100, IDr ha.example.com (FQDN), Child SA ESP (aes128gcm16) in
+transport mode with TSi = home address and TSr = home agent, protocol MH
+(135), MH types BU..BA in the port fields (1280-1791, RFC 4301 4.4.1.1).
+
+Each cell brings up the testbed (scripts/testbed.sh up --ike PROPOSAL
+--no-daemons, namespaces m6x-*), starts a private charon (its own
+strongswan.conf via STRONGSWAN_CONF, swanctl directory, /run bind-mounted
+in its own mount namespace for the pid file and vici socket, nothing of the
+host's /etc or /run touched) and mip6secd, captures the home and r1 links,
+and checks:
+  * both ends established the IKE SA and the Child SA, with the same SPIs;
+  * what was negotiated is RFC 4877's SA (printed: IDs, TSi/TSr with
+    protocol and MH-type ports, USE_TRANSPORT_MODE both ways, ESP, suite),
+    read from the capture decrypted by tshark;
+  * charon's own key tables (ikev2_decryption_table and esp_sa written by
+    tests/interop/charon_m6.c inside charon) and mip6secd's (`mip6sec keys`)
+    agree: the IKE lines byte for byte, the ESP keys SPI by SPI;
+  * tshark decrypts the capture with strongSwan's tables alone (IKE_AUTH
+    both ways; with charon responding also the mobile node's Binding Update
+    under the Child SA).
+
+charon needs the plugin in charon_m6.c (compiled here with cc, preloaded):
+this kernel has no IPv6 ESP, so kernel-netlink cannot install the Child SA
+and kernel-libipsec does not do transport mode (docs/interop.md).
+
+Runs as root; a cell that cannot run (not root, charon, swanctl, tshark,
+radvd or a compiler missing, another charon version) fails, never skips.
+Environment: MIP6SECD, MIP6SEC (the programs), M6_INTEROP_DIR (state,
+default /run/mip6sec-interop), CHARON (default /usr/lib/ipsec/charon).
+To see why the plugin is there, M6_INTEROP_KERNEL=netlink or libipsec runs
+charon with that IPsec backend instead (no key tables then, the cell fails),
+and M6_INTEROP_MODE=transport configures mode = transport instead of
+transport_proxy.
+"""
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+TESTBED = os.path.join(TOP, "scripts", "testbed.sh")
+PLUGIN_SRC = os.path.join(HERE, "charon_m6.c")
+PREFIX = "m6x-"
+DIR = os.environ.get("M6_INTEROP_DIR", "/run/mip6sec-interop")
+MIP6SEC = os.environ.get("MIP6SEC", "mip6sec")
+MIP6SECD = os.environ.get("MIP6SECD", "mip6secd")
+CHARON = os.environ.get("CHARON", "/usr/lib/ipsec/charon")
+CHARON_VERSION = "5.9.8"
+
+HOA, HA, COA = "2001:db8:1::100", "2001:db8:1::1", "2001:db8:2::100"
+MN_ID, HA_ID = "mn-a@example.com", "ha.example.com"
+PSK = "mip6sec testbed pre-shared key: sixty-four octets of text or more, for IKE"
+ESP = "aes128gcm16"
+MATRIX = ["aes128gcm16-prfsha256-x25519", "aes128-sha256-modp2048", "aes256gcm16-prfsha384-ecp384",
+          "chacha20poly1305-prfsha256-x25519"]
+CELLS = ["r-" + p for p in MATRIX] + ["i-" + p for p in MATRIX]
+PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey aes sha1 sha2 hmac kdf gcm chapoly curve25519 "
+           "m6-interop kernel-netlink socket-default vici")
+# RFC 4301 4.4.1.1: an MH type sits in the high octet of the port field;
+# ike_km proposes BU (5) .. BA (6)
+MH_PORTS = "1280-1791"
+
+
+class Fail(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def ns(name):
+    return PREFIX + name
+
+
+def env():
+    e = dict(os.environ)
+    e.update(M6_TESTBED_PREFIX=PREFIX, M6_TESTBED_DIR=os.path.join(DIR, "bed"), MIP6SEC=MIP6SEC,
+             MIP6SECD=MIP6SECD, M6_LOG_LEVEL="debug")
+    return e
+
+
+def run(args, check=True, timeout=60, **kw):
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                       env=kw.pop("env", env()), **kw)
+    if check and r.returncode != 0:
+        raise Fail("%s exited %d:\n%s" % (" ".join(args), r.returncode, r.stdout[-3000:]))
+    return r
+
+
+def nsexec(name, args, **kw):
+    return run(["ip", "netns", "exec", ns(name)] + args, **kw)
+
+
+def testbed(*args, timeout=120):
+    return run(["sh", TESTBED] + list(args), timeout=timeout)
+
+
+def wait_for(what, cond, timeout):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise Fail("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+def preflight():
+    if os.geteuid() != 0:
+        raise Fail("must run as root (network namespaces, AF_PACKET, a private /run for charon)")
+    for tool in ("ip", "radvd", "tcpdump", "tshark", "swanctl", "cc"):
+        if not shutil.which(tool):
+            raise Fail("%s is not installed (sh scripts/install-deps.sh)" % tool)
+    if not os.access(CHARON, os.X_OK):
+        raise Fail("charon not found at %s (apt-get install strongswan-charon strongswan-swanctl)" % CHARON)
+    v = run([CHARON, "--version"], check=False).stdout
+    if CHARON_VERSION not in v:
+        raise Fail("charon_m6.c is written against strongSwan %s's structures; %s says: %s"
+                   % (CHARON_VERSION, CHARON, v.strip()))
+    for p in (MIP6SECD, MIP6SEC):
+        if not os.access(p, os.X_OK):
+            raise Fail("MIP6SECD / MIP6SEC must name the built programs (got %r)" % p)
+
+
+def build_plugin():
+    so = os.path.join(DIR, "charon_m6.so")
+    run(["cc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", so, PLUGIN_SRC])
+    return so
+
+
+# ---- charon ----------------------------------------------------------------
+
+class Charon:
+    """A private charon in a namespace, started and stopped by its pid."""
+
+    def __init__(self, name, netns, plugin):
+        self.name, self.netns, self.plugin = name, netns, plugin
+        self.d = os.path.join(DIR, "charon-" + name)
+        self.keys = os.path.join(self.d, "keys")
+        self.vici = "unix://" + os.path.join(self.d, "run", "charon.vici")
+        if len(self.vici) - 7 > 100:
+            raise Fail("%s: a unix socket path must stay below 108 octets; set a shorter M6_INTEROP_DIR"
+                       % self.vici[7:])
+        self.proc = None
+        shutil.rmtree(self.d, ignore_errors=True)
+        for sub in ("run", "keys", "swanctl/conf.d", "swanctl/x509", "swanctl/x509ca", "swanctl/private"):
+            os.makedirs(os.path.join(self.d, sub))
+        plugins = PLUGINS
+        kernel = os.environ.get("M6_INTEROP_KERNEL", "")
+        if kernel in ("netlink", "libipsec"):
+            plugins = plugins.replace("m6-interop ", "kernel-libipsec " if kernel == "libipsec" else "")
+        with open(os.path.join(self.d, "strongswan.conf"), "w") as f:
+            f.write("""# private strongswan.conf of the interop harness (instance %(name)s)
+charon {
+  load_modular = no
+  load = %(plugins)s
+  install_routes = no
+  install_virtual_ip = no
+  retransmit_tries = 3
+  retransmit_timeout = 1.0
+  filelog {
+    main {
+      path = %(d)s/charon.log
+      time_format = %%H:%%M:%%S.%%f
+      ike_name = yes
+      append = no
+      flush_line = yes
+      default = 1
+      ike = 2
+      chd = 2
+      cfg = 2
+      knl = 2
+      net = 2
+    }
+  }
+  syslog {
+    daemon { default = -1 }
+    auth { default = -1 }
+  }
+  plugins {
+    vici { socket = %(vici)s }
+  }
+}
+swanctl {
+  socket = %(vici)s
+}
+""" % dict(name=name, plugins=plugins, d=self.d, vici=self.vici))
+
+    def conf(self, text):
+        with open(os.path.join(self.d, "swanctl", "swanctl.conf"), "w") as f:
+            f.write(text)
+
+    def start(self):
+        run_dir = os.path.join(self.d, "run")
+        e = env()
+        e.update(STRONGSWAN_CONF=os.path.join(self.d, "strongswan.conf"), M6_CHARON_KEYS=self.keys)
+        # `ip netns exec` gives the command its own mount namespace: /run
+        # (charon 5.9.8's fixed /var/run/charon.pid) is bind-mounted there
+        # only; exec keeps the pid ours to stop
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns(self.netns), "sh", "-c",
+                                      'mount --bind "$0" /run && LD_PRELOAD="$2" exec "$1"', run_dir, CHARON,
+                                      self.plugin],
+                                     stdout=open(os.path.join(self.d, "charon.out"), "w"),
+                                     stderr=subprocess.STDOUT, env=e)
+        try:
+            wait_for("charon %s's vici socket" % self.name,
+                     lambda: os.path.exists(os.path.join(run_dir, "charon.vici")) or self.proc.poll() is not None, 15)
+        except Fail:
+            raise Fail("charon %s did not start:\n%s" % (self.name, self.tail()))
+        if self.proc.poll() is not None:
+            raise Fail("charon %s exited %d:\n%s" % (self.name, self.proc.returncode, self.tail()))
+        self.swanctl("--load-all", "--noprompt")
+
+    def tail(self):
+        out = ""
+        for f in ("charon.out", "charon.log"):
+            p = os.path.join(self.d, f)
+            if os.path.exists(p):
+                out += "--- %s\n%s" % (p, "".join(open(p).readlines()[-30:]))
+        return out
+
+    def swanctl(self, *args, check=True, timeout=30):
+        e = env()
+        e.update(STRONGSWAN_CONF=os.path.join(self.d, "strongswan.conf"),
+                 SWANCTL_DIR=os.path.join(self.d, "swanctl"))
+        return run(["swanctl"] + list(args) + ["--uri", self.vici], check=check, timeout=timeout, env=e)
+
+    def sas(self):
+        """swanctl --list-sas, read back: one dict per IKE SA."""
+        return parse_list_sas(self.swanctl("--list-sas").stdout)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def parse_list_sas(text):
+    """swanctl --list-sas (5.9.x text): IKE SA lines, then their Child SAs.
+      NAME: #1, ESTABLISHED, IKEv2, SPIi_i SPIr_r*
+        local  'ID' @ ADDR[PORT]          remote 'ID' @ ADDR[PORT]
+        SUITE
+        CHILD: #1, reqid 1, INSTALLED, TRANSPORT_PROXY, ESP:AES_GCM_16-128
+          in  SPI, ...   out SPI, ...   local  TS   remote TS"""
+    sas, ike, child = [], None, None
+    for line in text.splitlines():
+        m = re.match(r"^(\S+): #\d+, (\w+), IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r", line)
+        if m:
+            ike = {"name": m.group(1), "state": m.group(2), "initiator-spi": m.group(3),
+                   "responder-spi": m.group(4), "children": []}
+            sas.append(ike)
+            child = None
+            continue
+        if ike is None:
+            continue
+        m = re.match(r"^  (local|remote)\s+'([^']*)' @ (\S+)\[(\d+)\]", line)
+        if m and child is None:
+            ike[m.group(1) + "-id"], ike[m.group(1) + "-host"] = m.group(2), m.group(3)
+            continue
+        m = re.match(r"^  ([A-Z0-9_]+(-\d+)?(/[A-Z0-9_]+)+)\s*$", line)
+        if m and child is None:
+            ike["suite"] = m.group(1)
+            continue
+        m = re.match(r"^  (\S+): #\d+, reqid \d+, (\w+), (\w+), (\w+):(\S+)", line)
+        if m:
+            child = {"name": m.group(1), "state": m.group(2), "mode": m.group(3), "protocol": m.group(4),
+                     "esp": m.group(5)}
+            ike["children"].append(child)
+            continue
+        m = re.match(r"^    (in|out)\s+([0-9a-f]{8})", line)
+        if m and child is not None:
+            child["spi-" + m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"^    (local|remote)\s+(\S+)", line)
+        if m and child is not None:
+            child[m.group(1) + "-ts"] = m.group(2)
+    return sas
+
+
+def swanctl_conf(initiator, proposal, mode):
+    child = """      bu {
+        mode = %(mode)s
+        local_ts = %(lts)s
+        remote_ts = %(rts)s
+        esp_proposals = %(esp)s
+        rekey_time = 0
+        start_action = none
+      }""" % dict(mode=mode, esp=ESP,
+                 lts=("%s/128[135/%s]" % (HOA, MH_PORTS)) if initiator else "%s/128[135]" % HA,
+                 rts=("%s/128[135/%s]" % (HA, MH_PORTS)) if initiator else "%s/128[135]" % HOA)
+    return """# RFC 4877 BU/BA SA, %(role)s (written by tests/interop/interop.py)
+connections {
+  rfc4877 {
+    version = 2
+    local_addrs = %(local)s
+    remote_addrs = %(remote)s
+    proposals = %(proposal)s
+    rekey_time = 0
+    dpd_delay = 0
+    mobike = no
+    local {
+      auth = psk
+      id = %(my_id)s
+    }
+    remote {
+      auth = psk
+      id = %(peer_id)s
+    }
+    children {
+%(child)s
+    }
+  }
+}
+secrets {
+  ike-mn {
+    id-mn = %(mn)s
+    id-ha = %(ha)s
+    secret = "%(psk)s"
+  }
+}
+""" % dict(role="charon initiates (mobile node)" if initiator else "charon answers (home agent)",
+           local=COA if initiator else HA, remote=HA if initiator else "%any", proposal=proposal,
+           my_id=MN_ID if initiator else HA_ID, peer_id=HA_ID if initiator else MN_ID, child=child,
+           mn=MN_ID, ha=HA_ID, psk=PSK)
+
+
+# ---- the testbed -----------------------------------------------------------
+
+class Bed:
+    def __init__(self, proposal):
+        self.proposal = proposal
+        self.procs = []
+        self.charons = []
+
+    def __enter__(self):
+        os.makedirs(os.path.join(DIR, "bed"), exist_ok=True)
+        # one m6x-* testbed at a time on this host (another build's run
+        # waits here instead of failing on the namespaces)
+        self.lockf = open("/run/mip6sec-interop.lock", "w")
+        fcntl.flock(self.lockf, fcntl.LOCK_EX)
+        testbed("down")
+        testbed("up", "--ike", self.proposal, "--no-daemons")
+        return self
+
+    def __exit__(self, *exc):
+        for c in self.charons:
+            c.stop()
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if exc[0] is not None:
+            for c in self.charons:
+                log(c.tail())
+            for d in ("ha", "mn"):
+                p = os.path.join(DIR, "bed", d + ".log")
+                if os.path.exists(p):
+                    log("--- %s\n%s" % (p, "".join(open(p).readlines()[-20:])))
+        testbed("down")
+        fcntl.flock(self.lockf, fcntl.LOCK_UN)
+        self.lockf.close()
+        return False
+
+    def spawn(self, name, args, out):
+        p = subprocess.Popen(["ip", "netns", "exec", ns(name)] + args, stdout=open(out, "w"),
+                             stderr=subprocess.STDOUT, env=env())
+        self.procs.append(p)
+        return p
+
+    def capture(self):
+        path = os.path.join(DIR, "cap.pcap")
+        # the home link: every IKE message and every BU/BA crosses it once
+        p = self.spawn("rtr", ["tcpdump", "-U", "--immediate-mode", "-n", "-i", "br-home", "-w", path],
+                       path + ".log")
+        wait_for("tcpdump", lambda: "listening" in open(path + ".log").read(), 10)
+        return path, p
+
+    def stop(self, p):
+        if p.poll() is None:
+            time.sleep(0.5)
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=5)
+
+    def kernel_host(self, name, addr, gw, dev):
+        """The kernel owns dev: one static address, one default route;
+        nothing learnt from Router Advertisements (the home prefix a
+        mobile node's link heard before it moved would stay on-link)."""
+        nsexec(name, ["sysctl", "-qw", "net.ipv6.conf.%s.accept_ra=0" % dev])
+        nsexec(name, ["ip", "-6", "addr", "flush", "dev", dev, "scope", "global"])
+        nsexec(name, ["ip", "-6", "route", "flush", "dev", dev])
+        nsexec(name, ["ip", "addr", "add", addr + "/64", "dev", dev, "nodad"])
+        nsexec(name, ["ip", "-6", "route", "replace", "default", "via", gw, "dev", dev])
+
+
+def show_ike(node):
+    r = nsexec(node, [MIP6SEC, "show", "ike", "--json"], timeout=10)
+    return json.loads(r.stdout)
+
+
+def established(node):
+    est = [s for s in show_ike(node)["ike"] if s["state"] == "established"]
+    return est[0] if est else None
+
+
+# ---- checks ------------------------------------------------------------------
+
+AUTH_FIELDS = ["frame.time_epoch", "isakmp.ispi", "isakmp.rspi", "isakmp.exchangetype", "isakmp.flags",
+               "isakmp.id.data.user_fqdn", "isakmp.id.data.fqdn", "isakmp.notify.msgtype", "isakmp.ts.protoid",
+               "isakmp.ts.start_ipv6", "isakmp.ts.end_ipv6", "isakmp.ts.start_port", "isakmp.ts.end_port",
+               "isakmp.prop.protoid", "isakmp.tf.id.encr", "isakmp.spisize", "isakmp.spi"]
+USE_TRANSPORT_MODE = "16391"
+
+
+def tshark_ike(pcap, conf):
+    """IKEv2 messages of a capture, decrypted with the tables in conf."""
+    args = ["tshark", "-n", "-r", pcap, "-Y", "isakmp", "-T", "fields", "-E", "aggregator=,", "-E",
+            "occurrence=a"]
+    for f in AUTH_FIELDS:
+        args += ["-e", f]
+    r = run(args, env=dict(os.environ, WIRESHARK_CONFIG_DIR=conf), timeout=120)
+    msgs = []
+    for line in r.stdout.splitlines():
+        v = line.split("\t")
+        if len(v) < len(AUTH_FIELDS):
+            continue
+        m = {k: (x.split(",") if x else []) for k, x in zip(AUTH_FIELDS, v)}
+        m["time"] = float(m["frame.time_epoch"][0])
+        m["response"] = bool(int(m["isakmp.flags"][0], 16) & 0x20)
+        m["exchange"] = int(m["isakmp.exchangetype"][0])
+        msgs.append(m)
+    return msgs
+
+
+# Wireshark 4.0 (Debian 12) has no ChaCha20-Poly1305 in its IKEv2 decryption
+# table ("invalid value"): for those SAs the IKE_AUTH messages are opened
+# here, with Python's cryptography and the same table line, and read into
+# the fields tshark_ike() gives.
+TSHARK_IKE_ENCR = ("AES-CBC-", "AES-GCM-")
+
+
+def py_ike(pcap, table):
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    keys = {}
+    for line in open(table):
+        v = line.strip().split(",")
+        if len(v) == 8 and v[4].strip('"').startswith("ChaCha20-Poly1305"):
+            keys[(v[0], v[1])] = (bytes.fromhex(v[2]), bytes.fromhex(v[3]))
+    data = open(pcap, "rb").read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+        raise Fail("%s: not a pcap file" % pcap)
+    le = data[:4] == b"\xd4\xc3\xb2\xa1"
+    order = "<" if le else ">"
+    off, msgs = 24, []
+    while off + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack(order + "IIII", data[off:off + 16])
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) < 14 + 40 + 8 + 28 or frame[12:14] != b"\x86\xdd" or frame[14 + 6] != 17:
+            continue
+        udp = frame[54:]
+        if struct.unpack(">H", udp[2:4])[0] != 500:
+            continue
+        ike = udp[8:]
+        spi_i, spi_r = ike[0:8].hex(), ike[8:16].hex()
+        m = {k: [] for k in AUTH_FIELDS}
+        m.update({"time": sec + usec / 1e6, "response": bool(ike[19] & 0x20), "exchange": ike[18]})
+        m["isakmp.ispi"], m["isakmp.rspi"] = [spi_i], [spi_r]
+        msgs.append(m)
+        if ike[18] != 35 or ike[16] != 46 or (spi_i, spi_r) not in keys:
+            continue
+        ei, er = keys[(spi_i, spi_r)]
+        k = er if m["response"] else ei
+        sk_len = struct.unpack(">H", ike[30:32])[0]
+        body = ike[32:28 + sk_len]
+        try:
+            plain = ChaCha20Poly1305(k[:32]).decrypt(k[32:36] + body[:8], body[8:], ike[:32])
+        except Exception:
+            raise Fail("IKE_AUTH %s/%s does not open with the table's keys" % (spi_i, spi_r))
+        plain = plain[:len(plain) - plain[-1] - 1]
+        np, p = ike[28], 0
+        while np and p + 4 <= len(plain):
+            nxt, ln = plain[p], struct.unpack(">H", plain[p + 2:p + 4])[0]
+            b = plain[p + 4:p + ln]
+            if np in (35, 36):
+                m["isakmp.id.data.user_fqdn" if b[0] == 3 else "isakmp.id.data.fqdn"].append(b[4:].decode())
+            elif np == 41:
+                m["isakmp.notify.msgtype"].append(str(struct.unpack(">H", b[2:4])[0]))
+            elif np in (44, 45):
+                t = b[4:]
+                m["isakmp.ts.protoid"].append(str(t[1]))
+                m["isakmp.ts.start_port"].append(str(struct.unpack(">H", t[4:6])[0]))
+                m["isakmp.ts.end_port"].append(str(struct.unpack(">H", t[6:8])[0]))
+                m["isakmp.ts.start_ipv6"].append(socket.inet_ntop(socket.AF_INET6, t[8:24]))
+                m["isakmp.ts.end_ipv6"].append(socket.inet_ntop(socket.AF_INET6, t[24:40]))
+            elif np == 33:
+                m["isakmp.prop.protoid"].append(str(b[5]))
+                q = 8 + b[6]
+                while q + 8 <= len(b):
+                    if b[q + 4] == 1:
+                        m["isakmp.tf.id.encr"].append(str(struct.unpack(">H", b[q + 6:q + 8])[0]))
+                    q += struct.unpack(">H", b[q + 2:q + 4])[0] or len(b)
+            np, p = nxt, p + ln
+    return msgs
+
+
+def ike_messages(pcap, conf, who):
+    """The capture's IKE messages decrypted with the tables in conf: by
+    tshark, or (ChaCha20-Poly1305, which tshark 4.0 lacks) by py_ike()."""
+    table = os.path.join(conf, "ikev2_decryption_table")
+    if all(any(n in l for n in TSHARK_IKE_ENCR) for l in open(table) if l.strip()):
+        log("  tshark with %s's tables alone decrypts IKE_AUTH" % who)
+        return tshark_ike(pcap, conf)
+    log("  tshark 4.0 cannot use %s's table (no ChaCha20-Poly1305 for IKEv2): IKE_AUTH opened by "
+        "Python's cryptography with it instead" % who)
+    return py_ike(pcap, table)
+
+
+def ws_conf(name, keydir, tables=("ikev2_decryption_table", "esp_sa")):
+    """A private Wireshark configuration with one side's decryption tables only."""
+    conf = os.path.join(DIR, "wireshark-" + name)
+    shutil.rmtree(conf, ignore_errors=True)
+    os.makedirs(conf)
+    for t in tables:
+        src = os.path.join(keydir, t)
+        if not os.path.exists(src):
+            raise Fail("%s wrote no %s" % (name, src))
+        shutil.copy(src, os.path.join(conf, t))
+    with open(os.path.join(conf, "preferences"), "w") as f:
+        f.write("esp.enable_encryption_decode: TRUE\n")
+    return conf
+
+
+def rfc4877_sa(msgs, spi_i):
+    """RFC 4877's BU/BA SA as the decrypted IKE_AUTH exchange shows it; a
+    list of (item, value, expected, ok) rows."""
+    auth = [m for m in msgs if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == spi_i]
+    req = [m for m in auth if not m["response"]]
+    resp = [m for m in auth if m["response"]]
+    if not req or not resp:
+        raise Fail("no IKE_AUTH request and response for SPIi %s in the capture" % spi_i)
+    q, a = req[-1], resp[-1]
+    if not q["isakmp.ts.protoid"] or not a["isakmp.ts.protoid"]:
+        raise Fail("IKE_AUTH not decrypted (no traffic selectors read): the key table does not fit")
+    rows = []
+
+    def row(item, got, want):
+        rows.append((item, got, want, got == want))
+
+    row("IDi (request, RFC822)", ",".join(q["isakmp.id.data.user_fqdn"]), MN_ID)
+    row("IDr (response, FQDN)", ",".join(a["isakmp.id.data.fqdn"]), HA_ID)
+    for who, m in (("request", q), ("response", a)):
+        row("USE_TRANSPORT_MODE (%s)" % who, USE_TRANSPORT_MODE in m["isakmp.notify.msgtype"], True)
+        row("TSi (%s)" % who, "%s-%s proto %s ports %s-%s" % (
+            m["isakmp.ts.start_ipv6"][0], m["isakmp.ts.end_ipv6"][0], m["isakmp.ts.protoid"][0],
+            m["isakmp.ts.start_port"][0], m["isakmp.ts.end_port"][0]),
+            "%s-%s proto 135 ports 1280-1791" % (HOA, HOA))
+        row("TSr (%s)" % who, "%s-%s proto %s ports %s-%s" % (
+            m["isakmp.ts.start_ipv6"][-1], m["isakmp.ts.end_ipv6"][-1], m["isakmp.ts.protoid"][-1],
+            m["isakmp.ts.start_port"][-1], m["isakmp.ts.end_port"][-1]),
+            "%s-%s proto 135 ports 1280-1791" % (HA, HA))
+    row("Child SA protocol (response)", ",".join(a["isakmp.prop.protoid"]), "3")
+    row("Child SA ESP transform (response)", ",".join(a["isakmp.tf.id.encr"]), "20")
+    return rows, q, a
+
+
+def print_rows(rows):
+    for item, got, want, ok in rows:
+        log("  %-36s %-58s %s" % (item, got, "ok" if ok else "WRONG (RFC 4877 wants %s)" % (want,)))
+    bad = [r for r in rows if not r[3]]
+    if bad:
+        raise Fail("the negotiated SA is not RFC 4877's: %s" % "; ".join(r[0] for r in bad))
+
+
+def esp_keys_charon(path):
+    """SPI -> encryption key from charon's esp_sa."""
+    keys = {}
+    for line in open(path):
+        v = [x.strip('"') for x in line.strip().split('","')]
+        if len(v) == 8 and v[3].startswith("0x"):
+            keys[int(v[3], 16)] = v[5].lower().replace("0x", "")
+    return keys
+
+
+def esp_keys_mip6sec(path):
+    """SPI -> encryption key from a `mip6sec keys` file."""
+    keys = {}
+    for line in open(path):
+        v = line.split()
+        if len(v) >= 5 and not line.startswith("#") and v[2].startswith("0x"):
+            keys[int(v[2], 16)] = v[4].lower().replace("0x", "")
+    return keys
+
+
+def compare_tables(charon, m6dir, m6name, spis):
+    """IKE lines byte for byte, ESP keys SPI by SPI."""
+    ours = open(os.path.join(m6dir, m6name + ".ikev2_decryption_table")).read()
+    theirs = open(os.path.join(charon.keys, "ikev2_decryption_table")).read()
+    if not ours.strip() or ours != theirs:
+        raise Fail("IKE key tables differ:\n  mip6secd %s\n  charon   %s" % (ours.strip(), theirs.strip()))
+    ck = esp_keys_charon(os.path.join(charon.keys, "esp_sa"))
+    mk = esp_keys_mip6sec(os.path.join(m6dir, m6name + ".keys"))
+    for spi in spis:
+        if spi not in ck or spi not in mk or ck[spi] != mk[spi]:
+            raise Fail("ESP SA 0x%08x: charon %s, mip6secd %s" % (spi, ck.get(spi), mk.get(spi)))
+    log("  key tables agree: IKE line identical (%d octets), ESP keys of SPIs %s identical"
+        % (len(ours), ", ".join("0x%08x" % s for s in spis)))
+
+
+def charon_sa(charon):
+    est = [sa for sa in charon.sas() if sa["state"] == "ESTABLISHED"]
+    return est[0] if est else None
+
+
+def check_charon_child(ike, m6):
+    """charon's view: the same SPIs, one installed transport-mode ESP Child
+    SA (TRANSPORT_PROXY: RFC 3776/4877's transport mode whose selectors
+    are the home address, not the IKE SA's care-of address)."""
+    if ike["initiator-spi"] != m6["spi_i"] or ike["responder-spi"] != m6["spi_r"]:
+        raise Fail("IKE SPIs differ: charon %s/%s, mip6secd %s/%s" % (ike["initiator-spi"], ike["responder-spi"],
+                                                                     m6["spi_i"], m6["spi_r"]))
+    if len(ike["children"]) != 1:
+        raise Fail("charon has %d Child SAs: %s" % (len(ike["children"]), ike))
+    c = ike["children"][0]
+    if c["state"] != "INSTALLED" or c["mode"] not in ("TRANSPORT", "TRANSPORT_PROXY") or c["protocol"] != "ESP":
+        raise Fail("charon's Child SA is not an installed transport-mode ESP SA: %s" % c)
+    if int(c["spi-in"], 16) != m6["child"]["spi_out"] or int(c["spi-out"], 16) != m6["child"]["spi_in"]:
+        raise Fail("Child SA SPIs do not pair up: charon in %s out %s, mip6secd in 0x%08x out 0x%08x"
+                   % (c["spi-in"], c["spi-out"], m6["child"]["spi_in"], m6["child"]["spi_out"]))
+    log("  charon:   IKE %s/%s %s, Child SA %s %s %s in %s out %s, TS %s === %s" % (
+        ike["initiator-spi"], ike["responder-spi"], ike.get("suite"), c["protocol"], c["esp"], c["mode"],
+        c["spi-in"], c["spi-out"], c.get("local-ts"), c.get("remote-ts")))
+    return c
+
+
+def handshake_time(msgs, spi_i):
+    """IKE_SA_INIT request to IKE_AUTH response (the first attempt's request
+    after any COOKIE/INVALID_KE retry is what counts: the first one seen)."""
+    mine = [m for m in msgs if m["isakmp.ispi"] and m["isakmp.ispi"][0] == spi_i]
+    t0 = min(m["time"] for m in mine if m["exchange"] == 34 and not m["response"])
+    t1 = max(m["time"] for m in mine if m["exchange"] == 35 and m["response"])
+    return t1 - t0
+
+
+def initiator_time(msgs, spi_i):
+    """The initiator's own work on the wire: the IKE_SA_INIT response seen
+    to the IKE_AUTH request seen (key exchange, keys, AUTH)."""
+    mine = [m for m in msgs if m["isakmp.ispi"] and m["isakmp.ispi"][0] == spi_i]
+    t0 = max(m["time"] for m in mine if m["exchange"] == 34 and m["response"])
+    t1 = min(m["time"] for m in mine if m["exchange"] == 35 and not m["response"])
+    return t1 - t0
+
+
+# ---- the cells ---------------------------------------------------------------
+
+def cell_charon_responder(proposal, plugin):
+    with Bed(proposal) as bed:
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ch = Charon("ha", "ha", plugin)
+        bed.charons.append(ch)
+        ch.conf(swanctl_conf(False, proposal, os.environ.get("M6_INTEROP_MODE", "transport_proxy")))
+        ch.start()
+        pcap, cap = bed.capture()
+        testbed("restart", "mn")
+        testbed("move", "r1")
+        m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon",
+                      lambda: established("mn"), 20)
+        ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+        log("  mip6secd: IKE %s/%s %s, Child SA ESP %s in 0x%08x out 0x%08x" % (
+            m6["spi_i"], m6["spi_r"], m6["suite"], m6["child"]["esp"], m6["child"]["spi_in"],
+            m6["child"]["spi_out"]))
+        check_charon_child(ike, m6)
+        # the mobile node's Binding Update goes out under the new SA
+        time.sleep(1.5)
+        m6dir = os.path.join(DIR, "bed")
+        nsexec("mn", [MIP6SEC, "keys", os.path.join(m6dir, "mn.keys")])
+        bed.stop(cap)
+        compare_tables(ch, m6dir, "mn", [m6["child"]["spi_in"], m6["child"]["spi_out"]])
+        conf = ws_conf("charon", ch.keys)
+        msgs = ike_messages(pcap, conf, "charon")
+        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"])
+        print_rows(rows)
+        esp_conf = ws_conf("charon-esp", ch.keys, ("esp_sa",))
+        r = run(["tshark", "-n", "-r", pcap, "-Y", "esp and mip6.mhtype == 5", "-T", "fields", "-e", "esp.spi",
+                 "-e", "mip6.bu.seqnr"], env=dict(os.environ, WIRESHARK_CONFIG_DIR=esp_conf), timeout=60)
+        bus = [l.split("\t") for l in r.stdout.splitlines() if l.strip() and not l.startswith("Running")]
+        if not bus or any(int(b[0], 16) != m6["child"]["spi_out"] for b in bus):
+            raise Fail("tshark did not decrypt the Binding Updates under the Child SA with charon's esp_sa: %s"
+                       % r.stdout)
+        log("  tshark with charon's esp_sa alone decrypts %d Binding Update(s) under ESP SPI %s (sequence %s)"
+            % (len(bus), bus[0][0], bus[0][1]))
+        t = handshake_time(msgs, m6["spi_i"])
+        log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
+        return t
+
+
+def cell_charon_initiator(proposal, plugin):
+    with Bed(proposal) as bed:
+        testbed("restart", "ha")
+        testbed("move", "r1")
+        bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
+        ch = Charon("mn", "mn", plugin)
+        bed.charons.append(ch)
+        ch.conf(swanctl_conf(True, proposal, "transport_proxy"))
+        ch.start()
+        pcap, cap = bed.capture()
+        r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
+        if r.returncode != 0:
+            raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
+        m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+        ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+        log("  mip6secd: IKE %s/%s %s, Child SA ESP %s in 0x%08x out 0x%08x, peer %s" % (
+            m6["spi_i"], m6["spi_r"], m6["suite"], m6["child"]["esp"], m6["child"]["spi_in"],
+            m6["child"]["spi_out"], m6["peer_id"]))
+        if not m6["child"]["installed"]:
+            raise Fail("mip6secd's home agent did not install the Child SA: %s" % m6)
+        check_charon_child(ike, m6)
+        m6dir = os.path.join(DIR, "bed")
+        nsexec("ha", [MIP6SEC, "keys", os.path.join(m6dir, "ha.keys")])
+        bed.stop(cap)
+        compare_tables(ch, m6dir, "ha", [m6["child"]["spi_in"], m6["child"]["spi_out"]])
+        conf = ws_conf("charon", ch.keys)
+        msgs = ike_messages(pcap, conf, "charon")
+        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"])
+        print_rows(rows)
+        t = handshake_time(msgs, m6["spi_i"])
+        log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
+        return t
+
+
+def cell(name):
+    if name not in CELLS:
+        raise Fail("no cell %r (interop.py list)" % name)
+    os.makedirs(DIR, exist_ok=True)
+    plugin = build_plugin()
+    direction, proposal = name[0], name[2:]
+    log("cell %s: %s, IKE %s, ESP %s" % (name, "charon responds to mip6secd's mobile node" if direction == "r"
+                                          else "charon initiates to mip6secd's home agent", proposal, ESP))
+    if direction == "r":
+        return cell_charon_responder(proposal, plugin)
+    return cell_charon_initiator(proposal, plugin)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ("list", "cell", "timing"):
+        print(__doc__)
+        return 2
+    if sys.argv[1] == "list":
+        print("\n".join(CELLS))
+        return 0
+    try:
+        preflight()
+        if sys.argv[1] == "cell" and len(sys.argv) == 3:
+            cell(sys.argv[2])
+        elif sys.argv[1] == "timing":
+            timing(int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--rounds" else 5)
+        else:
+            print(__doc__)
+            return 2
+    except (Fail, subprocess.TimeoutExpired, OSError) as e:
+        print("FAIL: %s" % e, flush=True)
+        return 1
+    print("PASS", flush=True)
+    return 0
+
+
+def timing(rounds):
+    """Handshake wall time (IKE_SA_INIT request to IKE_AUTH response, from
+    the capture) of mip6secd's mobile node and of charon as initiators
+    against the same charon responder, with the first proposal of MATRIX."""
+    os.makedirs(DIR, exist_ok=True)
+    plugin = build_plugin()
+    proposal = MATRIX[0]
+    with Bed(proposal) as bed:
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ha = Charon("ha", "ha", plugin)
+        bed.charons.append(ha)
+        ha.conf(swanctl_conf(False, proposal, "transport_proxy"))
+        ha.start()
+        pcap, cap = bed.capture()
+        testbed("restart", "mn")
+        m6_spis = []
+        for i in range(rounds):
+            # a new IKE SA after each move (no K bit yet)
+            testbed("move", ("r1", "r2")[i % 2])
+            est = wait_for("a new IKE SA from mip6secd", lambda: (lambda e: e if e and e["spi_i"] not in m6_spis
+                                                                  else None)(established("mn")), 20)
+            m6_spis.append(est["spi_i"])
+            time.sleep(0.5)
+        if rounds % 2 == 0:
+            testbed("move", "r1")
+            time.sleep(1)
+        with open(os.path.join(DIR, "bed", "mn.pid")) as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGTERM)   # the daemon the testbed started for us
+        wait_for("mip6secd in m6x-mn to stop", lambda: not os.path.exists("/proc/%d" % pid), 10)
+        bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
+        mn = Charon("mn", "mn", plugin)
+        bed.charons.append(mn)
+        mn.conf(swanctl_conf(True, proposal, "transport_proxy"))
+        mn.start()
+        ch_spis = []
+        for i in range(rounds):
+            mn.swanctl("--initiate", "--child", "bu", "--timeout", "20", timeout=40)
+            ch_spis.append(charon_sa(mn)["initiator-spi"])
+            mn.swanctl("--terminate", "--ike", "rfc4877", "--timeout", "10", timeout=30)
+        bed.stop(cap)
+        msgs = ike_messages(pcap, ws_conf("charon-ha", ha.keys), "charon")
+        asan = b"__asan_init" in open(MIP6SECD, "rb").read()
+        for who, spis in (("mip6secd (ASan build)" if asan else "mip6secd", m6_spis), ("charon " + CHARON_VERSION, ch_spis)):
+            t = sorted(handshake_time(msgs, spi) * 1000 for spi in spis)
+            own = sorted(initiator_time(msgs, spi) * 1000 for spi in spis)
+            log("%-24s initiator -> charon responder, %s, %d handshakes: min %.1f ms, median %.1f ms, max %.1f ms;"
+                " initiator's own part (IKE_SA_INIT response to IKE_AUTH request) median %.2f ms"
+                % (who, proposal, len(t), t[0], t[len(t) // 2], t[-1], own[len(own) // 2]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -243,11 +243,26 @@ static void rr_frames(int link, unsigned from, unsigned to, const char *coa, uns
 	}
 }
 
+/* Where the home agent's HA -> MN tunnel SA pointed when its engine had
+ * updated the binding, and when it sent the BA. */
+static uint8_t sa_at_update[16], sa_at_ba[16];
+
+static void watch_ha(int i, const struct m6_event *ev)
+{
+	if (i != N_HA)
+		return;
+	if (ev->type == M6_EV_BINDING_UPDATED)
+		memcpy(sa_at_update, node_sa(N_HA, SPI_DOWN, false)->dst, 16);
+	else if (ev->type == M6_EV_BA_SENT)
+		memcpy(sa_at_ba, node_sa(N_HA, SPI_DOWN, false)->dst, 16);
+}
+
 /* HA-09, 3776-11, 3776-08: the mobile node registers from R1 and runs
  * return routability through the tunnel SAs; it moves to R2, and right
  * after its BU leaves its Home Test Init goes out from the new care-of
  * address while the home agent, once it accepted the BU, sends the next
- * Home Test to it (3776-15 step 6: the SAs moved before the BA); back
+ * Home Test to it (3776-15 step 6: the SAs moved after the binding, before
+ * the BA); back
  * home, the SAs are unbound and the Home Test Init goes directly and in
  * clear, never into the tunnel SA. Route optimisation completes each time. */
 static void test_rr_tunnel_sa_follows_moves(void **st)
@@ -271,9 +286,16 @@ static void test_rr_tunnel_sa_follows_moves(void **st)
 	assert_true(ev_count[N_CN][M6_EV_HOT_SENT] >= 1);
 
 	unsigned moved = ncap, rr_before = ev_count[N_MN][M6_EV_RR_DONE];
+	ev_hook = watch_ha;
 	move_mn(L_R2);
 	run_until(20000 * MS);
+	ev_hook = NULL;
 	assert_true(mn_registered(node_mn(nodes[N_MN])));
+	/* 3776-15 step 6: Mobile IPv6 processing of the BU first (the binding
+	 * moved while the SA still pointed at R1), then the tunnel SAs, then
+	 * the BA */
+	assert_addr(sa_at_update, COA_A);
+	assert_addr(sa_at_ba, COA_R2);
 	assert_true(ev_count[N_MN][M6_EV_RR_DONE] > rr_before);
 	assert_addr(node_sa(N_HA, SPI_DOWN, false)->dst, COA_R2);
 	assert_addr(node_sa(N_HA, SPI_UP, true)->src, COA_R2);

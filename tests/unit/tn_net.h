@@ -73,9 +73,14 @@ static inline int index_of(const struct node *n)
 	return -1;
 }
 
+/* A test's own look at each event as it happens (NULL: none). */
+static void (*ev_hook)(int node, const struct m6_event *ev);
+
 static inline void on_event(void *ctx, const struct m6_event *ev)
 {
 	int i = (int)(intptr_t)ctx;
+	if (ev_hook)
+		ev_hook(i, ev);
 	ev_count[i][ev->type]++;
 	if (ev->type == M6_EV_DROP)
 		last_drop[i] = ev->code;

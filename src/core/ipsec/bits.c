@@ -18,6 +18,10 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 	b->spd = spd;
 	b->sad = sad;
 	b->pad = pad;
+	for (size_t i = 0, cap = sad ? sad_capacity(sad) : 0; i < cap; i++) {
+		const struct ipsec_sa *sa = sad_slot(sad, i);
+		b->n_follow += sa && sa->follow_binding;
+	}
 }
 
 _Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_IKE_FIRST, "the IKE range moved: the drop counters stop below it");
@@ -223,10 +227,16 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
  * and only while a binding gives the SA its endpoint (3776-11). */
 static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bound)
 {
-	if (e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
+	if (!b->n_follow || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
 		return false;
-	/* the SAD keeps no index by policy for inbound SAs; this runs only
-	 * for tunnel-mode policies, which a node has few of */
+	if (e->dir == SPD_OUT) {
+		const struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
+		if (sa && sa->follow_binding)
+			*bound = sa->bound;
+		return sa && sa->follow_binding;
+	}
+	/* the SAD keeps no index by policy for inbound SAs: a walk, only for
+	 * a clear packet on a tunnel-mode policy of a node with such SAs */
 	for (size_t i = 0, cap = sad_capacity(b->sad); i < cap; i++) {
 		const struct ipsec_sa *sa = sad_slot(b->sad, i);
 		if (sa && sa->spd_id == e->id && sa->follow_binding) {

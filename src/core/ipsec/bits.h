@@ -90,6 +90,7 @@ struct bits {
 	struct sad *sad;
 	struct pad *pad;
 	struct bits_stats st;
+	size_t n_follow;              /* SAs with follow_binding added (none: no lookups for them) */
 	struct bits_event evq[BITS_EVQ_LEN];
 	unsigned ev_head, ev_n;
 };

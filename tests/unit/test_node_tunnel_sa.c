@@ -420,6 +420,49 @@ static void test_tunnel_sa_moves_only_on_protected_bu(void **st)
 	done();
 }
 
+/* The pipeline alone (3776-08, 3776-11): a follow_binding SA's policy is
+ * the tunnel interface's. A Home Test Init sent directly passes over it to
+ * the next entry, bound or not; one entering the tunnel is selected only
+ * once the SA is bound, and then leaves from the care-of address the SA
+ * was given; the peer's copy of the SA, still unbound, refuses it. */
+static void test_tunnel_policy_applies_inside_tunnel_only(void **st)
+{
+	(void)st;
+	struct side mn, ha;
+	struct bits_result r;
+	side_load(&mn, mn_tsa_ipsec);
+	side_load(&ha, ha_tsa_ipsec);
+	struct ipsec_sa *up = sad_find(mn.kc.sad, SPI_UP, IP6P_ESP, false);
+	assert_non_null(up);
+	for (int bound = 0; bound < 2; bound++) {
+		up->bound = bound;
+		mk_hoti();
+		size_t len = pb.len;
+		assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
+		assert_int_equal(r.policy->action, SPD_BYPASS);
+		assert_int_equal(pb.len, len);
+		mk_hoti();
+		assert_int_equal(bits_tunnel_selects(&mn.b, pbuf_data(&pb), pb.len), bound == 1);
+	}
+	/* unbound, even the tunnel path passes over its policy */
+	up->bound = false;
+	mk_hoti();
+	assert_int_equal(bits_output_tunnel(&mn.b, &pb, 0, &r), 0);
+	assert_int_equal(r.policy->action, SPD_BYPASS);
+	up->bound = true;
+	tu_addr(COA_A, up->src);
+	mk_hoti();
+	assert_int_equal(bits_output_tunnel(&mn.b, &pb, 0, &r), 0);
+	assert_ptr_equal(r.sa, up);
+	assert_addr(pbuf_data(&pb) + 8, COA_A);
+	assert_addr(pbuf_data(&pb) + 24, HA);
+	assert_int_equal(pbuf_data(&pb)[6], IP6P_ESP);
+	assert_int_equal(bits_input(&ha.b, &pb, false, 0, &r), M6_E_SA_UNBOUND);
+	assert_int_equal(bits_drops(&ha.b, M6_E_SA_UNBOUND), 1);
+	keyconf_free(&mn.kc);
+	keyconf_free(&ha.kc);
+}
+
 /* follow_binding: keyconf takes it for tunnel-mode policies only; a home
  * agent needs the SA's peer for it (whose home addresses move it). */
 static void test_follow_binding_config(void **st)
@@ -457,6 +500,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rr_tunnel_sa_follows_moves),
 		cmocka_unit_test(test_tunnel_sa_moves_only_on_protected_bu),
+		cmocka_unit_test(test_tunnel_policy_applies_inside_tunnel_only),
 		cmocka_unit_test(test_follow_binding_config),
 	};
 	memset(attach, -1, sizeof(attach));

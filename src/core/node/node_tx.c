@@ -178,8 +178,16 @@ static void too_big(struct node *n, const uint8_t *pkt, size_t len, size_t wire_
 static bool into_tunnel_sa(struct node *n, struct pbuf *pb)
 {
 	const uint8_t *p = pbuf_data(pb);
-	if (!(n->mn || n->ha) || pb->len < 2 * IP6_HDR_LEN || p[6] != IP6P_IPV6 ||
-	    !bits_tunnel_selects(&n->bits, p + IP6_HDR_LEN, pb->len - IP6_HDR_LEN))
+	if (pb->len < 2 * IP6_HDR_LEN || p[6] != IP6P_IPV6)
+		return false;
+	/* the mobile node's tunnel is the one to its home agent; the home
+	 * agent's lead to care-of addresses, which the SA knows better */
+	bool at_mn = n->mn && !n->ha;
+	if (at_mn && (!mn_ha(n->mn) || memcmp(p + 24, mn_ha(n->mn), 16)))
+		return false;
+	if (!at_mn && !n->ha)
+		return false;
+	if (!bits_tunnel_selects(&n->bits, p + IP6_HDR_LEN, pb->len - IP6_HDR_LEN))
 		return false;
 	pbuf_pull(pb, IP6_HDR_LEN);
 	return true;

@@ -489,7 +489,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 {
 	static const char *const keys[] = { "spi", "policy", "src", "dst", "enc", "enc_key", "auth",
 		"auth_key", "model", "peer", "replay", "replay_window", "esn", "encap_sport",
-		"encap_dport", "lifetime", NULL };
+		"encap_dport", "lifetime", "follow_binding", NULL };
 	struct ipsec_sa sa;
 	struct m6_xform_cfg x;
 	uint64_t spi = 0, win = 0, sport = 0, dport = 0;
@@ -528,6 +528,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (!rc) rc = kc_str(c, g, "peer", NULL, &peer);
 	if (!rc) rc = kc_bool(c, g, "replay", false, &replay);
 	if (!rc) rc = kc_bool(c, g, "esn", false, &sa.esn);
+	if (!rc) rc = kc_bool(c, g, "follow_binding", false, &sa.follow_binding);
 	if (!rc) rc = kc_u64(c, g, "replay_window", REPLAY_WINDOW_MAX, REPLAY_WINDOW_DEFAULT, &win);
 	if (!rc) rc = kc_u64(c, g, "encap_sport", 65535, 0, &sport);
 	if (!rc) rc = kc_u64(c, g, "encap_dport", 65535, 0, &dport);
@@ -544,6 +545,11 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 			return kc_fail(c, config_setting_get_member(g, "peer"), "'peer' = \"%s\" is not in the pad", peer);
 		sa.pad_id = pe->id;
 	}
+	/* HA-09: the mobile node's end of the MN-HA tunnel is the care-of
+	 * address; a transport SA has no outer header to move */
+	if (sa.follow_binding && sa.mode != SA_TUNNEL)
+		return kc_fail(c, config_setting_get_member(g, "follow_binding"),
+			       "'follow_binding' needs a tunnel-mode policy");
 	sa.replay_on = replay;
 	if (sa.esn && !replay)
 		return kc_fail(c, g, "'esn' needs 'replay' (the window infers the high bits)");

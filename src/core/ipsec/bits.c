@@ -18,6 +18,10 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 	b->spd = spd;
 	b->sad = sad;
 	b->pad = pad;
+	for (size_t i = 0, cap = sad ? sad_capacity(sad) : 0; i < cap; i++) {
+		const struct ipsec_sa *sa = sad_slot(sad, i);
+		b->n_follow += sa && sa->follow_binding;
+	}
 }
 
 _Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_IKE_FIRST, "the IKE range moved: the drop counters stop below it");
@@ -218,7 +222,69 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
 	return sa;
 }
 
-int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r)
+/* A policy whose SA follows a binding belongs to the mobile node - home
+ * agent tunnel interface (3776-08): only what enters that tunnel meets it,
+ * and only while a binding gives the SA its endpoint (3776-11). */
+static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bound)
+{
+	if (!b->n_follow || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
+		return false;
+	if (e->dir == SPD_OUT) {
+		const struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
+		if (sa && sa->follow_binding)
+			*bound = sa->bound;
+		return sa && sa->follow_binding;
+	}
+	/* the SAD keeps no index by policy for inbound SAs: a walk, only for
+	 * a clear packet on a tunnel-mode policy of a node with such SAs */
+	for (size_t i = 0, cap = sad_capacity(b->sad); i < cap; i++) {
+		const struct ipsec_sa *sa = sad_slot(b->sad, i);
+		if (sa && sa->spd_id == e->id && sa->follow_binding) {
+			*bound = sa->bound;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* spd_lookup(), passing over the tunnel interface's policies when the
+ * packet does not enter the tunnel, or enters it while unbound: the next
+ * entry in order that matches decides (a linear walk, but only past such
+ * a policy). */
+static const struct spd_entry *lookup(struct bits *b, enum spd_dir dir, const struct ipsec_flow *f, bool tunnel)
+{
+	const struct spd_entry *e = spd_lookup(b->spd, dir, f);
+	bool bound = false;
+	if (!e || !follows_binding(b, e, &bound) || (tunnel && bound))
+		return e;
+	bool past = false;
+	for (size_t i = 0, n = spd_count_dir(b->spd, dir); i < n; i++) {
+		const struct spd_entry *x = spd_at(b->spd, dir, i);
+		if (x == e) {
+			past = true;
+			continue;
+		}
+		if (!past || !spd_sel_match(&x->sel, f))
+			continue;
+		if (!follows_binding(b, x, &bound) || (tunnel && bound))
+			return x;
+	}
+	return NULL;
+}
+
+bool bits_tunnel_selects(struct bits *b, const uint8_t *pkt, size_t len)
+{
+	struct ip6_walk w;
+	struct ipsec_flow f;
+	bool bound = false;
+	if (ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w))
+		return false;
+	flow_from_packet(&f, pkt, &w, view_for(b, false), true);
+	const struct spd_entry *e = lookup(b, SPD_OUT, &f, true);
+	return e && follows_binding(b, e, &bound);
+}
+
+static int output(struct bits *b, struct pbuf *pb, bool forwarded, bool tunnel, uint64_t now, struct bits_result *r)
 {
 	struct ip6_walk w;
 	struct ipsec_flow f;
@@ -228,7 +294,7 @@ int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, s
 	if (rc)
 		return drop(b, r, rc);
 	flow_from_packet(&f, pbuf_data(pb), &w, view_for(b, forwarded), true);
-	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
+	const struct spd_entry *e = lookup(b, SPD_OUT, &f, tunnel);
 	if (r)
 		r->policy = e;
 	struct ipsec_sa *sa = NULL;
@@ -272,11 +338,23 @@ int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, s
 	sa_event(b, sa, sad_charge(sa, pb->len, now));
 	if (!sad_sa_usable(sa))
 		return drop(b, r, M6_E_SA_EXPIRED);
+	if (sa->follow_binding && !sa->bound)
+		return drop(b, r, M6_E_SA_UNBOUND);   /* no endpoint to send to */
 	rc = apply_sa(sa, pb, &w);
 	if (rc)
 		return drop(b, r, rc);
 	b->st.out_protected++;
 	return 0;
+}
+
+int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r)
+{
+	return output(b, pb, forwarded, false, now, r);
+}
+
+int bits_output_tunnel(struct bits *b, struct pbuf *pb, uint64_t now, struct bits_result *r)
+{
+	return output(b, pb, false, true, now, r);
 }
 
 /* ESP-in-UDP (RFC 3948): a UDP packet to port 4500 whose first four payload
@@ -400,6 +478,8 @@ static int input_protected(struct bits *b, struct pbuf *pb, const struct ip6_wal
 	sa_event(b, sa, sad_age(sa, now));
 	if (!sad_sa_usable(sa))
 		return drop(b, r, M6_E_SA_EXPIRED);
+	if (sa->follow_binding && !sa->bound)
+		return drop(b, r, M6_E_SA_UNBOUND);
 	uint64_t seq = seql;
 	int rc = 0;
 	if (sa->replay_on)
@@ -456,7 +536,8 @@ int bits_input(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, st
 	if (w.proto == IP6P_ESP || w.ah_off >= 0 || is_udp_esp(pbuf_data(pb), &w))
 		return input_protected(b, pb, &w, now, r);
 	flow_from_packet(&f, pbuf_data(pb), &w, view_for(b, forwarded), false);
-	const struct spd_entry *e = spd_lookup(b->spd, SPD_IN, &f);
+	/* a clear packet did not come out of the tunnel interface */
+	const struct spd_entry *e = lookup(b, SPD_IN, &f, false);
 	if (r)
 		r->policy = e;
 	if (!e || e->action == SPD_DISCARD)

@@ -90,6 +90,7 @@ struct bits {
 	struct sad *sad;
 	struct pad *pad;
 	struct bits_stats st;
+	size_t n_follow;              /* SAs with follow_binding added (none: no lookups for them) */
 	struct bits_event evq[BITS_EVQ_LEN];
 	unsigned ev_head, ev_n;
 };
@@ -100,6 +101,14 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
  * drop reason. r may be NULL. */
 int bits_output(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
 int bits_input(struct bits *b, struct pbuf *pb, bool forwarded, uint64_t now, struct bits_result *r);
+/* The mobile node - home agent tunnel interface (3776-08, HA-09): SAs with
+ * follow_binding and their policies apply only to packets entering that
+ * tunnel, and only while bound; bits_output() and the inbound SPD pass over
+ * them. bits_tunnel_selects() says whether the inner packet of a tunnel the
+ * node is about to send is selected by such a policy; bits_output_tunnel()
+ * then protects it (the SA adds the outer header). */
+bool bits_tunnel_selects(struct bits *b, const uint8_t *pkt, size_t len);
+int bits_output_tunnel(struct bits *b, struct pbuf *pb, uint64_t now, struct bits_result *r);
 /* Build into `out` an ICMPv6 error from `src` about `pkt` (as it arrived,
  * wire form). The true-address model quotes it as on the wire and sends to
  * its wire source; the normalising model quotes its home-address view and

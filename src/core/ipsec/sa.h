@@ -48,6 +48,13 @@ struct ipsec_sa {
 	struct spd_sel ts;                  /* traffic selectors (local/remote from this node) */
 	uint32_t pad_id;                    /* peer's PAD entry (0 = none) */
 	uint32_t spd_id;                    /* the policy that asked for it */
+	/* RFC 3776 4.3, RFC 4877 4.3: a tunnel-mode SA whose mobile-node
+	 * endpoint is the care-of address of the current binding (set by the
+	 * node on an accepted BU, or right after the mobile node sends one).
+	 * While unbound the SA carries nothing and its policy selects no
+	 * traffic, so a mobile node at home is not held to it. */
+	bool follow_binding;
+	bool bound;
 	struct sa_lifetime life;
 	uint64_t added_ns;
 	enum sa_state state;

@@ -66,6 +66,11 @@ static void io_event(void *ctx, struct m6_event *ev)
 		memcpy(n->last_coa, ev->addr, 16);
 		n->have_coa = true;
 	}
+	/* HA-09: the mobile node's tunnel SAs leave from the care-of address
+	 * of the home registration it has just sent, from home from none */
+	if ((ev->type == M6_EV_BU_SENT || ev->type == M6_EV_BU_RETRANSMIT) && n->mn && mn_ha(n->mn) &&
+	    !memcmp(ev->peer, mn_ha(n->mn), 16))
+		node_tunnel_sa_coa(n, mn_at_home(n->mn) ? NULL : ev->addr);
 	node_emit(n, ev);
 }
 
@@ -84,6 +89,14 @@ static void io_binding(void *ctx, const uint8_t hoa[16], const uint8_t *old_coa,
 		memcpy(c->new_coa, new_coa, 16);
 	c->k = k;
 	c->lifetime_s = lifetime_s;
+	/* 3776-11, 3776-15 step 6: the home agent moves the tunnel SAs now,
+	 * between accepting the protected BU and sending its BA; the mobile
+	 * node's go only when its binding is gone (a new one moved them as
+	 * its BU left) */
+	if (n->ha)
+		node_tunnel_sa_binding(n, hoa, new_coa);
+	else if (!new_coa)
+		node_tunnel_sa_coa(n, NULL);
 	node_km_note(n, &note);
 }
 
@@ -350,6 +363,12 @@ struct node *node_new(const struct node_cfg *cfg, uint64_t now, char *err, size_
 		what = "home agent";
 	if (!what && cfg->is_cn && !(n->cn = cn_new(&cfg->cn, &n->io, now)))
 		what = "correspondent node";
+	const char *why = what ? NULL : node_tunnel_sa_check(n, cfg);
+	if (why) {
+		snprintf(err, errlen, "%s: %s", n->name, why);
+		node_free(n);
+		return NULL;
+	}
 	if (what) {
 		snprintf(err, errlen, "%s: bad %s configuration", n->name, what);
 		node_free(n);

@@ -199,6 +199,34 @@ static void input_local(struct node *n, uint8_t *pkt, size_t len, const struct i
 	}
 }
 
+/* What a tunnel-mode SA took the outer header off, once bits checked it
+ * against the SA's selectors: true when handled here.
+ * HA-09: on the home agent a packet for someone else (the Home Test Init
+ * to a correspondent, the mobile node's traffic) is forwarded, as the
+ * reverse tunnel's inner packets are; it lives in buf2, which the
+ * transmit path does not touch.
+ * RR-04: on the mobile node the SA that follows its binding is its tunnel
+ * from the home agent: what it carries for the home address came through
+ * the tunnel (a Home Test counts only so). */
+static bool input_tunnel_sa(struct node *n, uint8_t *inner, size_t len, const struct ipsec_sa *sa)
+{
+	if (len < IP6_HDR_LEN)
+		return false;
+	if (n->ha && !node_is_local(n, inner + 24)) {
+		node_send_routed(n, inner, len, TX_FORWARDED, -1);
+		return true;
+	}
+	if (n->mn && !n->ha && sa->follow_binding) {
+		if (memcmp(inner + 24, mn_hoa(n->mn), 16)) {
+			node_emit_drop(n, M6_E_TUNNEL_PEER, "tunnel SA: not for the home address");
+			return true;
+		}
+		input_local(n, inner, len, sa, true, 1);
+		return true;
+	}
+	return false;
+}
+
 static bool is_nd(const uint8_t *pkt, const struct ip6_walk *w)
 {
 	if (w->proto != IP6P_ICMPV6 || w->end < w->proto_off + 1)
@@ -277,6 +305,8 @@ static int input(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t le
 			return rc;
 		}
 	}
+	if (r.sa && r.sa->mode == SA_TUNNEL && input_tunnel_sa(n, pbuf_data(&pb), pb.len, r.sa))
+		return 0;
 	input_local(n, pbuf_data(&pb), pb.len, r.sa, false, 0);
 	return 0;
 }

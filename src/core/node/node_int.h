@@ -186,4 +186,14 @@ void node_km_sa_changed(struct node *n, const struct ipsec_sa *sa);
 void node_km_sa_rescan(struct node *n);
 void node_km_free(struct node *n);
 
+/* node_tunnel_sa.c: SAs whose mobile-node endpoint follows the binding.
+ * _check() starts them unbound and refuses them on a node that is not
+ * exactly one of home agent and mobile node (a reason, or NULL). The home
+ * agent's engine reports an accepted home registration (coa) or its end
+ * (NULL) to _binding(); the mobile node reports the care-of address of the
+ * home registration BU it just sent (NULL from home) to _coa(). */
+const char *node_tunnel_sa_check(const struct node *n, const struct node_cfg *cfg);
+void node_tunnel_sa_binding(struct node *n, const uint8_t hoa[16], const uint8_t *coa);
+void node_tunnel_sa_coa(struct node *n, const uint8_t *coa);
+
 #endif

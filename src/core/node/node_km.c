@@ -316,6 +316,7 @@ int node_sa_add(struct node *n, const struct ipsec_sa *sa)
 		}
 		return err;
 	}
+	n->bits.n_follow += in->follow_binding;
 	node_km_sa_changed(n, in);
 	return 0;
 }

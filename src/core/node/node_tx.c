@@ -170,6 +170,29 @@ static void too_big(struct node *n, const uint8_t *pkt, size_t len, size_t wire_
 
 /* ---- the transmit path ---- */
 
+/* HA-09, 3776-08: the engines build the mobile node - home agent tunnel as
+ * IPv6-in-IPv6 (CoA <-> HA). When the SPD gives what goes into it to a
+ * tunnel-mode SA that follows the binding, that SA is the tunnel: the
+ * engine's outer header comes off and the SA puts its own on, with the
+ * endpoints the binding gave it. Nothing else meets those SAs. */
+static bool into_tunnel_sa(struct node *n, struct pbuf *pb)
+{
+	const uint8_t *p = pbuf_data(pb);
+	if (pb->len < 2 * IP6_HDR_LEN || p[6] != IP6P_IPV6)
+		return false;
+	/* the mobile node's tunnel is the one to its home agent; the home
+	 * agent's lead to care-of addresses, which the SA knows better */
+	bool at_mn = n->mn && !n->ha;
+	if (at_mn && (!mn_ha(n->mn) || memcmp(p + 24, mn_ha(n->mn), 16)))
+		return false;
+	if (!at_mn && !n->ha)
+		return false;
+	if (!bits_tunnel_selects(&n->bits, p + IP6_HDR_LEN, pb->len - IP6_HDR_LEN))
+		return false;
+	pbuf_pull(pb, IP6_HDR_LEN);
+	return true;
+}
+
 /* A packet this node originates (or forwards): IPsec, then routing.
  * in_if >= 0 marks a packet forwarded from that interface: links here are
  * shared media without link-layer addresses, so a router sees traffic that
@@ -191,7 +214,11 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 	memmove(p, pkt, len);
 	if (n->ipsec && !(flags & TX_BYPASS)) {
 		struct bits_result r;
-		int rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
+		int rc;
+		if (!forwarded && into_tunnel_sa(n, &pb))
+			rc = bits_output_tunnel(&n->bits, &pb, n->now, &r);
+		else
+			rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
 		node_km_drain_bits(n);
 		if (rc) {
 			node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");

@@ -102,6 +102,7 @@
 	X(DISC_NO_MATCH,  104, "disc_no_match",   "discovery reply or prefix advertisement matches no request of ours, or comes from elsewhere (RFC 6275 11.4)") \
 	X(DISC_TIMEOUT,   105, "disc_timeout",    "no Home Agent Address Discovery Reply or Mobile Prefix Advertisement after the retransmissions") \
 	X(RATE_LIMITED,   106, "rate_limited",    "reply not sent: the error and rejection rate limit (MH-09, RFC 4443 2.4 f)") \
+	X(SA_UNBOUND,     107, "sa_unbound",      "packet on a tunnel-mode SA that follows a binding while no binding exists (3776-11)") \
 	/* IKEv2 (src/core/ike): 128 and up */ \
 	X(IKE_TRUNC,       128, "ike_trunc",       "IKE message shorter than its 28-octet header") \
 	X(IKE_VERSION,     129, "ike_version",     "IKE header: major version is not 2 (IKE-05)") \

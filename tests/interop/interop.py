@@ -12,6 +12,12 @@ A cell is a direction and an IKE proposal:
   i-PROPOSAL  charon initiates, as the mobile node would, from 2001:db8:2::100
               on r1 (kernel address); mip6secd's home agent answers
 
+       life-r-NAME, life-i-NAME
+              lifecycle cells (first proposal of the MATRIX): after
+              IKE_AUTH, NAME happens (LIFE below): a Child SA rekey by
+              either end, charon's Delete of the IKE SA, liveness checks
+              by either end; r/i as above
+
 PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
 both configurations). Both directions use the RFC 4877 profile of the BU/BA
 SA: PSK, IDi mn-a@example.com (RFC822) bound to the home address

@@ -14,9 +14,9 @@ A cell is a direction and an IKE proposal:
 
        life-r-NAME, life-i-NAME
               lifecycle cells (first proposal of the MATRIX): after
-              IKE_AUTH, NAME happens (LIFE below): a Child SA rekey by
-              either end, charon's Delete of the IKE SA, liveness checks
-              by either end; r/i as above
+              IKE_AUTH, NAME happens (LIFE below): a Child SA or IKE SA
+              rekey by either end, charon's Delete of the IKE SA,
+              liveness checks by either end; r/i as above
 
 PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
 both configurations). Both directions use the RFC 4877 profile of the BU/BA
@@ -793,6 +793,10 @@ LIFE = {
                      "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "dpd = 2;"),
     "mip6secd-rekey-child": ("mip6secd rekeys the Child SA (its soft lifetime, rekey = 5); charon answers",
                              "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "rekey = 5; lifetime = 60;"),
+    "charon-rekey-ike": ("charon rekeys the IKE SA (rekey_time = 4s, CREATE_CHILD_SA with a KE); mip6secd answers",
+                         "rekey_time = 4s\nover_time = 60s\nrand_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
+    "mip6secd-rekey-ike": ("mip6secd rekeys the IKE SA (ike_rekey = 4); charon answers",
+                           "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "ike_rekey = 4;"),
 }
 LIFE_CELLS = ["life-%s-%s" % (d, k) for k in LIFE for d in "ri"]
 
@@ -970,6 +974,70 @@ def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
         "Delete" % int(q["isakmp.messageid"][0], 16))
 
 
+def life_rekey_ike(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
+    """The IKE SA rekeyed by `who` (RFC 7296 2.18): both ends on the same
+    new IKE SPIs and keys, the Child SA moved to it unchanged, the old IKE
+    SA deleted; the exchange decrypted by tshark with charon's table."""
+    old = (m6["spi_i"], m6["spi_r"])
+    child = ([m6["child"]["spi_in"]], [m6["child"]["spi_out"]])
+    last = {}
+
+    def rekeyed():
+        est = [s for s in show_ike(node)["ike"] if s["state"] == "established"]
+        sas = [sa for sa in ch.sas() if sa["state"] == "ESTABLISHED"]
+        last.update(m6=est, charon=sas)
+        if len(est) != 1 or len(sas) != 1 or (est[0]["spi_i"], est[0]["spi_r"]) == old:
+            return None
+        if (sas[0]["initiator-spi"], sas[0]["responder-spi"]) != (est[0]["spi_i"], est[0]["spi_r"]):
+            return None
+        return est[0], sas[0]
+    try:
+        new, ike = wait_for("both ends to hold one rekeyed IKE SA (the old one deleted)", rekeyed, 20)
+    except Fail as e:
+        raise Fail("%s; last seen: mip6secd %s, charon %s" % (e, last.get("m6"), last.get("charon")))
+    m6dir = os.path.join(DIR, "bed")
+    nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+    if m6_child(node) != child:
+        raise Fail("mip6secd's Child SA changed with the IKE SA: %s, was %s" % (m6_child(node), child))
+    ike = dict(ike, children=[c for c in ike["children"] if c["state"] != "DELETED"])
+    check_charon_child(ike, dict(new, child=m6["child"]))
+    log("  rekeyed: IKE %s/%s (was %s/%s) on both ends, suite %s; Child SA in 0x%08x out 0x%08x moved to it" % (
+        new["spi_i"], new["spi_r"], old[0], old[1], ike.get("suite"), child[0][0], child[1][0]))
+    bed.stop(cap)
+    ours = open(os.path.join(m6dir, node + ".ikev2_decryption_table")).read().splitlines()
+    theirs = open(os.path.join(ch.keys, "ikev2_decryption_table")).read().splitlines()
+    if sorted(ours) != sorted(theirs) or not any(l.startswith("%s,%s," % (new["spi_i"], new["spi_r"])) for l in ours):
+        raise Fail("IKE key tables differ:\n  mip6secd %s\n  charon   %s" % (ours, theirs))
+    log("  key tables agree: %d IKE lines identical (the old and the new IKE SA)" % len(ours))
+    msgs = life_msgs(pcap, ch, old[0])
+
+    def spis(m, f):
+        return [x.replace(":", "") for x in m[f]]
+    cc = exchanges(msgs, 36, rekeyer_addr)
+    # 2.18: the rekeyer's new SPI (the new SA's SPIi) in the request's SA
+    cc = [(q, a) for q, a in cc if a is not None and new["spi_i"] in spis(q, "isakmp.spi")]
+    if len(cc) != 1:
+        raise Fail("want one answered CREATE_CHILD_SA from %s for the new IKE SA under %s/%s, the capture has %d"
+                   % (who, old[0], old[1], len(cc)))
+    q, a = cc[0]
+    rows = []
+
+    def row(item, got, want):
+        rows.append((item, got, want, got == want))
+    row("SA protocol (request, response)", (",".join(q["isakmp.prop.protoid"]), ",".join(a["isakmp.prop.protoid"])),
+        ("1", "1"))
+    row("SPI size (response)", ",".join(a["isakmp.spisize"][:1]), "8")
+    row("new SPIs (request, response)", (spis(q, "isakmp.spi"), spis(a, "isakmp.spi")),
+        ([new["spi_i"]], [new["spi_r"]]))
+    row("no TS, no REKEY_SA (2.18)", bool(q["isakmp.ts.protoid"] or REKEY_SA in q["isakmp.notify.msgtype"]), False)
+    dels = [(q2, a2) for q2, a2 in exchanges(msgs, 37, rekeyer_addr) if "1" in q2["isakmp.delete.protoid"]]
+    row("INFORMATIONAL Delete (IKE, old SA) from %s, answered" % who, len(dels) == 1 and dels[0][1] is not None,
+        True)
+    print_rows(rows)
+    log("  tshark with charon's table alone decrypts the CREATE_CHILD_SA (message %d) and the Delete under the old "
+        "IKE SA" % int(q["isakmp.messageid"][0], 16))
+
+
 def established_addr(node):
     return COA if node == "mn" else HA
 
@@ -986,6 +1054,9 @@ def life_cell(name, plugin):
             return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon")
         if scenario == "mip6secd-rekey-child":
             return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd")
+        if scenario.endswith("rekey-ike"):
+            return life_rekey_ike(bed, ch, node, charon_addr if scenario.startswith("charon") else m6_addr, m6,
+                                  pcap, cap, scenario.split("-")[0])
         if scenario == "charon-delete":
             return life_delete(bed, ch, node, charon_addr, m6, pcap, cap)
         return life_dpd(bed, ch, node, charon_addr if scenario == "charon-dpd" else m6_addr, m6, pcap, cap,

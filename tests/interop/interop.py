@@ -457,7 +457,7 @@ USE_TRANSPORT_MODE = "16391"
 # the lifecycle cells read these too: who sent it, the message ID, the
 # payloads (inside SK once decrypted) and the Delete payloads
 LIFE_FIELDS = AUTH_FIELDS + ["ipv6.src", "isakmp.messageid", "isakmp.typepayload", "isakmp.delete.protoid",
-                             "isakmp.delete.spi"]
+                             "isakmp.delete.spi", "isakmp.enc.pad_length"]
 
 
 def tshark_ike(pcap, conf, fields=AUTH_FIELDS):
@@ -1086,6 +1086,8 @@ def life_delete(bed, ch, node, charon_addr, m6, pcap, cap):
                    % (len(info), [(q["isakmp.messageid"], a is not None) for q, a in info]))
     q, a = info[0]
     # RFC 7296 1.4.1: the answer to the IKE SA's Delete is an empty INFORMATIONAL
+    if not a["isakmp.enc.pad_length"]:
+        raise Fail("mip6secd's answer to the Delete not decrypted with charon's table")
     extra = [p for p in a["isakmp.typepayload"] if p not in ("46",)]
     if extra:
         raise Fail("mip6secd's answer to the Delete carries payloads %s (RFC 7296 1.4.1 wants it empty)" % extra)
@@ -1112,11 +1114,13 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
         if a is None:
             raise Fail("%s's INFORMATIONAL message %s went unanswered" % (who, q["isakmp.messageid"][0]))
         for m in (q, a):
+            if not m["isakmp.enc.pad_length"]:
+                raise Fail("INFORMATIONAL message %s not decrypted with charon's table" % m["isakmp.messageid"][0])
             inner = [p for p in m["isakmp.typepayload"] if p != "46"]
             if inner or m["isakmp.delete.spi"] or m["isakmp.notify.msgtype"]:
                 raise Fail("a liveness check carries payloads (RFC 7296 2.4 wants it empty): %s" % inner)
-    log("  %d empty INFORMATIONAL requests from %s (messages %s), each answered empty; both ends keep IKE SA %s/%s"
-        " and its Child SA" % (len(info), who, ",".join(q["isakmp.messageid"][0] for q, _ in info),
+    log("  %d empty INFORMATIONAL requests from %s (messages %s), each answered empty (decrypted with charon's table);"
+        " both ends keep IKE SA %s/%s and its Child SA" % (len(info), who, ",".join(q["isakmp.messageid"][0] for q, _ in info),
                                m6["spi_i"], m6["spi_r"]))
 
 

@@ -25,6 +25,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -140,7 +141,9 @@ struct ss_listener {
 	void *alert, *ike_state_change, *child_state_change, *message, *ike_keys;
 	bool (*ike_derived_keys)(ss_listener *this, void *ike_sa, ss_chunk sk_d, ss_chunk sk_ai, ss_chunk sk_ar,
 				 ss_chunk sk_ei, ss_chunk sk_er, ss_chunk sk_pi, ss_chunk sk_pr);
-	void *rest[14];                 /* child_keys ... handle_vips: 20 methods in all */
+	void *child_keys, *child_derived_keys, *ike_updown;
+	bool (*ike_rekey)(ss_listener *this, void *old_sa, void *new_sa);
+	void *rest[10];                 /* ike_update ... handle_vips: 20 methods in all */
 };
 
 typedef struct ss_bus ss_bus;
@@ -332,12 +335,46 @@ static const char *ike_integ(uint16_t alg)
 	}
 }
 
+/* When charon rekeys an IKE SA as the initiator it derives the new SA's
+ * keys while the bus still names the old SA (the thread's), so the hook
+ * gets the old SPIs. Such a second derivation for SPIs already written is
+ * kept back and written with the new SA's SPIs when the bus reports the
+ * rekey (ike_rekey(old, new)); as the responder charon names the new SA. */
+static pthread_mutex_t keys_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint64_t spi_i, spi_r;
+} written[64];
+static unsigned n_written;
+static struct {
+	void *old_sa;
+	char *rest;                     /* the line after "SPIi,SPIr," */
+} held[8];
+
+static void write_line(uint64_t si, uint64_t sr, const char *rest)
+{
+	FILE *f = keys_file("ikev2_decryption_table");
+	if (f) {
+		fprintf(f, "%016llx,%016llx,%s", (unsigned long long)si, (unsigned long long)sr, rest);
+		fclose(f);
+	}
+	if (n_written < sizeof(written) / sizeof(written[0])) {
+		written[n_written].spi_i = si;
+		written[n_written++].spi_r = sr;
+	}
+}
+
+static ss_ike_sa_id *sa_id(void *ike_sa)
+{
+	ss_fn *vt = ike_sa;
+	return ((ss_ike_sa_id * (*)(void *)) vt[SS_IKE_SA_GET_ID])(ike_sa);
+}
+
 static bool on_ike_keys(ss_listener *this, void *ike_sa, ss_chunk sk_d, ss_chunk sk_ai, ss_chunk sk_ar,
 			ss_chunk sk_ei, ss_chunk sk_er, ss_chunk sk_pi, ss_chunk sk_pr)
 {
 	(void)this, (void)sk_d, (void)sk_pi, (void)sk_pr;
 	ss_fn *vt = ike_sa;
-	ss_ike_sa_id *id = ((ss_ike_sa_id * (*)(void *)) vt[SS_IKE_SA_GET_ID])(ike_sa);
+	ss_ike_sa_id *id = sa_id(ike_sa);
 	ss_proposal *p = ((ss_proposal * (*)(void *)) vt[SS_IKE_SA_GET_PROPOSAL])(ike_sa);
 	uint16_t encr = 0, bits = 0, integ = 0;
 	if (!id || !p || !p->get_algorithm(p, SS_ENCRYPTION_ALGORITHM, &encr, &bits))
@@ -345,12 +382,11 @@ static bool on_ike_keys(ss_listener *this, void *ike_sa, ss_chunk sk_d, ss_chunk
 	if (!p->get_algorithm(p, SS_INTEGRITY_ALGORITHM, &integ, NULL))
 		integ = 0;
 	const char *e = ike_encr(encr, bits), *i = ike_integ(integ);
-	FILE *f = keys_file("ikev2_decryption_table");
+	char *rest = NULL;
+	size_t rl = 0;
+	FILE *f = open_memstream(&rest, &rl);
 	if (!f)
 		return true;
-	/* the SPIs are kept in network order */
-	fprintf(f, "%016llx,%016llx,", (unsigned long long)be64toh(id->get_initiator_spi(id)),
-		(unsigned long long)be64toh(id->get_responder_spi(id)));
 	put_hex(f, &sk_ei, false);
 	fputc(',', f);
 	put_hex(f, &sk_er, false);
@@ -360,10 +396,46 @@ static bool on_ike_keys(ss_listener *this, void *ike_sa, ss_chunk sk_d, ss_chunk
 	put_hex(f, &sk_ar, false);
 	fprintf(f, ",\"%s\"\n", i ? i : "?");
 	fclose(f);
+	/* the SPIs are kept in network order */
+	uint64_t si = be64toh(id->get_initiator_spi(id)), sr = be64toh(id->get_responder_spi(id));
+	pthread_mutex_lock(&keys_lock);
+	bool again = false;
+	for (unsigned k = 0; k < n_written && !again; k++)
+		again = written[k].spi_i == si && written[k].spi_r == sr;
+	unsigned h = 0;
+	while (again && h < sizeof(held) / sizeof(held[0]) && held[h].old_sa)
+		h++;
+	if (again && h < sizeof(held) / sizeof(held[0])) {
+		held[h].old_sa = ike_sa;
+		held[h].rest = rest;
+		rest = NULL;
+	} else {
+		write_line(si, sr, rest);
+	}
+	pthread_mutex_unlock(&keys_lock);
+	free(rest);
 	return true;                    /* stay registered */
 }
 
-static ss_listener listener = { .ike_derived_keys = on_ike_keys };
+static bool on_ike_rekey(ss_listener *this, void *old_sa, void *new_sa)
+{
+	(void)this;
+	pthread_mutex_lock(&keys_lock);
+	for (unsigned h = 0; h < sizeof(held) / sizeof(held[0]); h++) {
+		if (held[h].old_sa != old_sa)
+			continue;
+		ss_ike_sa_id *id = sa_id(new_sa);
+		if (id)
+			write_line(be64toh(id->get_initiator_spi(id)), be64toh(id->get_responder_spi(id)), held[h].rest);
+		free(held[h].rest);
+		held[h].old_sa = NULL;
+		held[h].rest = NULL;
+	}
+	pthread_mutex_unlock(&keys_lock);
+	return true;
+}
+
+static ss_listener listener = { .ike_derived_keys = on_ike_keys, .ike_rekey = on_ike_rekey };
 
 static char *p_name(ss_plugin *this)
 {

@@ -12,6 +12,12 @@ A cell is a direction and an IKE proposal:
   i-PROPOSAL  charon initiates, as the mobile node would, from 2001:db8:2::100
               on r1 (kernel address); mip6secd's home agent answers
 
+       life-r-NAME, life-i-NAME
+              lifecycle cells (first proposal of the MATRIX): after
+              IKE_AUTH, NAME happens (LIFE below): a Child SA or IKE SA
+              rekey by either end, charon's Delete of the IKE SA,
+              liveness checks by either end; r/i as above
+
 PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
 both configurations). Both directions use the RFC 4877 profile of the BU/BA
 SA: PSK, IDi mn-a@example.com (RFC822) bound to the home address
@@ -307,15 +313,19 @@ def parse_list_sas(text):
     return sas
 
 
-def swanctl_conf(initiator, proposal, mode):
+def swanctl_conf(initiator, proposal, mode, ike_opts="rekey_time = 0\n    dpd_delay = 0",
+                 child_opts="rekey_time = 0"):
+    """charon's swanctl.conf; the matrix cells switch its rekeying and
+    liveness checks off, the lifecycle cells set them (ike_opts at the
+    connection, child_opts at the Child SA)."""
     child = """      bu {
         mode = %(mode)s
         local_ts = %(lts)s
         remote_ts = %(rts)s
         esp_proposals = %(esp)s
-        rekey_time = 0
+        %(copts)s
         start_action = none
-      }""" % dict(mode=mode, esp=ESP,
+      }""" % dict(mode=mode, esp=ESP, copts=child_opts.replace("\n", "\n        "),
                  lts=("%s/128[135/%s]" % (HOA, MH_PORTS)) if initiator else "%s/128[135]" % HA,
                  rts=("%s/128[135/%s]" % (HA, MH_PORTS)) if initiator else "%s/128[135]" % HOA)
     return """# RFC 4877 BU/BA SA, %(role)s (written by tests/interop/interop.py)
@@ -325,8 +335,7 @@ connections {
     local_addrs = %(local)s
     remote_addrs = %(remote)s
     proposals = %(proposal)s
-    rekey_time = 0
-    dpd_delay = 0
+    %(ike_opts)s
     mobike = no
     local {
       auth = psk
@@ -351,7 +360,7 @@ secrets {
 """ % dict(role="charon initiates (mobile node)" if initiator else "charon answers (home agent)",
            local=COA if initiator else HA, remote=HA if initiator else "%any", proposal=proposal,
            my_id=MN_ID if initiator else HA_ID, peer_id=HA_ID if initiator else MN_ID, child=child,
-           mn=MN_ID, ha=HA_ID, psk=PSK)
+           mn=MN_ID, ha=HA_ID, psk=PSK, ike_opts=ike_opts)
 
 
 # ---- the testbed -----------------------------------------------------------
@@ -445,19 +454,25 @@ AUTH_FIELDS = ["frame.time_epoch", "isakmp.ispi", "isakmp.rspi", "isakmp.exchang
 USE_TRANSPORT_MODE = "16391"
 
 
-def tshark_ike(pcap, conf):
+# the lifecycle cells read these too: who sent it, the message ID, the
+# payloads (inside SK once decrypted) and the Delete payloads
+LIFE_FIELDS = AUTH_FIELDS + ["ipv6.src", "isakmp.messageid", "isakmp.typepayload", "isakmp.delete.protoid",
+                             "isakmp.delete.spi", "isakmp.enc.pad_length"]
+
+
+def tshark_ike(pcap, conf, fields=AUTH_FIELDS):
     """IKEv2 messages of a capture, decrypted with the tables in conf."""
     args = ["tshark", "-n", "-r", pcap, "-Y", "isakmp", "-T", "fields", "-E", "aggregator=,", "-E",
             "occurrence=a"]
-    for f in AUTH_FIELDS:
+    for f in fields:
         args += ["-e", f]
     r = run(args, env=dict(os.environ, WIRESHARK_CONFIG_DIR=conf), timeout=120)
     msgs = []
     for line in r.stdout.splitlines():
         v = line.split("\t")
-        if len(v) < len(AUTH_FIELDS):
+        if len(v) < len(fields):
             continue
-        m = {k: (x.split(",") if x else []) for k, x in zip(AUTH_FIELDS, v)}
+        m = {k: (x.split(",") if x else []) for k, x in zip(fields, v)}
         m["time"] = float(m["frame.time_epoch"][0])
         m["response"] = bool(int(m["isakmp.flags"][0], 16) & 0x20)
         m["exchange"] = int(m["isakmp.exchangetype"][0])
@@ -599,7 +614,7 @@ def rfc4877_sa(msgs, spi_i):
 
 def print_rows(rows):
     for item, got, want, ok in rows:
-        log("  %-36s %-58s %s" % (item, got, "ok" if ok else "WRONG (RFC 4877 wants %s)" % (want,)))
+        log("  %-40s %-58s %s" % (item, got, "ok" if ok else "WRONG (wanted: %s)" % (want,)))
     bad = [r for r in rows if not r[3]]
     if bad:
         raise Fail("the negotiated SA is not RFC 4877's: %s" % "; ".join(r[0] for r in bad))
@@ -761,7 +776,358 @@ def cell_charon_initiator(proposal, plugin):
         return t
 
 
+# ---- lifecycle cells: exchanges after IKE_AUTH ------------------------------
+
+LIFE_PROPOSAL = MATRIX[0]
+REKEY_SA, NOTIFY_USE_TM = "16393", USE_TRANSPORT_MODE
+# name -> (what it shows, charon's connection options, charon's Child SA
+# options, mip6secd's extra ike keys)
+LIFE = {
+    "charon-rekey-child": ("charon rekeys the Child SA (CREATE_CHILD_SA, N(REKEY_SA); swanctl --rekey); mip6secd answers",
+                           "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
+    "charon-delete": ("charon deletes the IKE SA (swanctl --terminate); mip6secd answers the INFORMATIONAL Delete",
+                      "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
+    "charon-dpd": ("charon's liveness checks (dpd_delay = 2s); mip6secd answers the empty INFORMATIONALs",
+                   "rekey_time = 0\ndpd_delay = 2s", "rekey_time = 0", ""),
+    "mip6secd-dpd": ("mip6secd's liveness checks (dpd = 2); charon answers the empty INFORMATIONALs",
+                     "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "dpd = 2;"),
+    "mip6secd-rekey-child": ("mip6secd rekeys the Child SA (its soft lifetime, rekey = 5); charon answers",
+                             "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "rekey = 5; lifetime = 60;"),
+    "charon-rekey-ike": ("charon rekeys the IKE SA (rekey_time = 4s, CREATE_CHILD_SA with a KE); mip6secd answers",
+                         "rekey_time = 4s\nover_time = 60s\nrand_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
+    "mip6secd-rekey-ike": ("mip6secd rekeys the IKE SA (ike_rekey = 4); charon answers",
+                           "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "ike_rekey = 4;"),
+}
+LIFE_CELLS = ["life-%s-%s" % (d, k) for k in LIFE for d in "ri"]
+
+
+def m6_sas(node):
+    """mip6secd's SAD: SPI -> entry (show sa --json)."""
+    r = nsexec(node, [MIP6SEC, "show", "sa", "--json"], timeout=10)
+    return {e["spi"]: e for e in json.loads(r.stdout)["sa"]}
+
+
+def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra):
+    """Brings up charon and mip6secd (as the matrix cells do) with the
+    cell's options and waits for the IKE SA; returns the pieces."""
+    node = "mn" if direction == "r" else "ha"
+    conf = os.path.join(DIR, "bed", node + ".conf")
+    if m6_extra:
+        text = open(conf).read()
+        tail = 'esp = "aes128gcm16"; };'
+        if tail not in text:
+            raise Fail("%s: no ike group to add %r to" % (conf, m6_extra))
+        with open(conf, "w") as f:
+            f.write(text.replace(tail, 'esp = "aes128gcm16"; %s };' % m6_extra))
+    if direction == "r":
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ch = Charon("ha", "ha", plugin)
+        ch.conf(swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts))
+        charon_addr, m6_addr = HA, COA
+    else:
+        testbed("restart", "ha")
+        testbed("move", "r1")
+        bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
+        ch = Charon("mn", "mn", plugin)
+        ch.conf(swanctl_conf(True, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts))
+        charon_addr, m6_addr = COA, HA
+    bed.charons.append(ch)
+    ch.start()
+    pcap, cap = bed.capture()
+    if direction == "r":
+        testbed("restart", "mn")
+        testbed("move", "r1")
+        m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
+    else:
+        r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
+        if r.returncode != 0:
+            raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
+        m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+    ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+    if not m6["child"]["installed"]:
+        raise Fail("mip6secd did not install the Child SA: %s" % m6)
+    log("  established: IKE %s/%s, Child SA mip6secd in 0x%08x out 0x%08x" % (
+        m6["spi_i"], m6["spi_r"], m6["child"]["spi_in"], m6["child"]["spi_out"]))
+    check_charon_child(ike, m6)
+    return ch, node, charon_addr, m6_addr, pcap, cap, m6
+
+
+def life_msgs(pcap, ch, spi_i):
+    msgs = tshark_ike(pcap, ws_conf("charon", ch.keys), LIFE_FIELDS)
+    return [m for m in msgs if m["isakmp.ispi"] and m["isakmp.ispi"][0] == spi_i]
+
+
+def exchanges(msgs, exchange, src):
+    """(request, response) pairs of one exchange type whose requests come
+    from src, paired by message ID."""
+    pairs = []
+    for q in msgs:
+        if q["exchange"] != exchange or q["response"] or q["ipv6.src"][0] != src:
+            continue
+        a = [m for m in msgs if m["exchange"] == exchange and m["response"] and
+             m["isakmp.messageid"] == q["isakmp.messageid"] and m["ipv6.src"][0] != src]
+        pairs.append((q, a[0] if a else None))
+    return pairs
+
+
+def spi_hex(v):
+    return "%08x" % v
+
+
+def m6_child(node):
+    """mip6secd's IKE-keyed ESP SAs from its SAD (show sa): (inbound SPIs,
+    outbound SPIs). `show ike` names the IKE_AUTH Child SA only."""
+    sad = [e for e in m6_sas(node).values() if not e["manual"] and e["protocol"].lower() == "esp"]
+    return (sorted(e["spi"] for e in sad if e["direction"].startswith("in")),
+            sorted(e["spi"] for e in sad if e["direction"].startswith("out")))
+
+
+def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
+    """The Child SA rekeyed by `who` (the end at rekeyer_addr): both ends on
+    the same new SPIs and keys, the old pair deleted on both, the exchange
+    as RFC 7296 1.3.3 / 1.4.1 and RFC 4877 want it, decrypted by tshark
+    with charon's table."""
+    old_in, old_out = m6["child"]["spi_in"], m6["child"]["spi_out"]
+    if m6_child(node) != ([old_in], [old_out]):
+        raise Fail("mip6secd's SAD before the rekey: %s, want in 0x%08x out 0x%08x" % (m6_child(node), old_in,
+                                                                                        old_out))
+    if who == "charon":
+        # charon rekeys a Child SA when its kernel reports the soft expiry;
+        # the kernel interface here (charon_m6.c) has no SA lifetimes and
+        # reports none, so the harness asks for the same rekey over vici
+        time.sleep(1)
+        ch.swanctl("--rekey", "--child", "bu", timeout=30)
+
+    last = {}
+
+    def rekeyed():
+        ins, outs = m6_child(node)
+        last.update(m6=(ins, outs), charon=charon_sa(ch))
+        if len(ins) != 1 or len(outs) != 1 or ins[0] == old_in or outs[0] == old_out:
+            return None
+        ike = charon_sa(ch)
+        if not ike:
+            return None
+        # charon lists a deleted Child SA a little longer (state DELETED)
+        ike = dict(ike, children=[c for c in ike["children"] if c["state"] != "DELETED"])
+        if len(ike["children"]) != 1 or int(ike["children"][0]["spi-out"], 16) != ins[0]:
+            return None
+        return ins[0], outs[0], ike
+    try:
+        new_in, new_out, ike = wait_for("both ends to hold one rekeyed Child SA (the old one deleted)", rekeyed, 20)
+    except Fail as e:
+        raise Fail("%s; last seen: mip6secd's SAD in %s out %s, charon %s" % (
+            e, ["0x%08x" % x for x in last["m6"][0]], ["0x%08x" % x for x in last["m6"][1]], last["charon"]))
+    # snapshot now: mip6secd rekeys again every soft lifetime
+    m6dir = os.path.join(DIR, "bed")
+    nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+    e = established(node)
+    if not e or (e["spi_i"], e["spi_r"]) != (m6["spi_i"], m6["spi_r"]):
+        raise Fail("the IKE SA changed: %s, was %s/%s" % (e, m6["spi_i"], m6["spi_r"]))
+    log("  rekeyed: mip6secd's SAD in 0x%08x out 0x%08x (were 0x%08x / 0x%08x, both gone)" % (
+        new_in, new_out, old_in, old_out))
+    check_charon_child(ike, dict(m6, child=dict(m6["child"], spi_in=new_in, spi_out=new_out)))
+    bed.stop(cap)
+    compare_tables(ch, m6dir, node, [new_in, new_out])
+    msgs = life_msgs(pcap, ch, m6["spi_i"])
+    # the rekeyer's inbound SPI names the old pair (REKEY_SA, Delete)
+    rk_in, other_in = (old_out, old_in) if rekeyer_addr != established_addr(node) else (old_in, old_out)
+
+    def spis(m, f):
+        return [x.replace(":", "") for x in m[f]]
+    cc = [(q, a) for q, a in exchanges(msgs, 36, rekeyer_addr) if spi_hex(rk_in) in spis(q, "isakmp.spi")]
+    if len(cc) != 1 or cc[0][1] is None:
+        raise Fail("want one answered CREATE_CHILD_SA from %s (%s) rekeying SPI %s, the capture has %d: %s" % (
+            who, rekeyer_addr, spi_hex(rk_in), len(cc), [(q["isakmp.messageid"], a is not None) for q, a in cc]))
+    q, a = cc[0]
+    rows = []
+
+    def row(item, got, want):
+        rows.append((item, got, want, got == want))
+    row("N(REKEY_SA) (request, old SPI %s)" % spi_hex(rk_in), REKEY_SA in q["isakmp.notify.msgtype"], True)
+    # RFC 7296 2.9: in CREATE_CHILD_SA TSi is the side of the exchange's
+    # initiator (the rekeyer), whichever end started the IKE SA
+    sides = (("TSi", 0, HA), ("TSr", -1, HOA)) if rekeyer_addr == HA else (("TSi", 0, HOA), ("TSr", -1, HA))
+    # charon proposes its configured selectors: as home agent HA/128[135]
+    # and HoA/128[135] (all ports), which the responder narrows (2.9)
+    req_ports = "0-65535" if who == "charon" and rekeyer_addr == HA else "1280-1791"
+    for w, m in (("request", q), ("response", a)):
+        row("USE_TRANSPORT_MODE (%s)" % w, NOTIFY_USE_TM in m["isakmp.notify.msgtype"], True)
+        for t, i, addr in sides:
+            row("%s (%s)" % (t, w), "%s-%s proto %s ports %s-%s" % tuple(
+                m[f][i] if m[f] else "-" for f in ("isakmp.ts.start_ipv6", "isakmp.ts.end_ipv6", "isakmp.ts.protoid",
+                                                   "isakmp.ts.start_port", "isakmp.ts.end_port")),
+                "%s-%s proto 135 ports %s" % (addr, addr, req_ports if w == "request" else "1280-1791"))
+    # the responder's new inbound SPI in its SA payload
+    rsp_in = spi_hex(new_in if who == "charon" else new_out)
+    row("new SPI (response: responder's inbound)", rsp_in if rsp_in in spis(a, "isakmp.spi") else spis(a, "isakmp.spi"),
+        rsp_in)
+    row("Child SA ESP transform (response)", ",".join(a["isakmp.tf.id.encr"]), "20")
+    dels = [(q2, a2) for q2, a2 in exchanges(msgs, 37, rekeyer_addr)
+            if "3" in q2["isakmp.delete.protoid"] and spi_hex(rk_in) in spis(q2, "isakmp.delete.spi")]
+    row("INFORMATIONAL Delete (ESP) from %s, answered" % who, len(dels) == 1 and dels[0][1] is not None, True)
+    if dels and dels[0][1] is not None:
+        row("  Delete SPI (request)", spis(dels[0][0], "isakmp.delete.spi"), [spi_hex(rk_in)])
+        row("  Delete SPI (response, RFC 7296 1.4.1)", spis(dels[0][1], "isakmp.delete.spi"), [spi_hex(other_in)])
+    print_rows(rows)
+    log("  tshark with charon's ikev2_decryption_table alone decrypts the CREATE_CHILD_SA (message %s) and the "
+        "Delete" % int(q["isakmp.messageid"][0], 16))
+
+
+def life_rekey_ike(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
+    """The IKE SA rekeyed by `who` (RFC 7296 2.18): both ends on the same
+    new IKE SPIs and keys, the Child SA moved to it unchanged, the old IKE
+    SA deleted; the exchange decrypted by tshark with charon's table."""
+    old = (m6["spi_i"], m6["spi_r"])
+    child = ([m6["child"]["spi_in"]], [m6["child"]["spi_out"]])
+    last = {}
+
+    def rekeyed():
+        est = [s for s in show_ike(node)["ike"] if s["state"] == "established"]
+        sas = [sa for sa in ch.sas() if sa["state"] == "ESTABLISHED"]
+        last.update(m6=est, charon=sas)
+        if len(est) != 1 or len(sas) != 1 or (est[0]["spi_i"], est[0]["spi_r"]) == old:
+            return None
+        if (sas[0]["initiator-spi"], sas[0]["responder-spi"]) != (est[0]["spi_i"], est[0]["spi_r"]):
+            return None
+        return est[0], sas[0]
+    try:
+        new, ike = wait_for("both ends to hold one rekeyed IKE SA (the old one deleted)", rekeyed, 20)
+    except Fail as e:
+        raise Fail("%s; last seen: mip6secd %s, charon %s" % (e, last.get("m6"), last.get("charon")))
+    m6dir = os.path.join(DIR, "bed")
+    nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+    if m6_child(node) != child:
+        raise Fail("mip6secd's Child SA changed with the IKE SA: %s, was %s" % (m6_child(node), child))
+    ike = dict(ike, children=[c for c in ike["children"] if c["state"] != "DELETED"])
+    check_charon_child(ike, dict(new, child=m6["child"]))
+    log("  rekeyed: IKE %s/%s (was %s/%s) on both ends, suite %s; Child SA in 0x%08x out 0x%08x moved to it" % (
+        new["spi_i"], new["spi_r"], old[0], old[1], ike.get("suite"), child[0][0], child[1][0]))
+    bed.stop(cap)
+    ours = open(os.path.join(m6dir, node + ".ikev2_decryption_table")).read().splitlines()
+    theirs = open(os.path.join(ch.keys, "ikev2_decryption_table")).read().splitlines()
+    if sorted(ours) != sorted(theirs) or not any(l.startswith("%s,%s," % (new["spi_i"], new["spi_r"])) for l in ours):
+        raise Fail("IKE key tables differ:\n  mip6secd %s\n  charon   %s" % (ours, theirs))
+    log("  key tables agree: %d IKE lines identical (the old and the new IKE SA)" % len(ours))
+    msgs = life_msgs(pcap, ch, old[0])
+
+    def spis(m, f):
+        return [x.replace(":", "") for x in m[f]]
+    cc = exchanges(msgs, 36, rekeyer_addr)
+    # 2.18: the rekeyer's new SPI (the new SA's SPIi) in the request's SA
+    cc = [(q, a) for q, a in cc if a is not None and new["spi_i"] in spis(q, "isakmp.spi")]
+    if len(cc) != 1:
+        raise Fail("want one answered CREATE_CHILD_SA from %s for the new IKE SA under %s/%s, the capture has %d"
+                   % (who, old[0], old[1], len(cc)))
+    q, a = cc[0]
+    rows = []
+
+    def row(item, got, want):
+        rows.append((item, got, want, got == want))
+    row("SA protocol (request, response)", (",".join(q["isakmp.prop.protoid"]), ",".join(a["isakmp.prop.protoid"])),
+        ("1", "1"))
+    row("SPI size (response)", ",".join(a["isakmp.spisize"][:1]), "8")
+    row("new SPIs (request, response)", (spis(q, "isakmp.spi"), spis(a, "isakmp.spi")),
+        ([new["spi_i"]], [new["spi_r"]]))
+    row("no TS, no REKEY_SA (2.18)", bool(q["isakmp.ts.protoid"] or REKEY_SA in q["isakmp.notify.msgtype"]), False)
+    dels = [(q2, a2) for q2, a2 in exchanges(msgs, 37, rekeyer_addr) if "1" in q2["isakmp.delete.protoid"]]
+    row("INFORMATIONAL Delete (IKE, old SA) from %s, answered" % who, len(dels) == 1 and dels[0][1] is not None,
+        True)
+    print_rows(rows)
+    log("  tshark with charon's table alone decrypts the CREATE_CHILD_SA (message %d) and the Delete under the old "
+        "IKE SA" % int(q["isakmp.messageid"][0], 16))
+
+
+def established_addr(node):
+    return COA if node == "mn" else HA
+
+
+def life_cell(name, plugin):
+    direction, scenario = name[5], name[7:]
+    what, ike_opts, child_opts, m6_extra = LIFE[scenario]
+    log("cell %s: %s; charon %s, IKE %s, ESP %s" % (name, what, "responds" if direction == "r" else "initiates",
+                                                  LIFE_PROPOSAL, ESP))
+    with Bed(LIFE_PROPOSAL) as bed:
+        ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(bed, direction, plugin, ike_opts, child_opts,
+                                                                   m6_extra)
+        if scenario == "charon-rekey-child":
+            return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon")
+        if scenario == "mip6secd-rekey-child":
+            return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd")
+        if scenario.endswith("rekey-ike"):
+            return life_rekey_ike(bed, ch, node, charon_addr if scenario.startswith("charon") else m6_addr, m6,
+                                  pcap, cap, scenario.split("-")[0])
+        if scenario == "charon-delete":
+            return life_delete(bed, ch, node, charon_addr, m6, pcap, cap)
+        return life_dpd(bed, ch, node, charon_addr if scenario == "charon-dpd" else m6_addr, m6, pcap, cap,
+                        scenario.split("-")[0])
+
+
+def life_delete(bed, ch, node, charon_addr, m6, pcap, cap):
+    spis = (m6["child"]["spi_in"], m6["child"]["spi_out"])
+    if not all(s in m6_sas(node) for s in spis):
+        raise Fail("mip6secd's SAD lacks the Child SA before the Delete: %s" % sorted(m6_sas(node)))
+    ch.swanctl("--terminate", "--ike", "rfc4877", "--timeout", "10", timeout=30)
+
+    def gone():
+        held = [s for s in show_ike(node)["ike"] if (s["spi_i"], s["spi_r"]) == (m6["spi_i"], m6["spi_r"])]
+        sad = m6_sas(node)
+        return None if held or any(s in sad for s in spis) else True
+    wait_for("mip6secd to drop the IKE SA and its Child SA", gone, 10)
+    if charon_sa(ch):
+        raise Fail("charon still holds an IKE SA after --terminate")
+    log("  after swanctl --terminate: mip6secd holds no IKE SA %s/%s and neither SPI 0x%08x, 0x%08x (show ike, show sa)"
+        % (m6["spi_i"], m6["spi_r"], spis[0], spis[1]))
+    bed.stop(cap)
+    msgs = life_msgs(pcap, ch, m6["spi_i"])
+    info = [(q, a) for q, a in exchanges(msgs, 37, charon_addr) if "1" in q["isakmp.delete.protoid"]]
+    if len(info) != 1 or info[0][1] is None:
+        raise Fail("want one INFORMATIONAL Delete (IKE) from charon answered by mip6secd; the capture has %d: %s"
+                   % (len(info), [(q["isakmp.messageid"], a is not None) for q, a in info]))
+    q, a = info[0]
+    # RFC 7296 1.4.1: the answer to the IKE SA's Delete is an empty INFORMATIONAL
+    if not a["isakmp.enc.pad_length"]:
+        raise Fail("mip6secd's answer to the Delete not decrypted with charon's table")
+    extra = [p for p in a["isakmp.typepayload"] if p not in ("46",)]
+    if extra:
+        raise Fail("mip6secd's answer to the Delete carries payloads %s (RFC 7296 1.4.1 wants it empty)" % extra)
+    log("  INFORMATIONAL message %s: Delete (protocol IKE) from charon, empty response from mip6secd, decrypted "
+        "by tshark with charon's table" % q["isakmp.messageid"][0])
+
+
+def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
+    time.sleep(8)
+    e = established(node)
+    if not e or (e["spi_i"], e["spi_r"]) != (m6["spi_i"], m6["spi_r"]) or not e["child"]["installed"]:
+        raise Fail("mip6secd lost the IKE SA during the liveness checks: %s" % e)
+    ike = charon_sa(ch)
+    if not ike:
+        raise Fail("charon lost the IKE SA during the liveness checks")
+    check_charon_child(ike, e)
+    bed.stop(cap)
+    msgs = life_msgs(pcap, ch, m6["spi_i"])
+    info = exchanges(msgs, 37, checker_addr)
+    if len(info) < 2:
+        raise Fail("want at least two INFORMATIONAL liveness checks from %s (%s) in 8 s, the capture has %d"
+                   % (who, checker_addr, len(info)))
+    for q, a in info:
+        if a is None:
+            raise Fail("%s's INFORMATIONAL message %s went unanswered" % (who, q["isakmp.messageid"][0]))
+        for m in (q, a):
+            if not m["isakmp.enc.pad_length"]:
+                raise Fail("INFORMATIONAL message %s not decrypted with charon's table" % m["isakmp.messageid"][0])
+            inner = [p for p in m["isakmp.typepayload"] if p != "46"]
+            if inner or m["isakmp.delete.spi"] or m["isakmp.notify.msgtype"]:
+                raise Fail("a liveness check carries payloads (RFC 7296 2.4 wants it empty): %s" % inner)
+    log("  %d empty INFORMATIONAL requests from %s (messages %s), each answered empty (decrypted with charon's table);"
+        " both ends keep IKE SA %s/%s and its Child SA" % (len(info), who, ",".join(q["isakmp.messageid"][0] for q, _ in info),
+                               m6["spi_i"], m6["spi_r"]))
+
+
 def cell(name):
+    if name in LIFE_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return life_cell(name, build_plugin())
     if name not in CELLS:
         raise Fail("no cell %r (interop.py list)" % name)
     os.makedirs(DIR, exist_ok=True)
@@ -779,7 +1145,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS))
+        print("\n".join(CELLS + LIFE_CELLS))
         return 0
     try:
         preflight()

@@ -476,6 +476,47 @@ static void test_child_refused(void **s)
 	}
 }
 
+/* RFC 7296 2.9: selectors wider than the responder's policy are narrowed
+ * to it, not refused (strongSwan proposes its configured HoA/128[135] and
+ * HA/128[135], all MH types); with no part in common, TS_UNACCEPTABLE. */
+static void test_child_narrowed(void **s)
+{
+	(void)s;
+	static struct ends e;
+	setup(&e, gcm_x25519);
+	e.ci.tsi.n = e.ci.tsr.n = e.cr.tsi.n = e.cr.tsr.n = 0;
+	ts6(&e.ci.tsi, TU_HOA, TU_HOA, 135, 0, 65535);
+	ts6(&e.ci.tsr, TU_HA, TU_HA, 0, 0, 65535);
+	ts6(&e.cr.tsi, "2001:db8:1::", "2001:db8:1::ffff", 135, 0x0500, 0x06ff);
+	ts6(&e.cr.tsr, TU_HA, TU_HA, 135, 0x0500, 0x06ff);
+	handshake(&e);
+	assert_true(e.i.child_ok);
+	assert_true(e.r.child_ok);
+	const struct ike_ts_list *l[2] = { &e.i.child_tsi, &e.i.child_tsr };
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(l[k]->n, 1);
+		assert_int_equal(l[k]->ts[0].proto, 135);
+		assert_int_equal(l[k]->ts[0].start_port, 0x0500);
+		assert_int_equal(l[k]->ts[0].end_port, 0x06ff);
+		assert_memory_equal(l[k]->ts[0].start, l[k]->ts[0].end, 16);
+	}
+	uint8_t hoa[16];
+	tu_addr(TU_HOA, hoa);
+	assert_memory_equal(e.i.child_tsi.ts[0].start, hoa, 16);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+	/* nothing in common: the MH types asked for are outside the policy */
+	setup(&e, gcm_x25519);
+	e.ci.tsi.n = e.cr.tsi.n = 0;
+	ts6(&e.ci.tsi, TU_HOA, TU_HOA, 135, 0x0700, 0x07ff);
+	ts6(&e.cr.tsi, "2001:db8:1::", "2001:db8:1::ffff", 135, 0x0500, 0x06ff);
+	handshake(&e);
+	assert_false(e.r.child_ok);
+	assert_int_equal(e.r.child_error, IKE_N_TS_UNACCEPTABLE);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+}
+
 /* IKE-06: after a COOKIE the request is resent with N(COOKIE) first and
  * everything else unchanged (same SPIi, Ni, KE); Message ID stays 0. */
 static void test_cookie_retry(void **s)
@@ -566,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_bad_ke),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_child_refused),
+		cmocka_unit_test(test_child_narrowed),
 		cmocka_unit_test(test_cookie_retry),
 		cmocka_unit_test(test_initial_contact_and_clear),
 	};

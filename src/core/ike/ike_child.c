@@ -469,7 +469,9 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	const struct ike_ts_list *peer_cfg = sa->cfg_i ? &c->tsr : &c->tsi;
 	const struct ike_ts_list *our_cfg = sa->cfg_i ? &c->tsi : &c->tsr;
 	const struct ike_ts_list *oi = sa->cfg_i ? &tsr : &tsi, *orr = sa->cfg_i ? &tsi : &tsr;
-	if (!ike_sa_ts_ok(peer_cfg, &tsi) || !ike_sa_ts_ok(our_cfg, &tsr) ||
+	/* narrowed to ours (2.9): a peer may propose its configured selectors,
+	 * wider than the pair it rekeys (strongSwan does) */
+	if (!ike_sa_ts_narrow(peer_cfg, &tsi, &tsi) || !ike_sa_ts_narrow(our_cfg, &tsr, &tsr) ||
 	    (c->child_allowed && !c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
 						   sa->peer_id_len, oi, orr))) {
 		refuse(w, IKE_N_TS_UNACCEPTABLE, NULL, 0);

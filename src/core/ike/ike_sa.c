@@ -139,6 +139,49 @@ static bool ts_covers(const struct ike_ts *b, const struct ike_ts *a)
 	return memcmp(a->start, b->start, alen) >= 0 && memcmp(a->end, b->end, alen) <= 0;
 }
 
+/* The part of a that b also holds, false when there is none. */
+static bool ts_meet(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *o)
+{
+	size_t alen = a->type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
+	if (a->type != b->type || (a->proto && b->proto && a->proto != b->proto))
+		return false;
+	*o = *a;
+	o->proto = a->proto ? a->proto : b->proto;
+	bool a_opaque = a->start_port == 65535 && a->end_port == 0;
+	bool b_opaque = b->start_port == 65535 && b->end_port == 0;
+	bool a_any = a->start_port == 0 && a->end_port == 65535;
+	bool b_any = b->start_port == 0 && b->end_port == 65535;
+	if (a_opaque || b_opaque) {
+		if (!(a_opaque || a_any) || !(b_opaque || b_any))
+			return false;
+		o->start_port = 65535;
+		o->end_port = 0;
+	} else {
+		o->start_port = a->start_port > b->start_port ? a->start_port : b->start_port;
+		o->end_port = a->end_port < b->end_port ? a->end_port : b->end_port;
+		if (o->start_port > o->end_port)
+			return false;
+	}
+	memcpy(o->start, memcmp(a->start, b->start, alen) >= 0 ? a->start : b->start, alen);
+	memcpy(o->end, memcmp(a->end, b->end, alen) <= 0 ? a->end : b->end, alen);
+	return memcmp(o->start, o->end, alen) <= 0;
+}
+
+/* RFC 7296 2.9: the responder narrows the proposed selectors to the part
+ * its policy allows (each proposed one met with each of ours); none left
+ * is TS_UNACCEPTABLE. */
+bool ike_sa_ts_narrow(const struct ike_ts_list *ours, const struct ike_ts_list *theirs, struct ike_ts_list *out)
+{
+	struct ike_ts_list r;
+	memset(&r, 0, sizeof(r));
+	for (unsigned i = 0; i < theirs->n; i++)
+		for (unsigned k = 0; k < ours->n && r.n < IKE_TS_MAX; k++)
+			if (ts_meet(&theirs->ts[i], &ours->ts[k], &r.ts[r.n]))
+				r.n++;
+	*out = r;
+	return r.n > 0;
+}
+
 /* Every proposed selector inside one of ours. */
 bool ike_sa_ts_ok(const struct ike_ts_list *ours, const struct ike_ts_list *theirs)
 {
@@ -707,9 +750,12 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
 				if (ike_sa_esp_ok(&sp.prop[i], &c->esp))
 					chosen = &sp.prop[i];
-		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
-			     !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-			     ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr) &&
+		/* the answer carries the proposed selectors narrowed to ours (2.9) */
+		struct ike_ts_list ptsi, ptsr;
+		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &ptsi, &ds, 0) &&
+			     !ike_ts_parse(tsr->body, tsr->body_len, &ptsr, &ds, 0) &&
+			     ike_sa_ts_narrow(&c->tsi, &ptsi, &sa->child_tsi) &&
+			     ike_sa_ts_narrow(&c->tsr, &ptsr, &sa->child_tsr) &&
 			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
 								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
 		/* transport mode only (RFC 4877 4.3): a request without

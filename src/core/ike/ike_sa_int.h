@@ -30,6 +30,7 @@ bool ike_sa_esp_is(const struct ike_prop *p, const struct ike_child_alg *a);
 unsigned ike_sa_xf_count(const struct ike_prop *p, uint8_t type);
 bool ike_sa_xf_has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len);
 bool ike_sa_ts_ok(const struct ike_ts_list *ours, const struct ike_ts_list *theirs);
+bool ike_sa_ts_narrow(const struct ike_ts_list *ours, const struct ike_ts_list *theirs, struct ike_ts_list *out);
 
 uint16_t ike_sa_error_notify(const struct ike_msg *m);
 const uint8_t *ike_sa_notify_data(const struct ike_pl *pl, size_t *len);

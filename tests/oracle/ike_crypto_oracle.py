@@ -28,10 +28,14 @@ usage: ike_crypto_oracle.py PATH/TO/ike_oracle_tool
 Needs Debian's /usr/bin/python3 with python3-cryptography.
 """
 import random
+import os
 import subprocess
 import sys
 
 from cryptography.hazmat.primitives import hashes, hmac
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ike_kdf import prf, prf_plus  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
@@ -54,21 +58,6 @@ CHILD_ALGS = [(20, 128, 0), (20, 192, 0), (20, 256, 0), (28, 0, 0), (12, 128, 12
 
 
 # ---- primitives ----
-
-def prf(p, key, data):
-    h = hmac.HMAC(key, HASHES[p]())
-    h.update(data)
-    return h.finalize()
-
-
-def prf_plus(p, key, seed, n):
-    out, t, i = b"", b"", 1
-    while len(out) < n:
-        t = prf(p, key, t + seed + bytes([i]))
-        out += t
-        i += 1
-    return out[:n]
-
 
 def mac(integ, key, data):
     h = hmac.HMAC(key, INTEG[integ][0]())

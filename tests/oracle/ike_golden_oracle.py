@@ -44,12 +44,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ike_kdf import prf, prf_plus  # noqa: E402
 from oracle_common import VECTORS_DIR, Tap, tshark_fields  # noqa: E402
 
 GOLDEN = os.path.join(VECTORS_DIR, "ike_golden")
 RUNS = ("gcm", "cbc")
 KEY_PAD = b"Key Pad for IKEv2"
-HASHES = {5: hashes.SHA256}
 PRF_LEN = {5: 32}
 # encr id -> (AEAD, IV octets); integ id -> (hash, key octets, ICV octets)
 ENCR = {20: (True, 8), 12: (False, 16)}
@@ -121,21 +121,6 @@ def body_of(pl, t):
 
 
 # ---- Python's IKEv2 crypto (RFC 7296 2.13-2.15, 3.14; RFC 5282) ----
-
-def prf(p, key, data):
-    h = hmac.HMAC(key, HASHES[p]())
-    h.update(data)
-    return h.finalize()
-
-
-def prf_plus(p, key, seed, n):
-    out, t, i = b"", b"", 1
-    while len(out) < n:
-        t = prf(p, key, t + seed + bytes([i]))
-        out += t
-        i += 1
-    return out[:n]
-
 
 def key_lengths(encr, bits, integ):
     aead = ENCR[encr][0]

@@ -25,32 +25,19 @@ mismatch.
 usage: ike_rekey_oracle.py PATH/TO/ike_rekey_tool
 Needs Debian's /usr/bin/python3 with python3-cryptography.
 """
+import os
 import subprocess
 import sys
 
-from cryptography.hazmat.primitives import hashes, hmac
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ike_kdf import prf, prf_plus  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-HASHES = {5: hashes.SHA256, 6: hashes.SHA384, 7: hashes.SHA512}
 # suite number of the tool -> (prf, AES-GCM key and salt octets, DH group)
 SUITES = {0: (5, 36, 31), 1: (6, 20, 19)}
 ESP_KEY = 16 + 4        # the Child SAs: AES-GCM-16/128 and its salt
-
-
-def prf(p, key, data):
-    h = hmac.HMAC(key, HASHES[p]())
-    h.update(data)
-    return h.finalize()
-
-
-def prf_plus(p, key, seed, n):
-    out, t, i = b"", b"", 1
-    while len(out) < n:
-        t = prf(p, key, t + seed + bytes([i]))
-        out += t
-        i += 1
-    return out[:n]
 
 
 def dh(group, priv, peer):

@@ -1,8 +1,8 @@
 /*
- * test_ike_ends — two ike_sa instances for the unit tests of the exchanges
- * on an established IKE SA: the configurations of test_ike_sa.c (a mobile
- * node and its home agent, BU/BA selectors, a seeded generator per end),
- * an IKE_SA_INIT + IKE_AUTH to start from, and message passing by hand.
+ * test_ike_ends — two ike_sa instances for the IKE unit tests (the initial
+ * exchanges, and the exchanges on an established IKE SA): a mobile node and
+ * its home agent with BU/BA selectors and a seeded generator per end, an
+ * IKE_SA_INIT + IKE_AUTH to start from, and message passing by hand.
  */
 #ifndef MIP6SEC_TEST_IKE_ENDS_H
 #define MIP6SEC_TEST_IKE_ENDS_H

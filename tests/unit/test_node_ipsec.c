@@ -262,19 +262,7 @@ static void test_rh2_own_home_address_only(void **s)
 	c.forwarding = true;
 	int r1 = add_node(&c, (const int[]){ 0, 1 });
 	/* mobile node A on the foreign link, no IPsec */
-	memset(&c, 0, sizeof(c));
-	c.name = "mn";
-	iface(&c, NULL, "::", false);
-	c.ifaces[0].plen = 0;
-	c.is_mn = true;
-	tu_addr(HOA_A, c.mn.hoa);
-	tu_addr("2001:db8:1::", c.mn.home_prefix);
-	c.mn.home_plen = 64;
-	tu_addr(HA, c.mn.ha);
-	c.mn.iid[6] = 0x01;
-	c.mn.iid[7] = 0x00;
-	c.mn.lifetime_s = 3600;
-	c.seed = 1;
+	mobile_node_cfg(&c, false, 1);
 	int mn = add_node(&c, (const int[]){ 0 });
 	run_until(2000 * MS);
 	tu_addr(HOA_A, hoa);
@@ -419,21 +407,7 @@ static void test_rr_through_protected_tunnel(void **s)
 	tu_addr(CN, c.cn.addr);
 	c.cn.max_bindings = 16;
 	int cn = add_node(&c, (const int[]){ L_BACKBONE });
-	memset(&c, 0, sizeof(c));
-	c.name = "mn";
-	iface(&c, NULL, "::", false);
-	c.ifaces[0].plen = 0;
-	c.is_mn = true;
-	tu_addr(HOA_A, c.mn.hoa);
-	tu_addr("2001:db8:1::", c.mn.home_prefix);
-	c.mn.home_plen = 64;
-	tu_addr(HA, c.mn.ha);
-	c.mn.iid[6] = 0x01;
-	c.mn.lifetime_s = 3600;
-	c.mn.route_optimisation = true;
-	c.mn.n_cn = 1;
-	tu_addr(CN, c.mn.cn[0]);
-	c.seed = 5;
+	mobile_node_cfg(&c, true, 5);
 	tn_load_ipsec(&c, mn_rr_ipsec);
 	int mn = add_node(&c, (const int[]){ L_R1 });    /* it boots away from home */
 	side_load(&ha_keys, ha_rr_ipsec);

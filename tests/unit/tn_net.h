@@ -281,6 +281,30 @@ static inline int home_agent_adv(const char *ipsec, bool advertise)
 	return add_node(&c, links);
 }
 
+/* Mobile node A's configuration (home address HOA_A, home agent HA,
+ * interface identifier ::100, one interface that finds its care-of address
+ * by SLAAC); route optimisation with CN when ro. The caller adds IPsec. */
+static inline void mobile_node_cfg(struct node_cfg *c, bool ro, uint64_t seed)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = "mn";
+	iface(c, NULL, "::", false);
+	c->ifaces[0].plen = 0;
+	c->is_mn = true;
+	tu_addr(HOA_A, c->mn.hoa);
+	tu_addr("2001:db8:1::", c->mn.home_prefix);
+	c->mn.home_plen = 64;
+	tu_addr(HA, c->mn.ha);
+	c->mn.iid[6] = 0x01;
+	c->mn.lifetime_s = 3600;
+	if (ro) {
+		c->mn.route_optimisation = true;
+		c->mn.n_cn = 1;
+		tu_addr(CN, c->mn.cn[0]);
+	}
+	c->seed = seed;
+}
+
 /* The same, silent on the home link (no Router Advertisements). */
 static inline int home_agent(const char *ipsec)
 {

@@ -378,7 +378,7 @@ static void test_child_refused(void **s)
 	}
 }
 
-/* RFC 7296 2.9: selectors wider than the responder's policy are narrowed
+/* IKE-17 (RFC 7296 2.9): selectors wider than the responder's policy are narrowed
  * to it, not refused (strongSwan proposes its configured HoA/128[135] and
  * HA/128[135], all MH types); with no part in common, TS_UNACCEPTABLE. */
 static void test_child_narrowed(void **s)

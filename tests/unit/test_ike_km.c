@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "tu.h"
+#include "tn.h"
 #include "keyconf.h"
 #include "ike/ike_const.h"
 #include "ike/ike_km.h"
@@ -80,18 +81,7 @@ static void pump(void)
 
 static void advance(uint64_t to)
 {
-	while (1) {
-		uint64_t t = node_next_expiry(na);
-		if (node_next_expiry(nb) < t)
-			t = node_next_expiry(nb);
-		if (t > to)
-			break;
-		now = t;
-		node_on_timer(na, now);
-		node_on_timer(nb, now);
-		pump();
-	}
-	now = to;
+	tn_pair_advance(na, nb, &now, to, pump);
 }
 
 static struct node *host(const char *name, const char *a, const char *ipsec)

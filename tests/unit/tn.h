@@ -45,4 +45,23 @@ static inline void tn_route(struct node_cfg *c, const char *prefix, unsigned ple
 	r->ifindex = ifx;
 }
 
+/* Two nodes on one hub: fire their timers in order up to `to`, calling
+ * pump (the test's own delivery between them) after each instant; *now
+ * ends at `to`. */
+static inline void tn_pair_advance(struct node *a, struct node *b, uint64_t *now, uint64_t to, void (*pump)(void))
+{
+	for (;;) {
+		uint64_t t = node_next_expiry(a);
+		if (node_next_expiry(b) < t)
+			t = node_next_expiry(b);
+		if (t > to)
+			break;
+		*now = t;
+		node_on_timer(a, t);
+		node_on_timer(b, t);
+		pump();
+	}
+	*now = to;
+}
+
 #endif

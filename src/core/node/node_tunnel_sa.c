@@ -52,7 +52,9 @@ static void set_bound(struct node *n, struct ipsec_sa *sa, const uint8_t *coa)
 
 void node_tunnel_sa_binding(struct node *n, const uint8_t hoa[16], const uint8_t *coa)
 {
-	if (!n->ipsec || !n->ha)
+	/* a home agent without such SAs (the usual case) must not walk its
+	 * SAD on every accepted BU: that made registration O(bindings) */
+	if (!n->ipsec || !n->ha || !n->bits.n_follow)
 		return;
 	for (size_t i = 0, cap = sad_capacity(n->cfg.sad); i < cap; i++) {
 		struct ipsec_sa *sa = sad_slot(n->cfg.sad, i);
@@ -65,7 +67,7 @@ void node_tunnel_sa_binding(struct node *n, const uint8_t hoa[16], const uint8_t
 
 void node_tunnel_sa_coa(struct node *n, const uint8_t *coa)
 {
-	if (!n->ipsec || !n->mn)
+	if (!n->ipsec || !n->mn || !n->bits.n_follow)
 		return;
 	for (size_t i = 0, cap = sad_capacity(n->cfg.sad); i < cap; i++) {
 		struct ipsec_sa *sa = sad_slot(n->cfg.sad, i);

@@ -28,6 +28,14 @@ struct m6_drbg;
  * may be NULL (empty). */
 struct m6_drbg *m6_drbg_new(const uint8_t entropy[M6_DRBG_ENTROPY_LEN], const uint8_t nonce[M6_DRBG_NONCE_LEN],
 			    const uint8_t *pers, size_t perslen);
+/* Instantiate d again from new input, exactly as m6_drbg_new() would (the
+ * same outputs follow), without making its OpenSSL contexts again: the
+ * old state is wiped first. 0, M6_E_INVAL, or M6_E_CRYPTO (d then
+ * generates nothing until a successful reinit). */
+int m6_drbg_reinit(struct m6_drbg *d, const uint8_t entropy[M6_DRBG_ENTROPY_LEN],
+		   const uint8_t nonce[M6_DRBG_NONCE_LEN], const uint8_t *pers, size_t perslen);
+/* Wipe the state; d generates nothing until m6_drbg_reinit(). */
+void m6_drbg_clear(struct m6_drbg *d);
 int m6_drbg_generate(struct m6_drbg *d, uint8_t *out, size_t n);
 void m6_drbg_free(struct m6_drbg *d);
 

@@ -195,6 +195,7 @@ static void node_reset(struct node *n)
 {
 	for (size_t i = 0; i < n->n_sa; i++)
 		*n->sa[i] = n->snap[i];
+	bits_fini(&n->b);
 	bits_init(&n->b, &n->kc.bits, n->kc.spd, n->kc.sad, n->kc.pad);
 }
 
@@ -362,9 +363,7 @@ static void direct(const uint8_t *pkt, size_t len, const struct expect *x)
 static uint64_t outcomes(const struct bits *b)
 {
 	uint64_t t = b->st.in_protected + b->st.in_bypass;
-	for (unsigned i = 0; i < BITS_NREASONS; i++)
-		t += b->st.drops[i];
-	return t;
+	return t + b->st.drops_total;
 }
 
 static int receive(struct node *n, const struct profile *pr, const uint8_t *pkt, size_t len,

@@ -98,9 +98,7 @@ static void make_bu(void)
 static uint64_t outcomes(const struct bits *b)
 {
 	uint64_t t = b->st.in_protected + b->st.in_bypass + b->st.out_protected + b->st.out_bypass;
-	for (unsigned i = 0; i < BITS_NREASONS; i++)
-		t += b->st.drops[i];
-	return t;
+	return t + b->st.drops_total;
 }
 
 static int run(struct bits *b, bool out, const uint8_t *pkt, size_t len, bool forwarded, uint8_t *res,
@@ -142,6 +140,7 @@ static void use(struct keyconf *kc)
 			run(&b, false, sent, sent_len, fwd, NULL, NULL);
 		run(&b, false, bu, bu_len, fwd, NULL, NULL);
 	}
+	bits_fini(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -353,6 +353,7 @@ static struct outcome run(unsigned long rate, double flood_s, bool verbose)
 		die(err);
 	struct outcome out = { now_s() - t0, res.n_expect, res.n_failed };
 	scenario_free(&sc);
+	bits_fini(&fl.b);
 	keyconf_free(&fl.kc);
 	return out;
 }

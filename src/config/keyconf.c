@@ -361,9 +361,9 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 	if (!rc) rc = kc_str(c, g, "name", NULL, &name);
 	if (rc)
 		return rc;
-	if (!name || !name[0] || strlen(name) >= sizeof(e.name))
-		return kc_fail(c, g, "an spd entry needs a 'name' (1 to %zu characters)", sizeof(e.name) - 1);
-	strcpy(e.name, name);
+	if (!name || !name[0] || strlen(name) >= SPD_NAME_MAX)
+		return kc_fail(c, g, "an spd entry needs a 'name' (1 to %d characters)", SPD_NAME_MAX - 1);
+	e.name = name;
 	if (!rc) rc = kc_word(c, g, "dir", dirs, "out", &dir);
 	if (!rc) rc = kc_u64(c, g, "order", UINT32_MAX, 1000 + (uint64_t)index * 10, &order);
 	if (!rc) rc = kc_range(c, g, "local", e.sel.local_lo, e.sel.local_hi);

@@ -57,7 +57,9 @@ static bool same_spd_entry(const struct spd_entry *a, const struct spd_entry *b)
 	struct spd_entry x = *a, y = *b;
 	x.id = y.id = 0;
 	x.hits = y.hits = 0;
-	return !memcmp(&x, &y, sizeof(x));
+	/* each SPD keeps its own copy of the name */
+	x.name = y.name = NULL;
+	return !strcmp(a->name, b->name) && !memcmp(&x, &y, sizeof(x));
 }
 
 static bool same_policies(const struct bits *live, const struct keyconf *kc)

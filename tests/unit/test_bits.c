@@ -42,6 +42,7 @@ static void node_load(struct node *n, const char *text)
 
 static void node_free(struct node *n)
 {
+	bits_fini(&n->b);
 	keyconf_free(&n->kc);
 }
 

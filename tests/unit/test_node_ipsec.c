@@ -107,7 +107,7 @@ static void run_bu_for_a_over_b_sa(bool model_b)
 	assert_int_equal(ev_count[ha][M6_EV_BA_SENT], 1);
 	assert_int_equal(last_ba_status[ha], 0);
 	assert_null(binding(ha, HOA_A));
-	keyconf_free(&b.kc);
+	side_free(&b);
 	reset();
 }
 
@@ -221,7 +221,7 @@ static void test_bu_formats_tunnel_and_transport(void **s)
 	assert_int_equal(pbuf_data(&pb)[w.proto_off + 4 + 2], 0);
 	assert_int_equal(m6_get16(pbuf_data(&pb) + w.proto_off + 8), 6);
 	assert_int_equal(ev_count[ha][M6_EV_DROP], 0);
-	keyconf_free(&mn.kc);
+	side_free(&mn);
 	reset();
 }
 
@@ -468,8 +468,8 @@ static void test_rr_through_protected_tunnel(void **s)
 	assert_true(hot >= 1);
 	assert_true(coti >= 1);
 	assert_true(cot >= 1);
-	keyconf_free(&ha_keys.kc);
-	keyconf_free(&mn_keys.kc);
+	side_free(&ha_keys);
+	side_free(&mn_keys);
 	reset();
 }
 
@@ -544,7 +544,7 @@ static void test_tunnel_sa_vouches_one_level(void **s)
 			assert_int_equal(last_drop[ha], M6_E_TUNNEL_SRC);
 		}
 	}
-	keyconf_free(&mn.kc);
+	side_free(&mn);
 	reset();
 }
 
@@ -617,7 +617,7 @@ static void test_replay_after_restart_manual_keys(void **s)
 	run_until(now + 2000 * MS);
 	assert_non_null(binding(ha, HOA_A));
 	assert_memory_equal(binding(ha, HOA_A)->coa, coa, 16);   /* the address A has left */
-	keyconf_free(&mn.kc);
+	side_free(&mn);
 	reset();
 	print_message("weakness demonstrated: INT-05, manual keys: a Binding Update captured before a home "
 		      "agent restart is accepted after it and points the binding at an old care-of address\n");

@@ -97,8 +97,8 @@ static void network(void)
 
 static void done(void)
 {
-	keyconf_free(&ha_keys.kc);
-	keyconf_free(&mn_keys.kc);
+	side_free(&ha_keys);
+	side_free(&mn_keys);
 	reset();
 }
 
@@ -445,8 +445,8 @@ static void test_tunnel_policy_applies_inside_tunnel_only(void **st)
 	assert_int_equal(pbuf_data(&pb)[6], IP6P_ESP);
 	assert_int_equal(bits_input(&ha.b, &pb, false, 0, &r), M6_E_SA_UNBOUND);
 	assert_int_equal(bits_drops(&ha.b, M6_E_SA_UNBOUND), 1);
-	keyconf_free(&mn.kc);
-	keyconf_free(&ha.kc);
+	side_free(&mn);
+	side_free(&ha);
 }
 
 /* follow_binding: keyconf takes it for tunnel-mode policies only; a home

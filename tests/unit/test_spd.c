@@ -41,6 +41,7 @@ static struct ipsec_flow pipeline_flow_pkt(const uint8_t *pkt, size_t n)
 	assert_int_equal(bits_output(&b, &pb, false, 0, NULL), M6_E_NO_SA);
 	assert_true(bits_next_event(&b, &ev));
 	assert_int_equal(ev.type, BITS_EV_ACQUIRE);
+	bits_fini(&b);
 	sad_free(d);
 	spd_free(s);
 	return ev.flow;
@@ -78,6 +79,7 @@ static const struct spd_entry *pipeline_policy_in(struct spd *s, enum sa_model m
 		assert_int_equal(rc, M6_E_UNPROTECTED);
 	else
 		assert_int_equal(rc, 0);
+	bits_fini(&b);
 	sad_free(d);
 	return r.policy;
 }
@@ -451,8 +453,10 @@ static void test_entry_copy_and_hits(void **st)
 	e.id = 999;
 	e.hits = 42;
 	e.protect.mode = 1;
-	strcpy(e.name, "mn1@example.com");
+	char name[] = "mn1@example.com";
+	e.name = name;
 	int id = spd_add(s, &e);
+	name[0] = 'X';                  /* the SPD keeps its own copy */
 	assert_true(id > 0 && id != 999);
 	const struct spd_entry *g = spd_get(s, (uint32_t)id);
 	assert_non_null(g);
@@ -495,8 +499,16 @@ static void test_invalid(void **st)
 	set_range(e.sel.remote_lo, e.sel.remote_hi, "::1", "::");
 	assert_int_equal(spd_add(s, &e), M6_E_INVAL);
 	e = good;
-	memset(e.name, 'x', sizeof(e.name));
+	char longname[SPD_NAME_MAX + 1];
+	memset(longname, 'x', SPD_NAME_MAX);
+	longname[SPD_NAME_MAX] = 0;
+	e.name = longname;
 	assert_int_equal(spd_add(s, &e), M6_E_INVAL);
+	longname[SPD_NAME_MAX - 1] = 0;  /* the longest that fits */
+	assert_true(spd_add(s, &e) > 0);
+	assert_int_equal(spd_count(s), 1);
+	spd_free(s);
+	s = spd_new();
 	e = good;
 	e.action = SPD_PROTECT;
 	e.protect.ipsec_proto = 6;

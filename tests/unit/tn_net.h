@@ -246,6 +246,12 @@ static inline void side_load(struct side *s, const char *text)
 	bits_init(&s->b, &s->kc.bits, s->kc.spd, s->kc.sad, s->kc.pad);
 }
 
+static inline void side_free(struct side *s)
+{
+	bits_fini(&s->b);
+	keyconf_free(&s->kc);
+}
+
 /* The outbound SA of a side's policy `name`. */
 static inline struct ipsec_sa *side_sa(struct side *s, const char *name)
 {

@@ -32,20 +32,21 @@
 struct m6_xform_cache;
 
 struct m6_xform {
+	/* small fields first, packed: every SA has two of these */
 	enum m6_enc enc;
 	enum m6_auth auth;
 	bool encrypt;               /* direction: seal (true) or open */
-	size_t iv_len;              /* octets of IV on the wire */
-	size_t block;               /* padding block (4 for stream/AEAD, 16 for CBC) */
-	size_t icv_len;             /* octets of ICV on the wire */
+	uint8_t iv_len;             /* octets of IV on the wire */
+	uint8_t block;              /* padding block (4 for stream/AEAD, 16 for CBC) */
+	uint8_t icv_len;            /* octets of ICV on the wire */
 	uint8_t salt[4];            /* AEAD nonce salt */
+	uint8_t eklen, aklen;
 	void *cipher;               /* EVP_CIPHER_CTX *, NULL for NULL encryption (or when cached) */
 	void *mac;                  /* precomputed HMAC states, NULL for AEAD (or when cached) */
 	/* a transform of m6_xform_init_cached(): its keys, and the cache its
 	 * states are made in when a packet needs them */
 	struct m6_xform_cache *cache;
 	uint8_t *keys;              /* cipher key (salt apart) || HMAC key */
-	uint8_t eklen, aklen;
 	uint64_t tag;               /* its states' name in the cache */
 };
 

@@ -128,7 +128,7 @@ static int ah_icv(const struct m6_xform *x, const uint8_t *pkt, size_t len, size
 	if (ia == w.n_ext)
 		return M6_E_INVAL;
 	size_t ah_len = w.ext[ia].len;
-	if (ah_len < AH_HDR_LEN + x->icv_len)
+	if (ah_len < AH_HDR_LEN + (size_t)x->icv_len)
 		return M6_E_AH_LEN;
 
 	const uint8_t *src = pkt + 8, *dst = pkt + 24;

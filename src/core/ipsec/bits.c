@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "bits.h"
@@ -26,10 +27,16 @@ void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, stru
 
 _Static_assert(M6_E_IKE_TRUNC - M6_E_FIRST_ == BITS_IKE_FIRST, "the IKE range moved: the drop counters stop below it");
 
+void bits_fini(struct bits *b)
+{
+	free(b->st.drops);
+	b->st.drops = NULL;
+}
+
 uint64_t bits_drops(const struct bits *b, int code)
 {
 	unsigned i = bits_reason_index(code);
-	return i < BITS_NREASONS ? b->st.drops[i] : 0;
+	return i < BITS_NREASONS && b->st.drops ? b->st.drops[i] : 0;
 }
 
 bool bits_next_event(struct bits *b, struct bits_event *ev)
@@ -68,7 +75,11 @@ static void sa_event(struct bits *b, const struct ipsec_sa *sa, enum sad_event e
 static int drop(struct bits *b, struct bits_result *r, int reason)
 {
 	unsigned i = bits_reason_index(reason);
-	if (i < BITS_NREASONS)
+	b->st.drops_total++;
+	/* the one allocation this path makes, once in the node's life */
+	if (!b->st.drops)
+		b->st.drops = calloc(BITS_NREASONS, sizeof(*b->st.drops));
+	if (i < BITS_NREASONS && b->st.drops)
 		b->st.drops[i]++;
 	if (r)
 		r->reason = reason;

@@ -74,7 +74,12 @@ struct bits_stats {
 	uint64_t out_protected, out_bypass, in_protected, in_bypass;
 	uint64_t in_icmp_by_quote;       /* ICMP-01: errors admitted by the packet they quote */
 	uint64_t out_icmp_reverse_sa;    /* ICMP-01: errors sent on the reverse traffic's SA */
-	uint64_t drops[BITS_NREASONS];   /* indexed by bits_reason_index() */
+	uint64_t drops_total;            /* every drop, whatever its reason */
+	/* Per reason, indexed by bits_reason_index(): BITS_NREASONS counters
+	 * (840 octets) made at the first drop, so the many nodes of a large
+	 * simulation that never drop anything do not carry them. NULL: no
+	 * drop yet, or no memory for them (drops_total still counts). */
+	uint64_t *drops;
 	uint64_t events_lost;
 };
 
@@ -96,6 +101,8 @@ struct bits {
 };
 
 void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, struct sad *sad, struct pad *pad);
+/* Frees the per-reason counters (the tables are the caller's). */
+void bits_fini(struct bits *b);
 /* Both return 0 when the packet goes on (pb then holds what to send /
  * deliver: for an inbound tunnel SA, the inner packet), or the negative
  * drop reason. r may be NULL. */

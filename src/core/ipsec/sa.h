@@ -34,6 +34,8 @@ struct sa_lifetime {
 
 enum sa_state { SA_LARVAL = 0, SA_MATURE, SA_SOFT_EXPIRED, SA_DEAD };
 
+/* Small fields first and packed: a home agent holds two SAs per mobile
+ * node. */
 struct ipsec_sa {
 	uint32_t spi;
 	uint8_t proto;                      /* 50 ESP, 51 AH */
@@ -43,11 +45,6 @@ struct ipsec_sa {
 	bool esn;
 	bool manual;                        /* manually keyed (ALG-02, ESP-02) */
 	bool replay_on;                     /* anti-replay enabled */
-	uint8_t src[16], dst[16];           /* SA endpoints: tunnel outer or transport peer */
-	uint16_t encap_sport, encap_dport;  /* RFC 3948 UDP encapsulation, 0 = none */
-	struct spd_sel ts;                  /* traffic selectors (local/remote from this node) */
-	uint32_t pad_id;                    /* peer's PAD entry (0 = none) */
-	uint32_t spd_id;                    /* the policy that asked for it */
 	/* RFC 3776 4.3, RFC 4877 4.3: a tunnel-mode SA whose mobile-node
 	 * endpoint is the care-of address of the current binding (set by the
 	 * node on an accepted BU, or right after the mobile node sends one).
@@ -55,9 +52,14 @@ struct ipsec_sa {
 	 * traffic, so a mobile node at home is not held to it. */
 	bool follow_binding;
 	bool bound;
+	uint8_t state;                      /* enum sa_state */
+	uint16_t encap_sport, encap_dport;  /* RFC 3948 UDP encapsulation, 0 = none */
+	uint8_t src[16], dst[16];           /* SA endpoints: tunnel outer or transport peer */
+	uint32_t pad_id;                    /* peer's PAD entry (0 = none) */
+	uint32_t spd_id;                    /* the policy that asked for it */
+	struct spd_sel ts;                  /* traffic selectors (local/remote from this node) */
 	struct sa_lifetime life;
 	uint64_t added_ns;
-	enum sa_state state;
 	uint64_t seq;                       /* outbound: last sequence number sent */
 	uint64_t bytes, packets;
 	struct replay_window replay;        /* inbound */

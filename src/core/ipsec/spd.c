@@ -568,7 +568,7 @@ static bool entry_ok(const struct spd_entry *e)
 		return false;
 	if (memcmp(sel->local_lo, sel->local_hi, 16) > 0 || memcmp(sel->remote_lo, sel->remote_hi, 16) > 0)
 		return false;
-	if (!memchr(e->name, '\0', sizeof(e->name)))
+	if (e->name && strnlen(e->name, SPD_NAME_MAX) >= SPD_NAME_MAX)
 		return false;
 	if (e->action == SPD_PROTECT) {
 		const struct spd_protect *p = &e->protect;
@@ -589,7 +589,10 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	/* lines of their own in a direction that is (or is about to be)
 	 * indexed, where lookups must touch one; a small one scans, packed */
 	bool aligned = t->n + 1 > SPD_SCAN_MAX;
-	size_t sz = sizeof(struct spd_node);
+	/* the name rides after the node, in the same allocation: most
+	 * entries (a home agent's per-node ones) have none */
+	size_t nl = e->name ? strlen(e->name) : 0;
+	size_t sz = sizeof(struct spd_node) + nl + 1;
 	if (aligned)
 		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
@@ -597,6 +600,9 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
 	x->e = *e;
+	char *name = (char *)(x + 1);
+	memcpy(name, nl ? e->name : "", nl + 1);
+	x->e.name = name;
 	x->e.id = s->next_id;
 	x->e.hits = 0;
 

@@ -95,7 +95,10 @@ struct spd_entry {
 	struct spd_sel sel;
 	struct spd_protect protect;
 	uint64_t hits;                  /* packets matched (statistics) */
-	char name[SPD_NAME_MAX];        /* optional: the peer identity (4877-07) */
+	/* optional: the peer identity (4877-07), at most SPD_NAME_MAX - 1
+	 * characters. NULL or "" for none; spd_add() keeps its own copy (an
+	 * entry stored holds "" rather than NULL). */
+	const char *name;
 };
 
 struct spd;

@@ -117,8 +117,9 @@ static void io_random(void *ctx, uint8_t *out, size_t len)
  * same generator (a DRBG seeding the next, SP 800-90C's chain), and the
  * generator freed. Between draws the node keeps those 48 octets instead of
  * an EVP_RAND context (1.5 KB), which at a million simulated mobile nodes,
- * each drawing once or twice, is most of the difference. A draw costs an
- * instantiation (about 6 us and a few allocations), so a node that keeps
+ * each drawing once or twice, is most of the difference. The request and
+ * the next input come from one generate call (two for a request over
+ * NODE_DRAW_ONE_CALL octets). A draw costs an instantiation (about 6 us and a few allocations), so a node that keeps
  * drawing (a correspondent's nonces, a home agent's discovery replies, a
  * key manager) keeps the generator of its NODE_DRBG_CHAIN-th draw and
  * draws from it from then on. */
@@ -127,16 +128,45 @@ static int draw_chained(struct node *n, uint8_t *out, size_t len)
 	struct m6_drbg *d = NULL;
 	int rc = M6_E_CRYPTO;
 	bool keep = ++n->drbg_draws >= NODE_DRBG_CHAIN;
-	if (!n->drbg_broken &&
-	    (d = m6_drbg_new(n->drbg_next, n->drbg_next + M6_DRBG_ENTROPY_LEN, (const uint8_t *)n->name, strlen(n->name))))
-		if (!(rc = m6_drbg_generate(d, out, len)) && !keep)
-			rc = m6_drbg_generate(d, n->drbg_next, sizeof(n->drbg_next));
+	const uint8_t *ent = n->drbg_next, *non = n->drbg_next + M6_DRBG_ENTROPY_LEN;
+	const uint8_t *pers = (const uint8_t *)n->name;
+	size_t plen = strlen(n->name);
+	/* A draw that keeps nothing instantiates the driver's shared generator
+	 * again instead of making OpenSSL contexts: the same output, at a
+	 * fraction of a node's setup time (the simulator is single-threaded). */
+	bool reuse = !keep && n->sh;
+	if (reuse && !n->sh->drbg)
+		n->sh->drbg = m6_drbg_new(ent, non, pers, plen);
+	else if (reuse && m6_drbg_reinit(n->sh->drbg, ent, non, pers, plen))
+		reuse = false, n->drbg_broken = true;
+	if (n->drbg_broken)
+		d = NULL;
+	else if (reuse)
+		d = n->sh->drbg;
+	else
+		d = m6_drbg_new(ent, non, pers, plen);
+	/* One request gives both the output and the next input (each
+	 * generate call costs HMAC-DRBG's update steps again); one larger
+	 * than the buffer takes two. */
+	uint8_t both[NODE_DRAW_ONE_CALL + sizeof(n->drbg_next)];
+	if (d && !keep && len <= NODE_DRAW_ONE_CALL) {
+		if (!(rc = m6_drbg_generate(d, both, len + sizeof(n->drbg_next)))) {
+			memcpy(out, both, len);
+			memcpy(n->drbg_next, both + len, sizeof(n->drbg_next));
+		}
+		m6_wipe(both, sizeof(both));
+	} else if (d && !(rc = m6_drbg_generate(d, out, len)) && !keep) {
+		rc = m6_drbg_generate(d, n->drbg_next, sizeof(n->drbg_next));
+	}
 	if (!rc && keep) {
 		n->drbg = d;
 		d = NULL;
 		m6_wipe(n->drbg_next, sizeof(n->drbg_next));
 	}
-	m6_drbg_free(d);
+	if (d && d == (n->sh ? n->sh->drbg : NULL))
+		m6_drbg_clear(d);     /* nothing of this node's stream stays behind */
+	else
+		m6_drbg_free(d);
 	if (rc) {
 		/* never again from input a failure may have wiped */
 		n->drbg_broken = true;
@@ -263,6 +293,7 @@ void node_shared_free(struct node_shared *s)
 	if (!s)
 		return;
 	free(s->q.p);
+	m6_drbg_free(s->drbg);
 	free(s);
 }
 
@@ -297,6 +328,7 @@ static struct node *node_alloc(const struct node_cfg *cfg)
 		n->sc = &cfg->shared->sc;
 		n->q = &cfg->shared->q;
 		n->shared = true;
+		n->sh = cfg->shared;
 	} else if ((n->sc = malloc(sizeof(*n->sc)))) {
 		n->q = &n->own_q;
 	} else {
@@ -381,6 +413,7 @@ void node_free(struct node *n)
 {
 	if (!n)
 		return;
+	bits_fini(&n->bits);
 	mn_free(n->mn);
 	ha_free(n->ha);
 	cn_free(n->cn);

@@ -21,6 +21,7 @@
 /* A seeded node's first draws each get a generator of their own; this
  * one's is kept (node_draw). */
 #define NODE_DRBG_CHAIN 4
+#define NODE_DRAW_ONE_CALL 208
 #define NODE_ICMP_BURST 10u             /* RFC 4443 2.4(f): a token bucket */
 #define ND_RS 133
 #define ND_RA 134
@@ -92,6 +93,9 @@ struct node_txq {
 struct node_shared {
 	struct node_scratch sc;
 	struct node_txq q;
+	/* the generator seeded nodes instantiate again for each chained draw
+	 * (draw_chained), made at the first; wiped after every draw */
+	struct m6_drbg *drbg;
 };
 
 struct node {
@@ -136,6 +140,7 @@ struct node {
 	struct node_txq own_q;
 	struct node_scratch *sc;         /* own (freed with the node) or shared */
 	bool shared;
+	struct node_shared *sh;          /* the driver's, or NULL */
 	/* scratch buffers (in *sc) */
 	uint8_t *buf, *buf2, *ebuf;
 };

@@ -55,6 +55,13 @@ static void test_handshake_suites(void **s)
 		static const struct ike_dh zero;
 		assert_memory_equal(&e.i.dh, &zero, sizeof(zero));
 		assert_memory_equal(&e.r.dh, &zero, sizeof(zero));
+		/* the IKE_SA_INIT messages AUTH signed are released; what stays
+		 * is the last request and the response cache, at their length */
+		assert_null(e.i.init_req);
+		assert_null(e.r.init_resp);
+		assert_int_equal(ike_sa_heap_bytes(&e.i), e.i.last_out_len + e.i.resp_len);
+		assert_true(e.i.last_out_len > 0 && e.r.resp_len > 0);
+		assert_true(ike_sa_heap_bytes(&e.r) < IKE_SA_MSG_MAX);
 		/* identities, authenticated */
 		assert_int_equal(e.i.peer_id_len, sizeof(id_ha) - 1);
 		assert_memory_equal(e.r.peer_id, id_mn, sizeof(id_mn) - 1);

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -235,13 +236,34 @@ static int fail(struct ike_sa *sa, int why)
 	return why;
 }
 
-static int save(uint8_t *dst, size_t *dlen, const uint8_t *src, size_t n)
+static int save(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t n)
 {
 	if (n > IKE_SA_MSG_MAX)
 		return M6_E_NOMEM;
-	memcpy(dst, src, n);
+	uint8_t *p = malloc(n ? n : 1);
+	if (!p)
+		return M6_E_NOMEM;
+	memcpy(p, src, n);
+	free(*dst);
+	*dst = p;
 	*dlen = n;
 	return 0;
+}
+
+static void forget(uint8_t **p, size_t *len)
+{
+	free(*p);
+	*p = NULL;
+	*len = 0;
+}
+
+/* AUTH is computed and checked: the IKE_SA_INIT messages are not needed
+ * again (a rekeyed IKE SA signs nothing). */
+static void established(struct ike_sa *sa)
+{
+	sa->state = IKE_SA_ESTABLISHED;
+	forget(&sa->init_req, &sa->init_req_len);
+	forget(&sa->init_resp, &sa->init_resp_len);
 }
 
 int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
@@ -249,7 +271,7 @@ int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *ou
 {
 	if (n > cap)
 		return M6_E_NOMEM;
-	int rc = save(sa->last_out, &sa->last_out_len, msg, n);
+	int rc = save(&sa->last_out, &sa->last_out_len, msg, n);
 	if (rc)
 		return rc;
 	memcpy(out, msg, n);
@@ -262,7 +284,7 @@ int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint
 {
 	if (n > cap)
 		return M6_E_NOMEM;
-	int rc = save(sa->resp, &sa->resp_len, msg, n);
+	int rc = save(&sa->resp, &sa->resp_len, msg, n);
 	if (rc)
 		return rc;
 	memcpy(sa->last_in_hash, in_hash, 32);
@@ -426,7 +448,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
-		rc = save(sa->init_req, &sa->init_req_len, msg, len);
+		rc = save(&sa->init_req, &sa->init_req_len, msg, len);
 	if (!rc)
 		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
 	return rc;
@@ -546,7 +568,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 	memcpy(sa->nr, np->body, np->body_len);
 	sa->nr_len = np->body_len;
 	sa->prop_num = sp.prop[0].num;
-	rc = save(sa->init_resp, &sa->init_resp_len, msg, len);
+	rc = save(&sa->init_resp, &sa->init_resp_len, msg, len);
 	if (!rc)
 		rc = derive(sa, ke.data, ke.len);
 	if (rc == M6_E_IKE_KE_VALUE)
@@ -594,7 +616,7 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 		uint16_t e = ike_sa_error_notify(m);
 		sa->child_error = e ? e : IKE_N_NO_PROPOSAL_CHOSEN;
 	}
-	sa->state = IKE_SA_ESTABLISHED;
+	established(sa);
 	return 0;
 }
 
@@ -685,7 +707,7 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	}
 	if (rc)
 		return fail(sa, rc);
-	save(sa->init_req, &sa->init_req_len, msg, len);
+	save(&sa->init_req, &sa->init_req_len, msg, len);
 	/* the response: the accepted proposal alone, with its number */
 	uint8_t resp[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
@@ -701,7 +723,7 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	ike_put_nonce(&w, sa->nr, sa->nr_len);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
-		rc = save(sa->init_resp, &sa->init_resp_len, resp, rl);
+		rc = save(&sa->init_resp, &sa->init_resp_len, resp, rl);
 	uint8_t in_hash[32];
 	ike_sa_digest(msg, len, in_hash);
 	if (!rc)
@@ -791,7 +813,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	sa->msgid_in = 2;
 	if (arc)
 		return fail(sa, arc);
-	sa->state = IKE_SA_ESTABLISHED;
+	established(sa);
 	return 0;
 }
 
@@ -871,5 +893,14 @@ void ike_sa_clear(struct ike_sa *sa)
 	ike_sk_clear(&sa->sk);
 	ike_dh_clear(&sa->dh);
 	ike_dh_clear(&sa->req_dh);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->last_out);
+	free(sa->resp);
 	OPENSSL_cleanse(sa, sizeof(*sa));
+}
+
+size_t ike_sa_heap_bytes(const struct ike_sa *sa)
+{
+	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len;
 }

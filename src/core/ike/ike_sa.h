@@ -206,15 +206,18 @@ struct ike_sa {
 	uint32_t msgid_in;              /* the peer's next request */
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
-	/* RealMessage1 and 2 (the latest), signed by AUTH (IKE-12) */
-	uint8_t init_req[IKE_SA_MSG_MAX], init_resp[IKE_SA_MSG_MAX];
+	/* Messages kept, each in an allocation of its own length (at most
+	 * IKE_SA_MSG_MAX), not in IKE_SA_MSG_MAX octets each of the SA: */
+	/* RealMessage1 and 2 (the latest), signed by AUTH (IKE-12); freed
+	 * once IKE_AUTH is over */
+	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
 	/* our last request (retransmissions) */
-	uint8_t last_out[IKE_SA_MSG_MAX];
+	uint8_t *last_out;
 	size_t last_out_len;
 	/* our last response and the digest of the request it answers
 	 * (response cache, IKE-02) */
-	uint8_t resp[IKE_SA_MSG_MAX];
+	uint8_t *resp;
 	size_t resp_len;
 	uint8_t last_in_hash[32];
 	bool have_last_in;
@@ -278,6 +281,9 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
  * when old->rk_win is 2 it was ours and we delete it, else the peer does. */
 int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
 void ike_sa_clear(struct ike_sa *sa);
+/* Octets the SA holds beyond its struct (the messages it keeps), OpenSSL
+ * contexts not counted. */
+size_t ike_sa_heap_bytes(const struct ike_sa *sa);
 
 const char *ike_sa_state_name(enum ike_sa_state s);
 

@@ -157,6 +157,37 @@ static void test_lookup_out(void **st)
 	sad_free(d);
 }
 
+/* Inbound SAs by their policy: never an outbound one, never a larval
+ * one; a reserved SPI completed later is found under its real policy
+ * (the reservation sat under policy 0), and a removal unchains it. */
+static void test_lookup_in_policy(void **st)
+{
+	(void)st;
+	struct sad *d = sad_new(16);
+	assert_null(sad_lookup_in_policy(d, 1));
+	add_ok(d, mk(0x100, IP6P_ESP, false, 1), 0);
+	assert_null(sad_lookup_in_policy(d, 1));
+	struct ipsec_sa *in = add_ok(d, mk(0x101, IP6P_ESP, true, 1), 0);
+	assert_ptr_equal(sad_lookup_in_policy(d, 1), in);
+	assert_ptr_equal(sad_lookup_out(d, 1), sad_find(d, 0x100, IP6P_ESP, false));
+	assert_int_equal(sad_reserve(d, 0x102, IP6P_ESP, 0), 0);
+	assert_null(sad_lookup_in_policy(d, 0));
+	struct ipsec_sa *done = add_ok(d, mk(0x102, IP6P_ESP, true, 7), 5);
+	assert_ptr_equal(sad_lookup_in_policy(d, 7), done);
+	assert_null(sad_lookup_in_policy(d, 0));
+	/* the newer one of a policy wins, as outbound */
+	struct ipsec_sa *newer = add_ok(d, mk(0x103, IP6P_ESP, true, 1), 0);
+	assert_ptr_equal(sad_lookup_in_policy(d, 1), newer);
+	assert_int_equal(sad_remove(d, 0x103, IP6P_ESP, true), 0);
+	assert_ptr_equal(sad_lookup_in_policy(d, 1), in);
+	assert_int_equal(sad_remove(d, 0x102, IP6P_ESP, true), 0);
+	assert_null(sad_lookup_in_policy(d, 7));
+	assert_int_equal(sad_remove(d, 0x101, IP6P_ESP, true), 0);
+	assert_null(sad_lookup_in_policy(d, 1));
+	assert_non_null(sad_lookup_out(d, 1));
+	sad_free(d);
+}
+
 /* Removal wipes the SA: keys (m6_xform_clear) and every other field. */
 static void test_remove_wipes(void **st)
 {
@@ -393,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_and_invalid),
 		cmocka_unit_test(test_capacity_full),
 		cmocka_unit_test(test_lookup_out),
+		cmocka_unit_test(test_lookup_in_policy),
 		cmocka_unit_test(test_remove_wipes),
 		cmocka_unit_test(test_lifetime_bytes),
 		cmocka_unit_test(test_lifetime_packets),

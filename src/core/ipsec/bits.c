@@ -240,22 +240,11 @@ static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bou
 {
 	if (!b->n_follow || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
 		return false;
-	if (e->dir == SPD_OUT) {
-		const struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
-		if (sa && sa->follow_binding)
-			*bound = sa->bound;
-		return sa && sa->follow_binding;
-	}
-	/* the SAD keeps no index by policy for inbound SAs: a walk, only for
-	 * a clear packet on a tunnel-mode policy of a node with such SAs */
-	for (size_t i = 0, cap = sad_capacity(b->sad); i < cap; i++) {
-		const struct ipsec_sa *sa = sad_slot(b->sad, i);
-		if (sa && sa->spd_id == e->id && sa->follow_binding) {
-			*bound = sa->bound;
-			return true;
-		}
-	}
-	return false;
+	const struct ipsec_sa *sa =
+		e->dir == SPD_OUT ? sad_lookup_out(b->sad, e->id) : sad_lookup_in_policy(b->sad, e->id);
+	if (sa && sa->follow_binding)
+		*bound = sa->bound;
+	return sa && sa->follow_binding;
 }
 
 /* spd_lookup(), passing over the tunnel interface's policies when the

@@ -27,7 +27,7 @@ struct sad_ix {
 struct sad_slot {
 	struct ipsec_sa sa;
 	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out */
-	uint32_t next;        /* outbound chain by spd_id, or the free list (slot + 1) */
+	uint32_t next;        /* chain by spd_id (both directions), or the free list (slot + 1) */
 	bool used;
 };
 
@@ -36,7 +36,7 @@ struct sad {
 	struct sad_slot *slots;
 	struct sad_ix *ix;
 	size_t ixmask;
-	uint32_t *out;        /* spd_id bucket heads (slot + 1) */
+	uint32_t *out;        /* spd_id bucket heads (slot + 1), inbound SAs too */
 	size_t outmask;
 	uint32_t free_head;
 	uint64_t gen;
@@ -191,6 +191,21 @@ static struct ipsec_sa *add_fail(int *err, int code)
 	return NULL;
 }
 
+static void chain_link(struct sad *d, uint32_t sn)
+{
+	uint32_t *head = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
+	d->slots[sn - 1].next = *head;
+	*head = sn;
+}
+
+static void chain_unlink(struct sad *d, uint32_t sn)
+{
+	uint32_t *pp = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
+	while (*pp != sn)
+		pp = &d->slots[*pp - 1].next;
+	*pp = d->slots[sn - 1].next;
+}
+
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err)
 {
 	if (!d || !sa)
@@ -210,7 +225,10 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		if (own_window(&copy))
 			return add_fail(err, M6_E_NOMEM);
 		free(s->sa.replay.ext);
+		/* the policy it was reserved for (0) becomes the real one */
+		chain_unlink(d, d->ix[at].slot);
 		s->sa = copy;
+		chain_link(d, d->ix[at].slot);
 		s->sa.state = SA_MATURE;
 		s->sa.added_ns = now;
 		s->gen = ++d->gen;
@@ -238,11 +256,7 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	while (d->ix[i].slot)
 		i = (i + 1) & d->ixmask;
 	d->ix[i] = (struct sad_ix){ .spi = sa->spi, .slot = sn, .proto = sa->proto, .inbound = in };
-	if (!in) {
-		uint32_t *head = &d->out[mix64(sa->spd_id) & d->outmask];
-		s->next = *head;
-		*head = sn;
-	}
+	chain_link(d, sn);
 	d->count++;
 	if (err)
 		*err = 0;
@@ -277,12 +291,7 @@ int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
 	uint32_t sn = d->ix[i].slot;
 	struct sad_slot *s = &d->slots[sn - 1];
 	ix_delete(d, i);
-	if (!inbound) {
-		uint32_t *pp = &d->out[mix64(s->sa.spd_id) & d->outmask];
-		while (*pp != sn)
-			pp = &d->slots[*pp - 1].next;
-		*pp = s->next;
-	}
+	chain_unlink(d, sn);
 	slot_wipe(s);
 	s->next = d->free_head;
 	d->free_head = sn;
@@ -299,18 +308,28 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
-struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id)
+static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound)
 {
 	struct sad_slot *best = NULL;
 	for (uint32_t sn = d->out[mix64(spd_id) & d->outmask]; sn; sn = d->slots[sn - 1].next) {
 		struct sad_slot *s = &d->slots[sn - 1];
-		if (s->sa.spd_id != spd_id || !sad_sa_usable(&s->sa))
+		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa))
 			continue;
 		if (!best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
 		    (s->sa.state == best->sa.state && s->gen > best->gen))
 			best = s;
 	}
 	return best ? &best->sa : NULL;
+}
+
+struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id)
+{
+	return lookup_policy(d, spd_id, false);
+}
+
+struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id)
+{
+	return lookup_policy(d, spd_id, true);
 }
 
 static inline uint64_t age(const struct ipsec_sa *sa, uint64_t now)

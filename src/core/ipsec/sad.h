@@ -13,7 +13,7 @@
  * Structure: SAs live in a slot array sized at sad_new(); an open-addressed
  * index (linear probing, at most half full, backward-shift deletion) maps
  * (SPI, proto, direction) to a slot, so an inbound SA and an outbound SA may
- * share an SPI; outbound SAs are also chained by spd_id. Lookups are O(1)
+ * share an SPI; SAs are also chained by spd_id (both directions). Lookups are O(1)
  * expected and never return a DEAD SA.
  *
  * Lifetimes (SAD-03): a packet is refused, and the SA becomes DEAD
@@ -60,6 +60,8 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto);
  * (during a rekey) a MATURE one is preferred to a SOFT_EXPIRED one, then the
  * most recently added. */
 struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id);
+/* The same among the inbound SAs of an inbound policy. */
+struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id);
 size_t sad_count(const struct sad *d);
 /* Iterate over all SAs (i = 0 .. capacity-1, NULL for empty slots). */
 struct ipsec_sa *sad_slot(struct sad *d, size_t i);

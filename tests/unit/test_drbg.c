@@ -245,9 +245,9 @@ static void test_seeded_streams(void **s)
 	assert_non_null(strstr(err, "random"));
 }
 
-/* SHA-256(label || 0 || seed, little-endian || name): a seeded node's
- * first instantiation input, as node.c derives it. */
-static void seed_hash(const char *label, uint64_t seed, const char *name, uint8_t out[32])
+/* SHA-512(label || 0 || seed, little-endian || name): a seeded node's
+ * first instantiation input (its first 48 octets), as node.c derives it. */
+static void seed_hash(const char *label, uint64_t seed, const char *name, uint8_t out[64])
 {
 	uint8_t in[128];
 	size_t ll = strlen(label) + 1, nl = strlen(name);
@@ -255,7 +255,7 @@ static void seed_hash(const char *label, uint64_t seed, const char *name, uint8_
 	for (int i = 0; i < 8; i++)
 		in[ll + (size_t)i] = (uint8_t)(seed >> (8 * i));
 	memcpy(in + ll + 8, name, nl);
-	assert_non_null(SHA256(in, ll + 8 + nl, out));
+	assert_non_null(SHA512(in, ll + 8 + nl, out));
 }
 
 /* One draw of a seeded node: OpenSSL's HMAC-DRBG from the input kept, the
@@ -274,7 +274,7 @@ static void chain_draw(uint8_t next[48], const char *name, uint8_t *out, size_t 
 
 /* Without an entropy hook, each of a node's first three draws is
  * OpenSSL's HMAC-DRBG instantiated from the previous draw's generator (the
- * first from the seed and name hashes) and freed; the fourth draw's
+ * first from the seed and name hash) and freed; the fourth draw's
  * generator is kept for every later draw. The correspondent draws its
  * first index, Kcn and nonce, its binding cache key, and at 30 s the next
  * Kcn and nonce: predicted that way, both reproduce its keygen tokens. */
@@ -289,10 +289,9 @@ static void test_seeded_stream_is_chain(void **s)
 	node_free(n);
 
 	uint8_t next[48], kcn[RR_KCN_LEN], idx[2], nonce[RR_NONCE_LEN], key[16], want[8], hoa[16];
-	seed_hash("mip6sec node drbg entropy", 42, "cn", next);
-	uint8_t h[32];
-	seed_hash("mip6sec node drbg nonce", 42, "cn", h);
-	memcpy(next + 32, h, 16);
+	uint8_t h[64];
+	seed_hash("mip6sec node drbg", 42, "cn", h);
+	memcpy(next, h, 48);
 	chain_draw(next, "cn", idx, sizeof(idx));
 	chain_draw(next, "cn", kcn, sizeof(kcn));
 	chain_draw(next, "cn", nonce, sizeof(nonce));

@@ -190,9 +190,9 @@ static void io_send(void *ctx, const uint8_t *pkt, size_t len)
 	node_send_local(ctx, pkt, len);
 }
 
-/* SHA-256(label || 0 || seed (8 octets, little-endian) || name), one-shot
+/* SHA-512(label || 0 || seed (8 octets, little-endian) || name), one-shot
  * on the stack: a node's setup allocates nothing for it. */
-static int hash_label(const char *label, const struct node_cfg *cfg, const char *name, uint8_t out[32])
+static int hash_label(const char *label, const struct node_cfg *cfg, const char *name, uint8_t out[64])
 {
 	uint8_t in[128];
 	size_t ll = strlen(label) + 1, nl = strlen(name);
@@ -202,7 +202,7 @@ static int hash_label(const char *label, const struct node_cfg *cfg, const char 
 	for (int i = 0; i < 8; i++)
 		in[ll + (size_t)i] = (uint8_t)(cfg->seed >> (8 * i));
 	memcpy(in + ll + 8, name, nl);
-	int ok = SHA256(in, ll + 8 + nl, out) != NULL;
+	int ok = SHA512(in, ll + 8 + nl, out) != NULL;
 	m6_wipe(in, sizeof(in));
 	return ok ? 0 : M6_E_CRYPTO;
 }
@@ -213,12 +213,11 @@ static int hash_label(const char *label, const struct node_cfg *cfg, const char 
  * first draw (draw_chained). */
 static int drbg_setup(struct node *n, const struct node_cfg *cfg)
 {
-	uint8_t in[64];                  /* two hashes; the nonce is the second's first 16 octets */
+	uint8_t in[64];                  /* one hash: entropy, then the nonce */
 	_Static_assert(sizeof(n->drbg_next) == M6_DRBG_ENTROPY_LEN + M6_DRBG_NONCE_LEN, "one instantiation's input");
 	int rc = 0;
 	if (!cfg->entropy) {
-		if (!(rc = hash_label("mip6sec node drbg entropy", cfg, n->name, in)) &&
-		    !(rc = hash_label("mip6sec node drbg nonce", cfg, n->name, in + M6_DRBG_ENTROPY_LEN)))
+		if (!(rc = hash_label("mip6sec node drbg", cfg, n->name, in)))
 			memcpy(n->drbg_next, in, sizeof(n->drbg_next));
 	} else if (cfg->entropy(cfg->entropy_ctx, in, M6_DRBG_ENTROPY_LEN + M6_DRBG_NONCE_LEN)) {
 		rc = M6_E_CRYPTO;

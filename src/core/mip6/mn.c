@@ -161,6 +161,13 @@ void mn_bu_start(struct mn *mn, struct bul_entry *e, uint32_t initial_ms, uint64
 	bu_transmit(mn, e, now, 0);
 }
 
+void mn_sa_ready(struct mn *mn, uint64_t now)
+{
+	struct bul_entry *e = mn_ha_ent(mn);
+	if (e->in_use && e->outstanding)
+		mn_home_register(mn, now);
+}
+
 void mn_home_register(struct mn *mn, uint64_t now)
 {
 	struct bul_entry *e = mn_ha_ent(mn);

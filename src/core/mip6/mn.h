@@ -73,5 +73,9 @@ const uint8_t *mn_hoa(const struct mn *mn);
 const uint8_t *mn_ha(const struct mn *mn);
 uint64_t mn_next_expiry(const struct mn *mn);
 void mn_on_timer(struct mn *mn, uint64_t now);
+/* An SA was installed after one of our packets found none: a home
+ * registration still waiting for its Binding Acknowledgement is sent
+ * again at once (a fresh BU, the rate limit permitting). */
+void mn_sa_ready(struct mn *mn, uint64_t now);
 
 #endif

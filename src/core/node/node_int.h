@@ -132,6 +132,9 @@ struct node {
 	/* earliest time an SA reaches a time-based lifetime (may be early:
 	 * the sweep then finds nothing and recomputes) */
 	uint64_t sa_next;
+	/* a packet of ours found no SA (ACQUIRE): the mobile node's home
+	 * registration goes again as soon as the key manager installs one */
+	bool waits_sa;
 	/* RFC 4443 2.4(f): ICMPv6 errors from a token bucket */
 	uint64_t icmp_stamp;
 	uint32_t icmp_tokens;

@@ -318,6 +318,14 @@ int node_sa_add(struct node *n, const struct ipsec_sa *sa)
 	}
 	n->bits.n_follow += in->follow_binding;
 	node_km_sa_changed(n, in);
+	/* The Binding Update that made the ACQUIRE never left the node: send
+	 * it now rather than when its back-off runs out (1.5 s for a first
+	 * registration, much longer after a failed IKE SA). */
+	if (n->waits_sa && !in->inbound) {
+		n->waits_sa = false;
+		if (n->mn)
+			mn_sa_ready(n->mn, n->now);
+	}
 	return 0;
 }
 

@@ -221,6 +221,8 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 			rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
 		node_km_drain_bits(n);
 		if (rc) {
+			if (rc == M6_E_NO_SA && !forwarded)
+				n->waits_sa = true;
 			node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");
 			return;
 		}

@@ -30,7 +30,9 @@
 # mobile node (mn-a@example.com) initiates IKE_SA_INIT + IKE_AUTH with a
 # pre-shared key from its care-of address, the home agent (ha.example.com)
 # answers from its PAD; PROPOSAL is the IKE proposal of both ends
-# (strongSwan notation, default aes128gcm16-prfsha256-x25519).
+# (strongSwan notation, default aes128gcm16-prfsha256-x25519), or several
+# separated by commas, in order (the first one's group goes into the
+# initiator's first KE).
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes
@@ -122,9 +124,11 @@ write_configs() {
 		HA_BU_SA="" MN_BU_SA=""
 		HA_TUN_SA=${HA_TUN_SA#,} MN_TUN_SA=${MN_TUN_SA#,}
 		HA_PSK="psk = \"$PSK\";"
-		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$ike\" ]; esp = \"aes128gcm16\"; };"
+		# a,b -> "a", "b"
+		props=$(printf '%s' "$ike" | sed 's/,/", "/g')
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; };"
 		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
-            psk = \"$PSK\"; proposals = [ \"$ike\" ]; esp = \"aes128gcm16\"; };"
+            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; };"
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)

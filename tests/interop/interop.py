@@ -18,6 +18,35 @@ A cell is a direction and an IKE proposal:
               rekey by either end, charon's Delete of the IKE SA,
               liveness checks by either end; r/i as above
 
+       kex-r-invalid-ke, kex-i-invalid-ke, cookie-r, cookie-i
+              IKE_SA_INIT refused statelessly and retried (RETRY below),
+              first proposal of the MATRIX unless said:
+              kex-r-invalid-ke  mip6secd's mobile node proposes
+                [ ecp256, x25519 ] suites (its first KE ECP-256), charon
+                x25519 only: charon answers N(INVALID_KE_PAYLOAD) naming
+                group 31, mip6secd retries with x25519
+              kex-i-invalid-ke  charon proposes ecp256-x25519 (its first KE
+                ECP-256), mip6secd's home agent x25519 only and answers
+                N(INVALID_KE_PAYLOAD), charon retries
+              cookie-r  charon with dos_protection, cookie_threshold = 1
+                (strongSwan's receiver asks for a COOKIE when its half-open
+                IKE SAs reach the threshold; 0 turns it off, so one must be
+                half-open first): the harness makes one from 2001:db8:4::1
+                (m6x-cn, an IKE_SA_INIT answered, never followed), then
+                charon answers mip6secd's request with N(COOKIE), mip6secd
+                retries with it
+              cookie-i  mip6secd's home agent with cookies = 1 in its ike
+                group, the same decoy half-open SA, then charon initiates,
+                gets N(COOKIE), retries with it
+              Besides the matrix checks, the capture's IKE_SA_INIT
+              messages to and from the care-of address are exactly:
+              request, refusal (the one notify alone, SPIr zero),
+              retried request (same SPIi, message ID 0; after
+              INVALID_KE_PAYLOAD a KE in the group named and the full
+              set of proposals again, RFC 7296 1.2; after COOKIE the
+              cookie as the first payload and Ni, KEi, SA unchanged,
+              2.6), response with the IKE SA's SPIr
+
 PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
 both configurations). Both directions use the RFC 4877 profile of the BU/BA
 SA: PSK, IDi mn-a@example.com (RFC822) bound to the home address
@@ -45,6 +74,10 @@ and checks:
 charon needs the plugin in charon_m6.c (compiled here with cc, preloaded):
 this kernel has no IPv6 ESP, so kernel-netlink cannot install the Child SA
 and kernel-libipsec does not do transport mode (docs/interop.md).
+
+mip6secd's proposal list goes to scripts/testbed.sh as --ike A,B (comma
+separated); more keys of its ike group (cookies = 1, the lifecycle cells'
+timers) are added to the configuration the testbed wrote.
 
 Runs as root; a cell that cannot run (not root, charon, swanctl, tshark,
 radvd or a compiler missing, another charon version) fails, never skips.
@@ -165,7 +198,8 @@ def build_plugin():
 class Charon:
     """A private charon in a namespace, started and stopped by its pid."""
 
-    def __init__(self, name, netns, plugin):
+    def __init__(self, name, netns, plugin, opts=""):
+        """opts: more charon { } settings (the cookie cells' DoS protection)"""
         self.name, self.netns, self.plugin = name, netns, plugin
         self.d = os.path.join(DIR, "charon-" + name)
         self.keys = os.path.join(self.d, "keys")
@@ -190,6 +224,7 @@ charon {
   install_virtual_ip = no
   retransmit_tries = 3
   retransmit_timeout = 1.0
+  %(opts)s
   filelog {
     main {
       path = %(d)s/charon.log
@@ -216,7 +251,7 @@ charon {
 swanctl {
   socket = %(vici)s
 }
-""" % dict(name=name, plugins=plugins, d=self.d, vici=self.vici))
+""" % dict(name=name, plugins=plugins, d=self.d, vici=self.vici, opts=opts.replace("\n", "\n  ")))
 
     def conf(self, text):
         with open(os.path.join(self.d, "swanctl", "swanctl.conf"), "w") as f:
@@ -612,12 +647,12 @@ def rfc4877_sa(msgs, spi_i):
     return rows, q, a
 
 
-def print_rows(rows):
+def print_rows(rows, what="the negotiated SA is not RFC 4877's"):
     for item, got, want, ok in rows:
         log("  %-40s %-58s %s" % (item, got, "ok" if ok else "WRONG (wanted: %s)" % (want,)))
     bad = [r for r in rows if not r[3]]
     if bad:
-        raise Fail("the negotiated SA is not RFC 4877's: %s" % "; ".join(r[0] for r in bad))
+        raise Fail("%s: %s" % (what, "; ".join(r[0] for r in bad)))
 
 
 def esp_keys_charon(path):
@@ -701,14 +736,21 @@ def initiator_time(msgs, spi_i):
 
 # ---- the cells ---------------------------------------------------------------
 
-def cell_charon_responder(proposal, plugin):
+def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts="", before=None, after=None):
+    """proposal: mip6secd's (testbed.sh --ike), charon's too unless
+    charon_proposal; charon_opts: more strongswan.conf settings; before(bed)
+    runs once the capture is on, before the mobile node starts; after(pcap,
+    m6) checks more in the capture once the usual checks passed."""
     with Bed(proposal) as bed:
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
-        ch = Charon("ha", "ha", plugin)
+        ch = Charon("ha", "ha", plugin, charon_opts)
         bed.charons.append(ch)
-        ch.conf(swanctl_conf(False, proposal, os.environ.get("M6_INTEROP_MODE", "transport_proxy")))
+        ch.conf(swanctl_conf(False, charon_proposal or proposal, os.environ.get("M6_INTEROP_MODE",
+                                                                                  "transport_proxy")))
         ch.start()
         pcap, cap = bed.capture()
+        if before:
+            before(bed)
         testbed("restart", "mn")
         testbed("move", "r1")
         m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon",
@@ -739,19 +781,29 @@ def cell_charon_responder(proposal, plugin):
             % (len(bus), bus[0][0], bus[0][1]))
         t = handshake_time(msgs, m6["spi_i"])
         log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
+        if after:
+            after(pcap, m6)
         return t
 
 
-def cell_charon_initiator(proposal, plugin):
+def cell_charon_initiator(proposal, plugin, charon_proposal=None, m6_extra="", before=None, after=None):
+    """proposal: mip6secd's (testbed.sh --ike), charon's too unless
+    charon_proposal; m6_extra: more keys in mip6secd's ike group;
+    before(bed) runs once the capture is on, before charon initiates;
+    after(pcap, m6) checks more in the capture once the usual checks
+    passed."""
     with Bed(proposal) as bed:
+        m6_ike_extra("ha", m6_extra)
         testbed("restart", "ha")
         testbed("move", "r1")
         bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
         ch = Charon("mn", "mn", plugin)
         bed.charons.append(ch)
-        ch.conf(swanctl_conf(True, proposal, "transport_proxy"))
+        ch.conf(swanctl_conf(True, charon_proposal or proposal, "transport_proxy"))
         ch.start()
         pcap, cap = bed.capture()
+        if before:
+            before(bed)
         r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
         if r.returncode != 0:
             raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
@@ -773,7 +825,172 @@ def cell_charon_initiator(proposal, plugin):
         print_rows(rows)
         t = handshake_time(msgs, m6["spi_i"])
         log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
+        if after:
+            after(pcap, m6)
         return t
+
+
+# ---- IKE_SA_INIT retried: INVALID_KE_PAYLOAD and COOKIE -----------------------
+
+N_INVALID_KE, N_COOKIE = "17", "16390"
+INIT_FIELDS = ["frame.time_epoch", "ipv6.src", "ipv6.dst", "isakmp.ispi", "isakmp.rspi", "isakmp.exchangetype",
+               "isakmp.flags", "isakmp.messageid", "isakmp.nextpayload", "isakmp.notify.msgtype",
+               "isakmp.notify.data", "isakmp.notify.data.accepted_dh_group", "isakmp.key_exchange.dh_group",
+               "isakmp.key_exchange.data", "isakmp.nonce", "isakmp.prop.number", "isakmp.tf.id.dh"]
+PL_SA, PL_KE, PL_N = "33", "34", "41"
+X25519, ECP256 = "31", "19"
+# name -> (what it shows, direction, mip6secd's proposals (testbed.sh --ike),
+# charon's proposals, charon's strongswan.conf, mip6secd's extra ike keys,
+# decoy half-open IKE SA first, what the capture must show)
+RETRY = {
+    "kex-r-invalid-ke": ("mip6secd's mobile node guesses ECP-256 for its first KE, charon (x25519 only) answers "
+                         "INVALID_KE_PAYLOAD, mip6secd retries with x25519", "r",
+                         "aes128gcm16-prfsha256-ecp256,aes128gcm16-prfsha256-x25519", "aes128gcm16-prfsha256-x25519",
+                         "", "", False, "invalid-ke"),
+    "kex-i-invalid-ke": ("charon's first KE is ECP-256 (proposal ecp256-x25519), mip6secd's home agent (x25519 only) "
+                         "answers INVALID_KE_PAYLOAD, charon retries with x25519", "i",
+                         "aes128gcm16-prfsha256-x25519", "aes128gcm16-prfsha256-ecp256-x25519", "", "", False,
+                         "invalid-ke"),
+    "cookie-r": ("charon (dos_protection, cookie_threshold = 1) holds one half-open IKE SA and answers mip6secd's "
+                 "mobile node with a COOKIE; mip6secd retries with it", "r", MATRIX[0], MATRIX[0],
+                 "dos_protection = yes\ncookie_threshold = 1", "", True, "cookie"),
+    "cookie-i": ("mip6secd's home agent (cookies = 1) holds one half-open IKE SA and answers charon with a COOKIE; "
+                 "charon retries with it", "i", MATRIX[0], MATRIX[0], "", "cookies = 1;", True, "cookie"),
+}
+RETRY_CELLS = list(RETRY)
+
+# the decoy sends one IKE_SA_INIT from the correspondent node's namespace
+# (another address than the initiator's) and waits for the answer
+DECOY_SEND = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+for _ in range(5):
+    s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], 500))
+    try:
+        print(s.recv(65535).hex())
+        sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+"""
+
+
+def decoy_init():
+    """An IKE_SA_INIT (RFC 7296 1.2) offering aes128gcm16-prfsha256-x25519,
+    a random KE value and nonce: (SPIi hex, message)."""
+    def pl(nxt, body):
+        return struct.pack(">BBH", nxt, 0, 4 + len(body)) + body
+
+    def tf(more, typ, tid, attr=b""):
+        return struct.pack(">BBHBBH", 3 if more else 0, 0, 8 + len(attr), typ, 0, tid) + attr
+    tfs = tf(True, 1, 20, struct.pack(">HH", 0x800e, 128)) + tf(True, 2, 5) + tf(False, 4, 31)
+    prop = struct.pack(">BBHBBBB", 0, 0, 8 + len(tfs), 1, 1, 0, 3) + tfs
+    body = pl(34, prop) + pl(40, struct.pack(">HH", 31, 0) + os.urandom(32)) + pl(0, os.urandom(32))
+    spi = os.urandom(8)
+    return spi.hex(), spi + bytes(8) + struct.pack(">BBBBII", 33, 0x20, 34, 0x08, 0, 28 + len(body)) + body
+
+
+def decoy_half_open(bed):
+    """One half-open IKE SA at the home agent's responder (charon or
+    mip6secd), from 2001:db8:4::1 (m6x-cn): IKE_SA_INIT answered, no
+    IKE_AUTH. With a threshold of 1 the next IKE_SA_INIT needs a cookie."""
+    spi, msg = decoy_init()
+    r = nsexec("cn", ["python3", "-c", DECOY_SEND, msg.hex(), HA], check=False, timeout=15)
+    resp = bytes.fromhex(r.stdout.strip()) if r.returncode == 0 else b""
+    if len(resp) < 28 or resp[:8].hex() != spi or resp[18] != 34 or not resp[19] & 0x20 or resp[16] != 33 \
+            or not any(resp[8:16]):
+        raise Fail("the decoy IKE_SA_INIT from 2001:db8:4::1 got no answer with SA (%s): no half-open IKE SA"
+                   % (r.stdout.strip()[:120] or "nothing"))
+    log("  decoy: IKE_SA_INIT from 2001:db8:4::1 answered (SA, KE, Nr), half-open IKE SA %s/%s at the home agent"
+        % (spi, resp[8:16].hex()))
+
+
+def init_exchange(pcap):
+    """The IKE_SA_INIT messages to and from the care-of address (the
+    initiator in every cell; the decoy's are from elsewhere), in capture
+    order, read by tshark (no keys needed)."""
+    conf = os.path.join(DIR, "wireshark-plain")
+    shutil.rmtree(conf, ignore_errors=True)
+    os.makedirs(conf)
+    msgs = [m for m in tshark_ike(pcap, conf, INIT_FIELDS)
+            if m["exchange"] == 34 and COA in (m["ipv6.src"] + m["ipv6.dst"])]
+    return msgs
+
+
+def check_retry(pcap, m6, kind, first_group=None):
+    """IKE_SA_INIT, refused statelessly (N(INVALID_KE_PAYLOAD) naming
+    x25519, or N(COOKIE)), retried, answered: exactly these four messages
+    from and to the care-of address, as RFC 7296 1.2, 2.6 and 2.6.1 say."""
+    msgs = init_exchange(pcap)
+    shape = ["response" if m["response"] else "request" for m in msgs]
+    if shape != ["request", "response", "request", "response"]:
+        raise Fail("want IKE_SA_INIT request, refusal, retried request, response from/to %s; the capture has %s"
+                   % (COA, shape))
+    q1, a1, q2, a2 = msgs
+    rows = []
+
+    def row(item, got, want):
+        rows.append((item, got, want, got == want))
+
+    def spi(m, f):
+        return m[f][0].replace(":", "")
+
+    def notify_only(m):
+        # the first payload (the header's next payload), the notifies, a KE
+        return (m["isakmp.nextpayload"][:1], m["isakmp.notify.msgtype"], bool(m["isakmp.key_exchange.dh_group"]))
+    zero = "0" * 16
+    if kind == "invalid-ke":
+        row("KE group (first request)", q1["isakmp.key_exchange.dh_group"], [first_group])
+        row("N(INVALID_KE_PAYLOAD) alone (refusal)", notify_only(a1), ([PL_N], [N_INVALID_KE], False))
+        row("  accepted group (refusal, 3.10.1)", a1["isakmp.notify.data.accepted_dh_group"], [X25519])
+        row("  SPIr (refusal: zero, 2.6)", spi(a1, "isakmp.rspi"), zero)
+        # 2.6.1: the retry is HDR(A,0) again; 1.2 does not ask for a new SPI
+        row("SPIi (first, retried request; 2.6.1)", (spi(q1, "isakmp.ispi"), spi(q2, "isakmp.ispi")),
+            (m6["spi_i"], m6["spi_i"]))
+        row("message ID (retried request; 2.2)", q2["isakmp.messageid"], ["0x00000000"])
+        row("KE group (retried request)", q2["isakmp.key_exchange.dh_group"], [X25519])
+        # 1.2: the initiator MUST again propose its full set (charon puts
+        # the group asked for first in its proposal: the order is free)
+        row("full set again: proposals, groups (1.2)", (q2["isakmp.prop.number"], sorted(q2["isakmp.tf.id.dh"])),
+            (q1["isakmp.prop.number"], sorted(q1["isakmp.tf.id.dh"])))
+    else:
+        row("no COOKIE (first request)", N_COOKIE in q1["isakmp.notify.msgtype"], False)
+        row("N(COOKIE) alone (refusal)", notify_only(a1), ([PL_N], [N_COOKIE], False))
+        cookie = a1["isakmp.notify.data"][:1]
+        clen = len(cookie[0].replace(":", "")) // 2 if cookie else 0
+        row("  cookie length (1..64 octets, 2.6)", "%d (%s)" % (clen, 1 <= clen <= 64), "%d (True)" % clen)
+        row("  SPIr (refusal: zero, 2.6)", spi(a1, "isakmp.rspi"), zero)
+        # 2.6: the cookie first, all other payloads unchanged
+        row("N(COOKIE) first (retried request, 2.6)", (q2["isakmp.nextpayload"][:1], q2["isakmp.notify.msgtype"][:1]),
+            ([PL_N], [N_COOKIE]))
+        row("  its data: the refusal's cookie", bool(cookie) and q2["isakmp.notify.data"][:1] == cookie, True)
+        row("SPIi (first, retried request)", (spi(q1, "isakmp.ispi"), spi(q2, "isakmp.ispi")),
+            (m6["spi_i"], m6["spi_i"]))
+        row("message ID (retried request; 2.2)", q2["isakmp.messageid"], ["0x00000000"])
+        row("Ni, KEi, SA unchanged (retried, 2.6)", tuple(bool(q1[f]) and q2[f] == q1[f] for f in (
+            "isakmp.nonce", "isakmp.key_exchange.data", "isakmp.tf.id.dh")), (True, True, True))
+    row("response: SA, KE, SPIr of the IKE SA", (a2["isakmp.nextpayload"][:1], a2["isakmp.key_exchange.dh_group"],
+                                                       spi(a2, "isakmp.rspi")), ([PL_SA], [X25519], m6["spi_r"]))
+    def brief(m):
+        what = [{N_INVALID_KE: "N(INVALID_KE_PAYLOAD)", N_COOKIE: "N(COOKIE)"}[n]
+                for n in m["isakmp.notify.msgtype"] if n in (N_INVALID_KE, N_COOKIE)]
+        what += ["KE %s" % g for g in m["isakmp.key_exchange.dh_group"]]
+        return "%s %s" % ("response" if m["response"] else "request", " ".join(what))
+    log("  IKE_SA_INIT from/to %s: %s" % (COA, ", ".join(brief(m) for m in msgs)))
+    print_rows(rows, "the retried IKE_SA_INIT is not RFC 7296's")
+
+
+def retry_cell(name, plugin):
+    what, direction, m6_prop, ch_prop, ch_opts, m6_extra, decoy, kind = RETRY[name]
+    log("cell %s: %s; IKE mip6secd [%s], charon %s, ESP %s" % (name, what, m6_prop.replace(",", ", "), ch_prop, ESP))
+
+    def after(pcap, m6):
+        check_retry(pcap, m6, kind, ECP256)
+    before = decoy_half_open if decoy else None
+    if direction == "r":
+        return cell_charon_responder(m6_prop, plugin, ch_prop, ch_opts, before, after)
+    return cell_charon_initiator(m6_prop, plugin, ch_prop, m6_extra, before, after)
 
 
 # ---- lifecycle cells: exchanges after IKE_AUTH ------------------------------
@@ -807,18 +1024,25 @@ def m6_sas(node):
     return {e["spi"]: e for e in json.loads(r.stdout)["sa"]}
 
 
+def m6_ike_extra(node, m6_extra):
+    """More keys in the ike group of the configuration the testbed wrote
+    for mip6secd in m6x-NODE (before it starts)."""
+    if not m6_extra:
+        return
+    conf = os.path.join(DIR, "bed", node + ".conf")
+    text = open(conf).read()
+    tail = 'esp = "aes128gcm16"; };'
+    if tail not in text:
+        raise Fail("%s: no ike group to add %r to" % (conf, m6_extra))
+    with open(conf, "w") as f:
+        f.write(text.replace(tail, 'esp = "aes128gcm16"; %s };' % m6_extra))
+
+
 def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra):
     """Brings up charon and mip6secd (as the matrix cells do) with the
     cell's options and waits for the IKE SA; returns the pieces."""
     node = "mn" if direction == "r" else "ha"
-    conf = os.path.join(DIR, "bed", node + ".conf")
-    if m6_extra:
-        text = open(conf).read()
-        tail = 'esp = "aes128gcm16"; };'
-        if tail not in text:
-            raise Fail("%s: no ike group to add %r to" % (conf, m6_extra))
-        with open(conf, "w") as f:
-            f.write(text.replace(tail, 'esp = "aes128gcm16"; %s };' % m6_extra))
+    m6_ike_extra(node, m6_extra)
     if direction == "r":
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
         ch = Charon("ha", "ha", plugin)
@@ -1125,6 +1349,9 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
 
 
 def cell(name):
+    if name in RETRY_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return retry_cell(name, build_plugin())
     if name in LIFE_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return life_cell(name, build_plugin())
@@ -1145,7 +1372,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS + LIFE_CELLS))
+        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS))
         return 0
     try:
         preflight()

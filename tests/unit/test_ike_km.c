@@ -446,9 +446,9 @@ static void test_liveness_and_dead_peer(void **s)
 	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
 }
 
-/* An IKE_SA_INIT request from a made-up address on UDP 500 to B, from a
- * throw-away initiator (a flood of spoofed half-open SAs). */
-static void spoofed_init(const char *from, uint32_t seed)
+/* An IKE_SA_INIT request from a made-up address and UDP port to B's port
+ * 500, from a throw-away initiator; left in B's output queue. */
+static void spoofed_init_port(const char *from, uint32_t seed, uint16_t sport)
 {
 	static uint8_t pkt[40 + 8 + IKE_SA_MSG_MAX];
 	static struct ike_sa sa;
@@ -474,14 +474,57 @@ static void spoofed_init(const char *from, uint32_t seed)
 	h.plen = (uint16_t)(8 + len);
 	ip6_hdr_write(pkt, &h);
 	uint8_t *u = pkt + 40;
-	m6_put16(u, 500);
+	m6_put16(u, sport);
 	m6_put16(u + 2, 500);
 	m6_put16(u + 4, (uint16_t)(8 + len));
 	m6_put16(u + 6, 0);
 	uint16_t ck = m6_csum_ip6(h.src, h.dst, IP6P_UDP, u, 8 + len);
 	m6_put16(u + 6, ck ? ck : 0xffff);
 	node_input(nb, 0, pkt, 48 + len, now);
+}
+
+/* The same from UDP 500 (a flood of spoofed half-open SAs). */
+static void spoofed_init(const char *from, uint32_t seed)
+{
+	spoofed_init_port(from, seed, 500);
 	pump();
+}
+
+/* RFC 7296 2.11: a responder MUST accept a request whose source port is
+ * not 500 or 4500, answer it to the address and port it came from, from
+ * the address and port it came to. B answered an IKE_SA_INIT from port
+ * 50000 to port 500 (its SA, KE, Nr: a half-open SA) and so the same port
+ * again when under load (N(COOKIE), stateless). */
+static void test_response_to_request_port(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.cookie_threshold = 1;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+	static struct node_out o;
+	for (uint32_t i = 0; i < 2; i++) {
+		spoofed_init_port("2001:db8:5::101", 1 + i, 50000);
+		assert_true(node_output(nb, &o, now));
+		assert_int_equal(o.pkt[6], IP6P_UDP);
+		uint8_t want[16];
+		tu_addr("2001:db8:5::101", want);
+		assert_memory_equal(o.pkt + 24, want, 16);
+		assert_int_equal(m6_get16(o.pkt + 40), 500);
+		assert_int_equal(m6_get16(o.pkt + 42), 50000);
+		const uint8_t *ike = o.pkt + 48;
+		assert_int_equal(ike[18], IKE_SA_INIT);
+		assert_true(ike[19] & IKE_FLAG_R);
+		/* the first: SA (a half-open SA); the second: N(COOKIE) */
+		assert_int_equal(ike[16], i == 0 ? IKE_PL_SA : IKE_PL_N);
+		assert_false(node_output(nb, &o, now));
+	}
+	assert_int_equal(ike_km_stats(kb)->cookies_sent, 1);
 }
 
 /* IKE-06: B demands cookies from two half-open SAs on; a flood of spoofed
@@ -528,6 +571,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_crossing_ike_rekeys, teardown),
 		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
+		cmocka_unit_test_teardown(test_response_to_request_port, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

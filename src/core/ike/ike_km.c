@@ -25,6 +25,9 @@ struct slot {
 	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
 	struct ike_km *km;
 	uint8_t local[16], peer[16];
+	/* RFC 7296 2.11: a responder answers from the port the request came
+	 * to, to the port it came from; the initiator's are ours (500) */
+	uint16_t lport, pport;
 	uint32_t in_spi;                /* the first Child SA's, larval until installed */
 	bool larval;
 	unsigned tries;
@@ -171,6 +174,7 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	s->in_spi = spi;
 	s->larval = true;
 	s->created = now;
+	s->lport = s->pport = NODE_IKE_PORT;
 	const struct ike_km_cfg *c = &k->cfg;
 	struct ike_sa_cfg *sc = &s->cfg;
 	memcpy(sc->ike, c->ike, sizeof(sc->ike));
@@ -403,7 +407,7 @@ static bool local_addr(struct ike_km *k, uint8_t out[16])
 static void send_msg(struct ike_km *k, const struct slot *s, size_t len)
 {
 	if (len)
-		node_km_send(k->n, s->local, s->peer, NODE_IKE_PORT, NODE_IKE_PORT, k->out, len);
+		node_km_send(k->n, s->local, s->peer, s->lport, s->pport, k->out, len);
 }
 
 static void start(struct ike_km *k, uint64_t now)
@@ -488,6 +492,8 @@ static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, b
 	ns->cfg.spi_ctx = ns;
 	memcpy(ns->local, s->local, 16);
 	memcpy(ns->peer, s->peer, 16);
+	ns->lport = s->lport;
+	ns->pport = s->pport;
 	ns->created = ns->last_rx = now;
 	if (loser ? ike_sa_adopt_loser(&ns->sa, &ns->cfg, &s->sa) : ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
 		k->st.failed++;
@@ -670,6 +676,8 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 			ike_sa_respond(&s->sa, &s->cfg);
 			memcpy(s->local, m->dst, 16);
 			memcpy(s->peer, m->src, 16);
+			s->lport = m->dport;
+			s->pport = m->sport;
 			s->due = m->now + IKE_KM_HALF_OPEN_NS;
 		}
 	}

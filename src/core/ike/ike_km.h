@@ -22,7 +22,8 @@
  * that from cookie_threshold half-open SAs on, a request without a valid
  * COOKIE gets N(COOKIE) and nothing else (ike_cookie.h; the secret is
  * drawn from the node's DRBG and rotated every IKE_KM_COOKIE_ROTATE_NS,
- * IKE-06); the PAD
+ * IKE-06); everything of that IKE SA goes from the address and port the
+ * request came to, to those it came from (RFC 7296 2.11). The PAD
  * decides who the initiator is: its PSK is the PAD entry's for the identity
  * in IDi, and the Child SA is accepted only when every TSi address is one
  * of that entry's home addresses (4877-02/03), else TS_UNACCEPTABLE.

@@ -103,6 +103,33 @@ static void ts(struct ike_ts_list *l, uint8_t last_lo, uint8_t last_hi, uint16_t
 	t->end[15] = last_hi ? 0xff : last_lo;
 }
 
+/* A working copy of a kept SA: the cipher contexts are shared (a copy is
+ * never cleared), the messages it keeps are its own, since processing
+ * replaces them (freeing the old ones). dst's previous messages go. */
+static uint8_t *dup_msg(const uint8_t *m, size_t len)
+{
+	if (!m)
+		return NULL;
+	uint8_t *p = malloc(len ? len : 1);
+	if (!p)
+		abort();
+	memcpy(p, m, len);
+	return p;
+}
+
+static void copy_sa(struct ike_sa *dst, const struct ike_sa *src)
+{
+	free(dst->init_req);
+	free(dst->init_resp);
+	free(dst->last_out);
+	free(dst->resp);
+	memcpy(dst, src, sizeof(*dst));
+	dst->init_req = dup_msg(src->init_req, src->init_req_len);
+	dst->init_resp = dup_msg(src->init_resp, src->init_resp_len);
+	dst->last_out = dup_msg(src->last_out, src->last_out_len);
+	dst->resp = dup_msg(src->resp, src->resp_len);
+}
+
 static void setup(void)
 {
 	struct ike_sa_cfg *c[2] = { &ci, &cr };
@@ -142,8 +169,8 @@ static void setup(void)
 	if (ike_sa_input(&init_r, a, al, b, sizeof(b), &bl) || ike_sa_input(&init_i, b, bl, a, sizeof(a), &al))
 		abort();
 	/* and one genuine IKE_AUTH on copies (sharing the cipher contexts) */
-	memcpy(&est_i, &init_i, sizeof(est_i));
-	memcpy(&est_r, &init_r, sizeof(est_r));
+	copy_sa(&est_i, &init_i);
+	copy_sa(&est_r, &init_r);
 	if (ike_sa_retransmit(&est_i, a, sizeof(a), &al) || ike_sa_input(&est_r, a, al, b, sizeof(b), &bl) ||
 	    ike_sa_input(&est_i, b, bl, a, sizeof(a), &al) || est_r.state != IKE_SA_ESTABLISHED)
 		abort();
@@ -232,7 +259,7 @@ static void auth_plain(const uint8_t *data, size_t size, struct ike_sa *r, bool 
 	static struct ike_sa i;
 	if (size < 2)
 		return;
-	memcpy(&i, &init_i, sizeof(i));         /* shares the cipher contexts: never cleared */
+	copy_sa(&i, &init_i);                   /* shares the cipher contexts: never cleared */
 	struct ike_hdr h = { .version = 0x20, .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
 	memcpy(h.spi_i, i.spi_i, IKE_SPI_LEN);
 	memcpy(h.spi_r, i.spi_r, IKE_SPI_LEN);
@@ -274,7 +301,7 @@ static void est_plain(const uint8_t *data, size_t size)
 	static struct ike_sa r, before;
 	if (size < 3)
 		return;
-	memcpy(&r, &est_r, sizeof(r));          /* shares the cipher contexts: never cleared */
+	copy_sa(&r, &est_r);                    /* shares the cipher contexts: never cleared */
 	uint8_t x = data[1] & 1 ? IKE_CREATE_CHILD_SA : IKE_INFORMATIONAL;
 	struct ike_hdr h = { .version = 0x20, .exchange = x, .flags = IKE_FLAG_I, .msgid = r.msgid_in };
 	memcpy(h.spi_i, r.spi_i, IKE_SPI_LEN);
@@ -338,7 +365,7 @@ static void est_resp(const uint8_t *data, size_t size)
 	};
 	if (size < 3 || data[1] >= sizeof(reqs) / sizeof(reqs[0]))
 		return;
-	memcpy(&i, &est_i, sizeof(i));          /* shares the cipher contexts: never cleared */
+	copy_sa(&i, &est_i);                    /* shares the cipher contexts: never cleared */
 	size_t ol = 0;
 	if (ike_sa_request(&i, &reqs[data[1]], out, sizeof(out), &ol) || !ol || !i.req_pending)
 		abort();
@@ -395,7 +422,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = size ? data[0] : 0;
 	if (mode >= 1 && mode <= 3) {
 		static struct ike_sa r;
-		memcpy(&r, &init_r, sizeof(r));  /* shares the cipher contexts: never cleared */
+		copy_sa(&r, &init_r);            /* shares the cipher contexts: never cleared */
 		if (mode == 1)
 			twice(&r, data + 1, size - 1);
 		else

@@ -623,6 +623,78 @@ static void test_replay_after_restart_manual_keys(void **s)
 		      "agent restart is accepted after it and points the binding at an old care-of address\n");
 }
 
+/* ---- 3776-04: the home registration goes under ESP or not at all ---- */
+
+/* Mobile MH frames node i sent since capture index `since`: how many in
+ * clear, and how many in all. */
+static unsigned mh_frames(int i, unsigned since, unsigned *clear)
+{
+	unsigned n = 0;
+	*clear = 0;
+	for (unsigned k = since; k < ncap; k++) {
+		struct ip6_walk w;
+		if (cap[k].from != i || ip6_walk(cap[k].pkt, cap[k].len, IP6W_HAO_KNOWN, &w))
+			continue;
+		n += w.proto == IP6P_ESP || w.proto == IP6P_MH;
+		*clear += w.proto == IP6P_MH;
+	}
+	return n;
+}
+
+/* 3776-04: ESP on BU/BA must be supported and used. A mobile node with
+ * IPsec whose policies would let its home Binding Update out in clear (here:
+ * everything bypasses) does not send it: the BU is dropped and counted
+ * (bu_unprotected), attempt after attempt, and no Mobility Header leaves in
+ * clear. The same node with BU/BA policies and SAs registers, its BUs under
+ * ESP. */
+static void test_home_bu_only_under_esp(void **s)
+{
+	(void)s;
+	static const char bypass_all[] = "spd = (\n" REST ");\n";
+	struct node_cfg c;
+	unsigned clear;
+	reset();
+	int ha = home_agent(ha_rr_ipsec);
+	memset(&c, 0, sizeof(c));
+	c.name = "r1";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
+	tn_route(&c, "::", 0, 1);
+	c.forwarding = true;
+	add_node(&c, (const int[]){ 2, 1 });
+	mobile_node_cfg(&c, false, 5);
+	tn_load_ipsec(&c, bypass_all);
+	unsigned since = ncap;
+	int mn = add_node(&c, (const int[]){ 2 });
+	run_until(now + 6000 * MS);
+	assert_false(mn_registered(node_mn(nodes[mn])));
+	assert_null(binding(ha, HOA_A));
+	assert_true(bits_drops(node_bits(nodes[mn]), M6_E_BU_UNPROTECTED) >= 2);   /* the BU and a retransmission */
+	assert_int_equal(mh_frames(mn, since, &clear), 0);
+	assert_int_equal(clear, 0);
+
+	reset();
+	ha = home_agent(ha_rr_ipsec);
+	memset(&c, 0, sizeof(c));
+	c.name = "r1";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
+	tn_route(&c, "::", 0, 1);
+	c.forwarding = true;
+	add_node(&c, (const int[]){ 2, 1 });
+	mobile_node_cfg(&c, false, 5);
+	tn_load_ipsec(&c, mn_rr_ipsec);
+	since = ncap;
+	mn = add_node(&c, (const int[]){ 2 });
+	run_until(now + 6000 * MS);
+	assert_true(mn_registered(node_mn(nodes[mn])));
+	assert_non_null(binding(ha, HOA_A));
+	assert_int_equal(bits_drops(node_bits(nodes[mn]), M6_E_BU_UNPROTECTED), 0);
+	assert_true(mh_frames(mn, since, &clear) >= 1);
+	assert_int_equal(clear, 0);
+	reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_rr_through_protected_tunnel),
 		cmocka_unit_test(test_tunnel_sa_vouches_one_level),
 		cmocka_unit_test(test_replay_after_restart_manual_keys),
+		cmocka_unit_test(test_home_bu_only_under_esp),
 	};
 	memset(attach, -1, sizeof(attach));
 	return cmocka_run_group_tests_name("node_ipsec", tests, NULL, NULL);

@@ -86,6 +86,11 @@ static int drop(struct bits *b, struct bits_result *r, int reason)
 	return reason;
 }
 
+int bits_note_drop(struct bits *b, int reason)
+{
+	return drop(b, NULL, reason);
+}
+
 static enum flow_view view_for(const struct bits *b, bool forwarded)
 {
 	if (forwarded && !b->cfg.normalise_forwarded)

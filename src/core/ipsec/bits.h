@@ -101,6 +101,9 @@ struct bits {
 };
 
 void bits_init(struct bits *b, const struct bits_cfg *cfg, struct spd *spd, struct sad *sad, struct pad *pad);
+/* Count a drop the node decided on a packet the pipeline let through
+ * (the node's own rules); returns reason. */
+int bits_note_drop(struct bits *b, int reason);
 /* Frees the per-reason counters (the tables are the caller's). */
 void bits_fini(struct bits *b);
 /* Both return 0 when the packet goes on (pb then holds what to send /

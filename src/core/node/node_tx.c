@@ -9,6 +9,7 @@
 #include "node_int.h"
 #include "../pkt/icmp6.h"
 #include "../pkt/ip6.h"
+#include "../pkt/mh.h"
 #include "../util/m6_bytes.h"
 
 #define TXQ_INITIAL 8192
@@ -200,6 +201,16 @@ static bool into_tunnel_sa(struct node *n, struct pbuf *pb)
  * interface, as it would only have received frames addressed to it.
  * pkt stays intact (IPsec works on a copy in n->buf), so an error about it
  * quotes what was sent, not its ciphertext. */
+/* A Binding Update with the H flag (a home registration or
+ * de-registration). */
+static bool home_bu(const uint8_t *pkt, size_t len)
+{
+	struct ip6_walk w;
+	if (ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w) || w.proto != IP6P_MH || w.proto_off + 10 > w.end)
+		return false;
+	return pkt[w.proto_off + 2] == MH_BU && (m6_get16(pkt + w.proto_off + 8) & MH_BU_H);
+}
+
 void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned flags, int in_if)
 {
 	struct pbuf pb;
@@ -220,6 +231,12 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 		else
 			rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
 		node_km_drain_bits(n);
+		/* RFC 3776 4.1 (3776-04): ESP on the home registration is not
+		 * only supported but used; a node with IPsec whose policies
+		 * let its home Binding Update out in clear is misconfigured,
+		 * and the BU does not leave (fail closed, counted). */
+		if (!rc && !forwarded && n->mn && !r.sa && home_bu(pbuf_data(&pb), pb.len))
+			rc = bits_note_drop(&n->bits, M6_E_BU_UNPROTECTED);
 		if (rc) {
 			if (rc == M6_E_NO_SA && !forwarded)
 				n->waits_sa = true;

@@ -103,6 +103,7 @@
 	X(DISC_TIMEOUT,   105, "disc_timeout",    "no Home Agent Address Discovery Reply or Mobile Prefix Advertisement after the retransmissions") \
 	X(RATE_LIMITED,   106, "rate_limited",    "reply not sent: the error and rejection rate limit (MH-09, RFC 4443 2.4 f)") \
 	X(SA_UNBOUND,     107, "sa_unbound",      "packet on a tunnel-mode SA that follows a binding while no binding exists (3776-11)") \
+	X(BU_UNPROTECTED, 108, "bu_unprotected",  "home registration Binding Update not sent: no policy protects it with IPsec (3776-04)") \
 	/* IKEv2 (src/core/ike): 128 and up */ \
 	X(IKE_TRUNC,       128, "ike_trunc",       "IKE message shorter than its 28-octet header") \
 	X(IKE_VERSION,     129, "ike_version",     "IKE header: major version is not 2 (IKE-05)") \

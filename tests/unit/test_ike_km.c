@@ -221,7 +221,10 @@ static void test_acquire_runs_ike_and_installs(void **s)
 static void test_pad_refuses_foreign_home_address(void **s)
 {
 	(void)s;
-	/* 4877-02: mn@example.com asks for C's home address: TS_UNACCEPTABLE */
+	/* 4877-02, 3776-13 (in IKEv2 terms: the IKE SA's authenticated
+	 * identity is not authorised for the home address in the Child SA's
+	 * selectors): mn@example.com asks for C's home address, and the Child
+	 * SA is refused (TS_UNACCEPTABLE) while the IKE SA stands */
 	setup_pair(C_ADDR, "mn@example.com");
 	send_mh();
 	assert_int_equal(ike_km_stats(kb)->established, 1);

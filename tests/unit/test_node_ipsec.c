@@ -695,6 +695,204 @@ static void test_home_bu_only_under_esp(void **s)
 	reset();
 }
 
+/* ---- the processing order of RFC 3776 6.1-6.4, reproduced ---- */
+
+/* pb := IPv6(src -> dst) | [RH2(home)] | MH BA (status 0, lifetime
+ * 3600 s), checksummed over the final destination (home, or dst). */
+static void mk_ba(const char *src, const char *dst, const char *home, uint16_t seq)
+{
+	struct mh_msg m;
+	struct ip6_hdr h;
+	uint8_t *p, mh[64], fin[16];
+	size_t mlen;
+	memset(&m, 0, sizeof(m));
+	m.proto = IP6P_NONE;
+	m.type = MH_BA;
+	m.seq = seq;
+	m.lifetime = mh_lifetime_units(3600);
+	assert_int_equal(mh_build(&m, mh, sizeof(mh), &mlen), 0);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, IP6_HDR_LEN + mlen, &p), 0);
+	memset(&h, 0, sizeof(h));
+	tu_addr(src, h.src);
+	tu_addr(dst, h.dst);
+	h.nh = IP6P_MH;
+	h.hlim = 64;
+	h.plen = (uint16_t)mlen;
+	ip6_hdr_write(p, &h);
+	memcpy(p + IP6_HDR_LEN, mh, mlen);
+	tu_addr(home ? home : dst, fin);
+	mh_set_checksum(p + IP6_HDR_LEN, mlen, h.src, fin);
+	if (home)
+		assert_int_equal(ip6_insert_rh2(&pb, fin), 0);
+}
+
+/* The Home Address option's address in pb's packet, swapped with the
+ * source address (RFC 6275 9.3.1, and its mirror at the sender). */
+static void swap_hao(void)
+{
+	struct ip6_walk w;
+	uint8_t *p = pbuf_data(&pb), t[16];
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	assert_true(w.hao_off > 0);
+	memcpy(t, p + 8, 16);
+	memcpy(p + 8, p + w.hao_off + 2, 16);
+	memcpy(p + w.hao_off + 2, t, 16);
+}
+
+/* 3776-15, INT-02: the pipeline does not run RFC 3776's steps literally
+ * (it builds the wire form first and matches policy on its home-address
+ * view instead of swapping addresses), so this test runs them literally
+ * beside it and requires the same bytes. Mobile node, outbound: the BU
+ * built with source = home address, SPD lookup on that (it must find the
+ * policy the pipeline found), the HAO inserted holding the care-of address,
+ * ESP (ICV and all), then the source and the HAO swapped: the result is,
+ * octet for octet, what bits_output() sent. Home agent, inbound, the mirror
+ * image: the HAO swapped back, ESP verified and removed, the selector check
+ * on (home address, home agent, MH BU) with the SA's selectors: the same
+ * Mobility Header as bits_input() delivered, on the same policy. Home
+ * agent, its BA: built to the home address, SPD lookup, the RH2 inserted
+ * holding the care-of address, ESP, destination and RH2 swapped: what
+ * bits_output() sent. NULL
+ * encryption with HMAC-SHA-256 keeps ESP deterministic (no IV). */
+static void test_rfc3776_order_reproduced(void **s)
+{
+	(void)s;
+	static const char sa_keys[] = "enc = \"null\"; auth = \"hmac-sha256-128\"; auth_key = " K32 ";";
+	static char mn_conf[1024], ha_conf[1024];
+	snprintf(mn_conf, sizeof(mn_conf),
+		 "spd = (\n"
+		 "{ name = \"bu\"; dir = \"out\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; proto = \"mh\"; mh_type = \"bu\"; },\n" REST ");\n"
+		 "sa = ( { spi = 0x1001; policy = \"bu\"; src = \"" HOA_A "\"; dst = \"" HA "\"; %s } );\n", sa_keys);
+	snprintf(ha_conf, sizeof(ha_conf),
+		 "spd = (\n"
+		 "{ name = \"bu\"; dir = \"in\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+		 "{ name = \"ba\"; dir = \"out\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; proto = \"mh\"; mh_type = \"ba\"; },\n"
+		 "{ name = \"mh-in\"; dir = \"in\"; order = 500; proto = \"mh\"; action = \"discard\"; },\n" REST ");\n"
+		 "sa = ( { spi = 0x1001; policy = \"bu\"; src = \"" HOA_A "\"; dst = \"" HA "\"; %s },\n"
+		 "       { spi = 0x1002; policy = \"ba\"; src = \"" HA "\"; dst = \"" HOA_A "\"; %s } );\n", sa_keys, sa_keys);
+	struct side mn, lit, ha, ha_lit;
+	struct bits_result r;
+	struct ip6_walk w;
+	struct ipsec_flow f;
+	uint8_t coa[16], wire[512], ours_mh[128];
+	size_t wire_len, ours_mh_len;
+	side_load(&mn, mn_conf);
+	side_load(&lit, mn_conf);
+	side_load(&ha, ha_conf);
+	side_load(&ha_lit, ha_conf);
+	tu_addr(COA_A, coa);
+
+	/* the pipeline */
+	mk_bu(COA_A, HA, HOA_A, NULL, 7);
+	assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
+	assert_non_null(r.sa);
+	const struct spd_entry *pol = r.policy;
+	wire_len = pb.len;
+	memcpy(wire, pbuf_data(&pb), wire_len);
+
+	/* RFC 3776 6.1 literally: source = home address, no HAO yet */
+	mk_bu(HOA_A, HA, NULL, NULL, 7);
+	uint8_t *p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	flow_from_packet(&f, p, &w, FLOW_WIRE, true);
+	const struct spd_entry *e = spd_lookup(lit.kc.spd, SPD_OUT, &f);
+	assert_non_null(e);
+	assert_int_equal(e->id, pol->id);
+	struct ipsec_sa *sa = sad_lookup_out(lit.kc.sad, e->id);
+	assert_non_null(sa);
+	assert_int_equal(ip6_insert_hao(&pb, coa), 0);           /* the HAO holds the care-of address */
+	p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	assert_int_equal(esp_seal(&sa->xf, &pb, w.proto_off, p[w.nh_field], sa->spi, ++sa->seq, false, 0), 0);
+	p = pbuf_data(&pb);
+	p[w.nh_field] = IP6P_ESP;
+	m6_put16(p + 4, (uint16_t)(pb.len - IP6_HDR_LEN));
+	swap_hao();                                                /* then the addresses swap */
+	assert_int_equal(pb.len, wire_len);
+	assert_memory_equal(pbuf_data(&pb), wire, wire_len);
+
+	/* the home agent's pipeline on the wire form */
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, wire_len, &p), 0);
+	memcpy(p, wire, wire_len);
+	assert_int_equal(bits_input(&ha.b, &pb, false, 0, &r), 0);
+	const struct ipsec_sa *in_sa = r.sa;
+	assert_non_null(in_sa);
+	const struct spd_entry *in_pol = spd_get(ha.kc.spd, in_sa->spd_id);
+	assert_non_null(in_pol);
+	assert_string_equal(in_pol->name, "bu");
+	p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	assert_int_equal(w.proto, IP6P_MH);
+	ours_mh_len = pb.len - w.proto_off;
+	assert_true(ours_mh_len <= sizeof(ours_mh));
+	memcpy(ours_mh, p + w.proto_off, ours_mh_len);
+
+	/* RFC 3776 6.2 literally: HAO processed (swapped), ESP, selectors */
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, wire_len, &p), 0);
+	memcpy(p, wire, wire_len);
+	swap_hao();
+	p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	assert_int_equal(w.proto, IP6P_ESP);
+	struct ipsec_sa *in = sad_lookup_in(ha.kc.sad, m6_get32(p + w.proto_off), IP6P_ESP);
+	assert_non_null(in);
+	uint8_t nh;
+	assert_int_equal(esp_open(&in->xf, &pb, w.proto_off, 1, false, &nh), 0);
+	assert_int_equal(nh, IP6P_MH);
+	p = pbuf_data(&pb);
+	uint8_t hoa[16];
+	tu_addr(HOA_A, hoa);
+	assert_memory_equal(p + 8, hoa, 16);                      /* the source is the home address */
+	p[w.nh_field] = IP6P_MH;
+	m6_put16(p + 4, (uint16_t)(pb.len - IP6_HDR_LEN));
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	flow_from_packet(&f, p, &w, FLOW_WIRE, false);
+	assert_true(spd_sel_match(&in->ts, &f));                   /* (HoA, HA, MH BU) */
+	assert_ptr_equal(in, in_sa);
+	assert_int_equal(pb.len - w.proto_off, ours_mh_len);
+	assert_memory_equal(p + w.proto_off, ours_mh, ours_mh_len);
+
+	/* RFC 3776 6.3, the home agent's BA: built with destination = home
+	 * address, SPD lookup, the RH2 inserted holding the care-of address,
+	 * ESP, then the destination and the RH2 swapped; against its pipeline
+	 * on the wire form (destination = care-of address, RH2 = home address) */
+	mk_ba(HA, COA_A, HOA_A, 7);
+	assert_int_equal(bits_output(&ha.b, &pb, false, 0, &r), 0);
+	assert_non_null(r.sa);
+	pol = r.policy;
+	wire_len = pb.len;
+	memcpy(wire, pbuf_data(&pb), wire_len);
+	mk_ba(HA, HOA_A, NULL, 7);
+	p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	flow_from_packet(&f, p, &w, FLOW_WIRE, true);
+	e = spd_lookup(ha_lit.kc.spd, SPD_OUT, &f);
+	assert_non_null(e);
+	assert_int_equal(e->id, pol->id);
+	sa = sad_lookup_out(ha_lit.kc.sad, e->id);
+	assert_non_null(sa);
+	assert_int_equal(ip6_insert_rh2(&pb, coa), 0);
+	p = pbuf_data(&pb);
+	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
+	assert_int_equal(esp_seal(&sa->xf, &pb, w.proto_off, p[w.nh_field], sa->spi, ++sa->seq, false, 0), 0);
+	p = pbuf_data(&pb);
+	p[w.nh_field] = IP6P_ESP;
+	m6_put16(p + 4, (uint16_t)(pb.len - IP6_HDR_LEN));
+	uint8_t t[16];
+	memcpy(t, p + 24, 16);
+	memcpy(p + 24, p + w.rh_off + 8, 16);
+	memcpy(p + w.rh_off + 8, t, 16);
+	assert_int_equal(pb.len, wire_len);
+	assert_memory_equal(pbuf_data(&pb), wire, wire_len);
+	side_free(&mn);
+	side_free(&lit);
+	side_free(&ha);
+	side_free(&ha_lit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_sa_vouches_one_level),
 		cmocka_unit_test(test_replay_after_restart_manual_keys),
 		cmocka_unit_test(test_home_bu_only_under_esp),
+		cmocka_unit_test(test_rfc3776_order_reproduced),
 	};
 	memset(attach, -1, sizeof(attach));
 	return cmocka_run_group_tests_name("node_ipsec", tests, NULL, NULL);

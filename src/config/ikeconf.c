@@ -199,7 +199,7 @@ static int psk(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg 
 int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
-					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", NULL };
+					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -257,6 +257,8 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	o->dpd_s = dpd / 1000000000ull;
 	/* responder: half-open SAs from which IKE_SA_INIT needs a COOKIE */
 	if (!rc) rc = conf_uint(c, g, "cookies", 1, 1024, &cookies, NULL);
+	/* after esp: the transform and its PFS flag travel together */
+	if (!rc) rc = conf_bool(c, g, "pfs", &o->esp.pfs);
 	o->cookie_threshold = (unsigned)cookies;
 	o->hard_s = life / 1000000000ull;
 	o->soft_s = rekey / 1000000000ull;

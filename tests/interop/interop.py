@@ -47,6 +47,12 @@ A cell is a direction and an IKE proposal:
               cookie as the first payload and Ni, KEi, SA unchanged,
               2.6), response with the IKE SA's SPIr
 
+       esp-r-ESP, esp-i-ESP
+              the first proposal of the MATRIX with the Child SA transform
+              ESP (aes256-sha256, aes128-sha256) at both ends instead of
+              aes128gcm16; the matrix checks, the ESP ids in IKE_AUTH and
+              mip6secd's own account of the Child SA
+
 PROPOSAL is one of the MATRIX below (strongSwan notation, the same string in
 both configurations). Both directions use the RFC 4877 profile of the BU/BA
 SA: PSK, IDi mn-a@example.com (RFC822) bound to the home address
@@ -349,7 +355,7 @@ def parse_list_sas(text):
 
 
 def swanctl_conf(initiator, proposal, mode, ike_opts="rekey_time = 0\n    dpd_delay = 0",
-                 child_opts="rekey_time = 0"):
+                 child_opts="rekey_time = 0", esp=ESP):
     """charon's swanctl.conf; the matrix cells switch its rekeying and
     liveness checks off, the lifecycle cells set them (ike_opts at the
     connection, child_opts at the Child SA)."""
@@ -360,7 +366,7 @@ def swanctl_conf(initiator, proposal, mode, ike_opts="rekey_time = 0\n    dpd_de
         esp_proposals = %(esp)s
         %(copts)s
         start_action = none
-      }""" % dict(mode=mode, esp=ESP, copts=child_opts.replace("\n", "\n        "),
+      }""" % dict(mode=mode, esp=esp, copts=child_opts.replace("\n", "\n        "),
                  lts=("%s/128[135/%s]" % (HOA, MH_PORTS)) if initiator else "%s/128[135]" % HA,
                  rts=("%s/128[135/%s]" % (HA, MH_PORTS)) if initiator else "%s/128[135]" % HOA)
     return """# RFC 4877 BU/BA SA, %(role)s (written by tests/interop/interop.py)
@@ -485,7 +491,7 @@ def established(node):
 AUTH_FIELDS = ["frame.time_epoch", "isakmp.ispi", "isakmp.rspi", "isakmp.exchangetype", "isakmp.flags",
                "isakmp.id.data.user_fqdn", "isakmp.id.data.fqdn", "isakmp.notify.msgtype", "isakmp.ts.protoid",
                "isakmp.ts.start_ipv6", "isakmp.ts.end_ipv6", "isakmp.ts.start_port", "isakmp.ts.end_port",
-               "isakmp.prop.protoid", "isakmp.tf.id.encr", "isakmp.spisize", "isakmp.spi"]
+               "isakmp.prop.protoid", "isakmp.tf.id.encr", "isakmp.tf.id.integ", "isakmp.spisize", "isakmp.spi"]
 USE_TRANSPORT_MODE = "16391"
 
 
@@ -614,7 +620,11 @@ def ws_conf(name, keydir, tables=("ikev2_decryption_table", "esp_sa")):
     return conf
 
 
-def rfc4877_sa(msgs, spi_i):
+# ESP transform ids (RFC 7296 3.3.2, IANA): encryption, integrity ("-" none)
+ESP_IDS = {"aes128gcm16": ("20", "-"), "aes256-sha256": ("12", "12"), "aes128-sha256": ("12", "12")}
+
+
+def rfc4877_sa(msgs, spi_i, esp=ESP):
     """RFC 4877's BU/BA SA as the decrypted IKE_AUTH exchange shows it; a
     list of (item, value, expected, ok) rows."""
     auth = [m for m in msgs if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == spi_i]
@@ -643,7 +653,9 @@ def rfc4877_sa(msgs, spi_i):
             m["isakmp.ts.start_port"][-1], m["isakmp.ts.end_port"][-1]),
             "%s-%s proto 135 ports 1280-1791" % (HA, HA))
     row("Child SA protocol (response)", ",".join(a["isakmp.prop.protoid"]), "3")
-    row("Child SA ESP transform (response)", ",".join(a["isakmp.tf.id.encr"]), "20")
+    encr, integ = ESP_IDS[esp]
+    row("Child SA ESP transform (response)", ",".join(a["isakmp.tf.id.encr"]), encr)
+    row("Child SA ESP integrity (response)", ",".join(a["isakmp.tf.id.integ"]) or "-", integ)
     return rows, q, a
 
 
@@ -736,17 +748,20 @@ def initiator_time(msgs, spi_i):
 
 # ---- the cells ---------------------------------------------------------------
 
-def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts="", before=None, after=None):
+def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts="", before=None, after=None,
+                          esp=ESP):
     """proposal: mip6secd's (testbed.sh --ike), charon's too unless
     charon_proposal; charon_opts: more strongswan.conf settings; before(bed)
     runs once the capture is on, before the mobile node starts; after(pcap,
-    m6) checks more in the capture once the usual checks passed."""
+    m6) checks more in the capture once the usual checks passed; esp: the
+    Child SA's transform at both ends."""
     with Bed(proposal) as bed:
+        m6_set_esp("mn", esp)
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
         ch = Charon("ha", "ha", plugin, charon_opts)
         bed.charons.append(ch)
         ch.conf(swanctl_conf(False, charon_proposal or proposal, os.environ.get("M6_INTEROP_MODE",
-                                                                                  "transport_proxy")))
+                                                                                  "transport_proxy"), esp=esp))
         ch.start()
         pcap, cap = bed.capture()
         if before:
@@ -768,7 +783,7 @@ def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts=""
         compare_tables(ch, m6dir, "mn", [m6["child"]["spi_in"], m6["child"]["spi_out"]])
         conf = ws_conf("charon", ch.keys)
         msgs = ike_messages(pcap, conf, "charon")
-        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"])
+        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"], esp)
         print_rows(rows)
         esp_conf = ws_conf("charon-esp", ch.keys, ("esp_sa",))
         r = run(["tshark", "-n", "-r", pcap, "-Y", "esp and mip6.mhtype == 5", "-T", "fields", "-e", "esp.spi",
@@ -786,7 +801,8 @@ def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts=""
         return t
 
 
-def cell_charon_initiator(proposal, plugin, charon_proposal=None, m6_extra="", before=None, after=None):
+def cell_charon_initiator(proposal, plugin, charon_proposal=None, m6_extra="", before=None, after=None,
+                          esp=ESP):
     """proposal: mip6secd's (testbed.sh --ike), charon's too unless
     charon_proposal; m6_extra: more keys in mip6secd's ike group;
     before(bed) runs once the capture is on, before charon initiates;
@@ -794,12 +810,13 @@ def cell_charon_initiator(proposal, plugin, charon_proposal=None, m6_extra="", b
     passed."""
     with Bed(proposal) as bed:
         m6_ike_extra("ha", m6_extra)
+        m6_set_esp("ha", esp)
         testbed("restart", "ha")
         testbed("move", "r1")
         bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
         ch = Charon("mn", "mn", plugin)
         bed.charons.append(ch)
-        ch.conf(swanctl_conf(True, charon_proposal or proposal, "transport_proxy"))
+        ch.conf(swanctl_conf(True, charon_proposal or proposal, "transport_proxy", esp=esp))
         ch.start()
         pcap, cap = bed.capture()
         if before:
@@ -821,7 +838,7 @@ def cell_charon_initiator(proposal, plugin, charon_proposal=None, m6_extra="", b
         compare_tables(ch, m6dir, "ha", [m6["child"]["spi_in"], m6["child"]["spi_out"]])
         conf = ws_conf("charon", ch.keys)
         msgs = ike_messages(pcap, conf, "charon")
-        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"])
+        rows, _, _ = rfc4877_sa(msgs, m6["spi_i"], esp)
         print_rows(rows)
         t = handshake_time(msgs, m6["spi_i"])
         log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
@@ -1014,6 +1031,15 @@ LIFE = {
                          "rekey_time = 4s\nover_time = 60s\nrand_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
     "mip6secd-rekey-ike": ("mip6secd rekeys the IKE SA (ike_rekey = 4); charon answers",
                            "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", "ike_rekey = 4;"),
+    # with PFS (RFC 7296 1.3.3, 2.12): charon's esp_proposals name the IKE
+    # SA's group, mip6secd has pfs = true; both rekeys carry a KE each way
+    "charon-rekey-child-pfs": ("charon rekeys the Child SA with PFS (esp_proposals aes128gcm16-x25519: a KE each "
+                               "way); mip6secd (pfs = true) answers", "rekey_time = 0\ndpd_delay = 0",
+                               "rekey_time = 0", "pfs = true;", "aes128gcm16-x25519"),
+    "mip6secd-rekey-child-pfs": ("mip6secd (pfs = true) rekeys the Child SA with a KE at its soft lifetime; charon "
+                                 "(esp_proposals aes128gcm16-x25519) answers with its own",
+                                 "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0",
+                                 "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-x25519"),
 }
 LIFE_CELLS = ["life-%s-%s" % (d, k) for k in LIFE for d in "ri"]
 
@@ -1038,7 +1064,21 @@ def m6_ike_extra(node, m6_extra):
         f.write(text.replace(tail, 'esp = "aes128gcm16"; %s };' % m6_extra))
 
 
-def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra):
+def m6_set_esp(node, esp):
+    """The Child SA transform in the ike group of mip6secd's configuration
+    in m6x-NODE (before it starts)."""
+    if esp == ESP:
+        return
+    conf = os.path.join(DIR, "bed", node + ".conf")
+    text = open(conf).read()
+    was = 'esp = "%s";' % ESP
+    if text.count(was) != 1:
+        raise Fail("%s: no ike group whose esp to set to %s" % (conf, esp))
+    with open(conf, "w") as f:
+        f.write(text.replace(was, 'esp = "%s";' % esp))
+
+
+def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra, esp=ESP):
     """Brings up charon and mip6secd (as the matrix cells do) with the
     cell's options and waits for the IKE SA; returns the pieces."""
     node = "mn" if direction == "r" else "ha"
@@ -1046,14 +1086,14 @@ def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra):
     if direction == "r":
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
         ch = Charon("ha", "ha", plugin)
-        ch.conf(swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts))
+        ch.conf(swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts, esp=esp))
         charon_addr, m6_addr = HA, COA
     else:
         testbed("restart", "ha")
         testbed("move", "r1")
         bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
         ch = Charon("mn", "mn", plugin)
-        ch.conf(swanctl_conf(True, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts))
+        ch.conf(swanctl_conf(True, LIFE_PROPOSAL, "transport_proxy", ike_opts, child_opts, esp=esp))
         charon_addr, m6_addr = COA, HA
     bed.charons.append(ch)
     ch.start()
@@ -1106,7 +1146,7 @@ def m6_child(node):
             sorted(e["spi"] for e in sad if e["direction"].startswith("out")))
 
 
-def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
+def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who, pfs=False):
     """The Child SA rekeyed by `who` (the end at rekeyer_addr): both ends on
     the same new SPIs and keys, the old pair deleted on both, the exchange
     as RFC 7296 1.3.3 / 1.4.1 and RFC 4877 want it, decrypted by tshark
@@ -1169,6 +1209,9 @@ def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who):
     def row(item, got, want):
         rows.append((item, got, want, got == want))
     row("N(REKEY_SA) (request, old SPI %s)" % spi_hex(rk_in), REKEY_SA in q["isakmp.notify.msgtype"], True)
+    # PFS (1.3.3, 2.12): a KE in the request and in the response, or none
+    row("KE (request, PFS)", "34" in q["isakmp.typepayload"], pfs)
+    row("KE (response, PFS)", "34" in a["isakmp.typepayload"], pfs)
     # RFC 7296 2.9: in CREATE_CHILD_SA TSi is the side of the exchange's
     # initiator (the rekeyer), whichever end started the IKE SA
     sides = (("TSi", 0, HA), ("TSr", -1, HOA)) if rekeyer_addr == HA else (("TSi", 0, HOA), ("TSr", -1, HA))
@@ -1268,16 +1311,18 @@ def established_addr(node):
 
 def life_cell(name, plugin):
     direction, scenario = name[5], name[7:]
-    what, ike_opts, child_opts, m6_extra = LIFE[scenario]
+    what, ike_opts, child_opts, m6_extra, *esp = LIFE[scenario]
+    esp = esp[0] if esp else ESP
     log("cell %s: %s; charon %s, IKE %s, ESP %s" % (name, what, "responds" if direction == "r" else "initiates",
                                                   LIFE_PROPOSAL, ESP))
     with Bed(LIFE_PROPOSAL) as bed:
         ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(bed, direction, plugin, ike_opts, child_opts,
-                                                                   m6_extra)
-        if scenario == "charon-rekey-child":
-            return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon")
-        if scenario == "mip6secd-rekey-child":
-            return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd")
+                                                                   m6_extra, esp)
+        pfs = scenario.endswith("-pfs")
+        if scenario.startswith("charon-rekey-child"):
+            return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon", pfs)
+        if scenario.startswith("mip6secd-rekey-child"):
+            return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd", pfs)
         if scenario.endswith("rekey-ike"):
             return life_rekey_ike(bed, ch, node, charon_addr if scenario.startswith("charon") else m6_addr, m6,
                                   pcap, cap, scenario.split("-")[0])
@@ -1348,7 +1393,36 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
                                m6["spi_i"], m6["spi_r"]))
 
 
+# Child SA transforms other than the matrix's aes128gcm16, both directions
+# (the first IKE proposal of the matrix)
+ESP_MATRIX = ["aes256-sha256", "aes128-sha256"]
+ESP_CELLS = ["esp-%s-%s" % (d, e) for e in ESP_MATRIX for d in ("r", "i")]
+
+
+def esp_cell(name, plugin):
+    direction, esp = name[4], name[6:]
+    log("cell %s: %s, IKE %s, ESP %s" % (name, "charon responds to mip6secd's mobile node" if direction == "r"
+                                          else "charon initiates to mip6secd's home agent", MATRIX[0], esp))
+    got = {}
+
+    def after(pcap, m6):
+        got["esp"] = m6["child"]["esp"]
+    t = (cell_charon_responder if direction == "r" else cell_charon_initiator)(MATRIX[0], plugin, after=after,
+                                                                               esp=esp)
+    # mip6secd's own account of the Child SA it installed
+    want = {"aes256-sha256": ("aes_cbc-256/", "hmac_sha2_256_128"),
+            "aes128-sha256": ("aes_cbc-128/", "hmac_sha2_256_128")}[esp]
+    text = str(got.get("esp", "")).lower()
+    if not all(w in text for w in want) or "gcm" in text:
+        raise Fail("mip6secd reports Child SA ESP %r, not %s" % (got.get("esp"), esp))
+    log("  Child SA ESP negotiated and installed at both ends: %s (mip6secd: %s)" % (esp, got["esp"]))
+    return t
+
+
 def cell(name):
+    if name in ESP_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return esp_cell(name, build_plugin())
     if name in RETRY_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return retry_cell(name, build_plugin())
@@ -1372,7 +1446,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS))
+        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS))
         return 0
     try:
         preflight()

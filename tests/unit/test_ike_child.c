@@ -120,7 +120,8 @@ static void test_rekey_child(void **s)
 }
 
 /* Refusals leave everything as it was: the SA rekeyed is unknown
- * (CHILD_SA_NOT_FOUND), transforms the responder does not take. */
+ * (CHILD_SA_NOT_FOUND), transforms the responder does not take, no KE
+ * where the responder wants PFS. */
 static void test_child_refused(void **s)
 {
 	(void)s;
@@ -159,6 +160,33 @@ static void test_child_refused(void **s)
 	assert_non_null(f);
 	assert_int_equal(f->notify, IKE_N_NO_PROPOSAL_CHOSEN);
 	assert_int_equal(e.i.state, IKE_SA_ESTABLISHED);
+	/* IKE-15: a responder whose policy wants PFS (esp.pfs) refuses a
+	 * CREATE_CHILD_SA without a KE, and takes the same with one */
+	e.i.cfg = &e.ci;
+	static struct ike_sa_cfg wants_pfs;
+	wants_pfs = e.cr;
+	wants_pfs.esp.pfs = true;
+	e.r.cfg = &wants_pfs;
+	for (int with_ke = 0; with_ke < 2; with_ke++) {
+		uint32_t spi = with_ke ? 0xa0000006 : 0xa0000005;
+		struct ike_req pn = { .type = IKE_REQ_NEW_CHILD, .new_spi = spi, .pfs = with_ke };
+		unsigned before = n_children(&e.r);
+		assert_int_equal(ike_sa_request(&e.i, &pn, q, sizeof(q), &ql), 0);
+		assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
+		assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+		if (with_ke) {
+			const struct ike_ev *up = ev_of(&e.i, IKE_EV_CHILD_UP);
+			assert_non_null(up);
+			assert_int_equal(e.i.ch[up->child].dh, IKE_DH_X25519);
+			assert_int_equal(n_children(&e.r), before + 1);
+		} else {
+			f = ev_of(&e.i, IKE_EV_CHILD_FAILED);
+			assert_non_null(f);
+			assert_int_equal(f->notify, IKE_N_NO_PROPOSAL_CHOSEN);
+			assert_int_equal(f->spi_in, spi);
+			assert_int_equal(n_children(&e.r), before);
+		}
+	}
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);
 }

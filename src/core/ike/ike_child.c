@@ -394,12 +394,12 @@ static bool esp_choose(const struct ike_sa *sa, const struct ike_prop *p, uint16
 		return false;
 	*dh = 0;
 	if (!ike_sa_xf_count(p, IKE_XF_DH))
-		return true;
+		return !sa->cfg->esp.pfs;
 	if (ike_sa_xf_has(p, IKE_XF_DH, sa->suite.dh, 0))
 		*dh = sa->suite.dh;
 	else if (!ike_sa_xf_has(p, IKE_XF_DH, IKE_DH_NONE, 0))
 		return false;
-	return true;
+	return *dh || !sa->cfg->esp.pfs;
 }
 
 static int new_spi_in(struct ike_sa *sa, uint32_t *spi)

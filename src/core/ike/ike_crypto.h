@@ -111,6 +111,10 @@ struct ike_child_alg {
 	uint16_t encr;          /* IKE_ENCR_* (ENCR_NULL included) */
 	uint16_t encr_bits;
 	uint16_t integ;         /* IKE_INTEG_* (HMAC-SHA1-96 included) */
+	/* CREATE_CHILD_SA with a KE of the IKE SA's group (RFC 7296 1.3,
+	 * 2.12): ours always carry one, and a peer's without one is refused
+	 * (NO_PROPOSAL_CHOSEN). IKE_AUTH's Child SA never has one (1.2). */
+	bool pfs;
 };
 
 struct ike_child_keys {

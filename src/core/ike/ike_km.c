@@ -834,7 +834,7 @@ static void km_expire(void *ctx, struct node *n, uint32_t spi, uint8_t proto, bo
 	/* soft (IKE-15): a new pair by CREATE_CHILD_SA, then the old one's Delete */
 	if (!s || c->rekeyed || c->rekeying || c->deleting)
 		return;
-	struct ike_req r = { .type = IKE_REQ_REKEY_CHILD, .spi = c->spi_in };
+	struct ike_req r = { .type = IKE_REQ_REKEY_CHILD, .spi = c->spi_in, .pfs = k->cfg.esp.pfs };
 	if (node_sa_reserve_spi(n, IP6P_ESP, &r.new_spi))
 		return;
 	request(k, s, &r, now);

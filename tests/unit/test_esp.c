@@ -203,7 +203,7 @@ static void test_round_trip(void **s)
 				assert_memory_equal(p + 8, orig + 8, 32);
 				if (off > 41)
 					assert_memory_equal(p + 41, orig + 41, off - 41);
-				assert_true(esp_head_room(&t) == ESP_HDR_LEN + t.iv_len);
+				assert_true(esp_head_room(&t) == ESP_HDR_LEN + (size_t)t.iv_len);
 				assert_true(pb.len - olen <= esp_head_room(&t) + esp_tail_room(&t) + tfc);
 
 				uint8_t nh = 0xee;
@@ -261,7 +261,7 @@ static void test_bit_flips(void **s)
 				assert_memory_equal(mem, flipped, sizeof(mem));
 				flips++;
 			}
-			assert_true(flips >= (ESP_HDR_LEN + 4 + t.icv_len) * 8);
+			assert_true(flips >= (ESP_HDR_LEN + 4 + (unsigned)t.icv_len) * 8);
 			/* The untouched packet still opens. */
 			memcpy(mem, sealed, sizeof(mem));
 			pb.head = head;

@@ -199,7 +199,8 @@ static int psk(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg 
 int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
-					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs", NULL };
+					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
+					    "retransmit_tries", "retransmit_timeout", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -259,6 +260,14 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	if (!rc) rc = conf_uint(c, g, "cookies", 1, 1024, &cookies, NULL);
 	/* after esp: the transform and its PFS flag travel together */
 	if (!rc) rc = conf_bool(c, g, "pfs", &o->esp.pfs);
+	uint64_t tries = 0, rto = 0;
+	if (!rc) rc = conf_uint(c, g, "retransmit_tries", 1, 16, &tries, NULL);
+	if (!rc) rc = conf_time(c, g, "retransmit_timeout", false, &rto);
+	if (!rc && rto && (rto < 10000000ull || rto > 60000000000ull))
+		rc = conf_fail(c, config_setting_get_member(g, "retransmit_timeout"),
+			       "'retransmit_timeout' must be between 10ms and 60s");
+	o->tries = (unsigned)tries;
+	o->rto_ns = rto;
 	o->cookie_threshold = (unsigned)cookies;
 	o->hard_s = life / 1000000000ull;
 	o->soft_s = rekey / 1000000000ull;

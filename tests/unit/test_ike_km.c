@@ -18,6 +18,7 @@
 #include "pkt/mh.h"
 
 #define S 1000000000ull
+#define MS 1000000ull
 #define A_ADDR "2001:db8:5::a"
 #define B_ADDR "2001:db8:5::b"
 #define C_ADDR "2001:db8:5::c"
@@ -449,6 +450,41 @@ static void test_liveness_and_dead_peer(void **s)
 	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
 }
 
+/* IKE-03 with the retransmission schedule configured (retransmit_tries,
+ * retransmit_timeout): two sends 200 ms apart and doubling, so a home
+ * agent that stopped answering is known dead 0.6 s after the check, not
+ * 31.5 s. */
+static void test_dead_peer_schedule(void **s)
+{
+	(void)s;
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.com");
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(A_ADDR, c.home);
+	c.dpd_s = 10;
+	c.tries = 2;
+	c.rto_ns = 200 * MS;
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+	send_mh();
+	advance(35 * S);
+	assert_int_equal(ike_km_stats(ka)->liveness, 3);
+	ike_km_forget(kb);
+	/* the check at 40 s, again at 40.2 s, given up at 40.6 s */
+	advance(40 * S + 500 * MS);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	assert_int_equal(ike_km_stats(ka)->dead, 0);
+	advance(41 * S);
+	assert_int_equal(ike_km_stats(ka)->dead, 1);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	advance(42 * S);
+	assert_int_equal(ike_km_stats(ka)->established, 2);
+	assert_int_equal(sad_count(node_bits(nb)->sad), 2);
+}
+
 /* An IKE_SA_INIT request from a made-up address and UDP port to B's port
  * 500, from a throw-away initiator; left in B's output queue. */
 static void spoofed_init_port(const char *from, uint32_t seed, uint16_t sport)
@@ -573,6 +609,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_crossing_ike_rekeys, teardown),
 		cmocka_unit_test_teardown(test_liveness_and_dead_peer, teardown),
+		cmocka_unit_test_teardown(test_dead_peer_schedule, teardown),
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 		cmocka_unit_test_teardown(test_response_to_request_port, teardown),
 	};

@@ -54,6 +54,16 @@ struct ike_km {
 	struct ike_km_child_keys *child_log;
 };
 
+static uint64_t km_rto(const struct ike_km *k)
+{
+	return k->cfg.rto_ns ? k->cfg.rto_ns : IKE_KM_RTO_NS;
+}
+
+static unsigned km_tries(const struct ike_km *k)
+{
+	return k->cfg.tries ? k->cfg.tries : IKE_KM_TRIES;
+}
+
 /* ---- slots ---- */
 
 static void km_random(void *ctx, uint8_t *out, size_t n)
@@ -433,7 +443,7 @@ static void start(struct ike_km *k, uint64_t now)
 	}
 	k->st.started++;
 	s->tries = 1;
-	s->due = now + IKE_KM_RTO_NS;
+	s->due = now + km_rto(k);
 	send_msg(k, s, len);
 }
 
@@ -469,7 +479,7 @@ static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint6
 		return;
 	if (s->sa.req_pending && s->sa.msgid_out != msgid_before) {
 		s->tries = 1;
-		s->due = now + IKE_KM_RTO_NS;
+		s->due = now + km_rto(k);
 	} else if (!s->sa.req_pending) {
 		idle_due(k, s, now);
 	}
@@ -698,10 +708,10 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		s->last_rx = m->now;
 	if (s->sa.state == IKE_SA_AUTH_SENT && before == IKE_SA_INIT_SENT) {
 		s->tries = 1;
-		s->due = m->now + IKE_KM_RTO_NS;
+		s->due = m->now + km_rto(k);
 	} else if (s->sa.state == IKE_SA_INIT_SENT && len) {
 		/* COOKIE or INVALID_KE: a new first request */
-		s->due = m->now + IKE_KM_RTO_NS;
+		s->due = m->now + km_rto(k);
 	}
 	if (s->sa.state == IKE_SA_ESTABLISHED && before != IKE_SA_ESTABLISHED && before != IKE_SA_REKEYED) {
 		s->due = 0;
@@ -753,7 +763,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 		return;
 	}
 	if (initial || s->sa.req_pending) {
-		if (s->tries >= IKE_KM_TRIES) {
+		if (s->tries >= km_tries(k)) {
 			k->st.failed++;
 			if (st == IKE_SA_ESTABLISHED && !s->doomed)
 				peer_dead(k, s, now);
@@ -769,7 +779,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 			return;
 		}
 		/* IKE-02, IKE-03: the same octets, the timeout doubling each time */
-		s->due = now + (IKE_KM_RTO_NS << s->tries);
+		s->due = now + (km_rto(k) << s->tries);
 		s->tries++;
 		k->st.retransmits++;
 		send_msg(k, s, len);

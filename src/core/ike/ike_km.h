@@ -90,6 +90,11 @@ struct ike_km_cfg {
 	unsigned cookie_threshold;      /* responder: half-open SAs from which IKE_SA_INIT
 					 * needs a COOKIE (0: never) */
 	bool keep_keys;                 /* log keys for decryption tables (simulation) */
+	/* our requests: sent at most this many times (0: IKE_KM_TRIES), the
+	 * first timeout this long and doubling (0: IKE_KM_RTO_NS); with
+	 * liveness checks they also decide how soon a dead peer is known */
+	unsigned tries;
+	uint64_t rto_ns;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */

@@ -123,11 +123,13 @@ static void copy_sa(struct ike_sa *dst, const struct ike_sa *src)
 	free(dst->init_resp);
 	free(dst->last_out);
 	free(dst->resp);
+	free(dst->rk);
 	memcpy(dst, src, sizeof(*dst));
 	dst->init_req = dup_msg(src->init_req, src->init_req_len);
 	dst->init_resp = dup_msg(src->init_resp, src->init_resp_len);
 	dst->last_out = dup_msg(src->last_out, src->last_out_len);
 	dst->resp = dup_msg(src->resp, src->resp_len);
+	dst->rk = (struct ike_rekey *)dup_msg((const uint8_t *)src->rk, src->rk ? 2 * sizeof(*src->rk) : 0);
 }
 
 static void setup(void)
@@ -409,7 +411,8 @@ static void est_resp(const uint8_t *data, size_t size)
 done:
 	OPENSSL_cleanse(i.ch, sizeof(i.ch));
 	ike_dh_clear(&i.req_dh);
-	ike_keys_wipe(&i.rk_own.keys);
+	if (i.rk)
+		ike_keys_wipe(&i.rk[0].keys);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -390,7 +390,7 @@ static void test_ike_rekey_crossing(void **s)
 		assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
 		assert_int_equal(deliver(&e.i, q2, q2l, p2, &p2l), 0);
 		assert_int_equal(e.i.state, IKE_SA_ESTABLISHED);   /* waiting for its answer */
-		bool i_loses = lowest_in(e.i.req_nonce, e.r.rk_peer.nr, e.r.req_nonce, e.i.rk_peer.nr);
+		bool i_loses = lowest_in(e.i.req_nonce, e.r.rk[1].nr, e.r.req_nonce, e.i.rk[1].nr);
 		seen[i_loses] = true;
 		assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
 		assert_int_equal(n_ev(&e.i, IKE_EV_IKE_REKEYED), 1);

@@ -120,8 +120,11 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 		ike_put_sa(w, &sp);
 		ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
 		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
-		memset(&sa->rk_own, 0, sizeof(sa->rk_own));
-		sa->rk_own.used = true;
+		struct ike_rekey *rk = ike_sa_rekeys(sa);
+		if (!rk)
+			return M6_E_NOMEM;
+		memset(&rk[0], 0, sizeof(rk[0]));
+		rk[0].used = true;
 		return 0;
 	}
 	const struct ike_child *old = NULL;
@@ -162,7 +165,9 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 /* Both rekeys known, or the peer's alone: which one survives (2.8.2). */
 static void rekey_resolve(struct ike_sa *sa)
 {
-	struct ike_rekey *o = &sa->rk_own, *p = &sa->rk_peer;
+	if (!sa->rk)
+		return;
+	struct ike_rekey *o = &sa->rk[0], *p = &sa->rk[1];
 	bool both = o->done && p->done;
 	if (both) {
 		/* the new IKE SA made with the lowest nonce goes, deleted by
@@ -185,7 +190,7 @@ static void rekey_resolve(struct ike_sa *sa)
 
 void ike_child_rekey_settle(struct ike_sa *sa)
 {
-	if (sa->state == IKE_SA_ESTABLISHED && sa->rk_peer.done)
+	if (sa->state == IKE_SA_ESTABLISHED && sa->rk && sa->rk[1].done)
 		rekey_resolve(sa);
 }
 
@@ -220,7 +225,7 @@ static int on_ike_rekey_req(struct ike_sa *sa, const struct ike_msg *m,
 	struct ike_ke ke;
 	struct m6_diags ds;
 	m6_diags_init(&ds);
-	if (sa->rk_peer.used) {
+	if (sa->rk && sa->rk[1].used) {
 		refuse(w, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return 0;
 	}
@@ -247,7 +252,12 @@ static int on_ike_rekey_req(struct ike_sa *sa, const struct ike_msg *m,
 		refuse(w, IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return 0;
 	}
-	struct ike_rekey *rk = &sa->rk_peer;
+	struct ike_rekey *rk = ike_sa_rekeys(sa);
+	if (!rk) {
+		refuse(w, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return 0;
+	}
+	rk = &rk[1];
 	struct ike_dh dh;
 	memset(rk, 0, sizeof(*rk));
 	rk->suite = suite;
@@ -286,7 +296,12 @@ static int on_ike_rekey_req(struct ike_sa *sa, const struct ike_msg *m,
 
 static void on_ike_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 {
-	struct ike_rekey *rk = &sa->rk_own;
+	struct ike_rekey *rk = sa->rk ? &sa->rk[0] : NULL;
+	if (!rk) {
+		/* cannot happen: our request made the slots */
+		ike_sa_ev(sa, IKE_EV_REFUSED, 0, 0, 0, 0);
+		return;
+	}
 	const struct ike_pl *sap = find(m, IKE_PL_SA), *kep = find(m, IKE_PL_KE),
 			    *np = find(m, IKE_PL_NONCE);
 	struct ike_sa_payload sp;
@@ -358,7 +373,9 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 
 int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
 {
-	int rc = adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_own : &old->rk_peer);
+	if (!old->rk)
+		return M6_E_IKE_UNEXPECTED;
+	int rc = adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk[0] : &old->rk[1]);
 	if (rc)
 		return rc;
 	nw->child_ok = old->child_ok;
@@ -381,7 +398,9 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old)
 {
 	/* no Child SA: it only lives to be deleted by its creator (2.8.2) */
-	return adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk_peer : &old->rk_own);
+	if (!old->rk)
+		return M6_E_IKE_UNEXPECTED;
+	return adopt_from(nw, cfg, old, old->rk_win == 1 ? &old->rk[1] : &old->rk[0]);
 }
 
 /* ---- Child SAs ---- */

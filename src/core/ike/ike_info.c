@@ -91,7 +91,8 @@ int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		int rc = build_req(sa, out, cap, out_len);
 		if (rc) {
 			ike_dh_clear(&sa->req_dh);
-			sa->rk_own.used = false;
+			if (sa->rk)
+				sa->rk[0].used = false;
 			if (oc && r.type == IKE_REQ_REKEY_CHILD)
 				oc->rekeying = false;
 			if (r.type == IKE_REQ_NEW_CHILD || r.type == IKE_REQ_REKEY_CHILD)

@@ -897,10 +897,22 @@ void ike_sa_clear(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->last_out);
 	free(sa->resp);
+	if (sa->rk) {
+		OPENSSL_cleanse(sa->rk, 2 * sizeof(*sa->rk));   /* the new SAs' keys */
+		free(sa->rk);
+	}
 	OPENSSL_cleanse(sa, sizeof(*sa));
 }
 
 size_t ike_sa_heap_bytes(const struct ike_sa *sa)
 {
-	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len;
+	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len +
+	       (sa->rk ? 2 * sizeof(*sa->rk) : 0);
+}
+
+struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa)
+{
+	if (!sa->rk)
+		sa->rk = calloc(2, sizeof(*sa->rk));
+	return sa->rk;
 }

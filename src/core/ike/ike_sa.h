@@ -229,8 +229,10 @@ struct ike_sa {
 	uint8_t req_nonce[IKE_SA_NONCE_LEN];
 	uint8_t req_spi[IKE_SPI_LEN];   /* IKE rekey: our new SPI */
 	struct ike_dh req_dh;
-	/* IKE SA rekeys: ours and the peer's (both when they cross) */
-	struct ike_rekey rk_own, rk_peer;
+	/* IKE SA rekeys: [0] ours and [1] the peer's (both when they cross);
+	 * made at the first rekey of this SA (ike_sa_rekeys), NULL before:
+	 * most IKE SAs never hold one */
+	struct ike_rekey *rk;
 	uint8_t rk_win;                 /* the surviving one: 1 ours, 2 the peer's */
 	/* Child SAs, and what the last call did */
 	struct ike_child ch[IKE_SA_CHILD_MAX];

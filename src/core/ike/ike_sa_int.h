@@ -16,6 +16,8 @@
 
 void ike_sa_rnd(const struct ike_sa *sa, uint8_t *p, size_t n);
 void ike_sa_new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN]);
+/* sa->rk, made (zeroed) if it was not: NULL when out of memory. */
+struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa);
 void ike_sa_digest(const uint8_t *p, size_t n, uint8_t out[32]);
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
 		uint32_t msgid);

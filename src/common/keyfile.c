@@ -250,6 +250,10 @@ static int load_lines(struct keyfile *kf, const char *name, struct line_src *src
 			rc = M6_E_CONFIG;
 			break;
 		}
+		/* without its '\n', so that a line of LINE_MAX_LEN - 1 characters
+		 * fits keyfile_parse_line() */
+		if (got && raw[got - 1] == '\n')
+			got--;
 		memcpy(line, raw, (size_t)got);
 		line[got] = 0;
 		const char *first = line + strspn(line, " \t");

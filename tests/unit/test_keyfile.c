@@ -157,11 +157,11 @@ static void test_mem_errors(void **s)
 }
 
 /* 1023 characters and the '\n' are a line; one more is too long, with or
- * without the '\n'. */
+ * without the '\n' (the same for a file). */
 static void test_mem_line_length(void **s)
 {
 	(void)s;
-	char buf[1100], err[256];
+	char buf[1100], err[256], path[4096];
 	struct keyfile kf;
 	memset(buf, ' ', sizeof(buf));
 	buf[0] = '#';
@@ -169,12 +169,15 @@ static void test_mem_line_length(void **s)
 	keyfile_init(&kf);
 	assert_int_equal(keyfile_load_mem(&kf, "k", buf, 1024, err, sizeof(err)), 0);
 	assert_int_equal(keyfile_load_mem(&kf, "k", buf, 1023, err, sizeof(err)), 0);
+	assert_int_equal(load_file(&kf, buf, 1024, path, sizeof(path), err, sizeof(err)), 0);
 	buf[1023] = ' ';
 	buf[1024] = '\n';
 	assert_int_equal(keyfile_load_mem(&kf, "k", buf, 1025, err, sizeof(err)), M6_E_CONFIG);
 	assert_string_equal(err, "k:1: line longer than 1023 characters");
 	assert_int_equal(keyfile_load_mem(&kf, "k", buf, 1024, err, sizeof(err)), M6_E_CONFIG);
 	assert_string_equal(err, "k:1: line longer than 1023 characters");
+	assert_int_equal(load_file(&kf, buf, 1025, path, sizeof(path), err, sizeof(err)), M6_E_CONFIG);
+	assert_string_equal(err + strlen(path), ":1: line longer than 1023 characters");
 	assert_int_equal(kf.n, 0);
 	keyfile_free(&kf);
 }

@@ -2,16 +2,16 @@
  * fuzz_keyfile — libFuzzer harness for the CLI's manual key file parser
  * (src/common/keyfile.c, `mip6sec decode --keys`, pcapcheck.py -k).
  *
- * keyfile_load() reads a file, so the input is written to one temporary
- * file, created once with mkstemp() under $TMPDIR (default /tmp) and
- * unlinked at once; it is read back through /proc/self/fd/N, so nothing is
- * left behind even when the fuzzer dies. The SAs that load are then used as
- * the CLI does: found again by SPI and addresses, their receiving transform
- * keyed, written in both output formats, and added to a second key set.
+ * The input is the text of a key file, loaded from memory with
+ * keyfile_load_mem() under the name "fuzz.keys" (the line loop is
+ * keyfile_load()'s own; no file is written). The SAs that load are then
+ * used as the CLI does: found again by SPI and addresses, their receiving
+ * transform keyed, written in both output formats, and added to a second
+ * key set.
  *
  * Invariants (abort on violation):
- *  - failure gives M6_E_CONFIG and a NUL-terminated "PATH:LINE: reason"
- *    (or "PATH: reason") message;
+ *  - failure gives M6_E_CONFIG and a NUL-terminated "fuzz.keys:LINE: reason"
+ *    message;
  *  - every SA that loads is found by keyfile_find() with its own SPI and
  *    addresses, and its receiving transform keys (keyfile_parse_line()
  *    already tried the same configuration);
@@ -19,12 +19,10 @@
  *    SAs (addresses, SPI, algorithms, keys);
  *  - keyfile_add() of an SA already in a set is a duplicate (0).
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "keyfile.h"
 #include "util/m6_err.h"
@@ -36,42 +34,9 @@ static void violated(const char *what, int line)
 }
 #define CHECK(c) do { if (!(c)) violated(#c, __LINE__); } while (0)
 
-static int fd = -1;
-static char path[64];
+#define NAME "fuzz.keys"
+
 static FILE *devnull;
-
-static void setup(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char name[4096];
-	snprintf(name, sizeof(name), "%s/fuzz_keyfile.XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(name);
-	if (fd < 0) {
-		perror("fuzz_keyfile: mkstemp");
-		abort();
-	}
-	unlink(name);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (access(path, R_OK)) {
-		perror("fuzz_keyfile: /proc/self/fd");
-		abort();
-	}
-	if (!(devnull = fopen("/dev/null", "w")))
-		abort();
-}
-
-static void put_file(const uint8_t *data, size_t size)
-{
-	if (ftruncate(fd, 0))
-		abort();
-	size_t done = 0;
-	while (done < size) {
-		ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
-		if (w <= 0)
-			abort();
-		done += (size_t)w;
-	}
-}
 
 static bool same_sa(const struct keyfile_sa *a, const struct keyfile_sa *b)
 {
@@ -115,19 +80,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fd < 0)
-		setup();
-	put_file(data, size);
+	if (!devnull && !(devnull = fopen("/dev/null", "w")))
+		abort();
 	struct keyfile kf, again;
 	char err[512];
 	keyfile_init(&kf);
 	keyfile_init(&again);
 	memset(err, 'x', sizeof(err));
-	int rc = keyfile_load(&kf, path, err, sizeof(err));
+	int rc = keyfile_load_mem(&kf, NAME, data, size, err, sizeof(err));
 	if (rc) {
 		CHECK(rc == M6_E_CONFIG);
 		CHECK(memchr(err, 0, sizeof(err)) != NULL);
-		CHECK(strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':');
+		CHECK(strncmp(err, NAME ":", strlen(NAME) + 1) == 0);
 	}
 	for (size_t i = 0; i < kf.n; i++) {
 		struct keyfile_sa *s = &kf.sa[i];

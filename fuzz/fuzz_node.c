@@ -4,9 +4,9 @@
  * one that says things the other two never do.
  *
  * For every input three nodes are built afresh (node_new, their IPsec
- * tables from keyconf_load_string: about 0.5 ms with ASan, 0.9 ms with the
- * valid start below; the harness runs at 500-750 inputs/s), so no state
- * carries over from one input to the next: a home agent, a mobile node
+ * tables copies of configuration text parsed once per process: see
+ * fuzz_node_world.c), so no state carries over from one input to the
+ * next: a home agent, a mobile node
  * with route optimisation towards the correspondent, and that
  * correspondent node.
  *

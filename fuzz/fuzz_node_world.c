@@ -2,7 +2,16 @@
  * fuzz_node_world — the node harness's configuration (manual keys under
  * either protection model, the FORGE senders) and its three nodes, built
  * afresh for every input.
+ *
+ * The four IPsec configurations (HA and MN, each under either model) are
+ * parsed once per process; every input's nodes get their own copies of
+ * the tables, rebuilt through spd_add(), pad_add() and sad_add() in the
+ * order keyconf made them (same ids), each SA keyed anew from the keys
+ * keyconf kept (KEYCONF_KEEP_KEYS). Parsing the text for every input was a
+ * fifth of the harness's own time. fz_setup() checks once that a copy
+ * holds what a fresh parse of the text gives.
  */
+#include "confread.h"
 #include "fuzz_node.h"
 
 void fz_violated(const char *what, int line)
@@ -96,6 +105,151 @@ static void load(const char *text, struct keyconf *kc)
 	}
 }
 
+/* ---- the parsed configurations and their copies ------------------------- */
+
+enum { C_HA_NORM, C_MN_NORM, C_HA_TRUE, C_MN_TRUE, N_CONFS };
+static const char *const conf_text[N_CONFS] = { ha_normalise, mn_normalise, ha_true, mn_true };
+static struct keyconf confs[N_CONFS];     /* parsed once, with their keys */
+
+static void load_keeping_keys(const char *text, struct keyconf *kc)
+{
+	struct conf_file cf;
+	char err[256];
+	if (conf_file_parse(&cf, text, "config", NULL, err, sizeof(err)) ||
+	    keyconf_load_setting(config_root_setting(&cf.cf), "config", KEYCONF_KEEP_KEYS, kc, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_node: config: %s\n%s\n", err, text);
+		abort();
+	}
+	conf_file_free(&cf);
+}
+
+static struct spd *copy_spd(const struct spd *from)
+{
+	struct spd *to = spd_new();
+	size_t n = spd_count(from);
+	CHECK(to != NULL);
+	for (uint32_t id = 1; n; id++) {       /* ids in the order they were given */
+		const struct spd_entry *e = spd_get(from, id);
+		CHECK(id <= 1u << 20);
+		if (!e)
+			continue;
+		CHECK(spd_add(to, e) == (int)id);
+		n--;
+	}
+	return to;
+}
+
+static struct pad *copy_pad(const struct pad *from)
+{
+	struct pad *to = pad_new();
+	CHECK(to != NULL);
+	for (size_t i = 0; i < pad_count(from); i++) {
+		const struct pad_entry *e = pad_at(from, i);
+		CHECK(pad_add(to, e) == (int)e->id);
+	}
+	return to;
+}
+
+static struct sad *copy_sad(const struct keyconf *kc)
+{
+	struct sad *to = sad_new(sad_capacity(kc->sad));
+	CHECK(to != NULL);
+	for (size_t i = 0; i < sad_capacity(kc->sad); i++) {
+		const struct ipsec_sa *sa = sad_slot(kc->sad, i);
+		if (!sa)
+			continue;
+		const struct keyconf_key *k = NULL;
+		for (size_t j = 0; j < kc->n_keys && !k; j++)
+			if (kc->keys[j].spi == sa->spi && !memcmp(kc->keys[j].src, sa->src, 16) &&
+			    !memcmp(kc->keys[j].dst, sa->dst, 16))
+				k = &kc->keys[j];
+		CHECK(k != NULL);
+		struct ipsec_sa c = *sa;
+		char why[160];
+		int rc;
+		CHECK(m6_xform_init(&c.xf, &k->x, !c.inbound, why, sizeof(why)) == 0);
+		CHECK(sad_add(to, &c, 0, &rc) != NULL);
+	}
+	return to;
+}
+
+static void copy_tables(struct node_cfg *c, int which)
+{
+	const struct keyconf *kc = &confs[which];
+	c->bits = kc->bits;
+	c->spd = copy_spd(kc->spd);
+	c->sad = copy_sad(kc);
+	c->pad = copy_pad(kc->pad);
+}
+
+static bool same_spd(const struct spd *a, const struct spd *b)
+{
+	if (spd_count(a) != spd_count(b))
+		return false;
+	for (int d = 0; d < 2; d++)
+		for (size_t i = 0; i < spd_count_dir(a, (enum spd_dir)d); i++) {
+			const struct spd_entry *x = spd_at(a, (enum spd_dir)d, i), *y = spd_at(b, (enum spd_dir)d, i);
+			if (!y || x->id != y->id || x->order != y->order || x->action != y->action ||
+			    memcmp(&x->sel, &y->sel, sizeof(x->sel)) || memcmp(&x->protect, &y->protect, sizeof(x->protect)) ||
+			    strcmp(x->name, y->name))
+				return false;
+		}
+	return true;
+}
+
+static bool same_pad(const struct pad *a, const struct pad *b)
+{
+	if (pad_count(a) != pad_count(b))
+		return false;
+	for (size_t i = 0; i < pad_count(a); i++)
+		if (memcmp(pad_at(a, i), pad_at(b, i), sizeof(struct pad_entry)))
+			return false;
+	return true;
+}
+
+/* The SAs' configuration, without what keying makes (the transform). */
+static bool same_sad(struct sad *a, struct sad *b)
+{
+	if (sad_capacity(a) != sad_capacity(b) || sad_count(a) != sad_count(b))
+		return false;
+	for (size_t i = 0; i < sad_capacity(a); i++) {
+		struct ipsec_sa *x = sad_slot(a, i), *y = sad_slot(b, i);
+		if (!x != !y)
+			return false;
+		if (!x)
+			continue;
+		struct ipsec_sa cx = *x, cy = *y;
+		memset(&cx.xf, 0, sizeof(cx.xf));
+		memset(&cy.xf, 0, sizeof(cy.xf));
+		memset(&cx.replay, 0, sizeof(cx.replay));
+		memset(&cy.replay, 0, sizeof(cy.replay));
+		if (memcmp(&cx, &cy, sizeof(cx)) || x->xf.enc != y->xf.enc || x->xf.auth != y->xf.auth ||
+		    x->replay.size != y->replay.size)
+			return false;
+	}
+	return true;
+}
+
+/* A copy is what the text gives. */
+static void check_copies(void)
+{
+	for (int i = 0; i < N_CONFS; i++) {
+		struct keyconf fresh;
+		struct node_cfg c;
+		memset(&c, 0, sizeof(c));
+		load(conf_text[i], &fresh);
+		copy_tables(&c, i);
+		CHECK(!memcmp(&c.bits, &fresh.bits, sizeof(c.bits)));
+		CHECK(same_spd(c.spd, fresh.spd));
+		CHECK(same_pad(c.pad, fresh.pad));
+		CHECK(same_sad(c.sad, fresh.sad));
+		spd_free(c.spd);
+		sad_free(c.sad);
+		pad_free(c.pad);
+		keyconf_free(&fresh);
+	}
+}
+
 void fz_setup(void)
 {
 	fz_verbose = getenv("FUZZ_NODE_VERBOSE") != NULL;
@@ -123,6 +277,9 @@ void fz_setup(void)
 			abort();
 		s->snap = *s->sa;
 	}
+	for (int i = 0; i < N_CONFS; i++)
+		load_keeping_keys(conf_text[i], &confs[i]);
+	check_copies();
 }
 
 /* ---- the nodes ---------------------------------------------------------- */
@@ -164,20 +321,6 @@ static void km_addr(void *ctx, struct node *n, const uint8_t *old, const uint8_t
 	CHECK(memcmp(new_coa, zero, 16) != 0);
 	CHECK(!old || memcmp(old, new_coa, 16) != 0);
 	fz.km_moves++;
-}
-
-static void take_tables(struct node_cfg *c, const char *text)
-{
-	struct keyconf kc;
-	load(text, &kc);
-	c->bits = kc.bits;
-	c->spd = kc.spd;
-	c->sad = kc.sad;
-	c->pad = kc.pad;
-	kc.spd = NULL;
-	kc.sad = NULL;
-	kc.pad = NULL;
-	keyconf_free(&kc);          /* wipes the keys it kept */
 }
 
 static void iface(struct node_cfg *c, const uint8_t *addr, const uint8_t *prefix, bool adv)
@@ -240,7 +383,7 @@ void fz_build(bool true_address, bool mn_home, bool isolate)
 	c.ha.mac[0] = 0x02;
 	c.ha.mac[5] = 0x01;
 	c.seed = 1;
-	take_tables(&c, true_address ? ha_true : ha_normalise);
+	copy_tables(&c, true_address ? C_HA_TRUE : C_HA_NORM);
 	if (!(fz.nodes[HA_N] = node_new(&c, 0, err, sizeof(err))))
 		goto fail;
 
@@ -258,7 +401,7 @@ void fz_build(bool true_address, bool mn_home, bool isolate)
 	c.mn.n_cn = 1;
 	memcpy(c.mn.cn[0], a_cn, 16);
 	c.seed = 7;
-	take_tables(&c, true_address ? mn_true : mn_normalise);
+	copy_tables(&c, true_address ? C_MN_TRUE : C_MN_NORM);
 	if (!(fz.nodes[MN_N] = node_new(&c, 0, err, sizeof(err))))
 		goto fail;
 	node_set_km(fz.nodes[MN_N], &km);

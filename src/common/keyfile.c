@@ -200,38 +200,67 @@ int keyfile_parse_line(const char *line, struct keyfile_sa *sa, char *err, size_
 	return 1;
 }
 
-int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
+/* Where keyfile_load() and keyfile_load_mem() take their lines from: a
+ * stream (getline) or a buffer (split at '\n'). */
+struct line_src {
+	FILE *f;
+	char *buf;              /* getline()'s */
+	size_t cap;
+	const char *p;          /* the rest of the buffer */
+	size_t left;
+};
+
+/* The next line, its '\n' included, in *line (not NUL-terminated), or -1
+ * at the end. */
+static ssize_t next_line(struct line_src *s, const char **line)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (s->f) {
+		ssize_t got = getline(&s->buf, &s->cap, s->f);
+		*line = s->buf;
+		return got;
+	}
+	if (!s->left)
+		return -1;
+	const char *nl = memchr(s->p, '\n', s->left);
+	size_t n = nl ? (size_t)(nl - s->p) + 1 : s->left;
+	*line = s->p;
+	s->p += n;
+	s->left -= n;
+	return (ssize_t)n;
+}
+
+/* The one line loop of both loaders; name prefixes every error. */
+static int load_lines(struct keyfile *kf, const char *name, struct line_src *src, char *err, size_t errlen)
+{
 	char line[LINE_MAX_LEN + 2], why[300];
 	unsigned no = 0;
 	int rc = 0;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return M6_E_CONFIG;
-	}
-	char *buf = NULL;
-	size_t cap = 0;
+	const char *raw;
 	ssize_t got;
-	while ((got = getline(&buf, &cap, f)) >= 0) {
+	while ((got = next_line(src, &raw)) >= 0) {
 		struct keyfile_sa sa;
 		no++;
-		if (memchr(buf, '\0', (size_t)got)) {
-			snprintf(err, errlen, "%s:%u: NUL character in a text line", path, no);
+		if (memchr(raw, '\0', (size_t)got)) {
+			snprintf(err, errlen, "%s:%u: NUL character in a text line", name, no);
 			rc = M6_E_CONFIG;
 			break;
 		}
 		if ((size_t)got > LINE_MAX_LEN) {
-			snprintf(err, errlen, "%s:%u: line longer than %d characters", path, no, LINE_MAX_LEN - 1);
+			snprintf(err, errlen, "%s:%u: line longer than %d characters", name, no, LINE_MAX_LEN - 1);
 			rc = M6_E_CONFIG;
 			break;
 		}
-		memcpy(line, buf, (size_t)got + 1);
+		/* without its '\n', so that a line of LINE_MAX_LEN - 1 characters
+		 * fits keyfile_parse_line() */
+		if (got && raw[got - 1] == '\n')
+			got--;
+		memcpy(line, raw, (size_t)got);
+		line[got] = 0;
 		const char *first = line + strspn(line, " \t");
 		if (*first != '#' && strchr(line, ',')) {
 			int r = load_ike_line(kf, line, no, why, sizeof(why));
 			if (r) {
-				snprintf(err, errlen, "%s:%u: %s", path, no, why);
+				snprintf(err, errlen, "%s:%u: %s", name, no, why);
 				rc = r;
 				break;
 			}
@@ -239,7 +268,7 @@ int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
 		}
 		int r = keyfile_parse_line(line, &sa, why, sizeof(why));
 		if (r < 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, no, why);
+			snprintf(err, errlen, "%s:%u: %s", name, no, why);
 			rc = r;
 			break;
 		}
@@ -249,22 +278,39 @@ int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
 		r = keyfile_append(kf, &sa);
 		m6_wipe(&sa, sizeof(sa));
 		if (r) {
-			snprintf(err, errlen, "%s:%u: out of memory", path, no);
+			snprintf(err, errlen, "%s:%u: out of memory", name, no);
 			rc = r;
 			break;
 		}
 	}
-	if (buf)
-		m6_wipe(buf, cap);   /* both held key material */
-	m6_wipe(line, sizeof(line));
-	free(buf);
-	if (!rc && ferror(f)) {
+	m6_wipe(line, sizeof(line));   /* it held key material */
+	return rc;
+}
+
+int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen)
+{
+	struct line_src src = { .f = strcmp(path, "-") ? fopen(path, "r") : stdin };
+	if (!src.f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return M6_E_CONFIG;
+	}
+	int rc = load_lines(kf, path, &src, err, errlen);
+	if (src.buf)
+		m6_wipe(src.buf, src.cap);   /* it held key material */
+	free(src.buf);
+	if (!rc && ferror(src.f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		rc = M6_E_CONFIG;
 	}
-	if (f != stdin)
-		fclose(f);
+	if (src.f != stdin)
+		fclose(src.f);
 	return rc;
+}
+
+int keyfile_load_mem(struct keyfile *kf, const char *name, const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct line_src src = { .p = buf, .left = len };
+	return load_lines(kf, name, &src, err, errlen);
 }
 
 static bool same_addr(bool any1, const uint8_t *a1, bool any2, const uint8_t *a2)

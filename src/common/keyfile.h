@@ -18,7 +18,7 @@
  * This is the format of tests/oracle/pcapcheck.py -k. An AH
  * SA is written with enc-alg null and enc-key '-'.
  *
- * Contract: keyfile_load() / keyfile_parse_line() validate every field,
+ * Contract: keyfile_load(), keyfile_load_mem() and keyfile_parse_line() validate every field,
  * including algorithm and key lengths (through m6_xform_init), and fail
  * with "FILE:LINE: reason". keyfile_find() returns the first line whose SPI
  * matches and whose src and dst are '*' or equal to one of the addresses
@@ -73,6 +73,11 @@ int keyfile_parse_line(const char *line, struct keyfile_sa *sa, char *err, size_
  * ikev2_decryption_table format (keyfile_ike.h), so that table, or one
  * file holding both kinds, can be given as it is. */
 int keyfile_load(struct keyfile *kf, const char *path, char *err, size_t errlen);
+/* The same from len octets at buf (the text of a key file; no NUL needed
+ * at the end), with name in place of the path in err ("name:line: reason").
+ * Lines end at '\n'; a last line without one counts, as in a file. */
+int keyfile_load_mem(struct keyfile *kf, const char *name, const void *buf, size_t len, char *err,
+		     size_t errlen);
 /* Append sa unless an identical line is already there (1: added, 0:
  * duplicate, M6_E_EXISTS: same SPI and addresses with other keys, not
  * added; M6_E_NOMEM). keyfile_append() always appends (0 or M6_E_NOMEM).

@@ -18,9 +18,10 @@
  * This is the format of tests/oracle/pcapcheck.py -k. An AH
  * SA is written with enc-alg null and enc-key '-'.
  *
- * Contract: keyfile_load(), keyfile_load_mem() and keyfile_parse_line() validate every field,
- * including algorithm and key lengths (through m6_xform_init), and fail
- * with "FILE:LINE: reason". keyfile_find() returns the first line whose SPI
+ * Contract: keyfile_load(), keyfile_load_mem() and keyfile_parse_line()
+ * validate every field, including algorithm and key lengths (through
+ * m6_xform_init), and fail with "FILE:LINE: reason" (keyfile_load_mem():
+ * "NAME:LINE: reason"). keyfile_find() returns the first line whose SPI
  * matches and whose src and dst are '*' or equal to one of the addresses
  * given (callers pass both the wire addresses and the ones the receiver
  * sees after Mobile IPv6 processing: HAO home address, RH2 address).

@@ -340,23 +340,35 @@ static void test_crossing_child_rekeys(void **s)
 	assert_int_equal(ike_km_stats(ka)->established, 1);
 }
 
+/* The pair again, with the mobile node's key manager made from c: fill
+ * c with mn_km_cfg(), change what the test needs, then mn_km_start(). */
+static void mn_km_cfg(struct ike_km_cfg *c)
+{
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(ka);
+	base_cfg(c, true, "mn@example.com");
+	tu_addr(B_ADDR, c->peer);
+	tu_addr(A_ADDR, c->home);
+}
+
+static void mn_km_start(const struct ike_km_cfg *c)
+{
+	char err[128];
+	assert_non_null(ka = ike_km_new(c, err, sizeof(err)));
+	ike_km_attach(ka, na);
+}
+
 /* IKE-14: the IKE SA is rekeyed before its lifetime by CREATE_CHILD_SA;
  * its Child SA moves to the new IKE SA and is rekeyed there later. */
 static void test_ike_rekey(void **s)
 {
 	(void)s;
-	setup_pair(A_ADDR, "mn@example.com");
-	ike_km_free(ka);
 	struct ike_km_cfg c;
-	char err[128];
-	base_cfg(&c, true, "mn@example.com");
-	tu_addr(B_ADDR, c.peer);
-	tu_addr(A_ADDR, c.home);
+	mn_km_cfg(&c);
 	c.soft_s = 100;
 	c.hard_s = 120;
 	c.ike_rekey_s = 50;
-	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
-	ike_km_attach(ka, na);
+	mn_km_start(&c);
 	send_mh();
 	advance(60 * S);
 	assert_int_equal(ike_km_stats(ka)->ike_rekeyed, 1);
@@ -423,16 +435,10 @@ static void test_crossing_ike_rekeys(void **s)
 static void test_liveness_and_dead_peer(void **s)
 {
 	(void)s;
-	setup_pair(A_ADDR, "mn@example.com");
-	ike_km_free(ka);
 	struct ike_km_cfg c;
-	char err[128];
-	base_cfg(&c, true, "mn@example.com");
-	tu_addr(B_ADDR, c.peer);
-	tu_addr(A_ADDR, c.home);
+	mn_km_cfg(&c);
 	c.dpd_s = 10;
-	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
-	ike_km_attach(ka, na);
+	mn_km_start(&c);
 	send_mh();
 	advance(35 * S);
 	assert_int_equal(ike_km_stats(ka)->liveness, 3);
@@ -457,18 +463,12 @@ static void test_liveness_and_dead_peer(void **s)
 static void test_dead_peer_schedule(void **s)
 {
 	(void)s;
-	setup_pair(A_ADDR, "mn@example.com");
-	ike_km_free(ka);
 	struct ike_km_cfg c;
-	char err[128];
-	base_cfg(&c, true, "mn@example.com");
-	tu_addr(B_ADDR, c.peer);
-	tu_addr(A_ADDR, c.home);
+	mn_km_cfg(&c);
 	c.dpd_s = 10;
 	c.tries = 2;
 	c.rto_ns = 200 * MS;
-	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
-	ike_km_attach(ka, na);
+	mn_km_start(&c);
 	send_mh();
 	advance(35 * S);
 	assert_int_equal(ike_km_stats(ka)->liveness, 3);
@@ -529,6 +529,21 @@ static void spoofed_init(const char *from, uint32_t seed)
 	pump();
 }
 
+/* The pair again, the home agent's key manager demanding COOKIEs from
+ * `threshold` half-open IKE SAs on (its PSK from the PAD only). */
+static void ha_km_with_cookies(unsigned threshold)
+{
+	struct ike_km_cfg c;
+	char err[128];
+	setup_pair(A_ADDR, "mn@example.com");
+	ike_km_free(kb);
+	base_cfg(&c, false, "ha@example.com");
+	c.psk_len = 0;
+	c.cookie_threshold = threshold;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_km_attach(kb, nb);
+}
+
 /* RFC 7296 2.11: a responder MUST accept a request whose source port is
  * not 500 or 4500, answer it to the address and port it came from, from
  * the address and port it came to. B answered an IKE_SA_INIT from port
@@ -537,15 +552,7 @@ static void spoofed_init(const char *from, uint32_t seed)
 static void test_response_to_request_port(void **s)
 {
 	(void)s;
-	setup_pair(A_ADDR, "mn@example.com");
-	ike_km_free(kb);
-	struct ike_km_cfg c;
-	char err[128];
-	base_cfg(&c, false, "ha@example.com");
-	c.psk_len = 0;
-	c.cookie_threshold = 1;
-	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
-	ike_km_attach(kb, nb);
+	ha_km_with_cookies(1);
 	static struct node_out o;
 	for (uint32_t i = 0; i < 2; i++) {
 		spoofed_init_port("2001:db8:5::101", 1 + i, 50000);
@@ -572,15 +579,7 @@ static void test_response_to_request_port(void **s)
 static void test_cookies_under_load(void **s)
 {
 	(void)s;
-	setup_pair(A_ADDR, "mn@example.com");
-	ike_km_free(kb);
-	struct ike_km_cfg c;
-	char err[128];
-	base_cfg(&c, false, "ha@example.com");
-	c.psk_len = 0;
-	c.cookie_threshold = 2;
-	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
-	ike_km_attach(kb, nb);
+	ha_km_with_cookies(2);
 	spoofed_init("2001:db8:5::101", 1);
 	spoofed_init("2001:db8:5::102", 2);
 	assert_int_equal(ike_km_stats(kb)->cookies_sent, 0);

@@ -8,8 +8,9 @@
 
 /* ---- packets ---- */
 
-/* ESP transport with `sa` right after the HAO, whatever any policy says:
- * what a node whose stack is subverted can do with its own valid SA. */
+/* ESP transport with `sa` right after the HAO (or the RH2), whatever any
+ * policy says: what a node whose stack is subverted can do with its own
+ * valid SA. */
 static void seal_transport(struct ipsec_sa *sa)
 {
 	struct ip6_walk w;
@@ -225,6 +226,20 @@ static void test_bu_formats_tunnel_and_transport(void **s)
 	reset();
 }
 
+/* Router R1 between foreign link `r1` (2001:db8:2::/64, advertised) and
+ * the backbone, default route towards the backbone. */
+static int r1_router(int r1, int backbone)
+{
+	struct node_cfg c;
+	memset(&c, 0, sizeof(c));
+	c.name = "r1";
+	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
+	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
+	tn_route(&c, "::", 0, 1);
+	c.forwarding = true;
+	return add_node(&c, (const int[]){ r1, backbone });
+}
+
 /* ---- the type 2 Routing header at a mobile node and at a router ---- */
 
 static size_t mk_rh2_udp(uint8_t *out, const char *src, const char *dst, const char *addr, unsigned segleft)
@@ -254,13 +269,7 @@ static void test_rh2_own_home_address_only(void **s)
 	unsigned sent;
 	reset();
 	/* router R1: the foreign link (0) and the backbone (1) */
-	memset(&c, 0, sizeof(c));
-	c.name = "r1";
-	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
-	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	tn_route(&c, "::", 0, 1);
-	c.forwarding = true;
-	int r1 = add_node(&c, (const int[]){ 0, 1 });
+	int r1 = r1_router(0, 1);
 	/* mobile node A on the foreign link, no IPsec */
 	mobile_node_cfg(&c, false, 1);
 	int mn = add_node(&c, (const int[]){ 0 });
@@ -391,13 +400,7 @@ static void test_rr_through_protected_tunnel(void **s)
 	enum { L_HOME, L_BACKBONE, L_R1 };
 	reset();
 	home_agent(ha_rr_ipsec);
-	memset(&c, 0, sizeof(c));
-	c.name = "r1";
-	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
-	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	tn_route(&c, "::", 0, 1);
-	c.forwarding = true;
-	add_node(&c, (const int[]){ L_R1, L_BACKBONE });
+	r1_router(L_R1, L_BACKBONE);
 	memset(&c, 0, sizeof(c));
 	c.name = "cn";
 	iface(&c, CN, "2001:db8:ff::", false);
@@ -655,13 +658,7 @@ static void test_home_bu_only_under_esp(void **s)
 	unsigned clear;
 	reset();
 	int ha = home_agent(ha_rr_ipsec);
-	memset(&c, 0, sizeof(c));
-	c.name = "r1";
-	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
-	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	tn_route(&c, "::", 0, 1);
-	c.forwarding = true;
-	add_node(&c, (const int[]){ 2, 1 });
+	r1_router(2, 1);
 	mobile_node_cfg(&c, false, 5);
 	tn_load_ipsec(&c, bypass_all);
 	unsigned since = ncap;
@@ -675,13 +672,7 @@ static void test_home_bu_only_under_esp(void **s)
 
 	reset();
 	ha = home_agent(ha_rr_ipsec);
-	memset(&c, 0, sizeof(c));
-	c.name = "r1";
-	iface(&c, "2001:db8:2::1", "2001:db8:2::", true);
-	iface(&c, "2001:db8:ff::2", "2001:db8:ff::", false);
-	tn_route(&c, "::", 0, 1);
-	c.forwarding = true;
-	add_node(&c, (const int[]){ 2, 1 });
+	r1_router(2, 1);
 	mobile_node_cfg(&c, false, 5);
 	tn_load_ipsec(&c, mn_rr_ipsec);
 	since = ncap;
@@ -696,36 +687,6 @@ static void test_home_bu_only_under_esp(void **s)
 }
 
 /* ---- the processing order of RFC 3776 6.1-6.4, reproduced ---- */
-
-/* pb := IPv6(src -> dst) | [RH2(home)] | MH BA (status 0, lifetime
- * 3600 s), checksummed over the final destination (home, or dst). */
-static void mk_ba(const char *src, const char *dst, const char *home, uint16_t seq)
-{
-	struct mh_msg m;
-	struct ip6_hdr h;
-	uint8_t *p, mh[64], fin[16];
-	size_t mlen;
-	memset(&m, 0, sizeof(m));
-	m.proto = IP6P_NONE;
-	m.type = MH_BA;
-	m.seq = seq;
-	m.lifetime = mh_lifetime_units(3600);
-	assert_int_equal(mh_build(&m, mh, sizeof(mh), &mlen), 0);
-	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
-	assert_int_equal(pbuf_put(&pb, IP6_HDR_LEN + mlen, &p), 0);
-	memset(&h, 0, sizeof(h));
-	tu_addr(src, h.src);
-	tu_addr(dst, h.dst);
-	h.nh = IP6P_MH;
-	h.hlim = 64;
-	h.plen = (uint16_t)mlen;
-	ip6_hdr_write(p, &h);
-	memcpy(p + IP6_HDR_LEN, mh, mlen);
-	tu_addr(home ? home : dst, fin);
-	mh_set_checksum(p + IP6_HDR_LEN, mlen, h.src, fin);
-	if (home)
-		assert_int_equal(ip6_insert_rh2(&pb, fin), 0);
-}
 
 /* The Home Address option's address in pb's packet, swapped with the
  * source address (RFC 6275 9.3.1, and its mirror at the sender). */
@@ -802,12 +763,7 @@ static void test_rfc3776_order_reproduced(void **s)
 	struct ipsec_sa *sa = sad_lookup_out(lit.kc.sad, e->id);
 	assert_non_null(sa);
 	assert_int_equal(ip6_insert_hao(&pb, coa), 0);           /* the HAO holds the care-of address */
-	p = pbuf_data(&pb);
-	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
-	assert_int_equal(esp_seal(&sa->xf, &pb, w.proto_off, p[w.nh_field], sa->spi, ++sa->seq, false, 0), 0);
-	p = pbuf_data(&pb);
-	p[w.nh_field] = IP6P_ESP;
-	m6_put16(p + 4, (uint16_t)(pb.len - IP6_HDR_LEN));
+	seal_transport(sa);
 	swap_hao();                                                /* then the addresses swap */
 	assert_int_equal(pb.len, wire_len);
 	assert_memory_equal(pbuf_data(&pb), wire, wire_len);
@@ -875,12 +831,9 @@ static void test_rfc3776_order_reproduced(void **s)
 	sa = sad_lookup_out(ha_lit.kc.sad, e->id);
 	assert_non_null(sa);
 	assert_int_equal(ip6_insert_rh2(&pb, coa), 0);
+	seal_transport(sa);
 	p = pbuf_data(&pb);
 	assert_int_equal(ip6_walk(p, pb.len, IP6W_HAO_KNOWN, &w), 0);
-	assert_int_equal(esp_seal(&sa->xf, &pb, w.proto_off, p[w.nh_field], sa->spi, ++sa->seq, false, 0), 0);
-	p = pbuf_data(&pb);
-	p[w.nh_field] = IP6P_ESP;
-	m6_put16(p + 4, (uint16_t)(pb.len - IP6_HDR_LEN));
 	uint8_t t[16];
 	memcpy(t, p + 24, 16);
 	memcpy(p + 24, p + w.rh_off + 8, 16);

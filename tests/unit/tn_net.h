@@ -339,11 +339,30 @@ static inline uint32_t open_frame(struct side *s, const struct frame *f)
 /* pb := IPv6(src -> dst) | [DstOpt(HAO = hoa)] | MH BU (A, H, lifetime
  * 3600 s, an Alternate Care-of Address when acoa), checksummed over the
  * home address (the HAO's, or the source). */
+/* pb := IPv6(src -> dst) | MH m, its checksum not set yet; the MH's
+ * length in *mlen. */
+static inline uint8_t *mk_mh(const struct mh_msg *m, const char *src, const char *dst, size_t *mlen)
+{
+	struct ip6_hdr h;
+	uint8_t *p, mh[64];
+	assert_int_equal(mh_build(m, mh, sizeof(mh), mlen), 0);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, IP6_HDR_LEN + *mlen, &p), 0);
+	memset(&h, 0, sizeof(h));
+	tu_addr(src, h.src);
+	tu_addr(dst, h.dst);
+	h.nh = IP6P_MH;
+	h.hlim = 64;
+	h.plen = (uint16_t)*mlen;
+	ip6_hdr_write(p, &h);
+	memcpy(p + IP6_HDR_LEN, mh, *mlen);
+	return p;
+}
+
 static inline void mk_bu(const char *src, const char *dst, const char *hoa, const char *acoa, uint16_t seq)
 {
 	struct mh_msg m;
-	struct ip6_hdr h;
-	uint8_t *p, mh[64], a[16], home[16];
+	uint8_t a[16], home[16], d[16];
 	size_t mlen;
 	memset(&m, 0, sizeof(m));
 	m.proto = IP6P_NONE;
@@ -355,21 +374,32 @@ static inline void mk_bu(const char *src, const char *dst, const char *hoa, cons
 		tu_addr(acoa, a);
 		m.opts[m.n_opts++] = (struct mh_opt){ .type = MHO_ACOA, .len = 16, .data = a };
 	}
-	assert_int_equal(mh_build(&m, mh, sizeof(mh), &mlen), 0);
-	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
-	assert_int_equal(pbuf_put(&pb, IP6_HDR_LEN + mlen, &p), 0);
-	memset(&h, 0, sizeof(h));
-	tu_addr(src, h.src);
-	tu_addr(dst, h.dst);
-	h.nh = IP6P_MH;
-	h.hlim = 64;
-	h.plen = (uint16_t)mlen;
-	ip6_hdr_write(p, &h);
-	memcpy(p + IP6_HDR_LEN, mh, mlen);
+	uint8_t *p = mk_mh(&m, src, dst, &mlen);
 	tu_addr(hoa ? hoa : src, home);
-	mh_set_checksum(p + IP6_HDR_LEN, mlen, home, h.dst);
+	tu_addr(dst, d);
+	mh_set_checksum(p + IP6_HDR_LEN, mlen, home, d);
 	if (hoa)
 		assert_int_equal(ip6_insert_hao(&pb, home), 0);
+}
+
+/* pb := IPv6(src -> dst) | [RH2(home)] | MH BA (status 0, lifetime
+ * 3600 s), checksummed over the final destination (home, or dst). */
+static inline void mk_ba(const char *src, const char *dst, const char *home, uint16_t seq)
+{
+	struct mh_msg m;
+	uint8_t s[16], fin[16];
+	size_t mlen;
+	memset(&m, 0, sizeof(m));
+	m.proto = IP6P_NONE;
+	m.type = MH_BA;
+	m.seq = seq;
+	m.lifetime = mh_lifetime_units(3600);
+	uint8_t *p = mk_mh(&m, src, dst, &mlen);
+	tu_addr(src, s);
+	tu_addr(home ? home : dst, fin);
+	mh_set_checksum(p + IP6_HDR_LEN, mlen, s, fin);
+	if (home)
+		assert_int_equal(ip6_insert_rh2(&pb, fin), 0);
 }
 
 /* Wrap pb's packet in IPv6(src -> dst). */

@@ -206,6 +206,10 @@ static bool into_tunnel_sa(struct node *n, struct pbuf *pb)
 static bool home_bu(const uint8_t *pkt, size_t len)
 {
 	struct ip6_walk w;
+	/* a BU follows the IPv6 header or its HAO's Destination Options: a
+	 * mobile node's bypassed data traffic is not walked a second time */
+	if (len < IP6_HDR_LEN || (pkt[6] != IP6P_MH && pkt[6] != IP6P_DSTOPTS))
+		return false;
 	if (ip6_walk(pkt, len, IP6W_HAO_KNOWN, &w) || w.proto != IP6P_MH || w.proto_off + 10 > w.end)
 		return false;
 	return pkt[w.proto_off + 2] == MH_BU && (m6_get16(pkt + w.proto_off + 8) & MH_BU_H);

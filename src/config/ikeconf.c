@@ -200,7 +200,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
-					    "retransmit_tries", "retransmit_timeout", NULL };
+					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -266,6 +266,10 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	if (!rc && rto && (rto < 10000000ull || rto > 60000000000ull))
 		rc = conf_fail(c, config_setting_get_member(g, "retransmit_timeout"),
 			       "'retransmit_timeout' must be between 10ms and 60s");
+	/* RFC 4555, on unless switched off (as strongSwan's mobike = yes) */
+	o->mobike = true;
+	if (!rc) rc = conf_bool(c, g, "mobike", &o->mobike);
+	if (!rc) rc = conf_bool(c, g, "mobike_rr", &o->mobike_rr);
 	o->tries = (unsigned)tries;
 	o->rto_ns = rto;
 	o->cookie_threshold = (unsigned)cookies;

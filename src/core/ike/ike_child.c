@@ -367,6 +367,14 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->peer_id_type = old->peer_id_type;
 	memcpy(nw->peer_id, old->peer_id, old->peer_id_len);
 	nw->peer_id_len = old->peer_id_len;
+	/* MOBIKE's state stays with the IKE SA's successor */
+	nw->path = old->path;
+	nw->mobike = old->mobike;
+	nw->mobike_peer = old->mobike_peer;
+	nw->moves = old->moves;
+	nw->moves_sent = old->moves_sent;
+	nw->n_peer_addrs = old->n_peer_addrs;
+	memcpy(nw->peer_addrs, old->peer_addrs, sizeof(nw->peer_addrs));
 	nw->state = IKE_SA_ESTABLISHED;
 	return 0;
 }

@@ -38,8 +38,7 @@ static int build_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 	struct ike_hdr h;
 	struct ike_wr w;
 	size_t len;
-	bool info = r->type == IKE_REQ_LIVENESS || r->type == IKE_REQ_DELETE_CHILD ||
-		    r->type == IKE_REQ_DELETE_IKE;
+	bool info = ike_req_is_info(r->type);
 	ike_sa_hdr(sa, &h, info ? IKE_INFORMATIONAL : IKE_CREATE_CHILD_SA, false, sa->msgid_out);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -50,6 +49,8 @@ static int build_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		ike_put_delete(&w, IKE_PROTO_IKE, NULL, 0);
 	else if (!info)
 		rc = ike_child_put_req(sa, &w);
+	else if (r->type != IKE_REQ_LIVENESS)
+		rc = ike_mobike_put_req(sa, &w);
 	if (!rc)
 		rc = ike_sk_seal(&sa->sk, &w, &sa->cfg->rng, &len);
 	if (!rc)
@@ -120,7 +121,7 @@ int ike_sa_request(struct ike_sa *sa, const struct ike_req *r, uint8_t *out, siz
 	if (sa->state != IKE_SA_ESTABLISHED &&
 	    !(sa->state == IKE_SA_REKEYED && r->type == IKE_REQ_DELETE_IKE))
 		return M6_E_IKE_UNEXPECTED;
-	if (r->type < IKE_REQ_LIVENESS || r->type > IKE_REQ_REKEY_IKE)
+	if (r->type < IKE_REQ_LIVENESS || r->type > IKE_REQ_ADDRESSES)
 		return M6_E_INVAL;
 	struct ike_child *c = NULL;
 	if (r->type == IKE_REQ_DELETE_CHILD || r->type == IKE_REQ_REKEY_CHILD) {
@@ -184,13 +185,26 @@ static int on_info_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr
 	}
 	if (n)
 		ike_put_delete(w, IKE_PROTO_ESP, ours, n);
+	ike_mobike_on_req(sa, m, w);
 	return 0;
 }
 
-static void on_info_resp(struct ike_sa *sa)
+static void ike_gone(struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++)
+		if (sa->ch[i].used)
+			child_gone(sa, &sa->ch[i]);
+	sa->state = IKE_SA_DELETED;
+	ike_sa_ev(sa, IKE_EV_IKE_DOWN, 0, 0, 0, 0);
+}
+
+static void on_info_resp(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_req *r = &sa->req;
-	if (r->type == IKE_REQ_LIVENESS) {
+	if (r->type >= IKE_REQ_UPDATE_ADDR) {
+		if (!ike_mobike_on_resp(sa, m))
+			ike_gone(sa);   /* MK-07 */
+	} else if (r->type == IKE_REQ_LIVENESS) {
 		ike_sa_ev(sa, IKE_EV_ALIVE, 0, 0, 0, 0);
 	} else if (r->type == IKE_REQ_DELETE_CHILD) {
 		struct ike_child *c = ike_sa_child(sa, r->spi, true);
@@ -218,8 +232,7 @@ static int open_inner(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t
 static int on_response(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t len,
 		       uint8_t *out, size_t cap, size_t *out_len)
 {
-	bool info = sa->req.type == IKE_REQ_LIVENESS || sa->req.type == IKE_REQ_DELETE_CHILD ||
-		    sa->req.type == IKE_REQ_DELETE_IKE;
+	bool info = ike_req_is_info(sa->req.type);
 	/* IKE-01: a response carries its request's Message ID */
 	if (!sa->req_pending || m->hdr.msgid != sa->msgid_out - 1 ||
 	    m->hdr.exchange != (info ? IKE_INFORMATIONAL : IKE_CREATE_CHILD_SA))
@@ -231,7 +244,7 @@ static int on_response(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		return rc;      /* not from the peer: dropped, the request stays outstanding */
 	sa->req_pending = false;
 	if (info)
-		on_info_resp(sa);
+		on_info_resp(sa, m);
 	else
 		ike_child_on_resp(sa, m);
 	ike_dh_clear(&sa->req_dh);

@@ -24,10 +24,6 @@ struct slot {
 	struct ike_sa sa;
 	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
 	struct ike_km *km;
-	uint8_t local[16], peer[16];
-	/* RFC 7296 2.11: a responder answers from the port the request came
-	 * to, to the port it came from; the initiator's are ours (500) */
-	uint16_t lport, pport;
 	uint32_t in_spi;                /* the first Child SA's, larval until installed */
 	bool larval;
 	unsigned tries;
@@ -43,6 +39,7 @@ struct slot {
 struct ike_km {
 	struct ike_km_cfg cfg;
 	struct node *n;
+	bool k_agreed;                  /* initiator: K in the last BA */
 	unsigned n_slots;
 	struct slot *slots;
 	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
@@ -70,6 +67,14 @@ static void km_random(void *ctx, uint8_t *out, size_t n)
 {
 	struct ike_km *k = ctx;
 	node_km_random(k->n, out, n);
+}
+
+/* MK-06: an IKE SA moves only to global unicast addresses (never
+ * unspecified, loopback, link-local or multicast ones). */
+static bool km_addr_ok(void *ctx, const uint8_t peer[16], const uint8_t local[16])
+{
+	(void)ctx;
+	return ip6_addr_unicast_routable(peer) && ip6_addr_unicast_routable(local);
 }
 
 static int km_alloc_spi(void *ctx, uint32_t *spi)
@@ -184,7 +189,6 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	s->in_spi = spi;
 	s->larval = true;
 	s->created = now;
-	s->lport = s->pport = NODE_IKE_PORT;
 	const struct ike_km_cfg *c = &k->cfg;
 	struct ike_sa_cfg *sc = &s->cfg;
 	memcpy(sc->ike, c->ike, sizeof(sc->ike));
@@ -202,6 +206,9 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->rng = (struct ike_rng){ km_random, k };
 	sc->alloc_spi = km_alloc_spi;
 	sc->spi_ctx = s;
+	sc->mobike = c->mobike;
+	sc->mobike_rr = c->mobike_rr;
+	sc->addr_ok = km_addr_ok;
 	if (c->initiator) {
 		ts_one(&sc->tsi, c->home);
 		ts_one(&sc->tsr, c->peer);
@@ -404,6 +411,27 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	retire_older(k, s);
 }
 
+/* The IKE SA that keys the BU/BA SAs now: the newest established one. */
+static struct slot *current(struct ike_km *k)
+{
+	struct slot *c = NULL;
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		struct slot *s = &k->slots[i];
+		if (s->used && s->sa.state == IKE_SA_ESTABLISHED && !s->doomed && (!c || s->created > c->created))
+			c = s;
+	}
+	return c;
+}
+
+/* INT-03: K in our BUs only while the IKE SA can follow us. */
+static void k_update(struct ike_km *k)
+{
+	struct slot *c = current(k);
+	struct mn *mn = node_mn(k->n);
+	if (mn)
+		mn_set_km_fixed(mn, !(c && c->sa.mobike));
+}
+
 /* ---- the initiator ---- */
 
 static bool local_addr(struct ike_km *k, uint8_t out[16])
@@ -414,10 +442,12 @@ static bool local_addr(struct ike_km *k, uint8_t out[16])
 	return false;
 }
 
+/* Our requests go where the IKE SA runs (a MOBIKE move included). */
 static void send_msg(struct ike_km *k, const struct slot *s, size_t len)
 {
+	const struct ike_path *p = &s->sa.path;
 	if (len)
-		node_km_send(k->n, s->local, s->peer, s->lport, s->pport, k->out, len);
+		node_km_send(k->n, p->local, p->peer, p->lport, p->pport, k->out, len);
 }
 
 static void start(struct ike_km *k, uint64_t now)
@@ -433,14 +463,16 @@ static void start(struct ike_km *k, uint64_t now)
 	struct slot *s = slot_new(k, now);
 	if (!s)
 		return;
-	memcpy(s->local, src, 16);
-	memcpy(s->peer, k->cfg.peer, 16);
 	size_t len;
 	if (ike_sa_start(&s->sa, &s->cfg, k->out, sizeof(k->out), &len)) {
 		k->st.failed++;
 		slot_free(k, s);
 		return;
 	}
+	struct ike_path p = { .lport = NODE_IKE_PORT, .pport = NODE_IKE_PORT };
+	memcpy(p.local, src, 16);
+	memcpy(p.peer, k->cfg.peer, 16);
+	ike_sa_set_path(&s->sa, &p);
 	k->st.started++;
 	s->tries = 1;
 	s->due = now + km_rto(k);
@@ -500,10 +532,6 @@ static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, b
 	ns->cfg = s->cfg;
 	ns->cfg.pad_ctx = ns;
 	ns->cfg.spi_ctx = ns;
-	memcpy(ns->local, s->local, 16);
-	memcpy(ns->peer, s->peer, 16);
-	ns->lport = s->lport;
-	ns->pport = s->pport;
 	ns->created = ns->last_rx = now;
 	if (loser ? ike_sa_adopt_loser(&ns->sa, &ns->cfg, &s->sa) : ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
 		k->st.failed++;
@@ -579,10 +607,37 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 		case IKE_EV_IKE_DOWN:
 			drop_slot_sas(k, s);
 			break;
+		case IKE_EV_MOVED:
+			k->st.moved++;
+			break;
+		case IKE_EV_REFUSED:
+			if (ev[i].notify == IKE_N_UNACCEPTABLE_ADDRESSES ||
+			    ev[i].notify == IKE_N_UNEXPECTED_NAT_DETECTED) {
+				/* our update refused: a new IKE SA from where we are */
+				k->st.move_refused++;
+				if (k->cfg.initiator)
+					start(k, now);
+			}
+			break;
 		default:
 			break;
 		}
 	}
+	k_update(k);
+}
+
+/* Work the engine queued while answering the peer (a MOBIKE
+ * return-routability check): out once nothing of ours is outstanding. */
+static void send_queued(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	if (!s->used || s->sa.req_pending || !s->sa.n_queue || s->sa.state != IKE_SA_ESTABLISHED)
+		return;
+	uint32_t mid = s->sa.msgid_out;
+	size_t len = 0;
+	if (!ike_sa_send_queued(&s->sa, k->out, sizeof(k->out), &len))
+		send_msg(k, s, len);
+	events(k, s, now);
+	after(k, s, mid, now);
 }
 
 static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now)
@@ -624,7 +679,7 @@ static struct slot *find(struct ike_km *k, const uint8_t *spi_i, const uint8_t *
 		 * responder sees IKE_SA_INIT retransmissions with SPIr 0 */
 		if (!memcmp(s->sa.spi_r, spi_r, IKE_SPI_LEN) ||
 		    (k->cfg.initiator && s->sa.state == IKE_SA_INIT_SENT) ||
-		    (!k->cfg.initiator && !memcmp(spi_r, zero, IKE_SPI_LEN) && !memcmp(s->peer, peer, 16)))
+		    (!k->cfg.initiator && !memcmp(spi_r, zero, IKE_SPI_LEN) && !memcmp(s->sa.path.peer, peer, 16)))
 			return s;
 	}
 	return NULL;
@@ -676,6 +731,9 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		return;
 	}
 	const uint8_t *spi_i = m->data, *spi_r = m->data + 8;
+	struct ike_path rx = { .lport = m->dport, .pport = m->sport };
+	memcpy(rx.local, m->dst, 16);
+	memcpy(rx.peer, m->src, 16);
 	uint8_t exch = m->data[18], flags = m->data[19];
 	struct slot *s = find(k, spi_i, spi_r, m->src);
 	if (!s && !k->cfg.initiator && exch == IKE_SA_INIT && (flags & IKE_FLAG_I) && !(flags & IKE_FLAG_R) &&
@@ -684,10 +742,8 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 			return;
 		if ((s = slot_new(k, m->now))) {
 			ike_sa_respond(&s->sa, &s->cfg);
-			memcpy(s->local, m->dst, 16);
-			memcpy(s->peer, m->src, 16);
-			s->lport = m->dport;
-			s->pport = m->sport;
+			/* RFC 7296 2.11: from where the request came to, to where it came from */
+			ike_sa_set_path(&s->sa, &rx);
 			s->due = m->now + IKE_KM_HALF_OPEN_NS;
 		}
 	}
@@ -699,9 +755,15 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	uint32_t mid = s->sa.msgid_out;
 	memcpy(k->in, m->data, m->len);
 	size_t len = 0;
+	ike_sa_set_rx(&s->sa, &rx);
 	int rc = ike_sa_input(&s->sa, k->in, m->len, k->out, sizeof(k->out), &len);
 	OPENSSL_cleanse(k->in, m->len);
-	send_msg(k, s, len);
+	if (len && (k->out[19] & IKE_FLAG_R))
+		/* RFC 7296 2.11, IKE-20: a response goes back the way its
+		 * request came, whatever the SA's path */
+		node_km_send(k->n, m->dst, m->src, m->dport, m->sport, k->out, len);
+	else
+		send_msg(k, s, len);
 	if (rc)
 		k->st.dropped++;
 	else
@@ -716,6 +778,7 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	if (s->sa.state == IKE_SA_ESTABLISHED && before != IKE_SA_ESTABLISHED && before != IKE_SA_REKEYED) {
 		s->due = 0;
 		established(k, s, m->now);
+		k_update(k);
 		idle_due(k, s, m->now);
 		return;
 	}
@@ -736,6 +799,7 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	if (!rc) {
 		events(k, s, m->now);
 		after(k, s, mid, m->now);
+		send_queued(k, s, m->now);
 	}
 }
 
@@ -850,17 +914,36 @@ static void km_expire(void *ctx, struct node *n, uint32_t spi, uint8_t proto, bo
 	request(k, s, &r, now);
 }
 
-/* 4877-10: without a way to move the IKE SA (no K bit, no MOBIKE here) a
- * new IKE SA is made from the new care-of address after every move. */
+/* 4877-10, 3776-16: with K agreed the IKE SA follows the care-of address
+ * (MOBIKE, MK-05: retransmissions go to the new path too); without, a new
+ * IKE SA from the new address replaces it. */
 static void km_address_change(void *ctx, struct node *n, const uint8_t *old_coa, const uint8_t new_coa[16])
 {
 	struct ike_km *k = ctx;
-	(void)old_coa, (void)new_coa;
-	bool any = false;
-	for (unsigned i = 0; i < k->n_slots; i++)
-		any |= k->slots[i].used && k->slots[i].sa.state == IKE_SA_ESTABLISHED;
-	if (k->cfg.initiator && any)
-		start(k, node_km_now(n));
+	(void)old_coa;
+	struct slot *c = current(k);
+	if (!k->cfg.initiator || !c)
+		return;
+	uint64_t now = node_km_now(n);
+	if (c->sa.mobike && k->k_agreed) {
+		struct ike_path p = c->sa.path;
+		memcpy(p.local, new_coa, 16);
+		ike_sa_set_path(&c->sa, &p);
+		struct ike_req r = { .type = IKE_REQ_UPDATE_ADDR };
+		if (c->sa.req_pending && c->sa.req.type == IKE_REQ_UPDATE_ADDR)
+			return;         /* the outstanding one goes to the new path; a new one follows (MK-05) */
+		request(k, c, &r, now);
+		return;
+	}
+	start(k, now);
+}
+
+static void km_binding_changed(void *ctx, struct node *n, const struct node_binding_change *b)
+{
+	struct ike_km *k = ctx;
+	(void)n;
+	if (k->cfg.initiator && !b->home_agent)
+		k->k_agreed = b->k;
 }
 
 void ike_km_forget(struct ike_km *k)
@@ -922,10 +1005,17 @@ void ike_km_attach(struct ike_km *k, struct node *n)
 		.expire = km_expire_cb,
 		.input = km_input,
 		.address_change = km_address_change,
+		.binding_changed = km_binding_changed,
 		.next_expiry = km_next_expiry,
 		.on_timer = km_on_timer,
 	};
 	node_set_km(n, &km);
+	/* INT-03: the home agent follows a mobile node's IKE SA only with
+	 * MOBIKE; the mobile node's K waits for an IKE SA that has it */
+	if (node_ha(n))
+		ha_set_km_fixed(node_ha(n), !k->cfg.mobike);
+	if (node_mn(n))
+		mn_set_km_fixed(node_mn(n), true);
 }
 
 void ike_km_free(struct ike_km *k)
@@ -990,8 +1080,8 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->state = s->sa.state;
 	memcpy(out->spi_i, s->sa.spi_i, IKE_SPI_LEN);
 	memcpy(out->spi_r, s->sa.spi_r, IKE_SPI_LEN);
-	memcpy(out->local, s->local, 16);
-	memcpy(out->peer, s->peer, 16);
+	memcpy(out->local, s->sa.path.local, 16);
+	memcpy(out->peer, s->sa.path.peer, 16);
 	out->suite = s->sa.suite;
 	out->peer_id_type = s->sa.peer_id_type;
 	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);

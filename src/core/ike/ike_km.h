@@ -46,9 +46,18 @@
  * like the initial ones, and when IKE_KM_TRIES go unanswered the peer is
  * dead: its IKE SA and Child SAs are dropped and the mobile node starts a
  * new IKE SA. Unprotected messages on an established SA change nothing.
- * Not here yet: NAT traversal, MOBIKE, the K bit
- * (the IKE SA stays on the address it was made from; the Child SAs, on the
- * home address, do not care), configuration payloads.
+ * Moves (4877-10, 3776-16, INT-03): the mobile node's K bit says whether
+ * its IKE SA can follow it, i.e. whether MOBIKE was negotiated (and
+ * k_capable is configured at both ends). With K agreed in the last BA, a
+ * new care-of address moves the IKE SA with UPDATE_SA_ADDRESSES from it
+ * (MK-05); without, a new IKE SA is made from the new address and the old
+ * one deleted. The BU/BA SAs, on the home address, stay as they are
+ * either way (MK-11). A home agent moves an IKE SA only on the
+ * initiator's authentic update, to the addresses it came from, and to
+ * global unicast addresses only (MK-04, MK-06); requests that arrive on
+ * another path are answered there and change nothing (MK-08). Every
+ * response goes back the way its request came (RFC 7296 2.11).
+ * Not here yet: NAT traversal, configuration payloads.
  */
 #ifndef MIP6SEC_IKE_KM_H
 #define MIP6SEC_IKE_KM_H
@@ -95,6 +104,10 @@ struct ike_km_cfg {
 	 * liveness checks they also decide how soon a dead peer is known */
 	unsigned tries;
 	uint64_t rto_ns;
+	/* MOBIKE (RFC 4555): offered / accepted; the responder's
+	 * return-routability check before it takes a move (MK-07) */
+	bool mobike;
+	bool mobike_rr;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */
@@ -116,6 +129,7 @@ struct ike_km_stats {
 	uint64_t sa_installed, sa_deleted;
 	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
 	uint64_t cookies_sent;
+	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 };
 
 struct ike_km;

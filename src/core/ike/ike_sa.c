@@ -503,6 +503,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	/* the BU/BA SA is transport mode (RFC 4877 4.3; RFC 7296 1.3.1) */
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	ike_mobike_put_auth(sa, &w);
 	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
 	if (!rc)
 		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
@@ -595,9 +596,12 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 		return fail(sa, M6_E_IKE_PEER_ERROR);
 	if (ike_msg_find_notify(m, IKE_N_AUTHENTICATION_FAILED))
 		return fail(sa, M6_E_IKE_AUTH);
+	if (!find(m, IKE_PL_AUTH) && ike_sa_error_notify(m))
+		return fail(sa, M6_E_IKE_PEER_ERROR);   /* e.g. UNEXPECTED_NAT_DETECTED (MK-09) */
 	rc = check_peer(sa, m);
 	if (rc)
 		return fail(sa, rc);
+	ike_mobike_on_auth(sa, m);
 	/* The Child SA may fail on its own (IKE-19). */
 	const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
 			    *tsr = find(m, IKE_PL_TSR);
@@ -750,6 +754,9 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	m6_diags_init(&ds);
 	int prc = ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po);
 	int arc = prc ? M6_E_IKE_MISSING : check_peer(sa, m);
+	uint16_t nat = arc ? 0 : ike_mobike_on_auth(sa, m);
+	if (nat)
+		arc = M6_E_IKE_NAT;
 
 	uint8_t resp[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
@@ -761,7 +768,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	if (arc) {
 		/* IKE-19: AUTHENTICATION_FAILED (INVALID_SYNTAX for a bad message) */
 		ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0,
-			       prc ? IKE_N_INVALID_SYNTAX : IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+			       prc ? IKE_N_INVALID_SYNTAX : nat ? nat : IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 	} else {
 		put_id_auth(sa, &w);
 		const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
@@ -801,6 +808,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 			child_keys(sa);
 		}
+		ike_mobike_put_auth(sa, &w);
 		if (sa->child_error)
 			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, sa->child_error, NULL, 0);
 	}
@@ -819,8 +827,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 
 /* ---- input ---- */
 
-int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
-		 size_t *out_len)
+static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct ike_msg m;
 	struct m6_diags ds;
@@ -873,6 +880,14 @@ int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 	    !memcmp(m.hdr.spi_r, sa->spi_r, IKE_SPI_LEN) && m.sk >= 0)
 		return on_auth_req(sa, &m, msg, len, out, cap, out_len);
 	return M6_E_IKE_UNEXPECTED;
+}
+
+int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		 size_t *out_len)
+{
+	int rc = input(sa, msg, len, out, cap, out_len);
+	sa->have_rx = false;    /* its addresses were this message's only */
+	return rc;
 }
 
 int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len)

@@ -75,6 +75,15 @@
 #define IKE_SA_CHILD_MAX 4      /* Child SAs at once: a pair and its rekeys */
 #define IKE_SA_EV_MAX 8
 #define IKE_SA_QUEUE_MAX 8
+#define IKE_SA_ADDR_MAX 4       /* the peer's additional addresses kept (RFC 4555 3.6) */
+#define IKE_COOKIE2_LEN 16      /* 8..64 unpredictable octets (MK-07) */
+
+/* Where an IKE SA runs, or where a message came: our address and port,
+ * the peer's. */
+struct ike_path {
+	uint8_t local[16], peer[16];
+	uint16_t lport, pport;
+};
 
 struct ike_sa_cfg {
 	/* IKE SA proposals, in our order of preference; the first one's group
@@ -113,6 +122,19 @@ struct ike_sa_cfg {
 	 * NO_ADDITIONAL_SAS). NULL: drawn from rng. */
 	int (*alloc_spi)(void *ctx, uint32_t *spi);
 	void *spi_ctx;
+	/* MOBIKE (RFC 4555): offered by the initiator, accepted by the
+	 * responder. mobike_rr: the responder checks return routability (a
+	 * COOKIE2 round trip to the new addresses) before it reports a move
+	 * (MK-07). addr_ok: may the initiator's IKE SA move to peer (its
+	 * address) and local (ours)? false: UNACCEPTABLE_ADDRESSES (MK-06);
+	 * NULL allows any. addrs: our additional addresses
+	 * (ADDITIONAL_IP6_ADDRESS, MK-03), in IKE_AUTH and IKE_REQ_ADDRESSES;
+	 * the caller's memory. */
+	bool mobike;
+	bool mobike_rr;
+	bool (*addr_ok)(void *ctx, const uint8_t peer[16], const uint8_t local[16]);
+	const uint8_t (*addrs)[16];
+	unsigned n_addrs;
 };
 
 enum ike_sa_state {
@@ -149,6 +171,10 @@ enum ike_req_type {
 	IKE_REQ_NEW_CHILD,      /* new_spi: our inbound SPI; cfg's selectors */
 	IKE_REQ_REKEY_CHILD,    /* spi: the old pair's inbound SPI; new_spi */
 	IKE_REQ_REKEY_IKE,
+	/* MOBIKE (RFC 4555), INFORMATIONAL: */
+	IKE_REQ_UPDATE_ADDR,    /* initiator: the SA now runs on sa->path (3.5, MK-05) */
+	IKE_REQ_RR_CHECK,       /* COOKIE2 to sa->path, answered in kind (3.7, MK-07) */
+	IKE_REQ_ADDRESSES,      /* our additional addresses, cfg->addrs (3.6, MK-03) */
 };
 
 struct ike_req {
@@ -167,6 +193,8 @@ enum ike_ev_type {
 	IKE_EV_IKE_DOWN,        /* this IKE SA is gone (its Child SAs reported down first) */
 	IKE_EV_ALIVE,           /* the response to our liveness check */
 	IKE_EV_REFUSED,         /* another request of ours refused (notify) */
+	IKE_EV_MOVED,           /* MOBIKE: our update was accepted, or the peer's applied
+				 * (after the return-routability check): sa->path holds */
 };
 
 struct ike_ev {
@@ -251,6 +279,17 @@ struct ike_sa {
 	uint32_t child_spi_i, child_spi_r;      /* inbound SPI of the initiator / responder */
 	struct ike_child_keys child;
 	struct ike_ts_list child_tsi, child_tsr;
+	/* RFC 4555 */
+	struct ike_path path;           /* the SA's addresses (ike_sa_set_path) */
+	struct ike_path rx;             /* the message being input (ike_sa_set_rx) */
+	bool have_rx;
+	bool mobike;                    /* both ends sent MOBIKE_SUPPORTED (MK-01) */
+	bool mobike_peer;               /* the peer sent it */
+	uint32_t moves;                 /* initiator: path changes so far */
+	uint32_t moves_sent;            /* ... that our last update reported */
+	uint8_t cookie2[IKE_COOKIE2_LEN];       /* of our outstanding update or check */
+	uint8_t n_peer_addrs;
+	uint8_t peer_addrs[IKE_SA_ADDR_MAX][16];        /* its additional addresses */
 };
 
 /* Initiator: the IKE_SA_INIT request into out. */
@@ -282,6 +321,14 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 /* After IKE_EV_IKE_LOSER: nw becomes the losing new IKE SA (no Child SA);
  * when old->rk_win is 2 it was ours and we delete it, else the peer does. */
 int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa *old);
+/* The SA's addresses: before the first message (after ike_sa_start or
+ * ike_sa_respond), and at the MOBIKE initiator after a move (then
+ * IKE_REQ_UPDATE_ADDR says so; retransmissions go to the new path). */
+void ike_sa_set_path(struct ike_sa *sa, const struct ike_path *p);
+/* The addresses of the message given to the next ike_sa_input(): what
+ * NO_NATS_ALLOWED is checked against (MK-09) and where a MOBIKE update
+ * moves the SA (MK-06). Without it, an update is refused. */
+void ike_sa_set_rx(struct ike_sa *sa, const struct ike_path *rx);
 void ike_sa_clear(struct ike_sa *sa);
 /* Octets the SA holds beyond its struct (the messages it keeps), OpenSSL
  * contexts not counted. */

@@ -51,6 +51,22 @@ int ike_sa_input_est(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t 
 /* Write the next queued request if none is outstanding. */
 int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
 
+/* INFORMATIONAL rather than CREATE_CHILD_SA. */
+static inline bool ike_req_is_info(uint8_t t)
+{
+	return t != IKE_REQ_NEW_CHILD && t != IKE_REQ_REKEY_CHILD && t != IKE_REQ_REKEY_IKE;
+}
+
+/* MOBIKE (ike_mobike.c): our notifies in IKE_AUTH; the peer's IKE_AUTH
+ * read (the responder: a notify to refuse it with, else 0); our request's
+ * content; the peer's INFORMATIONAL request answered; our request's
+ * response (false: the IKE SA must close). */
+void ike_mobike_put_auth(const struct ike_sa *sa, struct ike_wr *w);
+uint16_t ike_mobike_on_auth(struct ike_sa *sa, const struct ike_msg *m);
+int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w);
+void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w);
+bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m);
+
 /* CREATE_CHILD_SA (ike_child.c): our request's content, the peer's
  * request answered, our request's response. */
 int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w);

@@ -304,10 +304,15 @@ static uint16_t bra_units(const struct ha *ha, uint16_t lifetime)
 	return (uint16_t)b;
 }
 
+void ha_set_km_fixed(struct ha *ha, bool fixed)
+{
+	ha->km_fixed = fixed;
+}
+
 static bool ba_k(const struct ha *ha, uint16_t bu_flags)
 {
 	/* HA-04: K only if the MN asked and our key manager can follow it */
-	return (bu_flags & MH_BU_K) && ha->cfg.k_capable;
+	return (bu_flags & MH_BU_K) && ha->cfg.k_capable && !ha->km_fixed;
 }
 
 static void dad_cancel(struct ha *ha, struct ha_dad *d)

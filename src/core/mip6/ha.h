@@ -75,6 +75,9 @@ struct ha;
 
 struct ha *ha_new(const struct ha_cfg *cfg, const struct mip6_io *io);
 void ha_free(struct ha *ha);
+/* As mn_set_km_fixed(): the BA's K needs cfg.k_capable and a key manager
+ * that can follow the mobile node (HA-04, INT-03). */
+void ha_set_km_fixed(struct ha *ha, bool fixed);
 void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6_walk *w,
 		 const struct ipsec_sa *sa, uint64_t now);
 /* A packet whose destination is a home address this HA serves: tunnel it

@@ -84,6 +84,7 @@ struct ha_mpa {
 
 struct ha {
 	struct ha_cfg cfg;
+	bool km_fixed;                  /* the key manager cannot move its endpoint */
 	struct mip6_io io;
 	struct bcache *bc;
 	struct bcache *former;

@@ -97,6 +97,11 @@ void mn_bu_sent_event(struct mn *mn, const struct bul_entry *e, uint32_t expired
 
 /* TMR-04 away: IPv6(CoA->HA) | HAO(HoA) | BU(A, H, K?) + ACoA(CoA).
  * 11.5.5 at home: IPv6(HoA->HA) | BU(A, H, lifetime 0). */
+void mn_set_km_fixed(struct mn *mn, bool fixed)
+{
+	mn->km_fixed = fixed;
+}
+
 static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 {
 	struct bul_entry *e = mn_ha_ent(mn);
@@ -106,7 +111,8 @@ static void home_bu_send(struct mn *mn, uint64_t now, uint32_t expired_ms)
 	m.proto = IP6P_NONE;
 	m.type = MH_BU;
 	m.seq = (uint16_t)(e->seq + 1);
-	m.flags = MH_BU_A | MH_BU_H | (mn->cfg.k_capable ? MH_BU_K : 0);
+	/* INT-03: K only while the key manager can move its endpoint */
+	m.flags = MH_BU_A | MH_BU_H | (mn->cfg.k_capable && !mn->km_fixed ? MH_BU_K : 0);
 	/* TMR-04: L when our link-local address has the home address's
 	 * interface identifier, so the HA defends it too and refuses to tunnel
 	 * traffic for it (HA-07) */

@@ -48,6 +48,9 @@ struct mn;
 
 struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io);
 void mn_free(struct mn *mn);
+/* The key manager says whether it can move its endpoint now (INT-03): K
+ * is set only when cfg.k_capable and it can. Initially it can. */
+void mn_set_km_fixed(struct mn *mn, bool fixed);
 /* A Router Advertisement's prefix on the current link. */
 void mn_input_ra(struct mn *mn, const uint8_t prefix[16], unsigned plen, uint32_t valid_s,
 		 const uint8_t router[16], uint64_t now);

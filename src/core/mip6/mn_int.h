@@ -41,6 +41,7 @@ struct mn {
 	unsigned plen;
 	uint8_t router[16];
 	bool ha_disabled;                /* BA said never to try this HoA/HA again */
+	bool km_fixed;                   /* the key manager cannot move its endpoint now */
 	/* dynamic home agent address discovery (11.4.1) */
 	bool ha_known;                   /* cfg.ha configured or discovered */
 	bool dhaad_running;

@@ -170,7 +170,9 @@
 	/* IKEv2 exchanges on an established SA, cookies: 192..223 */ \
 	X(IKE_MSGID,       192, "ike_msgid",       "IKE message with a Message ID outside the window (IKE-01, IKE-04)") \
 	X(IKE_CHILD_GONE,  193, "ike_child_gone",  "IKE request for a Child SA this IKE SA does not have (CHILD_SA_NOT_FOUND)") \
-	X(IKE_COOKIE,      194, "ike_cookie",      "IKE_SA_INIT answered with a COOKIE under half-open load (IKE-06)")
+	X(IKE_COOKIE,      194, "ike_cookie",      "IKE_SA_INIT answered with a COOKIE under half-open load (IKE-06)") \
+	/* MOBIKE: 200.. */ \
+	X(IKE_NAT,         200, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in

@@ -1,0 +1,218 @@
+/* MOBIKE (RFC 4555) on an IKE SA: MOBIKE_SUPPORTED and NO_NATS_ALLOWED in
+ * IKE_AUTH, the initiator's address update, the return-routability check
+ * (COOKIE2) and the additional-address lists. The SA moves only on an
+ * authentic UPDATE_SA_ADDRESSES from the initiator, to the addresses the
+ * request came from (MK-04, MK-06, MK-08): nothing else here changes
+ * sa->path. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike_sa_int.h"
+#include "../util/m6_bytes.h"
+
+#define NO_NATS_LEN 36          /* IPv6: source, destination, ports (3.9) */
+
+/* The n-th inner Notify of this type, or NULL. */
+static const struct ike_pl *inner_notify(const struct ike_msg *m, uint16_t type, unsigned nth)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ike_pl *pl = &m->pl[i];
+		if (pl->inner && pl->type == IKE_PL_N && pl->body_len >= 4 && m6_get16(pl->body + 2) == type &&
+		    !nth--)
+			return pl;
+	}
+	return NULL;
+}
+
+/* NO_NATS_ALLOWED as its sender sees the path: source, destination,
+ * source port, destination port. */
+static void no_nats(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		    uint8_t out[NO_NATS_LEN])
+{
+	memcpy(out, src, 16);
+	memcpy(out + 16, dst, 16);
+	m6_put16(out + 32, sport);
+	m6_put16(out + 34, dport);
+}
+
+static void put_no_nats(const struct ike_sa *sa, struct ike_wr *w)
+{
+	uint8_t d[NO_NATS_LEN];
+	no_nats(sa->path.local, sa->path.peer, sa->path.lport, sa->path.pport, d);
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NO_NATS_ALLOWED, d, sizeof(d));
+}
+
+/* MK-09: the request's NO_NATS_ALLOWED against the header it came in;
+ * false when absent, malformed, or different (a NAT, or a forged path). */
+static bool no_nats_ok(const struct ike_sa *sa, const struct ike_msg *m)
+{
+	size_t dl;
+	const uint8_t *d = ike_sa_notify_data(inner_notify(m, IKE_N_NO_NATS_ALLOWED, 0), &dl);
+	uint8_t want[NO_NATS_LEN];
+	if (!d || dl != NO_NATS_LEN || !sa->have_rx)
+		return false;
+	no_nats(sa->rx.peer, sa->rx.local, sa->rx.pport, sa->rx.lport, want);
+	return !memcmp(d, want, NO_NATS_LEN);
+}
+
+/* MK-03: ours, or that we have none. */
+static void put_addrs(const struct ike_sa *sa, struct ike_wr *w)
+{
+	const struct ike_sa_cfg *c = sa->cfg;
+	if (!c->n_addrs)
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
+	for (unsigned i = 0; i < c->n_addrs; i++)
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_ADDITIONAL_IP6_ADDRESS, c->addrs[i], 16);
+}
+
+/* MK-03: a list (or NO_ADDITIONAL_ADDRESSES) replaces the one before;
+ * a message with neither leaves it. IPv4 ones are not kept (no IPv4
+ * path here). */
+static void take_addrs(struct ike_sa *sa, const struct ike_msg *m)
+{
+	bool none = inner_notify(m, IKE_N_NO_ADDITIONAL_ADDRESSES, 0) != NULL;
+	bool any = inner_notify(m, IKE_N_ADDITIONAL_IP6_ADDRESS, 0) || inner_notify(m, IKE_N_ADDITIONAL_IP4_ADDRESS, 0);
+	if (!none && !any)
+		return;
+	sa->n_peer_addrs = 0;
+	const struct ike_pl *pl;
+	size_t dl;
+	for (unsigned i = 0; (pl = inner_notify(m, IKE_N_ADDITIONAL_IP6_ADDRESS, i)); i++) {
+		const uint8_t *d = ike_sa_notify_data(pl, &dl);
+		if (d && dl == 16 && sa->n_peer_addrs < IKE_SA_ADDR_MAX)
+			memcpy(sa->peer_addrs[sa->n_peer_addrs++], d, 16);
+	}
+}
+
+void ike_mobike_put_auth(const struct ike_sa *sa, struct ike_wr *w)
+{
+	if (!sa->cfg->mobike || (!sa->initiator && !sa->mobike_peer))
+		return;
+	/* MK-01: with the SA payload, empty */
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	/* MK-09: no NAT-T here, so the initiator says where it sends from */
+	if (sa->initiator)
+		put_no_nats(sa, w);
+	put_addrs(sa, w);
+}
+
+uint16_t ike_mobike_on_auth(struct ike_sa *sa, const struct ike_msg *m)
+{
+	/* MK-01: its data, if any, is ignored */
+	sa->mobike_peer = inner_notify(m, IKE_N_MOBIKE_SUPPORTED, 0) != NULL;
+	sa->mobike = sa->cfg->mobike && sa->mobike_peer;
+	take_addrs(sa, m);
+	/* MK-09: a NO_NATS_ALLOWED that does not describe the path it came
+	 * on: a NAT (or a rewriting attacker) between us */
+	if (!sa->initiator && inner_notify(m, IKE_N_NO_NATS_ALLOWED, 0) && !no_nats_ok(sa, m))
+		return IKE_N_UNEXPECTED_NAT_DETECTED;
+	return 0;
+}
+
+int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w)
+{
+	uint8_t t = sa->req.type;
+	if (t == IKE_REQ_ADDRESSES) {
+		put_addrs(sa, w);
+		return 0;
+	}
+	if (t == IKE_REQ_UPDATE_ADDR) {
+		if (!sa->mobike || !sa->cfg_i)
+			return M6_E_IKE_UNEXPECTED;     /* MK-04: only the initiator moves the SA */
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
+		put_no_nats(sa, w);
+		sa->moves_sent = sa->moves;
+	}
+	/* MK-07: fresh for each request, including an update sent anew */
+	ike_sa_rnd(sa, sa->cookie2, sizeof(sa->cookie2));
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE2, sa->cookie2, sizeof(sa->cookie2));
+	return 0;
+}
+
+/* MK-06: the initiator's UPDATE_SA_ADDRESSES, authentic and in order
+ * (the Message ID window saw to that, so no newer one was seen). false:
+ * refused for a NAT, and nothing else in the request is acted on. */
+static bool on_update(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
+{
+	if (!sa->mobike || sa->cfg_i)
+		return true;    /* MK-04: from the responder, or without MOBIKE: ignored */
+	if (!no_nats_ok(sa, m)) {
+		/* MK-09: answered to where it came from (the caller's rule
+		 * for every response); its contents are used for nothing */
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+		return false;
+	}
+	const struct ike_sa_cfg *c = sa->cfg;
+	if (c->addr_ok && !c->addr_ok(c->pad_ctx, sa->rx.peer, sa->rx.local)) {
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNACCEPTABLE_ADDRESSES, NULL, 0);
+		return true;
+	}
+	/* the new addresses come from the IP header, never from a payload */
+	sa->path = sa->rx;
+	if (c->mobike_rr && sa->n_queue < IKE_SA_QUEUE_MAX) {
+		/* the Child SAs move once the new path answers (3.7) */
+		sa->queue[sa->n_queue++] = (struct ike_req){ .type = IKE_REQ_RR_CHECK };
+		return true;
+	}
+	ike_sa_ev(sa, IKE_EV_MOVED, 0, 0, 0, 0);
+	return true;
+}
+
+void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
+{
+	if (inner_notify(m, IKE_N_UPDATE_SA_ADDRESSES, 0) && !on_update(sa, m, w))
+		return;
+	take_addrs(sa, m);
+	/* MK-07: copied as it came */
+	size_t dl;
+	const uint8_t *ck = ike_sa_notify_data(inner_notify(m, IKE_N_COOKIE2, 0), &dl);
+	if (ck && dl >= 8 && dl <= 64)
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE2, ck, dl);
+}
+
+/* The response to our update, check or address list. false: the IKE SA
+ * must close (MK-07: a COOKIE2 that is not ours). */
+bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t t = sa->req.type;
+	if (t == IKE_REQ_ADDRESSES)
+		return true;
+	size_t dl;
+	const uint8_t *ck = ike_sa_notify_data(inner_notify(m, IKE_N_COOKIE2, 0), &dl);
+	uint16_t e = ike_sa_error_notify(m);
+	if (t == IKE_REQ_UPDATE_ADDR && sa->moves_sent != sa->moves && sa->n_queue < IKE_SA_QUEUE_MAX) {
+		/* MK-05: it moved again meanwhile (its retransmission went
+		 * the new way and may have been refused for it): the answer
+		 * is stale, a new update says where the SA is now */
+		sa->queue[sa->n_queue++] = (struct ike_req){ .type = IKE_REQ_UPDATE_ADDR };
+		return true;
+	}
+	if (t == IKE_REQ_UPDATE_ADDR && e && !ck) {
+		/* MK-06, MK-09: refused (UNACCEPTABLE_ADDRESSES, UNEXPECTED_NAT_DETECTED) */
+		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
+		return true;
+	}
+	if (!ck || dl != sizeof(sa->cookie2) || CRYPTO_memcmp(ck, sa->cookie2, dl))
+		return false;
+	take_addrs(sa, m);
+	if (e) {
+		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
+		return true;
+	}
+	ike_sa_ev(sa, IKE_EV_MOVED, 0, 0, 0, 0);
+	return true;
+}
+
+void ike_sa_set_path(struct ike_sa *sa, const struct ike_path *p)
+{
+	if (memcmp(&sa->path, p, sizeof(*p)))
+		sa->moves++;
+	sa->path = *p;
+}
+
+void ike_sa_set_rx(struct ike_sa *sa, const struct ike_path *rx)
+{
+	sa->rx = *rx;
+	sa->have_rx = true;
+}

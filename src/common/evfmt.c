@@ -118,6 +118,12 @@ void evfmt_text(const struct m6_event *ev, char *buf, size_t cap)
 	case M6_EV_SA_EXPIRE:
 		n = snprintf(buf, cap, "SA 0x%08x %s lifetime expired", ev->u32, ev->code == 2 ? "hard" : "soft");
 		break;
+	case M6_EV_IKE_UP:
+		n = snprintf(buf, cap, "IKE SA up between %s and %s", ad, peer);
+		break;
+	case M6_EV_IKE_MOVED:
+		n = snprintf(buf, cap, "IKE SA moved (MOBIKE): now between %s and %s", ad, peer);
+		break;
 	case M6_EV_DAD_STARTED:
 		n = snprintf(buf, cap, "DAD started for home address %s (care-of %s)", peer, ad);
 		break;

@@ -70,6 +70,10 @@ static const struct row rows[] = {
 	  "home agents list: 2001:db8:1::2 (router fe80::2) preference 10 lifetime 1800s [added]" },
 	{ M6_EV_HOME_PREFIX, NULL, "2001:db8:5::", 64, 86400, "advertised",
 	  "home prefix 2001:db8:5::/64 valid 86400s [advertised]" },
+	{ M6_EV_IKE_UP, "2001:db8:1::1", "2001:db8:2::100", 0, 0, NULL,
+	  "IKE SA up between 2001:db8:2::100 and 2001:db8:1::1" },
+	{ M6_EV_IKE_MOVED, "2001:db8:1::1", "2001:db8:3::100", 0, 0, NULL,
+	  "IKE SA moved (MOBIKE): now between 2001:db8:3::100 and 2001:db8:1::1" },
 };
 
 static void make(const struct row *r, struct m6_event *ev)

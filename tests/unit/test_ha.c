@@ -262,19 +262,23 @@ static void test_prefix_lifetime(void **st)
 }
 
 /* HA-04: a BA whatever A says, seq copied; K = BU.K && the HA can move its
- * key management endpoint. */
+ * key management endpoint: configured so (k_capable) and, INT-03, its key
+ * manager able to follow the mobile node now (ha_set_km_fixed). */
 static void test_k_matrix(void **st)
 {
 	struct t *t = *st;
 	for (int cap = 0; cap < 2; cap++) {
 		for (int k = 0; k < 2; k++) {
-			t->cfg.k_capable = cap;
-			start(t);
-			uint64_t now = registered(t, 1, 900, 0);
-			struct bu b = reg(t->coa, t->hoa, t->coa, 2, 900);
-			b.flags = MH_BU_H | (k ? MH_BU_K : 0);
-			send_bu(t, &b, SA, now);      /* A = 0 */
-			assert_int_equal(expect_ba(t, 0, 2)->m.flags, cap && k ? MH_BA_K : 0);
+			for (int fixed = 0; fixed < 2; fixed++) {
+				t->cfg.k_capable = cap;
+				start(t);
+				ha_set_km_fixed(t->ha, fixed);
+				uint64_t now = registered(t, 1, 900, 0);
+				struct bu b = reg(t->coa, t->hoa, t->coa, 2, 900);
+				b.flags = MH_BU_H | (k ? MH_BU_K : 0);
+				send_bu(t, &b, SA, now);      /* A = 0 */
+				assert_int_equal(expect_ba(t, 0, 2)->m.flags, cap && k && !fixed ? MH_BA_K : 0);
+			}
 		}
 	}
 }

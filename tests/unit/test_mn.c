@@ -47,9 +47,12 @@ static void test_bul_helpers(void **s)
 static void test_movement_bu_fields(void **s)
 {
 	(void)s;
-	for (int k = 0; k <= 1; k++) {
+	for (int kk = 0; kk <= 3; kk++) {
+		/* INT-03: K when configured and the key manager can move */
+		bool fixed = kk & 2, k = (kk & 1) && !fixed;
 		reset_capture();
-		struct mn *mn = mk_mn(false, k, 0, 3600);
+		struct mn *mn = mk_mn(false, kk & 1, 0, 3600);
+		mn_set_km_fixed(mn, fixed);
 		assert_null(mn_coa(mn));
 		ra(mn, R1_PFX, 86400);
 		assert_int_equal(F.n_pkt, 1);

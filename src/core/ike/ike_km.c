@@ -399,6 +399,7 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 {
 	k->st.established++;
 	log_ike(k, s);
+	node_km_event(k->n, M6_EV_IKE_UP, s->sa.path.peer, s->sa.path.local);
 	s->last_rx = now;
 	s->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
 	if (!s->sa.child_ok || !s->sa.ch[0].used) {
@@ -609,6 +610,7 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			break;
 		case IKE_EV_MOVED:
 			k->st.moved++;
+			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:
 			if (ev[i].notify == IKE_N_UNACCEPTABLE_ADDRESSES ||

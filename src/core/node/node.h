@@ -222,6 +222,9 @@ int node_policy_delete(struct node *n, uint32_t id);
 void node_km_random(struct node *n, uint8_t *out, size_t len);
 /* The time of the call in progress (for callbacks that are not given it). */
 uint64_t node_km_now(const struct node *n);
+/* The key manager's own milestones in the node's event stream
+ * (M6_EV_IKE_*): peer and addr as the event type says. */
+void node_km_event(struct node *n, enum m6_ev_type type, const uint8_t peer[16], const uint8_t addr[16]);
 
 struct node_km_stats {
 	uint64_t queued, delivered, lost;    /* notifications */

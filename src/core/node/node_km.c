@@ -64,6 +64,16 @@ void node_km_note(struct node *n, const struct km_note *k)
 	n->km_st.queued++;
 }
 
+void node_km_event(struct node *n, enum m6_ev_type type, const uint8_t peer[16], const uint8_t addr[16])
+{
+	struct m6_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	memcpy(ev.peer, peer, 16);
+	memcpy(ev.addr, addr, 16);
+	node_emit(n, &ev);
+}
+
 static void note_expire(struct node *n, uint32_t spi, uint8_t proto, bool inbound, bool hard)
 {
 	struct m6_event ev;

@@ -22,6 +22,7 @@ const char *m6_ev_name(enum m6_ev_type t)
 		[M6_EV_MPA_SENT] = "mpa_sent", [M6_EV_MPA_RECEIVED] = "mpa_received",
 		[M6_EV_HOA_CHANGED] = "hoa_changed", [M6_EV_HA_LIST] = "ha_list",
 		[M6_EV_HOME_PREFIX] = "home_prefix",
+		[M6_EV_IKE_UP] = "ike_up", [M6_EV_IKE_MOVED] = "ike_moved",
 	};
 	return (unsigned)t < M6_EV_TYPE_COUNT && names[t] ? names[t] : "unknown";
 }

@@ -57,6 +57,8 @@ enum m6_ev_type {
 				   code = preference, u32 = lifetime s (0: removed) */
 	M6_EV_HOME_PREFIX,      /* HA: a home link prefix is new or changed, addr = prefix, code = length,
 				   u32 = valid lifetime s */
+	M6_EV_IKE_UP,           /* an IKE SA established: peer = its peer's address, addr = ours */
+	M6_EV_IKE_MOVED,        /* MOBIKE: an IKE SA moved, peer = its peer's address, addr = ours */
 	M6_EV_TYPE_COUNT
 };
 

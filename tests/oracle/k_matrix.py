@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The K bit against what the key managers can do (INT-03, 3776-16, 4877-10).
+"""The K bit against what the key managers can do.
 
 tests/sim/ike_mobike.scn has both ends k_capable with MOBIKE. This runs it
 and three variants of it: the home agent without MOBIKE, the mobile node
@@ -9,8 +9,8 @@ others K is not agreed and each move makes a new IKE SA from the new
 care-of address. The wire is read by tshark with the run's own
 ikev2_decryption_table: the update is an INFORMATIONAL carrying
 UPDATE_SA_ADDRESSES (16400), NO_NATS_ALLOWED (16402) and COOKIE2 (16401)
-from the new care-of address, and its response echoes COOKIE2 (MK-05,
-MK-07, MK-09); without K no such message is sent.
+from the new care-of address, and its response echoes COOKIE2; without
+K no such message is sent.
 
 usage: k_matrix.py MIP6SEC SCENARIO
 """

@@ -200,7 +200,8 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
-					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", NULL };
+					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow",
+					    NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -270,6 +271,13 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	o->mobike = true;
 	if (!rc) rc = conf_bool(c, g, "mobike", &o->mobike);
 	if (!rc) rc = conf_bool(c, g, "mobike_rr", &o->mobike_rr);
+	const char *follow = NULL;
+	if (!rc) rc = conf_str(c, g, "follow", false, &follow);
+	if (!rc && follow && strcmp(follow, "k") && strcmp(follow, "mobike"))
+		rc = conf_fail(c, config_setting_get_member(g, "follow"),
+			       "'follow' = \"%s\": \"k\" (the IKE SA follows a move when K is agreed) or \"mobike\" "
+			       "(whenever MOBIKE was negotiated)", follow);
+	o->follow_mobike = follow && !strcmp(follow, "mobike");
 	o->tries = (unsigned)tries;
 	o->rto_ns = rto;
 	o->cookie_threshold = (unsigned)cookies;

@@ -345,7 +345,8 @@ static void test_only_initiator_moves(void **s)
 /* MK-05: a second move while the update is outstanding: the
  * retransmission goes the new way (refused there: its NO_NATS_ALLOWED
  * names the old path), the stale answer is ignored and a new update
- * follows, which lands. */
+ * follows, which lands. MK-10: a request retransmitted from another
+ * source address is followed by a new INFORMATIONAL request. */
 static void test_double_move(void **s)
 {
 	(void)s;
@@ -434,7 +435,19 @@ static void test_address_lists(void **s)
 	assert_memory_equal(e.r.peer_addrs[0], c[0], 16);
 	assert_memory_equal(e.r.path.peer, e.i.path.local, 16);  /* {C, src} */
 	assert_int_equal(deliver_on(&e.i, e.i.path, p, pl, q, &ql), 0);
+	/* MK-09: the list travels with NO_NATS_ALLOWED; one that came on
+	 * another path is refused and changes nothing */
 	e.ci.n_addrs = 0;
+	assert_int_equal(ike_sa_request(&e.i, &ad, q, sizeof(q), &ql), 0);
+	struct ike_path other = e.r.path;
+	tu_addr("2001:db8:99::9", other.peer);
+	assert_int_equal(deliver_on(&e.r, other, q, ql, p, &pl), 0);
+	assert_int_equal(e.r.n_peer_addrs, 1);
+	assert_int_equal(deliver_on(&e.i, e.i.path, p, pl, q, &ql), 0);
+	const struct ike_ev *ev = ev_of(&e.i, IKE_EV_REFUSED);
+	assert_non_null(ev);
+	assert_int_equal(ev->notify, IKE_N_UNEXPECTED_NAT_DETECTED);
+	/* sent again on its path: NO_ADDITIONAL_ADDRESSES empties the list */
 	assert_int_equal(ike_sa_request(&e.i, &ad, q, sizeof(q), &ql), 0);
 	assert_int_equal(deliver_on(&e.r, e.r.path, q, ql, p, &pl), 0);
 	assert_int_equal(e.r.n_peer_addrs, 0);

@@ -34,6 +34,7 @@ struct slot {
 	uint64_t last_rx;               /* the peer's last authentic message */
 	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
 	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
+	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
 };
 
 struct ike_km {
@@ -580,6 +581,23 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	after(k, ns, mid, now);
 }
 
+/* RFC 4555 3.9: after UNEXPECTED_NAT_DETECTED the update is tried
+ * again a few times (one rewritten packet must not cost the path); after
+ * that, or UNACCEPTABLE_ADDRESSES, a new IKE SA from where we are. */
+static void move_refused(struct ike_km *k, struct slot *s, uint16_t why, uint64_t now)
+{
+	k->st.move_refused++;
+	if (!k->cfg.initiator || s->sa.state != IKE_SA_ESTABLISHED)
+		return;
+	if (why == IKE_N_UNEXPECTED_NAT_DETECTED && ++s->nat_retries < IKE_KM_NAT_RETRIES) {
+		struct ike_req r = { .type = IKE_REQ_UPDATE_ADDR };
+		request(k, s, &r, now);
+		return;
+	}
+	s->nat_retries = 0;
+	start(k, now);
+}
+
 static void events(struct ike_km *k, struct slot *s, uint64_t now)
 {
 	struct ike_ev ev[IKE_SA_EV_MAX];
@@ -610,16 +628,13 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			break;
 		case IKE_EV_MOVED:
 			k->st.moved++;
+			s->nat_retries = 0;
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:
 			if (ev[i].notify == IKE_N_UNACCEPTABLE_ADDRESSES ||
-			    ev[i].notify == IKE_N_UNEXPECTED_NAT_DETECTED) {
-				/* our update refused: a new IKE SA from where we are */
-				k->st.move_refused++;
-				if (k->cfg.initiator)
-					start(k, now);
-			}
+			    ev[i].notify == IKE_N_UNEXPECTED_NAT_DETECTED)
+				move_refused(k, s, ev[i].notify, now);
 			break;
 		default:
 			break;
@@ -927,7 +942,7 @@ static void km_address_change(void *ctx, struct node *n, const uint8_t *old_coa,
 	if (!k->cfg.initiator || !c)
 		return;
 	uint64_t now = node_km_now(n);
-	if (c->sa.mobike && k->k_agreed) {
+	if (c->sa.mobike && (k->k_agreed || k->cfg.follow_mobike)) {
 		struct ike_path p = c->sa.path;
 		memcpy(p.local, new_coa, 16);
 		ike_sa_set_path(&c->sa, &p);

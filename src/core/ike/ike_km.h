@@ -48,10 +48,11 @@
  * new IKE SA. Unprotected messages on an established SA change nothing.
  * Moves (4877-10, 3776-16, INT-03): the mobile node's K bit says whether
  * its IKE SA can follow it, i.e. whether MOBIKE was negotiated (and
- * k_capable is configured at both ends). With K agreed in the last BA, a
- * new care-of address moves the IKE SA with UPDATE_SA_ADDRESSES from it
- * (MK-05); without, a new IKE SA is made from the new address and the old
- * one deleted. The BU/BA SAs, on the home address, stay as they are
+ * k_capable is configured at both ends). With K agreed in the last BA
+ * (or follow_mobike), a new care-of address moves the IKE SA with
+ * UPDATE_SA_ADDRESSES from it (MK-05; after UNEXPECTED_NAT_DETECTED it is
+ * tried IKE_KM_NAT_RETRIES times); without, a new IKE SA is made from the
+ * new address and the old one deleted. The BU/BA SAs, on the home address, stay as they are
  * either way (MK-11). A home agent moves an IKE SA only on the
  * initiator's authentic update, to the addresses it came from, and to
  * global unicast addresses only (MK-04, MK-06); requests that arrive on
@@ -76,6 +77,7 @@ struct node;
 #define IKE_KM_RTO_NS 500000000ull          /* first retransmission timeout */
 #define IKE_KM_HALF_OPEN_NS 30000000000ull  /* a responder forgets a silent half-open SA */
 #define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
+#define IKE_KM_NAT_RETRIES 3                /* MOBIKE updates sent after UNEXPECTED_NAT_DETECTED */
 
 struct ike_km_cfg {
 	bool initiator;
@@ -108,6 +110,9 @@ struct ike_km_cfg {
 	 * return-routability check before it takes a move (MK-07) */
 	bool mobike;
 	bool mobike_rr;
+	/* the IKE SA follows the care-of address whenever MOBIKE was
+	 * negotiated, K agreed or not (a peer that is not a home agent) */
+	bool follow_mobike;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */

@@ -43,12 +43,16 @@ static void put_no_nats(const struct ike_sa *sa, struct ike_wr *w)
 	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NO_NATS_ALLOWED, d, sizeof(d));
 }
 
-/* MK-09: the request's NO_NATS_ALLOWED against the header it came in;
- * false when absent, malformed, or different (a NAT, or a forged path). */
+/* MK-09: the request's NO_NATS_ALLOWED, when present (RFC 4555 3.5,
+ * 3.6: "if ... present, processes it"), against the header it came in;
+ * false when malformed or different (a NAT, or a forged path). */
 static bool no_nats_ok(const struct ike_sa *sa, const struct ike_msg *m)
 {
+	const struct ike_pl *pl = inner_notify(m, IKE_N_NO_NATS_ALLOWED, 0);
+	if (!pl)
+		return true;
 	size_t dl;
-	const uint8_t *d = ike_sa_notify_data(inner_notify(m, IKE_N_NO_NATS_ALLOWED, 0), &dl);
+	const uint8_t *d = ike_sa_notify_data(pl, &dl);
 	uint8_t want[NO_NATS_LEN];
 	if (!d || dl != NO_NATS_LEN || !sa->have_rx)
 		return false;
@@ -105,7 +109,7 @@ uint16_t ike_mobike_on_auth(struct ike_sa *sa, const struct ike_msg *m)
 	take_addrs(sa, m);
 	/* MK-09: a NO_NATS_ALLOWED that does not describe the path it came
 	 * on: a NAT (or a rewriting attacker) between us */
-	if (!sa->initiator && inner_notify(m, IKE_N_NO_NATS_ALLOWED, 0) && !no_nats_ok(sa, m))
+	if (!sa->initiator && !no_nats_ok(sa, m))
 		return IKE_N_UNEXPECTED_NAT_DETECTED;
 	return 0;
 }
@@ -114,8 +118,9 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w)
 {
 	uint8_t t = sa->req.type;
 	if (t == IKE_REQ_ADDRESSES) {
+		/* RFC 4555 3.9: an address list travels with NO_NATS_ALLOWED */
 		put_addrs(sa, w);
-		return 0;
+		put_no_nats(sa, w);
 	}
 	if (t == IKE_REQ_UPDATE_ADDR) {
 		if (!sa->mobike || !sa->cfg_i)
@@ -131,38 +136,37 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w)
 }
 
 /* MK-06: the initiator's UPDATE_SA_ADDRESSES, authentic and in order
- * (the Message ID window saw to that, so no newer one was seen). false:
- * refused for a NAT, and nothing else in the request is acted on. */
-static bool on_update(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
+ * (the Message ID window saw to that, so no newer one was seen), its
+ * NO_NATS_ALLOWED checked. */
+static void on_update(struct ike_sa *sa, struct ike_wr *w)
 {
 	if (!sa->mobike || sa->cfg_i)
-		return true;    /* MK-04: from the responder, or without MOBIKE: ignored */
-	if (!no_nats_ok(sa, m)) {
-		/* MK-09: answered to where it came from (the caller's rule
-		 * for every response); its contents are used for nothing */
-		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
-		return false;
-	}
+		return;         /* MK-04: from the responder, or without MOBIKE: ignored */
 	const struct ike_sa_cfg *c = sa->cfg;
-	if (c->addr_ok && !c->addr_ok(c->pad_ctx, sa->rx.peer, sa->rx.local)) {
+	if (!sa->have_rx || (c->addr_ok && !c->addr_ok(c->pad_ctx, sa->rx.peer, sa->rx.local))) {
 		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNACCEPTABLE_ADDRESSES, NULL, 0);
-		return true;
+		return;
 	}
 	/* the new addresses come from the IP header, never from a payload */
 	sa->path = sa->rx;
 	if (c->mobike_rr && sa->n_queue < IKE_SA_QUEUE_MAX) {
 		/* the Child SAs move once the new path answers (3.7) */
 		sa->queue[sa->n_queue++] = (struct ike_req){ .type = IKE_REQ_RR_CHECK };
-		return true;
+		return;
 	}
 	ike_sa_ev(sa, IKE_EV_MOVED, 0, 0, 0, 0);
-	return true;
 }
 
 void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
 {
-	if (inner_notify(m, IKE_N_UPDATE_SA_ADDRESSES, 0) && !on_update(sa, m, w))
+	if (!no_nats_ok(sa, m)) {
+		/* MK-09: answered to where it came from (the caller's rule
+		 * for every response); nothing in it is used */
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
 		return;
+	}
+	if (inner_notify(m, IKE_N_UPDATE_SA_ADDRESSES, 0))
+		on_update(sa, w);
 	take_addrs(sa, m);
 	/* MK-07: copied as it came */
 	size_t dl;
@@ -176,8 +180,6 @@ void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr
 bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m)
 {
 	uint8_t t = sa->req.type;
-	if (t == IKE_REQ_ADDRESSES)
-		return true;
 	size_t dl;
 	const uint8_t *ck = ike_sa_notify_data(inner_notify(m, IKE_N_COOKIE2, 0), &dl);
 	uint16_t e = ike_sa_error_notify(m);
@@ -188,7 +190,7 @@ bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m)
 		sa->queue[sa->n_queue++] = (struct ike_req){ .type = IKE_REQ_UPDATE_ADDR };
 		return true;
 	}
-	if (t == IKE_REQ_UPDATE_ADDR && e && !ck) {
+	if (e && !ck) {
 		/* MK-06, MK-09: refused (UNACCEPTABLE_ADDRESSES, UNEXPECTED_NAT_DETECTED) */
 		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
 		return true;
@@ -196,11 +198,10 @@ bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m)
 	if (!ck || dl != sizeof(sa->cookie2) || CRYPTO_memcmp(ck, sa->cookie2, dl))
 		return false;
 	take_addrs(sa, m);
-	if (e) {
+	if (e)
 		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
-		return true;
-	}
-	ike_sa_ev(sa, IKE_EV_MOVED, 0, 0, 0, 0);
+	else if (t != IKE_REQ_ADDRESSES)
+		ike_sa_ev(sa, IKE_EV_MOVED, 0, 0, 0, 0);
 	return true;
 }
 

@@ -50,6 +50,15 @@
  * SKEYSEED right after the keys are derived; ike_sa_clear() wipes all.
  * The responder's own cookies are ike_cookie.h's (its caller screens
  * IKE_SA_INIT under load before a responder SA exists).
+ * MOBIKE (RFC 4555, ike_mobike.c): with cfg->mobike both ends say
+ * MOBIKE_SUPPORTED in IKE_AUTH (sa->mobike when both did). The caller
+ * tells the SA where it runs (ike_sa_set_path) and where each message came
+ * from (ike_sa_set_rx); the MOBIKE initiator, after a move, sets the new
+ * path and requests IKE_REQ_UPDATE_ADDR. The responder moves sa->path to
+ * the update's IP header addresses only, and reports IKE_EV_MOVED (after
+ * the COOKIE2 round trip with cfg->mobike_rr); refusals come back as
+ * IKE_EV_REFUSED with UNACCEPTABLE_ADDRESSES or UNEXPECTED_NAT_DETECTED.
+ * A response that does not echo our COOKIE2 ends the SA (IKE_EV_IKE_DOWN).
  * Not here yet: NAT detection, fragmentation of our own messages,
  * certificates, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration

@@ -1398,7 +1398,91 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
 # yes, swanctl's default) is its responder
 COA2 = "2001:db8:3::100"
 N_UPDATE_SA_ADDRESSES, N_COOKIE2, N_NO_NATS_ALLOWED = "16400", "16401", "16402"
-MOBIKE_CELLS = ["mobike-r"]
+MOBIKE_CELLS = ["mobike-r", "mobike-i"]
+
+
+N_NATD_SRC, N_NATD_DST = "16388", "16389"
+NATD_FIELDS = LIFE_FIELDS + ["isakmp.notify.data", "ipv6.dst", "udp.srcport", "udp.dstport"]
+
+
+def natd_hash(spi_i, spi_r, addr, port):
+    """RFC 7296 2.23: SHA-1(SPIi | SPIr | IP | port), here with hashlib."""
+    import hashlib
+    import ipaddress
+    return hashlib.sha1(bytes.fromhex(spi_i) + bytes.fromhex(spi_r) + ipaddress.IPv6Address(addr).packed +
+                        struct.pack("!H", port)).hexdigest()
+
+
+def check_natd_echo(pcap, ch, m6, a):
+    """MK-08 (RFC 4555 3.8): a request with NAT detection gets NAT
+    detection back; the values, recomputed here from the SPIs and the
+    response's own addresses and ports, say there is no NAT."""
+    resp = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), NATD_FIELDS)
+            if m["response"] and m["exchange"] == 37 and m["isakmp.messageid"] == a["isakmp.messageid"]
+            and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
+    if not resp:
+        raise Fail("mip6secd's answer to the update is not in the capture")
+    r = resp[-1]
+    if N_NATD_SRC not in r["isakmp.notify.msgtype"] or N_NATD_DST not in r["isakmp.notify.msgtype"]:
+        raise Fail("MK-08: the update had NAT detection, mip6secd's answer does not: %s" % r["isakmp.notify.msgtype"])
+    data = [d.replace(":", "") for d in r["isakmp.notify.data"]]
+    want_src = natd_hash(m6["spi_i"], m6["spi_r"], r["ipv6.src"][0], int(r["udp.srcport"][0]))
+    want_dst = natd_hash(m6["spi_i"], m6["spi_r"], r["ipv6.dst"][0], int(r["udp.dstport"][0]))
+    if want_src not in data or want_dst not in data:
+        raise Fail("MK-08: NAT detection values are not SHA-1(SPIi | SPIr | IP | port) of the answer's path: %s"
+                   % data)
+    log("  mip6secd's answer carries NAT_DETECTION_SOURCE_IP/DESTINATION_IP, equal to SHA-1(SPIi | SPIr | IP |"
+        " port) of its own path (hashlib): no NAT")
+
+
+def mobike_charon_moves(name, plugin):
+    """charon (mobike = yes) makes the IKE SA from 2001:db8:2::100 on r1
+    to mip6secd's home agent, then its namespace moves to r2 and its
+    address becomes 2001:db8:3::100: charon's kernel interface sees the
+    change and sends UPDATE_SA_ADDRESSES from the new address; mip6secd's
+    home agent takes the new addresses from the IP header (MK-06) and
+    answers there, echoing COOKIE2 (MK-07). Both keep the SPIs."""
+    log("cell %s: charon (mobile node side) moves r1 -> r2 under MOBIKE, mip6secd's home agent responds, "
+        "IKE %s, ESP %s" % (name, LIFE_PROPOSAL, ESP))
+    with Bed(LIFE_PROPOSAL) as bed:
+        ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(
+            bed, "i", plugin, "rekey_time = 0\ndpd_delay = 0\nmobike = yes", "rekey_time = 0", "")
+        if m6.get("peer") != COA:
+            raise Fail("mip6secd's IKE SA is not with %s before the move: %s" % (COA, m6))
+        t0 = time.time()
+        testbed("move", "r2")
+        bed.kernel_host("mn", COA2, "2001:db8:3::1", "mn0")
+        e = wait_for("mip6secd's home agent to follow charon to %s" % COA2,
+                     lambda: (lambda x: x if x and x.get("peer") == COA2 else None)(established(node)), 30)
+        log("  mip6secd's IKE SA moved to %s %.1f s after the move" % (COA2, time.time() - t0))
+        ike = charon_sa(ch)
+        if not ike or (ike["initiator-spi"], ike["responder-spi"]) != (m6["spi_i"], m6["spi_r"]):
+            raise Fail("charon's IKE SA changed: %s" % ike)
+        if ike.get("local-host") != COA2:
+            raise Fail("charon's IKE SA does not run from %s: %s" % (COA2, ike))
+        if (e["spi_i"], e["spi_r"]) != (m6["spi_i"], m6["spi_r"]) or \
+           (e["child"]["spi_in"], e["child"]["spi_out"]) != (m6["child"]["spi_in"], m6["child"]["spi_out"]):
+            raise Fail("mip6secd's IKE SA or Child SA changed across the move: %s" % e)
+        bed.stop(cap)
+        msgs = life_msgs(pcap, ch, m6["spi_i"])
+        upd = [(q, a) for q, a in exchanges(msgs, 37, COA2) if N_UPDATE_SA_ADDRESSES in q["isakmp.notify.msgtype"]]
+        if not upd:
+            raise Fail("no INFORMATIONAL with UPDATE_SA_ADDRESSES from %s in the capture" % COA2)
+        q, a = upd[-1]
+        if a is None:
+            raise Fail("mip6secd did not answer charon's update")
+        if N_COOKIE2 in q["isakmp.notify.msgtype"] and N_COOKIE2 not in a["isakmp.notify.msgtype"]:
+            raise Fail("mip6secd's answer does not echo COOKIE2: %s" % a["isakmp.notify.msgtype"])
+        inits = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), LIFE_FIELDS)
+                 if m["exchange"] == 34 and float(m["frame.time_epoch"][0]) > t0]
+        if inits:
+            raise Fail("an IKE_SA_INIT after the move: the IKE SA was made again, not moved")
+        if N_NATD_SRC in q["isakmp.notify.msgtype"]:
+            check_natd_echo(pcap, ch, m6, a)
+        log("  charon's update from %s (message %s): notifies %s; mip6secd answered with %s; IKE SA %s/%s and "
+            "Child SA unchanged at both ends" % (COA2, q["isakmp.messageid"][0], ",".join(q["isakmp.notify.msgtype"]),
+                                                 ",".join(a["isakmp.notify.msgtype"]) or "nothing",
+                                                 m6["spi_i"], m6["spi_r"]))
 
 
 def mobike_cell(name, plugin):
@@ -1497,7 +1581,7 @@ def esp_cell(name, plugin):
 def cell(name):
     if name in MOBIKE_CELLS:
         os.makedirs(DIR, exist_ok=True)
-        return mobike_cell(name, build_plugin())
+        return (mobike_cell if name == "mobike-r" else mobike_charon_moves)(name, build_plugin())
     if name in ESP_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return esp_cell(name, build_plugin())

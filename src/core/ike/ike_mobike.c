@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike_sa_int.h"
 #include "../util/m6_bytes.h"
@@ -58,6 +59,30 @@ static bool no_nats_ok(const struct ike_sa *sa, const struct ike_msg *m)
 		return false;
 	no_nats(sa->rx.peer, sa->rx.local, sa->rx.pport, sa->rx.lport, want);
 	return !memcmp(d, want, NO_NATS_LEN);
+}
+
+/* RFC 7296 2.23: NAT_DETECTION_*_IP = SHA-1(SPIi | SPIr | IP | port). */
+static int natd(const struct ike_sa *sa, const uint8_t addr[16], uint16_t port, uint8_t out[20])
+{
+	uint8_t in[IKE_SPI_LEN * 2 + 18];
+	unsigned len = 0;
+	memcpy(in, sa->spi_i, IKE_SPI_LEN);
+	memcpy(in + IKE_SPI_LEN, sa->spi_r, IKE_SPI_LEN);
+	memcpy(in + 2 * IKE_SPI_LEN, addr, 16);
+	m6_put16(in + 2 * IKE_SPI_LEN + 16, port);
+	return EVP_Digest(in, sizeof(in), out, &len, EVP_sha1(), NULL) == 1 && len == 20 ? 0 : M6_E_CRYPTO;
+}
+
+/* MK-08 (RFC 4555 3.8): a request with NAT detection gets it back, as
+ * this end sees the path the request came on: the response's source is
+ * the request's destination. */
+static void put_natd(const struct ike_sa *sa, struct ike_wr *w)
+{
+	uint8_t src[20], dst[20];
+	if (!sa->have_rx || natd(sa, sa->rx.local, sa->rx.lport, src) || natd(sa, sa->rx.peer, sa->rx.pport, dst))
+		return;
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src, sizeof(src));
+	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, dst, sizeof(dst));
 }
 
 /* MK-03: ours, or that we have none. */
@@ -168,6 +193,8 @@ void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr
 	if (inner_notify(m, IKE_N_UPDATE_SA_ADDRESSES, 0))
 		on_update(sa, w);
 	take_addrs(sa, m);
+	if (inner_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP, 0) && inner_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP, 0))
+		put_natd(sa, w);
 	/* MK-07: copied as it came */
 	size_t dl;
 	const uint8_t *ck = ike_sa_notify_data(inner_notify(m, IKE_N_COOKIE2, 0), &dl);

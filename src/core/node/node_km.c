@@ -170,12 +170,23 @@ bool node_km_is_own(const struct node *n, const uint8_t *pkt, size_t len, const 
 		return false;
 	const uint8_t *u = pkt + w->proto_off, *pl = u + 8;
 	size_t plen = w->end - w->proto_off - 8;
-	uint16_t dport = m6_get16(u + 2);
-	if (dport == NODE_IKE_PORT)
+	uint16_t sport = m6_get16(u), dport = m6_get16(u + 2);
+	/* from port 500 to 4500: IKE without the marker (see node_km_marker) */
+	if (dport == NODE_IKE_PORT || (dport == NODE_NATT_PORT && sport == NODE_IKE_PORT))
 		return true;
 	/* RFC 3948 2.2/2.3: the non-ESP marker, or a NAT-keepalive */
 	return dport == NODE_NATT_PORT &&
 	       ((plen == 1 && pl[0] == 0xff) || (plen >= NON_ESP_MARKER_LEN && m6_get32(pl) == 0));
+}
+
+/* RFC 7296 2.23, RFC 3948 2.2: IKE on port 4500 carries the non-ESP
+ * marker, never on port 500; between 500 and 4500 (a MOBIKE peer that
+ * floated, e.g. strongSwan probing from 4500 to 500) port 500 decides:
+ * no marker, as strongSwan sends and expects it. */
+static bool node_km_marker(uint16_t sport, uint16_t dport)
+{
+	return (sport == NODE_NATT_PORT || dport == NODE_NATT_PORT) && sport != NODE_IKE_PORT &&
+	       dport != NODE_IKE_PORT;
 }
 
 bool node_km_take(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len, const struct ip6_walk *w)
@@ -189,7 +200,7 @@ bool node_km_take(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t l
 	}
 	struct node_km_msg m = { .ifindex = ifindex, .src = w->hdr.src, .dst = w->hdr.dst, .sport = m6_get16(u),
 				 .dport = m6_get16(u + 2), .data = u + 8, .len = ulen - 8, .now = n->now };
-	if (m.dport == NODE_NATT_PORT && m.len >= NON_ESP_MARKER_LEN) {
+	if (node_km_marker(m.sport, m.dport) && m.len >= NON_ESP_MARKER_LEN) {
 		m.data += NON_ESP_MARKER_LEN;
 		m.len -= NON_ESP_MARKER_LEN;
 	}
@@ -201,7 +212,7 @@ bool node_km_take(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t l
 int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
 		 const uint8_t *msg, size_t len)
 {
-	bool marker = sport == NODE_NATT_PORT || dport == NODE_NATT_PORT;
+	bool marker = node_km_marker(sport, dport);
 	size_t ulen = 8 + (marker ? NON_ESP_MARKER_LEN : 0) + len;
 	if (!src || !dst || (!msg && len) || IP6_HDR_LEN + ulen > NODE_PKT_MAX)
 		return M6_E_INVAL;

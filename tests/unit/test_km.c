@@ -312,6 +312,23 @@ static void test_ports_bypass_the_spd(void **s)
 	assert_int_equal(node_km_send(na, b, a, 500, 500, (const uint8_t *)"x", 1), M6_E_INVAL);
 	assert_int_equal(node_km_stats(na)->out_msgs, 2);
 	assert_int_equal(node_km_stats(nb)->in_msgs, 3);
+	/* between 500 and 4500 (a MOBIKE peer that floated its own port):
+	 * port 500 decides, no marker either way, as strongSwan does */
+	static const uint8_t ike4[8] = { 0xa7, 0x60, 0xd5, 0x20, 0xa5, 0x40, 0x57, 0xee };
+	len = udp_packet(p, A_ADDR, B_ADDR, 4500, 500, ike4, sizeof(ike4), false);
+	assert_int_equal(node_input(nb, 0, p, len, now), 0);
+	assert_int_equal(kb.inputs, 4);
+	assert_int_equal(kb.msg_len, sizeof(ike4));
+	assert_memory_equal(kb.msg, ike4, sizeof(ike4));
+	len = udp_packet(p, A_ADDR, B_ADDR, 500, 4500, ike4, sizeof(ike4), false);
+	assert_int_equal(node_input(nb, 0, p, len, now), 0);
+	assert_int_equal(kb.inputs, 5);
+	assert_memory_equal(kb.msg, ike4, sizeof(ike4));
+	static struct node_out o;
+	assert_int_equal(node_km_send(nb, b, a, 500, 4500, ike4, sizeof(ike4)), 0);
+	assert_true(node_output(nb, &o, now));
+	assert_int_equal(o.len, 40 + 8 + sizeof(ike4));
+	assert_memory_equal(o.pkt + 48, ike4, sizeof(ike4));
 }
 
 /* Without a key manager's input hook, port 500 is ordinary traffic. */

@@ -34,6 +34,7 @@ struct slot {
 	uint64_t last_rx;               /* the peer's last authentic message */
 	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
 	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
+	uint32_t pad_tmp;               /* responder: the temporary PAD entry of its assignment */
 	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
 };
 
@@ -86,6 +87,15 @@ static int km_alloc_spi(void *ctx, uint32_t *spi)
 
 static void slot_free(struct ike_km *k, struct slot *s)
 {
+	if (s->pad_tmp) {
+		/* the assignment lasts as long as the identity has an IKE SA */
+		bool kept = false;
+		for (unsigned i = 0; i < k->n_slots; i++)
+			kept |= &k->slots[i] != s && k->slots[i].used && k->slots[i].pad_tmp == s->pad_tmp;
+		struct bits *b = node_bits(k->n);
+		if (!kept && b && b->pad)
+			pad_remove(b->pad, s->pad_tmp);
+	}
 	if (s->larval)
 		node_sa_delete(k->n, s->in_spi, IP6P_ESP, true);
 	ike_sa_clear(&s->sa);
@@ -154,6 +164,60 @@ static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, co
 	return true;
 }
 
+/* One candidate: bound to this identity by a temporary entry (0), or
+ * held by another identity (M6_E_EXISTS). */
+static int bind_hoa(struct slot *s, uint32_t entry, const char *ident, const uint8_t hoa[16])
+{
+	struct bits *b = node_bits(s->km->n);
+	int id = pad_add_temporary_hoa(b->pad, entry, ident, hoa);
+	if (id < 0)
+		return id;
+	s->pad_tmp = (uint32_t)id;
+	return 0;
+}
+
+/* RFC 4877 9, 4877-03, 4877-12: the home address for the identity just
+ * authenticated (the order is in ike_km.h). */
+static int pad_assign(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t *want,
+		      uint8_t hoa[16], uint8_t *plen)
+{
+	struct slot *s = ctx;
+	const struct pad_entry *pe = pad_for(s->km, type, id, len);
+	char ident[PAD_ID_MAX];
+	if (!pe || type == IKE_ID_IPV6_ADDR || len >= sizeof(ident))
+		return M6_E_IKE_PEER_ID;
+	memcpy(ident, id, len);
+	ident[len] = 0;
+	/* a copy: a temporary entry may move the PAD's entries */
+	struct pad_entry e = *pe;
+	uint8_t cand[PAD_HOA_MAX + 1][16];
+	unsigned n = 0;
+	if (want && pad_ts_allowed(&e, want, want))
+		memcpy(cand[n++], want, 16);
+	for (unsigned i = 0; i < e.n_hoa; i++)
+		memcpy(cand[n++], e.hoa[i], 16);
+	*plen = 64;
+	for (unsigned i = 0; i < n; i++)
+		if (!bind_hoa(s, e.id, ident, cand[i])) {
+			memcpy(hoa, cand[i], 16);
+			return 0;
+		}
+	/* the ranges, address by address from the bottom (a bounded walk) */
+	for (unsigned r = 0; r < e.n_ranges; r++) {
+		uint8_t a[16];
+		memcpy(a, e.ts[r].lo, 16);
+		for (unsigned tries = 0; tries < 1024 && memcmp(a, e.ts[r].hi, 16) <= 0; tries++) {
+			if (ip6_addr_unicast_routable(a) && !bind_hoa(s, e.id, ident, a)) {
+				memcpy(hoa, a, 16);
+				return 0;
+			}
+			for (int j = 15; j >= 0 && !++a[j]; j--)
+				;
+		}
+	}
+	return M6_E_FULL;
+}
+
 static struct slot *slot_take(struct ike_km *k)
 {
 	struct slot *s = NULL, *oldest = NULL;
@@ -211,13 +275,18 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->mobike_rr = c->mobike_rr;
 	sc->addr_ok = km_addr_ok;
 	if (c->initiator) {
-		ts_one(&sc->tsi, c->home);
+		/* with cp any home address: the home agent narrows it to its answer */
+		ts_one(&sc->tsi, c->cp ? NULL : c->home);
 		ts_one(&sc->tsr, c->peer);
+		sc->cp = c->cp;
+		sc->cp_want = c->home;
 	} else {
 		ts_one(&sc->tsi, NULL);
 		ts_one(&sc->tsr, NULL);
 		sc->peer_psk = pad_psk;
 		sc->child_allowed = pad_child;
+		sc->assign_hoa = pad_assign;
+		sc->cp_life_s = IKE_KM_HOA_LIFE_S;
 		sc->pad_ctx = s;
 	}
 	return s;
@@ -411,6 +480,13 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 		return;
 	s->larval = false;
 	retire_older(k, s);
+	struct mn *mn = node_mn(k->n);
+	if (k->cfg.initiator && s->sa.cp_ok && mn) {
+		/* 4877-12: the home agent's answer is our home address, once
+		 * its SA is there for the registration that follows */
+		memcpy(k->cfg.home, s->sa.cp_hoa, 16);
+		mn_set_home_address(mn, s->sa.cp_hoa, s->sa.cp_plen, now);
+	}
 }
 
 /* The IKE SA that keys the BU/BA SAs now: the newest established one. */

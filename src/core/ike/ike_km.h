@@ -58,7 +58,15 @@
  * global unicast addresses only (MK-04, MK-06); requests that arrive on
  * another path are answered there and change nothing (MK-08). Every
  * response goes back the way its request came (RFC 7296 2.11).
- * Not here yet: NAT traversal, configuration payloads.
+ * Home addresses (RFC 4877 9, 4877-03, 4877-12): with cp the mobile node
+ * asks for one in IKE_AUTH (suggesting its configured one, TSi any home
+ * address) and takes the answer as its home address. A home agent answers
+ * from the PAD entry of the authenticated identity: the suggestion if the
+ * entry allows it, else the entry's first home address, else the first
+ * address of its ranges that no other identity holds; the address is
+ * bound to the identity with a temporary PAD entry, removed when the
+ * identity's last IKE SA goes. None free: INTERNAL_ADDRESS_FAILURE.
+ * Not here yet: NAT traversal.
  */
 #ifndef MIP6SEC_IKE_KM_H
 #define MIP6SEC_IKE_KM_H
@@ -77,6 +85,7 @@ struct node;
 #define IKE_KM_RTO_NS 500000000ull          /* first retransmission timeout */
 #define IKE_KM_HALF_OPEN_NS 30000000000ull  /* a responder forgets a silent half-open SA */
 #define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
+#define IKE_KM_HOA_LIFE_S 86400            /* the home prefix lifetime told with an assignment */
 #define IKE_KM_NAT_RETRIES 3                /* MOBIKE updates sent after UNEXPECTED_NAT_DETECTED */
 
 struct ike_km_cfg {
@@ -113,6 +122,9 @@ struct ike_km_cfg {
 	/* the IKE SA follows the care-of address whenever MOBIKE was
 	 * negotiated, K agreed or not (a peer that is not a home agent) */
 	bool follow_mobike;
+	/* initiator: ask the home agent for a home address in IKE_AUTH
+	 * (RFC 4877 9; home is the suggestion, replaced by the answer) */
+	bool cp;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */

@@ -493,6 +493,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
 	put_id_auth(sa, &w);
+	ike_cp_put_req(sa, &w);
 	memset(&sp, 0, sizeof(sp));
 	sp.n_prop = 1;
 	ike_sa_esp_prop(&c->esp, 1, c->esp_spi, &sp.prop[0]);
@@ -602,6 +603,9 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 	if (rc)
 		return fail(sa, rc);
 	ike_mobike_on_auth(sa, m);
+	rc = ike_cp_on_resp(sa, m);
+	if (rc)
+		return fail(sa, rc);
 	/* The Child SA may fail on its own (IKE-19). */
 	const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
 			    *tsr = find(m, IKE_PL_TSR);
@@ -779,10 +783,14 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			for (unsigned i = 0; i < sp.n_prop && !chosen; i++)
 				if (ike_sa_esp_ok(&sp.prop[i], &c->esp))
 					chosen = &sp.prop[i];
-		/* the answer carries the proposed selectors narrowed to ours (2.9) */
+		/* the answer carries the proposed selectors narrowed to ours (2.9),
+		 * and TSi to an assigned home address (RFC 4877 9) */
 		struct ike_ts_list ptsi, ptsr;
-		bool ts_ok = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &ptsi, &ds, 0) &&
-			     !ike_ts_parse(tsr->body, tsr->body_len, &ptsr, &ds, 0) &&
+		bool parsed = tsi && tsr && !ike_ts_parse(tsi->body, tsi->body_len, &ptsi, &ds, 0) &&
+			      !ike_ts_parse(tsr->body, tsr->body_len, &ptsr, &ds, 0);
+		uint16_t cpe = parsed ? ike_cp_assign(sa, m, &ptsi) : 0;
+		ike_cp_put_reply(sa, &w);
+		bool ts_ok = parsed && !cpe &&
 			     ike_sa_ts_narrow(&c->tsi, &ptsi, &sa->child_tsi) &&
 			     ike_sa_ts_narrow(&c->tsr, &ptsr, &sa->child_tsr) &&
 			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
@@ -791,6 +799,8 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		 * USE_TRANSPORT_MODE asks for a tunnel-mode SA (RFC 7296 1.3.1) */
 		if (!chosen || !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
 			sa->child_error = IKE_N_NO_PROPOSAL_CHOSEN;
+		} else if (cpe) {
+			sa->child_error = cpe;
 		} else if (!ts_ok) {
 			sa->child_error = IKE_N_TS_UNACCEPTABLE;
 		} else {

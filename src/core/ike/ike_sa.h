@@ -142,6 +142,19 @@ struct ike_sa_cfg {
 	bool mobike;
 	bool mobike_rr;
 	bool (*addr_ok)(void *ctx, const uint8_t peer[16], const uint8_t local[16]);
+	/* Home address assignment (RFC 4877 9, RFC 5026): the initiator asks
+	 * for one in IKE_AUTH (CP(CFG_REQUEST) with INTERNAL_IP6_ADDRESS and
+	 * MIP6_HOME_PREFIX), suggesting cp_want when not NULL, and without an
+	 * address in the answer the IKE SA fails. The responder answers a
+	 * request with assign_hoa's address (its prefix length, and the
+	 * prefix's lifetime cp_life_s) and narrows TSi to it; assign_hoa
+	 * negative: INTERNAL_ADDRESS_FAILURE and no Child SA. NULL: a request
+	 * is ignored. */
+	bool cp;
+	const uint8_t *cp_want;
+	int (*assign_hoa)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, const uint8_t *want,
+			  uint8_t hoa[16], uint8_t *plen);
+	uint32_t cp_life_s;
 	const uint8_t (*addrs)[16];
 	unsigned n_addrs;
 };
@@ -299,6 +312,12 @@ struct ike_sa {
 	uint8_t cookie2[IKE_COOKIE2_LEN];       /* of our outstanding update or check */
 	uint8_t n_peer_addrs;
 	uint8_t peer_addrs[IKE_SA_ADDR_MAX][16];        /* its additional addresses */
+	/* RFC 4877 9: the home address assigned (either end), and the
+	 * RFC 5026 home prefix the initiator was told */
+	bool cp_ok, cp_pfx_ok, cp_asked_pfx;
+	uint8_t cp_hoa[16], cp_plen;
+	uint8_t cp_pfx[16], cp_pfx_plen;
+	uint32_t cp_pfx_life;
 };
 
 /* Initiator: the IKE_SA_INIT request into out. */

@@ -67,6 +67,15 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w);
 void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w);
 bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m);
 
+/* Home address assignment (ike_cp.c): the initiator's CFG_REQUEST; the
+ * responder's assignment (0, or the notify refusing it) with TSi
+ * restricted to the address, and its CFG_REPLY; the initiator's reading
+ * of the answer (0, or why the IKE SA fails). */
+void ike_cp_put_req(const struct ike_sa *sa, struct ike_wr *w);
+uint16_t ike_cp_assign(struct ike_sa *sa, const struct ike_msg *m, struct ike_ts_list *tsi);
+void ike_cp_put_reply(const struct ike_sa *sa, struct ike_wr *w);
+int ike_cp_on_resp(struct ike_sa *sa, const struct ike_msg *m);
+
 /* CREATE_CHILD_SA (ike_child.c): our request's content, the peer's
  * request answered, our request's response. */
 int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w);

@@ -51,6 +51,11 @@ void mn_free(struct mn *mn);
 /* The key manager says whether it can move its endpoint now (INT-03): K
  * is set only when cfg.k_capable and it can. Initially it can. */
 void mn_set_km_fixed(struct mn *mn, bool fixed);
+/* The key manager assigned a home address (RFC 4877 9, 4877-12): a
+ * different one replaces the configured one (the old registration is
+ * abandoned, route optimisation forgotten, and the new address
+ * registered, as after a renumbering). */
+void mn_set_home_address(struct mn *mn, const uint8_t hoa[16], unsigned plen, uint64_t now);
 /* A Router Advertisement's prefix on the current link. */
 void mn_input_ra(struct mn *mn, const uint8_t prefix[16], unsigned plen, uint32_t valid_s,
 		 const uint8_t router[16], uint64_t now);

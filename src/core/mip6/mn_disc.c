@@ -172,6 +172,24 @@ static void renumber(struct mn *mn, const struct disc_pi *pi, uint64_t now)
 	mn_home_register(mn, now);               /* a first registration for the new address */
 }
 
+void mn_set_home_address(struct mn *mn, const uint8_t hoa[16], unsigned plen, uint64_t now)
+{
+	if (!memcmp(mn->cfg.hoa, hoa, 16) || plen > 128)
+		return;
+	uint8_t old[16], ha[16];
+	memcpy(old, mn->cfg.hoa, 16);
+	memcpy(ha, mn->cfg.ha, 16);
+	use_ha(mn, ha);                          /* the old address's registration ends here */
+	memcpy(mn->cfg.hoa, hoa, 16);
+	memset(mn->cfg.home_prefix, 0, 16);
+	for (unsigned b = 0; b < plen; b++)
+		mn->cfg.home_prefix[b / 8] |= hoa[b / 8] & (uint8_t)(0x80 >> (b % 8));
+	mn->cfg.home_plen = plen;
+	mn_ev(mn, M6_EV_HOA_CHANGED, old, mn->cfg.hoa, 0, 0, "home address assigned by the home agent");
+	mn_ro_forget_all(mn, "home address changed");
+	mn_home_register(mn, now);
+}
+
 static void on_mpa(struct mn *mn, const struct ip6_walk *w, const uint8_t *ic, size_t ilen,
 		   const struct ipsec_sa *sa, uint64_t now)
 {

@@ -172,7 +172,8 @@
 	X(IKE_CHILD_GONE,  193, "ike_child_gone",  "IKE request for a Child SA this IKE SA does not have (CHILD_SA_NOT_FOUND)") \
 	X(IKE_COOKIE,      194, "ike_cookie",      "IKE_SA_INIT answered with a COOKIE under half-open load (IKE-06)") \
 	/* MOBIKE: 200.. */ \
-	X(IKE_NAT,         200, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)")
+	X(IKE_NAT,         200, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)") \
+	X(IKE_NO_ADDRESS,  201, "ike_no_address",  "no home address assigned in IKE_AUTH (INTERNAL_ADDRESS_FAILURE, 4877-12)")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in

@@ -570,6 +570,8 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(o, "suite", json_string(su));
 			json_object_set_new(o, "age", json_integer((json_int_t)age));
 			json_object_set_new(o, "tries", json_integer(s.tries));
+			json_object_set_new(o, "mobike", json_boolean(s.mobike));
+			json_object_set_new(o, "assigned_hoa", s.hoa_assigned ? jaddr(s.hoa) : json_null());
 			json_object_set_new(c, "installed", json_boolean(s.child_installed));
 			json_object_set_new(c, "spi_in", json_integer(s.child_in_spi));
 			json_object_set_new(c, "spi_out", json_integer(s.child_out_spi));
@@ -587,6 +589,10 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 				   s.child_out_spi);
 		else if (s.child_error)
 			ctl_printf(out, "  child: refused (%s)\n", ike_notify_name(s.child_error));
+		if (s.hoa_assigned)
+			ctl_printf(out, "  home address assigned: %s/%u\n", fmt_addr(s.hoa, l), s.hoa_plen);
+		if (s.mobike)
+			ctl_printf(out, "  MOBIKE\n");
 	}
 	if (json) {
 		json_t *o = envelope(d, "ike");

@@ -1399,6 +1399,70 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
 COA2 = "2001:db8:3::100"
 N_UPDATE_SA_ADDRESSES, N_COOKIE2, N_NO_NATS_ALLOWED = "16400", "16401", "16402"
 MOBIKE_CELLS = ["mobike-r", "mobike-i"]
+# RFC 4877 9 against charon's address pools
+POOL = ("2001:db8:1::1000", "2001:db8:1::10ff")
+CP_CELLS = ["cp-r"]
+
+
+def cp_cell(name, plugin):
+    """charon plays the home agent's IKE side with an IPv6 address pool
+    (`pools`, RFC 4877 9's "local database") and `remote_ts = dynamic`:
+    mip6secd's mobile node (cp = true; policies on the home prefix) asks
+    for a home address in IKE_AUTH with CP(CFG_REQUEST), charon answers
+    with the pool's first address, narrows TSi to it, and mip6secd takes it
+    as its home address. Checked on the wire with charon's tables and in
+    both ends' state; the negotiated SA is printed."""
+    log("cell %s: mip6secd's mobile node gets its home address from charon's pool %s-%s" % ((name,) + POOL))
+    with Bed(LIFE_PROPOSAL) as bed:
+        conf = os.path.join(DIR, "bed", "mn.conf")
+        text = open(conf).read()
+        mine = 'local = "%s"; remote = "%s"' % (HOA, HA)
+        if mine not in text:
+            raise Fail("%s: no BU/BA policies on %s to widen" % (conf, HOA))
+        with open(conf, "w") as f:
+            f.write(text.replace(mine, 'local = "2001:db8:1::/64"; remote = "%s"' % HA))
+        m6_ike_extra("mn", "cp = true;")
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ch = Charon("ha", "ha", plugin)
+        bed.charons.append(ch)
+        c = swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy", "rekey_time = 0\ndpd_delay = 0\npools = hoa")
+        c = c.replace("remote_ts = %s/128[135]" % HOA, "remote_ts = dynamic[135]")
+        c += "pools {\n  hoa {\n    addrs = %s-%s\n  }\n}\n" % POOL
+        ch.conf(c)
+        ch.start()
+        pcap, cap = bed.capture()
+        testbed("restart", "mn")
+        testbed("move", "r1")
+        m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
+        ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+        if m6.get("assigned_hoa") != POOL[0]:
+            raise Fail("mip6secd's mobile node was not assigned %s: %s" % (POOL[0], m6))
+        if not m6["child"]["installed"]:
+            raise Fail("mip6secd did not install the Child SA: %s" % m6)
+        check_charon_child(ike, m6)
+        rts = [ch_["remote-ts"] for ch_ in ike["children"]]
+        if not rts or not rts[0].startswith(POOL[0] + "/128"):
+            raise Fail("charon's Child SA is not on the assigned address: %s" % rts)
+        bed.stop(cap)
+        fields = AUTH_FIELDS + ["isakmp.cfg.type", "isakmp.cfg.attr.type", "isakmp.cfg.attr.internal_ip6_address",
+                                "isakmp.cfg.attr.internal_ip6_address.prefix"]
+        auth = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), fields)
+                if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
+        req = [m for m in auth if not m["response"]]
+        resp = [m for m in auth if m["response"]]
+        if not req or req[0]["isakmp.cfg.type"] != ["1"] or "8" not in req[0]["isakmp.cfg.attr.type"]:
+            raise Fail("the IKE_AUTH request has no CFG_REQUEST with INTERNAL_IP6_ADDRESS: %s" % (req and req[0]))
+        if not resp or resp[0]["isakmp.cfg.type"] != ["2"] or \
+           resp[0]["isakmp.cfg.attr.internal_ip6_address"] != [POOL[0]]:
+            raise Fail("charon's IKE_AUTH response has no CFG_REPLY with %s: %s" % (POOL[0], resp and resp[0]))
+        log("  IKE_AUTH request: CP(CFG_REQUEST) attributes %s; charon's response: CP(CFG_REPLY) "
+            "INTERNAL_IP6_ADDRESS %s/%s (attributes %s), TSi %s-%s"
+            % (",".join(req[0]["isakmp.cfg.attr.type"]), POOL[0],
+               ",".join(resp[0]["isakmp.cfg.attr.internal_ip6_address.prefix"]),
+               ",".join(resp[0]["isakmp.cfg.attr.type"]), resp[0]["isakmp.ts.start_ipv6"][:1],
+               resp[0]["isakmp.ts.end_ipv6"][:1]))
+        log("  mip6secd: home address %s assigned, Child SA in 0x%08x out 0x%08x; charon: %s"
+            % (m6["assigned_hoa"], m6["child"]["spi_in"], m6["child"]["spi_out"], rts[0]))
 
 
 N_NATD_SRC, N_NATD_DST = "16388", "16389"
@@ -1579,6 +1643,9 @@ def esp_cell(name, plugin):
 
 
 def cell(name):
+    if name in CP_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return cp_cell(name, build_plugin())
     if name in MOBIKE_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return (mobike_cell if name == "mobike-r" else mobike_charon_moves)(name, build_plugin())
@@ -1608,7 +1675,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS))
+        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS + CP_CELLS))
         return 0
     try:
         preflight()

@@ -1191,5 +1191,9 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->esp = s->cfg.esp;
 	out->tries = s->tries;
 	out->created = s->created;
+	out->mobike = s->sa.mobike;
+	out->hoa_assigned = s->sa.cp_ok;
+	memcpy(out->hoa, s->sa.cp_hoa, 16);
+	out->hoa_plen = s->sa.cp_plen;
 	return 0;
 }

@@ -184,6 +184,10 @@ struct ike_km_sa_info {
 	struct ike_child_alg esp;
 	unsigned tries;                         /* initiator: transmissions of the last request */
 	uint64_t created;                       /* node time (ns) */
+	bool mobike;                            /* negotiated (RFC 4555) */
+	bool hoa_assigned;                      /* a home address assigned in IKE_AUTH (RFC 4877 9) */
+	uint8_t hoa[16];
+	unsigned hoa_plen;
 };
 
 /* The key manager's IKE SA slots: ike_km_sa_info() fills out for slot i

@@ -35,6 +35,7 @@ struct slot {
 	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
 	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
 	uint32_t pad_tmp;               /* responder: the temporary PAD entry of its assignment */
+	uint8_t mn_addr[16];            /* true-address model: the mobile node's address its Child SAs name */
 	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
 };
 
@@ -149,6 +150,12 @@ static int pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const
 }
 
 /* 4877-02/03: an identity may claim only its own home addresses. */
+static bool true_address(const struct ike_km *k)
+{
+	const struct bits *b = node_bits(k->n);
+	return b && b->cfg.model == SA_MODEL_TRUE_ADDR;
+}
+
 static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, const struct ike_ts_list *tsi,
 		      const struct ike_ts_list *tsr)
 {
@@ -157,6 +164,12 @@ static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, co
 	const struct pad_entry *e = pad_for(s->km, type, id, len);
 	if (!e || !tsi->n)
 		return false;
+	if (true_address(s->km))
+		/* the true-address model: the SA names the address the
+		 * authenticated peer runs IKE from, and nothing else; which home
+		 * address it may speak for is the post-check's (PAD) */
+		return tsi->n == 1 && tsi->ts[0].type == IKE_TS_IPV6_ADDR_RANGE &&
+		       !memcmp(tsi->ts[0].start, s->sa.path.peer, 16) && !memcmp(tsi->ts[0].end, s->sa.path.peer, 16);
 	for (unsigned i = 0; i < tsi->n; i++)
 		if (tsi->ts[i].type != IKE_TS_IPV6_ADDR_RANGE || memcmp(tsi->ts[i].start, tsi->ts[i].end, 16) ||
 		    !pad_hoa_allowed(e, tsi->ts[i].start))
@@ -479,6 +492,8 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	if (install(k, s, &s->sa.ch[0]))
 		return;
 	s->larval = false;
+	const struct ike_child *c0 = &s->sa.ch[0];
+	memcpy(s->mn_addr, (c0->ours == s->sa.cfg_i ? &c0->tsi : &c0->tsr)->ts[0].start, 16);
 	retire_older(k, s);
 	struct mn *mn = node_mn(k->n);
 	if (k->cfg.initiator && s->sa.cp_ok && mn) {
@@ -551,6 +566,8 @@ static void start(struct ike_km *k, uint64_t now)
 	memcpy(p.local, src, 16);
 	memcpy(p.peer, k->cfg.peer, 16);
 	ike_sa_set_path(&s->sa, &p);
+	if (true_address(k))
+		ts_one(&s->cfg.tsi, src);       /* the SA names the care-of address */
 	k->st.started++;
 	s->tries = 1;
 	s->due = now + km_rto(k);
@@ -561,6 +578,14 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 {
 	struct ike_km *k = ctx;
 	(void)spd_id, (void)flow;
+	/* a packet from the new address while our MOBIKE update is out:
+	 * the SAs follow with its answer (true-address model), no new IKE SA */
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		const struct slot *s = &k->slots[i];
+		if (s->used && s->sa.state == IKE_SA_ESTABLISHED && s->sa.req_pending &&
+		    s->sa.req.type == IKE_REQ_UPDATE_ADDR)
+			return;
+	}
 	if (k->cfg.initiator)
 		start(k, node_km_now(n));
 }
@@ -657,6 +682,47 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	after(k, ns, mid, now);
 }
 
+/* The true-address model's transport SAs follow the mobile node: after a
+ * MOBIKE move (the update authentic, NO_NATS_ALLOWED and the address policy
+ * checked, the addresses taken from its IP header) every Child SA of this
+ * IKE SA that names the mobile node's old address names the new one, at
+ * both ends, in the SAD and in the selectors a rekey proposes. Only this
+ * IKE SA's own Child SAs move: an update can move no other node's SAs,
+ * and which home address an SA may speak for stays the PAD's (the
+ * post-check), whatever address it names. */
+static void move_children(struct ike_km *k, struct slot *s)
+{
+	const uint8_t *now_at = s->sa.cfg_i ? s->sa.path.local : s->sa.path.peer;
+	if (!true_address(k) || !memcmp(now_at, s->mn_addr, 16))
+		return;
+	uint8_t old[16];
+	memcpy(old, s->mn_addr, 16);
+	memcpy(s->mn_addr, now_at, 16);
+	if (s->sa.cfg_i)
+		ts_one(&s->cfg.tsi, now_at);
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
+		struct ike_child *c = &s->sa.ch[i];
+		struct ike_ts_list *mn_side = c->ours == s->sa.cfg_i ? &c->tsi : &c->tsr;
+		if (!c->used || !mn_side->n || memcmp(mn_side->ts[0].start, old, 16))
+			continue;
+		memcpy(mn_side->ts[0].start, now_at, 16);
+		memcpy(mn_side->ts[0].end, now_at, 16);
+		const uint8_t *other = (mn_side == &c->tsi ? &c->tsr : &c->tsi)->ts[0].start;
+		const uint8_t *local = s->sa.cfg_i ? now_at : other, *remote = s->sa.cfg_i ? other : now_at;
+		struct node_sa_update in = { .src = remote, .dst = local, .ts_local = local, .ts_remote = remote };
+		struct node_sa_update out = { .src = local, .dst = remote, .ts_local = local, .ts_remote = remote };
+		node_sa_update(k->n, c->spi_in, IP6P_ESP, true, &in);
+		node_sa_update(k->n, c->spi_out, IP6P_ESP, false, &out);
+		k->st.sa_moved += 2;
+	}
+	/* the Binding Update from the new address that went out before the
+	 * SAs moved did not pass the home agent's selectors: again, now that
+	 * both ends name the new address (one round trip after the move) */
+	struct mn *mn = node_mn(k->n);
+	if (s->sa.cfg_i && mn)
+		mn_sa_ready(mn, node_km_now(k->n));
+}
+
 /* RFC 4555 3.9: after UNEXPECTED_NAT_DETECTED the update is tried
  * again a few times (one rewritten packet must not cost the path); after
  * that, or UNACCEPTABLE_ADDRESSES, a new IKE SA from where we are. */
@@ -705,6 +771,7 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 		case IKE_EV_MOVED:
 			k->st.moved++;
 			s->nat_retries = 0;
+			move_children(k, s);
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:

@@ -147,6 +147,7 @@ struct ike_km_stats {
 	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
 	uint64_t cookies_sent;
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
+	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
 };
 
 struct ike_km;

@@ -209,6 +209,10 @@ struct node_sa_update {
 	const uint8_t *src, *dst;    /* new endpoints; NULL leaves one as is */
 	bool set_encap;
 	uint16_t encap_sport, encap_dport;   /* RFC 3948 ports; 0 = none */
+	/* a transport SA that follows its node (true-address model): the
+	 * selectors' local and remote address (each one address; NULL: as
+	 * is); an outbound one lets a Binding Update held for it go */
+	const uint8_t *ts_local, *ts_remote;
 };
 int node_sa_update(struct node *n, uint32_t spi, uint8_t proto, bool inbound, const struct node_sa_update *u);
 /* Remove an SA (larval or installed) and wipe its keys. */

@@ -365,6 +365,19 @@ int node_sa_update(struct node *n, uint32_t spi, uint8_t proto, bool inbound, co
 		sa->encap_sport = u->encap_sport;
 		sa->encap_dport = u->encap_dport;
 	}
+	if (u->ts_local) {
+		memcpy(sa->ts.local_lo, u->ts_local, 16);
+		memcpy(sa->ts.local_hi, u->ts_local, 16);
+	}
+	if (u->ts_remote) {
+		memcpy(sa->ts.remote_lo, u->ts_remote, 16);
+		memcpy(sa->ts.remote_hi, u->ts_remote, 16);
+	}
+	if ((u->ts_local || u->ts_remote) && n->waits_sa && !inbound) {
+		n->waits_sa = false;
+		if (n->mn)
+			mn_sa_ready(n->mn, n->now);
+	}
 	return 0;
 }
 

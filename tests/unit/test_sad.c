@@ -157,6 +157,36 @@ static void test_lookup_out(void **st)
 	sad_free(d);
 }
 
+/* One policy, an SA per peer (a home agent's BA to any, keyed by IKE per
+ * mobile node): each packet goes on the SA whose selectors cover it, a
+ * newer SA for another peer never takes it, and a packet no SA covers
+ * finds none (ACQUIRE) rather than another peer's SA. */
+static void test_lookup_out_flow(void **st)
+{
+	(void)st;
+	struct sad *d = sad_new(16);
+	struct ipsec_sa a = mk(0x200, IP6P_ESP, false, 1), b = mk(0x201, IP6P_ESP, false, 1);
+	spd_sel_any(&a.ts);
+	spd_sel_any(&b.ts);
+	tu_addr("2001:db8:2::100", a.ts.remote_lo);
+	tu_addr("2001:db8:2::100", a.ts.remote_hi);
+	tu_addr("2001:db8:3::200", b.ts.remote_lo);
+	tu_addr("2001:db8:3::200", b.ts.remote_hi);
+	struct ipsec_sa *pa = add_ok(d, a, 0), *pb = add_ok(d, b, 1);
+	struct ipsec_flow f;
+	memset(&f, 0, sizeof(f));
+	tu_addr("2001:db8:1::1", f.local);
+	tu_addr("2001:db8:2::100", f.remote);
+	f.proto = 135;
+	assert_ptr_equal(sad_lookup_out_flow(d, 1, &f), pa);
+	assert_ptr_equal(sad_lookup_out(d, 1), pb);     /* the policy alone: the newest */
+	tu_addr("2001:db8:3::200", f.remote);
+	assert_ptr_equal(sad_lookup_out_flow(d, 1, &f), pb);
+	tu_addr("2001:db8:4::1", f.remote);
+	assert_null(sad_lookup_out_flow(d, 1, &f));
+	sad_free(d);
+}
+
 /* Inbound SAs by their policy: never an outbound one, never a larval
  * one; a reserved SPI completed later is found under its real policy
  * (the reservation sat under policy 0), and a removal unchains it. */
@@ -428,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_remove_wipes),
 		cmocka_unit_test(test_lifetime_bytes),
 		cmocka_unit_test(test_lifetime_packets),
+		cmocka_unit_test(test_lookup_out_flow),
 		cmocka_unit_test(test_lifetime_time),
 		cmocka_unit_test(test_index_churn),
 		cmocka_unit_test(test_large_window),

@@ -228,7 +228,7 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
 	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
 	if (!e || e->action != SPD_PROTECT)
 		return NULL;
-	struct ipsec_sa *sa = sad_lookup_out(b->sad, e->id);
+	struct ipsec_sa *sa = sad_lookup_out_flow(b->sad, e->id, &f);
 	if (!sa)
 		return NULL;
 	sa_event(b, sa, sad_age(sa, now));
@@ -318,7 +318,7 @@ static int output(struct bits *b, struct pbuf *pb, bool forwarded, bool tunnel, 
 		return 0;
 	}
 	if (!sa) {
-		sa = sad_lookup_out(b->sad, e->id);
+		sa = sad_lookup_out_flow(b->sad, e->id, &f);
 		if (sa)
 			sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
 	}

@@ -308,12 +308,13 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
-static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound)
+static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound, const struct ipsec_flow *f)
 {
 	struct sad_slot *best = NULL;
 	for (uint32_t sn = d->out[mix64(spd_id) & d->outmask]; sn; sn = d->slots[sn - 1].next) {
 		struct sad_slot *s = &d->slots[sn - 1];
-		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa))
+		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa) ||
+		    (f && !spd_sel_match(&s->sa.ts, f)))
 			continue;
 		if (!best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
 		    (s->sa.state == best->sa.state && s->gen > best->gen))
@@ -324,12 +325,17 @@ static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbou
 
 struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id)
 {
-	return lookup_policy(d, spd_id, false);
+	return lookup_policy(d, spd_id, false, NULL);
+}
+
+struct ipsec_sa *sad_lookup_out_flow(struct sad *d, uint32_t spd_id, const struct ipsec_flow *f)
+{
+	return lookup_policy(d, spd_id, false, f);
 }
 
 struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id)
 {
-	return lookup_policy(d, spd_id, true);
+	return lookup_policy(d, spd_id, true, NULL);
 }
 
 static inline uint64_t age(const struct ipsec_sa *sa, uint64_t now)

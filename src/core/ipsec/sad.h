@@ -60,6 +60,11 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto);
  * (during a rekey) a MATURE one is preferred to a SOFT_EXPIRED one, then the
  * most recently added. */
 struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id);
+/* As sad_lookup_out() among the SAs whose selectors cover the flow (RFC
+ * 4301 4.4.1, 5.1: a policy whose SAs are made per peer, e.g. a home
+ * agent's "BA to any" with one IKE-keyed SA per mobile node, must send
+ * each packet on its own peer's SA, never on another's). */
+struct ipsec_sa *sad_lookup_out_flow(struct sad *d, uint32_t spd_id, const struct ipsec_flow *f);
 /* The same among the inbound SAs of an inbound policy. */
 struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id);
 size_t sad_count(const struct sad *d);

@@ -28,6 +28,11 @@
  *           chain), sealed with the genuine responder's keys, to the
  *           initiator that sent that request;
  *   other   as 0.
+ * Both ends offer MOBIKE and the initiator asks for a home address (the
+ * responder assigns 2001:db8:1::100 or the suggestion inside its
+ * selectors); every message is given its path (the initiator on
+ * 2001:db8:2::100, the responder 2001:db8:1::1; in mode 4, when octet 1
+ * has bit 1 set, the request comes from 2001:db8:3::100, a new address).
  * Each input is then given a second time (the responder must answer a
  * retransmission from its cache with the same octets, IKE-02). It aborts
  * when an invariant fails:
@@ -41,6 +46,8 @@
  *    Message ID, encrypted, and the expected Message ID moves on by one;
  *    a dropped one changes nothing; every Child SA reported up is in the
  *    table with keys; the SA is established, rekeyed or deleted;
+ *  - an IKE SA's path changes only to the addresses the message came on
+ *    (a MOBIKE update, MK-06);
  *  - a response (mode 5) ends the exchange: nothing is outstanding after
  *    it unless a follow-up request (a Delete) went out with it; a rekeyed
  *    SA can make the new one.
@@ -82,6 +89,22 @@ static const uint8_t psk[] = "fuzz_ike_sa pre-shared key, long enough to be an a
 static const uint8_t id_i[] = "mn.example.org", id_r[] = "ha.example.org";
 
 static struct gen gi, gr;
+/* where each end runs, as it sees it */
+static struct ike_path path_i = { { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1 }, { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 },
+				  500, 500 };
+static struct ike_path path_r, path_moved;
+
+static int fz_assign(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, const uint8_t *want,
+		     uint8_t hoa[16], uint8_t *plen)
+{
+	(void)ctx, (void)id_type, (void)id, (void)id_len;
+	static const uint8_t def[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [14] = 1 };
+	/* the suggestion when it lies in 2001:db8:1::/112, as the PAD would */
+	bool in = want && !memcmp(want, def, 14);
+	memcpy(hoa, in ? want : def, 16);
+	*plen = 64;
+	return 0;
+}
 static struct ike_sa_cfg ci, cr;
 static struct ike_sa init_i, init_r;       /* after a genuine IKE_SA_INIT */
 static struct ike_sa est_i, est_r;         /* after a genuine IKE_AUTH */
@@ -155,6 +178,15 @@ static void setup(void)
 	cr.peer_id_type = IKE_ID_FQDN;
 	cr.peer_id = id_i;
 	cr.peer_id_len = sizeof(id_i) - 1;
+	ci.mobike = cr.mobike = true;
+	ci.cp = true;
+	cr.assign_hoa = fz_assign;
+	cr.cp_life_s = 600;
+	path_r = (struct ike_path){ .lport = path_i.pport, .pport = path_i.lport };
+	memcpy(path_r.local, path_i.peer, 16);
+	memcpy(path_r.peer, path_i.local, 16);
+	path_moved = path_r;
+	path_moved.peer[5] = 3;
 	ci.esp_spi = 0xc0000001;
 	cr.esp_spi = 0xd0000001;
 	ts(&ci.tsi, 0x00, 0, 0x0500, 0x0500);
@@ -167,14 +199,25 @@ static void setup(void)
 	size_t al, bl;
 	if (ike_sa_start(&init_i, &ci, a, sizeof(a), &al))
 		abort();
+	ike_sa_set_path(&init_i, &path_i);
 	ike_sa_respond(&init_r, &cr);
-	if (ike_sa_input(&init_r, a, al, b, sizeof(b), &bl) || ike_sa_input(&init_i, b, bl, a, sizeof(a), &al))
+	ike_sa_set_path(&init_r, &path_r);
+	ike_sa_set_rx(&init_r, &path_r);
+	if (ike_sa_input(&init_r, a, al, b, sizeof(b), &bl))
+		abort();
+	ike_sa_set_rx(&init_i, &path_i);
+	if (ike_sa_input(&init_i, b, bl, a, sizeof(a), &al))
 		abort();
 	/* and one genuine IKE_AUTH on copies (sharing the cipher contexts) */
 	copy_sa(&est_i, &init_i);
 	copy_sa(&est_r, &init_r);
-	if (ike_sa_retransmit(&est_i, a, sizeof(a), &al) || ike_sa_input(&est_r, a, al, b, sizeof(b), &bl) ||
-	    ike_sa_input(&est_i, b, bl, a, sizeof(a), &al) || est_r.state != IKE_SA_ESTABLISHED)
+	ike_sa_set_rx(&est_r, &path_r);
+	ike_sa_set_rx(&est_i, &path_i);
+	if (ike_sa_retransmit(&est_i, a, sizeof(a), &al) || ike_sa_input(&est_r, a, al, b, sizeof(b), &bl))
+		abort();
+	ike_sa_set_rx(&est_i, &path_i);
+	if (ike_sa_input(&est_i, b, bl, a, sizeof(a), &al) || est_r.state != IKE_SA_ESTABLISHED || !est_r.mobike ||
+	    !est_i.cp_ok)
 		abort();
 	ready = true;
 }
@@ -203,6 +246,7 @@ static void feed(struct ike_sa *r, const uint8_t *msg, size_t len, uint8_t *ans,
 	memcpy(copy, msg, len);
 	memcpy(&before, r, sizeof(before));
 	size_t ol = 0;
+	ike_sa_set_rx(r, r->initiator ? &path_i : &path_r);
 	int rc = ike_sa_input(r, copy, len, out, sizeof(out), &ol);
 	free(copy);
 	if (getenv("FUZZ_IKE_SA_VERBOSE"))
@@ -322,7 +366,11 @@ static void est_plain(const uint8_t *data, size_t size)
 		memcpy(&before, &r, sizeof(before));
 		memcpy(copy, msg, len);
 		size_t ol = 0;
+		const struct ike_path *rx = data[1] & 2 ? &path_moved : &path_r;
+		ike_sa_set_rx(&r, rx);
 		int rc = ike_sa_input(&r, copy, len, out, sizeof(out), &ol);
+		/* MK-06: only ever to where the message came from */
+		CHECK(!memcmp(&r.path, &before.path, sizeof(r.path)) || !memcmp(&r.path, rx, sizeof(r.path)));
 		if (getenv("FUZZ_IKE_SA_VERBOSE"))
 			fprintf(stderr, "fuzz_ike_sa: established: %s, %s, answer %zu octets, %u events\n",
 				m6_errid(rc), ike_sa_state_name(r.state), ol, r.n_ev);
@@ -386,6 +434,7 @@ static void est_resp(const uint8_t *data, size_t size)
 	if (ike_sk_seal(&est_r.sk, &w, &cr.rng, &len))
 		goto done;
 	uint32_t mid = i.msgid_out;
+	ike_sa_set_rx(&i, &path_i);
 	int rc = ike_sa_input(&i, msg, len, out, sizeof(out), &ol);
 	if (getenv("FUZZ_IKE_SA_VERBOSE"))
 		fprintf(stderr, "fuzz_ike_sa: response: %s, %s, next %zu octets, %u events\n", m6_errid(rc),

@@ -200,7 +200,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
-					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow", "cp",
+					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow", "cp", "tunnel",
 					    NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
@@ -279,6 +279,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 			       "(whenever MOBIKE was negotiated)", follow);
 	o->follow_mobike = follow && !strcmp(follow, "mobike");
 	if (!rc) rc = conf_bool(c, g, "cp", &o->cp);
+	if (!rc) rc = conf_bool(c, g, "tunnel", &o->tunnel);
 	if (!rc && o->cp && !initiator)
 		rc = conf_fail(c, config_setting_get_member(g, "cp"),
 			       "'cp' is the mobile node's (it asks for a home address); a home agent answers from its PAD");

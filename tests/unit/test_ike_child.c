@@ -51,6 +51,78 @@ static void test_new_child(void **s)
 	}
 }
 
+/* 4877-09: after IKE_AUTH the mobile node asks for the tunnel-mode SA of
+ * the mobile node - home agent tunnel (return routability, RFC 4877 4.3,
+ * 7.3): CREATE_CHILD_SA without USE_TRANSPORT_MODE in either message, TSi
+ * = the home address with any protocol, TSr = anything; a rekey keeps the
+ * tunnel mode; a home agent configured without the tunnel refuses it. */
+static void test_tunnel_child(void **s)
+{
+	(void)s;
+	static struct ends e;
+	static uint8_t copy[IKE_SA_MSG_MAX];
+	setup(&e, gcm_x25519);
+	ts6(&e.ci.tun_tsi, TU_HOA, TU_HOA, 0, 0, 65535);
+	ts6(&e.ci.tun_tsr, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535);
+	ts6(&e.cr.tun_tsi, "2001:db8:1::", "2001:db8:1::ffff", 0, 0, 65535);
+	ts6(&e.cr.tun_tsr, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535);
+	e.cr.tunnel_ok = true;
+	handshake(&e);
+	assert_false(e.i.ch[0].tunnel);
+	struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .new_spi = 0xa0000001, .tunnel = true };
+	assert_int_equal(ike_sa_request(&e.i, &r, q, sizeof(q), &ql), 0);
+	struct ike_msg m;
+	struct m6_diags ds;
+	size_t po, pol;
+	memcpy(copy, q, ql);
+	m6_diags_init(&ds);
+	assert_int_equal(ike_msg_parse(copy, ql, &m, &ds, 0), 0);
+	assert_int_equal(ike_sk_open(&e.r.sk, copy, ql, &m, &po, &pol), 0);
+	assert_int_equal(ike_msg_parse_inner(&m, copy + po, pol, m.sk_np, &ds, po), 0);
+	assert_null(ike_msg_find_notify(&m, IKE_N_USE_TRANSPORT_MODE));
+	assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
+	const struct ike_ev *eb = ev_of(&e.r, IKE_EV_CHILD_UP);
+	assert_non_null(eb);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	const struct ike_ev *ea = ev_of(&e.i, IKE_EV_CHILD_UP);
+	assert_non_null(ea);
+	const struct ike_child *ci = &e.i.ch[ea->child], *cr = &e.r.ch[eb->child];
+	assert_true(ci->tunnel && cr->tunnel);
+	assert_child_pair(ci, cr);
+	uint8_t hoa[16];
+	tu_addr(TU_HOA, hoa);
+	assert_memory_equal(ci->tsi.ts[0].start, hoa, 16);
+	assert_int_equal(ci->tsi.ts[0].proto, 0);
+	/* its rekey stays in tunnel mode */
+	struct ike_req rk = { .type = IKE_REQ_REKEY_CHILD, .spi = ci->spi_in, .new_spi = 0xa0000002 };
+	assert_int_equal(ike_sa_request(&e.i, &rk, q, sizeof(q), &ql), 0);
+	assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
+	eb = ev_of(&e.r, IKE_EV_CHILD_UP);
+	assert_non_null(eb);
+	assert_true(e.r.ch[eb->child].tunnel);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	ea = ev_of(&e.i, IKE_EV_CHILD_UP);
+	assert_non_null(ea);
+	assert_true(e.i.ch[ea->child].tunnel);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+
+	/* a home agent without the tunnel refuses it */
+	setup(&e, gcm_x25519);
+	ts6(&e.ci.tun_tsi, TU_HOA, TU_HOA, 0, 0, 65535);
+	ts6(&e.ci.tun_tsr, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535);
+	handshake(&e);
+	assert_int_equal(ike_sa_request(&e.i, &r, q, sizeof(q), &ql), 0);
+	assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
+	assert_int_equal(n_ev(&e.r, IKE_EV_CHILD_UP), 0);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	ea = ev_of(&e.i, IKE_EV_CHILD_FAILED);
+	assert_non_null(ea);
+	assert_int_equal(ea->notify, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+}
+
 /* IKE-15: a Child SA rekey (N(REKEY_SA)), without and with PFS, from
  * either end. The responder has the new pair before it answers and keeps
  * the old one; the initiator then deletes the old pair; each end ends with
@@ -488,6 +560,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_child),
+		cmocka_unit_test(test_tunnel_child),
 		cmocka_unit_test(test_rekey_child),
 		cmocka_unit_test(test_child_refused),
 		cmocka_unit_test(test_rekey_ike),

@@ -72,19 +72,27 @@ static bool holds_lowest(const uint8_t *ani, size_t anil, const uint8_t *anr, si
 /* Our selectors for a Child SA of an exchange we start: the old pair's
  * (the exchange that made it may have been the peer's), else the
  * configuration's. */
-static void our_ts(const struct ike_sa *sa, const struct ike_child *old, struct ike_ts_list *tsi,
+static void our_ts(const struct ike_sa *sa, const struct ike_child *old, bool tunnel, struct ike_ts_list *tsi,
 		   struct ike_ts_list *tsr)
 {
+	const struct ike_sa_cfg *c = sa->cfg;
+	const struct ike_ts_list *ci = tunnel ? &c->tun_tsi : &c->tsi, *cr = tunnel ? &c->tun_tsr : &c->tsr;
 	if (old) {
 		*tsi = old->ours ? old->tsi : old->tsr;
 		*tsr = old->ours ? old->tsr : old->tsi;
 	} else if (sa->cfg_i) {
-		*tsi = sa->cfg->tsi;
-		*tsr = sa->cfg->tsr;
+		*tsi = *ci;
+		*tsr = *cr;
 	} else {
-		*tsi = sa->cfg->tsr;
-		*tsr = sa->cfg->tsi;
+		*tsi = *cr;
+		*tsr = *ci;
 	}
+}
+
+/* Is our request for a tunnel-mode SA (a new one, or the rekey of one)? */
+static bool req_tunnel(const struct ike_sa *sa, const struct ike_child *old)
+{
+	return old ? old->tunnel : sa->req.type == IKE_REQ_NEW_CHILD && sa->req.tunnel;
 }
 
 static int pfs_shared(const struct ike_dh *dh, const struct ike_pl *kep, uint8_t *gir, size_t *gl)
@@ -137,8 +145,11 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 		m6_put32(spi, r->spi);
 		ike_put_notify(w, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
 	}
-	/* every Child SA here is transport mode, a rekeyed one too (1.3.1, 1.3.3) */
-	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	/* a rekeyed SA keeps its mode (1.3.1, 1.3.3): transport for BU/BA,
+	 * tunnel for the mobile node - home agent tunnel */
+	bool tunnel = req_tunnel(sa, old);
+	if (!tunnel)
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	if (r->pfs) {
 		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
 		if (rc)
@@ -154,7 +165,7 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 	if (r->pfs)
 		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
 	struct ike_ts_list tsi, tsr;
-	our_ts(sa, old, &tsi, &tsr);
+	our_ts(sa, old, tunnel, &tsi, &tsr);
 	ike_put_ts(w, IKE_PL_TSI, &tsi);
 	ike_put_ts(w, IKE_PL_TSR, &tsr);
 	return 0;
@@ -470,8 +481,11 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	for (unsigned i = 0; i < sp->n_prop && !chosen; i++)
 		if (esp_choose(sa, &sp->prop[i], &dh))
 			chosen = &sp->prop[i];
-	/* without USE_TRANSPORT_MODE the peer asks for a tunnel-mode SA (1.3.1) */
-	if (!chosen || !find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
+	/* without USE_TRANSPORT_MODE the peer asks for a tunnel-mode SA
+	 * (1.3.1): only where the configuration has the tunnel, and a rekey
+	 * keeps the mode of the SA it replaces (1.3.3) */
+	bool tunnel = !find_notify(m, IKE_N_USE_TRANSPORT_MODE);
+	if (!chosen || (tunnel && !c->tunnel_ok) || (old && old->tunnel != tunnel)) {
 		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -493,8 +507,9 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	}
 	/* The configuration speaks as the original initiator (its TSi) and
 	 * responder; the request's TSi is the peer's side. */
-	const struct ike_ts_list *peer_cfg = sa->cfg_i ? &c->tsr : &c->tsi;
-	const struct ike_ts_list *our_cfg = sa->cfg_i ? &c->tsi : &c->tsr;
+	const struct ike_ts_list *ci = tunnel ? &c->tun_tsi : &c->tsi, *cr = tunnel ? &c->tun_tsr : &c->tsr;
+	const struct ike_ts_list *peer_cfg = sa->cfg_i ? cr : ci;
+	const struct ike_ts_list *our_cfg = sa->cfg_i ? ci : cr;
 	const struct ike_ts_list *oi = sa->cfg_i ? &tsr : &tsi, *orr = sa->cfg_i ? &tsi : &tsr;
 	/* narrowed to ours (2.9): a peer may propose its configured selectors,
 	 * wider than the pair it rekeys (strongSwan does) */
@@ -537,6 +552,7 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	}
 	nc->used = true;
 	nc->ours = false;
+	nc->tunnel = tunnel;
 	nc->spi_in = spi;
 	nc->spi_out = m6_get32(chosen->spi);
 	nc->dh = dh;
@@ -556,7 +572,8 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
 	if (dh)
 		rp.prop[0].xf[rp.prop[0].n_xf++] = (struct ike_xf){ IKE_XF_DH, dh, 0, false };
-	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	if (!tunnel)
+		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_put_sa(w, &rp);
 	ike_put_nonce(w, nc->nr, nc->nr_len);
 	if (dh)
@@ -627,14 +644,15 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 	m6_diags_init(&ds);
 	uint16_t e = ike_sa_error_notify(m);
 	struct ike_child *old = r->type == IKE_REQ_REKEY_CHILD ? ike_sa_child(sa, r->spi, true) : NULL;
-	our_ts(sa, old, &pi, &pr);
+	bool tunnel = req_tunnel(sa, old);
+	our_ts(sa, old, tunnel, &pi, &pr);
 	uint16_t dh = 0;
 	bool ok = !e && sap && np && tip && trp && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
 		  sp.n_prop == 1 && esp_choose(sa, &sp.prop[0], &dh) &&
 		  dh == (r->pfs ? sa->suite.dh : 0) &&
 		  !ike_ts_parse(tip->body, tip->body_len, &tsi, &ds, 0) &&
 		  !ike_ts_parse(trp->body, trp->body_len, &tsr, &ds, 0) && ike_sa_ts_ok(&pi, &tsi) &&
-		  ike_sa_ts_ok(&pr, &tsr) && find_notify(m, IKE_N_USE_TRANSPORT_MODE);
+		  ike_sa_ts_ok(&pr, &tsr) && !find_notify(m, IKE_N_USE_TRANSPORT_MODE) == tunnel;
 	struct ike_child *nc = ok ? child_slot(sa) : NULL;
 	int rc = nc ? 0 : M6_E_IKE_NO_PROPOSAL;
 	uint8_t gir[IKE_DH_SHARED_MAX];
@@ -661,6 +679,7 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	nc->used = true;
 	nc->ours = true;
+	nc->tunnel = tunnel;
 	nc->spi_in = r->new_spi;
 	nc->spi_out = m6_get32(sp.prop[0].spi);
 	nc->dh = dh;

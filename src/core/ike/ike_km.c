@@ -120,6 +120,15 @@ static void ts_one(struct ike_ts_list *l, const uint8_t *addr)
 	}
 }
 
+/* One selector, any protocol and port: addr alone, or every address. */
+static void ts_any(struct ike_ts_list *l, const uint8_t *addr)
+{
+	ts_one(l, addr);
+	l->ts[0].proto = 0;
+	l->ts[0].start_port = 0;
+	l->ts[0].end_port = 65535;
+}
+
 /* The PAD entry for an IKE identity (RFC 4301 4.4.3). */
 static const struct pad_entry *pad_for(const struct ike_km *k, uint8_t type, const uint8_t *id, size_t len)
 {
@@ -168,8 +177,9 @@ static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, co
 		/* the true-address model: the SA names the address the
 		 * authenticated peer runs IKE from, and nothing else; which home
 		 * address it may speak for is the post-check's (PAD) */
-		return tsi->n == 1 && tsi->ts[0].type == IKE_TS_IPV6_ADDR_RANGE &&
-		       !memcmp(tsi->ts[0].start, s->sa.path.peer, 16) && !memcmp(tsi->ts[0].end, s->sa.path.peer, 16);
+		if (tsi->n == 1 && tsi->ts[0].type == IKE_TS_IPV6_ADDR_RANGE &&
+		    !memcmp(tsi->ts[0].start, s->sa.path.peer, 16) && !memcmp(tsi->ts[0].end, s->sa.path.peer, 16))
+			return true;
 	for (unsigned i = 0; i < tsi->n; i++)
 		if (tsi->ts[i].type != IKE_TS_IPV6_ADDR_RANGE || memcmp(tsi->ts[i].start, tsi->ts[i].end, 16) ||
 		    !pad_hoa_allowed(e, tsi->ts[i].start))
@@ -293,12 +303,17 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 		ts_one(&sc->tsr, c->peer);
 		sc->cp = c->cp;
 		sc->cp_want = c->home;
+		ts_any(&sc->tun_tsi, c->home);
+		ts_any(&sc->tun_tsr, NULL);
 	} else {
 		ts_one(&sc->tsi, NULL);
 		ts_one(&sc->tsr, NULL);
 		sc->peer_psk = pad_psk;
 		sc->child_allowed = pad_child;
 		sc->assign_hoa = pad_assign;
+		sc->tunnel_ok = c->tunnel;
+		ts_any(&sc->tun_tsi, NULL);
+		ts_any(&sc->tun_tsr, NULL);
 		sc->cp_life_s = IKE_KM_HOA_LIFE_S;
 		sc->pad_ctx = s;
 	}
@@ -315,7 +330,7 @@ static bool in_range(const uint8_t *a, const uint8_t *lo, const uint8_t *hi)
 /* The first PROTECT policy of a direction whose selectors cover this
  * pair of addresses and meet the negotiated protocol and ports. */
 static uint32_t policy_for(struct ike_km *k, enum spd_dir dir, const uint8_t *local, const uint8_t *remote,
-			   const struct ike_ts *ts)
+			   const struct ike_ts *ts, enum sa_mode mode)
 {
 	const struct spd *spd = node_bits(k->n)->spd;
 	for (size_t i = 0;; i++) {
@@ -323,7 +338,7 @@ static uint32_t policy_for(struct ike_km *k, enum spd_dir dir, const uint8_t *lo
 		if (!e)
 			return 0;
 		const struct spd_sel *x = &e->sel;
-		if (e->action != SPD_PROTECT || e->protect.ipsec_proto != IP6P_ESP || e->protect.mode != SA_TRANSPORT)
+		if (e->action != SPD_PROTECT || e->protect.ipsec_proto != IP6P_ESP || e->protect.mode != mode)
 			continue;
 		if (!in_range(local, x->local_lo, x->local_hi) || !in_range(remote, x->remote_lo, x->remote_hi))
 			continue;
@@ -452,6 +467,97 @@ static void retire_older(struct ike_km *k, struct slot *s)
 
 /* A Child SA as a pair of transport-mode SAs; TSi is the side of whoever
  * started the exchange that made it. */
+/* The tunnel-mode pair (4877-09): the tunnel's far end is the home agent
+ * (the IKE SA's), the mobile node's end its care-of address, kept current
+ * by the binding (follow_binding, HA-09, 3776-11); the selectors are the
+ * negotiated ones, the policies the tunnel-mode ones that cover them. */
+static int add_tunnel_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
+			 uint32_t spd_id, const struct ike_ts *mine, const struct ike_ts *theirs)
+{
+	const struct ike_child_keys *ck = &c->keys;
+	struct m6_xform_cfg x;
+	struct ipsec_sa sa;
+	memset(&x, 0, sizeof(x));
+	memset(&sa, 0, sizeof(sa));
+	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
+	if (rc)
+		return rc;
+	bool i2r = inbound != c->ours;
+	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
+	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
+	x.eklen = ck->e_len;
+	x.aklen = ck->a_len;
+	sa.spi = spi;
+	sa.proto = IP6P_ESP;
+	sa.mode = SA_TUNNEL;
+	sa.model = (uint8_t)node_bits(k->n)->cfg.model;
+	sa.inbound = inbound;
+	sa.follow_binding = true;
+	/* the mobile node's end: its care-of address while away */
+	struct mn *mn = node_mn(k->n);
+	const uint8_t *coa = mn ? (mn_at_home(mn) ? NULL : mn_coa(mn)) : s->sa.path.peer;
+	const uint8_t *ha = mn ? s->sa.path.peer : s->sa.path.local;
+	const uint8_t *local = mn ? coa : ha, *remote = mn ? ha : coa;
+	static const uint8_t none[16];
+	memcpy(sa.src, inbound ? (remote ? remote : none) : (local ? local : none), 16);
+	memcpy(sa.dst, inbound ? (local ? local : none) : (remote ? remote : none), 16);
+	sa.bound = coa != NULL;
+	memcpy(sa.ts.local_lo, mine->start, 16);
+	memcpy(sa.ts.local_hi, mine->end, 16);
+	memcpy(sa.ts.remote_lo, theirs->start, 16);
+	memcpy(sa.ts.remote_hi, theirs->end, 16);
+	sa.ts.proto = mine->proto ? mine->proto : SPD_PROTO_ANY;
+	sa.ts.lport = SPD_PORT_ANY;
+	sa.ts.rport = SPD_PORT_ANY;
+	sa.spd_id = spd_id;
+	if (!mn) {
+		const struct pad_entry *e = pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
+		sa.pad_id = e ? e->id : 0;
+	}
+	sa.life.soft_ns = k->cfg.soft_s * NS;
+	sa.life.hard_ns = k->cfg.hard_s * NS;
+	if (inbound) {
+		sa.replay_on = true;
+		rc = replay_init(&sa.replay, 0, false);
+	}
+	if (!rc)
+		rc = m6_xform_init(&sa.xf, &x, !inbound, NULL, 0);
+	if (!rc) {
+		rc = node_sa_add(k->n, &sa);
+		if (rc)
+			m6_xform_clear(&sa.xf);
+	}
+	if (!rc)
+		log_child(k, &sa, &x);
+	OPENSSL_cleanse(&x, sizeof(x));
+	return rc;
+}
+
+static int install_tunnel(struct ike_km *k, struct slot *s, const struct ike_child *c)
+{
+	if (!c->tsi.n || !c->tsr.n)
+		return M6_E_IKE_TS;
+	/* our side of the selectors: TSi when we initiated the exchange */
+	const struct ike_ts *mine = c->ours ? &c->tsi.ts[0] : &c->tsr.ts[0];
+	const struct ike_ts *theirs = c->ours ? &c->tsr.ts[0] : &c->tsi.ts[0];
+	uint32_t out_pol = policy_for(k, SPD_OUT, mine->start, theirs->start, mine, SA_TUNNEL);
+	uint32_t in_pol = policy_for(k, SPD_IN, mine->start, theirs->start, mine, SA_TUNNEL);
+	int rc = out_pol && in_pol ? 0 : M6_E_NOTFOUND;
+	if (!rc)
+		rc = add_tunnel_sa(k, s, c, true, c->spi_in, in_pol, mine, theirs);
+	if (!rc) {
+		rc = add_tunnel_sa(k, s, c, false, c->spi_out, out_pol, mine, theirs);
+		if (rc)
+			node_sa_delete(k->n, c->spi_in, IP6P_ESP, true);
+	}
+	if (rc) {
+		k->st.failed++;
+		return rc;
+	}
+	k->st.sa_installed += 2;
+	return 0;
+}
+
 static int install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 {
 	if (!c->tsi.n || !c->tsr.n)
@@ -460,8 +566,10 @@ static int install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 	const uint8_t *local = c->ours ? ti->start : tr->start;
 	const uint8_t *remote = c->ours ? tr->start : ti->start;
 	const struct ike_ts *sel = c->ours == s->sa.cfg_i ? ti : tr;   /* the mobile node's side */
-	uint32_t out_pol = policy_for(k, SPD_OUT, local, remote, sel);
-	uint32_t in_pol = policy_for(k, SPD_IN, local, remote, sel);
+	if (c->tunnel)
+		return install_tunnel(k, s, c);
+	uint32_t out_pol = policy_for(k, SPD_OUT, local, remote, sel, SA_TRANSPORT);
+	uint32_t in_pol = policy_for(k, SPD_IN, local, remote, sel, SA_TRANSPORT);
 	int rc = out_pol && in_pol ? 0 : M6_E_NOTFOUND;
 	if (!rc)
 		rc = add_sa(k, s, c, true, c->spi_in, in_pol, local, remote, sel);
@@ -477,6 +585,9 @@ static int install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 	k->st.sa_installed += 2;
 	return 0;
 }
+
+static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
+static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint64_t now);
 
 static void established(struct ike_km *k, struct slot *s, uint64_t now)
 {
@@ -495,6 +606,12 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	const struct ike_child *c0 = &s->sa.ch[0];
 	memcpy(s->mn_addr, (c0->ours == s->sa.cfg_i ? &c0->tsi : &c0->tsr)->ts[0].start, 16);
 	retire_older(k, s);
+	if (k->cfg.initiator && k->cfg.tunnel) {
+		/* 4877-09: the tunnel-mode SA next, by CREATE_CHILD_SA */
+		struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
+		if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
+			request(k, s, &r, now);
+	}
 	struct mn *mn = node_mn(k->n);
 	if (k->cfg.initiator && s->sa.cp_ok && mn) {
 		/* 4877-12: the home agent's answer is our home address, once
@@ -619,8 +736,6 @@ static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint6
 		idle_due(k, s, now);
 	}
 }
-
-static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
 
 /* A slot for a new IKE SA made by a rekey of s's. */
 static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, bool loser)
@@ -939,7 +1054,8 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		s->due = 0;
 		established(k, s, m->now);
 		k_update(k);
-		idle_due(k, s, m->now);
+		/* the retransmission timer of a request made there, else idle */
+		after(k, s, mid, m->now);
 		return;
 	}
 	if (s->sa.state == IKE_SA_FAILED && before != IKE_SA_FAILED) {
@@ -1174,6 +1290,8 @@ void ike_km_attach(struct ike_km *k, struct node *n)
 	 * MOBIKE; the mobile node's K waits for an IKE SA that has it */
 	if (node_ha(n))
 		ha_set_km_fixed(node_ha(n), !k->cfg.mobike);
+	if (k->cfg.tunnel && node_bits(n))
+		node_bits(n)->km_tunnel = true;
 	if (node_mn(n))
 		mn_set_km_fixed(node_mn(n), true);
 }

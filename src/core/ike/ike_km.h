@@ -125,6 +125,12 @@ struct ike_km_cfg {
 	/* initiator: ask the home agent for a home address in IKE_AUTH
 	 * (RFC 4877 9; home is the suggestion, replaced by the answer) */
 	bool cp;
+	/* the tunnel-mode SA of the mobile node - home agent tunnel (RFC 4877
+	 * 4.3, 7.3; 4877-09): the mobile node asks for it with CREATE_CHILD_SA
+	 * after IKE_AUTH (TSi = its home address, any protocol; TSr = any), a
+	 * home agent accepts it; both install it on their tunnel-mode policies
+	 * with its mobile-node end following the binding (HA-09, 3776-11) */
+	bool tunnel;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */

@@ -150,6 +150,13 @@ struct ike_sa_cfg {
 	 * prefix's lifetime cp_life_s) and narrows TSi to it; assign_hoa
 	 * negative: INTERNAL_ADDRESS_FAILURE and no Child SA. NULL: a request
 	 * is ignored. */
+	/* Tunnel-mode Child SAs made by CREATE_CHILD_SA after IKE_AUTH (RFC
+	 * 4877 4.3, 7.3: the mobile node - home agent tunnel, for return
+	 * routability; 4877-09): the selectors the initiator proposes, those
+	 * the responder accepts (child_allowed applies too); tunnel_ok false:
+	 * the responder refuses a tunnel-mode request (NO_PROPOSAL_CHOSEN). */
+	struct ike_ts_list tun_tsi, tun_tsr;
+	bool tunnel_ok;
 	bool cp;
 	const uint8_t *cp_want;
 	int (*assign_hoa)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, const uint8_t *want,
@@ -174,6 +181,7 @@ enum ike_sa_state {
 struct ike_child {
 	bool used;
 	bool ours;              /* we initiated its exchange: ours are the i-to-r keys */
+	bool tunnel;            /* tunnel mode (no USE_TRANSPORT_MODE, RFC 7296 1.3.1) */
 	bool rekeyed;           /* replaced by a newer SA; Delete due or sent */
 	bool rekeying;          /* our rekey of it is queued or outstanding */
 	bool deleting;          /* our Delete for it is queued or outstanding */
@@ -202,6 +210,7 @@ enum ike_req_type {
 struct ike_req {
 	uint8_t type;           /* enum ike_req_type */
 	bool pfs;               /* Child SA: a KE of the IKE SA's group */
+	bool tunnel;            /* IKE_REQ_NEW_CHILD: tunnel mode, cfg's tun_* selectors */
 	uint32_t spi, new_spi;
 };
 

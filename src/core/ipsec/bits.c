@@ -243,10 +243,16 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
  * and only while a binding gives the SA its endpoint (3776-11). */
 static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bound)
 {
-	if (!b->n_follow || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
+	if ((!b->n_follow && !b->km_tunnel) || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
 		return false;
 	const struct ipsec_sa *sa =
 		e->dir == SPD_OUT ? sad_lookup_out(b->sad, e->id) : sad_lookup_in_policy(b->sad, e->id);
+	if (!sa && b->km_tunnel) {
+		/* IKE has not made it yet (the mobile node never registered):
+		 * as unbound, it carries nothing and selects nothing (3776-11) */
+		*bound = false;
+		return true;
+	}
 	if (sa && sa->follow_binding)
 		*bound = sa->bound;
 	return sa && sa->follow_binding;

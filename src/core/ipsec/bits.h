@@ -96,6 +96,8 @@ struct bits {
 	struct pad *pad;
 	struct bits_stats st;
 	size_t n_follow;              /* SAs with follow_binding added (none: no lookups for them) */
+	bool km_tunnel;               /* the key manager makes such SAs: a tunnel-mode policy
+				       * without one yet is the unbound tunnel interface */
 	struct bits_event evq[BITS_EVQ_LEN];
 	unsigned ev_head, ev_n;
 };

@@ -300,8 +300,14 @@ up() {
 		nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
 	nsx "${P}rtr" sysctl -qw net.ipv6.conf.all.forwarding=1
+	n=1
 	for b in br-home br-r1 br-r2; do
-		nsx "${P}rtr" ip link add "$b" type bridge stp_state 0 mcast_snooping 0 forward_delay 0
+		# an address of its own: a bridge takes its lowest port's MAC
+		# otherwise, and the router's MAC on a link would change when the
+		# mobile node's port joins or leaves it (a neighbour that cached
+		# the old one loses the router until its own NUD notices)
+		nsx "${P}rtr" ip link add "$b" address "02:6d:36:00:00:0$n" type bridge stp_state 0 mcast_snooping 0 forward_delay 0
+		n=$((n + 1))
 		# a port that is always there keeps an empty link's bridge up, so
 		# radvd serves it before the mobile node arrives (a veth pair: not
 		# every kernel has the dummy driver)

@@ -123,6 +123,84 @@ static void test_tunnel_child(void **s)
 	ike_sa_clear(&e.r);
 }
 
+/* RFC 7296 1.3.1, 1.3.3: a peer that wants another group for a Child SA's
+ * KE answers INVALID_KE_PAYLOAD naming it; the request goes again, once,
+ * with a KE of that group (a new Message ID, the same SPI), and a second
+ * refusal ends it. The home agent's answer is made here, sealed with its
+ * keys (our own responder asks for the IKE SA's group only). */
+static void refuse_ke(struct ends *e, uint32_t msgid, uint16_t group, uint8_t *out, size_t *len)
+{
+	struct ike_hdr h;
+	struct ike_wr w;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spi_i, e->r.spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, e->r.spi_r, IKE_SPI_LEN);
+	h.version = 0x20;
+	h.exchange = IKE_CREATE_CHILD_SA;
+	h.flags = IKE_FLAG_R;
+	h.msgid = msgid;
+	ike_wr_init(&w, out, IKE_SA_MSG_MAX, &h);
+	ike_wr_sk_begin(&w, false, 0, 0, e->r.sk.iv_len);
+	uint8_t g[2];
+	m6_put16(g, group);
+	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+	assert_int_equal(ike_sk_seal(&e->r.sk, &w, &e->cr.rng, len), 0);
+}
+
+static void test_child_invalid_ke_retry(void **s)
+{
+	(void)s;
+	static struct ends e;
+	static uint8_t copy[IKE_SA_MSG_MAX];
+	setup(&e, gcm_x25519);
+	handshake(&e);
+	struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .new_spi = 0xa0000009, .pfs = true };
+	assert_int_equal(ike_sa_request(&e.i, &r, q, sizeof(q), &ql), 0);
+	uint32_t mid = m6_get32(q + 20);
+	refuse_ke(&e, mid, IKE_DH_ECP256, p, &pl);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	assert_int_equal(n_ev(&e.i, IKE_EV_CHILD_FAILED), 0);
+	assert_true(ql > 0);                            /* the same request, again */
+	assert_int_equal(m6_get32(q + 20), mid + 1);
+	struct ike_msg m;
+	struct m6_diags ds;
+	size_t po, pol;
+	memcpy(copy, q, ql);
+	m6_diags_init(&ds);
+	assert_int_equal(ike_msg_parse(copy, ql, &m, &ds, 0), 0);
+	assert_int_equal(ike_sk_open(&e.r.sk, copy, ql, &m, &po, &pol), 0);
+	assert_int_equal(ike_msg_parse_inner(&m, copy + po, pol, m.sk_np, &ds, po), 0);
+	const struct ike_pl *kep = NULL, *sap = NULL;
+	for (unsigned i = 0; i < m.n; i++) {
+		if (m.pl[i].inner && m.pl[i].type == IKE_PL_KE)
+			kep = &m.pl[i];
+		if (m.pl[i].inner && m.pl[i].type == IKE_PL_SA)
+			sap = &m.pl[i];
+	}
+	struct ike_ke ke;
+	struct ike_sa_payload sp;
+	assert_non_null(kep);
+	assert_non_null(sap);
+	assert_int_equal(ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0), 0);
+	assert_int_equal(ke.group, IKE_DH_ECP256);
+	assert_int_equal(ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0), 0);
+	assert_int_equal(m6_get32(sp.prop[0].spi), 0xa0000009);
+	bool has19 = false;
+	for (unsigned i = 0; i < sp.prop[0].n_xf; i++)
+		has19 |= sp.prop[0].xf[i].type == IKE_XF_DH && sp.prop[0].xf[i].id == IKE_DH_ECP256;
+	assert_true(has19);
+	/* a second refusal is final */
+	refuse_ke(&e, mid + 1, IKE_DH_ECP384, p, &pl);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	const struct ike_ev *ev = ev_of(&e.i, IKE_EV_CHILD_FAILED);
+	assert_non_null(ev);
+	assert_int_equal(ev->notify, IKE_N_INVALID_KE_PAYLOAD);
+	assert_int_equal(ev->spi_in, 0xa0000009);
+	assert_false(ike_sa_busy(&e.i));
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+}
+
 /* IKE-15: a Child SA rekey (N(REKEY_SA)), without and with PFS, from
  * either end. The responder has the new pair before it answers and keeps
  * the old one; the initiator then deletes the old pair; each end ends with
@@ -561,6 +639,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_child),
 		cmocka_unit_test(test_tunnel_child),
+		cmocka_unit_test(test_child_invalid_ke_retry),
 		cmocka_unit_test(test_rekey_child),
 		cmocka_unit_test(test_child_refused),
 		cmocka_unit_test(test_rekey_ike),

@@ -150,16 +150,23 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 	bool tunnel = req_tunnel(sa, old);
 	if (!tunnel)
 		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	uint16_t group = r->group ? r->group : sa->suite.dh;
 	if (r->pfs) {
-		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
+		int rc = ike_dh_init(&sa->req_dh, group, &c->rng);
 		if (rc)
 			return rc;
 	}
 	sp.n_prop = 1;
 	ike_sa_esp_prop(&c->esp, 1, r->new_spi, &sp.prop[0]);
-	if (r->pfs)
-		sp.prop[0].xf[sp.prop[0].n_xf++] =
-			(struct ike_xf){ IKE_XF_DH, sa->suite.dh, 0, false };
+	if (r->pfs) {
+		/* the KE's group first, then (first try only) the other groups
+		 * of our IKE proposals, so a peer that wants one of them can say
+		 * so with INVALID_KE_PAYLOAD (1.3.3) */
+		sp.prop[0].xf[sp.prop[0].n_xf++] = (struct ike_xf){ IKE_XF_DH, group, 0, false };
+		for (unsigned k = 0; !r->group && k < c->n_ike && sp.prop[0].n_xf < IKE_XF_MAX; k++)
+			if (!ike_sa_xf_has(&sp.prop[0], IKE_XF_DH, c->ike[k].dh, 0))
+				sp.prop[0].xf[sp.prop[0].n_xf++] = (struct ike_xf){ IKE_XF_DH, c->ike[k].dh, 0, false };
+	}
 	ike_put_sa(w, &sp);
 	ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
 	if (r->pfs)
@@ -425,16 +432,24 @@ int ike_sa_adopt_loser(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct i
 /* ---- Child SAs ---- */
 
 /* The transforms of a received ESP proposal we take, and the PFS group
- * (0: none). */
+ * (0: none); want: the group our own request proposed (0: the IKE SA's). */
+static bool esp_choose_group(const struct ike_sa *sa, const struct ike_prop *p, uint16_t want, uint16_t *dh);
+
 static bool esp_choose(const struct ike_sa *sa, const struct ike_prop *p, uint16_t *dh)
 {
+	return esp_choose_group(sa, p, 0, dh);
+}
+
+static bool esp_choose_group(const struct ike_sa *sa, const struct ike_prop *p, uint16_t want, uint16_t *dh)
+{
+	uint16_t g = want ? want : sa->suite.dh;
 	if (!ike_sa_esp_ok(p, &sa->cfg->esp))
 		return false;
 	*dh = 0;
 	if (!ike_sa_xf_count(p, IKE_XF_DH))
 		return !sa->cfg->esp.pfs;
-	if (ike_sa_xf_has(p, IKE_XF_DH, sa->suite.dh, 0))
-		*dh = sa->suite.dh;
+	if (ike_sa_xf_has(p, IKE_XF_DH, g, 0))
+		*dh = g;
 	else if (!ike_sa_xf_has(p, IKE_XF_DH, IKE_DH_NONE, 0))
 		return false;
 	return *dh || !sa->cfg->esp.pfs;
@@ -646,10 +661,23 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_child *old = r->type == IKE_REQ_REKEY_CHILD ? ike_sa_child(sa, r->spi, true) : NULL;
 	bool tunnel = req_tunnel(sa, old);
 	our_ts(sa, old, tunnel, &pi, &pr);
-	uint16_t dh = 0;
+	uint16_t dh = 0, group = r->group ? r->group : sa->suite.dh;
+	size_t gl0;
+	const uint8_t *gd = e == IKE_N_INVALID_KE_PAYLOAD ? ike_sa_notify_data(find_notify(m, e), &gl0) : NULL;
+	if (gd && gl0 == 2 && r->pfs && !r->group && m6_get16(gd) != group && ike_dh_supported(m6_get16(gd)) &&
+	    sa->n_queue < IKE_SA_QUEUE_MAX) {
+		/* 1.3.1, 1.3.3: the peer wants another group for its KE: the
+		 * same request again, once, with that group first in line */
+		struct ike_req again = *r;
+		again.group = m6_get16(gd);
+		memmove(sa->queue + 1, sa->queue, sa->n_queue * sizeof(sa->queue[0]));
+		sa->queue[0] = again;
+		sa->n_queue++;
+		return;
+	}
 	bool ok = !e && sap && np && tip && trp && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
-		  sp.n_prop == 1 && esp_choose(sa, &sp.prop[0], &dh) &&
-		  dh == (r->pfs ? sa->suite.dh : 0) &&
+		  sp.n_prop == 1 && esp_choose_group(sa, &sp.prop[0], group, &dh) &&
+		  dh == (r->pfs ? group : 0) &&
 		  !ike_ts_parse(tip->body, tip->body_len, &tsi, &ds, 0) &&
 		  !ike_ts_parse(trp->body, trp->body_len, &tsr, &ds, 0) && ike_sa_ts_ok(&pi, &tsi) &&
 		  ike_sa_ts_ok(&pr, &tsr) && !find_notify(m, IKE_N_USE_TRANSPORT_MODE) == tunnel;

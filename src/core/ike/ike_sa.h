@@ -62,9 +62,11 @@
  * Not here yet: NAT detection, fragmentation of our own messages,
  * certificates, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
- * covers them, else refuses), a retry after INVALID_KE_PAYLOAD in
- * CREATE_CHILD_SA (one group is proposed, the IKE SA's; the request is
- * reported refused), windows above 1.
+ * covers them, else refuses), windows above 1. A CREATE_CHILD_SA with PFS
+ * proposes the IKE SA's group; refused with INVALID_KE_PAYLOAD naming
+ * another supported group, it is sent again once with that group (a new
+ * Message ID, the same SPI); as responder, a KE group other than the IKE
+ * SA's is refused with NO_PROPOSAL_CHOSEN.
  */
 #ifndef MIP6SEC_IKE_SA_H
 #define MIP6SEC_IKE_SA_H
@@ -211,6 +213,8 @@ struct ike_req {
 	uint8_t type;           /* enum ike_req_type */
 	bool pfs;               /* Child SA: a KE of the IKE SA's group */
 	bool tunnel;            /* IKE_REQ_NEW_CHILD: tunnel mode, cfg's tun_* selectors */
+	uint16_t group;         /* PFS group, 0: the IKE SA's; set by a retry after the
+				 * peer's INVALID_KE_PAYLOAD (RFC 7296 1.3.1, 1.3.3) */
 	uint32_t spi, new_spi;
 };
 

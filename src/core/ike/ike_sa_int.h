@@ -51,6 +51,16 @@ int ike_sa_input_est(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t 
 /* Write the next queued request if none is outstanding. */
 int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_len);
 
+/* Authentication (ike_auth.c): our ID, CERT, [CERTREQ,] AUTH; the
+ * peer's ID and AUTH checked (0, or why not: the peer identity is then
+ * sa->peer_id); the IKE_SA_INIT notify of our signature hashes, the
+ * peer's recorded in sa->peer_hashes; CERTREQ when we have a CA. */
+void ike_auth_put(struct ike_sa *sa, struct ike_wr *w);
+int ike_auth_check(struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_put_hashes(const struct ike_sa *sa, struct ike_wr *w);
+void ike_auth_on_init(struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_put_certreq(const struct ike_sa *sa, struct ike_wr *w);
+
 /* CREATE_CHILD_SA (ike_child.c): our request's content, the peer's
  * request answered, our request's response. */
 int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w);

@@ -568,6 +568,13 @@ static void test_psk_vs_cert(void **s)
 	cert_free();
 	setup(&e, gcm_x25519);
 	expect_up(IKE_AUTH_PSK);
+	/* a responder with a certificate answers a PSK initiator with the PSK */
+	setup(&e, gcm_x25519);
+	cr = cred("ha-p256", NULL, "ca.pem");
+	e.cr.cred = cr;
+	e.cr.cert_time = T_2029;
+	expect_up(IKE_AUTH_PSK);
+	cert_free();
 }
 
 int main(void)

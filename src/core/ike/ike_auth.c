@@ -37,8 +37,12 @@ static int make_tbs(const struct ike_sa *sa, bool ours, const uint8_t *id, size_
 	return ike_prf(sa->suite.prf, skp, sa->keys.prf_len, &v, 1, t->b + ml + nl);
 }
 
+/* Our credential when we sign; NULL: the PSK. A responder answers a
+ * peer that used its PSK with the PSK (the peer may have no CA). */
 static const struct ike_cred *own_cred(const struct ike_sa *sa)
 {
+	if (!sa->initiator && sa->peer_auth == IKE_AUTH_PSK)
+		return NULL;
 	return ike_cred_has_own(sa->cfg->cred) ? sa->cfg->cred : NULL;
 }
 

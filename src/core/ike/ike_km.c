@@ -52,6 +52,8 @@ struct ike_km {
 	size_t n_ike, n_child;
 	struct ike_km_ike_keys *ike_log;
 	struct ike_km_child_keys *child_log;
+	int64_t wall_s;                 /* wall time at node time wall_at */
+	uint64_t wall_at;
 };
 
 static uint64_t km_rto(const struct ike_km *k)
@@ -132,6 +134,13 @@ static int pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const
 	return 0;
 }
 
+static bool pad_cert(void *ctx, uint8_t type, const uint8_t *id, size_t len)
+{
+	struct slot *s = ctx;
+	const struct pad_entry *e = pad_for(s->km, type, id, len);
+	return e && e->auth == PAD_AUTH_CERT;
+}
+
 /* 4877-02/03: an identity may claim only its own home addresses. */
 static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, const struct ike_ts_list *tsi,
 		      const struct ike_ts_list *tsr)
@@ -199,6 +208,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->peer_id_len = c->peer_id_len;
 	sc->psk = c->psk;
 	sc->psk_len = c->psk_len;
+	sc->cred = c->cred;
+	sc->cert_time = k->wall_s + ((int64_t)now - (int64_t)k->wall_at) / 1000000000;
 	sc->rng = (struct ike_rng){ km_random, k };
 	sc->alloc_spi = km_alloc_spi;
 	sc->spi_ctx = s;
@@ -209,6 +220,7 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 		ts_one(&sc->tsi, NULL);
 		ts_one(&sc->tsr, NULL);
 		sc->peer_psk = pad_psk;
+		sc->peer_cert_ok = pad_cert;
 		sc->child_allowed = pad_child;
 		sc->pad_ctx = s;
 	}
@@ -877,7 +889,8 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 	enum m6_enc e;
 	enum m6_auth a;
 	if (!cfg->n_ike || cfg->n_ike > IKE_SA_SUITE_MAX || ike_km_esp_xform(&cfg->esp, &e, &a) ||
-	    cfg->id_len > IKE_SA_ID_MAX || cfg->psk_len > IKE_KM_PSK_MAX || (cfg->initiator && !cfg->psk_len)) {
+	    cfg->id_len > IKE_SA_ID_MAX || cfg->psk_len > IKE_KM_PSK_MAX ||
+	    (cfg->initiator && !cfg->psk_len && !ike_cred_has_own(cfg->cred))) {
 		snprintf(err, errlen, "incomplete IKE configuration (proposals, ESP transform, identity or PSK)");
 		return NULL;
 	}
@@ -892,6 +905,8 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 		return NULL;
 	}
 	k->cfg = *cfg;
+	ike_cred_ref(k->cfg.cred);
+	k->wall_s = cfg->cert_time;
 	/* the mobile node: the IKE SA, during a rekey its successor and, when
 	 * rekeys cross, the loser, plus a new one after a move */
 	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 4 : 8;
@@ -937,6 +952,7 @@ void ike_km_free(struct ike_km *k)
 		OPENSSL_cleanse(&k->slots[i], sizeof(k->slots[i]));
 	}
 	free(k->slots);
+	ike_cred_free(k->cfg.cred);
 	ike_cookie_clear(&k->cookie);
 	if (k->ike_log) {
 		OPENSSL_cleanse(k->ike_log, KEYLOG_IKE_MAX * sizeof(*k->ike_log));
@@ -948,6 +964,12 @@ void ike_km_free(struct ike_km *k)
 	}
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
+}
+
+void ike_km_set_wall_time(struct ike_km *k, int64_t wall_s, uint64_t now)
+{
+	k->wall_s = wall_s;
+	k->wall_at = now;
 }
 
 const struct ike_km_stats *ike_km_stats(const struct ike_km *k)

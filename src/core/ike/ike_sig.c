@@ -21,6 +21,7 @@
 enum key_kind { KEY_NONE, KEY_RSA, KEY_P256, KEY_P384, KEY_ED25519 };
 
 struct ike_cred {
+	unsigned refs;
 	EVP_PKEY *key;
 	enum key_kind kind;
 	X509 *cert;
@@ -102,12 +103,22 @@ static bool alg_fits(const struct sig_alg *a, enum key_kind k)
 
 struct ike_cred *ike_cred_new(void)
 {
-	return calloc(1, sizeof(struct ike_cred));
+	struct ike_cred *c = calloc(1, sizeof(struct ike_cred));
+	if (c)
+		c->refs = 1;
+	return c;
+}
+
+struct ike_cred *ike_cred_ref(struct ike_cred *c)
+{
+	if (c)
+		c->refs++;
+	return c;
 }
 
 void ike_cred_free(struct ike_cred *c)
 {
-	if (!c)
+	if (!c || --c->refs)
 		return;
 	EVP_PKEY_free(c->key);
 	X509_free(c->cert);

@@ -53,8 +53,11 @@ enum ike_hash {
 
 struct ike_cred;
 
-/* An empty credential (NULL: no memory). */
+/* An empty credential (NULL: no memory), with one reference. */
 struct ike_cred *ike_cred_new(void);
+/* Another reference (a key manager keeps the configuration's); c. */
+struct ike_cred *ike_cred_ref(struct ike_cred *c);
+/* Drop a reference: the last one frees (and wipes) everything. */
 void ike_cred_free(struct ike_cred *c);
 /* Our certificate and its private key (PEM). M6_E_IKE_CERT_PARSE when
  * either does not parse, M6_E_IKE_KEY_TYPE for a key other than RSA

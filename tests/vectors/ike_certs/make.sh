@@ -16,11 +16,13 @@
 #   mn-nosan      mobile node P-256 without the home address in its SAN (4877-08)
 #   mn-ca2        mobile node P-256 under ca2
 #   mn-inter      mobile node P-256 under inter
+#   mn-rsa1024    mobile node with a key too small to be accepted
 set -e
 DAYS=3650
 key() {
 	case $2 in
 	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
+	rsa1024) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$1.key" ;;
 	p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" ;;
 	p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1.key" ;;
 	ed25519) openssl genpkey -algorithm ED25519 -out "$1.key" ;;
@@ -56,4 +58,5 @@ done
 leaf mn-nosan p256 ca mn.example.org 'DNS:mn.example.org,IP:2001:db8:1::200'
 leaf mn-ca2 p256 ca2 mn.example.org "$MN"
 leaf mn-inter p256 inter mn.example.org "$MN"
+leaf mn-rsa1024 rsa1024 ca mn.example.org "$MN"
 rm -f *.srl

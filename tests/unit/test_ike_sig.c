@@ -577,6 +577,29 @@ static void test_psk_vs_cert(void **s)
 	cert_free();
 }
 
+/* A reloaded configuration with the same files is the same credential. */
+static void test_cred_same(void **s)
+{
+	(void)s;
+	struct ike_cred *a = cred("mn-p256", NULL, "ca.pem"), *b = cred("mn-p256", NULL, "ca.pem"),
+			*c = cred("mn-p384", NULL, "ca.pem"), *d = cred("mn-p256", NULL, "ca2.pem");
+	assert_true(ike_cred_same(a, b));
+	assert_false(ike_cred_same(a, c));
+	assert_false(ike_cred_same(a, d));
+	assert_false(ike_cred_same(a, NULL));
+	assert_true(ike_cred_same(NULL, NULL));
+	ike_cred_set_classic(b, true);
+	assert_false(ike_cred_same(a, b));
+	/* references: the last one frees */
+	assert_ptr_equal(ike_cred_ref(a), a);
+	ike_cred_free(a);
+	assert_true(ike_cred_has_own(a));
+	ike_cred_free(a);
+	ike_cred_free(b);
+	ike_cred_free(c);
+	ike_cred_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_exchange),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_psk_vs_cert),
+		cmocka_unit_test(test_cred_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,7 +78,7 @@ void ike_auth_put(struct ike_sa *sa, struct ike_wr *w)
 	rc = make_tbs(sa, true, idb, idl, &t);
 	if (!rc)
 		rc = ike_sig_sign(cr, sa->peer_hashes, t.b, t.len, &method, sig, sizeof(sig), &sl);
-	OPENSSL_cleanse(t.b + t.len - ike_prf_len(sa->suite.prf), ike_prf_len(sa->suite.prf));
+	OPENSSL_cleanse(&t, sizeof(t));         /* prf(SK_p, ID') is keyed by a secret */
 	if (rc) {
 		w->err = rc;
 		return;
@@ -164,7 +164,7 @@ static int check_sig(struct ike_sa *sa, const struct ike_msg *m, const struct ik
 	if (!rc)
 		rc = ike_sig_verify(c->cred, &pc, c->cert_time, id->type, id->data, id->len, a->method,
 				    a->data, a->len, t.b, t.len);
-	OPENSSL_cleanse(t.b + t.len - ike_prf_len(sa->suite.prf), ike_prf_len(sa->suite.prf));
+	OPENSSL_cleanse(&t, sizeof(t));
 	return rc;
 }
 

@@ -164,6 +164,7 @@ int ike_cred_set_own(struct ike_cred *c, const char *cert_pem, size_t cert_len,
 	EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, no_pass, NULL) : NULL;
 	BIO_free(b);
 	int rc = 0;
+	ERR_clear_error();
 	if (!x || !k)
 		rc = M6_E_IKE_CERT_PARSE;
 	else if (kind_of(k) == KEY_NONE)
@@ -246,6 +247,20 @@ void ike_cred_set_rsa_pkcs1(struct ike_cred *c, bool pkcs1)
 void ike_cred_set_classic(struct ike_cred *c, bool classic)
 {
 	c->classic = classic;
+}
+
+bool ike_cred_same(const struct ike_cred *a, const struct ike_cred *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->n_der != b->n_der || a->n_ca != b->n_ca || a->rsa_pkcs1 != b->rsa_pkcs1 ||
+	    a->classic != b->classic || memcmp(a->certreq, b->certreq, sizeof(a->certreq)))
+		return false;
+	for (unsigned i = 0; i < a->n_der; i++)
+		if (a->der_len[i] != b->der_len[i] || memcmp(a->der[i], b->der[i], a->der_len[i]))
+			return false;
+	/* a key is the certificate's (ike_cred_set_own): the same certificate, the same key */
+	return true;
 }
 
 bool ike_cred_has_own(const struct ike_cred *c)

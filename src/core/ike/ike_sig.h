@@ -75,6 +75,8 @@ void ike_cred_set_rsa_pkcs1(struct ike_cred *c, bool pkcs1);
  * of our key type (RFC 7296 3.8). */
 void ike_cred_set_classic(struct ike_cred *c, bool classic);
 
+/* The same certificates, CA and options (a configuration reloaded). */
+bool ike_cred_same(const struct ike_cred *a, const struct ike_cred *b);
 bool ike_cred_has_own(const struct ike_cred *c);
 bool ike_cred_has_ca(const struct ike_cred *c);
 /* The hashes we accept in method 14 (mask of IKE_HASH_BIT), 0 in classic mode. */

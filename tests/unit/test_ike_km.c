@@ -325,6 +325,7 @@ static void test_certificates(void **s)
 	struct ike_km_sa_info si;
 	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
 	assert_int_equal(si.peer_id_type, IKE_ID_RFC822_ADDR);
+	assert_int_equal(si.peer_auth, IKE_AUTH_DIGITAL_SIG);
 	teardown(NULL);
 	/* 4877-02: a certificate identity claims only its own home addresses */
 	setup_cert_pair(C_ADDR, "cert");

@@ -1015,6 +1015,7 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	memcpy(out->local, s->local, 16);
 	memcpy(out->peer, s->peer, 16);
 	out->suite = s->sa.suite;
+	out->peer_auth = s->sa.peer_auth;
 	out->peer_id_type = s->sa.peer_id_type;
 	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
 	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);

@@ -155,6 +155,7 @@ struct ike_km_sa_info {
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
 	uint8_t local[16], peer[16];            /* the IKE SA's addresses */
 	struct ike_suite suite;                 /* once negotiated */
+	uint8_t peer_auth;                      /* once authenticated: its AUTH method */
 	uint8_t peer_id_type;                   /* once authenticated */
 	uint8_t peer_id[IKE_SA_ID_MAX];
 	size_t peer_id_len;

@@ -15,46 +15,7 @@
 #include "ike_const.h"
 #include "ike_cookie.h"
 
-#define KEYLOG_IKE_MAX 32
-#define KEYLOG_CHILD_MAX 64
-#define NS 1000000000ull
-
-struct slot {
-	bool used;
-	struct ike_sa sa;
-	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
-	struct ike_km *km;
-	uint8_t local[16], peer[16];
-	/* RFC 7296 2.11: a responder answers from the port the request came
-	 * to, to the port it came from; the initiator's are ours (500) */
-	uint16_t lport, pport;
-	uint32_t in_spi;                /* the first Child SA's, larval until installed */
-	bool larval;
-	unsigned tries;
-	/* the next thing to do: retransmit our request, forget a half-open
-	 * or rekeyed SA, rekey the IKE SA, check the peer's liveness */
-	uint64_t due;
-	uint64_t created;
-	uint64_t last_rx;               /* the peer's last authentic message */
-	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
-	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
-};
-
-struct ike_km {
-	struct ike_km_cfg cfg;
-	struct node *n;
-	unsigned n_slots;
-	struct slot *slots;
-	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
-	struct ike_km_stats st;
-	struct ike_cookie cookie;
-	uint64_t cookie_rotate_at;      /* 0: no secret yet */
-	size_t n_ike, n_child;
-	struct ike_km_ike_keys *ike_log;
-	struct ike_km_child_keys *child_log;
-	int64_t wall_s;                 /* wall time at node time wall_at */
-	uint64_t wall_at;
-};
+#include "ike_km_int.h"
 
 static uint64_t km_rto(const struct ike_km *k)
 {
@@ -964,72 +925,4 @@ void ike_km_free(struct ike_km *k)
 	}
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
-}
-
-void ike_km_set_wall_time(struct ike_km *k, int64_t wall_s, uint64_t now)
-{
-	k->wall_s = wall_s;
-	k->wall_at = now;
-}
-
-const struct ike_km_stats *ike_km_stats(const struct ike_km *k)
-{
-	return &k->st;
-}
-
-size_t ike_km_ike_count(const struct ike_km *k)
-{
-	return k->n_ike;
-}
-
-const struct ike_km_ike_keys *ike_km_ike_at(const struct ike_km *k, size_t i)
-{
-	return i < k->n_ike ? &k->ike_log[i] : NULL;
-}
-
-size_t ike_km_child_count(const struct ike_km *k)
-{
-	return k->n_child;
-}
-
-const struct ike_km_child_keys *ike_km_child_at(const struct ike_km *k, size_t i)
-{
-	return i < k->n_child ? &k->child_log[i] : NULL;
-}
-
-size_t ike_km_sa_slots(const struct ike_km *k)
-{
-	return k->n_slots;
-}
-
-int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
-{
-	if (i >= k->n_slots || !k->slots[i].used)
-		return M6_E_NOTFOUND;
-	const struct slot *s = &k->slots[i];
-	memset(out, 0, sizeof(*out));
-	out->initiator = s->sa.initiator;
-	out->state = s->sa.state;
-	memcpy(out->spi_i, s->sa.spi_i, IKE_SPI_LEN);
-	memcpy(out->spi_r, s->sa.spi_r, IKE_SPI_LEN);
-	memcpy(out->local, s->local, 16);
-	memcpy(out->peer, s->peer, 16);
-	out->suite = s->sa.suite;
-	out->peer_auth = s->sa.peer_auth;
-	out->peer_id_type = s->sa.peer_id_type;
-	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
-	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
-	/* the first Child SA: its inbound SA completes the larval one */
-	out->child_installed = s->sa.state == IKE_SA_ESTABLISHED && s->sa.child_ok && !s->larval;
-	out->child_error = s->sa.child_error;
-	if (s->sa.child_ok) {
-		out->child_in_spi = s->sa.initiator ? s->sa.child_spi_i : s->sa.child_spi_r;
-		out->child_out_spi = s->sa.initiator ? s->sa.child_spi_r : s->sa.child_spi_i;
-	} else {
-		out->child_in_spi = s->larval ? s->in_spi : 0;
-	}
-	out->esp = s->cfg.esp;
-	out->tries = s->tries;
-	out->created = s->created;
-	return 0;
 }

@@ -207,7 +207,7 @@ static void test_init_payloads(void **s)
 	find_pl(e.a, e.al, IKE_PL_SA, &m);
 	const struct ike_pl *n = ike_msg_find_notify(&m, IKE_N_SIGNATURE_HASH_ALGORITHMS);
 	assert_non_null(n);
-	/* no hash, no IDENTITY: SHA2-256, 384, 512 and IDENTITY (RFC 8420) */
+	/* ALG-03: SHA2-256, 384, 512 and IDENTITY (RFC 8420), never SHA-1 */
 	static const uint8_t hashes[] = { 0, 0, 0x40, 0x2f, 0, 2, 0, 3, 0, 4, 0, 5 };
 	assert_int_equal(n->body_len, sizeof(hashes));
 	assert_memory_equal(n->body, hashes, sizeof(hashes));
@@ -444,6 +444,23 @@ static void test_tampered(void **s)
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_AUTH);
 	assert_int_equal(ike_sig_sign(r, ike_cred_hashes(r), tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_SIG_METHOD);
+	/* ALG-03: no SHA-1 in method 14: sha1WithRSAEncryption over a genuine
+	 * PKCS#1 v1.5 SHA-1 signature (what method 1 carries) is refused */
+	static const uint8_t sha1_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+					    0x0d, 0x01, 0x01, 0x05, 0x05, 0x00 };
+	ike_cred_set_classic(r, true);
+	uint8_t m1[IKE_SIG_MAX];
+	size_t m1l, rl;
+	const uint8_t *rd = own_der(r, &rl);
+	assert_int_equal(ike_sig_sign(r, 0, tbs, sizeof(tbs), &method, m1, sizeof(m1), &m1l), 0);
+	assert_int_equal(method, IKE_AUTH_RSA_SIG);
+	assert_int_equal(ike_sig_check_auth(rd, rl, method, m1, m1l, tbs, sizeof(tbs)), 0);
+	sig[0] = sizeof(sha1_rsa);
+	memcpy(sig + 1, sha1_rsa, sizeof(sha1_rsa));
+	memcpy(sig + 1 + sizeof(sha1_rsa), m1, m1l);
+	assert_int_equal(ike_sig_check_auth(rd, rl, IKE_AUTH_DIGITAL_SIG, sig, 1 + sizeof(sha1_rsa) + m1l, tbs,
+					    sizeof(tbs)),
+			 M6_E_IKE_SIG_METHOD);
 	ike_cred_free(a);
 	ike_cred_free(b);
 	ike_cred_free(r);

@@ -444,6 +444,25 @@ static void test_tampered(void **s)
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_AUTH);
 	assert_int_equal(ike_sig_sign(r, ike_cred_hashes(r), tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_SIG_METHOD);
+	/* RSASSA-PSS whose hash AlgorithmIdentifiers have no parameters
+	 * (rather than NULL) verifies the same */
+	static const uint8_t pss_absent[] = {
+		0x30, 0x3d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, 0x30, 0x30, 0xa0,
+		0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0xa1, 0x1a,
+		0x30, 0x18, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0b, 0x06,
+		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0xa2, 0x03, 0x02, 0x01, 0x20 };
+	{
+		size_t rdl;
+		const uint8_t *rdd = own_der(r, &rdl);
+		assert_int_equal(method, IKE_AUTH_DIGITAL_SIG);
+		assert_int_equal(sig[0], 67);                   /* the NULL form is what we send */
+		uint8_t alt[IKE_SIG_MAX];
+		size_t altl = 1 + sizeof(pss_absent) + sl - 1 - sig[0];
+		alt[0] = sizeof(pss_absent);
+		memcpy(alt + 1, pss_absent, sizeof(pss_absent));
+		memcpy(alt + 1 + sizeof(pss_absent), sig + 1 + sig[0], sl - 1 - sig[0]);
+		assert_int_equal(ike_sig_check_auth(rdd, rdl, IKE_AUTH_DIGITAL_SIG, alt, altl, tbs, sizeof(tbs)), 0);
+	}
 	/* ALG-03: no SHA-1 in method 14: sha1WithRSAEncryption over a genuine
 	 * PKCS#1 v1.5 SHA-1 signature (what method 1 carries) is refused */
 	static const uint8_t sha1_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,

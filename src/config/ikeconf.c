@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ike/ike_const.h"
 #include "ike/ike_sig.h"
@@ -220,6 +221,12 @@ static int read_pem(struct conf_ctx *c, const config_setting_t *g, const char *k
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return conf_fail(c, m, "'%s' = \"%s\": cannot read %s: %s", key, v, path, strerror(errno));
+	/* a device or a pipe could block or never end */
+	struct stat st;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return conf_fail(c, m, "'%s' = \"%s\": %s is not a regular file", key, v, path);
+	}
 	*buf = malloc(PEM_FILE_MAX + 1);
 	*len = *buf ? fread(*buf, 1, PEM_FILE_MAX + 1, f) : 0;
 	bool err = ferror(f);

@@ -239,6 +239,8 @@ static void test_ike_pubkey(void **s)
 		  ":4: 'ca': 1 to 4 PEM certificates" },
 		{ "auth = \"pubkey\"; cert = \"mn-p256.pem\"; key = \"mn-p256.key\";",
 		  ":3: missing 'ca'" },
+		{ "auth = \"pubkey\"; cert = \"/dev/null\"; key = \"mn-p256.key\"; ca = \"ca.pem\";",
+		  ":4: 'cert' = \"/dev/null\": /dev/null is not a regular file" },
 		{ "auth = \"rsa\";", ":4: 'auth' must be \"psk\" or \"pubkey\"" },
 		{ "cert = \"mn-p256.pem\";", ":4: 'cert' needs auth = \"pubkey\"" },
 		{ "auth = \"psk\";", ":3: a mobile node's ike group needs a 'psk'" },

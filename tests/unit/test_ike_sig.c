@@ -604,6 +604,23 @@ static void test_psk_vs_cert(void **s)
 	cert_free();
 	setup(&e, gcm_x25519);
 	expect_up(IKE_AUTH_PSK);
+	/* an initiator with a PSK and a CA asks for the responder's
+	 * certificate (CERTREQ in IKE_AUTH) and gets it */
+	setup(&e, gcm_x25519);
+	ci = cred(NULL, NULL, "ca.pem");
+	cr = cred("ha-p256", NULL, "ca.pem");
+	e.ci.cred = ci;
+	e.cr.cred = cr;
+	e.ci.cert_time = e.cr.cert_time = T_2029;
+	run();
+	assert_int_equal(to_r(&e), 0);
+	assert_int_equal(to_i(&e), 0);
+	assert_int_equal(e.i.state, IKE_SA_ESTABLISHED);
+	assert_int_equal(e.r.peer_auth, IKE_AUTH_PSK);
+	assert_int_equal(e.i.peer_auth, IKE_AUTH_DIGITAL_SIG);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
+	cert_free();
 	/* a responder with a certificate answers a PSK initiator with the PSK */
 	setup(&e, gcm_x25519);
 	cr = cred("ha-p256", NULL, "ca.pem");

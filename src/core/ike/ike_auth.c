@@ -38,10 +38,11 @@ static int make_tbs(const struct ike_sa *sa, bool ours, const uint8_t *id, size_
 }
 
 /* Our credential when we sign; NULL: the PSK. A responder answers a
- * peer that used its PSK with the PSK (the peer may have no CA). */
+ * peer that used its PSK with the PSK unless it asked for a certificate
+ * (CERTREQ): a peer without a CA could not check one. */
 static const struct ike_cred *own_cred(const struct ike_sa *sa)
 {
-	if (!sa->initiator && sa->peer_auth == IKE_AUTH_PSK)
+	if (!sa->initiator && sa->peer_auth == IKE_AUTH_PSK && !sa->peer_certreq)
 		return NULL;
 	return ike_cred_has_own(sa->cfg->cred) ? sa->cfg->cred : NULL;
 }
@@ -58,6 +59,9 @@ void ike_auth_put(struct ike_sa *sa, struct ike_wr *w)
 	size_t idl = w->len - at - IKE_PL_HDR_LEN;
 	int rc;
 	if (!cr) {
+		/* the initiator asks for the responder's certificate (1.2) */
+		if (sa->initiator)
+			ike_auth_put_certreq(sa, w);
 		uint8_t auth[IKE_PRF_MAX];
 		rc = sa->initiator
 			? ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req, sa->init_req_len,
@@ -185,6 +189,7 @@ int ike_auth_check(struct ike_sa *sa, const struct ike_msg *m)
 		return M6_E_IKE_PEER_ID;
 	if (id.len > IKE_SA_ID_MAX)
 		return M6_E_IKE_AUTH;
+	sa->peer_certreq = ike_msg_find(m, IKE_PL_CERTREQ, 0) != NULL;
 	int rc;
 	if (a.method == IKE_AUTH_PSK) {
 		/* an initiator that trusts a CA wants the responder's certificate */

@@ -259,6 +259,7 @@ struct ike_sa {
 	/* the peer's SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT mask; bit 16:
 	 * the notify came), 0 when it sent none (RFC 7427 4) */
 	unsigned peer_hashes;
+	bool peer_certreq;              /* its IKE_AUTH request asked for our certificate */
 	/* the pre-shared key in use (cfg->psk, or the PAD's for the peer) */
 	const uint8_t *psk;
 	size_t psk_len;

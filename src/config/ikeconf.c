@@ -292,6 +292,24 @@ static int certs(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cf
 	return rc;
 }
 
+static int ca_only(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg *o)
+{
+	char *ca = NULL;
+	size_t al = 0;
+	int rc = read_pem(c, g, "ca", &ca, &al);
+	if (!rc && !(o->cred = ike_cred_new()))
+		rc = conf_fail(c, g, "out of memory");
+	if (!rc && ike_cred_set_ca(o->cred, ca, al))
+		rc = conf_fail(c, config_setting_get_member(g, "ca"), "'ca': 1 to %d PEM certificates",
+			       IKE_CERT_CHAIN_MAX);
+	free_pem(ca, al);
+	if (rc) {
+		ike_cred_free(o->cred);
+		o->cred = NULL;
+	}
+	return rc;
+}
+
 int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
@@ -317,14 +335,16 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	if (!rc && auth && !pubkey && strcmp(auth, "psk"))
 		rc = conf_fail(c, config_setting_get_member(g, "auth"), "'auth' must be \"psk\" or \"pubkey\"");
 	if (!rc && !pubkey)
-		for (const char *const *k = (const char *const[]){ "cert", "key", "ca", "intermediates", NULL }; *k; k++)
+		for (const char *const *k = (const char *const[]){ "cert", "key", "intermediates", NULL }; *k; k++)
 			if (config_setting_get_member(g, *k)) {
 				rc = conf_fail(c, config_setting_get_member(g, *k), "'%s' needs auth = \"pubkey\"", *k);
 				break;
 			}
 	if (!rc) rc = psk(c, g, o);
 	if (!rc && pubkey) rc = certs(c, g, o);
-	if (!rc && initiator && !o->psk_len && !o->cred)
+	/* a PSK of ours, and a peer that must show a certificate of ca */
+	if (!rc && !pubkey && config_setting_get_member(g, "ca")) rc = ca_only(c, g, o);
+	if (!rc && initiator && !o->psk_len && !ike_cred_has_own(o->cred))
 		rc = conf_fail(c, g, "a mobile node's ike group needs a 'psk' (or auth = \"pubkey\" and a 'cert')");
 	/* the wall time at the start of a simulation; a daemon uses the clock */
 	uint64_t ct = 0;

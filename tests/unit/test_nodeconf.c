@@ -226,6 +226,14 @@ static void test_ike_pubkey(void **s)
 	assert_int_equal(n.ike->psk_len, 0);
 	assert_int_equal(n.ike->cert_time, 1861920000);
 	nodeconf_free(&n);
+	/* our PSK, the peer's certificate */
+	if (load_ike("psk = \"mip6sec example pre-shared key: at least sixty-four octets of text!\"; ca = \"ca.pem\";",
+		     &n, err, sizeof(err), dir, sizeof(dir)))
+		fail_msg("%s", err);
+	assert_false(ike_cred_has_own(n.ike->cred));
+	assert_true(ike_cred_has_ca(n.ike->cred));
+	assert_true(n.ike->psk_len > 0);
+	nodeconf_free(&n);
 	static const struct { const char *keys, *needle; } rows[] = {
 		{ "auth = \"pubkey\"; cert = \"nope.pem\"; key = \"mn-p256.key\"; ca = \"ca.pem\";",
 		  ":4: 'cert' = \"nope.pem\": cannot read " },

@@ -27,7 +27,10 @@
  * iPAddress, DER_ASN1_DN equal to the subject; 4877-08); the AUTH method
  * must fit the key (curve and hash for 9/10, key type for each method 14
  * algorithm). Certificate operations allocate (OpenSSL objects); they run
- * once per IKE SA, not per packet.
+ * once per IKE SA, not per packet. Not here yet: the ECDSA nonce and the
+ * RSASSA-PSS salt come from OpenSSL's generator, not the caller's (Ed25519
+ * and PKCS#1 v1.5 are deterministic), so a simulation signing with ECDSA
+ * or PSS is not byte-identical from run to run; no revocation (CRL, OCSP).
  */
 #ifndef MIP6SEC_IKE_SIG_H
 #define MIP6SEC_IKE_SIG_H

@@ -119,7 +119,7 @@ static void init(void)
 		memcpy(g.der[k], d, g.der_len[k]);
 		for (int c = 0; c < 2; c++) {
 			ike_cred_set_classic(g.cred[k], c);
-			int rc = ike_sig_sign(g.cred[k], c ? 0 : ike_cred_hashes(g.cred[k]), g.tbs, sizeof(g.tbs),
+			int rc = ike_sig_sign(g.cred[k], c ? 0 : ike_cred_hashes(g.cred[k]), NULL, g.tbs, sizeof(g.tbs),
 					      &g.method[k][c], g.auth[k][c], IKE_SIG_MAX, &g.auth_len[k][c]);
 			if (rc && !(k == 3 && c))       /* Ed25519 has no classic method */
 				die("sign");

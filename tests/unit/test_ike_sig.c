@@ -377,6 +377,40 @@ static void test_check_id(void **s)
 	ike_cred_free(c);
 }
 
+static struct seeded tseed = { 7, 0 };
+static const struct ike_rng trng = { seeded_rng, &tseed };
+
+/* ECDSA and RSASSA-PSS take their nonce and salt from the caller's
+ * generator: the same generator state gives the same signature, another
+ * state another one, and each verifies (OpenSSL's own verification). */
+static void test_sign_randomness(void **s)
+{
+	(void)s;
+	static const char *const who[] = { "mn-rsa", "mn-p256", "mn-p384" };
+	static const uint8_t tbs[] = "the AUTH octets";
+	for (size_t k = 0; k < 3; k++)
+		for (int classic = 0; classic < 2; classic++) {
+			struct ike_cred *c = cred(who[k], NULL, NULL);
+			ike_cred_set_classic(c, classic);
+			uint8_t s1[IKE_SIG_MAX], s2[IKE_SIG_MAX], s3[IKE_SIG_MAX], m;
+			size_t l1, l2, l3, dl;
+			unsigned h = classic ? 0 : ike_cred_hashes(c);
+			struct seeded a = { 9, 1 }, b = { 9, 1 }, d = { 9, 2 };
+			struct ike_rng ra = { seeded_rng, &a }, rb = { seeded_rng, &b }, rd = { seeded_rng, &d };
+			assert_int_equal(ike_sig_sign(c, h, &ra, tbs, sizeof(tbs), &m, s1, sizeof(s1), &l1), 0);
+			assert_int_equal(ike_sig_sign(c, h, &rb, tbs, sizeof(tbs), &m, s2, sizeof(s2), &l2), 0);
+			assert_int_equal(ike_sig_sign(c, h, &rd, tbs, sizeof(tbs), &m, s3, sizeof(s3), &l3), 0);
+			assert_int_equal(l1, l2);
+			assert_memory_equal(s1, s2, l1);
+			bool random = k > 0 || !classic;        /* PKCS#1 v1.5 (method 1) is deterministic */
+			assert_true(!random || l1 != l3 || memcmp(s1, s3, l1));
+			const uint8_t *der = own_der(c, &dl);
+			assert_int_equal(ike_sig_check_auth(der, dl, m, s1, l1, tbs, sizeof(tbs)), 0);
+			assert_int_equal(ike_sig_check_auth(der, dl, m, s3, l3, tbs, sizeof(tbs)), 0);
+			ike_cred_free(c);
+		}
+}
+
 /* Signatures on their own: each key and method verifies, a flipped bit in
  * the signature or the octets does not, a method that does not fit the key
  * is refused. */
@@ -394,7 +428,7 @@ static void test_tampered(void **s)
 			uint8_t sig[IKE_SIG_MAX], method;
 			size_t sl, dl;
 			const uint8_t *d = own_der(c, &dl);
-			int rc = ike_sig_sign(c, classic ? 0 : ike_cred_hashes(c), tbs, sizeof(tbs), &method,
+			int rc = ike_sig_sign(c, classic ? 0 : ike_cred_hashes(c), &trng, tbs, sizeof(tbs), &method,
 					      sig, sizeof(sig), &sl);
 			if (k == 3 && classic) {
 				assert_int_equal(rc, M6_E_IKE_SIG_METHOD);
@@ -439,10 +473,10 @@ static void test_tampered(void **s)
 			*r = cred("mn-rsa", NULL, NULL);
 	uint8_t sig[IKE_SIG_MAX], method;
 	size_t sl, dl;
-	assert_int_equal(ike_sig_sign(a, ike_cred_hashes(a), tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
+	assert_int_equal(ike_sig_sign(a, ike_cred_hashes(a), NULL, tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
 	const uint8_t *d = own_der(b, &dl);
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_AUTH);
-	assert_int_equal(ike_sig_sign(r, ike_cred_hashes(r), tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
+	assert_int_equal(ike_sig_sign(r, ike_cred_hashes(r), &trng, tbs, sizeof(tbs), &method, sig, sizeof(sig), &sl), 0);
 	assert_int_equal(ike_sig_check_auth(d, dl, method, sig, sl, tbs, sizeof(tbs)), M6_E_IKE_SIG_METHOD);
 	/* RSASSA-PSS whose hash AlgorithmIdentifiers have no parameters
 	 * (rather than NULL) verifies the same */
@@ -471,7 +505,7 @@ static void test_tampered(void **s)
 	uint8_t m1[IKE_SIG_MAX];
 	size_t m1l, rl;
 	const uint8_t *rd = own_der(r, &rl);
-	assert_int_equal(ike_sig_sign(r, 0, tbs, sizeof(tbs), &method, m1, sizeof(m1), &m1l), 0);
+	assert_int_equal(ike_sig_sign(r, 0, NULL, tbs, sizeof(tbs), &method, m1, sizeof(m1), &m1l), 0);
 	assert_int_equal(method, IKE_AUTH_RSA_SIG);
 	assert_int_equal(ike_sig_check_auth(rd, rl, method, m1, m1l, tbs, sizeof(tbs)), 0);
 	sig[0] = sizeof(sha1_rsa);
@@ -667,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_hoa_identity),
 		cmocka_unit_test(test_check_id),
 		cmocka_unit_test(test_tampered),
+		cmocka_unit_test(test_sign_randomness),
 		cmocka_unit_test(test_tampered_exchange),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_psk_vs_cert),

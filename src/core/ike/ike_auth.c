@@ -81,7 +81,7 @@ void ike_auth_put(struct ike_sa *sa, struct ike_wr *w)
 	size_t sl;
 	rc = make_tbs(sa, true, idb, idl, &t);
 	if (!rc)
-		rc = ike_sig_sign(cr, sa->peer_hashes, t.b, t.len, &method, sig, sizeof(sig), &sl);
+		rc = ike_sig_sign(cr, sa->peer_hashes, &sa->cfg->rng, t.b, t.len, &method, sig, sizeof(sig), &sl);
 	OPENSSL_cleanse(&t, sizeof(t));         /* prf(SK_p, ID') is keyed by a secret */
 	if (rc) {
 		w->err = rc;

@@ -15,8 +15,7 @@
  * nothing changed) or processes it and may write the next message to send
  * (a response to a request; after a response, our next queued request;
  * *out_len 0 when there is none). Randomness (SPIs, nonces, private keys,
- * CBC IVs) comes from cfg->rng only (but ECDSA and RSASSA-PSS signatures',
- * ike_sig.h); no clock is read: retransmission
+ * CBC IVs, ECDSA nonces, RSASSA-PSS salts) comes from cfg->rng only; no clock is read: retransmission
  * timing is the caller's, ike_sa_retransmit() gives the outstanding
  * request again, bit for bit (IKE-02). Every request answered is cached
  * with the digest of its octets: the same request again gets the same

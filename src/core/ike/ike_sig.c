@@ -1,3 +1,7 @@
+/* ECDSA with a nonce from the caller's generator needs ECDSA_do_sign_ex()
+ * and the EC_KEY behind the EVP_PKEY (deprecated in OpenSSL 3, with no
+ * replacement before 3.2); PSS with the caller's salt needs PKCS1_MGF1(). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +387,109 @@ static int ecdsa_raw_to_der(const uint8_t *raw, int n, uint8_t **der, size_t *le
 	return rc;
 }
 
+/* ECDSA over tbs with the nonce k drawn from rng (64 bits more than the
+ * order, reduced: the bias is negligible), DER out. The inverse of k is
+ * computed in constant time (Fermat); the scalar multiplication is
+ * OpenSSL's constant-time one for secret scalars. */
+static int ecdsa_sign_rng(EVP_PKEY *k, const char *md, const struct ike_rng *rng, const uint8_t *tbs,
+			  size_t tbs_len, uint8_t *sig, size_t *sig_len)
+{
+	const EC_KEY *ek = EVP_PKEY_get0_EC_KEY(k);
+	const EC_GROUP *grp = ek ? EC_KEY_get0_group(ek) : NULL;
+	const BIGNUM *order = grp ? EC_GROUP_get0_order(grp) : NULL;
+	uint8_t dgst[64], buf[64 + 8];
+	unsigned dl = 0;
+	int rc = M6_E_IKE_AUTH;
+	BN_CTX *bc = BN_CTX_new();
+	BIGNUM *kk = BN_secure_new(), *t = BN_new(), *kinv = BN_secure_new(), *r = BN_new(), *x = BN_new(),
+	       *n2 = BN_new();
+	EC_POINT *R = grp ? EC_POINT_new(grp) : NULL;
+	ECDSA_SIG *s = NULL;
+	if (!order || !bc || !kk || !t || !kinv || !r || !x || !n2 || !R ||
+	    !EVP_Digest(tbs, tbs_len, dgst, &dl, EVP_get_digestbyname(md), NULL))
+		goto out;
+	size_t nb = (size_t)BN_num_bytes(order) + 8;
+	BN_set_flags(kk, BN_FLG_CONSTTIME);
+	for (int tries = 0; tries < 8 && !s; tries++) {
+		rng->random(rng->ctx, buf, nb);
+		if (!BN_bin2bn(buf, (int)nb, t) || !BN_mod(kk, t, order, bc) || BN_is_zero(kk) ||
+		    !EC_POINT_mul(grp, R, kk, NULL, NULL, bc) ||
+		    !EC_POINT_get_affine_coordinates(grp, R, x, NULL, bc) || !BN_nnmod(r, x, order, bc) ||
+		    BN_is_zero(r) || !BN_sub(n2, order, BN_value_one()) || !BN_sub_word(n2, 1) ||
+		    !BN_mod_exp_mont_consttime(kinv, kk, n2, order, bc, NULL))
+			continue;
+		/* NULL when s = 0 with this k: another k */
+		s = ECDSA_do_sign_ex(dgst, (int)dl, kinv, r, (EC_KEY *)ek);
+	}
+	if (s) {
+		unsigned char *p = sig;
+		int l = i2d_ECDSA_SIG(s, NULL);
+		if (l > 0 && (size_t)l <= *sig_len && i2d_ECDSA_SIG(s, &p) == l) {
+			*sig_len = (size_t)l;
+			rc = 0;
+		}
+	}
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	ECDSA_SIG_free(s);
+	EC_POINT_free(R);
+	BN_clear_free(kk);
+	BN_clear_free(t);
+	BN_clear_free(kinv);
+	BN_free(r);
+	BN_free(x);
+	BN_free(n2);
+	BN_CTX_free(bc);
+	ERR_clear_error();
+	return rc;
+}
+
+/* RSASSA-PSS (RFC 8017 8.1.1, EMSA-PSS 9.1.1) with SHA-256, MGF1-SHA-256
+ * and a 32-octet salt from rng, then the raw RSA operation. */
+static int pss_sign_rng(EVP_PKEY *k, const struct ike_rng *rng, const uint8_t *tbs, size_t tbs_len,
+			uint8_t *sig, size_t *sig_len)
+{
+	enum { HL = 32, SL = 32 };
+	int bits = EVP_PKEY_get_bits(k);
+	size_t kl = (size_t)EVP_PKEY_get_size(k), em_bits = (size_t)bits - 1, el = (em_bits + 7) / 8;
+	uint8_t em[1024], mp[8 + HL + SL], h[HL];
+	unsigned hl = 0;
+	int rc = M6_E_IKE_AUTH;
+	if (kl > sizeof(em) || el < HL + SL + 2 || *sig_len < kl)
+		return M6_E_IKE_AUTH;
+	memset(mp, 0, 8);
+	rng->random(rng->ctx, mp + 8 + HL, SL);
+	EVP_PKEY_CTX *pc = NULL;
+	if (!EVP_Digest(tbs, tbs_len, mp + 8, &hl, EVP_sha256(), NULL) ||
+	    !EVP_Digest(mp, sizeof(mp), h, &hl, EVP_sha256(), NULL))
+		goto out;
+	/* EM = maskedDB || H || 0xbc, right-aligned in the modulus' octets */
+	uint8_t *e = em + (kl - el);
+	size_t dbl = el - HL - 1;
+	memset(em, 0, kl);
+	e[dbl - SL - 1] = 0x01;
+	memcpy(e + dbl - SL, mp + 8 + HL, SL);
+	uint8_t mask[1024];
+	if (PKCS1_MGF1(mask, (long)dbl, h, HL, EVP_sha256()) != 0)
+		goto out;
+	for (size_t i = 0; i < dbl; i++)
+		e[i] ^= mask[i];
+	e[0] &= (uint8_t)(0xff >> (8 * el - em_bits));
+	memcpy(e + dbl, h, HL);
+	e[el - 1] = 0xbc;
+	pc = EVP_PKEY_CTX_new(k, NULL);
+	if (pc && EVP_PKEY_sign_init(pc) == 1 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) == 1 &&
+	    EVP_PKEY_sign(pc, sig, sig_len, em, kl) == 1)
+		rc = 0;
+	OPENSSL_cleanse(mask, sizeof(mask));
+out:
+	EVP_PKEY_CTX_free(pc);
+	OPENSSL_cleanse(em, sizeof(em));
+	OPENSSL_cleanse(mp, sizeof(mp));
+	ERR_clear_error();
+	return rc;
+}
+
 /* The method 14 algorithm we sign with for the peer's hashes, or NULL. */
 static const struct sig_alg *pick_alg(const struct ike_cred *c, unsigned peer_hashes)
 {
@@ -405,8 +512,20 @@ static const struct sig_alg *pick_alg(const struct ike_cred *c, unsigned peer_ha
 	return NULL;
 }
 
-int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const uint8_t *tbs,
-		 size_t tbs_len, uint8_t *method, uint8_t *out, size_t cap, size_t *out_len)
+/* A signature of tbs: ECDSA and PSS with rng's randomness when there is one. */
+static int sign_with(const struct ike_cred *c, const struct ike_rng *rng, const char *md, bool pss,
+		     const uint8_t *tbs, size_t tbs_len, uint8_t *sig, size_t *sig_len)
+{
+	if (rng && rng->random && (c->kind == KEY_P256 || c->kind == KEY_P384))
+		return ecdsa_sign_rng(c->key, md, rng, tbs, tbs_len, sig, sig_len);
+	if (rng && rng->random && pss)
+		return pss_sign_rng(c->key, rng, tbs, tbs_len, sig, sig_len);
+	return sign_raw(c->key, md, pss, tbs, tbs_len, sig, sig_len);
+}
+
+int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const struct ike_rng *rng,
+		 const uint8_t *tbs, size_t tbs_len, uint8_t *method, uint8_t *out, size_t cap,
+		 size_t *out_len)
 {
 	if (!c || !c->key)
 		return M6_E_INVAL;
@@ -415,7 +534,7 @@ int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const uint8_t *
 	const struct sig_alg *a = pick_alg(c, peer_hashes);
 	int rc;
 	if (a) {
-		rc = sign_raw(c->key, a->md, a->pss, tbs, tbs_len, sig, &sl);
+		rc = sign_with(c, rng, a->md, a->pss, tbs, tbs_len, sig, &sl);
 		if (rc)
 			return rc;
 		if (1 + a->der_len + sl > cap)
@@ -442,7 +561,7 @@ int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const uint8_t *
 	case KEY_P384: {
 		*method = c->kind == KEY_P256 ? IKE_AUTH_ECDSA_256 : IKE_AUTH_ECDSA_384;
 		int n = ec_field_len(*method);
-		rc = sign_raw(c->key, n == 32 ? "SHA256" : "SHA384", false, tbs, tbs_len, sig, &sl);
+		rc = sign_with(c, rng, n == 32 ? "SHA256" : "SHA384", false, tbs, tbs_len, sig, &sl);
 		if (rc)
 			return rc;
 		if ((size_t)(2 * n) > cap)

@@ -27,10 +27,9 @@
  * iPAddress, DER_ASN1_DN equal to the subject; 4877-08); the AUTH method
  * must fit the key (curve and hash for 9/10, key type for each method 14
  * algorithm). Certificate operations allocate (OpenSSL objects); they run
- * once per IKE SA, not per packet. Not here yet: the ECDSA nonce and the
- * RSASSA-PSS salt come from OpenSSL's generator, not the caller's (Ed25519
- * and PKCS#1 v1.5 are deterministic), so a simulation signing with ECDSA
- * or PSS is not byte-identical from run to run; no revocation (CRL, OCSP).
+ * once per IKE SA, not per packet. The ECDSA nonce and the RSASSA-PSS
+ * salt come from the caller's generator (Ed25519 and PKCS#1 v1.5 need
+ * none). Not here yet: revocation (CRL, OCSP).
  */
 #ifndef MIP6SEC_IKE_SIG_H
 #define MIP6SEC_IKE_SIG_H
@@ -38,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ike_crypto.h"
 
 #define IKE_SIG_MAX 1100        /* AUTH data: RSA-8192 + AlgorithmIdentifier */
 #define IKE_CERT_CHAIN_MAX 4    /* certificates we send or accept in one message */
@@ -92,9 +93,11 @@ const uint8_t *ike_cred_certreq(const struct ike_cred *c, size_t *len);
 
 /* Sign tbs (the AUTH octets) with our key: *method gets the AUTH method,
  * out its Authentication Data. peer_hashes is the peer's
- * SIGNATURE_HASH_ALGORITHMS mask (0: it sent none). */
-int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const uint8_t *tbs,
-		 size_t tbs_len, uint8_t *method, uint8_t *out, size_t cap, size_t *out_len);
+ * SIGNATURE_HASH_ALGORITHMS mask (0: it sent none). The ECDSA nonce and
+ * the RSASSA-PSS salt come from rng (NULL: OpenSSL's generator). */
+int ike_sig_sign(const struct ike_cred *c, unsigned peer_hashes, const struct ike_rng *rng,
+		 const uint8_t *tbs, size_t tbs_len, uint8_t *method, uint8_t *out, size_t cap,
+		 size_t *out_len);
 
 /* The peer's certificates as received: certs[0] the end entity. */
 struct ike_peer_certs {

@@ -4,7 +4,9 @@
  *
  * The responder accepts AES-GCM-16-256 / PRF-HMAC-SHA2-256 / X25519 and
  * CBC-128 + HMAC-SHA2-256-128 / ECP-256, PSK authentication, one ESP
- * proposal and MH selectors around 2001:db8:1::/112. The first octet picks
+ * proposal and MH selectors around 2001:db8:1::/112; it also trusts a CA
+ * made at start (whose key is dropped), so that an AUTH with a signature
+ * method takes the CERT payloads through the certificate checks. The first octet picks
  * what the rest is:
  *   0       an IKE_SA_INIT request (any octets) to a fresh responder;
  *   1       an IKE_AUTH request (any octets) to a responder that has
@@ -61,6 +63,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ike/ike_sa.h"
 #include "util/m6_bytes.h"
@@ -155,6 +160,35 @@ static void copy_sa(struct ike_sa *dst, const struct ike_sa *src)
 	dst->rk = (struct ike_rekey *)dup_msg((const uint8_t *)src->rk, src->rk ? 2 * sizeof(*src->rk) : 0);
 }
 
+/* A CA for the responder (made here, its key dropped): a signature AUTH
+ * with CERT payloads reaches the certificate checks, and none can pass. */
+static struct ike_cred *fuzz_ca(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	struct ike_cred *c = ike_cred_new();
+	if (!k || !x || !b || !c)
+		abort();
+	X509_set_version(x, 2);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"fuzz CA",
+				   -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ASN1_TIME_set(X509_getm_notBefore(x), 1700000000);
+	ASN1_TIME_set(X509_getm_notAfter(x), 2000000000);
+	X509_set_pubkey(x, k);
+	char *p;
+	if (!X509_sign(x, k, EVP_sha256()) || !PEM_write_bio_X509(b, x))
+		abort();
+	long l = BIO_get_mem_data(b, &p);
+	if (ike_cred_set_ca(c, p, (size_t)l))
+		abort();
+	BIO_free(b);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return c;
+}
+
 static void setup(void)
 {
 	struct ike_sa_cfg *c[2] = { &ci, &cr };
@@ -189,6 +223,8 @@ static void setup(void)
 	path_moved.peer[5] = 3;
 	ci.esp_spi = 0xc0000001;
 	cr.esp_spi = 0xd0000001;
+	cr.cred = fuzz_ca();
+	cr.cert_time = 1861920000;
 	ts(&ci.tsi, 0x00, 0, 0x0500, 0x0500);
 	ci.tsi.ts[0].start[14] = ci.tsi.ts[0].end[14] = 1;      /* ::100 */
 	ts(&ci.tsr, 0x01, 0, 0x0600, 0x0600);
@@ -252,7 +288,11 @@ static void feed(struct ike_sa *r, const uint8_t *msg, size_t len, uint8_t *ans,
 	if (getenv("FUZZ_IKE_SA_VERBOSE"))
 		fprintf(stderr, "fuzz_ike_sa: %s, %s, answer %zu octets, child %s (%u)\n", m6_errid(rc),
 			ike_sa_state_name(r->state), ol, r->child_ok ? "up" : "down", r->child_error);
-	if (rc && rc != M6_E_IKE_AUTH && rc != M6_E_IKE_PEER_ID && rc != M6_E_IKE_MISSING) {
+	/* refused authentications are answered (AUTHENTICATION_FAILED); the
+	 * certificate checks have reasons of their own */
+	bool refused = rc == M6_E_IKE_AUTH || rc == M6_E_IKE_PEER_ID || rc == M6_E_IKE_MISSING ||
+		       rc == M6_E_IKE_CERT || rc == M6_E_IKE_CERT_ID || rc == M6_E_IKE_SIG_METHOD;
+	if (rc && !refused) {
 		/* dropped: nothing changed, nothing sent (a bad KE resets an
 		 * idle responder, which is the same thing) */
 		CHECK(ol == 0);

@@ -1,9 +1,14 @@
 #include "ikeconf.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ike/ike_const.h"
+#include "ike/ike_sig.h"
 #include "util/m6_err.h"
 
 struct word {
@@ -196,12 +201,121 @@ static int psk(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg 
 	return 0;
 }
 
+#define PEM_FILE_MAX (256 * 1024)
+
+/* The file a path setting names, relative to the configuration file's
+ * directory; *buf allocated (free), NUL-terminated. */
+static int read_pem(struct conf_ctx *c, const config_setting_t *g, const char *key, char **buf, size_t *len)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	const char *v = NULL;
+	int rc = conf_str(c, g, key, true, &v);
+	if (rc)
+		return rc;
+	char path[4096];
+	const char *slash = c->file ? strrchr(c->file, '/') : NULL;
+	if (v[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", v);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - c->file), c->file, v);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return conf_fail(c, m, "'%s' = \"%s\": cannot read %s: %s", key, v, path, strerror(errno));
+	/* a device or a pipe could block or never end */
+	struct stat st;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return conf_fail(c, m, "'%s' = \"%s\": %s is not a regular file", key, v, path);
+	}
+	*buf = malloc(PEM_FILE_MAX + 1);
+	*len = *buf ? fread(*buf, 1, PEM_FILE_MAX + 1, f) : 0;
+	bool err = ferror(f);
+	fclose(f);
+	if (!*buf)
+		return conf_fail(c, m, "out of memory");
+	if (err || *len > PEM_FILE_MAX) {
+		free(*buf);
+		*buf = NULL;
+		return conf_fail(c, m, "'%s' = \"%s\": %s", key, v, err ? "read error" : "larger than 256 KiB");
+	}
+	(*buf)[*len] = 0;
+	return 0;
+}
+
+static void free_pem(char *p, size_t n)
+{
+	if (p) {
+		OPENSSL_cleanse(p, n);
+		free(p);
+	}
+}
+
+/* auth = "pubkey": our certificate and key, optional intermediates, the CA. */
+static int certs(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg *o)
+{
+	char *cert = NULL, *key = NULL, *inter = NULL, *ca = NULL;
+	size_t cl = 0, kl = 0, il = 0, al = 0;
+	const char *cn = NULL;
+	conf_str(c, g, "cert", false, &cn);
+	int rc = read_pem(c, g, "cert", &cert, &cl);
+	if (!rc) rc = read_pem(c, g, "key", &key, &kl);
+	if (!rc && config_setting_get_member(g, "intermediates"))
+		rc = read_pem(c, g, "intermediates", &inter, &il);
+	if (!rc) rc = read_pem(c, g, "ca", &ca, &al);
+	if (!rc && !(o->cred = ike_cred_new()))
+		rc = conf_fail(c, g, "out of memory");
+	if (!rc) {
+		int e = ike_cred_set_own(o->cred, cert, cl, key, kl);
+		const config_setting_t *km = config_setting_get_member(g, "key");
+		if (e == M6_E_IKE_KEY_MISMATCH)
+			rc = conf_fail(c, km, "'key' is not the private key of 'cert' (\"%s\")", cn);
+		else if (e == M6_E_IKE_KEY_TYPE)
+			rc = conf_fail(c, km, "'key': unsupported key type (RSA of 2048 bits or more, ECDSA P-256 or P-384, Ed25519)");
+		else if (e)
+			rc = conf_fail(c, config_setting_get_member(g, "cert"),
+				       "'cert' and 'key' must be a PEM certificate and an unencrypted PEM private key");
+	}
+	if (!rc && inter && ike_cred_add_intermediates(o->cred, inter, il))
+		rc = conf_fail(c, config_setting_get_member(g, "intermediates"),
+			       "'intermediates': 1 to %d PEM certificates", IKE_CERT_CHAIN_MAX - 1);
+	if (!rc && ike_cred_set_ca(o->cred, ca, al))
+		rc = conf_fail(c, config_setting_get_member(g, "ca"), "'ca': 1 to %d PEM certificates",
+			       IKE_CERT_CHAIN_MAX);
+	free_pem(cert, cl);
+	free_pem(key, kl);
+	free_pem(inter, il);
+	free_pem(ca, al);
+	if (rc) {
+		ike_cred_free(o->cred);
+		o->cred = NULL;
+	}
+	return rc;
+}
+
+static int ca_only(struct conf_ctx *c, const config_setting_t *g, struct ike_km_cfg *o)
+{
+	char *ca = NULL;
+	size_t al = 0;
+	int rc = read_pem(c, g, "ca", &ca, &al);
+	if (!rc && !(o->cred = ike_cred_new()))
+		rc = conf_fail(c, g, "out of memory");
+	if (!rc && ike_cred_set_ca(o->cred, ca, al))
+		rc = conf_fail(c, config_setting_get_member(g, "ca"), "'ca': 1 to %d PEM certificates",
+			       IKE_CERT_CHAIN_MAX);
+	free_pem(ca, al);
+	if (rc) {
+		ike_cred_free(o->cred);
+		o->cred = NULL;
+	}
+	return rc;
+}
+
 int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, struct ike_km_cfg *o)
 {
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
 					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow", "cp", "tunnel",
-					    NULL };
+					    "auth", "cert", "key", "ca", "intermediates", "cert_time", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
 	if (!config_setting_is_group(g))
@@ -215,9 +329,27 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 		rc = id_type(c, g, "peer_id_type", &o->peer_id_type);
 		if (!rc) rc = id_value(c, g, "peer_id", o->peer_id_type, o->peer_id, &o->peer_id_len);
 	}
+	const char *auth = NULL;
+	if (!rc) rc = conf_str(c, g, "auth", false, &auth);
+	bool pubkey = auth && !strcmp(auth, "pubkey");
+	if (!rc && auth && !pubkey && strcmp(auth, "psk"))
+		rc = conf_fail(c, config_setting_get_member(g, "auth"), "'auth' must be \"psk\" or \"pubkey\"");
+	if (!rc && !pubkey)
+		for (const char *const *k = (const char *const[]){ "cert", "key", "intermediates", NULL }; *k; k++)
+			if (config_setting_get_member(g, *k)) {
+				rc = conf_fail(c, config_setting_get_member(g, *k), "'%s' needs auth = \"pubkey\"", *k);
+				break;
+			}
 	if (!rc) rc = psk(c, g, o);
-	if (!rc && initiator && !o->psk_len)
-		rc = conf_fail(c, g, "a mobile node's ike group needs a 'psk'");
+	if (!rc && pubkey) rc = certs(c, g, o);
+	/* a PSK of ours, and a peer that must show a certificate of ca */
+	if (!rc && !pubkey && config_setting_get_member(g, "ca")) rc = ca_only(c, g, o);
+	if (!rc && initiator && !o->psk_len && !ike_cred_has_own(o->cred))
+		rc = conf_fail(c, g, "a mobile node's ike group needs a 'psk' (or auth = \"pubkey\" and a 'cert')");
+	/* the wall time at the start of a simulation; a daemon uses the clock */
+	uint64_t ct = 0;
+	if (!rc) rc = conf_uint(c, g, "cert_time", 0, (uint64_t)INT64_MAX, &ct, NULL);
+	o->cert_time = (int64_t)ct;
 	const config_setting_t *p = config_setting_get_member(g, "proposals");
 	if (!rc && p && config_setting_type(p) == CONFIG_TYPE_STRING) {
 		o->n_ike = 1;
@@ -289,7 +421,9 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	o->hard_s = life / 1000000000ull;
 	o->soft_s = rekey / 1000000000ull;
 	o->max_sa = (unsigned)maxsa;
-	if (rc)
+	if (rc) {
+		ike_cred_free(o->cred);
 		OPENSSL_cleanse(o, sizeof(*o));
+	}
 	return rc;
 }

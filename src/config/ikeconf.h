@@ -5,6 +5,9 @@
  *   ike = { id = "mn@example.com"; id_type = "rfc822";        # our IDi / IDr
  *           peer_id = "ha.example.com"; peer_id_type = "fqdn";  # expected IDr (optional)
  *           psk = "...64 octets or more of text...";            # or "0x" + hex
+ *           # or certificates (files relative to the configuration file):
+ *           # auth = "pubkey"; cert = "mn.pem"; key = "mn.key"; ca = "ca.pem";
+ *           # intermediates = "sub-ca.pem"; cert_time = 1861920000;
  *           proposals = [ "aes128gcm16-prfsha256-x25519" ];     # strongSwan style
  *           esp = "aes128gcm16";                                # the Child SA
  *           lifetime = "1h"; rekey = "50min"; };
@@ -12,7 +15,11 @@
  * Contract: ikeconf_load() fills a struct ike_km_cfg or fails with
  * "FILE:LINE: reason" for every bad field (unknown key, unknown algorithm
  * word, a proposal that is not a whole suite, a PSK shorter than 64 octets
- * of text or 16 of hex, rekey not below lifetime). The mobile node is the
+ * of text or 16 of hex, rekey not below lifetime, a certificate, key or CA
+ * file that cannot be read or does not parse, a key that is not the
+ * certificate's or of a type we do not sign with). With auth = "pubkey"
+ * out->cred holds the certificates (one reference, dropped by
+ * nodeconf_free(); on failure nothing is left allocated). The mobile node is the
  * initiator (its home agent and home address come from its mn group); any
  * other node answers.
  */

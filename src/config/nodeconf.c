@@ -387,6 +387,7 @@ void nodeconf_free(struct nodeconf *n)
 {
 	keyconf_free(&n->kc);   /* tables not handed over, and the keys */
 	if (n->ike) {
+		ike_cred_free(n->ike->cred);
 		OPENSSL_cleanse(n->ike, sizeof(*n->ike));
 		free(n->ike);
 		n->ike = NULL;

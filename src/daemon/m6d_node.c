@@ -380,6 +380,8 @@ int m6d_node_start(struct m6d *d, char *err, size_t errlen)
 			d->node = NULL;
 			return M6_E_CONFIG;
 		}
+		/* certificates are checked at the real date, not node time */
+		ike_km_set_wall_time(d->ike, (int64_t)time(NULL), m6d_now());
 		ike_km_attach(d->ike, d->node);
 	}
 	node_set_event_cb(d->node, on_event, d);

@@ -185,7 +185,13 @@ static bool same_ike(const struct ike_km_cfg *a, const struct ike_km_cfg *b)
 {
 	if (!a || !b)
 		return !a && !b;
-	return !memcmp(a, b, sizeof(*a));
+	/* the credentials by content: each load makes new objects */
+	struct ike_km_cfg x = *a, y = *b;
+	x.cred = y.cred = NULL;
+	bool same = !memcmp(&x, &y, sizeof(x)) && ike_cred_same(a->cred, b->cred);
+	m6_wipe(&x, sizeof(x));
+	m6_wipe(&y, sizeof(y));
+	return same;
 }
 
 static bool same_links(const struct dconf *a, const struct dconf *b)

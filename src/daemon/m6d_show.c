@@ -567,6 +567,7 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(o, "peer", jaddr(s.peer));
 			json_object_set_new(o, "peer_id", s.peer_id_len ? json_string(id) : json_null());
 			json_object_set_new(o, "peer_id_type", json_string(s.peer_id_len ? ike_id_type_name(s.peer_id_type) : ""));
+			json_object_set_new(o, "peer_auth", json_string(s.peer_id_len ? ike_auth_method_name(s.peer_auth) : ""));
 			json_object_set_new(o, "suite", json_string(su));
 			json_object_set_new(o, "age", json_integer((json_int_t)age));
 			json_object_set_new(o, "tries", json_integer(s.tries));

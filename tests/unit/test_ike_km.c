@@ -14,6 +14,7 @@
 #include "ike/ike_const.h"
 #include "ike/ike_km.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_sig.h"
 #include "node/node.h"
 #include "pkt/mh.h"
 
@@ -246,6 +247,106 @@ static void test_pad_refuses_foreign_home_address(void **s)
 	send_mh();
 	assert_int_equal(ike_km_stats(kb)->sa_installed, 0);
 	assert_int_equal(ike_km_stats(ka)->refused, 1);
+}
+
+static size_t read_vector(const char *name, char *buf, size_t cap)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", IKE_CERTS_DIR, name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+/* who.pem and who.key of tests/vectors/ike_certs, and its CA. */
+static struct ike_cred *file_cred(const char *who)
+{
+	static char cert[8192], key[8192], ca[8192];
+	char name[64];
+	snprintf(name, sizeof(name), "%s.pem", who);
+	size_t cl = read_vector(name, cert, sizeof(cert));
+	snprintf(name, sizeof(name), "%s.key", who);
+	size_t kl = read_vector(name, key, sizeof(key));
+	size_t al = read_vector("ca.pem", ca, sizeof(ca));
+	struct ike_cred *c = ike_cred_new();
+	assert_int_equal(ike_cred_set_own(c, cert, cl, key, kl), 0);
+	assert_int_equal(ike_cred_set_ca(c, ca, al), 0);
+	return c;
+}
+
+/* Certificates at both ends: the PAD entry of the mobile node's identity
+ * says auth = cert (or psk: then its certificate is not enough) and which
+ * home addresses it may claim. */
+static void setup_cert_pair(const char *hoa, const char *pad_auth)
+{
+	now = 0;
+	lose_to_b = sent_a = 0;
+	char pad[2048];
+	snprintf(pad, sizeof(pad),
+		 "pad = ( { id = \"mn@example.org\"; auth = \"%s\"; psk = \"" PSK "\"; home_addresses = [ \"" A_ADDR
+		 "\" ]; } );" MH_POLICIES(B_ADDR, "any"), pad_auth);
+	na = host("mn", A_ADDR, MH_POLICIES("any", B_ADDR));
+	nb = host("ha", B_ADDR, pad);
+	struct ike_km_cfg c;
+	char err[128];
+	base_cfg(&c, true, "mn@example.org");
+	c.psk_len = 0;
+	c.peer_id_type = IKE_ID_FQDN;
+	c.peer_id_len = strlen("ha.example.org");
+	memcpy(c.peer_id, "ha.example.org", c.peer_id_len);
+	tu_addr(B_ADDR, c.peer);
+	tu_addr(hoa, c.home);
+	c.cred = file_cred("mn-p256");
+	c.cert_time = 1861920000;       /* 2029-01-01 */
+	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
+	ike_cred_free(c.cred);          /* the key manager keeps its own reference */
+	base_cfg(&c, false, "ha.example.org");
+	c.id_type = IKE_ID_FQDN;
+	c.psk_len = 0;
+	c.cred = file_cred("ha-p256");
+	c.cert_time = 1861920000;
+	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
+	ike_cred_free(c.cred);
+	ike_km_attach(ka, na);
+	ike_km_attach(kb, nb);
+}
+
+static void test_certificates(void **s)
+{
+	(void)s;
+	setup_cert_pair(A_ADDR, "cert");
+	send_mh();
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(ka)->sa_installed, 2);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	struct ike_km_sa_info si;
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_int_equal(si.peer_id_type, IKE_ID_RFC822_ADDR);
+	assert_int_equal(si.peer_auth, IKE_AUTH_DIGITAL_SIG);
+	teardown(NULL);
+	/* 4877-02: a certificate identity claims only its own home addresses */
+	setup_cert_pair(C_ADDR, "cert");
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 0);
+	assert_int_equal(ike_km_stats(ka)->refused, 1);
+	teardown(NULL);
+	/* PAD-01: the entry asks for a PSK, a certificate does not do */
+	setup_cert_pair(A_ADDR, "psk");
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 0);
+	assert_int_equal(ike_km_stats(ka)->established, 0);
+	assert_int_equal(ike_km_stats(ka)->failed, 1);
+	teardown(NULL);
+	/* the home agent's clock says the certificates have expired */
+	setup_cert_pair(A_ADDR, "cert");
+	ike_km_set_wall_time(kb, 2208988800, 0);        /* 2040-01-01 */
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 0);
+	assert_int_equal(ike_km_stats(ka)->failed, 1);
 }
 
 static void test_retransmission(void **s)
@@ -611,6 +712,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_dead_peer_schedule, teardown),
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 		cmocka_unit_test_teardown(test_response_to_request_port, teardown),
+		cmocka_unit_test_teardown(test_certificates, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

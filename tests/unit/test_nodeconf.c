@@ -8,6 +8,7 @@
 
 #include "tu.h"
 #include "nodeconf.h"
+#include "ike/ike_sig.h"
 
 static int find_link(void *arg, const char *name)
 {
@@ -171,12 +172,101 @@ static void test_discovery_keys(void **s)
 	}
 }
 
+/* A mobile node with IKE and the given ike keys, in a directory of its
+ * own with the test certificates linked in: file names are relative to
+ * the configuration file. */
+static int load_ike(const char *keys, struct nodeconf *n, char *err, size_t errlen, char *dir, size_t cap)
+{
+	static const char *const files[] = { "mn-p256.pem", "mn-p256.key", "ha-p256.key", "ca.pem",
+					     "inter.pem", "mn-rsa1024.pem", "mn-rsa1024.key" };
+	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(dir, cap, "%s/m6ikeXXXXXX", base);
+	assert_non_null(mkdtemp(dir));
+	char p[512], t[512];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", IKE_CERTS_DIR, files[i]);
+		snprintf(t, sizeof(t), "%s/%s", dir, files[i]);
+		assert_int_equal(symlink(p, t), 0);
+	}
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "node = { name = \"mn\"; interfaces = ( { } );\n"
+		 " mn = { hoa = \"2001:db8:1::100\"; ha = \"2001:db8:1::1\"; };\n"
+		 " ipsec = { ike = { id = \"mn.example.org\"; id_type = \"fqdn\";\n"
+		 "   %s }; }; };\n", keys);
+	snprintf(p, sizeof(p), "%s/node.conf", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	int rc = nodeconf_load_file(p, &opts, n, err, errlen);
+	unlink(p);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(t, sizeof(t), "%s/%s", dir, files[i]);
+		unlink(t);
+	}
+	rmdir(dir);
+	return rc;
+}
+
+/* auth = "pubkey": certificate, key and CA files; FILE:LINE for each fault. */
+static void test_ike_pubkey(void **s)
+{
+	(void)s;
+	struct nodeconf n;
+	char err[512] = "", dir[256];
+	if (load_ike("auth = \"pubkey\"; cert = \"mn-p256.pem\"; key = \"mn-p256.key\"; ca = \"ca.pem\";\n"
+		     "   intermediates = \"inter.pem\"; cert_time = 1861920000;",
+		     &n, err, sizeof(err), dir, sizeof(dir)))
+		fail_msg("%s", err);
+	assert_non_null(n.ike);
+	assert_true(ike_cred_has_own(n.ike->cred));
+	assert_true(ike_cred_has_ca(n.ike->cred));
+	assert_int_equal(ike_cred_n_certs(n.ike->cred), 2);
+	assert_int_equal(n.ike->psk_len, 0);
+	assert_int_equal(n.ike->cert_time, 1861920000);
+	nodeconf_free(&n);
+	/* our PSK, the peer's certificate */
+	if (load_ike("psk = \"mip6sec example pre-shared key: at least sixty-four octets of text!\"; ca = \"ca.pem\";",
+		     &n, err, sizeof(err), dir, sizeof(dir)))
+		fail_msg("%s", err);
+	assert_false(ike_cred_has_own(n.ike->cred));
+	assert_true(ike_cred_has_ca(n.ike->cred));
+	assert_true(n.ike->psk_len > 0);
+	nodeconf_free(&n);
+	static const struct { const char *keys, *needle; } rows[] = {
+		{ "auth = \"pubkey\"; cert = \"nope.pem\"; key = \"mn-p256.key\"; ca = \"ca.pem\";",
+		  ":4: 'cert' = \"nope.pem\": cannot read " },
+		{ "auth = \"pubkey\"; cert = \"mn-p256.pem\";\n key = \"ha-p256.key\"; ca = \"ca.pem\";",
+		  ":5: 'key' is not the private key of 'cert' (\"mn-p256.pem\")" },
+		{ "auth = \"pubkey\"; cert = \"mn-rsa1024.pem\"; key = \"mn-rsa1024.key\"; ca = \"ca.pem\";",
+		  ":4: 'key': unsupported key type" },
+		{ "auth = \"pubkey\"; cert = \"mn-p256.key\"; key = \"mn-p256.key\"; ca = \"ca.pem\";",
+		  ":4: 'cert' and 'key' must be a PEM certificate" },
+		{ "auth = \"pubkey\"; cert = \"mn-p256.pem\"; key = \"mn-p256.key\"; ca = \"mn-p256.key\";",
+		  ":4: 'ca': 1 to 4 PEM certificates" },
+		{ "auth = \"pubkey\"; cert = \"mn-p256.pem\"; key = \"mn-p256.key\";",
+		  ":3: missing 'ca'" },
+		{ "auth = \"pubkey\"; cert = \"/dev/null\"; key = \"mn-p256.key\"; ca = \"ca.pem\";",
+		  ":4: 'cert' = \"/dev/null\": /dev/null is not a regular file" },
+		{ "auth = \"rsa\";", ":4: 'auth' must be \"psk\" or \"pubkey\"" },
+		{ "cert = \"mn-p256.pem\";", ":4: 'cert' needs auth = \"pubkey\"" },
+		{ "auth = \"psk\";", ":3: a mobile node's ike group needs a 'psk'" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int rc = load_ike(rows[i].keys, &n, err, sizeof(err), dir, sizeof(dir));
+		if (rc != M6_E_CONFIG || !strstr(err, rows[i].needle) || strncmp(err, dir, strlen(dir)))
+			fail_msg("row %zu: rc %d, '%s' lacks '%s' or the file name", i, rc, err, rows[i].needle);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node_file),
 		cmocka_unit_test(test_node_file_errors),
 		cmocka_unit_test(test_discovery_keys),
+		cmocka_unit_test(test_ike_pubkey),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

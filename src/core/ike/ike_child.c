@@ -382,6 +382,7 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->sk_ready = true;
 	nw->psk = old->psk;
 	nw->psk_len = old->psk_len;
+	nw->peer_auth = old->peer_auth;
 	nw->peer_id_type = old->peer_id_type;
 	memcpy(nw->peer_id, old->peer_id, old->peer_id_len);
 	nw->peer_id_len = old->peer_id_len;

@@ -15,44 +15,7 @@
 #include "ike_const.h"
 #include "ike_cookie.h"
 
-#define KEYLOG_IKE_MAX 32
-#define KEYLOG_CHILD_MAX 64
-#define NS 1000000000ull
-
-struct slot {
-	bool used;
-	struct ike_sa sa;
-	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
-	struct ike_km *km;
-	uint32_t in_spi;                /* the first Child SA's, larval until installed */
-	bool larval;
-	unsigned tries;
-	/* the next thing to do: retransmit our request, forget a half-open
-	 * or rekeyed SA, rekey the IKE SA, check the peer's liveness */
-	uint64_t due;
-	uint64_t created;
-	uint64_t last_rx;               /* the peer's last authentic message */
-	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
-	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
-	uint32_t pad_tmp;               /* responder: the temporary PAD entry of its assignment */
-	uint8_t mn_addr[16];            /* true-address model: the mobile node's address its Child SAs name */
-	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
-};
-
-struct ike_km {
-	struct ike_km_cfg cfg;
-	struct node *n;
-	bool k_agreed;                  /* initiator: K in the last BA */
-	unsigned n_slots;
-	struct slot *slots;
-	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
-	struct ike_km_stats st;
-	struct ike_cookie cookie;
-	uint64_t cookie_rotate_at;      /* 0: no secret yet */
-	size_t n_ike, n_child;
-	struct ike_km_ike_keys *ike_log;
-	struct ike_km_child_keys *child_log;
-};
+#include "ike_km_int.h"
 
 static uint64_t km_rto(const struct ike_km *k)
 {
@@ -156,6 +119,13 @@ static int pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const
 		*psk_len = e->psk_len;
 	}
 	return 0;
+}
+
+static bool pad_cert(void *ctx, uint8_t type, const uint8_t *id, size_t len)
+{
+	struct slot *s = ctx;
+	const struct pad_entry *e = pad_for(s->km, type, id, len);
+	return e && e->auth == PAD_AUTH_CERT;
 }
 
 /* 4877-02/03: an identity may claim only its own home addresses. */
@@ -291,6 +261,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->peer_id_len = c->peer_id_len;
 	sc->psk = c->psk;
 	sc->psk_len = c->psk_len;
+	sc->cred = c->cred;
+	sc->cert_time = k->wall_s + ((int64_t)now - (int64_t)k->wall_at) / 1000000000;
 	sc->rng = (struct ike_rng){ km_random, k };
 	sc->alloc_spi = km_alloc_spi;
 	sc->spi_ctx = s;
@@ -309,6 +281,7 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 		ts_one(&sc->tsi, NULL);
 		ts_one(&sc->tsr, NULL);
 		sc->peer_psk = pad_psk;
+		sc->peer_cert_ok = pad_cert;
 		sc->child_allowed = pad_child;
 		sc->assign_hoa = pad_assign;
 		sc->tunnel_ok = c->tunnel;
@@ -1236,7 +1209,8 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 	enum m6_enc e;
 	enum m6_auth a;
 	if (!cfg->n_ike || cfg->n_ike > IKE_SA_SUITE_MAX || ike_km_esp_xform(&cfg->esp, &e, &a) ||
-	    cfg->id_len > IKE_SA_ID_MAX || cfg->psk_len > IKE_KM_PSK_MAX || (cfg->initiator && !cfg->psk_len)) {
+	    cfg->id_len > IKE_SA_ID_MAX || cfg->psk_len > IKE_KM_PSK_MAX ||
+	    (cfg->initiator && !cfg->psk_len && !ike_cred_has_own(cfg->cred))) {
 		snprintf(err, errlen, "incomplete IKE configuration (proposals, ESP transform, identity or PSK)");
 		return NULL;
 	}
@@ -1251,6 +1225,8 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 		return NULL;
 	}
 	k->cfg = *cfg;
+	ike_cred_ref(k->cfg.cred);
+	k->wall_s = cfg->cert_time;
 	/* the mobile node: the IKE SA, during a rekey its successor and, when
 	 * rekeys cross, the loser, plus a new one after a move */
 	k->n_slots = cfg->max_sa ? cfg->max_sa : cfg->initiator ? 4 : 8;
@@ -1305,6 +1281,7 @@ void ike_km_free(struct ike_km *k)
 		OPENSSL_cleanse(&k->slots[i], sizeof(k->slots[i]));
 	}
 	free(k->slots);
+	ike_cred_free(k->cfg.cred);
 	ike_cookie_clear(&k->cookie);
 	if (k->ike_log) {
 		OPENSSL_cleanse(k->ike_log, KEYLOG_IKE_MAX * sizeof(*k->ike_log));
@@ -1316,69 +1293,4 @@ void ike_km_free(struct ike_km *k)
 	}
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
-}
-
-const struct ike_km_stats *ike_km_stats(const struct ike_km *k)
-{
-	return &k->st;
-}
-
-size_t ike_km_ike_count(const struct ike_km *k)
-{
-	return k->n_ike;
-}
-
-const struct ike_km_ike_keys *ike_km_ike_at(const struct ike_km *k, size_t i)
-{
-	return i < k->n_ike ? &k->ike_log[i] : NULL;
-}
-
-size_t ike_km_child_count(const struct ike_km *k)
-{
-	return k->n_child;
-}
-
-const struct ike_km_child_keys *ike_km_child_at(const struct ike_km *k, size_t i)
-{
-	return i < k->n_child ? &k->child_log[i] : NULL;
-}
-
-size_t ike_km_sa_slots(const struct ike_km *k)
-{
-	return k->n_slots;
-}
-
-int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
-{
-	if (i >= k->n_slots || !k->slots[i].used)
-		return M6_E_NOTFOUND;
-	const struct slot *s = &k->slots[i];
-	memset(out, 0, sizeof(*out));
-	out->initiator = s->sa.initiator;
-	out->state = s->sa.state;
-	memcpy(out->spi_i, s->sa.spi_i, IKE_SPI_LEN);
-	memcpy(out->spi_r, s->sa.spi_r, IKE_SPI_LEN);
-	memcpy(out->local, s->sa.path.local, 16);
-	memcpy(out->peer, s->sa.path.peer, 16);
-	out->suite = s->sa.suite;
-	out->peer_id_type = s->sa.peer_id_type;
-	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
-	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
-	/* the first Child SA: its inbound SA completes the larval one */
-	out->child_installed = s->sa.state == IKE_SA_ESTABLISHED && s->sa.child_ok && !s->larval;
-	out->child_error = s->sa.child_error;
-	if (s->sa.child_ok) {
-		out->child_in_spi = s->sa.initiator ? s->sa.child_spi_i : s->sa.child_spi_r;
-		out->child_out_spi = s->sa.initiator ? s->sa.child_spi_r : s->sa.child_spi_i;
-	} else {
-		out->child_in_spi = s->larval ? s->in_spi : 0;
-	}
-	out->esp = s->cfg.esp;
-	out->tries = s->tries;
-	out->created = s->created;
-	out->mobike = s->sa.mobike;
-	out->hoa_assigned = s->sa.cp_ok;
-	memcpy(out->hoa, s->sa.cp_hoa, 16);
-	out->hoa_plen = s->sa.cp_plen;
-	return 0;
 }

@@ -9,7 +9,7 @@
  * packet. Randomness comes from the node's DRBG (node_km_random).
  *
  * Initiator (the mobile node): an ACQUIRE for a PROTECT policy starts
- * IKE_SA_INIT + IKE_AUTH (PSK) from the node's current address (its
+ * IKE_SA_INIT + IKE_AUTH (PSK or certificate) from the node's current address (its
  * care-of address away from home, 4877-01) to the home agent, proposing
  * TSi = home address and TSr = home agent, protocol MH, MH types BU..BA
  * (4877-05/06). Requests are retransmitted, bit for bit, after 0.5 s,
@@ -25,7 +25,8 @@
  * IKE-06); everything of that IKE SA goes from the address and port the
  * request came to, to those it came from (RFC 7296 2.11). The PAD
  * decides who the initiator is: its PSK is the PAD entry's for the identity
- * in IDi, and the Child SA is accepted only when every TSi address is one
+ * in IDi (or, for an entry with auth = cert, a certificate of our CA that
+ * holds that identity, 4877-08), and the Child SA is accepted only when every TSi address is one
  * of that entry's home addresses (4877-02/03), else TS_UNACCEPTABLE.
  *
  * Both ends install the Child SA from the negotiated KEYMAT as a pair of
@@ -131,6 +132,13 @@ struct ike_km_cfg {
 	 * home agent accepts it; both install it on their tunnel-mode policies
 	 * with its mobile-node end following the binding (HA-09, 3776-11) */
 	bool tunnel;
+	/* Certificates (ike_sig.h; NULL: PSK alone): with our key in it we
+	 * authenticate with it, and peers must show a certificate of its CA
+	 * (responder: the peers whose pad entry says auth = cert). The key
+	 * manager keeps a reference of its own. cert_time: the wall time
+	 * (seconds since 1970) at node time 0, until ike_km_set_wall_time(). */
+	struct ike_cred *cred;
+	int64_t cert_time;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */
@@ -164,6 +172,9 @@ struct ike_km *ike_km_new(const struct ike_km_cfg *cfg, char *err, size_t errlen
 void ike_km_attach(struct ike_km *k, struct node *n);
 /* Wipes every secret. */
 void ike_km_free(struct ike_km *k);
+/* The wall time (seconds since 1970) at node time now (ns): certificates
+ * are checked at the wall time this gives for the time of each exchange. */
+void ike_km_set_wall_time(struct ike_km *k, int64_t wall_s, uint64_t now);
 /* As after a restart: every IKE SA and its Child SAs are gone, the peer
  * is not told (simulation of a node that lost its state). */
 void ike_km_forget(struct ike_km *k);
@@ -182,6 +193,7 @@ struct ike_km_sa_info {
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
 	uint8_t local[16], peer[16];            /* the IKE SA's addresses */
 	struct ike_suite suite;                 /* once negotiated */
+	uint8_t peer_auth;                      /* once authenticated: its AUTH method */
 	uint8_t peer_id_type;                   /* once authenticated */
 	uint8_t peer_id[IKE_SA_ID_MAX];
 	size_t peer_id_len;

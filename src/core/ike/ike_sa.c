@@ -339,66 +339,6 @@ static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 	return rc;
 }
 
-/* ID payload (its body is ID', 2.15) and AUTH computed over it. */
-static void put_id_auth(struct ike_sa *sa, struct ike_wr *w)
-{
-	const struct ike_sa_cfg *c = sa->cfg;
-	size_t at = w->len;
-	ike_put_id(w, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, c->id_type, c->id, c->id_len);
-	if (w->err)
-		return;
-	uint8_t auth[IKE_PRF_MAX];
-	const uint8_t *idb = w->buf + at + IKE_PL_HDR_LEN;
-	size_t idl = w->len - at - IKE_PL_HDR_LEN;
-	/* Our own IKE_SA_INIT message, the peer's nonce, SK_pi or SK_pr. */
-	int rc = sa->initiator
-		? ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req, sa->init_req_len,
-			       sa->nr, sa->nr_len, sa->keys.pi, sa->keys.prf_len, idb, idl, auth)
-		: ike_auth_psk(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp, sa->init_resp_len,
-			       sa->ni, sa->ni_len, sa->keys.pr, sa->keys.prf_len, idb, idl, auth);
-	if (rc) {
-		w->err = rc;
-		return;
-	}
-	ike_put_auth(w, IKE_AUTH_PSK, auth, ike_prf_len(sa->suite.prf));
-}
-
-/* Check the peer's ID and AUTH (2.15, IKE-12): 0 or why not. */
-static int check_peer(struct ike_sa *sa, const struct ike_msg *m)
-{
-	const struct ike_sa_cfg *c = sa->cfg;
-	const struct ike_pl *idp = find(m, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI);
-	const struct ike_pl *ap = find(m, IKE_PL_AUTH);
-	struct ike_id id;
-	struct ike_auth a;
-	struct m6_diags ds;
-	m6_diags_init(&ds);
-	if (!idp || !ap || ike_id_parse(idp->body, idp->body_len, &id, &ds, 0) ||
-	    ike_auth_parse(ap->body, ap->body_len, &a, &ds, 0))
-		return M6_E_IKE_MISSING;
-	if (c->peer_id_type && (id.type != c->peer_id_type || id.len != c->peer_id_len ||
-				memcmp(id.data, c->peer_id, id.len)))
-		return M6_E_IKE_PEER_ID;
-	if (a.method != IKE_AUTH_PSK || id.len > IKE_SA_ID_MAX)
-		return M6_E_IKE_AUTH;
-	if (!sa->initiator && c->peer_psk &&
-	    c->peer_psk(c->pad_ctx, id.type, id.data, id.len, &sa->psk, &sa->psk_len))
-		return M6_E_IKE_PEER_ID;
-	int rc = sa->initiator
-		? ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_resp,
-				      sa->init_resp_len, sa->ni, sa->ni_len, sa->keys.pr,
-				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len)
-		: ike_auth_psk_verify(sa->suite.prf, sa->psk, sa->psk_len, sa->init_req,
-				      sa->init_req_len, sa->nr, sa->nr_len, sa->keys.pi,
-				      sa->keys.prf_len, idp->body, idp->body_len, a.data, a.len);
-	if (rc)
-		return rc;
-	sa->peer_id_type = id.type;
-	memcpy(sa->peer_id, id.data, id.len);
-	sa->peer_id_len = id.len;
-	return 0;
-}
-
 /* The first Child SA's keys; it is also the first entry of the table the
  * later exchanges work on. */
 static int child_keys(struct ike_sa *sa)
@@ -446,6 +386,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_sa(&w, &sp);
 	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
+	ike_auth_put_hashes(sa, &w);
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
 		rc = save(&sa->init_req, &sa->init_req_len, msg, len);
@@ -492,7 +433,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_sa_hdr(sa, &h, IKE_AUTH, false, 1);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
-	put_id_auth(sa, &w);
+	ike_auth_put(sa, &w);
 	ike_cp_put_req(sa, &w);
 	memset(&sp, 0, sizeof(sp));
 	sp.n_prop = 1;
@@ -567,6 +508,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 	if (rc)
 		return rc;
 	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
+	ike_auth_on_init(sa, m);
 	memcpy(sa->nr, np->body, np->body_len);
 	sa->nr_len = np->body_len;
 	sa->prop_num = sp.prop[0].num;
@@ -599,7 +541,7 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 		return fail(sa, M6_E_IKE_AUTH);
 	if (!find(m, IKE_PL_AUTH) && ike_sa_error_notify(m))
 		return fail(sa, M6_E_IKE_PEER_ERROR);   /* e.g. UNEXPECTED_NAT_DETECTED (MK-09) */
-	rc = check_peer(sa, m);
+	rc = ike_auth_check(sa, m);
 	if (rc)
 		return fail(sa, rc);
 	ike_mobike_on_auth(sa, m);
@@ -729,6 +671,11 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	ike_put_sa(&w, &sp);
 	ike_put_ke(&w, ke.group, pub, pub_len);
 	ike_put_nonce(&w, sa->nr, sa->nr_len);
+	/* RFC 7427 4: our hashes in answer to the initiator's; our CA (1.2) */
+	ike_auth_on_init(sa, m);
+	if (sa->peer_hashes)
+		ike_auth_put_hashes(sa, &w);
+	ike_auth_put_certreq(sa, &w);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
 		rc = save(&sa->init_resp, &sa->init_resp_len, resp, rl);
@@ -757,7 +704,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		return rc;
 	m6_diags_init(&ds);
 	int prc = ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po);
-	int arc = prc ? M6_E_IKE_MISSING : check_peer(sa, m);
+	int arc = prc ? M6_E_IKE_MISSING : ike_auth_check(sa, m);
 	uint16_t nat = arc ? 0 : ike_mobike_on_auth(sa, m);
 	if (nat)
 		arc = M6_E_IKE_NAT;
@@ -774,7 +721,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0,
 			       prc ? IKE_N_INVALID_SYNTAX : nat ? nat : IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 	} else {
-		put_id_auth(sa, &w);
+		ike_auth_put(sa, &w);
 		const struct ike_pl *sap = find(m, IKE_PL_SA), *tsi = find(m, IKE_PL_TSI),
 				    *tsr = find(m, IKE_PL_TSR);
 		struct ike_sa_payload sp;

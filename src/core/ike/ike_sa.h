@@ -1,6 +1,9 @@
 /*
  * ike_sa — one IKE SA, sans-I/O: IKE_SA_INIT and IKE_AUTH with a pre-shared
- * key and the first Child SA (RFC 7296 1.2, 2.15, 2.17), then the
+ * key or X.509 certificates (ike_sig.h: AUTH methods 1, 9, 10 and 14 with
+ * RSASSA-PSS, RSA PKCS#1 v1.5, ECDSA and Ed25519; CERT, CERTREQ and
+ * SIGNATURE_HASH_ALGORITHMS) and the first Child SA (RFC 7296 1.2, 2.15,
+ * 2.17), then the
  * exchanges on the established SA: CREATE_CHILD_SA (new Child SA, Child SA
  * rekey with or without PFS, IKE SA rekey, 1.3, 2.8, 2.18) and
  * INFORMATIONAL (Delete of Child SAs and of the IKE SA, the empty
@@ -12,7 +15,7 @@
  * nothing changed) or processes it and may write the next message to send
  * (a response to a request; after a response, our next queued request;
  * *out_len 0 when there is none). Randomness (SPIs, nonces, private keys,
- * CBC IVs) comes from cfg->rng only; no clock is read: retransmission
+ * CBC IVs, ECDSA nonces, RSASSA-PSS salts) comes from cfg->rng only; no clock is read: retransmission
  * timing is the caller's, ike_sa_retransmit() gives the outstanding
  * request again, bit for bit (IKE-02). Every request answered is cached
  * with the digest of its octets: the same request again gets the same
@@ -59,8 +62,9 @@
  * the COOKIE2 round trip with cfg->mobike_rr); refusals come back as
  * IKE_EV_REFUSED with UNACCEPTABLE_ADDRESSES or UNEXPECTED_NAT_DETECTED.
  * A response that does not echo our COOKIE2 ends the SA (IKE_EV_IKE_DOWN).
- * Not here yet: NAT detection, fragmentation of our own messages,
- * certificates, EAP, traffic selector narrowing
+ * Not here yet: NAT detection, fragmentation of our own messages (an
+ * IKE_AUTH with certificates goes as one datagram, IP-fragmented), CRLs and
+ * OCSP, Hash and URL certificates, raw public keys, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), windows above 1. A CREATE_CHILD_SA with PFS
  * proposes the IKE SA's group; refused with INVALID_KE_PAYLOAD naming
@@ -78,9 +82,11 @@
 #include "ike_crypto.h"
 #include "ike_dh.h"
 #include "ike_payload.h"
+#include "ike_sig.h"
 
 #define IKE_SA_SUITE_MAX 4
-#define IKE_SA_MSG_MAX 2048     /* our messages, and the IKE_SA_INIT ones AUTH signs */
+#define IKE_SA_MSG_MAX 4096     /* our messages (IKE_AUTH with certificates), and the
+				 * IKE_SA_INIT ones AUTH signs */
 #define IKE_SA_NONCE_LEN 32     /* >= half the largest PRF key, >= 128 bits (IKE-09) */
 #define IKE_SA_ID_MAX 255
 #define IKE_SA_CHILD_MAX 4      /* Child SAs at once: a pair and its rekeys */
@@ -117,6 +123,14 @@ struct ike_sa_cfg {
 	const uint8_t *psk;
 	size_t psk_len;
 	struct ike_rng rng;
+	/* Certificates (ike_sig.h), NULL for PSK alone. With our key and
+	 * certificate in it we authenticate with a signature (else the PSK);
+	 * with a CA, peers may authenticate with certificates that chain to
+	 * it (an initiator then requires one from the responder). cert_time:
+	 * the wall time (seconds since 1970) certificates are checked at,
+	 * from the caller and kept current by it. */
+	const struct ike_cred *cred;
+	int64_t cert_time;
 	/* Responder: the PAD (RFC 4301 4.4.3, 4877-02/03), consulted with the
 	 * identity in IDi. peer_psk gives the key shared with that peer (0) or
 	 * refuses the identity (negative: AUTHENTICATION_FAILED); NULL means
@@ -125,6 +139,10 @@ struct ike_sa_cfg {
 	 * address in TSi (false: TS_UNACCEPTABLE); NULL allows them. */
 	int (*peer_psk)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, const uint8_t **psk,
 			size_t *psk_len);
+	/* the same for a peer with a certificate (true: the identity may
+	 * authenticate with one); NULL allows any identity the certificate
+	 * holds */
+	bool (*peer_cert_ok)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len);
 	bool (*child_allowed)(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len,
 			      const struct ike_ts_list *tsi, const struct ike_ts_list *tsr);
 	void *pad_ctx;
@@ -301,10 +319,15 @@ struct ike_sa {
 	struct ike_child ch[IKE_SA_CHILD_MAX];
 	struct ike_ev ev[IKE_SA_EV_MAX];
 	unsigned n_ev;
+	/* the peer's SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT mask; bit 16:
+	 * the notify came), 0 when it sent none (RFC 7427 4) */
+	unsigned peer_hashes;
+	bool peer_certreq;              /* its IKE_AUTH request asked for our certificate */
 	/* the pre-shared key in use (cfg->psk, or the PAD's for the peer) */
 	const uint8_t *psk;
 	size_t psk_len;
-	/* the peer, once authenticated */
+	/* the peer, once authenticated (peer_auth: its AUTH method) */
+	uint8_t peer_auth;
 	uint8_t peer_id_type;
 	uint8_t peer_id[IKE_SA_ID_MAX];
 	size_t peer_id_len;

@@ -76,6 +76,16 @@ uint16_t ike_cp_assign(struct ike_sa *sa, const struct ike_msg *m, struct ike_ts
 void ike_cp_put_reply(const struct ike_sa *sa, struct ike_wr *w);
 int ike_cp_on_resp(struct ike_sa *sa, const struct ike_msg *m);
 
+/* Authentication (ike_auth.c): our ID, CERT, [CERTREQ,] AUTH; the
+ * peer's ID and AUTH checked (0, or why not: the peer identity is then
+ * sa->peer_id); the IKE_SA_INIT notify of our signature hashes, the
+ * peer's recorded in sa->peer_hashes; CERTREQ when we have a CA. */
+void ike_auth_put(struct ike_sa *sa, struct ike_wr *w);
+int ike_auth_check(struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_put_hashes(const struct ike_sa *sa, struct ike_wr *w);
+void ike_auth_on_init(struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_put_certreq(const struct ike_sa *sa, struct ike_wr *w);
+
 /* CREATE_CHILD_SA (ike_child.c): our request's content, the peer's
  * request answered, our request's response. */
 int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w);

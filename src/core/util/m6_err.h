@@ -171,9 +171,16 @@
 	X(IKE_MSGID,       192, "ike_msgid",       "IKE message with a Message ID outside the window (IKE-01, IKE-04)") \
 	X(IKE_CHILD_GONE,  193, "ike_child_gone",  "IKE request for a Child SA this IKE SA does not have (CHILD_SA_NOT_FOUND)") \
 	X(IKE_COOKIE,      194, "ike_cookie",      "IKE_SA_INIT answered with a COOKIE under half-open load (IKE-06)") \
+	/* IKEv2 certificate authentication: 195.. */ \
+	X(IKE_CERT,        195, "ike_cert",        "peer certificate does not chain to the configured CA, or is not valid at this time") \
+	X(IKE_CERT_ID,     196, "ike_cert_id",     "peer identity (IDi/IDr) is not in its certificate (4877-08)") \
+	X(IKE_CERT_PARSE,  197, "ike_cert_parse",  "certificate or private key does not parse (PEM/DER; encrypted keys are refused)") \
+	X(IKE_KEY_MISMATCH,198, "ike_key_mismatch","private key is not the certificate's") \
+	X(IKE_KEY_TYPE,    199, "ike_key_type",    "unsupported key type (RSA >= 2048 bits, ECDSA P-256/P-384, Ed25519)") \
+	X(IKE_SIG_METHOD,  200, "ike_sig_method",  "AUTH method unfit for the key, or an unknown signature algorithm (RFC 7427)") \
 	/* MOBIKE: 200.. */ \
-	X(IKE_NAT,         200, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)") \
-	X(IKE_NO_ADDRESS,  201, "ike_no_address",  "no home address assigned in IKE_AUTH (INTERNAL_ADDRESS_FAILURE, 4877-12)")
+	X(IKE_NAT,         201, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)") \
+	X(IKE_NO_ADDRESS,  202, "ike_no_address",  "no home address assigned in IKE_AUTH (INTERNAL_ADDRESS_FAILURE, 4877-12)")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in

@@ -1,0 +1,53 @@
+/*
+ * ike_km_int — what the parts of the ike_km module share (ike_km.c: the
+ * key manager; ike_km_query.c: what drivers read of it). Not for other
+ * modules.
+ */
+#ifndef MIP6SEC_IKE_KM_INT_H
+#define MIP6SEC_IKE_KM_INT_H
+
+#include "ike_cookie.h"
+#include "ike_km.h"
+
+#define KEYLOG_IKE_MAX 32
+#define KEYLOG_CHILD_MAX 64
+#define NS 1000000000ull
+
+struct slot {
+	bool used;
+	struct ike_sa sa;
+	struct ike_sa_cfg cfg;          /* per slot: its own inbound ESP SPI */
+	struct ike_km *km;
+	uint32_t in_spi;                /* the first Child SA's, larval until installed */
+	bool larval;
+	unsigned tries;
+	/* the next thing to do: retransmit our request, forget a half-open
+	 * or rekeyed SA, rekey the IKE SA, check the peer's liveness */
+	uint64_t due;
+	uint64_t created;
+	uint64_t last_rx;               /* the peer's last authentic message */
+	uint64_t rekey_at;              /* IKE SA rekey (0: none) */
+	bool doomed;                    /* the losing IKE SA of crossing rekeys: its Delete only */
+	uint32_t pad_tmp;               /* responder: the temporary PAD entry of its assignment */
+	uint8_t mn_addr[16];            /* true-address model: the mobile node's address its Child SAs name */
+	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
+};
+
+struct ike_km {
+	struct ike_km_cfg cfg;
+	struct node *n;
+	bool k_agreed;                  /* initiator: K in the last BA */
+	unsigned n_slots;
+	struct slot *slots;
+	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
+	struct ike_km_stats st;
+	struct ike_cookie cookie;
+	uint64_t cookie_rotate_at;      /* 0: no secret yet */
+	size_t n_ike, n_child;
+	struct ike_km_ike_keys *ike_log;
+	struct ike_km_child_keys *child_log;
+	int64_t wall_s;                 /* wall time at node time wall_at */
+	uint64_t wall_at;
+};
+
+#endif

@@ -8,6 +8,7 @@
  */
 #include "sad.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,22 +66,29 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
+static size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* One allocation for the table and its index: a mobile node's SAD of two
+ * SAs would otherwise pay four allocations' headers and rounding. */
 struct sad *sad_new(size_t capacity)
 {
 	if (capacity == 0 || capacity > SAD_CAP_MAX)
 		return NULL;
-	struct sad *d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->cap = capacity;
 	size_t nix = pow2_at_least(capacity * 2), nout = pow2_at_least(capacity);
-	d->slots = calloc(capacity, sizeof(*d->slots));
-	d->ix = calloc(nix, sizeof(*d->ix));
-	d->out = calloc(nout, sizeof(*d->out));
-	if (!d->slots || !d->ix || !d->out) {
-		sad_free(d);
+	size_t o_slots = round8(sizeof(struct sad));
+	size_t o_ix = o_slots + round8(capacity * sizeof(struct sad_slot));
+	size_t o_out = o_ix + round8(nix * sizeof(struct sad_ix));
+	uint8_t *m = calloc(1, o_out + nout * sizeof(uint32_t));
+	if (!m)
 		return NULL;
-	}
+	struct sad *d = (struct sad *)m;
+	d->cap = capacity;
+	d->slots = (struct sad_slot *)(m + o_slots);
+	d->ix = (struct sad_ix *)(m + o_ix);
+	d->out = (uint32_t *)(m + o_out);
 	d->ixmask = nix - 1;
 	d->outmask = nout - 1;
 	for (size_t i = capacity; i-- > 0;) {
@@ -119,13 +127,9 @@ void sad_free(struct sad *d)
 {
 	if (!d)
 		return;
-	if (d->slots)
-		for (size_t i = 0; i < d->cap; i++)
-			if (d->slots[i].used)
-				slot_wipe(&d->slots[i]);
-	free(d->slots);
-	free(d->ix);
-	free(d->out);
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->slots[i].used)
+			slot_wipe(&d->slots[i]);
 	free(d);
 }
 

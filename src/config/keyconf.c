@@ -345,7 +345,7 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 {
 	static const char *const keys[] = { "name", "dir", "order", "local", "remote", "proto", "mh_type",
 		"icmp_type", "lport", "rport", "interface", "action", "ipsec", "mode", "model",
-		"tunnel_local", "tunnel_remote", NULL };
+		"tunnel_local", "tunnel_remote", "per_peer", NULL };
 	static const char *const dirs[] = { "out", "in", NULL };
 	static const char *const actions[] = { "protect", "bypass", "discard", NULL };
 	static const enum spd_action action_values[] = { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD };
@@ -390,8 +390,12 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 			      c->kc->bits.model == SA_MODEL_TRUE_ADDR ? "true-address" : "normalise", &model);
 	if (!rc) rc = kc_addr(c, g, "tunnel_local", false, e.protect.tunnel_local);
 	if (!rc) rc = kc_addr(c, g, "tunnel_remote", false, e.protect.tunnel_remote);
+	if (!rc) rc = kc_bool(c, g, "per_peer", false, &e.protect.per_peer);
 	if (rc)
 		return rc;
+	if (e.protect.per_peer && (action_values[action] != SPD_PROTECT || mode))
+		return kc_fail(c, config_setting_get_member(g, "per_peer"),
+			       "'per_peer' needs a transport-mode protect entry");
 	e.dir = dir ? SPD_IN : SPD_OUT;
 	e.order = (uint32_t)order;
 	e.sel.ifindex = (uint32_t)ifx;
@@ -550,6 +554,16 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (sa.follow_binding && sa.mode != SA_TUNNEL)
 		return kc_fail(c, config_setting_get_member(g, "follow_binding"),
 			       "'follow_binding' needs a tunnel-mode policy");
+	/* under a template, the SA's remote selector is its peer alone: the
+	 * destination of an outbound SA, the source of an inbound one */
+	if (pol->protect.per_peer) {
+		const uint8_t *remote = sa.inbound ? sa.src : sa.dst;
+		if (memcmp(remote, pol->sel.remote_lo, 16) < 0 || memcmp(remote, pol->sel.remote_hi, 16) > 0)
+			return kc_fail(c, g, "the peer of an SA under per-peer policy '%s' must be in its remote range",
+				       pname);
+		memcpy(sa.ts.remote_lo, remote, 16);
+		memcpy(sa.ts.remote_hi, remote, 16);
+	}
 	sa.replay_on = replay;
 	if (sa.esn && !replay)
 		return kc_fail(c, g, "'esn' needs 'replay' (the window infers the high bits)");

@@ -188,6 +188,64 @@ static void test_lookup_in_policy(void **st)
 	sad_free(d);
 }
 
+static struct ipsec_sa mk_peer(uint32_t spi, uint32_t spd_id, uint8_t peer_last)
+{
+	struct ipsec_sa sa = mk(spi, IP6P_ESP, false, spd_id);
+	spd_sel_any(&sa.ts);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = peer_last };
+	spd_sel_prefix(sa.ts.remote_lo, sa.ts.remote_hi, a, 128);
+	return sa;
+}
+
+/* A per-peer template's outbound SAs: the one whose remote selector is the
+ * address asked for, with sad_lookup_out()'s preferences among a peer's
+ * SAs (MATURE first, then the newest); never an inbound SA, another
+ * policy's, or one whose remote selector is a range holding the address. */
+static void test_lookup_out_peer(void **st)
+{
+	(void)st;
+	struct sad *d = sad_new(1000);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	struct ipsec_sa *by[256];
+	for (unsigned i = 1; i < 256; i++)
+		by[i] = add_ok(d, mk_peer(0x1000 + i, 1, (uint8_t)i), 0);
+	struct ipsec_sa in = mk_peer(0x5000, 1, 7);
+	in.inbound = true;
+	add_ok(d, in, 0);
+	add_ok(d, mk_peer(0x5001, 2, 9), 0);
+	for (unsigned i = 1; i < 256; i++) {
+		a[15] = (uint8_t)i;
+		assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[i]);
+	}
+	a[15] = 0;
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	a[15] = 9;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[9]);
+	assert_non_null(sad_lookup_out_peer(d, 2, a));
+	/* a rekey of peer 7: the newer wins until it is SOFT_EXPIRED */
+	a[15] = 7;
+	struct ipsec_sa *fresh = add_ok(d, mk_peer(0x6000, 1, 7), 0);
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), fresh);
+	fresh->state = SA_SOFT_EXPIRED;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[7]);
+	by[7]->state = SA_DEAD;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), fresh);
+	assert_int_equal(sad_remove(d, 0x6000, IP6P_ESP, false), 0);
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	assert_int_equal(sad_remove(d, 0x1000 + 7, IP6P_ESP, false), 0);
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	a[15] = 8;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[8]);
+	/* a range is not a peer */
+	struct ipsec_sa wide = mk_peer(0x7000, 3, 0);
+	spd_sel_prefix(wide.ts.remote_lo, wide.ts.remote_hi, a, 64);
+	add_ok(d, wide, 0);
+	assert_null(sad_lookup_out_peer(d, 3, a));
+	assert_non_null(sad_lookup_out(d, 3));
+	sad_free(d);
+}
+
 /* Removal wipes the SA: keys (m6_xform_clear) and every other field. */
 static void test_remove_wipes(void **st)
 {
@@ -424,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_and_invalid),
 		cmocka_unit_test(test_capacity_full),
 		cmocka_unit_test(test_lookup_out),
+		cmocka_unit_test(test_lookup_out_peer),
 		cmocka_unit_test(test_lookup_in_policy),
 		cmocka_unit_test(test_remove_wipes),
 		cmocka_unit_test(test_lifetime_bytes),

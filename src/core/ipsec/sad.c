@@ -27,9 +27,9 @@ struct sad_ix {
 
 struct sad_slot {
 	struct ipsec_sa sa;
-	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out */
+	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out; 0 = free slot */
 	uint32_t next;        /* chain by spd_id (both directions), or the free list (slot + 1) */
-	bool used;
+	uint32_t next_peer;   /* chain by (spd_id, remote selector's lower bound) */
 };
 
 struct sad {
@@ -38,6 +38,7 @@ struct sad {
 	struct sad_ix *ix;
 	size_t ixmask;
 	uint32_t *out;        /* spd_id bucket heads (slot + 1), inbound SAs too */
+	uint32_t *peer;       /* (spd_id, remote) bucket heads (slot + 1), same size */
 	size_t outmask;
 	uint32_t free_head;
 	uint64_t gen;
@@ -81,7 +82,7 @@ struct sad *sad_new(size_t capacity)
 	size_t o_slots = round8(sizeof(struct sad));
 	size_t o_ix = o_slots + round8(capacity * sizeof(struct sad_slot));
 	size_t o_out = o_ix + round8(nix * sizeof(struct sad_ix));
-	uint8_t *m = calloc(1, o_out + nout * sizeof(uint32_t));
+	uint8_t *m = calloc(1, o_out + 2 * nout * sizeof(uint32_t));
 	if (!m)
 		return NULL;
 	struct sad *d = (struct sad *)m;
@@ -89,6 +90,7 @@ struct sad *sad_new(size_t capacity)
 	d->slots = (struct sad_slot *)(m + o_slots);
 	d->ix = (struct sad_ix *)(m + o_ix);
 	d->out = (uint32_t *)(m + o_out);
+	d->peer = d->out + nout;
 	d->ixmask = nix - 1;
 	d->outmask = nout - 1;
 	for (size_t i = capacity; i-- > 0;) {
@@ -128,7 +130,7 @@ void sad_free(struct sad *d)
 	if (!d)
 		return;
 	for (size_t i = 0; i < d->cap; i++)
-		if (d->slots[i].used)
+		if (d->slots[i].gen)
 			slot_wipe(&d->slots[i]);
 	free(d);
 }
@@ -145,7 +147,7 @@ size_t sad_capacity(const struct sad *d)
 
 struct ipsec_sa *sad_slot(struct sad *d, size_t i)
 {
-	return i < d->cap && d->slots[i].used ? &d->slots[i].sa : NULL;
+	return i < d->cap && d->slots[i].gen ? &d->slots[i].sa : NULL;
 }
 
 /* Index position of the key, or SIZE_MAX. */
@@ -195,19 +197,40 @@ static struct ipsec_sa *add_fail(int *err, int code)
 	return NULL;
 }
 
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline size_t peer_home(const struct sad *d, uint32_t spd_id, const uint8_t remote[16])
+{
+	return (size_t)mix64(spd_id ^ mix64(load64(remote) ^ mix64(load64(remote + 8)))) & d->outmask;
+}
+
 static void chain_link(struct sad *d, uint32_t sn)
 {
-	uint32_t *head = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
-	d->slots[sn - 1].next = *head;
+	struct sad_slot *s = &d->slots[sn - 1];
+	uint32_t *head = &d->out[mix64(s->sa.spd_id) & d->outmask];
+	s->next = *head;
+	*head = sn;
+	head = &d->peer[peer_home(d, s->sa.spd_id, s->sa.ts.remote_lo)];
+	s->next_peer = *head;
 	*head = sn;
 }
 
 static void chain_unlink(struct sad *d, uint32_t sn)
 {
-	uint32_t *pp = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
+	struct sad_slot *s = &d->slots[sn - 1];
+	uint32_t *pp = &d->out[mix64(s->sa.spd_id) & d->outmask];
 	while (*pp != sn)
 		pp = &d->slots[*pp - 1].next;
-	*pp = d->slots[sn - 1].next;
+	*pp = s->next;
+	pp = &d->peer[peer_home(d, s->sa.spd_id, s->sa.ts.remote_lo)];
+	while (*pp != sn)
+		pp = &d->slots[*pp - 1].next_peer;
+	*pp = s->next_peer;
 }
 
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err)
@@ -253,7 +276,6 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	s->sa.state = SA_MATURE;
 	s->sa.added_ns = now;
 	s->gen = ++d->gen;
-	s->used = true;
 	s->next = 0;
 
 	size_t i = ix_home(d, sa->spi, sa->proto, in);
@@ -312,6 +334,13 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
+/* A MATURE SA before a SOFT_EXPIRED one, then the newest. */
+static inline bool better(const struct sad_slot *s, const struct sad_slot *best)
+{
+	return !best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
+	       (s->sa.state == best->sa.state && s->gen > best->gen);
+}
+
 static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound)
 {
 	struct sad_slot *best = NULL;
@@ -319,8 +348,21 @@ static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbou
 		struct sad_slot *s = &d->slots[sn - 1];
 		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa))
 			continue;
-		if (!best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
-		    (s->sa.state == best->sa.state && s->gen > best->gen))
+		if (better(s, best))
+			best = s;
+	}
+	return best ? &best->sa : NULL;
+}
+
+struct ipsec_sa *sad_lookup_out_peer(struct sad *d, uint32_t spd_id, const uint8_t remote[16])
+{
+	struct sad_slot *best = NULL;
+	for (uint32_t sn = d->peer[peer_home(d, spd_id, remote)]; sn; sn = d->slots[sn - 1].next_peer) {
+		struct sad_slot *s = &d->slots[sn - 1];
+		if (s->sa.spd_id != spd_id || s->sa.inbound || !sad_sa_usable(&s->sa) ||
+		    memcmp(s->sa.ts.remote_lo, remote, 16) || memcmp(s->sa.ts.remote_hi, remote, 16))
+			continue;
+		if (better(s, best))
 			best = s;
 	}
 	return best ? &best->sa : NULL;

@@ -13,8 +13,10 @@
  * Structure: SAs live in a slot array sized at sad_new(); an open-addressed
  * index (linear probing, at most half full, backward-shift deletion) maps
  * (SPI, proto, direction) to a slot, so an inbound SA and an outbound SA may
- * share an SPI; SAs are also chained by spd_id (both directions). Lookups are O(1)
- * expected and never return a DEAD SA.
+ * share an SPI; SAs are also chained by spd_id (both directions), and by
+ * spd_id and the lower bound of their remote selector (the per-peer SAs of
+ * one policy template). Lookups are O(1) expected and never return a DEAD
+ * SA.
  *
  * Lifetimes (SAD-03): a packet is refused, and the SA becomes DEAD
  * (SAD_EV_HARD), when it would take the SA past a hard limit: hard_ns
@@ -60,6 +62,11 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto);
  * (during a rekey) a MATURE one is preferred to a SOFT_EXPIRED one, then the
  * most recently added. */
 struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id);
+/* The same among the outbound SAs of a per-peer policy
+ * (spd_protect.per_peer) whose remote selector is exactly the address
+ * remote: a home agent's one template for all its mobile nodes, each with
+ * its own SA. O(1) expected however many SAs the policy has. */
+struct ipsec_sa *sad_lookup_out_peer(struct sad *d, uint32_t spd_id, const uint8_t remote[16]);
 /* The same among the inbound SAs of an inbound policy. */
 struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id);
 size_t sad_count(const struct sad *d);

@@ -578,7 +578,8 @@ static bool entry_ok(const struct spd_entry *e)
 		return false;
 	if (e->action == SPD_PROTECT) {
 		const struct spd_protect *p = &e->protect;
-		if ((p->ipsec_proto != 50 && p->ipsec_proto != 51) || p->mode > 1 || p->model > 1)
+		if ((p->ipsec_proto != 50 && p->ipsec_proto != 51) || p->mode > 1 || p->model > 1 ||
+		    (p->per_peer && p->mode != 0))
 			return false;
 	}
 	return true;

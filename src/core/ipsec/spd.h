@@ -82,6 +82,12 @@ struct spd_protect {
 	uint8_t ipsec_proto;            /* 50 ESP or 51 AH */
 	uint8_t mode;                   /* 0 transport, 1 tunnel */
 	uint8_t model;                  /* see sa.h: enum sa_model */
+	/* a template for many peers (a home agent's one BA policy for all its
+	 * mobile nodes): each peer has its own SAs, whose remote selector is
+	 * that one address, and an outbound packet takes the SA of its remote
+	 * address (sad_lookup_out_peer) instead of the policy's only SA;
+	 * transport mode only (spd_add refuses it with tunnel mode) */
+	bool per_peer;
 	uint8_t tunnel_local[16], tunnel_remote[16];
 };
 

@@ -429,7 +429,15 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	if (!mn)
 		return NULL;
 	mn->buf = io->scratch ? io->scratch : (uint8_t *)mn + sz;
-	mn->cfg = *cfg;
+	memcpy(mn->cfg.hoa, cfg->hoa, 16);
+	memcpy(mn->cfg.home_prefix, cfg->home_prefix, 16);
+	mn->cfg.home_plen = cfg->home_plen;
+	memcpy(mn->cfg.ha, cfg->ha, 16);
+	memcpy(mn->cfg.iid, cfg->iid, 8);
+	mn->cfg.lifetime_s = cfg->lifetime_s;
+	mn->cfg.first_reg_timeout_ms = cfg->first_reg_timeout_ms;
+	mn->cfg.k_capable = cfg->k_capable;
+	mn->cfg.route_optimisation = cfg->route_optimisation;
 	mn->io = *io;
 	mn->where = MN_NOWHERE;
 	mn->coa_until = MIP6_NEVER;

@@ -1,6 +1,6 @@
 /*
  * mn_ro — the mobile node's side of route optimisation (RFC 6275 5.2,
- * 11.6, 11.7.2): return routability with each correspondent in cfg.cn,
+ * 11.6, 11.7.2): return routability with each correspondent configured,
  * the correspondent Binding Updates authorised by Kbm, their
  * acknowledgements, refresh requests and errors, de-registration from
  * every correspondent once home, and giving up after MAX_RO_FAILURE.

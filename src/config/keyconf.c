@@ -495,6 +495,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 		"auth_key", "model", "peer", "replay", "replay_window", "esn", "encap_sport",
 		"encap_dport", "lifetime", "follow_binding", NULL };
 	struct ipsec_sa sa;
+	struct sa_lifetime lifetime;
 	struct m6_xform_cfg x;
 	uint64_t spi = 0, win = 0, sport = 0, dport = 0;
 	const char *pname, *peer;
@@ -503,6 +504,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	bool replay = false;
 	char why[160];
 	memset(&sa, 0, sizeof(sa));
+	memset(&lifetime, 0, sizeof(lifetime));
 	memset(&x, 0, sizeof(x));
 	int rc = kc_known(c, g, "an sa entry", keys);
 	if (!rc) rc = conf_uint(&c->cc, g, "spi", 0, UINT32_MAX, &spi, NULL);
@@ -537,7 +539,8 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (!rc) rc = kc_u64(c, g, "encap_sport", 65535, 0, &sport);
 	if (!rc) rc = kc_u64(c, g, "encap_dport", 65535, 0, &dport);
 	if (!rc) rc = kc_group(c, g, "lifetime", &life);
-	if (!rc) rc = kc_lifetime(c, life, &sa.life);
+	if (!rc) rc = kc_lifetime(c, life, &lifetime);
+	sa.life = &lifetime;
 	if (rc)
 		return rc;
 	sa.model = model_values[model];

@@ -123,7 +123,7 @@ static bool same_sa(const struct ipsec_sa *a, const struct keyconf_key *ka, cons
 	return a->mode == b->mode && a->model == b->model && a->esn == b->esn && a->manual == b->manual &&
 	       a->replay_on == b->replay_on && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16) &&
 	       a->encap_sport == b->encap_sport && a->encap_dport == b->encap_dport &&
-	       !memcmp(&a->ts, &b->ts, sizeof(a->ts)) && !memcmp(&a->life, &b->life, sizeof(a->life));
+	       !memcmp(&a->ts, &b->ts, sizeof(a->ts)) && !memcmp(sa_life(a), sa_life(b), sizeof(struct sa_lifetime));
 }
 
 static void sa_diff(struct m6d *d, struct dconf *n, char *summary, size_t cap)

@@ -87,14 +87,17 @@ static void test_duplicate_and_invalid(void **st)
 	assert_int_equal(add_err(d, mk(0x500, IP6P_ESP, false, 10)), M6_E_EXISTS);
 	assert_int_equal(add_err(d, mk(0x600, 6, true, 0)), M6_E_INVAL);
 	struct ipsec_sa sa = mk(0x601, IP6P_ESP, true, 0);
-	sa.life.soft_bytes = 2000;
-	sa.life.hard_bytes = 1000;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 2000;
+	life.hard_bytes = 1000;
 	assert_int_equal(add_err(d, sa), M6_E_INVAL);
-	sa.life.soft_bytes = 0;
-	sa.life.soft_ns = 5 * SEC;
-	sa.life.hard_ns = 4 * SEC;
+	life.soft_bytes = 0;
+	life.soft_ns = 5 * SEC;
+	life.hard_ns = 4 * SEC;
 	assert_int_equal(add_err(d, sa), M6_E_INVAL);
-	sa.life.hard_ns = 0;         /* soft only: allowed */
+	life.hard_ns = 0;         /* soft only: allowed */
 	add_ok(d, sa, 0);
 	assert_int_equal(sad_remove(d, 0x999, IP6P_ESP, true), M6_E_NOTFOUND);
 	assert_int_equal(sad_remove(d, 0x500, IP6P_AH, true), M6_E_NOTFOUND);
@@ -276,8 +279,11 @@ static void test_lifetime_bytes(void **st)
 	(void)st;
 	struct sad *d = sad_new(4);
 	struct ipsec_sa sa = mk(0x7000, IP6P_ESP, false, 3);
-	sa.life.soft_bytes = 768 * 1024;
-	sa.life.hard_bytes = 1024 * 1024;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 768 * 1024;
+	life.hard_bytes = 1024 * 1024;
 	struct ipsec_sa *p = add_ok(d, sa, 0);
 	unsigned soft_at = 0, hard_at = 0, softs = 0, hards = 0;
 	for (unsigned i = 1; i <= 2000; i++) {
@@ -307,15 +313,19 @@ static void test_lifetime_bytes(void **st)
 
 	/* inbound: a DEAD SA is not found by SPI either */
 	sa = mk(0x7001, IP6P_ESP, true, 0);
-	sa.life.hard_bytes = 1500;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.hard_bytes = 1500;
 	p = add_ok(d, sa, 0);
 	assert_int_equal(sad_charge(p, 1000, 0), SAD_EV_NONE);
 	assert_int_equal(sad_charge(p, 501, 0), SAD_EV_HARD);
 	assert_null(sad_lookup_in(d, 0x7001, IP6P_ESP));
 	/* a step past both limits reports HARD only */
 	sa = mk(0x7002, IP6P_ESP, true, 0);
-	sa.life.soft_bytes = 500;
-	sa.life.hard_bytes = 1000;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 500;
+	life.hard_bytes = 1000;
 	p = add_ok(d, sa, 0);
 	assert_int_equal(sad_charge(p, 1001, 0), SAD_EV_HARD);
 	assert_int_equal(sad_charge(p, 1, 0), SAD_EV_NONE);
@@ -328,8 +338,11 @@ static void test_lifetime_packets(void **st)
 	(void)st;
 	struct sad *d = sad_new(4);
 	struct ipsec_sa sa = mk(0x8000, IP6P_AH, true, 0);
-	sa.life.soft_packets = 10;
-	sa.life.hard_packets = 20;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_packets = 10;
+	life.hard_packets = 20;
 	struct ipsec_sa *p = add_ok(d, sa, 0);
 	for (unsigned i = 1; i <= 20; i++)
 		assert_int_equal(sad_charge(p, 100, 0), i == 10 ? SAD_EV_SOFT : SAD_EV_NONE);
@@ -354,8 +367,11 @@ static void test_lifetime_time(void **st)
 	struct sad *d = sad_new(4);
 	uint64_t t0 = 1000 * SEC;
 	struct ipsec_sa sa = mk(0x9000, IP6P_ESP, false, 4);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	sa.added_ns = 12345;                     /* replaced by `now` */
 	struct ipsec_sa *p = add_ok(d, sa, t0);
 	assert_int_equal(p->added_ns, t0);
@@ -372,8 +388,10 @@ static void test_lifetime_time(void **st)
 
 	/* a packet after the hard time is refused, even without a sweep */
 	sa = mk(0x9001, IP6P_ESP, true, 0);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	p = add_ok(d, sa, t0);
 	assert_int_equal(sad_charge(p, 100, t0 + 11 * SEC), SAD_EV_SOFT);
 	assert_int_equal(sad_charge(p, 100, t0 + 25 * SEC), SAD_EV_HARD);
@@ -381,8 +399,10 @@ static void test_lifetime_time(void **st)
 	assert_false(sad_sa_usable(p));
 	/* a sweep that comes late reports HARD only */
 	sa = mk(0x9002, IP6P_ESP, true, 0);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	p = add_ok(d, sa, t0);
 	assert_int_equal(sad_age(p, t0 + 60 * SEC), SAD_EV_HARD);
 	sad_free(d);

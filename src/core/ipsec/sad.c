@@ -104,6 +104,7 @@ static void slot_wipe(struct sad_slot *s)
 {
 	m6_xform_clear(&s->sa.xf);
 	free(s->sa.replay.ext);
+	free((void *)s->sa.life);
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
@@ -122,6 +123,27 @@ static int own_window(struct ipsec_sa *sa)
 	replay_attach(&sa->replay, b);
 	if (from)
 		memcpy(b, from, n * sizeof(*b));
+	return 0;
+}
+
+/* The SA's own copy of its lifetimes, only when a limit is set; with
+ * own_window()'s (freed again on failure). */
+static int own_extras(struct ipsec_sa *sa)
+{
+	static const struct sa_lifetime none;
+	const struct sa_lifetime *from = sa->life;
+	sa->life = NULL;
+	if (from && memcmp(from, &none, sizeof(none))) {
+		struct sa_lifetime *l = malloc(sizeof(*l));
+		if (!l)
+			return M6_E_NOMEM;
+		*l = *from;
+		sa->life = l;
+	}
+	if (own_window(sa)) {
+		free((void *)sa->life);
+		return M6_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -239,7 +261,7 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		return add_fail(err, M6_E_INVAL);
 	if (sa->spi < 256)
 		return add_fail(err, M6_E_SPI_RESERVED);
-	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(&sa->life))
+	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(sa_life(sa)))
 		return add_fail(err, M6_E_INVAL);
 	bool in = sa->inbound;
 	size_t at = ix_find(d, sa->spi, sa->proto, in);
@@ -249,9 +271,10 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		if (!in || s->sa.state != SA_LARVAL)
 			return add_fail(err, M6_E_EXISTS);
 		struct ipsec_sa copy = *sa;
-		if (own_window(&copy))
+		if (own_extras(&copy))
 			return add_fail(err, M6_E_NOMEM);
 		free(s->sa.replay.ext);
+		free((void *)s->sa.life);
 		/* the policy it was reserved for (0) becomes the real one */
 		chain_unlink(d, d->ix[at].slot);
 		s->sa = copy;
@@ -266,7 +289,7 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	if (!d->free_head)
 		return add_fail(err, M6_E_FULL);
 	struct ipsec_sa copy = *sa;
-	if (own_window(&copy))
+	if (own_extras(&copy))
 		return add_fail(err, M6_E_NOMEM);
 
 	uint32_t sn = d->free_head;
@@ -388,11 +411,12 @@ enum sad_event sad_age(struct ipsec_sa *sa, uint64_t now)
 	if (!sad_sa_usable(sa))
 		return SAD_EV_NONE;
 	uint64_t t = age(sa, now);
-	if (sa->life.hard_ns && t >= sa->life.hard_ns) {
+	const struct sa_lifetime *l = sa_life(sa);
+	if (l->hard_ns && t >= l->hard_ns) {
 		sa->state = SA_DEAD;
 		return SAD_EV_HARD;
 	}
-	if (sa->state == SA_MATURE && sa->life.soft_ns && t >= sa->life.soft_ns) {
+	if (sa->state == SA_MATURE && l->soft_ns && t >= l->soft_ns) {
 		sa->state = SA_SOFT_EXPIRED;
 		return SAD_EV_SOFT;
 	}
@@ -403,7 +427,7 @@ enum sad_event sad_charge(struct ipsec_sa *sa, size_t len, uint64_t now)
 {
 	if (!sad_sa_usable(sa))
 		return SAD_EV_NONE;
-	const struct sa_lifetime *l = &sa->life;
+	const struct sa_lifetime *l = sa_life(sa);
 	uint64_t t = age(sa, now);
 	bool over_bytes = l->hard_bytes && (sa->bytes > l->hard_bytes || len > l->hard_bytes - sa->bytes);
 	if ((l->hard_ns && t >= l->hard_ns) || over_bytes || (l->hard_packets && sa->packets >= l->hard_packets)) {

@@ -596,10 +596,10 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	/* lines of their own in a direction that is (or is about to be)
 	 * indexed, where lookups must touch one; a small one scans, packed */
 	bool aligned = t->n + 1 > SPD_SCAN_MAX;
-	/* the name rides after the node, in the same allocation: most
-	 * entries (a home agent's per-node ones) have none */
+	/* the name rides after the node, in the same allocation; most
+	 * entries have none, and no octet is spent on it */
 	size_t nl = e->name ? strlen(e->name) : 0;
-	size_t sz = sizeof(struct spd_node) + nl + 1;
+	size_t sz = sizeof(struct spd_node) + (nl ? nl + 1 : 0);
 	if (aligned)
 		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
@@ -607,9 +607,13 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
 	x->e = *e;
-	char *name = (char *)(x + 1);
-	memcpy(name, nl ? e->name : "", nl + 1);
-	x->e.name = name;
+	if (nl) {
+		char *name = (char *)(x + 1);
+		memcpy(name, e->name, nl + 1);
+		x->e.name = name;
+	} else {
+		x->e.name = "";
+	}
 	x->e.id = s->next_id;
 	x->e.hits = 0;
 

@@ -96,8 +96,8 @@ struct spd_protect {
 struct spd_entry {
 	uint32_t id;                    /* assigned by spd_add, > 0 */
 	uint32_t order;
-	enum spd_dir dir;
-	enum spd_action action;
+	uint8_t dir;                    /* enum spd_dir */
+	uint8_t action;                 /* enum spd_action */
 	struct spd_sel sel;
 	struct spd_protect protect;
 	uint64_t hits;                  /* packets matched (statistics) */

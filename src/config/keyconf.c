@@ -352,10 +352,12 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 	static const char *const protos[] = { "esp", "ah", NULL };
 	static const char *const modes[] = { "transport", "tunnel", NULL };
 	struct spd_entry e;
+	struct spd_tunnel tun;
 	uint64_t order = 0, ifx = 0;
 	unsigned dir = 0, action = 0, ipsec = 0, mode = 0, model = 0;
 	const char *name;
 	memset(&e, 0, sizeof(e));
+	memset(&tun, 0, sizeof(tun));
 	spd_sel_any(&e.sel);
 	int rc = kc_known(c, g, "an spd entry", keys);
 	if (!rc) rc = kc_str(c, g, "name", NULL, &name);
@@ -388,8 +390,9 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 	 * manual SAs take theirs from sa.model or node.model) */
 	if (!rc) rc = kc_word(c, g, "model", model_names,
 			      c->kc->bits.model == SA_MODEL_TRUE_ADDR ? "true-address" : "normalise", &model);
-	if (!rc) rc = kc_addr(c, g, "tunnel_local", false, e.protect.tunnel_local);
-	if (!rc) rc = kc_addr(c, g, "tunnel_remote", false, e.protect.tunnel_remote);
+	if (!rc) rc = kc_addr(c, g, "tunnel_local", false, tun.local);
+	if (!rc) rc = kc_addr(c, g, "tunnel_remote", false, tun.remote);
+	e.protect.tunnel = &tun;
 	if (!rc) rc = kc_bool(c, g, "per_peer", false, &e.protect.per_peer);
 	if (rc)
 		return rc;

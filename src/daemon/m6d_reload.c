@@ -54,12 +54,16 @@ static bool same_node_cfg(const struct node_cfg *a, const struct node_cfg *b)
 
 static bool same_spd_entry(const struct spd_entry *a, const struct spd_entry *b)
 {
+	static const struct spd_tunnel none;
 	struct spd_entry x = *a, y = *b;
 	x.id = y.id = 0;
 	x.hits = y.hits = 0;
-	/* each SPD keeps its own copy of the name */
+	/* each SPD keeps its own copy of the name and tunnel endpoints */
 	x.name = y.name = NULL;
-	return !strcmp(a->name, b->name) && !memcmp(&x, &y, sizeof(x));
+	x.protect.tunnel = y.protect.tunnel = NULL;
+	const struct spd_tunnel *ta = a->protect.tunnel ? a->protect.tunnel : &none;
+	const struct spd_tunnel *tb = b->protect.tunnel ? b->protect.tunnel : &none;
+	return !strcmp(a->name, b->name) && !memcmp(ta, tb, sizeof(*ta)) && !memcmp(&x, &y, sizeof(x));
 }
 
 static bool same_policies(const struct bits *live, const struct keyconf *kc)

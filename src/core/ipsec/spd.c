@@ -596,10 +596,15 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	/* lines of their own in a direction that is (or is about to be)
 	 * indexed, where lookups must touch one; a small one scans, packed */
 	bool aligned = t->n + 1 > SPD_SCAN_MAX;
-	/* the name rides after the node, in the same allocation; most
-	 * entries have none, and no octet is spent on it */
+	/* the tunnel endpoints and the name ride after the node, in the same
+	 * allocation; most entries have neither, and no octet is spent on
+	 * them */
+	static const struct spd_tunnel no_tunnel;
+	const struct spd_tunnel *tun = e->protect.tunnel;
+	if (tun && !memcmp(tun, &no_tunnel, sizeof(*tun)))
+		tun = NULL;
 	size_t nl = e->name ? strlen(e->name) : 0;
-	size_t sz = sizeof(struct spd_node) + (nl ? nl + 1 : 0);
+	size_t sz = sizeof(struct spd_node) + (tun ? sizeof(*tun) : 0) + (nl ? nl + 1 : 0);
 	if (aligned)
 		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
@@ -607,8 +612,15 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
 	x->e = *e;
+	uint8_t *tail = (uint8_t *)(x + 1);
+	x->e.protect.tunnel = NULL;
+	if (tun) {
+		memcpy(tail, tun, sizeof(*tun));
+		x->e.protect.tunnel = (const struct spd_tunnel *)tail;
+		tail += sizeof(*tun);
+	}
 	if (nl) {
-		char *name = (char *)(x + 1);
+		char *name = (char *)tail;
 		memcpy(name, e->name, nl + 1);
 		x->e.name = name;
 	} else {

@@ -77,6 +77,11 @@ struct spd_sel {
 	uint8_t local_hi[16], remote_hi[16];
 };
 
+/* Tunnel endpoints of an SA a key manager makes for an entry. */
+struct spd_tunnel {
+	uint8_t local[16], remote[16];
+};
+
 /* What to build for a PROTECT entry (the SA template). */
 struct spd_protect {
 	uint8_t ipsec_proto;            /* 50 ESP or 51 AH */
@@ -88,7 +93,9 @@ struct spd_protect {
 	 * address (sad_lookup_out_peer) instead of the policy's only SA;
 	 * transport mode only (spd_add refuses it with tunnel mode) */
 	bool per_peer;
-	uint8_t tunnel_local[16], tunnel_remote[16];
+	/* NULL: none (most entries). spd_add() keeps its own copy, stored
+	 * with the entry, when one is given with an endpoint set. */
+	const struct spd_tunnel *tunnel;
 };
 
 /* The first 64 octets (id .. sel.remote_lo) are what spd_lookup() compares

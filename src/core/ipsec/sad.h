@@ -7,8 +7,9 @@
  * (reserved). sad_charge() accounts a packet and moves the SA through soft
  * and hard expiry (time, bytes, packets; SAD-03), reporting the transition
  * so the key manager can rekey; sad_age() does the time-based part.
- * Removing an SA wipes its keys. No allocation after sad_new() but a large
- * replay window's bitmap.
+ * Removing an SA wipes its keys. No allocation after sad_new() but, when
+ * an SA is added, a large replay window's bitmap and the lifetimes of an SA
+ * that has limits.
  *
  * Structure: SAs live in a slot array sized at sad_new(); an open-addressed
  * index (linear probing, at most half full, backward-shift deletion) maps
@@ -47,7 +48,8 @@ void sad_free(struct sad *d);
  * Returns a pointer stable until removal, or NULL with *err
  * (err may be NULL): M6_E_SPI_RESERVED for SPI 0..255, M6_E_INVAL (proto not
  * ESP/AH, soft limit above hard), M6_E_EXISTS for the same (SPI, proto,
- * direction), M6_E_FULL, M6_E_NOMEM (that bitmap). */
+ * direction), M6_E_FULL, M6_E_NOMEM (that bitmap, or the SA's copy of
+ * sa->life, made only when a limit is set). */
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err);
 /* Hold an inbound SPI for an SA being negotiated (RFC 4301 larval SA): it
  * matches no packet (sad_lookup_in ignores it) until sad_add() completes

@@ -38,12 +38,12 @@ struct spd_group;
 /* Directions with more entries than this are indexed. */
 #define SPD_SCAN_MAX 8
 
-/* A node is the entry, whole (callers may copy what the SPD returns),
- * followed by its group. The entry comes first so that its first line is
- * what a probe reads; the group is read only on removal. */
+/* A node is the entry, whole (callers may copy what the SPD returns):
+ * two lines, the first what a probe reads. Its group is not kept in it
+ * (removal finds it again from the selectors), so an indexed entry
+ * without a name or tunnel endpoints takes two lines, not three. */
 struct spd_node {
 	struct spd_entry e;
-	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
 
 _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
@@ -241,8 +241,6 @@ static void index_drop(struct spd_dirtab *t)
 	free(t->ix->ranges);
 	free(t->ix);
 	t->ix = NULL;
-	for (size_t i = 0; i < t->n; i++)
-		t->ord[i]->group = NULL;
 }
 
 void spd_free(struct spd *s)
@@ -503,6 +501,22 @@ static void plens(const struct spd_node *x, int *lp, int *rp)
 	*rp = range_plen(u128_load(x->e.sel.remote_lo), u128_load(x->e.sel.remote_hi));
 }
 
+/* Whether x belongs to group g (an indexed prefix entry). */
+static bool in_group(const struct spd_group *g, const struct spd_node *x)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	return lp >= 0 && rp >= 0 && (unsigned)lp == g->lplen && (unsigned)rp == g->rplen;
+}
+
+/* The group of an indexed entry, NULL for one in the non-prefix list. */
+static struct spd_group *group_of(const struct spd_dirtab *t, const struct spd_node *x)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	return lp < 0 || rp < 0 ? NULL : group_find(t, (unsigned)lp, (unsigned)rp);
+}
+
 /* Reserve what indexing x needs (*g: its group, fresh when it is new). */
 static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct spd_group **g, bool *fresh)
 {
@@ -530,7 +544,6 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
 	}
 	if (fresh)
 		t->ix->groups[t->ix->ng++] = g;
-	x->group = g;
 	g->n++;
 	slot_add(g, x);
 	if (rank_of(x) < g->min_rank) {
@@ -666,7 +679,7 @@ int spd_remove(struct spd *s, uint32_t id)
 		return 0;
 	}
 
-	struct spd_group *g = x->group;
+	struct spd_group *g = group_of(t, x);
 	if (!g) {
 		arr_delete(t->ix->ranges, &t->ix->nr, rank_find(t->ix->ranges, t->ix->nr, x));
 		free(x);
@@ -682,7 +695,7 @@ int spd_remove(struct spd *s, uint32_t id)
 	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
-		while (t->ord[i]->group != g)
+		while (!in_group(g, t->ord[i]))
 			i++;
 		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);

@@ -7,7 +7,8 @@
  * is built in memory through the simulator's API: the home agent and a
  * router on the home link, the router's three foreign links (switched,
  * 2 ms) with the mobile nodes spread over them, each with its own manually
- * keyed ESP SAs for BU/BA (the home agent holds them all). The IPsec tables
+ * keyed ESP SAs for BU/BA (the home agent holds them all, under one
+ * per-peer policy template for BUs and one for BAs). The IPsec tables
  * are built directly (bench_sim_net.c), not parsed from configuration text.
  *
  * Schedule: the mobile nodes attach GAP apart from t = 0, register
@@ -34,7 +35,8 @@
  * machine does not count): setup time per mobile node; peak resident memory per
  * mobile node; the home agent's bytes per binding (over the bindings it
  * holds at the end): its node (binding cache, DAD table, engine) and its
- * IPsec tables (two policies and two SAs per mobile node);
+ * IPsec tables (two SAs per mobile node under one BU and one BA policy
+ * template for the whole home prefix, spd_protect.per_peer);
  * queue events per second of CPU time, with the baseline measured in the
  * same run: the bare event queue doing the same number of no-op events at
  * the same mean queue length. `bench_sim [N [SECONDS [DAD_SLOTS]]]`.

@@ -82,9 +82,10 @@ static void iface(struct node_cfg *c, const char *addr, unsigned plen, bool adve
 	f->advertise = advertise;
 }
 
-/* A Mobility Header policy between local and remote for one MH type. */
+/* A Mobility Header policy between local and remote (a prefix of rplen)
+ * for one MH type; per_peer: a template whose SAs are per peer. */
 static uint32_t policy(struct spd *spd, enum spd_dir dir, uint32_t order, const uint8_t local[16],
-		       const uint8_t remote[16], uint8_t mh_type)
+		       const uint8_t remote[16], unsigned rplen, uint8_t mh_type, bool per_peer)
 {
 	struct spd_entry e;
 	memset(&e, 0, sizeof(e));
@@ -95,12 +96,13 @@ static uint32_t policy(struct spd *spd, enum spd_dir dir, uint32_t order, const 
 	if (local)
 		spd_sel_prefix(e.sel.local_lo, e.sel.local_hi, local, 128);
 	if (remote)
-		spd_sel_prefix(e.sel.remote_lo, e.sel.remote_hi, remote, 128);
+		spd_sel_prefix(e.sel.remote_lo, e.sel.remote_hi, remote, rplen);
 	e.sel.proto = IP6P_MH;
 	e.sel.lport = spd_range_mh(mh_type, mh_type);
 	e.protect.ipsec_proto = IP6P_ESP;
 	e.protect.mode = SA_TRANSPORT;
 	e.protect.model = SA_MODEL_NORMALISE;
+	e.protect.per_peer = per_peer;
 	int id = spd_add(spd, &e);
 	if (id <= 0)
 		bnet_die("spd_add failed");
@@ -121,9 +123,11 @@ static void catch_all(struct spd *spd, enum spd_dir dir, uint32_t order, enum sp
 		bnet_die("spd_add failed");
 }
 
-/* A manually keyed AES-CBC + HMAC-SHA-256 ESP SA for policy id. */
+/* A manually keyed AES-CBC + HMAC-SHA-256 ESP SA for policy id, its
+ * selectors the policy's, or for a template's peer the policy's with the
+ * remote address narrowed to that peer. */
 static void sa(struct bnet *b, struct sad *sad, const struct spd *spd, uint32_t id, uint32_t spi, const uint8_t src[16],
-	       const uint8_t dst[16])
+	       const uint8_t dst[16], const uint8_t *peer)
 {
 	const struct spd_entry *pol = spd_get(spd, id);
 	struct ipsec_sa a;
@@ -139,6 +143,8 @@ static void sa(struct bnet *b, struct sad *sad, const struct spd *spd, uint32_t 
 	a.manual = true;
 	a.spd_id = id;
 	a.ts = pol->sel;
+	if (peer)
+		spd_sel_prefix(a.ts.remote_lo, a.ts.remote_hi, peer, 128);
 	a.state = SA_MATURE;
 	memcpy(a.src, src, 16);
 	memcpy(a.dst, dst, 16);
@@ -202,12 +208,14 @@ void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots, size_t *tabl
 	c.pad = pad_new();
 	if (!c.spd || !c.sad || !c.pad)
 		bnet_die("out of memory");
+	/* one BU and one BA policy for every home address, each mobile node
+	 * with its own SAs under them */
+	uint32_t bu = policy(c.spd, SPD_IN, 10, ha_addr, home_prefix, 64, MH_BU, true);
+	uint32_t ba = policy(c.spd, SPD_OUT, 10, ha_addr, home_prefix, 64, MH_BA, true);
 	for (unsigned i = 0; i < b->n; i++) {
 		hoa_of(i, hoa);
-		uint32_t bu = policy(c.spd, SPD_IN, 10 + i, ha_addr, hoa, MH_BU);
-		uint32_t ba = policy(c.spd, SPD_OUT, 10 + i, ha_addr, hoa, MH_BA);
-		sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, hoa, ha_addr);
-		sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, hoa);
+		sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, hoa, ha_addr, hoa);
+		sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, hoa, hoa);
 	}
 	catch_all(c.spd, SPD_IN, 2000000000u, SPD_DISCARD, true);
 	catch_all(c.spd, SPD_OUT, 2000000001u, SPD_BYPASS, false);
@@ -252,12 +260,12 @@ void bnet_add_mn(struct bnet *b, unsigned i)
 	c.pad = pad_new();
 	if (!c.spd || !c.sad || !c.pad)
 		bnet_die("out of memory");
-	uint32_t bu = policy(c.spd, SPD_OUT, 10, c.mn.hoa, ha_addr, MH_BU);
-	uint32_t ba = policy(c.spd, SPD_IN, 10, c.mn.hoa, ha_addr, MH_BA);
+	uint32_t bu = policy(c.spd, SPD_OUT, 10, c.mn.hoa, ha_addr, 128, MH_BU, false);
+	uint32_t ba = policy(c.spd, SPD_IN, 10, c.mn.hoa, ha_addr, 128, MH_BA, false);
 	catch_all(c.spd, SPD_OUT, 9000, SPD_BYPASS, false);
 	catch_all(c.spd, SPD_IN, 9000, SPD_BYPASS, false);
-	sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr);
-	sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa);
+	sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr, NULL);
+	sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa, NULL);
 	add_node(b->s, b->shared, &c, (int)(BNET_MN0 + i));
 }
 

@@ -28,7 +28,8 @@ void bnet_init(struct bnet *b, struct sim *s, unsigned n);
 void bnet_fini(struct bnet *b);
 /* The home link and the foreign links. */
 void bnet_links(struct bnet *b);
-/* The home agent with one BU and one BA policy + SA per mobile node;
+/* The home agent with one BU and one BA policy template (per_peer) for
+ * the home prefix and a BU and a BA SA per mobile node;
  * *tables and *node get the heap octets its IPsec tables and then its
  * node (engine, binding cache) took. */
 void bnet_add_ha(struct bnet *b, unsigned dad_ms, size_t dad_slots, size_t *tables, size_t *node);

@@ -345,17 +345,19 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 {
 	static const char *const keys[] = { "name", "dir", "order", "local", "remote", "proto", "mh_type",
 		"icmp_type", "lport", "rport", "interface", "action", "ipsec", "mode", "model",
-		"tunnel_local", "tunnel_remote", NULL };
+		"tunnel_local", "tunnel_remote", "per_peer", NULL };
 	static const char *const dirs[] = { "out", "in", NULL };
 	static const char *const actions[] = { "protect", "bypass", "discard", NULL };
 	static const enum spd_action action_values[] = { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD };
 	static const char *const protos[] = { "esp", "ah", NULL };
 	static const char *const modes[] = { "transport", "tunnel", NULL };
 	struct spd_entry e;
+	struct spd_tunnel tun;
 	uint64_t order = 0, ifx = 0;
 	unsigned dir = 0, action = 0, ipsec = 0, mode = 0, model = 0;
 	const char *name;
 	memset(&e, 0, sizeof(e));
+	memset(&tun, 0, sizeof(tun));
 	spd_sel_any(&e.sel);
 	int rc = kc_known(c, g, "an spd entry", keys);
 	if (!rc) rc = kc_str(c, g, "name", NULL, &name);
@@ -388,10 +390,15 @@ static int kc_spd_entry(struct kc_ctx *c, const config_setting_t *g, unsigned in
 	 * manual SAs take theirs from sa.model or node.model) */
 	if (!rc) rc = kc_word(c, g, "model", model_names,
 			      c->kc->bits.model == SA_MODEL_TRUE_ADDR ? "true-address" : "normalise", &model);
-	if (!rc) rc = kc_addr(c, g, "tunnel_local", false, e.protect.tunnel_local);
-	if (!rc) rc = kc_addr(c, g, "tunnel_remote", false, e.protect.tunnel_remote);
+	if (!rc) rc = kc_addr(c, g, "tunnel_local", false, tun.local);
+	if (!rc) rc = kc_addr(c, g, "tunnel_remote", false, tun.remote);
+	e.protect.tunnel = &tun;
+	if (!rc) rc = kc_bool(c, g, "per_peer", false, &e.protect.per_peer);
 	if (rc)
 		return rc;
+	if (e.protect.per_peer && (action_values[action] != SPD_PROTECT || mode))
+		return kc_fail(c, config_setting_get_member(g, "per_peer"),
+			       "'per_peer' needs a transport-mode protect entry");
 	e.dir = dir ? SPD_IN : SPD_OUT;
 	e.order = (uint32_t)order;
 	e.sel.ifindex = (uint32_t)ifx;
@@ -491,6 +498,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 		"auth_key", "model", "peer", "replay", "replay_window", "esn", "encap_sport",
 		"encap_dport", "lifetime", "follow_binding", NULL };
 	struct ipsec_sa sa;
+	struct sa_lifetime lifetime;
 	struct m6_xform_cfg x;
 	uint64_t spi = 0, win = 0, sport = 0, dport = 0;
 	const char *pname, *peer;
@@ -499,6 +507,7 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	bool replay = false;
 	char why[160];
 	memset(&sa, 0, sizeof(sa));
+	memset(&lifetime, 0, sizeof(lifetime));
 	memset(&x, 0, sizeof(x));
 	int rc = kc_known(c, g, "an sa entry", keys);
 	if (!rc) rc = conf_uint(&c->cc, g, "spi", 0, UINT32_MAX, &spi, NULL);
@@ -533,7 +542,8 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (!rc) rc = kc_u64(c, g, "encap_sport", 65535, 0, &sport);
 	if (!rc) rc = kc_u64(c, g, "encap_dport", 65535, 0, &dport);
 	if (!rc) rc = kc_group(c, g, "lifetime", &life);
-	if (!rc) rc = kc_lifetime(c, life, &sa.life);
+	if (!rc) rc = kc_lifetime(c, life, &lifetime);
+	sa.life = &lifetime;
 	if (rc)
 		return rc;
 	sa.model = model_values[model];
@@ -550,6 +560,16 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (sa.follow_binding && sa.mode != SA_TUNNEL)
 		return kc_fail(c, config_setting_get_member(g, "follow_binding"),
 			       "'follow_binding' needs a tunnel-mode policy");
+	/* under a template, the SA's remote selector is its peer alone: the
+	 * destination of an outbound SA, the source of an inbound one */
+	if (pol->protect.per_peer) {
+		const uint8_t *remote = sa.inbound ? sa.src : sa.dst;
+		if (memcmp(remote, pol->sel.remote_lo, 16) < 0 || memcmp(remote, pol->sel.remote_hi, 16) > 0)
+			return kc_fail(c, g, "the peer of an SA under per-peer policy '%s' must be in its remote range",
+				       pname);
+		memcpy(sa.ts.remote_lo, remote, 16);
+		memcpy(sa.ts.remote_hi, remote, 16);
+	}
 	sa.replay_on = replay;
 	if (sa.esn && !replay)
 		return kc_fail(c, g, "'esn' needs 'replay' (the window infers the high bits)");

@@ -54,12 +54,16 @@ static bool same_node_cfg(const struct node_cfg *a, const struct node_cfg *b)
 
 static bool same_spd_entry(const struct spd_entry *a, const struct spd_entry *b)
 {
+	static const struct spd_tunnel none;
 	struct spd_entry x = *a, y = *b;
 	x.id = y.id = 0;
 	x.hits = y.hits = 0;
-	/* each SPD keeps its own copy of the name */
+	/* each SPD keeps its own copy of the name and tunnel endpoints */
 	x.name = y.name = NULL;
-	return !strcmp(a->name, b->name) && !memcmp(&x, &y, sizeof(x));
+	x.protect.tunnel = y.protect.tunnel = NULL;
+	const struct spd_tunnel *ta = a->protect.tunnel ? a->protect.tunnel : &none;
+	const struct spd_tunnel *tb = b->protect.tunnel ? b->protect.tunnel : &none;
+	return !strcmp(a->name, b->name) && !memcmp(ta, tb, sizeof(*ta)) && !memcmp(&x, &y, sizeof(x));
 }
 
 static bool same_policies(const struct bits *live, const struct keyconf *kc)
@@ -123,7 +127,7 @@ static bool same_sa(const struct ipsec_sa *a, const struct keyconf_key *ka, cons
 	return a->mode == b->mode && a->model == b->model && a->esn == b->esn && a->manual == b->manual &&
 	       a->replay_on == b->replay_on && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16) &&
 	       a->encap_sport == b->encap_sport && a->encap_dport == b->encap_dport &&
-	       !memcmp(&a->ts, &b->ts, sizeof(a->ts)) && !memcmp(&a->life, &b->life, sizeof(a->life));
+	       !memcmp(&a->ts, &b->ts, sizeof(a->ts)) && !memcmp(sa_life(a), sa_life(b), sizeof(struct sa_lifetime));
 }
 
 static void sa_diff(struct m6d *d, struct dconf *n, char *summary, size_t cap)

@@ -56,12 +56,12 @@ static uint64_t g_max(const struct scenario *sc) { return sc->expects[0].max; }
 static uint64_t g_order(const struct scenario *sc) { return spd_at(sc->nodes[0].kc.spd, SPD_OUT, 0)->order; }
 static uint64_t g_ifindex(const struct scenario *sc) { return spd_at(sc->nodes[0].kc.spd, SPD_OUT, 0)->sel.ifindex; }
 static uint64_t g_spi(const struct scenario *sc) { return first_sa(sc)->spi; }
-static uint64_t g_soft_s(const struct scenario *sc) { return first_sa(sc)->life.soft_ns / 1000000000u; }
-static uint64_t g_hard_s(const struct scenario *sc) { return first_sa(sc)->life.hard_ns / 1000000000u; }
-static uint64_t g_soft_b(const struct scenario *sc) { return first_sa(sc)->life.soft_bytes; }
-static uint64_t g_hard_b(const struct scenario *sc) { return first_sa(sc)->life.hard_bytes; }
-static uint64_t g_soft_p(const struct scenario *sc) { return first_sa(sc)->life.soft_packets; }
-static uint64_t g_hard_p(const struct scenario *sc) { return first_sa(sc)->life.hard_packets; }
+static uint64_t g_soft_s(const struct scenario *sc) { return sa_life(first_sa(sc))->soft_ns / 1000000000u; }
+static uint64_t g_hard_s(const struct scenario *sc) { return sa_life(first_sa(sc))->hard_ns / 1000000000u; }
+static uint64_t g_soft_b(const struct scenario *sc) { return sa_life(first_sa(sc))->soft_bytes; }
+static uint64_t g_hard_b(const struct scenario *sc) { return sa_life(first_sa(sc))->hard_bytes; }
+static uint64_t g_soft_p(const struct scenario *sc) { return sa_life(first_sa(sc))->soft_packets; }
+static uint64_t g_hard_p(const struct scenario *sc) { return sa_life(first_sa(sc))->hard_packets; }
 
 #define TIME 1000000000u   /* seconds: at most 10^9 */
 

@@ -88,16 +88,19 @@ static void install_pair(struct node *from, struct node *to, uint32_t spd_id, co
 		x.ekey[i] = (uint8_t)(i + 1);
 	struct ipsec_sa sa;
 	memset(&sa, 0, sizeof(sa));
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
 	sa.spi = spi;
 	sa.proto = IP6P_ESP;
 	sa.mode = SA_TRANSPORT;
 	tu_addr(src, sa.src);
 	tu_addr(dst, sa.dst);
 	spd_sel_any(&sa.ts);
-	sa.life.soft_ns = soft_ns;
-	sa.life.hard_ns = hard_ns;
-	sa.life.soft_packets = soft_packets;
-	sa.life.hard_packets = hard_packets;
+	life.soft_ns = soft_ns;
+	life.hard_ns = hard_ns;
+	life.soft_packets = soft_packets;
+	life.hard_packets = hard_packets;
 	/* outbound at `from` */
 	sa.inbound = false;
 	sa.spd_id = spd_id;

@@ -87,14 +87,17 @@ static void test_duplicate_and_invalid(void **st)
 	assert_int_equal(add_err(d, mk(0x500, IP6P_ESP, false, 10)), M6_E_EXISTS);
 	assert_int_equal(add_err(d, mk(0x600, 6, true, 0)), M6_E_INVAL);
 	struct ipsec_sa sa = mk(0x601, IP6P_ESP, true, 0);
-	sa.life.soft_bytes = 2000;
-	sa.life.hard_bytes = 1000;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 2000;
+	life.hard_bytes = 1000;
 	assert_int_equal(add_err(d, sa), M6_E_INVAL);
-	sa.life.soft_bytes = 0;
-	sa.life.soft_ns = 5 * SEC;
-	sa.life.hard_ns = 4 * SEC;
+	life.soft_bytes = 0;
+	life.soft_ns = 5 * SEC;
+	life.hard_ns = 4 * SEC;
 	assert_int_equal(add_err(d, sa), M6_E_INVAL);
-	sa.life.hard_ns = 0;         /* soft only: allowed */
+	life.hard_ns = 0;         /* soft only: allowed */
 	add_ok(d, sa, 0);
 	assert_int_equal(sad_remove(d, 0x999, IP6P_ESP, true), M6_E_NOTFOUND);
 	assert_int_equal(sad_remove(d, 0x500, IP6P_AH, true), M6_E_NOTFOUND);
@@ -218,6 +221,64 @@ static void test_lookup_in_policy(void **st)
 	sad_free(d);
 }
 
+static struct ipsec_sa mk_peer(uint32_t spi, uint32_t spd_id, uint8_t peer_last)
+{
+	struct ipsec_sa sa = mk(spi, IP6P_ESP, false, spd_id);
+	spd_sel_any(&sa.ts);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = peer_last };
+	spd_sel_prefix(sa.ts.remote_lo, sa.ts.remote_hi, a, 128);
+	return sa;
+}
+
+/* A per-peer template's outbound SAs: the one whose remote selector is the
+ * address asked for, with sad_lookup_out()'s preferences among a peer's
+ * SAs (MATURE first, then the newest); never an inbound SA, another
+ * policy's, or one whose remote selector is a range holding the address. */
+static void test_lookup_out_peer(void **st)
+{
+	(void)st;
+	struct sad *d = sad_new(1000);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	struct ipsec_sa *by[256];
+	for (unsigned i = 1; i < 256; i++)
+		by[i] = add_ok(d, mk_peer(0x1000 + i, 1, (uint8_t)i), 0);
+	struct ipsec_sa in = mk_peer(0x5000, 1, 7);
+	in.inbound = true;
+	add_ok(d, in, 0);
+	add_ok(d, mk_peer(0x5001, 2, 9), 0);
+	for (unsigned i = 1; i < 256; i++) {
+		a[15] = (uint8_t)i;
+		assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[i]);
+	}
+	a[15] = 0;
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	a[15] = 9;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[9]);
+	assert_non_null(sad_lookup_out_peer(d, 2, a));
+	/* a rekey of peer 7: the newer wins until it is SOFT_EXPIRED */
+	a[15] = 7;
+	struct ipsec_sa *fresh = add_ok(d, mk_peer(0x6000, 1, 7), 0);
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), fresh);
+	fresh->state = SA_SOFT_EXPIRED;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[7]);
+	by[7]->state = SA_DEAD;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), fresh);
+	assert_int_equal(sad_remove(d, 0x6000, IP6P_ESP, false), 0);
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	assert_int_equal(sad_remove(d, 0x1000 + 7, IP6P_ESP, false), 0);
+	assert_null(sad_lookup_out_peer(d, 1, a));
+	a[15] = 8;
+	assert_ptr_equal(sad_lookup_out_peer(d, 1, a), by[8]);
+	/* a range is not a peer */
+	struct ipsec_sa wide = mk_peer(0x7000, 3, 0);
+	spd_sel_prefix(wide.ts.remote_lo, wide.ts.remote_hi, a, 64);
+	add_ok(d, wide, 0);
+	assert_null(sad_lookup_out_peer(d, 3, a));
+	assert_non_null(sad_lookup_out(d, 3));
+	sad_free(d);
+}
+
 /* Removal wipes the SA: keys (m6_xform_clear) and every other field. */
 static void test_remove_wipes(void **st)
 {
@@ -248,8 +309,11 @@ static void test_lifetime_bytes(void **st)
 	(void)st;
 	struct sad *d = sad_new(4);
 	struct ipsec_sa sa = mk(0x7000, IP6P_ESP, false, 3);
-	sa.life.soft_bytes = 768 * 1024;
-	sa.life.hard_bytes = 1024 * 1024;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 768 * 1024;
+	life.hard_bytes = 1024 * 1024;
 	struct ipsec_sa *p = add_ok(d, sa, 0);
 	unsigned soft_at = 0, hard_at = 0, softs = 0, hards = 0;
 	for (unsigned i = 1; i <= 2000; i++) {
@@ -279,15 +343,19 @@ static void test_lifetime_bytes(void **st)
 
 	/* inbound: a DEAD SA is not found by SPI either */
 	sa = mk(0x7001, IP6P_ESP, true, 0);
-	sa.life.hard_bytes = 1500;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.hard_bytes = 1500;
 	p = add_ok(d, sa, 0);
 	assert_int_equal(sad_charge(p, 1000, 0), SAD_EV_NONE);
 	assert_int_equal(sad_charge(p, 501, 0), SAD_EV_HARD);
 	assert_null(sad_lookup_in(d, 0x7001, IP6P_ESP));
 	/* a step past both limits reports HARD only */
 	sa = mk(0x7002, IP6P_ESP, true, 0);
-	sa.life.soft_bytes = 500;
-	sa.life.hard_bytes = 1000;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_bytes = 500;
+	life.hard_bytes = 1000;
 	p = add_ok(d, sa, 0);
 	assert_int_equal(sad_charge(p, 1001, 0), SAD_EV_HARD);
 	assert_int_equal(sad_charge(p, 1, 0), SAD_EV_NONE);
@@ -300,8 +368,11 @@ static void test_lifetime_packets(void **st)
 	(void)st;
 	struct sad *d = sad_new(4);
 	struct ipsec_sa sa = mk(0x8000, IP6P_AH, true, 0);
-	sa.life.soft_packets = 10;
-	sa.life.hard_packets = 20;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_packets = 10;
+	life.hard_packets = 20;
 	struct ipsec_sa *p = add_ok(d, sa, 0);
 	for (unsigned i = 1; i <= 20; i++)
 		assert_int_equal(sad_charge(p, 100, 0), i == 10 ? SAD_EV_SOFT : SAD_EV_NONE);
@@ -326,8 +397,11 @@ static void test_lifetime_time(void **st)
 	struct sad *d = sad_new(4);
 	uint64_t t0 = 1000 * SEC;
 	struct ipsec_sa sa = mk(0x9000, IP6P_ESP, false, 4);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	struct sa_lifetime life;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	sa.added_ns = 12345;                     /* replaced by `now` */
 	struct ipsec_sa *p = add_ok(d, sa, t0);
 	assert_int_equal(p->added_ns, t0);
@@ -344,8 +418,10 @@ static void test_lifetime_time(void **st)
 
 	/* a packet after the hard time is refused, even without a sweep */
 	sa = mk(0x9001, IP6P_ESP, true, 0);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	p = add_ok(d, sa, t0);
 	assert_int_equal(sad_charge(p, 100, t0 + 11 * SEC), SAD_EV_SOFT);
 	assert_int_equal(sad_charge(p, 100, t0 + 25 * SEC), SAD_EV_HARD);
@@ -353,8 +429,10 @@ static void test_lifetime_time(void **st)
 	assert_false(sad_sa_usable(p));
 	/* a sweep that comes late reports HARD only */
 	sa = mk(0x9002, IP6P_ESP, true, 0);
-	sa.life.soft_ns = 10 * SEC;
-	sa.life.hard_ns = 20 * SEC;
+	memset(&life, 0, sizeof(life));
+	sa.life = &life;
+	life.soft_ns = 10 * SEC;
+	life.hard_ns = 20 * SEC;
 	p = add_ok(d, sa, t0);
 	assert_int_equal(sad_age(p, t0 + 60 * SEC), SAD_EV_HARD);
 	sad_free(d);
@@ -454,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_and_invalid),
 		cmocka_unit_test(test_capacity_full),
 		cmocka_unit_test(test_lookup_out),
+		cmocka_unit_test(test_lookup_out_peer),
 		cmocka_unit_test(test_lookup_in_policy),
 		cmocka_unit_test(test_remove_wipes),
 		cmocka_unit_test(test_lifetime_bytes),

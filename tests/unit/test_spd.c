@@ -455,13 +455,30 @@ static void test_entry_copy_and_hits(void **st)
 	e.protect.mode = 1;
 	char name[] = "mn1@example.com";
 	e.name = name;
+	struct spd_tunnel tun;
+	memset(&tun, 0, sizeof(tun));
+	tun.local[0] = 0x20;
+	tun.remote[15] = 9;
+	e.protect.tunnel = &tun;
 	int id = spd_add(s, &e);
 	name[0] = 'X';                  /* the SPD keeps its own copy */
+	tun.local[0] = 0;               /* and of the tunnel endpoints */
 	assert_true(id > 0 && id != 999);
 	const struct spd_entry *g = spd_get(s, (uint32_t)id);
 	assert_non_null(g);
 	assert_int_equal(g->hits, 0);
 	assert_string_equal(g->name, "mn1@example.com");
+	assert_non_null(g->protect.tunnel);
+	assert_int_equal(g->protect.tunnel->local[0], 0x20);
+	assert_int_equal(g->protect.tunnel->remote[15], 9);
+	/* endpoints all zero are none */
+	memset(&tun, 0, sizeof(tun));
+	e.name = NULL;
+	int id2 = spd_add(s, &e);
+	assert_true(id2 > 0);
+	assert_null(spd_get(s, (uint32_t)id2)->protect.tunnel);
+	assert_string_equal(spd_get(s, (uint32_t)id2)->name, "");
+	assert_int_equal(spd_remove(s, (uint32_t)id2), 0);
 	assert_int_equal(g->protect.mode, 1);
 	assert_int_equal(g->order, 7);
 	struct ipsec_flow f = pflow(TU_HA, TU_HOA, IP6P_MH, "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");

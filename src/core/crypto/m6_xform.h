@@ -32,9 +32,9 @@
 struct m6_xform_cache;
 
 struct m6_xform {
-	/* small fields first, packed: every SA has two of these */
-	enum m6_enc enc;
-	enum m6_auth auth;
+	/* small fields first, packed: every SA has one of these */
+	uint8_t enc;                /* enum m6_enc */
+	uint8_t auth;               /* enum m6_auth */
 	bool encrypt;               /* direction: seal (true) or open */
 	uint8_t iv_len;             /* octets of IV on the wire */
 	uint8_t block;              /* padding block (4 for stream/AEAD, 16 for CBC) */

@@ -371,8 +371,8 @@ static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, b
 		const struct pad_entry *e = pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
 		sa.pad_id = e ? e->id : 0;
 	}
-	sa.life.soft_ns = k->cfg.soft_s * NS;
-	sa.life.hard_ns = k->cfg.hard_s * NS;
+	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
+	sa.life = &life;
 	if (inbound) {
 		/* keyed SAs run anti-replay (ESP-02) */
 		sa.replay_on = true;
@@ -487,8 +487,8 @@ static int add_tunnel_sa(struct ike_km *k, struct slot *s, const struct ike_chil
 		const struct pad_entry *e = pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
 		sa.pad_id = e ? e->id : 0;
 	}
-	sa.life.soft_ns = k->cfg.soft_s * NS;
-	sa.life.hard_ns = k->cfg.hard_s * NS;
+	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
+	sa.life = &life;
 	if (inbound) {
 		sa.replay_on = true;
 		rc = replay_init(&sa.replay, 0, false);

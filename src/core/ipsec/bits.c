@@ -212,6 +212,14 @@ static bool is_icmp_error(const uint8_t *pkt, const struct ip6_walk *w)
 	return w->proto == IP6P_ICMPV6 && w->end > w->proto_off && pkt[w->proto_off] < 128;
 }
 
+/* The outbound SA of a PROTECT policy for flow f: the policy's own, or
+ * under a per-peer template the one of f's remote address. */
+static struct ipsec_sa *out_sa(struct bits *b, const struct spd_entry *e, const struct ipsec_flow *f)
+{
+	return e->protect.per_peer ? sad_lookup_out_peer(b->sad, e->id, f->remote)
+				   : sad_lookup_out_flow(b->sad, e->id, f);
+}
+
 /* ICMP-01 outbound (RFC 4301 6.2): an error that no policy lets out goes on
  * the SA that carries the return traffic of the packet it answers: the
  * quoted packet came to us, so its flow as received, seen from our side,
@@ -228,7 +236,7 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
 	const struct spd_entry *e = spd_lookup(b->spd, SPD_OUT, &f);
 	if (!e || e->action != SPD_PROTECT)
 		return NULL;
-	struct ipsec_sa *sa = sad_lookup_out_flow(b->sad, e->id, &f);
+	struct ipsec_sa *sa = out_sa(b, e, &f);
 	if (!sa)
 		return NULL;
 	sa_event(b, sa, sad_age(sa, now));
@@ -324,7 +332,7 @@ static int output(struct bits *b, struct pbuf *pb, bool forwarded, bool tunnel, 
 		return 0;
 	}
 	if (!sa) {
-		sa = sad_lookup_out_flow(b->sad, e->id, &f);
+		sa = out_sa(b, e, &f);
 		if (sa)
 			sa_event(b, sa, sad_age(sa, now));   /* time-based expiry before use */
 	}

@@ -35,7 +35,7 @@ struct sa_lifetime {
 enum sa_state { SA_LARVAL = 0, SA_MATURE, SA_SOFT_EXPIRED, SA_DEAD };
 
 /* Small fields first and packed: a home agent holds two SAs per mobile
- * node. */
+ * node. The lifetimes are apart: most SAs (manual keys) have none. */
 struct ipsec_sa {
 	uint32_t spi;
 	uint8_t proto;                      /* 50 ESP, 51 AH */
@@ -58,12 +58,22 @@ struct ipsec_sa {
 	uint32_t pad_id;                    /* peer's PAD entry (0 = none) */
 	uint32_t spd_id;                    /* the policy that asked for it */
 	struct spd_sel ts;                  /* traffic selectors (local/remote from this node) */
-	struct sa_lifetime life;
+	/* NULL: no limit. An SA given to sad_add() may point to the caller's
+	 * (copied there); an installed SA's points to the SAD's own copy,
+	 * made only when a limit is set. Read through sa_life(). */
+	const struct sa_lifetime *life;
 	uint64_t added_ns;
 	uint64_t seq;                       /* outbound: last sequence number sent */
 	uint64_t bytes, packets;
 	struct replay_window replay;        /* inbound */
 	struct m6_xform xf;
 };
+
+/* An SA's lifetimes: all zero (none) when it has no limits. */
+static inline const struct sa_lifetime *sa_life(const struct ipsec_sa *sa)
+{
+	static const struct sa_lifetime none;
+	return sa->life ? sa->life : &none;
+}
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "sad.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +27,9 @@ struct sad_ix {
 
 struct sad_slot {
 	struct ipsec_sa sa;
-	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out */
+	uint64_t gen;         /* installation count: the newest wins a tie in sad_lookup_out; 0 = free slot */
 	uint32_t next;        /* chain by spd_id (both directions), or the free list (slot + 1) */
-	bool used;
+	uint32_t next_peer;   /* chain by (spd_id, remote selector's lower bound) */
 };
 
 struct sad {
@@ -37,6 +38,7 @@ struct sad {
 	struct sad_ix *ix;
 	size_t ixmask;
 	uint32_t *out;        /* spd_id bucket heads (slot + 1), inbound SAs too */
+	uint32_t *peer;       /* (spd_id, remote) bucket heads (slot + 1), same size */
 	size_t outmask;
 	uint32_t free_head;
 	uint64_t gen;
@@ -65,22 +67,30 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
+static size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* One allocation for the table and its index: a mobile node's SAD of two
+ * SAs would otherwise pay four allocations' headers and rounding. */
 struct sad *sad_new(size_t capacity)
 {
 	if (capacity == 0 || capacity > SAD_CAP_MAX)
 		return NULL;
-	struct sad *d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->cap = capacity;
 	size_t nix = pow2_at_least(capacity * 2), nout = pow2_at_least(capacity);
-	d->slots = calloc(capacity, sizeof(*d->slots));
-	d->ix = calloc(nix, sizeof(*d->ix));
-	d->out = calloc(nout, sizeof(*d->out));
-	if (!d->slots || !d->ix || !d->out) {
-		sad_free(d);
+	size_t o_slots = round8(sizeof(struct sad));
+	size_t o_ix = o_slots + round8(capacity * sizeof(struct sad_slot));
+	size_t o_out = o_ix + round8(nix * sizeof(struct sad_ix));
+	uint8_t *m = calloc(1, o_out + 2 * nout * sizeof(uint32_t));
+	if (!m)
 		return NULL;
-	}
+	struct sad *d = (struct sad *)m;
+	d->cap = capacity;
+	d->slots = (struct sad_slot *)(m + o_slots);
+	d->ix = (struct sad_ix *)(m + o_ix);
+	d->out = (uint32_t *)(m + o_out);
+	d->peer = d->out + nout;
 	d->ixmask = nix - 1;
 	d->outmask = nout - 1;
 	for (size_t i = capacity; i-- > 0;) {
@@ -94,6 +104,7 @@ static void slot_wipe(struct sad_slot *s)
 {
 	m6_xform_clear(&s->sa.xf);
 	free(s->sa.replay.ext);
+	free((void *)s->sa.life);
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
@@ -115,17 +126,34 @@ static int own_window(struct ipsec_sa *sa)
 	return 0;
 }
 
+/* The SA's own copy of its lifetimes, only when a limit is set; with
+ * own_window()'s (freed again on failure). */
+static int own_extras(struct ipsec_sa *sa)
+{
+	static const struct sa_lifetime none;
+	const struct sa_lifetime *from = sa->life;
+	sa->life = NULL;
+	if (from && memcmp(from, &none, sizeof(none))) {
+		struct sa_lifetime *l = malloc(sizeof(*l));
+		if (!l)
+			return M6_E_NOMEM;
+		*l = *from;
+		sa->life = l;
+	}
+	if (own_window(sa)) {
+		free((void *)sa->life);
+		return M6_E_NOMEM;
+	}
+	return 0;
+}
+
 void sad_free(struct sad *d)
 {
 	if (!d)
 		return;
-	if (d->slots)
-		for (size_t i = 0; i < d->cap; i++)
-			if (d->slots[i].used)
-				slot_wipe(&d->slots[i]);
-	free(d->slots);
-	free(d->ix);
-	free(d->out);
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->slots[i].gen)
+			slot_wipe(&d->slots[i]);
 	free(d);
 }
 
@@ -141,7 +169,7 @@ size_t sad_capacity(const struct sad *d)
 
 struct ipsec_sa *sad_slot(struct sad *d, size_t i)
 {
-	return i < d->cap && d->slots[i].used ? &d->slots[i].sa : NULL;
+	return i < d->cap && d->slots[i].gen ? &d->slots[i].sa : NULL;
 }
 
 /* Index position of the key, or SIZE_MAX. */
@@ -191,19 +219,40 @@ static struct ipsec_sa *add_fail(int *err, int code)
 	return NULL;
 }
 
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline size_t peer_home(const struct sad *d, uint32_t spd_id, const uint8_t remote[16])
+{
+	return (size_t)mix64(spd_id ^ mix64(load64(remote) ^ mix64(load64(remote + 8)))) & d->outmask;
+}
+
 static void chain_link(struct sad *d, uint32_t sn)
 {
-	uint32_t *head = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
-	d->slots[sn - 1].next = *head;
+	struct sad_slot *s = &d->slots[sn - 1];
+	uint32_t *head = &d->out[mix64(s->sa.spd_id) & d->outmask];
+	s->next = *head;
+	*head = sn;
+	head = &d->peer[peer_home(d, s->sa.spd_id, s->sa.ts.remote_lo)];
+	s->next_peer = *head;
 	*head = sn;
 }
 
 static void chain_unlink(struct sad *d, uint32_t sn)
 {
-	uint32_t *pp = &d->out[mix64(d->slots[sn - 1].sa.spd_id) & d->outmask];
+	struct sad_slot *s = &d->slots[sn - 1];
+	uint32_t *pp = &d->out[mix64(s->sa.spd_id) & d->outmask];
 	while (*pp != sn)
 		pp = &d->slots[*pp - 1].next;
-	*pp = d->slots[sn - 1].next;
+	*pp = s->next;
+	pp = &d->peer[peer_home(d, s->sa.spd_id, s->sa.ts.remote_lo)];
+	while (*pp != sn)
+		pp = &d->slots[*pp - 1].next_peer;
+	*pp = s->next_peer;
 }
 
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err)
@@ -212,7 +261,7 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		return add_fail(err, M6_E_INVAL);
 	if (sa->spi < 256)
 		return add_fail(err, M6_E_SPI_RESERVED);
-	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(&sa->life))
+	if ((sa->proto != 50 && sa->proto != 51) || !life_ok(sa_life(sa)))
 		return add_fail(err, M6_E_INVAL);
 	bool in = sa->inbound;
 	size_t at = ix_find(d, sa->spi, sa->proto, in);
@@ -222,9 +271,10 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		if (!in || s->sa.state != SA_LARVAL)
 			return add_fail(err, M6_E_EXISTS);
 		struct ipsec_sa copy = *sa;
-		if (own_window(&copy))
+		if (own_extras(&copy))
 			return add_fail(err, M6_E_NOMEM);
 		free(s->sa.replay.ext);
+		free((void *)s->sa.life);
 		/* the policy it was reserved for (0) becomes the real one */
 		chain_unlink(d, d->ix[at].slot);
 		s->sa = copy;
@@ -239,7 +289,7 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	if (!d->free_head)
 		return add_fail(err, M6_E_FULL);
 	struct ipsec_sa copy = *sa;
-	if (own_window(&copy))
+	if (own_extras(&copy))
 		return add_fail(err, M6_E_NOMEM);
 
 	uint32_t sn = d->free_head;
@@ -249,7 +299,6 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	s->sa.state = SA_MATURE;
 	s->sa.added_ns = now;
 	s->gen = ++d->gen;
-	s->used = true;
 	s->next = 0;
 
 	size_t i = ix_home(d, sa->spi, sa->proto, in);
@@ -308,6 +357,13 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
+/* A MATURE SA before a SOFT_EXPIRED one, then the newest. */
+static inline bool better(const struct sad_slot *s, const struct sad_slot *best)
+{
+	return !best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
+	       (s->sa.state == best->sa.state && s->gen > best->gen);
+}
+
 static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound, const struct ipsec_flow *f)
 {
 	struct sad_slot *best = NULL;
@@ -316,8 +372,21 @@ static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbou
 		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa) ||
 		    (f && !spd_sel_match(&s->sa.ts, f)))
 			continue;
-		if (!best || (s->sa.state == SA_MATURE && best->sa.state != SA_MATURE) ||
-		    (s->sa.state == best->sa.state && s->gen > best->gen))
+		if (better(s, best))
+			best = s;
+	}
+	return best ? &best->sa : NULL;
+}
+
+struct ipsec_sa *sad_lookup_out_peer(struct sad *d, uint32_t spd_id, const uint8_t remote[16])
+{
+	struct sad_slot *best = NULL;
+	for (uint32_t sn = d->peer[peer_home(d, spd_id, remote)]; sn; sn = d->slots[sn - 1].next_peer) {
+		struct sad_slot *s = &d->slots[sn - 1];
+		if (s->sa.spd_id != spd_id || s->sa.inbound || !sad_sa_usable(&s->sa) ||
+		    memcmp(s->sa.ts.remote_lo, remote, 16) || memcmp(s->sa.ts.remote_hi, remote, 16))
+			continue;
+		if (better(s, best))
 			best = s;
 	}
 	return best ? &best->sa : NULL;
@@ -348,11 +417,12 @@ enum sad_event sad_age(struct ipsec_sa *sa, uint64_t now)
 	if (!sad_sa_usable(sa))
 		return SAD_EV_NONE;
 	uint64_t t = age(sa, now);
-	if (sa->life.hard_ns && t >= sa->life.hard_ns) {
+	const struct sa_lifetime *l = sa_life(sa);
+	if (l->hard_ns && t >= l->hard_ns) {
 		sa->state = SA_DEAD;
 		return SAD_EV_HARD;
 	}
-	if (sa->state == SA_MATURE && sa->life.soft_ns && t >= sa->life.soft_ns) {
+	if (sa->state == SA_MATURE && l->soft_ns && t >= l->soft_ns) {
 		sa->state = SA_SOFT_EXPIRED;
 		return SAD_EV_SOFT;
 	}
@@ -363,7 +433,7 @@ enum sad_event sad_charge(struct ipsec_sa *sa, size_t len, uint64_t now)
 {
 	if (!sad_sa_usable(sa))
 		return SAD_EV_NONE;
-	const struct sa_lifetime *l = &sa->life;
+	const struct sa_lifetime *l = sa_life(sa);
 	uint64_t t = age(sa, now);
 	bool over_bytes = l->hard_bytes && (sa->bytes > l->hard_bytes || len > l->hard_bytes - sa->bytes);
 	if ((l->hard_ns && t >= l->hard_ns) || over_bytes || (l->hard_packets && sa->packets >= l->hard_packets)) {

@@ -7,14 +7,17 @@
  * (reserved). sad_charge() accounts a packet and moves the SA through soft
  * and hard expiry (time, bytes, packets; SAD-03), reporting the transition
  * so the key manager can rekey; sad_age() does the time-based part.
- * Removing an SA wipes its keys. No allocation after sad_new() but a large
- * replay window's bitmap.
+ * Removing an SA wipes its keys. No allocation after sad_new() but, when
+ * an SA is added, a large replay window's bitmap and the lifetimes of an SA
+ * that has limits.
  *
  * Structure: SAs live in a slot array sized at sad_new(); an open-addressed
  * index (linear probing, at most half full, backward-shift deletion) maps
  * (SPI, proto, direction) to a slot, so an inbound SA and an outbound SA may
- * share an SPI; SAs are also chained by spd_id (both directions). Lookups are O(1)
- * expected and never return a DEAD SA.
+ * share an SPI; SAs are also chained by spd_id (both directions), and by
+ * spd_id and the lower bound of their remote selector (the per-peer SAs of
+ * one policy template). Lookups are O(1) expected and never return a DEAD
+ * SA.
  *
  * Lifetimes (SAD-03): a packet is refused, and the SA becomes DEAD
  * (SAD_EV_HARD), when it would take the SA past a hard limit: hard_ns
@@ -45,7 +48,8 @@ void sad_free(struct sad *d);
  * Returns a pointer stable until removal, or NULL with *err
  * (err may be NULL): M6_E_SPI_RESERVED for SPI 0..255, M6_E_INVAL (proto not
  * ESP/AH, soft limit above hard), M6_E_EXISTS for the same (SPI, proto,
- * direction), M6_E_FULL, M6_E_NOMEM (that bitmap). */
+ * direction), M6_E_FULL, M6_E_NOMEM (that bitmap, or the SA's copy of
+ * sa->life, made only when a limit is set). */
 struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now, int *err);
 /* Hold an inbound SPI for an SA being negotiated (RFC 4301 larval SA): it
  * matches no packet (sad_lookup_in ignores it) until sad_add() completes
@@ -65,6 +69,11 @@ struct ipsec_sa *sad_lookup_out(struct sad *d, uint32_t spd_id);
  * agent's "BA to any" with one IKE-keyed SA per mobile node, must send
  * each packet on its own peer's SA, never on another's). */
 struct ipsec_sa *sad_lookup_out_flow(struct sad *d, uint32_t spd_id, const struct ipsec_flow *f);
+/* The same among the outbound SAs of a per-peer policy
+ * (spd_protect.per_peer) whose remote selector is exactly the address
+ * remote: a home agent's one template for all its mobile nodes, each with
+ * its own SA. O(1) expected however many SAs the policy has. */
+struct ipsec_sa *sad_lookup_out_peer(struct sad *d, uint32_t spd_id, const uint8_t remote[16]);
 /* The same among the inbound SAs of an inbound policy. */
 struct ipsec_sa *sad_lookup_in_policy(struct sad *d, uint32_t spd_id);
 size_t sad_count(const struct sad *d);

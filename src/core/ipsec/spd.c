@@ -38,12 +38,12 @@ struct spd_group;
 /* Directions with more entries than this are indexed. */
 #define SPD_SCAN_MAX 8
 
-/* A node is the entry, whole (callers may copy what the SPD returns),
- * followed by its group. The entry comes first so that its first line is
- * what a probe reads; the group is read only on removal. */
+/* A node is the entry, whole (callers may copy what the SPD returns):
+ * two lines, the first what a probe reads. Its group is not kept in it
+ * (removal finds it again from the selectors), so an indexed entry
+ * without a name or tunnel endpoints takes two lines, not three. */
 struct spd_node {
 	struct spd_entry e;
-	struct spd_group *group;     /* NULL: not indexed, or in the non-prefix list */
 };
 
 _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
@@ -75,14 +75,19 @@ struct spd_group {
 	struct spd_slot *slot;
 };
 
-struct spd_dirtab {
-	struct spd_node **ord;       /* ascending rank */
-	size_t n, cap;
-	bool indexed;                /* ranges and groups below are kept */
+/* A direction's index, made when it grows past SPD_SCAN_MAX: the many
+ * small SPDs (a mobile node's) do not carry its fields. */
+struct spd_index {
 	struct spd_node **ranges;    /* entries with a non-prefix range, ascending rank */
 	size_t nr, capr;
 	struct spd_group **groups;   /* ascending min_rank */
 	size_t ng, capg;
+};
+
+struct spd_dirtab {
+	struct spd_node **ord;       /* ascending rank */
+	size_t n, cap;
+	struct spd_index *ix;        /* NULL: not indexed */
 };
 
 struct spd {
@@ -226,18 +231,16 @@ struct spd *spd_new(void)
 
 static void index_drop(struct spd_dirtab *t)
 {
-	for (size_t i = 0; i < t->ng; i++) {
-		free(t->groups[i]->slot);
-		free(t->groups[i]);
+	if (!t->ix)
+		return;
+	for (size_t i = 0; i < t->ix->ng; i++) {
+		free(t->ix->groups[i]->slot);
+		free(t->ix->groups[i]);
 	}
-	free(t->groups);
-	free(t->ranges);
-	t->groups = NULL;
-	t->ranges = NULL;
-	t->ng = t->capg = t->nr = t->capr = 0;
-	for (size_t i = 0; i < t->n; i++)
-		t->ord[i]->group = NULL;
-	t->indexed = false;
+	free(t->ix->groups);
+	free(t->ix->ranges);
+	free(t->ix);
+	t->ix = NULL;
 }
 
 void spd_free(struct spd *s)
@@ -352,9 +355,9 @@ static void arr_delete(struct spd_node **a, size_t *n, size_t at)
 
 static struct spd_group *group_find(const struct spd_dirtab *t, unsigned lp, unsigned rp)
 {
-	for (size_t i = 0; i < t->ng; i++)
-		if (t->groups[i]->lplen == lp && t->groups[i]->rplen == rp)
-			return t->groups[i];
+	for (size_t i = 0; i < t->ix->ng; i++)
+		if (t->ix->groups[i]->lplen == lp && t->ix->groups[i]->rplen == rp)
+			return t->ix->groups[i];
 	return NULL;
 }
 
@@ -471,22 +474,22 @@ static void slot_remove(struct spd_group *g, const struct spd_node *x)
 /* Restore ascending min_rank after group gi changed it. */
 static void group_resort(struct spd_dirtab *t, size_t gi)
 {
-	struct spd_group *g = t->groups[gi];
-	while (gi > 0 && t->groups[gi - 1]->min_rank > g->min_rank) {
-		t->groups[gi] = t->groups[gi - 1];
+	struct spd_group *g = t->ix->groups[gi];
+	while (gi > 0 && t->ix->groups[gi - 1]->min_rank > g->min_rank) {
+		t->ix->groups[gi] = t->ix->groups[gi - 1];
 		gi--;
 	}
-	while (gi + 1 < t->ng && t->groups[gi + 1]->min_rank < g->min_rank) {
-		t->groups[gi] = t->groups[gi + 1];
+	while (gi + 1 < t->ix->ng && t->ix->groups[gi + 1]->min_rank < g->min_rank) {
+		t->ix->groups[gi] = t->ix->groups[gi + 1];
 		gi++;
 	}
-	t->groups[gi] = g;
+	t->ix->groups[gi] = g;
 }
 
 static size_t group_index(const struct spd_dirtab *t, const struct spd_group *g)
 {
 	size_t i = 0;
-	while (t->groups[i] != g)
+	while (t->ix->groups[i] != g)
 		i++;
 	return i;
 }
@@ -498,6 +501,22 @@ static void plens(const struct spd_node *x, int *lp, int *rp)
 	*rp = range_plen(u128_load(x->e.sel.remote_lo), u128_load(x->e.sel.remote_hi));
 }
 
+/* Whether x belongs to group g (an indexed prefix entry). */
+static bool in_group(const struct spd_group *g, const struct spd_node *x)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	return lp >= 0 && rp >= 0 && (unsigned)lp == g->lplen && (unsigned)rp == g->rplen;
+}
+
+/* The group of an indexed entry, NULL for one in the non-prefix list. */
+static struct spd_group *group_of(const struct spd_dirtab *t, const struct spd_node *x)
+{
+	int lp, rp;
+	plens(x, &lp, &rp);
+	return lp < 0 || rp < 0 ? NULL : group_find(t, (unsigned)lp, (unsigned)rp);
+}
+
 /* Reserve what indexing x needs (*g: its group, fresh when it is new). */
 static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct spd_group **g, bool *fresh)
 {
@@ -506,10 +525,10 @@ static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct 
 	*g = NULL;
 	*fresh = false;
 	if (lp < 0 || rp < 0)
-		return reserve((void **)&t->ranges, &t->capr, t->nr + 1, sizeof(*t->ranges));
+		return reserve((void **)&t->ix->ranges, &t->ix->capr, t->ix->nr + 1, sizeof(*t->ix->ranges));
 	if ((*g = group_find(t, (unsigned)lp, (unsigned)rp)))
 		return group_reserve(*g);
-	if (reserve((void **)&t->groups, &t->capg, t->ng + 1, sizeof(*t->groups)) ||
+	if (reserve((void **)&t->ix->groups, &t->ix->capg, t->ix->ng + 1, sizeof(*t->ix->groups)) ||
 	    !(*g = group_new((unsigned)lp, (unsigned)rp)))
 		return M6_E_NOMEM;
 	*fresh = true;
@@ -520,12 +539,11 @@ static int index_reserve(struct spd_dirtab *t, const struct spd_node *x, struct 
 static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group *g, bool fresh)
 {
 	if (!g) {
-		arr_insert(t->ranges, &t->nr, rank_upper(t->ranges, t->nr, rank_of(x)), x);
+		arr_insert(t->ix->ranges, &t->ix->nr, rank_upper(t->ix->ranges, t->ix->nr, rank_of(x)), x);
 		return;
 	}
 	if (fresh)
-		t->groups[t->ng++] = g;
-	x->group = g;
+		t->ix->groups[t->ix->ng++] = g;
 	g->n++;
 	slot_add(g, x);
 	if (rank_of(x) < g->min_rank) {
@@ -538,7 +556,8 @@ static void index_add(struct spd_dirtab *t, struct spd_node *x, struct spd_group
  * unindexed: lookups scan, which gives the same answers. */
 static void index_build(struct spd_dirtab *t)
 {
-	t->indexed = true;
+	if (!(t->ix = calloc(1, sizeof(*t->ix))))
+		return;
 	for (size_t i = 0; i < t->n; i++) {
 		struct spd_group *g;
 		bool fresh;
@@ -572,7 +591,8 @@ static bool entry_ok(const struct spd_entry *e)
 		return false;
 	if (e->action == SPD_PROTECT) {
 		const struct spd_protect *p = &e->protect;
-		if ((p->ipsec_proto != 50 && p->ipsec_proto != 51) || p->mode > 1 || p->model > 1)
+		if ((p->ipsec_proto != 50 && p->ipsec_proto != 51) || p->mode > 1 || p->model > 1 ||
+		    (p->per_peer && p->mode != 0))
 			return false;
 	}
 	return true;
@@ -589,10 +609,15 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	/* lines of their own in a direction that is (or is about to be)
 	 * indexed, where lookups must touch one; a small one scans, packed */
 	bool aligned = t->n + 1 > SPD_SCAN_MAX;
-	/* the name rides after the node, in the same allocation: most
-	 * entries (a home agent's per-node ones) have none */
+	/* the tunnel endpoints and the name ride after the node, in the same
+	 * allocation; most entries have neither, and no octet is spent on
+	 * them */
+	static const struct spd_tunnel no_tunnel;
+	const struct spd_tunnel *tun = e->protect.tunnel;
+	if (tun && !memcmp(tun, &no_tunnel, sizeof(*tun)))
+		tun = NULL;
 	size_t nl = e->name ? strlen(e->name) : 0;
-	size_t sz = sizeof(struct spd_node) + nl + 1;
+	size_t sz = sizeof(struct spd_node) + (tun ? sizeof(*tun) : 0) + (nl ? nl + 1 : 0);
 	if (aligned)
 		sz = (sz + SPD_LINE - 1) / SPD_LINE * SPD_LINE;
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
@@ -600,9 +625,20 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 		return M6_E_NOMEM;
 	memset(x, 0, sz);
 	x->e = *e;
-	char *name = (char *)(x + 1);
-	memcpy(name, nl ? e->name : "", nl + 1);
-	x->e.name = name;
+	uint8_t *tail = (uint8_t *)(x + 1);
+	x->e.protect.tunnel = NULL;
+	if (tun) {
+		memcpy(tail, tun, sizeof(*tun));
+		x->e.protect.tunnel = (const struct spd_tunnel *)tail;
+		tail += sizeof(*tun);
+	}
+	if (nl) {
+		char *name = (char *)tail;
+		memcpy(name, e->name, nl + 1);
+		x->e.name = name;
+	} else {
+		x->e.name = "";
+	}
 	x->e.id = s->next_id;
 	x->e.hits = 0;
 
@@ -612,7 +648,7 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	int rc = 0;
 	if (reserve((void **)&t->ord, &t->cap, t->n + 1, sizeof(*t->ord)) ||
 	    reserve((void **)&s->byid, &s->capid, s->nid + 1, sizeof(*s->byid)) ||
-	    (t->indexed && index_reserve(t, x, &g, &fresh)))
+	    (t->ix && index_reserve(t, x, &g, &fresh)))
 		rc = M6_E_NOMEM;
 	if (rc) {
 		free(x);
@@ -622,7 +658,7 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	s->next_id++;
 	arr_insert(t->ord, &t->n, rank_upper(t->ord, t->n, rank_of(x)), x);
 	s->byid[s->nid++] = x;
-	if (t->indexed)
+	if (t->ix)
 		index_add(t, x, g, fresh);
 	else if (t->n > SPD_SCAN_MAX)
 		index_build(t);
@@ -638,28 +674,28 @@ int spd_remove(struct spd *s, uint32_t id)
 	struct spd_dirtab *t = &s->d[x->e.dir];
 	arr_delete(s->byid, &s->nid, pos);
 	arr_delete(t->ord, &t->n, rank_find(t->ord, t->n, x));
-	if (!t->indexed) {
+	if (!t->ix) {
 		free(x);
 		return 0;
 	}
 
-	struct spd_group *g = x->group;
+	struct spd_group *g = group_of(t, x);
 	if (!g) {
-		arr_delete(t->ranges, &t->nr, rank_find(t->ranges, t->nr, x));
+		arr_delete(t->ix->ranges, &t->ix->nr, rank_find(t->ix->ranges, t->ix->nr, x));
 		free(x);
 		return 0;
 	}
 	slot_remove(g, x);
 	size_t gi = group_index(t, g);
 	if (--g->n == 0) {
-		memmove(t->groups + gi, t->groups + gi + 1, (t->ng - gi - 1) * sizeof(*t->groups));
-		t->ng--;
+		memmove(t->ix->groups + gi, t->ix->groups + gi + 1, (t->ix->ng - gi - 1) * sizeof(*t->ix->groups));
+		t->ix->ng--;
 		free(g->slot);
 		free(g);
 	} else if (rank_of(x) == g->min_rank) {
 		/* the group's new first entry is its first one in rank order */
 		size_t i = 0;
-		while (t->ord[i]->group != g)
+		while (!in_group(g, t->ord[i]))
 			i++;
 		g->min_rank = rank_of(t->ord[i]);
 		group_resort(t, gi);
@@ -695,7 +731,7 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 	struct spd_node *best = NULL;
 	uint64_t best_rank = UINT64_MAX;
 
-	if (!t->indexed) {
+	if (!t->ix) {
 		for (size_t i = 0; i < t->n && !best; i++)
 			if (node_rest_match(t->ord[i], f) && range_match(t->ord[i], fl, fr))
 				best = t->ord[i];
@@ -703,8 +739,8 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 			best->e.hits++;
 		return best ? &best->e : NULL;
 	}
-	for (size_t i = 0; i < t->ng; i++) {
-		const struct spd_group *g = t->groups[i];
+	for (size_t i = 0; i < t->ix->ng; i++) {
+		const struct spd_group *g = t->ix->groups[i];
 		/* groups are sorted by their first rank: none further can win */
 		if (g->min_rank >= best_rank)
 			break;
@@ -724,8 +760,8 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 				break;
 		}
 	}
-	for (size_t i = 0; i < t->nr; i++) {
-		struct spd_node *x = t->ranges[i];
+	for (size_t i = 0; i < t->ix->nr; i++) {
+		struct spd_node *x = t->ix->ranges[i];
 		if (rank_of(x) >= best_rank)
 			break;
 		if (range_match(x, fl, fr) && node_rest_match(x, f)) {

@@ -77,12 +77,25 @@ struct spd_sel {
 	uint8_t local_hi[16], remote_hi[16];
 };
 
+/* Tunnel endpoints of an SA a key manager makes for an entry. */
+struct spd_tunnel {
+	uint8_t local[16], remote[16];
+};
+
 /* What to build for a PROTECT entry (the SA template). */
 struct spd_protect {
 	uint8_t ipsec_proto;            /* 50 ESP or 51 AH */
 	uint8_t mode;                   /* 0 transport, 1 tunnel */
 	uint8_t model;                  /* see sa.h: enum sa_model */
-	uint8_t tunnel_local[16], tunnel_remote[16];
+	/* a template for many peers (a home agent's one BA policy for all its
+	 * mobile nodes): each peer has its own SAs, whose remote selector is
+	 * that one address, and an outbound packet takes the SA of its remote
+	 * address (sad_lookup_out_peer) instead of the policy's only SA;
+	 * transport mode only (spd_add refuses it with tunnel mode) */
+	bool per_peer;
+	/* NULL: none (most entries). spd_add() keeps its own copy, stored
+	 * with the entry, when one is given with an endpoint set. */
+	const struct spd_tunnel *tunnel;
 };
 
 /* The first 64 octets (id .. sel.remote_lo) are what spd_lookup() compares
@@ -90,8 +103,8 @@ struct spd_protect {
 struct spd_entry {
 	uint32_t id;                    /* assigned by spd_add, > 0 */
 	uint32_t order;
-	enum spd_dir dir;
-	enum spd_action action;
+	uint8_t dir;                    /* enum spd_dir */
+	uint8_t action;                 /* enum spd_action */
 	struct spd_sel sel;
 	struct spd_protect protect;
 	uint64_t hits;                  /* packets matched (statistics) */

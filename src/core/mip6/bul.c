@@ -67,9 +67,12 @@ uint64_t bul_ack_remaining(uint64_t l_remain_ns, uint32_t l_update_s, uint32_t l
 	return l_remain_ns > cut ? l_remain_ns - cut : 0;
 }
 
-void bul_entry_init(struct bul_entry *e, const uint8_t peer[16], bool home, uint16_t seq)
+void bul_entry_init(struct bul_entry *e, const uint8_t peer[16], bool home, uint16_t seq, struct bul_rr *rr)
 {
 	memset(e, 0, sizeof(*e));
+	if (rr)
+		memset(rr, 0, sizeof(*rr));
+	e->rr = rr;
 	memcpy(e->peer, peer, 16);
 	e->home = home;
 	e->seq = seq;
@@ -86,13 +89,16 @@ void bul_entry_clear(struct bul_entry *e)
 	e->max_expiry = 0;
 	e->refresh_at = MIP6_NEVER;
 	bul_timer_stop(&e->tx);
-	e->rr_running = false;
-	e->have_home = e->have_coa = false;
-	bul_timer_stop(&e->rr_tx);
-	e->kbm_valid = false;
-	m6_wipe(e->kbm, sizeof(e->kbm));
-	m6_wipe(e->home_token, sizeof(e->home_token));
-	m6_wipe(e->coa_token, sizeof(e->coa_token));
+	struct bul_rr *rr = e->rr;
+	if (!rr)
+		return;
+	rr->rr_running = false;
+	rr->have_home = rr->have_coa = false;
+	bul_timer_stop(&rr->rr_tx);
+	rr->kbm_valid = false;
+	m6_wipe(rr->kbm, sizeof(rr->kbm));
+	m6_wipe(rr->home_token, sizeof(rr->home_token));
+	m6_wipe(rr->coa_token, sizeof(rr->coa_token));
 }
 
 struct bul_entry *bul_find(struct bul_entry *tab, unsigned n, const uint8_t addr[16])

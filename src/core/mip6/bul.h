@@ -51,6 +51,25 @@ void bul_rate_note(struct bul_rate *r, uint64_t now);
  * the BU asked for, else L_remain unchanged. */
 uint64_t bul_ack_remaining(uint64_t l_remain_ns, uint32_t l_update_s, uint32_t l_ack_s);
 
+/* Return routability with one correspondent (11.6). A home registration
+ * never uses it, so the home entry has none: a mobile node that talks only
+ * to its home agent does not carry it. */
+struct bul_rr {
+	bool ro_disabled;            /* the CN cannot or will not do route optimisation */
+	unsigned ro_failures;        /* nonce expiries in a row (BA 136..138) */
+	bool rr_running;
+	bool have_home, have_coa;    /* keygen tokens received in this run */
+	uint8_t home_cookie[8], coa_cookie[8];
+	uint8_t home_token[RR_TOKEN_LEN], coa_token[RR_TOKEN_LEN];
+	uint16_t home_nonce, coa_nonce;
+	uint64_t tokens_at;          /* when the older of the two tokens arrived (RR-05) */
+	uint8_t rr_coa[16];          /* the care-of address the CoTI tested */
+	uint8_t kbm[RR_KBM_LEN];
+	bool kbm_valid;
+	struct bul_timer rr_tx;
+	struct bul_rate rate_hoti, rate_coti;
+};
+
 struct bul_entry {
 	bool in_use;                 /* an entry exists (BE-01, BRR checks) */
 	bool home;                   /* home registration (H=1) */
@@ -69,24 +88,15 @@ struct bul_entry {
 	uint64_t refresh_at;         /* when to extend it, MIP6_NEVER if not planned */
 	struct bul_timer tx;
 	struct bul_rate rate_bu;
-	/* return routability (correspondents only, 11.6) */
-	bool ro_disabled;            /* the CN cannot or will not do route optimisation */
-	unsigned ro_failures;        /* nonce expiries in a row (BA 136..138) */
-	bool rr_running;
-	bool have_home, have_coa;    /* keygen tokens received in this run */
-	uint8_t home_cookie[8], coa_cookie[8];
-	uint8_t home_token[RR_TOKEN_LEN], coa_token[RR_TOKEN_LEN];
-	uint16_t home_nonce, coa_nonce;
-	uint64_t tokens_at;          /* when the older of the two tokens arrived (RR-05) */
-	uint8_t rr_coa[16];          /* the care-of address the CoTI tested */
-	uint8_t kbm[RR_KBM_LEN];
-	bool kbm_valid;
-	struct bul_timer rr_tx;
-	struct bul_rate rate_hoti, rate_coti;
+	struct bul_rr *rr;           /* correspondents only: NULL in the home entry */
 };
 
-/* A fresh entry for peer; seq is where its sequence numbers start. */
-void bul_entry_init(struct bul_entry *e, const uint8_t peer[16], bool home, uint16_t seq);
+/* A fresh entry for peer; seq is where its sequence numbers start; rr is
+ * a correspondent's return routability state (the caller's storage, NULL
+ * for the home entry). */
+void bul_entry_init(struct bul_entry *e, const uint8_t peer[16], bool home, uint16_t seq, struct bul_rr *rr);
+/* A correspondent entry's return routability exchange is running. */
+static inline bool bul_rr_running(const struct bul_entry *e) { return e->rr && e->rr->rr_running; }
 /* Forget the binding and any exchange in progress; keep peer and seq. */
 void bul_entry_clear(struct bul_entry *e);
 /* The entry in use whose peer is addr, or NULL. */

@@ -427,24 +427,35 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	if (!cfg || !io || !io->send || !io->event || !io->random || cfg->n_cn > MN_CN_MAX ||
 	    cfg->home_plen > 128)
 		return NULL;
-	/* sized to the correspondents configured; the packet buffer is the
-	 * node's scratch when it lends one */
-	size_t sz = sizeof(struct mn) + (1 + cfg->n_cn) * sizeof(struct bul_entry);
+	/* sized to the correspondents configured, each with its return
+	 * routability state after the list; the packet buffer is the node's
+	 * scratch when it lends one */
+	size_t sz = sizeof(struct mn) + (1 + cfg->n_cn) * sizeof(struct bul_entry) + cfg->n_cn * sizeof(struct bul_rr);
 	struct mn *mn = calloc(1, sz + (io->scratch ? 0 : MN_BUF_LEN));
 	if (!mn)
 		return NULL;
 	mn->buf = io->scratch ? io->scratch : (uint8_t *)mn + sz;
-	mn->cfg = *cfg;
+	memcpy(mn->cfg.hoa, cfg->hoa, 16);
+	memcpy(mn->cfg.home_prefix, cfg->home_prefix, 16);
+	mn->cfg.home_plen = cfg->home_plen;
+	memcpy(mn->cfg.ha, cfg->ha, 16);
+	memcpy(mn->cfg.iid, cfg->iid, 8);
+	mn->cfg.lifetime_s = cfg->lifetime_s;
+	mn->cfg.first_reg_timeout_ms = cfg->first_reg_timeout_ms;
+	mn->cfg.k_capable = cfg->k_capable;
+	mn->cfg.route_optimisation = cfg->route_optimisation;
 	mn->io = *io;
 	mn->where = MN_NOWHERE;
 	mn->coa_until = MIP6_NEVER;
 	mn->n_bul = 1 + cfg->n_cn;
 	mn_disc_init(mn);
+	struct bul_rr *rr = (struct bul_rr *)&mn->bul[mn->n_bul];
 	for (unsigned i = 0; i < mn->n_bul; i++) {
 		/* 11.7.2: with no BUL entry, start at a random sequence number */
 		uint8_t r[2];
 		mn->io.random(mn->io.ctx, r, sizeof(r));
-		bul_entry_init(&mn->bul[i], i == MN_HA ? cfg->ha : cfg->cn[i - 1], i == MN_HA, m6_get16(r));
+		bul_entry_init(&mn->bul[i], i == MN_HA ? cfg->ha : cfg->cn[i - 1], i == MN_HA, m6_get16(r),
+			       i == MN_HA ? NULL : &rr[i - 1]);
 	}
 	return mn;
 }
@@ -453,7 +464,7 @@ void mn_free(struct mn *mn)
 {
 	if (!mn)
 		return;
-	m6_wipe(mn->bul, mn->n_bul * sizeof(mn->bul[0]));
+	m6_wipe(mn->bul, mn->n_bul * sizeof(mn->bul[0]) + (mn->n_bul - 1) * sizeof(struct bul_rr));
 	free(mn);
 }
 
@@ -657,8 +668,8 @@ uint64_t mn_next_expiry(const struct mn *mn)
 			continue;
 		t = tmin(t, e->tx.next);
 		t = tmin(t, e->refresh_at);
-		if (e->rr_running)
-			t = tmin(t, e->rr_tx.next);
+		if (bul_rr_running(e))
+			t = tmin(t, e->rr->rr_tx.next);
 		if (e->acked)
 			t = tmin(t, e->expires);
 		if (e->home && mn->where == MN_HOME && e->outstanding)
@@ -698,7 +709,7 @@ static void binding_expired(struct mn *mn, struct bul_entry *e)
 	mn_ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
 	if (e->home)
 		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
-	if (!e->outstanding && !e->rr_running && !bul_timer_running(&e->tx))
+	if (!e->outstanding && !bul_rr_running(e) && !bul_timer_running(&e->tx))
 		bul_entry_clear(e);
 }
 
@@ -722,7 +733,7 @@ void mn_on_timer(struct mn *mn, uint64_t now)
 		struct bul_entry *e = &mn->bul[i];
 		if (e->in_use && e->tx.next <= now)
 			bu_timeout(mn, e, now);
-		if (e->in_use && e->rr_running && e->rr_tx.next <= now)
+		if (e->in_use && bul_rr_running(e) && e->rr->rr_tx.next <= now)
 			mn_ro_rr_timeout(mn, e, now);
 		if (e->in_use && e->acked && e->expires <= now)
 			binding_expired(mn, e);

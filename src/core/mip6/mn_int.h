@@ -30,8 +30,22 @@ struct mh_msg;
 
 enum mn_where { MN_NOWHERE, MN_HOME, MN_AWAY };
 
+/* What the engine keeps of struct mn_cfg: all of it but the
+ * correspondents, whose addresses are their list entries' peers. */
+struct mn_conf {
+	uint8_t hoa[16];
+	uint8_t home_prefix[16];
+	unsigned home_plen;
+	uint8_t ha[16];
+	uint8_t iid[8];
+	uint32_t lifetime_s;
+	uint32_t first_reg_timeout_ms;
+	bool k_capable;
+	bool route_optimisation;
+};
+
 struct mn {
-	struct mn_cfg cfg;
+	struct mn_conf cfg;
 	struct mip6_io io;
 	enum mn_where where;
 	uint8_t coa[16];                 /* the HoA at home */

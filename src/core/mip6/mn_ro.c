@@ -1,6 +1,6 @@
 /*
  * mn_ro — the mobile node's side of route optimisation (RFC 6275 5.2,
- * 11.6, 11.7.2): return routability with each correspondent in cfg.cn,
+ * 11.6, 11.7.2): return routability with each correspondent configured,
  * the correspondent Binding Updates authorised by Kbm, their
  * acknowledgements, refresh requests and errors, de-registration from
  * every correspondent once home, and giving up after MAX_RO_FAILURE.
@@ -79,7 +79,7 @@ void mn_ro_moved(struct mn *mn)
 	/* correspondents hold the old CoA: RR again once the HA has the new
 	 * one; a new path deserves new attempts */
 	for (unsigned i = 1; i < mn->n_bul; i++) {
-		mn->bul[i].ro_failures = 0;
+		mn->bul[i].rr->ro_failures = 0;
 		mn_ro_forget(mn, &mn->bul[i], "moved");
 	}
 }
@@ -96,8 +96,8 @@ void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t ex
 	if (mn->where == MN_NOWHERE)
 		return;
 	/* RR-05: tokens older than MAX_TOKEN_LIFETIME, or for another CoA, are not used */
-	if (!e->kbm_valid || now - e->tokens_at >= (uint64_t)MIP6_MAX_TOKEN_LIFETIME_S * MIP6_NS_PER_S ||
-	    memcmp(e->rr_coa, mn->coa, 16) != 0) {
+	if (!e->rr->kbm_valid || now - e->rr->tokens_at >= (uint64_t)MIP6_MAX_TOKEN_LIFETIME_S * MIP6_NS_PER_S ||
+	    memcmp(e->rr->rr_coa, mn->coa, 16) != 0) {
 		rr_start(mn, e, now);
 		return;
 	}
@@ -113,8 +113,8 @@ void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t ex
 			life = coa_left;
 	}
 	uint8_t ni[4], auth0[RR_AUTH_LEN];
-	m6_put16(ni, e->home_nonce);
-	m6_put16(ni + 2, home ? 0 : e->coa_nonce);   /* 11.7.2: SHOULD be 0 for a delete */
+	m6_put16(ni, e->rr->home_nonce);
+	m6_put16(ni + 2, home ? 0 : e->rr->coa_nonce);   /* 11.7.2: SHOULD be 0 for a delete */
 	memset(auth0, 0, sizeof(auth0));
 	struct mh_msg m;
 	memset(&m, 0, sizeof(m));
@@ -144,7 +144,7 @@ void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t ex
 	size_t mlen = (size_t)len - moff;
 	uint8_t auth[RR_AUTH_LEN];
 	/* RR-03: the care-of address of a delete is the home address (mn->coa at home) */
-	int rc = rr_bad(e->kbm, mn->coa, e->peer, mh, mlen, mlen - RR_AUTH_LEN, auth);
+	int rc = rr_bad(e->rr->kbm, mn->coa, e->peer, mh, mlen, mlen - RR_AUTH_LEN, auth);
 	if (rc) {
 		mn_drop(mn, rc, e->peer, "cannot compute the Binding Authorization Data");
 		return;
@@ -165,8 +165,8 @@ void mn_ro_bu_send(struct mn *mn, struct bul_entry *e, uint64_t now, uint32_t ex
  * test inits that carry one (HAO-09). */
 static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t now, uint32_t expired_ms)
 {
-	uint8_t *cookie = home ? e->home_cookie : e->coa_cookie;
-	struct bul_rate *rate = home ? &e->rate_hoti : &e->rate_coti;
+	uint8_t *cookie = home ? e->rr->home_cookie : e->rr->coa_cookie;
+	struct bul_rate *rate = home ? &e->rr->rate_hoti : &e->rr->rate_coti;
 	/* RR-06: every (re)transmission gets a new cookie */
 	mn->io.random(mn->io.ctx, cookie, MH_COOKIE_LEN);
 	if (bul_rate_next(rate, now) > now)
@@ -192,14 +192,14 @@ static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t
 static void rr_start(struct mn *mn, struct bul_entry *e, uint64_t now)
 {
 	e->in_use = true;
-	e->rr_running = true;
-	e->have_home = e->have_coa = false;
-	e->kbm_valid = false;
+	e->rr->rr_running = true;
+	e->rr->have_home = e->rr->have_coa = false;
+	e->rr->kbm_valid = false;
 	/* a BU still waiting needs the old Kbm: it is superseded */
 	e->outstanding = false;
 	bul_timer_stop(&e->tx);
-	memcpy(e->rr_coa, mn->coa, 16);
-	bul_timer_start(&e->rr_tx, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
+	memcpy(e->rr->rr_coa, mn->coa, 16);
+	bul_timer_start(&e->rr->rr_tx, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 	mn_ev(mn, M6_EV_RR_STARTED, e->peer, mn->coa, 0, 0, mn->where == MN_HOME ? "home test only" : NULL);
 	rr_send_init(mn, e, true, now, 0);
 	/* 11.6.1: a de-registration needs the home keygen token only */
@@ -211,12 +211,12 @@ static void rr_start(struct mn *mn, struct bul_entry *e, uint64_t now)
  * reverse tunnel now; true when the correspondent may be tried again. */
 static bool ro_fail(struct mn *mn, struct bul_entry *e, int code, const char *why)
 {
-	e->rr_running = false;
-	bul_timer_stop(&e->rr_tx);
+	e->rr->rr_running = false;
+	bul_timer_stop(&e->rr->rr_tx);
 	e->outstanding = false;
 	bul_timer_stop(&e->tx);
 	e->refresh_at = MIP6_NEVER;
-	mn_ev(mn, M6_EV_RR_DONE, e->peer, mn->coa, code, e->ro_failures + 1, why);
+	mn_ev(mn, M6_EV_RR_DONE, e->peer, mn->coa, code, e->rr->ro_failures + 1, why);
 	if (e->acked) {
 		/* the CN may still hold it (max_expiry remembers): we stop using it */
 		e->acked = false;
@@ -227,8 +227,8 @@ static bool ro_fail(struct mn *mn, struct bul_entry *e, int code, const char *wh
 		bul_entry_clear(e);
 		return false;
 	}
-	if (++e->ro_failures > MIP6_MAX_RO_FAILURE) {
-		mn_ev(mn, M6_EV_RR_DONE, e->peer, mn->coa, M6_E_RO_FAILURE, e->ro_failures,
+	if (++e->rr->ro_failures > MIP6_MAX_RO_FAILURE) {
+		mn_ev(mn, M6_EV_RR_DONE, e->peer, mn->coa, M6_E_RO_FAILURE, e->rr->ro_failures,
 		      "route optimisation given up until the next movement");
 		return false;
 	}
@@ -237,7 +237,7 @@ static bool ro_fail(struct mn *mn, struct bul_entry *e, int code, const char *wh
 
 static bool ro_gave_up(const struct bul_entry *e)
 {
-	return e->ro_disabled || e->ro_failures > MIP6_MAX_RO_FAILURE;
+	return e->rr->ro_disabled || e->rr->ro_failures > MIP6_MAX_RO_FAILURE;
 }
 
 void mn_ro_kick_all(struct mn *mn, uint64_t now)
@@ -246,7 +246,7 @@ void mn_ro_kick_all(struct mn *mn, uint64_t now)
 		return;
 	for (unsigned i = 1; i < mn->n_bul; i++) {
 		struct bul_entry *e = &mn->bul[i];
-		if (ro_gave_up(e) || e->rr_running || e->outstanding || mn_ro_usable(mn, e, now))
+		if (ro_gave_up(e) || e->rr->rr_running || e->outstanding || mn_ro_usable(mn, e, now))
 			continue;
 		rr_start(mn, e, now);
 	}
@@ -263,7 +263,7 @@ void mn_ro_home(struct mn *mn, uint64_t now)
 		bool had = e->in_use && e->acked;
 		memcpy(coa, e->acked_coa, 16);
 		bul_entry_clear(e);
-		e->ro_failures = 0;
+		e->rr->ro_failures = 0;
 		if (keep > now) {
 			e->in_use = true;
 			e->max_expiry = keep;
@@ -277,7 +277,7 @@ void mn_ro_deregister_all(struct mn *mn, uint64_t now)
 {
 	for (unsigned i = 1; i < mn->n_bul; i++) {
 		struct bul_entry *e = &mn->bul[i];
-		if (!e->in_use || e->max_expiry <= now || e->rr_running || e->outstanding)
+		if (!e->in_use || e->max_expiry <= now || e->rr->rr_running || e->outstanding)
 			continue;
 		rr_start(mn, e, now);
 	}
@@ -286,16 +286,16 @@ void mn_ro_deregister_all(struct mn *mn, uint64_t now)
 static void rr_maybe_done(struct mn *mn, struct bul_entry *e, uint64_t now)
 {
 	bool home = mn->where == MN_HOME;
-	if (!e->have_home || (!home && !e->have_coa))
+	if (!e->rr->have_home || (!home && !e->rr->have_coa))
 		return;
-	int rc = rr_kbm(e->home_token, home ? NULL : e->coa_token, e->kbm);
+	int rc = rr_kbm(e->rr->home_token, home ? NULL : e->rr->coa_token, e->rr->kbm);
 	if (rc) {
 		ro_fail(mn, e, rc, "Kbm");
 		return;
 	}
-	e->rr_running = false;
-	bul_timer_stop(&e->rr_tx);
-	e->kbm_valid = true;
+	e->rr->rr_running = false;
+	bul_timer_stop(&e->rr->rr_tx);
+	e->rr->kbm_valid = true;
 	mn_ev(mn, M6_EV_RR_DONE, e->peer, mn->coa, 0, 0, NULL);
 	mn_bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 }
@@ -307,28 +307,28 @@ void mn_ro_on_test(struct mn *mn, const struct mh_msg *m, const uint8_t src[16],
 {
 	struct bul_entry *e = bul_find(mn->bul, mn->n_bul, src);
 	bool home = m->type == MH_HOT;
-	bool ok = e && !e->home && e->rr_running && mn->where != MN_NOWHERE;
+	bool ok = e && !e->home && e->rr->rr_running && mn->where != MN_NOWHERE;
 	if (ok && home)
-		ok = !e->have_home && via_tunnel == (mn->where == MN_AWAY) && memcmp(dst, mn->cfg.hoa, 16) == 0 &&
-		     m6_ct_equal(m->cookie, e->home_cookie, MH_COOKIE_LEN);
+		ok = !e->rr->have_home && via_tunnel == (mn->where == MN_AWAY) && memcmp(dst, mn->cfg.hoa, 16) == 0 &&
+		     m6_ct_equal(m->cookie, e->rr->home_cookie, MH_COOKIE_LEN);
 	else if (ok)
-		ok = mn->where == MN_AWAY && !e->have_coa && memcmp(dst, mn->coa, 16) == 0 &&
-		     m6_ct_equal(m->cookie, e->coa_cookie, MH_COOKIE_LEN);
+		ok = mn->where == MN_AWAY && !e->rr->have_coa && memcmp(dst, mn->coa, 16) == 0 &&
+		     m6_ct_equal(m->cookie, e->rr->coa_cookie, MH_COOKIE_LEN);
 	if (!ok) {
 		mn_drop(mn, M6_E_RR_MISMATCH, src, home ? "HoT ignored (RR-04)" : "CoT ignored (RR-04)");
 		return;
 	}
 	/* RR-05 counts from the older token */
-	if (!e->have_home && !e->have_coa)
-		e->tokens_at = now;
+	if (!e->rr->have_home && !e->rr->have_coa)
+		e->rr->tokens_at = now;
 	if (home) {
-		memcpy(e->home_token, m->token, RR_TOKEN_LEN);
-		e->home_nonce = m->nonce_index;
-		e->have_home = true;
+		memcpy(e->rr->home_token, m->token, RR_TOKEN_LEN);
+		e->rr->home_nonce = m->nonce_index;
+		e->rr->have_home = true;
 	} else {
-		memcpy(e->coa_token, m->token, RR_TOKEN_LEN);
-		e->coa_nonce = m->nonce_index;
-		e->have_coa = true;
+		memcpy(e->rr->coa_token, m->token, RR_TOKEN_LEN);
+		e->rr->coa_nonce = m->nonce_index;
+		e->rr->have_coa = true;
 	}
 	rr_maybe_done(mn, e, now);
 }
@@ -340,17 +340,17 @@ bool mn_ro_ba_valid(const struct bul_entry *e, const uint8_t *mh, size_t mhlen, 
 	if (m->status >= MH_BA_EXPIRED_HOME_NONCE && m->status <= MH_BA_EXPIRED_NONCES)
 		return true;   /* BA-01: only these come without a BAD */
 	const struct mh_opt *o = mh_find_opt(m, MHO_BAD);
-	if (!o || !e->kbm_valid || o->len != RR_AUTH_LEN || (size_t)o->off + 2 + RR_AUTH_LEN != mhlen)
+	if (!o || !e->rr->kbm_valid || o->len != RR_AUTH_LEN || (size_t)o->off + 2 + RR_AUTH_LEN != mhlen)
 		return false;
 	uint8_t auth[RR_AUTH_LEN];
 	/* a failed computation is a mismatch, never a comparison with zeros */
-	return rr_bad(e->kbm, e->coa, e->peer, mh, mhlen, (size_t)o->off + 2, auth) == 0 &&
+	return rr_bad(e->rr->kbm, e->coa, e->peer, mh, mhlen, (size_t)o->off + 2, auth) == 0 &&
 	       m6_ct_equal(auth, o->data, RR_AUTH_LEN);
 }
 
 void mn_ro_ba_accepted(struct mn *mn, struct bul_entry *e)
 {
-	e->ro_failures = 0;
+	e->rr->ro_failures = 0;
 	if (e->life_sent_s)
 		return;
 	/* the de-registration went through: nothing is left at the CN */
@@ -371,7 +371,7 @@ void mn_ro_ba_rejected(struct mn *mn, struct bul_entry *e, uint8_t status, uint6
 			rr_start(mn, e, now);
 		break;
 	default:
-		e->ro_disabled = true;
+		e->rr->ro_disabled = true;
 		mn_ro_forget(mn, e, "binding refused");
 		break;
 	}
@@ -379,7 +379,7 @@ void mn_ro_ba_rejected(struct mn *mn, struct bul_entry *e, uint8_t status, uint6
 
 void mn_ro_on_brr(struct mn *mn, struct bul_entry *e, uint64_t now)
 {
-	if (mn_registered_now(mn) && !e->rr_running && !ro_gave_up(e))
+	if (mn_registered_now(mn) && !e->rr->rr_running && !ro_gave_up(e))
 		rr_start(mn, e, now);
 }
 
@@ -387,7 +387,7 @@ void mn_ro_on_be(struct mn *mn, struct bul_entry *e, uint8_t status)
 {
 	if (status == MH_BE_UNKNOWN_MH_TYPE) {
 		/* the CN does not speak the Mobility Header: stop trying RO */
-		e->ro_disabled = true;
+		e->rr->ro_disabled = true;
 		mn_ro_forget(mn, e, "MH type unknown to the correspondent");
 	} else if (status == MH_BE_UNKNOWN_BINDING) {
 		/* no upper-layer progress information here, so MUST drop it */
@@ -407,21 +407,21 @@ void mn_ro_bu_gave_up(struct mn *mn, struct bul_entry *e)
 
 void mn_ro_rr_timeout(struct mn *mn, struct bul_entry *e, uint64_t now)
 {
-	uint32_t expired = bul_timer_expire(&e->rr_tx, now);
-	if (e->rr_tx.tries > MIP6_MAX_RO_FAILURE) {
+	uint32_t expired = bul_timer_expire(&e->rr->rr_tx, now);
+	if (e->rr->rr_tx.tries > MIP6_MAX_RO_FAILURE) {
 		ro_fail(mn, e, M6_E_RR_TIMEOUT, "return routability timed out");
 		return;
 	}
-	if (!e->have_home)
+	if (!e->rr->have_home)
 		rr_send_init(mn, e, true, now, expired);
-	if (!e->have_coa && mn->where == MN_AWAY)
+	if (!e->rr->have_coa && mn->where == MN_AWAY)
 		rr_send_init(mn, e, false, now, expired);
 }
 
 void mn_ro_refresh(struct mn *mn, struct bul_entry *e, uint64_t now)
 {
 	/* a new BU with the tokens if still fresh, else RR (RR-05) */
-	if (!mn_registered_now(mn) || e->rr_running || e->outstanding || ro_gave_up(e))
+	if (!mn_registered_now(mn) || e->rr->rr_running || e->outstanding || ro_gave_up(e))
 		return;
 	mn_bu_start(mn, e, MIP6_INITIAL_BINDACK_TIMEOUT_MS, now);
 }

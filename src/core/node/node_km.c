@@ -251,7 +251,7 @@ int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], u
 
 static uint64_t sa_first_time(const struct ipsec_sa *sa)
 {
-	const struct sa_lifetime *l = &sa->life;
+	const struct sa_lifetime *l = sa_life(sa);
 	if (sa->state == SA_MATURE && l->soft_ns)
 		return sa->added_ns + l->soft_ns;
 	if ((sa->state == SA_MATURE || sa->state == SA_SOFT_EXPIRED) && l->hard_ns)

@@ -66,151 +66,6 @@ static void slot_free(struct ike_km *k, struct slot *s)
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
-static void ts_one(struct ike_ts_list *l, const uint8_t *addr)
-{
-	memset(l, 0, sizeof(*l));
-	l->n = 1;
-	l->ts[0].type = IKE_TS_IPV6_ADDR_RANGE;
-	l->ts[0].proto = IP6P_MH;
-	/* MH types BU..BA in the port fields (RFC 4301 4.4.1.1, 4877-06) */
-	l->ts[0].start_port = MH_BU << 8;
-	l->ts[0].end_port = MH_BA << 8 | 0xff;
-	if (addr) {
-		memcpy(l->ts[0].start, addr, 16);
-		memcpy(l->ts[0].end, addr, 16);
-	} else {
-		memset(l->ts[0].end, 0xff, 16);
-	}
-}
-
-/* One selector, any protocol and port: addr alone, or every address. */
-static void ts_any(struct ike_ts_list *l, const uint8_t *addr)
-{
-	ts_one(l, addr);
-	l->ts[0].proto = 0;
-	l->ts[0].start_port = 0;
-	l->ts[0].end_port = 65535;
-}
-
-/* The PAD entry for an IKE identity (RFC 4301 4.4.3). */
-static const struct pad_entry *pad_for(const struct ike_km *k, uint8_t type, const uint8_t *id, size_t len)
-{
-	struct bits *b = node_bits(k->n);
-	if (!b || !b->pad)
-		return NULL;
-	if (type == IKE_ID_IPV6_ADDR)
-		return len == 16 ? pad_match_addr(b->pad, id) : NULL;
-	char text[PAD_ID_MAX];
-	if (len == 0 || len >= sizeof(text) || memchr(id, 0, len))
-		return NULL;
-	memcpy(text, id, len);
-	text[len] = 0;
-	return pad_match(b->pad, (enum pad_id_type)type, text);
-}
-
-static int pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t **psk, size_t *psk_len)
-{
-	struct slot *s = ctx;
-	const struct pad_entry *e = pad_for(s->km, type, id, len);
-	if (!e || e->auth != PAD_AUTH_PSK)
-		return M6_E_IKE_PEER_ID;
-	if (e->psk_len) {
-		*psk = e->psk;
-		*psk_len = e->psk_len;
-	}
-	return 0;
-}
-
-static bool pad_cert(void *ctx, uint8_t type, const uint8_t *id, size_t len)
-{
-	struct slot *s = ctx;
-	const struct pad_entry *e = pad_for(s->km, type, id, len);
-	return e && e->auth == PAD_AUTH_CERT;
-}
-
-/* 4877-02/03: an identity may claim only its own home addresses. */
-static bool true_address(const struct ike_km *k)
-{
-	const struct bits *b = node_bits(k->n);
-	return b && b->cfg.model == SA_MODEL_TRUE_ADDR;
-}
-
-static bool pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, const struct ike_ts_list *tsi,
-		      const struct ike_ts_list *tsr)
-{
-	struct slot *s = ctx;
-	(void)tsr;
-	const struct pad_entry *e = pad_for(s->km, type, id, len);
-	if (!e || !tsi->n)
-		return false;
-	if (true_address(s->km))
-		/* the true-address model: the SA names the address the
-		 * authenticated peer runs IKE from, and nothing else; which home
-		 * address it may speak for is the post-check's (PAD) */
-		if (tsi->n == 1 && tsi->ts[0].type == IKE_TS_IPV6_ADDR_RANGE &&
-		    !memcmp(tsi->ts[0].start, s->sa.path.peer, 16) && !memcmp(tsi->ts[0].end, s->sa.path.peer, 16))
-			return true;
-	for (unsigned i = 0; i < tsi->n; i++)
-		if (tsi->ts[i].type != IKE_TS_IPV6_ADDR_RANGE || memcmp(tsi->ts[i].start, tsi->ts[i].end, 16) ||
-		    !pad_hoa_allowed(e, tsi->ts[i].start))
-			return false;
-	return true;
-}
-
-/* One candidate: bound to this identity by a temporary entry (0), or
- * held by another identity (M6_E_EXISTS). */
-static int bind_hoa(struct slot *s, uint32_t entry, const char *ident, const uint8_t hoa[16])
-{
-	struct bits *b = node_bits(s->km->n);
-	int id = pad_add_temporary_hoa(b->pad, entry, ident, hoa);
-	if (id < 0)
-		return id;
-	s->pad_tmp = (uint32_t)id;
-	return 0;
-}
-
-/* RFC 4877 9, 4877-03, 4877-12: the home address for the identity just
- * authenticated (the order is in ike_km.h). */
-static int pad_assign(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t *want,
-		      uint8_t hoa[16], uint8_t *plen)
-{
-	struct slot *s = ctx;
-	const struct pad_entry *pe = pad_for(s->km, type, id, len);
-	char ident[PAD_ID_MAX];
-	if (!pe || type == IKE_ID_IPV6_ADDR || len >= sizeof(ident))
-		return M6_E_IKE_PEER_ID;
-	memcpy(ident, id, len);
-	ident[len] = 0;
-	/* a copy: a temporary entry may move the PAD's entries */
-	struct pad_entry e = *pe;
-	uint8_t cand[PAD_HOA_MAX + 1][16];
-	unsigned n = 0;
-	if (want && pad_ts_allowed(&e, want, want))
-		memcpy(cand[n++], want, 16);
-	for (unsigned i = 0; i < e.n_hoa; i++)
-		memcpy(cand[n++], e.hoa[i], 16);
-	*plen = 64;
-	for (unsigned i = 0; i < n; i++)
-		if (!bind_hoa(s, e.id, ident, cand[i])) {
-			memcpy(hoa, cand[i], 16);
-			return 0;
-		}
-	/* the ranges, address by address from the bottom (a bounded walk) */
-	for (unsigned r = 0; r < e.n_ranges; r++) {
-		uint8_t a[16];
-		memcpy(a, e.ts[r].lo, 16);
-		for (unsigned tries = 0; tries < 1024 && memcmp(a, e.ts[r].hi, 16) <= 0; tries++) {
-			if (ip6_addr_unicast_routable(a) && !bind_hoa(s, e.id, ident, a)) {
-				memcpy(hoa, a, 16);
-				return 0;
-			}
-			for (int j = 15; j >= 0 && !++a[j]; j--)
-				;
-		}
-	}
-	return M6_E_FULL;
-}
-
 static struct slot *slot_take(struct ike_km *k)
 {
 	struct slot *s = NULL, *oldest = NULL;
@@ -271,22 +126,22 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->addr_ok = km_addr_ok;
 	if (c->initiator) {
 		/* with cp any home address: the home agent narrows it to its answer */
-		ts_one(&sc->tsi, c->cp ? NULL : c->home);
-		ts_one(&sc->tsr, c->peer);
+		ikm_ts_one(&sc->tsi, c->cp ? NULL : c->home);
+		ikm_ts_one(&sc->tsr, c->peer);
 		sc->cp = c->cp;
 		sc->cp_want = c->home;
-		ts_any(&sc->tun_tsi, c->home);
-		ts_any(&sc->tun_tsr, NULL);
+		ikm_ts_any(&sc->tun_tsi, c->home);
+		ikm_ts_any(&sc->tun_tsr, NULL);
 	} else {
-		ts_one(&sc->tsi, NULL);
-		ts_one(&sc->tsr, NULL);
-		sc->peer_psk = pad_psk;
-		sc->peer_cert_ok = pad_cert;
-		sc->child_allowed = pad_child;
-		sc->assign_hoa = pad_assign;
+		ikm_ts_one(&sc->tsi, NULL);
+		ikm_ts_one(&sc->tsr, NULL);
+		sc->peer_psk = ikm_pad_psk;
+		sc->peer_cert_ok = ikm_pad_cert;
+		sc->child_allowed = ikm_pad_child;
+		sc->assign_hoa = ikm_pad_assign;
 		sc->tunnel_ok = c->tunnel;
-		ts_any(&sc->tun_tsi, NULL);
-		ts_any(&sc->tun_tsr, NULL);
+		ikm_ts_any(&sc->tun_tsi, NULL);
+		ikm_ts_any(&sc->tun_tsr, NULL);
 		sc->cp_life_s = IKE_KM_HOA_LIFE_S;
 		sc->pad_ctx = s;
 	}
@@ -294,102 +149,6 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 }
 
 /* ---- installing the Child SA ---- */
-
-static bool in_range(const uint8_t *a, const uint8_t *lo, const uint8_t *hi)
-{
-	return memcmp(a, lo, 16) >= 0 && memcmp(a, hi, 16) <= 0;
-}
-
-/* The first PROTECT policy of a direction whose selectors cover this
- * pair of addresses and meet the negotiated protocol and ports. */
-static uint32_t policy_for(struct ike_km *k, enum spd_dir dir, const uint8_t *local, const uint8_t *remote,
-			   const struct ike_ts *ts, enum sa_mode mode)
-{
-	const struct spd *spd = node_bits(k->n)->spd;
-	for (size_t i = 0;; i++) {
-		const struct spd_entry *e = spd_at(spd, dir, i);
-		if (!e)
-			return 0;
-		const struct spd_sel *x = &e->sel;
-		if (e->action != SPD_PROTECT || e->protect.ipsec_proto != IP6P_ESP || e->protect.mode != mode)
-			continue;
-		if (!in_range(local, x->local_lo, x->local_hi) || !in_range(remote, x->remote_lo, x->remote_hi))
-			continue;
-		if (x->proto != SPD_PROTO_ANY && x->proto != ts->proto)
-			continue;
-		if (x->lport.hi < ts->start_port || x->lport.lo > ts->end_port)
-			continue;
-		return e->id;
-	}
-}
-
-static void log_child(struct ike_km *k, const struct ipsec_sa *sa, const struct m6_xform_cfg *x)
-{
-	if (!k->cfg.keep_keys || k->n_child >= KEYLOG_CHILD_MAX)
-		return;
-	struct ike_km_child_keys *c = &k->child_log[k->n_child++];
-	c->spi = sa->spi;
-	memcpy(c->src, sa->src, 16);
-	memcpy(c->dst, sa->dst, 16);
-	c->x = *x;
-}
-
-static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
-		  uint32_t spd_id, const uint8_t *local, const uint8_t *remote, const struct ike_ts *ts)
-{
-	const struct ike_child_keys *ck = &c->keys;
-	struct m6_xform_cfg x;
-	struct ipsec_sa sa;
-	memset(&x, 0, sizeof(x));
-	memset(&sa, 0, sizeof(sa));
-	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
-	if (rc)
-		return rc;
-	/* KEYMAT: the keys from the initiator of the Child SA's exchange
-	 * first (IKE-13) */
-	bool i2r = inbound != c->ours;
-	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
-	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
-	x.eklen = ck->e_len;
-	x.aklen = ck->a_len;
-	sa.spi = spi;
-	sa.proto = IP6P_ESP;
-	sa.mode = SA_TRANSPORT;
-	sa.model = (uint8_t)node_bits(k->n)->cfg.model;
-	sa.inbound = inbound;
-	memcpy(sa.src, inbound ? remote : local, 16);
-	memcpy(sa.dst, inbound ? local : remote, 16);
-	memcpy(sa.ts.local_lo, local, 16);
-	memcpy(sa.ts.local_hi, local, 16);
-	memcpy(sa.ts.remote_lo, remote, 16);
-	memcpy(sa.ts.remote_hi, remote, 16);
-	sa.ts.proto = ts->proto ? ts->proto : SPD_PROTO_ANY;
-	sa.ts.lport = (struct spd_range16){ ts->start_port, ts->end_port };
-	sa.ts.rport = SPD_PORT_ANY;
-	sa.spd_id = spd_id;
-	if (!s->sa.initiator) {
-		const struct pad_entry *e = pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
-		sa.pad_id = e ? e->id : 0;
-	}
-	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
-	sa.life = &life;
-	if (inbound) {
-		/* keyed SAs run anti-replay (ESP-02) */
-		sa.replay_on = true;
-		rc = replay_init(&sa.replay, 0, false);
-	}
-	if (!rc)
-		rc = m6_xform_init(&sa.xf, &x, !inbound, NULL, 0);
-	if (!rc) {
-		rc = node_sa_add(k->n, &sa);
-		if (rc)
-			m6_xform_clear(&sa.xf);
-	}
-	if (!rc)
-		log_child(k, &sa, &x);
-	OPENSSL_cleanse(&x, sizeof(x));
-	return rc;
-}
 
 static void log_ike(struct ike_km *k, const struct slot *s)
 {
@@ -438,127 +197,6 @@ static void retire_older(struct ike_km *k, struct slot *s)
 	}
 }
 
-/* A Child SA as a pair of transport-mode SAs; TSi is the side of whoever
- * started the exchange that made it. */
-/* The tunnel-mode pair (4877-09): the tunnel's far end is the home agent
- * (the IKE SA's), the mobile node's end its care-of address, kept current
- * by the binding (follow_binding, HA-09, 3776-11); the selectors are the
- * negotiated ones, the policies the tunnel-mode ones that cover them. */
-static int add_tunnel_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
-			 uint32_t spd_id, const struct ike_ts *mine, const struct ike_ts *theirs)
-{
-	const struct ike_child_keys *ck = &c->keys;
-	struct m6_xform_cfg x;
-	struct ipsec_sa sa;
-	memset(&x, 0, sizeof(x));
-	memset(&sa, 0, sizeof(sa));
-	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
-	if (rc)
-		return rc;
-	bool i2r = inbound != c->ours;
-	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
-	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
-	x.eklen = ck->e_len;
-	x.aklen = ck->a_len;
-	sa.spi = spi;
-	sa.proto = IP6P_ESP;
-	sa.mode = SA_TUNNEL;
-	sa.model = (uint8_t)node_bits(k->n)->cfg.model;
-	sa.inbound = inbound;
-	sa.follow_binding = true;
-	/* the mobile node's end: its care-of address while away */
-	struct mn *mn = node_mn(k->n);
-	const uint8_t *coa = mn ? (mn_at_home(mn) ? NULL : mn_coa(mn)) : s->sa.path.peer;
-	const uint8_t *ha = mn ? s->sa.path.peer : s->sa.path.local;
-	const uint8_t *local = mn ? coa : ha, *remote = mn ? ha : coa;
-	static const uint8_t none[16];
-	memcpy(sa.src, inbound ? (remote ? remote : none) : (local ? local : none), 16);
-	memcpy(sa.dst, inbound ? (local ? local : none) : (remote ? remote : none), 16);
-	sa.bound = coa != NULL;
-	memcpy(sa.ts.local_lo, mine->start, 16);
-	memcpy(sa.ts.local_hi, mine->end, 16);
-	memcpy(sa.ts.remote_lo, theirs->start, 16);
-	memcpy(sa.ts.remote_hi, theirs->end, 16);
-	sa.ts.proto = mine->proto ? mine->proto : SPD_PROTO_ANY;
-	sa.ts.lport = SPD_PORT_ANY;
-	sa.ts.rport = SPD_PORT_ANY;
-	sa.spd_id = spd_id;
-	if (!mn) {
-		const struct pad_entry *e = pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
-		sa.pad_id = e ? e->id : 0;
-	}
-	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
-	sa.life = &life;
-	if (inbound) {
-		sa.replay_on = true;
-		rc = replay_init(&sa.replay, 0, false);
-	}
-	if (!rc)
-		rc = m6_xform_init(&sa.xf, &x, !inbound, NULL, 0);
-	if (!rc) {
-		rc = node_sa_add(k->n, &sa);
-		if (rc)
-			m6_xform_clear(&sa.xf);
-	}
-	if (!rc)
-		log_child(k, &sa, &x);
-	OPENSSL_cleanse(&x, sizeof(x));
-	return rc;
-}
-
-static int install_tunnel(struct ike_km *k, struct slot *s, const struct ike_child *c)
-{
-	if (!c->tsi.n || !c->tsr.n)
-		return M6_E_IKE_TS;
-	/* our side of the selectors: TSi when we initiated the exchange */
-	const struct ike_ts *mine = c->ours ? &c->tsi.ts[0] : &c->tsr.ts[0];
-	const struct ike_ts *theirs = c->ours ? &c->tsr.ts[0] : &c->tsi.ts[0];
-	uint32_t out_pol = policy_for(k, SPD_OUT, mine->start, theirs->start, mine, SA_TUNNEL);
-	uint32_t in_pol = policy_for(k, SPD_IN, mine->start, theirs->start, mine, SA_TUNNEL);
-	int rc = out_pol && in_pol ? 0 : M6_E_NOTFOUND;
-	if (!rc)
-		rc = add_tunnel_sa(k, s, c, true, c->spi_in, in_pol, mine, theirs);
-	if (!rc) {
-		rc = add_tunnel_sa(k, s, c, false, c->spi_out, out_pol, mine, theirs);
-		if (rc)
-			node_sa_delete(k->n, c->spi_in, IP6P_ESP, true);
-	}
-	if (rc) {
-		k->st.failed++;
-		return rc;
-	}
-	k->st.sa_installed += 2;
-	return 0;
-}
-
-static int install(struct ike_km *k, struct slot *s, const struct ike_child *c)
-{
-	if (!c->tsi.n || !c->tsr.n)
-		return M6_E_IKE_TS;
-	const struct ike_ts *ti = &c->tsi.ts[0], *tr = &c->tsr.ts[0];
-	const uint8_t *local = c->ours ? ti->start : tr->start;
-	const uint8_t *remote = c->ours ? tr->start : ti->start;
-	const struct ike_ts *sel = c->ours == s->sa.cfg_i ? ti : tr;   /* the mobile node's side */
-	if (c->tunnel)
-		return install_tunnel(k, s, c);
-	uint32_t out_pol = policy_for(k, SPD_OUT, local, remote, sel, SA_TRANSPORT);
-	uint32_t in_pol = policy_for(k, SPD_IN, local, remote, sel, SA_TRANSPORT);
-	int rc = out_pol && in_pol ? 0 : M6_E_NOTFOUND;
-	if (!rc)
-		rc = add_sa(k, s, c, true, c->spi_in, in_pol, local, remote, sel);
-	if (!rc) {
-		rc = add_sa(k, s, c, false, c->spi_out, out_pol, local, remote, sel);
-		if (rc)
-			node_sa_delete(k->n, c->spi_in, IP6P_ESP, true);
-	}
-	if (rc) {
-		k->st.failed++;
-		return rc;
-	}
-	k->st.sa_installed += 2;
-	return 0;
-}
-
 static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
 static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint64_t now);
 
@@ -573,7 +211,7 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 		k->st.refused++;
 		return;
 	}
-	if (install(k, s, &s->sa.ch[0]))
+	if (ikm_install(k, s, &s->sa.ch[0]))
 		return;
 	s->larval = false;
 	const struct ike_child *c0 = &s->sa.ch[0];
@@ -656,8 +294,8 @@ static void start(struct ike_km *k, uint64_t now)
 	memcpy(p.local, src, 16);
 	memcpy(p.peer, k->cfg.peer, 16);
 	ike_sa_set_path(&s->sa, &p);
-	if (true_address(k))
-		ts_one(&s->cfg.tsi, src);       /* the SA names the care-of address */
+	if (ikm_true_address(k))
+		ikm_ts_one(&s->cfg.tsi, src);       /* the SA names the care-of address */
 	k->st.started++;
 	s->tries = 1;
 	s->due = now + km_rto(k);
@@ -770,47 +408,6 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	after(k, ns, mid, now);
 }
 
-/* The true-address model's transport SAs follow the mobile node: after a
- * MOBIKE move (the update authentic, NO_NATS_ALLOWED and the address policy
- * checked, the addresses taken from its IP header) every Child SA of this
- * IKE SA that names the mobile node's old address names the new one, at
- * both ends, in the SAD and in the selectors a rekey proposes. Only this
- * IKE SA's own Child SAs move: an update can move no other node's SAs,
- * and which home address an SA may speak for stays the PAD's (the
- * post-check), whatever address it names. */
-static void move_children(struct ike_km *k, struct slot *s)
-{
-	const uint8_t *now_at = s->sa.cfg_i ? s->sa.path.local : s->sa.path.peer;
-	if (!true_address(k) || !memcmp(now_at, s->mn_addr, 16))
-		return;
-	uint8_t old[16];
-	memcpy(old, s->mn_addr, 16);
-	memcpy(s->mn_addr, now_at, 16);
-	if (s->sa.cfg_i)
-		ts_one(&s->cfg.tsi, now_at);
-	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
-		struct ike_child *c = &s->sa.ch[i];
-		struct ike_ts_list *mn_side = c->ours == s->sa.cfg_i ? &c->tsi : &c->tsr;
-		if (!c->used || !mn_side->n || memcmp(mn_side->ts[0].start, old, 16))
-			continue;
-		memcpy(mn_side->ts[0].start, now_at, 16);
-		memcpy(mn_side->ts[0].end, now_at, 16);
-		const uint8_t *other = (mn_side == &c->tsi ? &c->tsr : &c->tsi)->ts[0].start;
-		const uint8_t *local = s->sa.cfg_i ? now_at : other, *remote = s->sa.cfg_i ? other : now_at;
-		struct node_sa_update in = { .src = remote, .dst = local, .ts_local = local, .ts_remote = remote };
-		struct node_sa_update out = { .src = local, .dst = remote, .ts_local = local, .ts_remote = remote };
-		node_sa_update(k->n, c->spi_in, IP6P_ESP, true, &in);
-		node_sa_update(k->n, c->spi_out, IP6P_ESP, false, &out);
-		k->st.sa_moved += 2;
-	}
-	/* the Binding Update from the new address that went out before the
-	 * SAs moved did not pass the home agent's selectors: again, now that
-	 * both ends name the new address (one round trip after the move) */
-	struct mn *mn = node_mn(k->n);
-	if (s->sa.cfg_i && mn)
-		mn_sa_ready(mn, node_km_now(k->n));
-}
-
 /* RFC 4555 3.9: after UNEXPECTED_NAT_DETECTED the update is tried
  * again a few times (one rewritten packet must not cost the path); after
  * that, or UNACCEPTABLE_ADDRESSES, a new IKE SA from where we are. */
@@ -837,7 +434,7 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 		switch (ev[i].type) {
 		case IKE_EV_CHILD_UP:
 			/* IKE-15: the new pair first; the old one goes with its Delete */
-			if (!install(k, s, &s->sa.ch[ev[i].child]))
+			if (!ikm_install(k, s, &s->sa.ch[ev[i].child]))
 				k->st.child_rekeyed++;
 			break;
 		case IKE_EV_CHILD_DOWN:
@@ -859,7 +456,7 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 		case IKE_EV_MOVED:
 			k->st.moved++;
 			s->nat_retries = 0;
-			move_children(k, s);
+			ikm_move_children(k, s);
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:

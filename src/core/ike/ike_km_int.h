@@ -1,7 +1,8 @@
 /*
  * ike_km_int — what the parts of the ike_km module share (ike_km.c: the
- * key manager; ike_km_query.c: what drivers read of it). Not for other
- * modules.
+ * key manager's exchanges and timers; ike_km_pad.c: its PAD; ike_km_sa.c:
+ * Child SAs into the SAD; ike_km_query.c: what drivers read of it). Not
+ * for other modules.
  */
 #ifndef MIP6SEC_IKE_KM_INT_H
 #define MIP6SEC_IKE_KM_INT_H
@@ -49,5 +50,23 @@ struct ike_km {
 	int64_t wall_s;                 /* wall time at node time wall_at */
 	uint64_t wall_at;
 };
+
+/* ike_km_pad.c: the PAD's answers for the IKE SA in slot ctx */
+const struct pad_entry *ikm_pad_for(const struct ike_km *k, uint8_t type, const uint8_t *id, size_t len);
+int ikm_pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t **psk, size_t *psk_len);
+bool ikm_pad_cert(void *ctx, uint8_t type, const uint8_t *id, size_t len);
+bool ikm_pad_child(void *ctx, uint8_t type, const uint8_t *id, size_t len, const struct ike_ts_list *tsi,
+		   const struct ike_ts_list *tsr);
+int ikm_pad_assign(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t *want, uint8_t hoa[16],
+		   uint8_t *plen);
+bool ikm_true_address(const struct ike_km *k);
+
+/* ike_km_sa.c: one MH selector (BU..BA) on addr or any address; the same
+ * with any protocol; a Child SA installed (0, or why not); the
+ * true-address model's Child SAs moved after a MOBIKE move */
+void ikm_ts_one(struct ike_ts_list *l, const uint8_t *addr);
+void ikm_ts_any(struct ike_ts_list *l, const uint8_t *addr);
+int ikm_install(struct ike_km *k, struct slot *s, const struct ike_child *c);
+void ikm_move_children(struct ike_km *k, struct slot *s);
 
 #endif

@@ -1055,6 +1055,15 @@ LIFE = {
                                  "(esp_proposals aes128gcm16-x25519) answers with its own",
                                  "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0",
                                  "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-x25519"),
+    # RFC 7296 1.3.3: charon wants ECP-256 for the Child SA's KE while the
+    # IKE SA is X25519; mip6secd (IKE proposals x25519 and ecp256, so its
+    # Child SA proposal lists both groups) sends an X25519 KE first, gets
+    # INVALID_KE_PAYLOAD naming group 19, and sends the rekey again with an
+    # ECP-256 KE
+    "mip6secd-rekey-child-pfs-ke": ("mip6secd (pfs = true) rekeys the Child SA with an X25519 KE; charon "
+                                    "(esp_proposals aes128gcm16-ecp256) answers INVALID_KE_PAYLOAD naming ECP-256, "
+                                    "mip6secd sends it again with an ECP-256 KE", "rekey_time = 0\ndpd_delay = 0",
+                                    "rekey_time = 0", "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-ecp256"),
 }
 LIFE_CELLS = ["life-%s-%s" % (d, k) for k in LIFE for d in "ri"]
 
@@ -1161,7 +1170,7 @@ def m6_child(node):
             sorted(e["spi"] for e in sad if e["direction"].startswith("out")))
 
 
-def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who, pfs=False):
+def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who, pfs=False, ke_retry=False):
     """The Child SA rekeyed by `who` (the end at rekeyer_addr): both ends on
     the same new SPIs and keys, the old pair deleted on both, the exchange
     as RFC 7296 1.3.3 / 1.4.1 and RFC 4877 want it, decrypted by tshark
@@ -1215,6 +1224,15 @@ def life_rekey_child(bed, ch, node, rekeyer_addr, m6, pcap, cap, who, pfs=False)
     def spis(m, f):
         return [x.replace(":", "") for x in m[f]]
     cc = [(q, a) for q, a in exchanges(msgs, 36, rekeyer_addr) if spi_hex(rk_in) in spis(q, "isakmp.spi")]
+    if ke_retry:
+        # RFC 7296 1.3.3: the first try refused with INVALID_KE_PAYLOAD
+        # (17), then the same rekey with the group asked for
+        if len(cc) != 2 or cc[0][1] is None or "17" not in cc[0][1]["isakmp.notify.msgtype"]:
+            raise Fail("want a CREATE_CHILD_SA refused with INVALID_KE_PAYLOAD, then one answered; the capture has "
+                       "%s" % [(q["isakmp.messageid"], a and a["isakmp.notify.msgtype"]) for q, a in cc])
+        log("  first CREATE_CHILD_SA (message %s) answered N(INVALID_KE_PAYLOAD); sent again as message %s"
+            % (int(cc[0][0]["isakmp.messageid"][0], 16), int(cc[1][0]["isakmp.messageid"][0], 16)))
+        cc = cc[1:]
     if len(cc) != 1 or cc[0][1] is None:
         raise Fail("want one answered CREATE_CHILD_SA from %s (%s) rekeying SPI %s, the capture has %d: %s" % (
             who, rekeyer_addr, spi_hex(rk_in), len(cc), [(q["isakmp.messageid"], a is not None) for q, a in cc]))
@@ -1330,14 +1348,15 @@ def life_cell(name, plugin):
     esp = esp[0] if esp else ESP
     log("cell %s: %s; charon %s, IKE %s, ESP %s" % (name, what, "responds" if direction == "r" else "initiates",
                                                   LIFE_PROPOSAL, ESP))
-    with Bed(LIFE_PROPOSAL) as bed:
+    ke_retry = scenario.endswith("-ke")
+    with Bed(LIFE_PROPOSAL + (",aes128gcm16-prfsha256-ecp256" if ke_retry else "")) as bed:
         ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(bed, direction, plugin, ike_opts, child_opts,
                                                                    m6_extra, esp)
-        pfs = scenario.endswith("-pfs")
+        pfs = scenario.endswith("-pfs") or ke_retry
         if scenario.startswith("charon-rekey-child"):
             return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon", pfs)
         if scenario.startswith("mip6secd-rekey-child"):
-            return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd", pfs)
+            return life_rekey_child(bed, ch, node, m6_addr, m6, pcap, cap, "mip6secd", pfs, ke_retry)
         if scenario.endswith("rekey-ike"):
             return life_rekey_ike(bed, ch, node, charon_addr if scenario.startswith("charon") else m6_addr, m6,
                                   pcap, cap, scenario.split("-")[0])
@@ -1406,6 +1425,126 @@ def life_dpd(bed, ch, node, checker_addr, m6, pcap, cap, who):
     log("  %d empty INFORMATIONAL requests from %s (messages %s), each answered empty (decrypted with charon's table);"
         " both ends keep IKE SA %s/%s and its Child SA" % (len(info), who, ",".join(q["isakmp.messageid"][0] for q, _ in info),
                                m6["spi_i"], m6["spi_r"]))
+
+
+# Certificates (RFC 7296 2.15 with RFC 7427 signatures): the test PKI of
+# tests/vectors/ike_certs (an ECDSA P-256 root; the mobile node's
+# certificate names mn@example.org and its home address, the home agent's
+# ha.example.org)
+CERTS = os.path.join(TOP, "tests", "vectors", "ike_certs")
+CERT_MN_ID, CERT_HA_ID = "mn@example.org", "ha.example.org"
+CERT_KINDS = {"ecdsa": "p256", "rsa": "rsa", "ed25519": "ed25519"}
+CERT_CELLS = ["cert-%s-%s" % (d, k) for k in CERT_KINDS for d in "ri"]
+AUTH_METHODS = {"1": "RSA (PKCS#1 v1.5, SHA-1)", "9": "ECDSA P-256 SHA-256", "14": "RFC 7427 digital signature"}
+
+
+def m6_cert(node, kind):
+    """mip6secd's configuration the testbed wrote, switched from PSK to
+    certificates: its ike group authenticates with <node>-<kind>.pem under
+    the test CA; a home agent's PAD lets mn@example.org in by certificate
+    for the home address."""
+    conf = os.path.join(DIR, "bed", node + ".conf")
+    text = open(conf).read()
+    creds = 'auth = "pubkey"; cert = "%s/%s-%s.pem"; key = "%s/%s-%s.key"; ca = "%s/ca.pem"; ' % (
+        CERTS, node, kind, CERTS, node, kind, CERTS)
+    if node == "mn":
+        old = 'ike = { id = "%s"; peer_id = "%s"; peer_id_type = "fqdn";\n            psk = "%s"; ' % (
+            MN_ID, HA_ID, PSK)
+        new = 'ike = { id = "%s"; peer_id = "%s"; peer_id_type = "fqdn";\n            %s' % (
+            CERT_MN_ID, CERT_HA_ID, creds)
+    else:
+        old = 'ike = { id = "%s"; id_type = "fqdn"; ' % HA_ID
+        new = 'ike = { id = "%s"; id_type = "fqdn"; %s' % (CERT_HA_ID, creds)
+        pad_old = 'pad = ( { id = "%s"; psk = "%s";' % (MN_ID, PSK)
+        if pad_old not in text:
+            raise Fail("%s: no PAD entry for %s to switch to certificates" % (conf, MN_ID))
+        text = text.replace(pad_old, 'pad = ( { id = "%s"; auth = "cert";' % CERT_MN_ID)
+    if old not in text:
+        raise Fail("%s: no ike group to switch to certificates" % conf)
+    with open(conf, "w") as f:
+        f.write(text.replace(old, new))
+
+
+def charon_cert_conf(initiator, kind):
+    """charon's swanctl.conf for the same SA with certificates: its own in
+    x509/ and private/, the CA in x509ca/."""
+    me, peer = ("mn", "ha") if initiator else ("ha", "mn")
+    ids = {"mn": CERT_MN_ID, "ha": CERT_HA_ID}
+    c = swanctl_conf(initiator, LIFE_PROPOSAL, "transport_proxy")
+    c = c.replace("""      auth = psk
+      id = %s""" % (MN_ID if initiator else HA_ID), """      auth = pubkey
+      certs = %s-%s.pem
+      id = %s""" % (me, kind, ids[me]))
+    c = c.replace("""      auth = psk
+      id = %s""" % (HA_ID if initiator else MN_ID), """      auth = pubkey
+      cacerts = ca.pem
+      id = %s""" % ids[peer])
+    return c[:c.index("secrets {")]
+
+
+def cert_cell(name, plugin):
+    """Both ends authenticate with certificates of the test PKI (the cell's
+    key type at both ends), charon responding (r, as the home agent) or
+    initiating (i, as the mobile node): both establish the IKE SA and the
+    RFC 4877 Child SA with the same SPIs, the key tables agree, tshark
+    decrypts IKE_AUTH with charon's table alone and shows CERT payloads and
+    the AUTH method each end used."""
+    direction, kind = name.split("-")[1], CERT_KINDS[name.split("-")[2]]
+    log("cell %s: certificates (%s) at both ends, charon %s, IKE %s, ESP %s"
+        % (name, kind, "responds" if direction == "r" else "initiates", LIFE_PROPOSAL, ESP))
+    with Bed(LIFE_PROPOSAL) as bed:
+        node = "mn" if direction == "r" else "ha"
+        m6_cert(node, kind)
+        me = "ha" if direction == "r" else "mn"
+        if direction == "r":
+            bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        else:
+            testbed("restart", "ha")
+            testbed("move", "r1")
+            bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
+        ch = Charon(me, me, plugin)
+        bed.charons.append(ch)
+        for src, sub in (("%s-%s.pem" % (me, kind), "x509"), ("ca.pem", "x509ca"), ("%s-%s.key" % (me, kind),
+                                                                                     "private")):
+            shutil.copy(os.path.join(CERTS, src), os.path.join(ch.d, "swanctl", sub, src))
+        ch.conf(charon_cert_conf(direction == "i", kind))
+        ch.start()
+        pcap, cap = bed.capture()
+        if direction == "r":
+            testbed("restart", "mn")
+            testbed("move", "r1")
+            m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
+        else:
+            r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
+            if r.returncode != 0:
+                raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
+            m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+        ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+        if not m6["child"]["installed"]:
+            raise Fail("mip6secd did not install the Child SA: %s" % m6)
+        check_charon_child(ike, m6)
+        want_peer = CERT_HA_ID if direction == "r" else CERT_MN_ID
+        if m6.get("peer_id") != want_peer:
+            raise Fail("mip6secd's peer is %r, not %r" % (m6.get("peer_id"), want_peer))
+        m6dir = os.path.join(DIR, "bed")
+        nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+        bed.stop(cap)
+        compare_tables(ch, m6dir, node, [m6["child"]["spi_in"], m6["child"]["spi_out"]])
+        fields = AUTH_FIELDS + ["isakmp.auth.meth", "isakmp.typepayload", "isakmp.cert.encoding"]
+        auth = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), fields)
+                if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
+        if len(auth) < 2:
+            raise Fail("IKE_AUTH not decrypted by tshark with charon's table (%d messages)" % len(auth))
+        for m in auth:
+            who = "responder" if m["response"] else "initiator"
+            if "37" not in m["isakmp.typepayload"] or not m["isakmp.auth.meth"]:
+                raise Fail("the %s's IKE_AUTH has no CERT payload or no AUTH: %s" % (who, m["isakmp.typepayload"]))
+            log("  %s's IKE_AUTH: CERT (encoding %s), AUTH method %s (%s)" % (
+                who, ",".join(m["isakmp.cert.encoding"]), m["isakmp.auth.meth"][0],
+                AUTH_METHODS.get(m["isakmp.auth.meth"][0], "?")))
+        t = handshake_time(tshark_ike(pcap, ws_conf("charon", ch.keys), AUTH_FIELDS), m6["spi_i"])
+        log("  IKE %s/%s, peer %s, Child SA in 0x%08x out 0x%08x; handshake %.1f ms" % (
+            m6["spi_i"], m6["spi_r"], m6["peer_id"], m6["child"]["spi_in"], m6["child"]["spi_out"], t * 1000))
 
 
 # MOBIKE (RFC 4555): mip6secd's mobile node moves while charon (mobike =
@@ -1657,6 +1796,9 @@ def esp_cell(name, plugin):
 
 
 def cell(name):
+    if name in CERT_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return cert_cell(name, build_plugin())
     if name in CP_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return cp_cell(name, build_plugin())
@@ -1689,7 +1831,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS + CP_CELLS))
+        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS + CP_CELLS + CERT_CELLS))
         return 0
     try:
         preflight()

@@ -28,17 +28,6 @@ static int assign(void *ctx, uint8_t id_type, const uint8_t *id, size_t id_len, 
 	return 0;
 }
 
-static void peek(const struct ike_sa *rx, const uint8_t *msg, size_t len, struct ike_msg *m)
-{
-	struct m6_diags ds;
-	size_t po, pol;
-	memcpy(copy, msg, len);
-	m6_diags_init(&ds);
-	assert_int_equal(ike_msg_parse(copy, len, m, &ds, 0), 0);
-	assert_int_equal(ike_sk_open(&rx->sk, copy, len, m, &po, &pol), 0);
-	assert_int_equal(ike_msg_parse_inner(m, copy + po, pol, m->sk_np, &ds, po), 0);
-}
-
 static void cp_of(const struct ike_msg *m, struct ike_cp *cp)
 {
 	struct m6_diags ds;
@@ -77,7 +66,7 @@ static void test_assigned(void **s)
 	ike_sa_respond(&e.r, &e.cr);
 	assert_int_equal(deliver(&e.r, e.a, e.al, e.b, &e.bl), 0);
 	assert_int_equal(deliver(&e.i, e.b, e.bl, e.a, &e.al), 0);
-	peek(&e.r, e.a, e.al, &m);
+	ends_peek(&e.r, e.a, e.al, &m, copy);
 	cp_of(&m, &cp);
 	assert_int_equal(cp.cfg_type, IKE_CFG_REQUEST);
 	assert_int_equal(cp.n, 2);
@@ -87,7 +76,7 @@ static void test_assigned(void **s)
 	assert_int_equal(cp.attr[1].len, 0);
 	assert_int_equal(deliver(&e.r, e.a, e.al, e.b, &e.bl), 0);
 	assert_false(seen_has_want);
-	peek(&e.i, e.b, e.bl, &m);
+	ends_peek(&e.i, e.b, e.bl, &m, copy);
 	cp_of(&m, &cp);
 	assert_int_equal(cp.cfg_type, IKE_CFG_REPLY);
 	assert_int_equal(cp.n, 2);
@@ -158,7 +147,7 @@ static void test_failure(void **s)
 	assert_int_equal(deliver(&e.r, e.a, e.al, e.b, &e.bl), 0);
 	assert_int_equal(e.r.child_error, IKE_N_INTERNAL_ADDRESS_FAILURE);
 	assert_false(e.r.child_ok);
-	peek(&e.i, e.b, e.bl, &m);
+	ends_peek(&e.i, e.b, e.bl, &m, copy);
 	assert_non_null(ike_msg_find_notify(&m, IKE_N_INTERNAL_ADDRESS_FAILURE));
 	assert_null(ike_msg_find_notify(&m, IKE_N_USE_TRANSPORT_MODE));
 	assert_int_equal(deliver(&e.i, e.b, e.bl, e.a, &e.al), M6_E_IKE_NO_ADDRESS);

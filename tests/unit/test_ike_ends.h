@@ -129,6 +129,20 @@ static inline int deliver(struct ike_sa *sa, const uint8_t *msg, size_t len, uin
 	return ike_sa_input(sa, copy, len, out, IKE_SA_MSG_MAX, ol);
 }
 
+/* Open a copy of a message with the receiver's keys and parse it, inner
+ * payloads included (the sender keeps its octets). */
+static inline void ends_peek(const struct ike_sa *rx, const uint8_t *msg, size_t len, struct ike_msg *m,
+			     uint8_t *copy)
+{
+	struct m6_diags ds;
+	size_t po, pol;
+	memcpy(copy, msg, len);
+	m6_diags_init(&ds);
+	assert_int_equal(ike_msg_parse(copy, len, m, &ds, 0), 0);
+	assert_int_equal(ike_sk_open(&rx->sk, copy, len, m, &po, &pol), 0);
+	assert_int_equal(ike_msg_parse_inner(m, copy + po, pol, m->sk_np, &ds, po), 0);
+}
+
 /* The events of the last call, of one type. */
 static inline unsigned n_ev(const struct ike_sa *sa, uint8_t type)
 {

@@ -59,18 +59,6 @@ static void mobike_setup(struct ends *e)
 	e->ci.mobike = e->cr.mobike = true;
 }
 
-/* Open a copy of a message with the receiver's keys and parse it. */
-static void peek(const struct ike_sa *rx, const uint8_t *msg, size_t len, struct ike_msg *m, uint8_t *copy)
-{
-	struct m6_diags ds;
-	size_t po, pol;
-	memcpy(copy, msg, len);
-	m6_diags_init(&ds);
-	assert_int_equal(ike_msg_parse(copy, len, m, &ds, 0), 0);
-	assert_int_equal(ike_sk_open(&rx->sk, copy, len, m, &po, &pol), 0);
-	assert_int_equal(ike_msg_parse_inner(m, copy + po, pol, m->sk_np, &ds, po), 0);
-}
-
 static const uint8_t *notify_data(const struct ike_msg *m, uint16_t type, size_t *len)
 {
 	struct ike_notify n;
@@ -104,7 +92,7 @@ static void test_negotiated(void **s)
 	assert_int_equal(deliver_on(&e.r, flip(pi), e.a, e.al, e.b, &e.bl), 0);
 	assert_int_equal(deliver_on(&e.i, pi, e.b, e.bl, e.a, &e.al), 0);
 	/* the IKE_AUTH request, read with the responder's keys */
-	peek(&e.r, e.a, e.al, &m, copy);
+	ends_peek(&e.r, e.a, e.al, &m, copy);
 	assert_non_null(notify_data(&m, IKE_N_MOBIKE_SUPPORTED, &dl));
 	assert_int_equal(dl, 0);
 	const uint8_t *nn = notify_data(&m, IKE_N_NO_NATS_ALLOWED, &dl);
@@ -116,7 +104,7 @@ static void test_negotiated(void **s)
 	assert_int_equal(m6_get16(nn + 34), 500);
 	assert_non_null(ike_msg_find_notify(&m, IKE_N_NO_ADDITIONAL_ADDRESSES));
 	assert_int_equal(deliver_on(&e.r, flip(pi), e.a, e.al, e.b, &e.bl), 0);
-	peek(&e.i, e.b, e.bl, &m, copy);
+	ends_peek(&e.i, e.b, e.bl, &m, copy);
 	assert_non_null(notify_data(&m, IKE_N_MOBIKE_SUPPORTED, &dl));
 	assert_int_equal(deliver_on(&e.i, pi, e.b, e.bl, e.a, &e.al), 0);
 	assert_int_equal(e.i.state, IKE_SA_ESTABLISHED);
@@ -167,7 +155,7 @@ static void test_update(void **s)
 	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
 	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
 	assert_int_equal(q[18], IKE_INFORMATIONAL);
-	peek(&e.r, q, ql, &m, copy);
+	ends_peek(&e.r, q, ql, &m, copy);
 	assert_non_null(ike_msg_find_notify(&m, IKE_N_UPDATE_SA_ADDRESSES));
 	const uint8_t *nn = notify_data(&m, IKE_N_NO_NATS_ALLOWED, &dl);
 	assert_non_null(nn);
@@ -181,7 +169,7 @@ static void test_update(void **s)
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 1);
 	assert_memory_equal(e.r.path.peer, pi.local, 16);
-	peek(&e.i, p, pl, &m, copy);
+	ends_peek(&e.i, p, pl, &m, copy);
 	ck = notify_data(&m, IKE_N_COOKIE2, &dl);
 	assert_non_null(ck);
 	assert_memory_equal(ck, first, IKE_COOKIE2_LEN);
@@ -199,7 +187,7 @@ static void test_update(void **s)
 	pi = path(COA3, TU_HA);
 	ike_sa_set_path(&e.i, &pi);
 	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
-	peek(&e.r, q, ql, &m, copy);
+	ends_peek(&e.r, q, ql, &m, copy);
 	ck = notify_data(&m, IKE_N_COOKIE2, &dl);
 	assert_non_null(ck);
 	assert_memory_not_equal(ck, first, IKE_COOKIE2_LEN);
@@ -399,7 +387,7 @@ static void test_rr_check(void **s)
 	/* the responder's check, a request of its own */
 	assert_int_equal(ike_sa_send_queued(&e.r, q, sizeof(q), &ql), 0);
 	assert_true(ql > 0);
-	peek(&e.i, q, ql, &m, copy);
+	ends_peek(&e.i, q, ql, &m, copy);
 	assert_non_null(notify_data(&m, IKE_N_COOKIE2, &dl));
 	assert_null(ike_msg_find_notify(&m, IKE_N_UPDATE_SA_ADDRESSES));
 	assert_int_equal(deliver_on(&e.i, pi, q, ql, p, &pl), 0);

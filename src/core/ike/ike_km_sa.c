@@ -77,28 +77,56 @@ static void log_child(struct ike_km *k, const struct ipsec_sa *sa, const struct 
 	c->x = *x;
 }
 
-static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
-		  uint32_t spd_id, const uint8_t *local, const uint8_t *remote, const struct ike_ts *ts)
+/* The keys, lifetimes, anti-replay and PAD peer of a Child SA half whose
+ * addresses and selectors the caller filled in, and the SA into the SAD. */
+static int keyed_add(struct ike_km *k, struct slot *s, const struct ike_child *c, struct ipsec_sa *sa)
 {
 	const struct ike_child_keys *ck = &c->keys;
 	struct m6_xform_cfg x;
-	struct ipsec_sa sa;
 	memset(&x, 0, sizeof(x));
-	memset(&sa, 0, sizeof(sa));
 	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
 	if (rc)
 		return rc;
 	/* KEYMAT: the keys from the initiator of the Child SA's exchange
 	 * first (IKE-13) */
-	bool i2r = inbound != c->ours;
+	bool i2r = sa->inbound != c->ours;
 	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
 	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
 	x.eklen = ck->e_len;
 	x.aklen = ck->a_len;
+	sa->proto = IP6P_ESP;
+	sa->model = (uint8_t)node_bits(k->n)->cfg.model;
+	if (!s->sa.initiator) {
+		const struct pad_entry *e = ikm_pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
+		sa->pad_id = e ? e->id : 0;
+	}
+	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
+	sa->life = &life;
+	if (sa->inbound) {
+		/* keyed SAs run anti-replay (ESP-02) */
+		sa->replay_on = true;
+		rc = replay_init(&sa->replay, 0, false);
+	}
+	if (!rc)
+		rc = m6_xform_init(&sa->xf, &x, !sa->inbound, NULL, 0);
+	if (!rc) {
+		rc = node_sa_add(k->n, sa);
+		if (rc)
+			m6_xform_clear(&sa->xf);
+	}
+	if (!rc)
+		log_child(k, sa, &x);
+	OPENSSL_cleanse(&x, sizeof(x));
+	return rc;
+}
+
+static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
+		  uint32_t spd_id, const uint8_t *local, const uint8_t *remote, const struct ike_ts *ts)
+{
+	struct ipsec_sa sa;
+	memset(&sa, 0, sizeof(sa));
 	sa.spi = spi;
-	sa.proto = IP6P_ESP;
 	sa.mode = SA_TRANSPORT;
-	sa.model = (uint8_t)node_bits(k->n)->cfg.model;
 	sa.inbound = inbound;
 	memcpy(sa.src, inbound ? remote : local, 16);
 	memcpy(sa.dst, inbound ? local : remote, 16);
@@ -110,28 +138,7 @@ static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, b
 	sa.ts.lport = (struct spd_range16){ ts->start_port, ts->end_port };
 	sa.ts.rport = SPD_PORT_ANY;
 	sa.spd_id = spd_id;
-	if (!s->sa.initiator) {
-		const struct pad_entry *e = ikm_pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
-		sa.pad_id = e ? e->id : 0;
-	}
-	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
-	sa.life = &life;
-	if (inbound) {
-		/* keyed SAs run anti-replay (ESP-02) */
-		sa.replay_on = true;
-		rc = replay_init(&sa.replay, 0, false);
-	}
-	if (!rc)
-		rc = m6_xform_init(&sa.xf, &x, !inbound, NULL, 0);
-	if (!rc) {
-		rc = node_sa_add(k->n, &sa);
-		if (rc)
-			m6_xform_clear(&sa.xf);
-	}
-	if (!rc)
-		log_child(k, &sa, &x);
-	OPENSSL_cleanse(&x, sizeof(x));
-	return rc;
+	return keyed_add(k, s, c, &sa);
 }
 
 /* A Child SA as a pair of transport-mode SAs; TSi is the side of whoever
@@ -143,23 +150,10 @@ static int add_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, b
 static int add_tunnel_sa(struct ike_km *k, struct slot *s, const struct ike_child *c, bool inbound, uint32_t spi,
 			 uint32_t spd_id, const struct ike_ts *mine, const struct ike_ts *theirs)
 {
-	const struct ike_child_keys *ck = &c->keys;
-	struct m6_xform_cfg x;
 	struct ipsec_sa sa;
-	memset(&x, 0, sizeof(x));
 	memset(&sa, 0, sizeof(sa));
-	int rc = ike_km_esp_xform(&k->cfg.esp, &x.enc, &x.auth);
-	if (rc)
-		return rc;
-	bool i2r = inbound != c->ours;
-	memcpy(x.ekey, i2r ? ck->ei : ck->er, ck->e_len);
-	memcpy(x.akey, i2r ? ck->ai : ck->ar, ck->a_len);
-	x.eklen = ck->e_len;
-	x.aklen = ck->a_len;
 	sa.spi = spi;
-	sa.proto = IP6P_ESP;
 	sa.mode = SA_TUNNEL;
-	sa.model = (uint8_t)node_bits(k->n)->cfg.model;
 	sa.inbound = inbound;
 	sa.follow_binding = true;
 	/* the mobile node's end: its care-of address while away */
@@ -179,27 +173,7 @@ static int add_tunnel_sa(struct ike_km *k, struct slot *s, const struct ike_chil
 	sa.ts.lport = SPD_PORT_ANY;
 	sa.ts.rport = SPD_PORT_ANY;
 	sa.spd_id = spd_id;
-	if (!mn) {
-		const struct pad_entry *e = ikm_pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
-		sa.pad_id = e ? e->id : 0;
-	}
-	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
-	sa.life = &life;
-	if (inbound) {
-		sa.replay_on = true;
-		rc = replay_init(&sa.replay, 0, false);
-	}
-	if (!rc)
-		rc = m6_xform_init(&sa.xf, &x, !inbound, NULL, 0);
-	if (!rc) {
-		rc = node_sa_add(k->n, &sa);
-		if (rc)
-			m6_xform_clear(&sa.xf);
-	}
-	if (!rc)
-		log_child(k, &sa, &x);
-	OPENSSL_cleanse(&x, sizeof(x));
-	return rc;
+	return keyed_add(k, s, c, &sa);
 }
 
 static int install_tunnel(struct ike_km *k, struct slot *s, const struct ike_child *c)

@@ -42,6 +42,8 @@ static void cp_of(const struct ike_msg *m, struct ike_cp *cp)
 
 static void cp_setup(struct ends *e)
 {
+	ike_sa_clear(&e->i);    /* a test's previous round */
+	ike_sa_clear(&e->r);
 	setup(e, gcm_x25519);
 	e->ci.cp = true;
 	e->ci.tsi.n = 0;
@@ -106,6 +108,8 @@ static void test_assigned(void **s)
 	assert_memory_equal(e.i.child_tsi.ts[0].end, want, 16);
 	assert_int_equal(e.r.child_tsi.n, 1);
 	assert_memory_equal(e.r.child_tsi.ts[0].start, want, 16);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* RFC 4877 9: the suggestion travels in the request (17 octets); the home
@@ -128,6 +132,8 @@ static void test_suggestion(void **s)
 		assert_memory_equal(e.i.cp_hoa, got, 16);
 		assert_memory_equal(e.i.child_tsi.ts[0].start, got, 16);
 	}
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* 4877-12: no address to give: INTERNAL_ADDRESS_FAILURE and no Child SA;
@@ -163,6 +169,8 @@ static void test_failure(void **s)
 	assert_int_equal(to_r(&e), 0);
 	assert_int_equal(to_i(&e), M6_E_IKE_NO_ADDRESS);
 	assert_int_equal(e.i.state, IKE_SA_FAILED);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 int main(void)

@@ -55,6 +55,8 @@ static void handshake_on(struct ends *e)
 
 static void mobike_setup(struct ends *e)
 {
+	ike_sa_clear(&e->i);    /* a test's previous round */
+	ike_sa_clear(&e->r);
 	setup(e, gcm_x25519);
 	e->ci.mobike = e->cr.mobike = true;
 }
@@ -133,6 +135,8 @@ static void test_negotiated(void **s)
 	assert_false(e.i.mobike);
 	assert_false(e.r.mobike_peer);
 	assert_false(e.r.mobike);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-05, MK-06, MK-07, MK-11: the initiator moves; its update carries
@@ -191,6 +195,8 @@ static void test_update(void **s)
 	ck = notify_data(&m, IKE_N_COOKIE2, &dl);
 	assert_non_null(ck);
 	assert_memory_not_equal(ck, first, IKE_COOKIE2_LEN);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-09: an update whose outer source was rewritten on the way (a NAT,
@@ -233,6 +239,8 @@ static void test_unexpected_nat(void **s)
 	assert_int_equal(e.r.state, IKE_SA_FAILED);
 	assert_int_equal(deliver_on(&e.i, pi, e.b, e.bl, e.a, &e.al), M6_E_IKE_PEER_ERROR);
 	assert_int_not_equal(e.i.state, IKE_SA_ESTABLISHED);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 static const uint8_t *refused_prefix;
@@ -274,6 +282,8 @@ static void test_unacceptable(void **s)
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 1);
 	assert_memory_equal(e.r.path.peer, pi.local, 16);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-07: a response whose COOKIE2 is not the one we sent closes the IKE
@@ -295,6 +305,8 @@ static void test_cookie2_mismatch(void **s)
 	assert_int_equal(n_ev(&e.i, IKE_EV_IKE_DOWN), 1);
 	assert_int_equal(n_ev(&e.i, IKE_EV_CHILD_DOWN), 1);
 	assert_int_equal(n_ev(&e.i, IKE_EV_MOVED), 0);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-04: only the initiator moves the SA: the responder cannot send an
@@ -328,6 +340,8 @@ static void test_only_initiator_moves(void **s)
 	assert_int_equal(deliver_on(&e.r, rpath, p, pl, q, &ql), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 1);
 	assert_memory_equal(&e.r.path, &rpath, sizeof(rpath));
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-05: a second move while the update is outstanding: the
@@ -359,6 +373,8 @@ static void test_double_move(void **s)
 	assert_int_equal(deliver_on(&e.i, p2, p, pl, q, &ql), 0);
 	assert_int_equal(n_ev(&e.i, IKE_EV_MOVED), 1);
 	assert_false(ike_sa_busy(&e.i));
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-07, RFC 4555 3.7: with the return-routability check the responder
@@ -393,6 +409,8 @@ static void test_rr_check(void **s)
 	assert_int_equal(deliver_on(&e.i, pi, q, ql, p, &pl), 0);
 	assert_int_equal(deliver_on(&e.r, flip(pi), p, pl, q, &ql), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 1);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* MK-03: the additional addresses: a list replaces the one before,
@@ -439,6 +457,8 @@ static void test_address_lists(void **s)
 	assert_int_equal(ike_sa_request(&e.i, &ad, q, sizeof(q), &ql), 0);
 	assert_int_equal(deliver_on(&e.r, e.r.path, q, ql, p, &pl), 0);
 	assert_int_equal(e.r.n_peer_addrs, 0);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 /* An IKE SA rekey keeps MOBIKE and the path: the new SA moves too. */
@@ -468,6 +488,8 @@ static void test_rekey_keeps_mobike(void **s)
 	assert_int_equal(n_ev(&nr, IKE_EV_MOVED), 1);
 	ike_sa_clear(&ni);
 	ike_sa_clear(&nr);
+	ike_sa_clear(&e.i);
+	ike_sa_clear(&e.r);
 }
 
 int main(void)

@@ -1530,18 +1530,18 @@ def cert_cell(name, plugin):
         nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
         bed.stop(cap)
         compare_tables(ch, m6dir, node, [m6["child"]["spi_in"], m6["child"]["spi_out"]])
-        fields = AUTH_FIELDS + ["isakmp.auth.meth", "isakmp.typepayload", "isakmp.cert.encoding"]
+        fields = AUTH_FIELDS + ["isakmp.auth.method", "isakmp.typepayload", "isakmp.cert.encoding"]
         auth = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), fields)
                 if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
         if len(auth) < 2:
             raise Fail("IKE_AUTH not decrypted by tshark with charon's table (%d messages)" % len(auth))
         for m in auth:
             who = "responder" if m["response"] else "initiator"
-            if "37" not in m["isakmp.typepayload"] or not m["isakmp.auth.meth"]:
+            if "37" not in m["isakmp.typepayload"] or not m["isakmp.auth.method"]:
                 raise Fail("the %s's IKE_AUTH has no CERT payload or no AUTH: %s" % (who, m["isakmp.typepayload"]))
             log("  %s's IKE_AUTH: CERT (encoding %s), AUTH method %s (%s)" % (
-                who, ",".join(m["isakmp.cert.encoding"]), m["isakmp.auth.meth"][0],
-                AUTH_METHODS.get(m["isakmp.auth.meth"][0], "?")))
+                who, ",".join(m["isakmp.cert.encoding"]), m["isakmp.auth.method"][0],
+                AUTH_METHODS.get(m["isakmp.auth.method"][0], "?")))
         t = handshake_time(tshark_ike(pcap, ws_conf("charon", ch.keys), AUTH_FIELDS), m6["spi_i"])
         log("  IKE %s/%s, peer %s, Child SA in 0x%08x out 0x%08x; handshake %.1f ms" % (
             m6["spi_i"], m6["spi_r"], m6["peer_id"], m6["child"]["spi_in"], m6["child"]["spi_out"], t * 1000))

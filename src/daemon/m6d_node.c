@@ -407,6 +407,11 @@ int m6d_node_start(struct m6d *d, char *err, size_t errlen)
 
 void m6d_node_stop(struct m6d *d)
 {
+	/* the IKE peers hear the IKE SAs go (RFC 7296 1.4.1) */
+	if (d->ike && d->node) {
+		ike_km_close(d->ike);
+		m6d_pump(d, m6d_now());
+	}
 	/* node_free() wipes the keys of every SA */
 	node_free(d->node);
 	d->node = NULL;

@@ -1055,6 +1055,8 @@ LIFE = {
                                  "(esp_proposals aes128gcm16-x25519) answers with its own",
                                  "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0",
                                  "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-x25519"),
+    "mip6secd-delete": ("mip6secd stops (SIGTERM): an INFORMATIONAL Delete of the IKE SA goes to charon, which "
+                        "removes it and its Child SA", "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
     # RFC 7296 1.3.3: charon wants ECP-256 for the Child SA's KE while the
     # IKE SA is X25519; mip6secd (IKE proposals x25519 and ecp256, so its
     # Child SA proposal lists both groups) sends an X25519 KE first, gets
@@ -1362,8 +1364,29 @@ def life_cell(name, plugin):
                                   pcap, cap, scenario.split("-")[0])
         if scenario == "charon-delete":
             return life_delete(bed, ch, node, charon_addr, m6, pcap, cap)
+        if scenario == "mip6secd-delete":
+            return life_m6_delete(bed, ch, node, m6_addr, m6, pcap, cap)
         return life_dpd(bed, ch, node, charon_addr if scenario == "charon-dpd" else m6_addr, m6, pcap, cap,
                         scenario.split("-")[0])
+
+
+def life_m6_delete(bed, ch, node, m6_addr, m6, pcap, cap):
+    """mip6secd stopped with SIGTERM (a mobile node first de-registers, up
+    to its deregister_timeout): its INFORMATIONAL Delete of the IKE SA
+    (RFC 7296 1.4.1), decrypted with charon's table, and charon without
+    the IKE SA and its Child SA."""
+    pidf = os.path.join(DIR, "bed", node + ".pid")
+    os.kill(int(open(pidf).read().strip()), signal.SIGTERM)
+    wait_for("charon to drop the IKE SA after mip6secd's Delete", lambda: None if charon_sa(ch) else True, 15)
+    bed.stop(cap)
+    msgs = life_msgs(pcap, ch, m6["spi_i"])
+    dels = [(q, a) for q, a in exchanges(msgs, 37, m6_addr) if "1" in q["isakmp.delete.protoid"]]
+    if not dels or not dels[0][0]["isakmp.enc.pad_length"]:
+        raise Fail("no INFORMATIONAL Delete (IKE) from mip6secd (%s) decrypted with charon's table" % m6_addr)
+    q, a = dels[0]
+    log("  mip6secd's INFORMATIONAL Delete of IKE SA %s/%s (message %s)%s; charon holds no IKE SA" % (
+        m6["spi_i"], m6["spi_r"], int(q["isakmp.messageid"][0], 16),
+        ", answered" if a is not None else ", its answer after mip6secd was gone"))
 
 
 def life_delete(bed, ch, node, charon_addr, m6, pcap, cap):

@@ -792,6 +792,20 @@ static void km_binding_changed(void *ctx, struct node *n, const struct node_bind
 		k->k_agreed = b->k;
 }
 
+void ike_km_close(struct ike_km *k)
+{
+	if (!k || !k->n)
+		return;
+	uint64_t now = node_km_now(k->n);
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		struct slot *s = &k->slots[i];
+		if (s->used && s->sa.state == IKE_SA_ESTABLISHED && !s->doomed) {
+			struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
+			request(k, s, &d, now);
+		}
+	}
+}
+
 void ike_km_forget(struct ike_km *k)
 {
 	for (unsigned i = 0; i < k->n_slots; i++)

@@ -178,6 +178,10 @@ void ike_km_set_wall_time(struct ike_km *k, int64_t wall_s, uint64_t now);
 /* As after a restart: every IKE SA and its Child SAs are gone, the peer
  * is not told (simulation of a node that lost its state). */
 void ike_km_forget(struct ike_km *k);
+/* A clean stop: an INFORMATIONAL Delete of every established IKE SA (RFC
+ * 7296 1.4.1, its Child SAs with it) goes to the node's output; nothing is
+ * waited for. The node must be drained before it is freed. */
+void ike_km_close(struct ike_km *k);
 
 const struct ike_km_stats *ike_km_stats(const struct ike_km *k);
 /* With keep_keys: the logged IKE SAs and Child SAs. */

@@ -302,6 +302,17 @@ swanctl {
         """swanctl --list-sas, read back: one dict per IKE SA."""
         return parse_list_sas(self.swanctl("--list-sas").stdout)
 
+    def crash(self):
+        """As a crash: SIGKILL, no Delete to anyone, state gone; its run
+        directory cleared for the next start."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in ("charon.vici", "charon.pid"):
+            p = os.path.join(self.d, "run", f)
+            if os.path.exists(p):
+                os.unlink(p)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -1055,6 +1066,11 @@ LIFE = {
                                  "(esp_proposals aes128gcm16-x25519) answers with its own",
                                  "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0",
                                  "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-x25519"),
+    "charon-restart": ("charon crashes (SIGKILL) and starts again with no state under the established SA; "
+                       "mip6secd's liveness checks (dpd = 2, 2 tries of 500 ms) find the IKE SA dead, drop it with "
+                       "its Child SA, and a new IKE SA is made (by mip6secd's mobile node, or charon initiating "
+                       "again)", "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0",
+                       'dpd = 2; retransmit_tries = 2; retransmit_timeout = "500ms";'),
     "mip6secd-delete": ("mip6secd stops (SIGTERM): an INFORMATIONAL Delete of the IKE SA goes to charon, which "
                         "removes it and its Child SA", "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
     # RFC 7296 1.3.3: charon wants ECP-256 for the Child SA's KE while the
@@ -1364,10 +1380,38 @@ def life_cell(name, plugin):
                                   pcap, cap, scenario.split("-")[0])
         if scenario == "charon-delete":
             return life_delete(bed, ch, node, charon_addr, m6, pcap, cap)
+        if scenario == "charon-restart":
+            return life_charon_restart(bed, ch, node, direction, m6, pcap, cap)
         if scenario == "mip6secd-delete":
             return life_m6_delete(bed, ch, node, m6_addr, m6, pcap, cap)
         return life_dpd(bed, ch, node, charon_addr if scenario == "charon-dpd" else m6_addr, m6, pcap, cap,
                         scenario.split("-")[0])
+
+
+def life_charon_restart(bed, ch, node, direction, m6, pcap, cap):
+    """charon lost its state under an established SA (RFC 7296 2.4): the
+    peer that keeps checking liveness finds it gone and starts again."""
+    old = (m6["spi_i"], m6["spi_r"])
+    ch.crash()
+    ch.start()
+    t0 = time.time()
+    # the dead IKE SA goes: no established SA with the old SPIs
+    wait_for("mip6secd to find the IKE SA dead",
+             lambda: (lambda e: True if not e or (e["spi_i"], e["spi_r"]) != old else None)(established(node)), 20)
+    log("  mip6secd dropped IKE SA %s/%s %.1f s after charon's restart" % (old + (time.time() - t0,)))
+    if direction == "i":
+        # charon was the initiator: it starts again, as after any restart
+        r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
+        if r.returncode != 0:
+            raise Fail("swanctl --initiate after the restart failed:\n%s" % r.stdout[-3000:])
+    e = wait_for("a new IKE SA between mip6secd and the restarted charon",
+                 lambda: (lambda e: e if e and (e["spi_i"], e["spi_r"]) != old and e["child"]["installed"]
+                          else None)(established(node)), 20)
+    ike = wait_for("charon's new IKE SA", lambda: charon_sa(ch), 5)
+    check_charon_child(ike, e)
+    bed.stop(cap)
+    log("  new IKE SA %s/%s, Child SA in 0x%08x out 0x%08x, %.1f s after the restart" % (
+        e["spi_i"], e["spi_r"], e["child"]["spi_in"], e["child"]["spi_out"], time.time() - t0))
 
 
 def life_m6_delete(bed, ch, node, m6_addr, m6, pcap, cap):

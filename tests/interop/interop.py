@@ -1619,6 +1619,85 @@ def cert_cell(name, plugin):
 COA2 = "2001:db8:3::100"
 N_UPDATE_SA_ADDRESSES, N_COOKIE2, N_NO_NATS_ALLOWED = "16400", "16401", "16402"
 MOBIKE_CELLS = ["mobike-r", "mobike-i"]
+# RFC 4877 4.3, 7.3: the tunnel-mode Child SA of the mobile node - home
+# agent tunnel, made by CREATE_CHILD_SA after IKE_AUTH
+TUNNEL_CELLS = ["tunnel-r"]
+
+
+def tunnel_cell(name, plugin):
+    """mip6secd's mobile node (`tunnel = true;`, tunnel-mode policies on
+    its home address) asks charon, after IKE_AUTH, for the tunnel-mode SA
+    (TSi = the home address, any protocol; TSr = anything; no
+    USE_TRANSPORT_MODE); charon has a second Child SA configuration in
+    tunnel mode for it and accepts. Both ends hold it with the same SPIs,
+    charon in TUNNEL mode, mip6secd on its tunnel policies; the key tables
+    agree; tshark decrypts the CREATE_CHILD_SA with charon's table."""
+    log("cell %s: the tunnel-mode Child SA (4877-09) by CREATE_CHILD_SA, charon responds, IKE %s, ESP %s"
+        % (name, LIFE_PROPOSAL, ESP))
+    with Bed(LIFE_PROPOSAL) as bed:
+        conf = os.path.join(DIR, "bed", "mn.conf")
+        text = open(conf).read()
+        anchor = '{ name = "ba-in";'
+        if anchor not in text:
+            raise Fail("%s: no ba-in policy to put the tunnel policies after" % conf)
+        i = text.index("\n", text.index(anchor)) + 1
+        tun = ('      { name = "tun-out"; dir = "out"; order = 20; local = "%s"; mode = "tunnel"; },\n'
+               '      { name = "tun-in"; dir = "in"; order = 20; local = "%s"; mode = "tunnel"; },\n' % (HOA, HOA))
+        with open(conf, "w") as f:
+            f.write(text[:i] + tun + text[i:])
+        m6_ike_extra("mn", "tunnel = true;")
+        bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
+        ch = Charon("ha", "ha", plugin)
+        bed.charons.append(ch)
+        c = swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy")
+        c = c.replace("""        start_action = none
+      }""", """        start_action = none
+      }
+      tun {
+        mode = tunnel
+        local_ts = ::/0
+        remote_ts = %s/128
+        esp_proposals = %s
+        rekey_time = 0
+        start_action = none
+      }""" % (HOA, ESP), 1)
+        ch.conf(c)
+        ch.start()
+        pcap, cap = bed.capture()
+        testbed("restart", "mn")
+        testbed("move", "r1")
+        m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
+
+        def both():
+            ike = charon_sa(ch)
+            tun = [x for x in (ike or {}).get("children", []) if x.get("mode") == "TUNNEL" and
+                   x.get("state") == "INSTALLED"]
+            ours = [e for e in m6_sas("mn").values() if e["mode"] == "tunnel" and e["state"] != "larval"]
+            return (ike, tun[0], ours) if tun and len(ours) == 2 else None
+        ike, tun, ours = wait_for("the tunnel-mode Child SA at both ends", both, 10)
+        ins = [e["spi"] for e in ours if e["direction"] == "in"]
+        outs = [e["spi"] for e in ours if e["direction"] == "out"]
+        if (int(tun["spi-in"], 16), int(tun["spi-out"], 16)) != (outs[0], ins[0]):
+            raise Fail("the tunnel-mode SPIs differ: charon in %s out %s, mip6secd in 0x%08x out 0x%08x"
+                       % (tun["spi-in"], tun["spi-out"], ins[0], outs[0]))
+        m6dir = os.path.join(DIR, "bed")
+        nsexec("mn", [MIP6SEC, "keys", os.path.join(m6dir, "mn.keys")])
+        bed.stop(cap)
+        compare_tables(ch, m6dir, "mn", [ins[0], outs[0]])
+        msgs = life_msgs(pcap, ch, m6["spi_i"])
+        cc = exchanges(msgs, 36, COA)
+        if not cc or cc[0][1] is None:
+            raise Fail("no answered CREATE_CHILD_SA from the mobile node decrypted with charon's table")
+        q, a = cc[0]
+        if NOTIFY_USE_TM in q["isakmp.notify.msgtype"] + a["isakmp.notify.msgtype"]:
+            raise Fail("USE_TRANSPORT_MODE in the tunnel-mode exchange")
+        log("  CREATE_CHILD_SA (message %s): TSi %s-%s, TSr %s-%s, no USE_TRANSPORT_MODE either way; charon: %s "
+            "%s === %s in %s out %s; mip6secd: tunnel in 0x%08x out 0x%08x" % (
+                int(q["isakmp.messageid"][0], 16), q["isakmp.ts.start_ipv6"][:1], q["isakmp.ts.end_ipv6"][:1],
+                q["isakmp.ts.start_ipv6"][1:2], q["isakmp.ts.end_ipv6"][1:2], tun["mode"], tun.get("local-ts"),
+                tun.get("remote-ts"), tun["spi-in"], tun["spi-out"], ins[0], outs[0]))
+
+
 # RFC 4877 9 against charon's address pools
 POOL = ("2001:db8:1::1000", "2001:db8:1::10ff")
 CP_CELLS = ["cp-r"]
@@ -1866,6 +1945,9 @@ def cell(name):
     if name in CERT_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return cert_cell(name, build_plugin())
+    if name in TUNNEL_CELLS:
+        os.makedirs(DIR, exist_ok=True)
+        return tunnel_cell(name, build_plugin())
     if name in CP_CELLS:
         os.makedirs(DIR, exist_ok=True)
         return cp_cell(name, build_plugin())
@@ -1898,7 +1980,7 @@ def main():
         print(__doc__)
         return 2
     if sys.argv[1] == "list":
-        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS + CP_CELLS + CERT_CELLS))
+        print("\n".join(CELLS + LIFE_CELLS + RETRY_CELLS + ESP_CELLS + MOBIKE_CELLS + CP_CELLS + CERT_CELLS + TUNNEL_CELLS))
         return 0
     try:
         preflight()

@@ -633,7 +633,8 @@ def ws_conf(name, keydir, tables=("ikev2_decryption_table", "esp_sa")):
 
 
 # ESP transform ids (RFC 7296 3.3.2, IANA): encryption, integrity ("-" none)
-ESP_IDS = {"aes128gcm16": ("20", "-"), "aes256-sha256": ("12", "12"), "aes128-sha256": ("12", "12")}
+ESP_IDS = {"aes128gcm16": ("20", "-"), "aes256-sha256": ("12", "12"), "aes128-sha256": ("12", "12"),
+           "chacha20poly1305": ("28", "-")}
 
 
 def rfc4877_sa(msgs, spi_i, esp=ESP):
@@ -679,10 +680,39 @@ def print_rows(rows, what="the negotiated SA is not RFC 4877's"):
         raise Fail("%s: %s" % (what, "; ".join(r[0] for r in bad)))
 
 
+def py_esp_bus(pcap, esp_sa, spi):
+    """[spi, BU sequence] of the Binding Updates under ESP SPI spi with
+    ChaCha20-Poly1305 (RFC 7634: key, then a 4-octet salt; nonce = salt |
+    IV; AAD = SPI | sequence), decrypted with charon's esp_sa alone."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from scapy.all import IPv6, rdpcap
+    from scapy.layers.ipsec import ESP
+    key = bytes.fromhex(esp_keys_charon(esp_sa)[spi])
+    aead, salt = ChaCha20Poly1305(key[:32]), key[32:36]
+    out = []
+    for p in rdpcap(pcap):
+        if IPv6 not in p or ESP not in p[IPv6] or p[IPv6][ESP].spi != spi:
+            continue
+        e = bytes(p[IPv6][ESP])
+        try:
+            pt = aead.decrypt(salt + e[8:16], e[16:], e[:8])
+        except Exception:
+            raise Fail("ESP SPI 0x%08x sequence %d does not open with charon's key" % (spi, int.from_bytes(e[4:8], "big")))
+        pad, nh = pt[-2], pt[-1]
+        mh = pt[:len(pt) - 2 - pad]
+        if nh == 135 and len(mh) >= 6 and mh[2] == 5:
+            out.append(["0x%08x" % spi, str(int.from_bytes(mh[6:8], "big"))])
+    return out
+
+
 def esp_keys_charon(path):
     """SPI -> encryption key from charon's esp_sa."""
     keys = {}
     for line in open(path):
+        m = re.match(r"# ChaCha20-Poly1305 \[RFC7634\] SPI (0x[0-9a-f]+) key (0x)?([0-9a-fA-F]+)", line)
+        if m:
+            keys[int(m.group(1), 16)] = m.group(3).lower()
+            continue
         v = [x.strip('"') for x in line.strip().split('","')]
         if len(v) == 8 and v[3].startswith("0x"):
             keys[int(v[3], 16)] = v[5].lower().replace("0x", "")
@@ -797,15 +827,21 @@ def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts=""
         msgs = ike_messages(pcap, conf, "charon")
         rows, _, _ = rfc4877_sa(msgs, m6["spi_i"], esp)
         print_rows(rows)
-        esp_conf = ws_conf("charon-esp", ch.keys, ("esp_sa",))
-        r = run(["tshark", "-n", "-r", pcap, "-Y", "esp and mip6.mhtype == 5", "-T", "fields", "-e", "esp.spi",
-                 "-e", "mip6.bu.seqnr"], env=dict(os.environ, WIRESHARK_CONFIG_DIR=esp_conf), timeout=60)
-        bus = [l.split("\t") for l in r.stdout.splitlines() if l.strip() and not l.startswith("Running")]
+        if esp.startswith("chacha20poly1305"):
+            # Wireshark 4.0 has no ChaCha20-Poly1305 in esp_sa: opened
+            # here with Python's cryptography and charon's key
+            bus = py_esp_bus(pcap, os.path.join(ch.keys, "esp_sa"), m6["child"]["spi_out"])
+        else:
+            esp_conf = ws_conf("charon-esp", ch.keys, ("esp_sa",))
+            r = run(["tshark", "-n", "-r", pcap, "-Y", "esp and mip6.mhtype == 5", "-T", "fields", "-e", "esp.spi",
+                     "-e", "mip6.bu.seqnr"], env=dict(os.environ, WIRESHARK_CONFIG_DIR=esp_conf), timeout=60)
+            bus = [l.split("\t") for l in r.stdout.splitlines() if l.strip() and not l.startswith("Running")]
         if not bus or any(int(b[0], 16) != m6["child"]["spi_out"] for b in bus):
             raise Fail("tshark did not decrypt the Binding Updates under the Child SA with charon's esp_sa: %s"
                        % r.stdout)
-        log("  tshark with charon's esp_sa alone decrypts %d Binding Update(s) under ESP SPI %s (sequence %s)"
-            % (len(bus), bus[0][0], bus[0][1]))
+        log("  %s with charon's esp_sa alone decrypts %d Binding Update(s) under ESP SPI %s (sequence %s)"
+            % ("Python (cryptography; tshark 4.0 has no ChaCha20 ESP)" if esp.startswith("chacha") else "tshark",
+               len(bus), bus[0][0], bus[0][1]))
         t = handshake_time(msgs, m6["spi_i"])
         log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
         if after:
@@ -1917,7 +1953,7 @@ def mobike_cell(name, plugin):
 
 # Child SA transforms other than the matrix's aes128gcm16, both directions
 # (the first IKE proposal of the matrix)
-ESP_MATRIX = ["aes256-sha256", "aes128-sha256"]
+ESP_MATRIX = ["aes256-sha256", "aes128-sha256", "chacha20poly1305"]
 ESP_CELLS = ["esp-%s-%s" % (d, e) for e in ESP_MATRIX for d in ("r", "i")]
 
 
@@ -1933,7 +1969,8 @@ def esp_cell(name, plugin):
                                                                                esp=esp)
     # mip6secd's own account of the Child SA it installed
     want = {"aes256-sha256": ("aes_cbc-256/", "hmac_sha2_256_128"),
-            "aes128-sha256": ("aes_cbc-128/", "hmac_sha2_256_128")}[esp]
+            "aes128-sha256": ("aes_cbc-128/", "hmac_sha2_256_128"),
+            "chacha20poly1305": ("chacha20",)}[esp]
     text = str(got.get("esp", "")).lower()
     if not all(w in text for w in want) or "gcm" in text:
         raise Fail("mip6secd reports Child SA ESP %r, not %s" % (got.get("esp"), esp))

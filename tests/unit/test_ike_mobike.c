@@ -61,6 +61,14 @@ static void mobike_setup(struct ends *e)
 	e->ci.mobike = e->cr.mobike = true;
 }
 
+/* The initiator moves to pi and asks for the update (into q). */
+static void move_to(struct ends *e, struct ike_path pi)
+{
+	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
+	ike_sa_set_path(&e->i, &pi);
+	assert_int_equal(ike_sa_request(&e->i, &up, q, sizeof(q), &ql), 0);
+}
+
 static const uint8_t *notify_data(const struct ike_msg *m, uint16_t type, size_t *len)
 {
 	struct ike_notify n;
@@ -155,9 +163,7 @@ static void test_update(void **s)
 	handshake_on(&e);
 	uint32_t spi_in = e.i.ch[0].spi_in, spi_out = e.i.ch[0].spi_out;
 	struct ike_path pi = path(COA2, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	assert_int_equal(q[18], IKE_INFORMATIONAL);
 	ends_peek(&e.r, q, ql, &m, copy);
 	assert_non_null(ike_msg_find_notify(&m, IKE_N_UPDATE_SA_ADDRESSES));
@@ -189,8 +195,7 @@ static void test_update(void **s)
 
 	/* MK-07: each update has a COOKIE2 of its own */
 	pi = path(COA3, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	ends_peek(&e.r, q, ql, &m, copy);
 	ck = notify_data(&m, IKE_N_COOKIE2, &dl);
 	assert_non_null(ck);
@@ -210,9 +215,7 @@ static void test_unexpected_nat(void **s)
 	handshake_on(&e);
 	struct ike_path before = e.r.path;
 	struct ike_path pi = path(COA2, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	struct ike_path seen = flip(pi);
 	tu_addr("2001:db8:99::7", seen.peer);
 	assert_int_equal(deliver_on(&e.r, seen, q, ql, p, &pl), 0);
@@ -265,9 +268,7 @@ static void test_unacceptable(void **s)
 	handshake_on(&e);
 	struct ike_path before = e.r.path;
 	struct ike_path pi = path(COA2, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	assert_memory_equal(&e.r.path, &before, sizeof(before));
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 0);
@@ -277,8 +278,7 @@ static void test_unacceptable(void **s)
 	assert_int_equal(ev->notify, IKE_N_UNACCEPTABLE_ADDRESSES);
 	/* an allowed prefix is taken */
 	pi = path(COA3, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 1);
 	assert_memory_equal(e.r.path.peer, pi.local, 16);
@@ -295,9 +295,7 @@ static void test_cookie2_mismatch(void **s)
 	mobike_setup(&e);
 	handshake_on(&e);
 	struct ike_path pi = path(COA2, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	e.i.cookie2[3] ^= 0x40;         /* the answer no longer matches what we sent */
 	assert_int_equal(deliver_on(&e.i, pi, p, pl, q, &ql), 0);
@@ -356,9 +354,7 @@ static void test_double_move(void **s)
 	mobike_setup(&e);
 	handshake_on(&e);
 	struct ike_path p1 = path(COA2, TU_HA), p2 = path(COA3, TU_HA);
-	ike_sa_set_path(&e.i, &p1);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, p1);
 	/* lost; the node moves again and the request is sent anew */
 	ike_sa_set_path(&e.i, &p2);
 	assert_int_equal(ike_sa_retransmit(&e.i, q, sizeof(q), &ql), 0);
@@ -391,9 +387,7 @@ static void test_rr_check(void **s)
 	e.cr.mobike_rr = true;
 	handshake_on(&e);
 	struct ike_path pi = path(COA2, TU_HA);
-	ike_sa_set_path(&e.i, &pi);
-	struct ike_req up = { .type = IKE_REQ_UPDATE_ADDR };
-	assert_int_equal(ike_sa_request(&e.i, &up, q, sizeof(q), &ql), 0);
+	move_to(&e, pi);
 	assert_int_equal(deliver_on(&e.r, flip(pi), q, ql, p, &pl), 0);
 	assert_int_equal(n_ev(&e.r, IKE_EV_MOVED), 0);
 	assert_memory_equal(e.r.path.peer, pi.local, 16);

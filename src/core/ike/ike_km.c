@@ -211,6 +211,14 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 		k->st.refused++;
 		return;
 	}
+	struct mn *mn = node_mn(k->n);
+	if (k->cfg.initiator && s->sa.cp_ok && mn) {
+		/* 4877-12: the home agent's answer is our home address; taken
+		 * before the SA goes in, so the Binding Update the SA lets out
+		 * is the new address's (the old one's would need another SA) */
+		memcpy(k->cfg.home, s->sa.cp_hoa, 16);
+		mn_set_home_address(mn, s->sa.cp_hoa, s->sa.cp_plen, now);
+	}
 	if (ikm_install(k, s, &s->sa.ch[0]))
 		return;
 	s->larval = false;
@@ -222,13 +230,6 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 		struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
 		if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
 			request(k, s, &r, now);
-	}
-	struct mn *mn = node_mn(k->n);
-	if (k->cfg.initiator && s->sa.cp_ok && mn) {
-		/* 4877-12: the home agent's answer is our home address, once
-		 * its SA is there for the registration that follows */
-		memcpy(k->cfg.home, s->sa.cp_hoa, 16);
-		mn_set_home_address(mn, s->sa.cp_hoa, s->sa.cp_plen, now);
 	}
 }
 
@@ -306,6 +307,12 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 {
 	struct ike_km *k = ctx;
 	(void)spd_id, (void)flow;
+	/* notifications come after the packet that made them: an SA for
+	 * the flow may have been installed since (e.g. with an assigned
+	 * home address), and then there is nothing to negotiate */
+	const struct bits *b = node_bits(n);
+	if (b && flow && sad_lookup_out_flow(b->sad, spd_id, flow))
+		return;
 	/* a packet from the new address while our MOBIKE update is out:
 	 * the SAs follow with its answer (true-address model), no new IKE SA */
 	for (unsigned i = 0; i < k->n_slots; i++) {

@@ -211,7 +211,8 @@ struct node_sa_update {
 	uint16_t encap_sport, encap_dport;   /* RFC 3948 ports; 0 = none */
 	/* a transport SA that follows its node (true-address model): the
 	 * selectors' local and remote address (each one address; NULL: as
-	 * is); an outbound one lets a Binding Update held for it go */
+	 * is). The key manager, which moves a pair at a time, says when the
+	 * mobile node's Binding Update should go again (mn_sa_ready), once. */
 	const uint8_t *ts_local, *ts_remote;
 };
 int node_sa_update(struct node *n, uint32_t spi, uint8_t proto, bool inbound, const struct node_sa_update *u);

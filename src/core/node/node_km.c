@@ -373,11 +373,6 @@ int node_sa_update(struct node *n, uint32_t spi, uint8_t proto, bool inbound, co
 		memcpy(sa->ts.remote_lo, u->ts_remote, 16);
 		memcpy(sa->ts.remote_hi, u->ts_remote, 16);
 	}
-	if ((u->ts_local || u->ts_remote) && n->waits_sa && !inbound) {
-		n->waits_sa = false;
-		if (n->mn)
-			mn_sa_ready(n->mn, n->now);
-	}
 	return 0;
 }
 

@@ -45,7 +45,7 @@ int conf_known(struct conf_ctx *c, const config_setting_t *g, const char *what, 
 			ok = ok || !strcmp(*k, n);
 		if (ok)
 			continue;
-		char list[256];
+		char list[400];         /* the longest group, ike, lists about 300 */
 		size_t used = 0;
 		list[0] = 0;
 		for (const char *const *k = keys; *k && used < sizeof(list); k++)

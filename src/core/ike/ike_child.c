@@ -390,6 +390,9 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->path = old->path;
 	nw->mobike = old->mobike;
 	nw->mobike_peer = old->mobike_peer;
+	nw->natt_peer = old->natt_peer;
+	nw->nat_here = old->nat_here;
+	nw->nat_there = old->nat_there;
 	nw->moves = old->moves;
 	nw->moves_sent = old->moves_sent;
 	nw->n_peer_addrs = old->n_peer_addrs;

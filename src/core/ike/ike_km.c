@@ -123,6 +123,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->spi_ctx = s;
 	sc->mobike = c->mobike;
 	sc->mobike_rr = c->mobike_rr;
+	sc->natt = c->natt;
+	sc->natt_force = c->encap;
 	sc->addr_ok = km_addr_ok;
 	if (c->initiator) {
 		/* with cp any home address: the home agent narrows it to its answer */
@@ -200,6 +202,22 @@ static void retire_older(struct ike_km *k, struct slot *s)
 static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
 static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint64_t now);
 
+/* RFC 3948 4: NAT-keepalives while a NAT may be on our side (or we
+ * force encapsulation); the mapping of a NAT's UDP state is kept by our
+ * packets, so one every keepalive_s. */
+static void keepalive_arm(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	s->ka_at = k->cfg.keepalive_s && ike_sa_keepalive(&s->sa) ? now + k->cfg.keepalive_s * NS : 0;
+}
+
+static void keepalive_send(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	const struct ike_path *p = &s->sa.path;
+	if (!node_km_keepalive(k->n, p->local, p->peer, p->lport, p->pport))
+		k->st.keepalives++;
+	keepalive_arm(k, s, now);
+}
+
 static void established(struct ike_km *k, struct slot *s, uint64_t now)
 {
 	k->st.established++;
@@ -207,6 +225,7 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	node_km_event(k->n, M6_EV_IKE_UP, s->sa.path.peer, s->sa.path.local);
 	s->last_rx = now;
 	s->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
+	keepalive_arm(k, s, now);
 	if (!s->sa.child_ok || !s->sa.ch[0].used) {
 		k->st.refused++;
 		return;
@@ -286,15 +305,14 @@ static void start(struct ike_km *k, uint64_t now)
 	if (!s)
 		return;
 	size_t len;
-	if (ike_sa_start(&s->sa, &s->cfg, k->out, sizeof(k->out), &len)) {
+	struct ike_path p = { .lport = NODE_IKE_PORT, .pport = NODE_IKE_PORT };
+	memcpy(p.local, src, 16);
+	memcpy(p.peer, k->cfg.peer, 16);
+	if (ike_sa_start_on(&s->sa, &s->cfg, &p, k->out, sizeof(k->out), &len)) {
 		k->st.failed++;
 		slot_free(k, s);
 		return;
 	}
-	struct ike_path p = { .lport = NODE_IKE_PORT, .pport = NODE_IKE_PORT };
-	memcpy(p.local, src, 16);
-	memcpy(p.peer, k->cfg.peer, 16);
-	ike_sa_set_path(&s->sa, &p);
 	if (ikm_true_address(k))
 		ikm_ts_one(&s->cfg.tsi, src);       /* the SA names the care-of address */
 	k->st.started++;
@@ -402,6 +420,7 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	k->st.ike_rekeyed++;
 	ns->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
 	idle_due(k, ns, now);
+	keepalive_arm(k, ns, now);
 	/* 2.18: the initiator of the surviving rekey deletes the old SA */
 	if (s->sa.rk_win == 1) {
 		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
@@ -464,6 +483,8 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			k->st.moved++;
 			s->nat_retries = 0;
 			ikm_move_children(k, s);
+			ikm_encap_children(k, s);
+			keepalive_arm(k, s, now);
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:
@@ -663,9 +684,13 @@ static uint64_t km_next_expiry(void *ctx, const struct node *n)
 	const struct ike_km *k = ctx;
 	(void)n;
 	uint64_t t = UINT64_MAX;
-	for (unsigned i = 0; i < k->n_slots; i++)
-		if (k->slots[i].used && k->slots[i].due && k->slots[i].due < t)
-			t = k->slots[i].due;
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		const struct slot *s = &k->slots[i];
+		if (s->used && s->due && s->due < t)
+			t = s->due;
+		if (s->used && s->ka_at && s->ka_at < t)
+			t = s->ka_at;
+	}
 	return t;
 }
 
@@ -729,6 +754,12 @@ static void km_on_timer(void *ctx, struct node *n, uint64_t now)
 		struct slot *s = &k->slots[i];
 		if (s->used && s->due && s->due <= now)
 			slot_timer(k, s, now);
+		if (s->used && s->ka_at && s->ka_at <= now) {
+			if (s->sa.state == IKE_SA_ESTABLISHED)
+				keepalive_send(k, s, now);
+			else
+				s->ka_at = 0;   /* rekeyed or going: its successor sends them */
+		}
 	}
 }
 

@@ -123,6 +123,13 @@ struct ike_km_cfg {
 	/* the IKE SA follows the care-of address whenever MOBIKE was
 	 * negotiated, K agreed or not (a peer that is not a home agent) */
 	bool follow_mobike;
+	/* NAT traversal (RFC 7296 2.23, RFC 3948): NAT detection, the float
+	 * to port 4500 and ESP in UDP when a NAT is found; encap: always ESP
+	 * in UDP (the peer is made to see a NAT); NAT-keepalives every
+	 * keepalive_s while a NAT is on our side (0: none) */
+	bool natt;
+	bool encap;
+	uint64_t keepalive_s;
 	/* initiator: ask the home agent for a home address in IKE_AUTH
 	 * (RFC 4877 9; home is the suggestion, replaced by the answer) */
 	bool cp;
@@ -162,6 +169,7 @@ struct ike_km_stats {
 	uint64_t cookies_sent;
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
+	uint64_t keepalives;            /* NAT-keepalives sent */
 };
 
 struct ike_km;
@@ -208,6 +216,10 @@ struct ike_km_sa_info {
 	unsigned tries;                         /* initiator: transmissions of the last request */
 	uint64_t created;                       /* node time (ns) */
 	bool mobike;                            /* negotiated (RFC 4555) */
+	bool natt;                              /* the peer does NAT traversal */
+	bool nat_here, nat_there;               /* a NAT found on our side / the peer's */
+	bool encap;                             /* the Child SAs use ESP in UDP */
+	uint16_t lport, pport;                  /* the IKE SA's UDP ports */
 	bool hoa_assigned;                      /* a home address assigned in IKE_AUTH (RFC 4877 9) */
 	uint8_t hoa[16];
 	unsigned hoa_plen;

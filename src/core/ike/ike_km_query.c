@@ -71,6 +71,12 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->tries = s->tries;
 	out->created = s->created;
 	out->mobike = s->sa.mobike;
+	out->natt = s->sa.natt_peer;
+	out->nat_here = s->sa.nat_here;
+	out->nat_there = s->sa.nat_there;
+	out->encap = ike_sa_encap(&s->sa);
+	out->lport = s->sa.path.lport;
+	out->pport = s->sa.path.pport;
 	out->hoa_assigned = s->sa.cp_ok;
 	memcpy(out->hoa, s->sa.cp_hoa, 16);
 	out->hoa_plen = s->sa.cp_plen;

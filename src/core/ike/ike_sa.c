@@ -387,6 +387,8 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
 	ike_auth_put_hashes(sa, &w);
+	if (c->natt && sa->path.lport)
+		ike_natt_put(sa, &w, &sa->path);      /* SPIr zero (2.23) */
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
 		rc = save(&sa->init_req, &sa->init_req_len, msg, len);
@@ -398,7 +400,15 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
 		 size_t *out_len)
 {
+	return ike_sa_start_on(sa, cfg, NULL, out, cap, out_len);
+}
+
+int ike_sa_start_on(struct ike_sa *sa, const struct ike_sa_cfg *cfg, const struct ike_path *path, uint8_t *out,
+		    size_t cap, size_t *out_len)
+{
 	memset(sa, 0, sizeof(*sa));
+	if (path)
+		sa->path = *path;
 	sa->cfg = cfg;
 	sa->psk = cfg->psk;
 	sa->psk_len = cfg->psk_len;
@@ -517,8 +527,13 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		rc = derive(sa, ke.data, ke.len);
 	if (rc == M6_E_IKE_KE_VALUE)
 		return rc;      /* dropped; still waiting for the real response */
-	if (!rc)
+	if (!rc) {
+		/* IKE-20, MK-02: IKE_AUTH goes on port 4500 when a NAT was
+		 * found, or both ends do NAT traversal and we offer MOBIKE */
+		ike_natt_check(sa, m, false);
+		ike_natt_float(sa);
 		rc = build_auth_req(sa, out, cap, out_len);
+	}
 	if (rc)
 		return fail(sa, rc);
 	sa->state = IKE_SA_AUTH_SENT;
@@ -676,6 +691,9 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	if (sa->peer_hashes)
 		ike_auth_put_hashes(sa, &w);
 	ike_auth_put_certreq(sa, &w);
+	/* IKE-20: NAT detection answered when asked */
+	if (ike_natt_check(sa, m, false))
+		ike_natt_put(sa, &w, &sa->path);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
 		rc = save(&sa->init_resp, &sa->init_resp_len, resp, rl);
@@ -702,6 +720,11 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
+	/* MK-02, RFC 4555 3.3: the IKE SA's addresses (and the Child SAs'
+	 * tunnel and UDP ports) are those of the first IKE_AUTH request,
+	 * which may have floated to port 4500 */
+	if (sa->have_rx)
+		sa->path = sa->rx;
 	m6_diags_init(&ds);
 	int prc = ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po);
 	int arc = prc ? M6_E_IKE_MISSING : ike_auth_check(sa, m);

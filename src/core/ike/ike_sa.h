@@ -62,7 +62,8 @@
  * the COOKIE2 round trip with cfg->mobike_rr); refusals come back as
  * IKE_EV_REFUSED with UNACCEPTABLE_ADDRESSES or UNEXPECTED_NAT_DETECTED.
  * A response that does not echo our COOKIE2 ends the SA (IKE_EV_IKE_DOWN).
- * Not here yet: NAT detection, fragmentation of our own messages (an
+ * Not here yet: following a NAT's new mapping of the peer's port without
+ * MOBIKE (RFC 7296 2.23's "latest authenticated message"), fragmentation of our own messages (an
  * IKE_AUTH with certificates goes as one datagram, IP-fragmented), CRLs and
  * OCSP, Hash and URL certificates, raw public keys, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
@@ -184,6 +185,17 @@ struct ike_sa_cfg {
 	uint32_t cp_life_s;
 	const uint8_t (*addrs)[16];
 	unsigned n_addrs;
+	/* NAT traversal (RFC 7296 2.23, ike_natt.c; IKE-20, MK-02): NAT
+	 * detection in IKE_SA_INIT (the initiator's needs the path: start it
+	 * with ike_sa_start_on) and in MOBIKE updates, the float to UDP 4500
+	 * (after a NAT is found, and always when we offer MOBIKE and the peer
+	 * does NAT traversal), ESP in UDP when a NAT is on the path
+	 * (ike_sa_encap). Without natt an initiator with MOBIKE sends
+	 * NO_NATS_ALLOWED instead. natt_force: our source hash matches no
+	 * address, so the peer sees a NAT and both ends encapsulate (as
+	 * strongSwan's encap = yes). */
+	bool natt;
+	bool natt_force;
 };
 
 enum ike_sa_state {
@@ -354,11 +366,24 @@ struct ike_sa {
 	uint8_t cp_hoa[16], cp_plen;
 	uint8_t cp_pfx[16], cp_pfx_plen;
 	uint32_t cp_pfx_life;
+	/* NAT traversal: the peer sent NAT detection; our address or port
+	 * as the peer saw it was not ours (a NAT here); none of the peer's
+	 * was what we saw (a NAT there, or a peer forcing encapsulation) */
+	bool natt_peer, nat_here, nat_there;
 };
 
 /* Initiator: the IKE_SA_INIT request into out. */
 int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
 		 size_t *out_len);
+/* The same from a known path (ike_sa_set_path): with cfg->natt the
+ * request carries NAT detection for it. */
+int ike_sa_start_on(struct ike_sa *sa, const struct ike_sa_cfg *cfg, const struct ike_path *path, uint8_t *out,
+		    size_t cap, size_t *out_len);
+/* NAT traversal in use: the Child SAs encapsulate ESP in UDP on the IKE
+ * SA's ports (RFC 3948); we send NAT-keepalives (a NAT on our side, or
+ * encapsulation forced by us). */
+bool ike_sa_encap(const struct ike_sa *sa);
+bool ike_sa_keepalive(const struct ike_sa *sa);
 /* Responder: an SA waiting for an IKE_SA_INIT request. */
 void ike_sa_respond(struct ike_sa *sa, const struct ike_sa_cfg *cfg);
 /* Process a received message (msg may be decrypted in place). */

@@ -67,6 +67,16 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w);
 void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w);
 bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m);
 
+/* NAT traversal (ike_natt.c): the NAT-D hash (RFC 7296 2.23); our two
+ * NAT-D notifies for path p; the peer's checked against the message's
+ * addresses (sa->rx; true when it had valid ones, which then set
+ * sa->nat_*); the initiator's move to port 4500 before IKE_AUTH. */
+int ike_natt_hash(const uint8_t spi_i[IKE_SPI_LEN], const uint8_t spi_r[IKE_SPI_LEN], const uint8_t addr[16],
+		  uint16_t port, uint8_t out[20]);
+void ike_natt_put(const struct ike_sa *sa, struct ike_wr *w, const struct ike_path *p);
+bool ike_natt_check(struct ike_sa *sa, const struct ike_msg *m, bool inner);
+void ike_natt_float(struct ike_sa *sa);
+
 /* Home address assignment (ike_cp.c): the initiator's CFG_REQUEST; the
  * responder's assignment (0, or the notify refusing it) with TSi
  * restricted to the address, and its CFG_REPLY; the initiator's reading

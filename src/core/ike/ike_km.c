@@ -484,7 +484,8 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			s->nat_retries = 0;
 			ikm_move_children(k, s);
 			ikm_encap_children(k, s);
-			keepalive_arm(k, s, now);
+			if (!s->ka_at)
+				keepalive_arm(k, s, now);       /* the NAT on the new path, if any */
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:

@@ -211,6 +211,14 @@ static void show_sa(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(o, "auth", json_string(m6_auth_name(sa->xf.auth)));
 			json_object_set_new(o, "manual", json_boolean(sa->manual));
 			json_object_set_new(o, "replay_window", json_boolean(sa->replay_on));
+			if (sa->encap_dport) {
+				json_t *u = json_object();
+				json_object_set_new(u, "sport", json_integer(sa->encap_sport));
+				json_object_set_new(u, "dport", json_integer(sa->encap_dport));
+				json_object_set_new(o, "udp_encap", u);
+			} else {
+				json_object_set_new(o, "udp_encap", json_null());
+			}
 			json_object_set_new(o, "packets", json_integer((json_int_t)sa->packets));
 			json_object_set_new(o, "bytes", json_integer((json_int_t)sa->bytes));
 			json_object_set_new(o, "seq", json_integer((json_int_t)sa->seq));

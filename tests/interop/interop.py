@@ -349,10 +349,11 @@ def parse_list_sas(text):
         if m and child is None:
             ike["suite"] = m.group(1)
             continue
-        m = re.match(r"^  (\S+): #\d+, reqid \d+, (\w+), (\w+), (\w+):(\S+)", line)
+        # the mode reads e.g. TRANSPORT_PROXY-in-UDP with ESP in UDP (RFC 3948)
+        m = re.match(r"^  (\S+): #\d+, reqid \d+, (\w+), (\w+)(-in-UDP)?, (\w+):(\S+)", line)
         if m:
-            child = {"name": m.group(1), "state": m.group(2), "mode": m.group(3), "protocol": m.group(4),
-                     "esp": m.group(5)}
+            child = {"name": m.group(1), "state": m.group(2), "mode": m.group(3), "protocol": m.group(5),
+                     "esp": m.group(6), "encap": "yes" if m.group(4) else "no"}
             ike["children"].append(child)
             continue
         m = re.match(r"^    (in|out)\s+([0-9a-f]{8})", line)
@@ -1141,7 +1142,9 @@ def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra, esp=ESP):
         if r.returncode != 0:
             raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
         m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
-    ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+    # charon reports its IKE SA ESTABLISHED before its Child SA is installed
+    ike = wait_for("charon's IKE SA and its Child SA", lambda: (lambda x: x if x and x["children"] else None)(
+        charon_sa(ch)), 5)
     if not m6["child"]["installed"]:
         raise Fail("mip6secd did not install the Child SA: %s" % m6)
     log("  established: IKE %s/%s, Child SA mip6secd in 0x%08x out 0x%08x" % (

@@ -218,6 +218,16 @@ static void keepalive_send(struct ike_km *k, struct slot *s, uint64_t now)
 	keepalive_arm(k, s, now);
 }
 
+/* 4877-09: the tunnel-mode SA after IKE_AUTH, by CREATE_CHILD_SA */
+static void request_tunnel(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	if (!k->cfg.initiator || !k->cfg.tunnel)
+		return;
+	struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
+	if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
+		request(k, s, &r, now);
+}
+
 static void established(struct ike_km *k, struct slot *s, uint64_t now)
 {
 	k->st.established++;
@@ -227,7 +237,11 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	s->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
 	keepalive_arm(k, s, now);
 	if (!s->sa.child_ok || !s->sa.ch[0].used) {
+		/* the BU/BA SA refused (e.g. a peer that, behind a NAT, holds
+		 * transport-mode selectors to the IKE addresses, RFC 7296
+		 * 2.23.1): the tunnel-mode SA is asked for all the same */
 		k->st.refused++;
+		request_tunnel(k, s, now);
 		return;
 	}
 	struct mn *mn = node_mn(k->n);
@@ -244,12 +258,7 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	const struct ike_child *c0 = &s->sa.ch[0];
 	memcpy(s->mn_addr, (c0->ours == s->sa.cfg_i ? &c0->tsi : &c0->tsr)->ts[0].start, 16);
 	retire_older(k, s);
-	if (k->cfg.initiator && k->cfg.tunnel) {
-		/* 4877-09: the tunnel-mode SA next, by CREATE_CHILD_SA */
-		struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
-		if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
-			request(k, s, &r, now);
-	}
+	request_tunnel(k, s, now);
 }
 
 /* The IKE SA that keys the BU/BA SAs now: the newest established one. */
@@ -339,8 +348,21 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 		    s->sa.req.type == IKE_REQ_UPDATE_ADDR)
 			return;
 	}
-	if (k->cfg.initiator)
-		start(k, node_km_now(n));
+	if (!k->cfg.initiator)
+		return;
+	/* the peer refused the BU/BA SA on our IKE SA from this very
+	 * address (its policy, or RFC 7296 2.23.1 under a NAT): another IKE
+	 * SA at every Binding Update retransmission would be refused the
+	 * same way, so not before a while */
+	uint64_t now = node_km_now(n);
+	const struct slot *c = current(k);
+	uint8_t src[16];
+	if (c && !c->sa.child_ok && now < c->created + IKE_KM_REFUSED_HOLD_NS && local_addr(k, src) &&
+	    !memcmp(src, c->sa.path.local, 16)) {
+		k->st.acquires_held++;
+		return;
+	}
+	start(k, now);
 }
 
 /* ---- the exchanges on an established IKE SA ---- */

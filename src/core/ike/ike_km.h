@@ -88,6 +88,8 @@ struct node;
 #define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
 #define IKE_KM_HOA_LIFE_S 86400            /* the home prefix lifetime told with an assignment */
 #define IKE_KM_NAT_RETRIES 3                /* MOBIKE updates sent after UNEXPECTED_NAT_DETECTED */
+#define IKE_KM_REFUSED_HOLD_NS 60000000000ull   /* no new IKE SA this long after the peer refused
+						 * the first Child SA on one from the same address */
 
 struct ike_km_cfg {
 	bool initiator;
@@ -170,6 +172,8 @@ struct ike_km_stats {
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
 	uint64_t keepalives;            /* NAT-keepalives sent */
+	uint64_t acquires_held;         /* ACQUIREs that started nothing: the peer refused the
+					 * Child SA on our IKE SA from this address (IKE_KM_REFUSED_HOLD_NS) */
 };
 
 struct ike_km;

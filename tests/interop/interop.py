@@ -561,9 +561,15 @@ def py_ike(pcap, table):
         if len(frame) < 14 + 40 + 8 + 28 or frame[12:14] != b"\x86\xdd" or frame[14 + 6] != 17:
             continue
         udp = frame[54:]
-        if struct.unpack(">H", udp[2:4])[0] != 500:
+        sport, dport = struct.unpack(">HH", udp[0:4])
+        if dport == 500 or (dport == 4500 and sport == 500):
+            ike = udp[8:]
+        elif dport == 4500 and udp[8:12] == b"\0\0\0\0":
+            ike = udp[12:]          # RFC 3948 2.2: the non-ESP marker, then IKE
+        else:
             continue
-        ike = udp[8:]
+        if len(ike) < 28:
+            continue
         spi_i, spi_r = ike[0:8].hex(), ike[8:16].hex()
         m = {k: [] for k in AUTH_FIELDS}
         m.update({"time": sec + usec / 1e6, "response": bool(ike[19] & 0x20), "exchange": ike[18]})

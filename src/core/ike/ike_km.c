@@ -193,7 +193,7 @@ static void retire_older(struct ike_km *k, struct slot *s)
 			continue;
 		if (!k->cfg.initiator && (o->sa.peer_id_type != s->sa.peer_id_type ||
 					  o->sa.peer_id_len != s->sa.peer_id_len ||
-					  memcmp(o->sa.peer_id, s->sa.peer_id, s->sa.peer_id_len)))
+					  (s->sa.peer_id_len && memcmp(o->sa.peer_id, s->sa.peer_id, s->sa.peer_id_len))))
 			continue;
 		drop_slot_sas(k, o);
 	}

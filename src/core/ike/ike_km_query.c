@@ -57,7 +57,8 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->peer_auth = s->sa.peer_auth;
 	out->peer_id_type = s->sa.peer_id_type;
 	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
-	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
+	if (out->peer_id_len)
+		memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
 	/* the first Child SA: its inbound SA completes the larval one */
 	out->child_installed = s->sa.state == IKE_SA_ESTABLISHED && s->sa.child_ok && !s->larval;
 	out->child_error = s->sa.child_error;

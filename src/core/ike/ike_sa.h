@@ -95,6 +95,9 @@
 #define IKE_SA_QUEUE_MAX 8
 #define IKE_SA_ADDR_MAX 4       /* the peer's additional addresses kept (RFC 4555 3.6) */
 #define IKE_COOKIE2_LEN 16      /* 8..64 unpredictable octets (MK-07) */
+/* A Child SA keeps the first octets of its exchange's nonces (and their
+ * lengths) only for 2.8.1's lowest-nonce rule; its keys are made before. */
+#define IKE_CHILD_NONCE_KEEP 32
 
 /* Where an IKE SA runs, or where a message came: our address and port,
  * the peer's. */
@@ -219,8 +222,8 @@ struct ike_child {
 	bool deleting;          /* our Delete for it is queued or outstanding */
 	uint32_t spi_in, spi_out;
 	uint16_t dh;            /* PFS group of its exchange, 0 without */
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];   /* of its exchange (2.8.1) */
-	size_t ni_len, nr_len;
+	uint8_t ni[IKE_CHILD_NONCE_KEEP], nr[IKE_CHILD_NONCE_KEEP];     /* of its exchange (2.8.1) */
+	size_t ni_len, nr_len;          /* the nonces' whole lengths */
 	uint32_t replaces;      /* spi_in of the SA it rekeys, 0 */
 	struct ike_child_keys keys;
 	struct ike_ts_list tsi, tsr;
@@ -289,8 +292,10 @@ struct ike_sa {
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
 	struct ike_suite suite;         /* negotiated */
 	uint8_t prop_num;               /* the accepted proposal's number */
-	struct ike_dh dh;
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	struct ike_dh *dh;              /* our IKE_SA_INIT key pair, until g^ir is made */
+	/* Ni and Nr (IKE_NONCE_MAX octets each, one allocation), until
+	 * IKE_AUTH is over: SKEYSEED, AUTH and the first Child SA's keys */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	struct ike_keys keys;
 	struct ike_sk sk;
@@ -321,7 +326,7 @@ struct ike_sa {
 	unsigned n_queue;
 	uint8_t req_nonce[IKE_SA_NONCE_LEN];
 	uint8_t req_spi[IKE_SPI_LEN];   /* IKE rekey: our new SPI */
-	struct ike_dh req_dh;
+	struct ike_dh *req_dh;          /* the KE of our outstanding request, made for it */
 	/* IKE SA rekeys: [0] ours and [1] the peer's (both when they cross);
 	 * made at the first rekey of this SA (ike_sa_rekeys), NULL before:
 	 * most IKE SAs never hold one */
@@ -341,14 +346,13 @@ struct ike_sa {
 	/* the peer, once authenticated (peer_auth: its AUTH method) */
 	uint8_t peer_auth;
 	uint8_t peer_id_type;
-	uint8_t peer_id[IKE_SA_ID_MAX];
+	uint8_t *peer_id;               /* its own allocation, peer_id_len octets (NULL: none) */
 	size_t peer_id_len;
 	/* the first Child SA */
 	bool child_ok;
 	uint16_t child_error;           /* the notify that refused it, 0 if none */
 	uint32_t child_spi_i, child_spi_r;      /* inbound SPI of the initiator / responder */
-	struct ike_child_keys child;
-	struct ike_ts_list child_tsi, child_tsr;
+	/* its keys and selectors are ch[0]'s, where IKE_AUTH puts them */
 	/* RFC 4555 */
 	struct ike_path path;           /* the SA's addresses (ike_sa_set_path) */
 	struct ike_path rx;             /* the message being input (ike_sa_set_rx) */
@@ -419,6 +423,8 @@ void ike_sa_set_path(struct ike_sa *sa, const struct ike_path *p);
  * moves the SA (MK-06). Without it, an update is refused. */
 void ike_sa_set_rx(struct ike_sa *sa, const struct ike_path *rx);
 void ike_sa_clear(struct ike_sa *sa);
+/* The KE of our outstanding request (sa->req_dh) wiped and freed. */
+void ike_sa_req_dh_drop(struct ike_sa *sa);
 /* Octets the SA holds beyond its struct (the messages it keeps), OpenSSL
  * contexts not counted. */
 size_t ike_sa_heap_bytes(const struct ike_sa *sa);

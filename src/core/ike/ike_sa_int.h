@@ -19,6 +19,13 @@ void ike_sa_new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN]);
 /* sa->rk, made (zeroed) if it was not: NULL when out of memory. */
 struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa);
 void ike_sa_digest(const uint8_t *p, size_t n, uint8_t out[32]);
+/* sa->peer_id := a copy of id (0, M6_E_NOMEM). */
+int ike_sa_set_peer_id(struct ike_sa *sa, const uint8_t *id, size_t len);
+/* sa->req_dh, made (group, a fresh key pair); ike_sa.h drops it. */
+int ike_sa_req_dh_init(struct ike_sa *sa, uint16_t group);
+/* A Child SA's copy of a nonce: its first IKE_CHILD_NONCE_KEEP octets
+ * and its whole length. */
+void ike_child_keep_nonce(uint8_t dst[IKE_CHILD_NONCE_KEEP], size_t *dst_len, const uint8_t *src, size_t len);
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
 		uint32_t msgid);
 

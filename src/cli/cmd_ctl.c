@@ -22,6 +22,7 @@ static const char help_text[] =
 "usage: mip6sec show [bindings|bul|sa|policy|ike|counters|neighbours|status] [--json] [-s SOCKET]\n"
 "       mip6sec reload [-s SOCKET]\n"
 "       mip6sec keys FILE [-s SOCKET]\n"
+"       mip6sec rekey child|ike [-s SOCKET]\n"
 "\n"
 "Ask a running mip6secd (see mip6secd(8)). Its control socket is, unless\n"
 "-s or $" CTL_SOCKET_ENV " names another, the abstract socket \"" CTL_SOCKET_DEFAULT "\" of the\n"
@@ -51,6 +52,8 @@ static const char help_text[] =
 "                   ikev2_decryption_table format (strongSwan save-keys),\n"
 "                   FILE with .keys replaced by .ikev2_decryption_table,\n"
 "                   else FILE.ikev2_decryption_table; mode 0600\n"
+"  rekey child|ike  rekey now (IKE keying): each Child SA, or the IKE SA,\n"
+"                   by CREATE_CHILD_SA, as at its soft lifetime\n"
 "  -s, --socket S   \"@NAME\" for an abstract socket, else a path\n"
 "\n"
 "exit status: 0 success, 1 the daemon refused or could not be reached,\n"
@@ -200,6 +203,26 @@ int cmd_show(int argc, char **argv)
 	}
 	char line[128];
 	snprintf(line, sizeof(line), "show %s%s", what, json ? " json" : "");
+	struct answer a = { 0 };
+	int rc = ask(sock, line, &a);
+	if (!rc)
+		fputs(a.buf + 3, stdout);
+	answer_wipe(&a);
+	return rc;
+}
+
+int cmd_rekey(int argc, char **argv)
+{
+	const char *sock;
+	bool json = false;
+	int i = parse(argc, argv, &sock, &json, false);
+	if (i < 0 || argc - i != 1 || (strcmp(argv[i], "child") && strcmp(argv[i], "ike"))) {
+		if (i >= 0)
+			fputs(help_text, stderr);
+		return 2;
+	}
+	char line[32];
+	snprintf(line, sizeof(line), "rekey %s", argv[i]);
 	struct answer a = { 0 };
 	int rc = ask(sock, line, &a);
 	if (!rc)

@@ -10,6 +10,7 @@
 
 int cmd_show(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+int cmd_rekey(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 void cmd_ctl_help(FILE *f);
 

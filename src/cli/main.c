@@ -1,6 +1,6 @@
 /*
  * mip6sec — command-line front end: decode, build, sim, and the control
- * client of mip6secd (show, reload, keys).
+ * client of mip6secd (show, reload, keys, rekey).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +32,7 @@ static const char usage_main[] =
 "                                        policy, ike, counters, neighbours, status\n"
 "  reload                                make mip6secd re-read its configuration\n"
 "  keys FILE                             write mip6secd's SAs as a key file (+ esp_sa, IKE)\n"
+"  rekey child|ike                       make mip6secd rekey its Child SAs or IKE SA now\n"
 "  help [COMMAND]                        show help for a command\n"
 "\n"
 "options:\n"
@@ -424,12 +425,13 @@ static int cmd_help(int argc, char **argv)
 		printf("%s%s", usage_build_head, spec_help_text);
 	else if (!strcmp(argv[1], "sim"))
 		cmd_sim_help(stdout);
-	else if (!strcmp(argv[1], "show") || !strcmp(argv[1], "reload") || !strcmp(argv[1], "keys"))
+	else if (!strcmp(argv[1], "show") || !strcmp(argv[1], "reload") || !strcmp(argv[1], "keys") ||
+		 !strcmp(argv[1], "rekey"))
 		cmd_ctl_help(stdout);
 	else if (!strcmp(argv[1], "help"))
 		fputs(usage_main, stdout);
 	else {
-		fprintf(stderr, "mip6sec help: unknown command '%s' (decode, build, sim, show, reload, keys)\n", argv[1]);
+		fprintf(stderr, "mip6sec help: unknown command '%s' (decode, build, sim, show, reload, keys, rekey)\n", argv[1]);
 		return 2;
 	}
 	return 0;
@@ -462,6 +464,8 @@ int main(int argc, char **argv)
 		return cmd_reload(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keys"))
 		return cmd_keys(argc - 1, argv + 1);
+	if (!strcmp(cmd, "rekey"))
+		return cmd_rekey(argc - 1, argv + 1);
 	fprintf(stderr, "mip6sec: unknown command '%s'\n", cmd);
 	return usage_error("", NULL);
 }

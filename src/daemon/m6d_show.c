@@ -781,9 +781,18 @@ void m6d_command(struct m6d *d, const char *line, struct ctl_reply *out)
 		keys(d, out);
 		return;
 	}
+	if (n == 2 && !strcmp(w[0], "rekey") && (!strcmp(w[1], "child") || !strcmp(w[1], "ike"))) {
+		if (!d->ike) {
+			ctl_fail(out, "no IKE keying on this node (its ipsec group has no ike group)");
+			return;
+		}
+		int made = ike_km_rekey(d->ike, !strcmp(w[1], "ike"));
+		ctl_printf(out, "%d %s rekey%s started\n", made, w[1], made == 1 ? "" : "s");
+		return;
+	}
 	if (n == 1 && !strcmp(w[0], "version")) {
 		ctl_printf(out, "mip6secd %s\n", MIP6SEC_VERSION);
 		return;
 	}
-	ctl_fail(out, "unknown command '%s' (show, reload, keys, version)", n >= 1 ? w[0] : "");
+	ctl_fail(out, "unknown command '%s' (show, reload, keys, rekey child|ike, version)", n >= 1 ? w[0] : "");
 }

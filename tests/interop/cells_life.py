@@ -4,6 +4,8 @@ refused with INVALID_KE_PAYLOAD, Deletes, liveness checks, charon crashing
 under the SA), each started by either end. The harness, its testbed and its
 checks are interop.py's.
 """
+import threading
+
 from interop import *  # noqa: F401,F403 - the harness: Bed, Charon, checks, constants
 
 # name -> (what it shows, charon's connection options, charon's Child SA
@@ -48,6 +50,16 @@ LIFE = {
                                     "(esp_proposals aes128gcm16-ecp256) answers INVALID_KE_PAYLOAD naming ECP-256, "
                                     "mip6secd sends it again with an ECP-256 KE", "rekey_time = 0\ndpd_delay = 0",
                                     "rekey_time = 0", "rekey = 5; lifetime = 60; pfs = true;", "aes128gcm16-ecp256"),
+    # RFC 7296 2.8.1: both ends rekey the same Child SA at once; the harness
+    # holds charon (SIGSTOP) while each end is asked to rekey (swanctl
+    # --rekey, mip6sec rekey child), so both requests cross
+    "simultaneous-rekey-child": ("both ends rekey the Child SA at once (crossing CREATE_CHILD_SA requests, RFC 7296 "
+                                 "2.8.1): the pair made with the lowest nonce is deleted by its creator, one new "
+                                 "pair stays at both ends", "rekey_time = 0\ndpd_delay = 0", "rekey_time = 0", ""),
+    "simultaneous-rekey-ike": ("both ends rekey the IKE SA at once (crossing CREATE_CHILD_SA requests, RFC 7296 "
+                               "2.8.2): the new IKE SA made with the lowest nonce is deleted by its creator, the "
+                               "other stays at both ends with the Child SA", "rekey_time = 0\ndpd_delay = 0",
+                               "rekey_time = 0", ""),
 }
 LIFE_CELLS = ["life-%s-%s" % (d, k) for k in LIFE for d in "ri"]
 
@@ -229,6 +241,8 @@ def life_cell(name, plugin):
         ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(bed, direction, plugin, ike_opts, child_opts,
                                                                    m6_extra, esp)
         pfs = scenario.endswith("-pfs") or ke_retry
+        if scenario.startswith("simultaneous-rekey-"):
+            return life_simultaneous(bed, ch, node, m6, pcap, cap, scenario.endswith("-ike"))
         if scenario.startswith("charon-rekey-child"):
             return life_rekey_child(bed, ch, node, charon_addr, m6, pcap, cap, "charon", pfs)
         if scenario.startswith("mip6secd-rekey-child"):
@@ -244,6 +258,109 @@ def life_cell(name, plugin):
             return life_m6_delete(bed, ch, node, m6_addr, m6, pcap, cap)
         return life_dpd(bed, ch, node, charon_addr if scenario == "charon-dpd" else m6_addr, m6, pcap, cap,
                         scenario.split("-")[0])
+
+def life_simultaneous(bed, ch, node, m6, pcap, cap, ike_sa=False):
+    """RFC 7296 2.8.1 against charon: charon and mip6secd are held
+    (SIGSTOP) while each is asked to rekey the Child SA (swanctl --rekey,
+    mip6sec rekey child: both wait on the control sockets), then let go
+    together, so both requests cross. Which an end takes first, its own
+    command or the other's request, is its scheduling: a round where one
+    took the request first is a
+    plain rekey, and the harness tries again (up to 8 rounds) until charon
+    logs the collision. Then both ends must hold one new Child SA pair, the
+    same SPIs, the redundant pairs deleted, the key tables agreeing."""
+    pid = int(open(os.path.join(ch.d, "run", "charon.pid")).read().strip())
+    m6pid = int(open(os.path.join(DIR, "bed", node + ".pid")).read().strip())
+    logf = os.path.join(ch.d, "charon.log")
+    kind = "ike" if ike_sa else "child"
+    crossed = 0
+    for rnd in range(1, 9):
+        before = open(logf, errors="replace").read().count("collision")
+        old = m6_child(node)
+        old_ike = established(node)
+        # both held, each given its command, both let go together: each
+        # sends its request before the other's can reach it
+        got = {}
+        os.kill(pid, signal.SIGSTOP)
+        os.kill(m6pid, signal.SIGSTOP)
+        try:
+            what = ("--ike", "rfc4877") if ike_sa else ("--child", "bu")
+            sw = threading.Thread(target=lambda: ch.swanctl("--rekey", *what, check=False, timeout=30))
+            mr = threading.Thread(target=lambda: got.update(r=nsexec(node, [MIP6SEC, "rekey", kind], check=False,
+                                                                        timeout=30)))
+            sw.start()
+            mr.start()
+            time.sleep(0.5)
+        finally:
+            os.kill(m6pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGCONT)
+        sw.join(timeout=30)
+        mr.join(timeout=30)
+        log("  round %d: mip6sec rekey %s: %s" % (rnd, kind, got["r"].stdout.strip() if "r" in got else "no answer"))
+
+        def settled():
+            ins, outs = m6_child(node)
+            ike = charon_sa(ch)
+            e = established(node)
+            if len(ins) != 1 or len(outs) != 1 or not ike or not e:
+                return None
+            if ike_sa:
+                # one IKE SA at both ends, a new one, the same; the Child SA moved
+                ikes = [x for x in ch.sas() if x["state"] == "ESTABLISHED"]
+                held = [x for x in show_ike(node)["ike"] if x["state"] == "established"]
+                if ((e["spi_i"], e["spi_r"]) == (old_ike["spi_i"], old_ike["spi_r"]) or len(ikes) != 1 or
+                        len(held) != 1 or (ike["initiator-spi"], ike["responder-spi"]) != (e["spi_i"], e["spi_r"]) or
+                        (ins, outs) != old):
+                    return None
+            elif (ins, outs) == old:
+                return None
+            kids = [c for c in ike["children"] if c["state"] == "INSTALLED"]
+            if len(kids) != 1 or int(kids[0]["spi-out"], 16) != ins[0] or int(kids[0]["spi-in"], 16) != outs[0]:
+                return None
+            return ins[0], outs[0], ike
+        new_in, new_out, ike = wait_for("both ends to hold one Child SA pair again", settled, 20)
+        crossed = open(logf, errors="replace").read().count("collision") - before
+        log("  round %d: one pair left at both ends, in 0x%08x out 0x%08x; charon logged %d collision line(s)"
+            % (rnd, new_in, new_out, crossed))
+        if crossed:
+            break
+    if not crossed:
+        raise Fail("charon logged no rekey collision in 8 rounds: the requests never crossed")
+    e = established(node)
+    if not e or ((e["spi_i"], e["spi_r"]) != (m6["spi_i"], m6["spi_r"])) != ike_sa:
+        raise Fail("the IKE SA %s: %s" % ("did not change" if ike_sa else "changed", e))
+    if ike_sa:
+        log("  IKE SA now %s/%s at both ends (was %s/%s), the Child SA unchanged" % (
+            e["spi_i"], e["spi_r"], m6["spi_i"], m6["spi_r"]))
+    m6dir = os.path.join(DIR, "bed")
+    nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+    bed.stop(cap)
+    if ike_sa:
+        # the first IKE SA and the survivor; charon's own log of the
+        # redundant one names the survivor's SPIs with the redundant SA's
+        # keys (see docs/interop.md), so the two tables are compared on
+        # these and the redundant SAs' Deletes are read with ours below
+        compare_tables(ch, m6dir, node, [new_in, new_out],
+                       {"%s,%s" % (m6["spi_i"], m6["spi_r"]), "%s,%s" % (e["spi_i"], e["spi_r"])})
+    else:
+        compare_tables(ch, m6dir, node, [new_in, new_out])
+    with open(logf, errors="replace") as f:
+        lines = [l.strip() for l in f if "collision" in l or "lowest nonce" in l.lower()]
+    log("  charon: %s" % (" | ".join(x.split("> ", 1)[-1] for x in lines[-3:])))
+    # every IKE SA of the run (rounds rekey the IKE SA more than once)
+    msgs = tshark_ike(pcap, ws_conf("charon", ch.keys), LIFE_FIELDS)
+    # a Child SA rekey names the old pair (REKEY_SA); an IKE SA rekey has a
+    # KE and no TS (2.18)
+    reqs = [m for m in msgs if m["exchange"] == 36 and not m["response"] and
+            (("34" in m["isakmp.typepayload"] and "44" not in m["isakmp.typepayload"]) if ike_sa
+             else REKEY_SA in m["isakmp.notify.msgtype"])]
+    who = sorted(set(m["ipv6.src"][0] for m in reqs))
+    if len(who) != 2:
+        raise Fail("want CREATE_CHILD_SA %s rekey requests from both ends in the capture, got them from %s"
+                   % (kind, who))
+    log("  %d CREATE_CHILD_SA %s rekey requests from %s, decrypted with charon's table" % (
+        len(reqs), "IKE SA" if ike_sa else "Child SA", " and ".join(who)))
+
 
 def life_charon_restart(bed, ch, node, direction, m6, pcap, cap):
     """charon lost its state under an established SA (RFC 7296 2.4): the

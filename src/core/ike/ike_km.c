@@ -867,6 +867,36 @@ void ike_km_close(struct ike_km *k)
 	}
 }
 
+int ike_km_rekey(struct ike_km *k, bool ike)
+{
+	if (!k || !k->n)
+		return 0;
+	uint64_t now = node_km_now(k->n);
+	int made = 0;
+	for (unsigned i = 0; i < k->n_slots; i++) {
+		struct slot *s = &k->slots[i];
+		if (!s->used || s->sa.state != IKE_SA_ESTABLISHED || s->doomed)
+			continue;
+		if (ike) {
+			struct ike_req r = { .type = IKE_REQ_REKEY_IKE };
+			request(k, s, &r, now);
+			made++;
+			continue;
+		}
+		for (unsigned j = 0; j < IKE_SA_CHILD_MAX; j++) {
+			const struct ike_child *c = &s->sa.ch[j];
+			if (!c->used || c->rekeyed || c->rekeying || c->deleting)
+				continue;
+			struct ike_req r = { .type = IKE_REQ_REKEY_CHILD, .spi = c->spi_in, .pfs = k->cfg.esp.pfs };
+			if (node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
+				continue;
+			request(k, s, &r, now);
+			made++;
+		}
+	}
+	return made;
+}
+
 void ike_km_forget(struct ike_km *k)
 {
 	for (unsigned i = 0; i < k->n_slots; i++)

@@ -194,6 +194,11 @@ void ike_km_forget(struct ike_km *k);
  * 7296 1.4.1, its Child SAs with it) goes to the node's output; nothing is
  * waited for. The node must be drained before it is freed. */
 void ike_km_close(struct ike_km *k);
+/* Rekey now, as an operator asks (strongSwan's swanctl --rekey): every
+ * established IKE SA (ike) or each of their Child SAs not already being
+ * rekeyed or deleted, by CREATE_CHILD_SA into the node's output. Returns
+ * the requests made (0: nothing to rekey). */
+int ike_km_rekey(struct ike_km *k, bool ike);
 
 const struct ike_km_stats *ike_km_stats(const struct ike_km *k);
 /* With keep_keys: the logged IKE SAs and Child SAs. */

@@ -181,6 +181,17 @@ usage:
 	return -1;
 }
 
+/* One request; the answer's text to stdout. */
+static int ask_print(const char *sock, const char *line)
+{
+	struct answer a = { 0 };
+	int rc = ask(sock, line, &a);
+	if (!rc)
+		fputs(a.buf + 3, stdout);
+	answer_wipe(&a);
+	return rc;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	const char *sock;
@@ -203,12 +214,7 @@ int cmd_show(int argc, char **argv)
 	}
 	char line[128];
 	snprintf(line, sizeof(line), "show %s%s", what, json ? " json" : "");
-	struct answer a = { 0 };
-	int rc = ask(sock, line, &a);
-	if (!rc)
-		fputs(a.buf + 3, stdout);
-	answer_wipe(&a);
-	return rc;
+	return ask_print(sock, line);
 }
 
 int cmd_rekey(int argc, char **argv)
@@ -223,12 +229,7 @@ int cmd_rekey(int argc, char **argv)
 	}
 	char line[32];
 	snprintf(line, sizeof(line), "rekey %s", argv[i]);
-	struct answer a = { 0 };
-	int rc = ask(sock, line, &a);
-	if (!rc)
-		fputs(a.buf + 3, stdout);
-	answer_wipe(&a);
-	return rc;
+	return ask_print(sock, line);
 }
 
 int cmd_reload(int argc, char **argv)
@@ -241,12 +242,7 @@ int cmd_reload(int argc, char **argv)
 			fputs(help_text, stderr);
 		return 2;
 	}
-	struct answer a = { 0 };
-	int rc = ask(sock, "reload", &a);
-	if (!rc)
-		fputs(a.buf + 3, stdout);
-	answer_wipe(&a);
-	return rc;
+	return ask_print(sock, "reload");
 }
 
 static FILE *open_secret(const char *path)

@@ -4,6 +4,8 @@ tunnel-mode Child SA of the mobile node - home agent tunnel, and
 certificate authentication. The harness, its testbed and its checks are
 interop.py's; `interop.py cell NAME` runs these too.
 """
+import threading
+
 from interop import *  # noqa: F401,F403 - the harness: Bed, Charon, checks, constants
 
 # Certificates (RFC 7296 2.15 with RFC 7427 signatures): the test PKI of
@@ -144,7 +146,8 @@ def tunnel_cell(name, plugin):
     tunnel mode for it and accepts. Both ends hold it with the same SPIs,
     charon in TUNNEL mode, mip6secd on its tunnel policies; the key tables
     agree; tshark decrypts the CREATE_CHILD_SA with charon's table."""
-    natt = name == "natt-r"
+    data = name == "data-r"
+    natt = name == "natt-r" or data
     log("cell %s: the tunnel-mode Child SA (4877-09) by CREATE_CHILD_SA, charon responds, IKE %s, ESP %s%s"
         % (name, LIFE_PROPOSAL, ESP, ", ESP in UDP forced by mip6secd (encap = true)" if natt else ""))
     with Bed(LIFE_PROPOSAL) as bed:
@@ -160,7 +163,7 @@ def tunnel_cell(name, plugin):
             f.write(text[:i] + tun + text[i:])
         m6_ike_extra("mn", "tunnel = true;" + (" encap = true; keepalive = 1;" if natt else ""))
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
-        ch = Charon("ha", "ha", plugin)
+        ch = Charon("ha", "ha", plugin, libipsec=data)
         bed.charons.append(ch)
         c = swanctl_conf(False, LIFE_PROPOSAL, "transport_proxy")
         c = c.replace("""        start_action = none
@@ -196,10 +199,17 @@ def tunnel_cell(name, plugin):
         if natt:
             natt_tunnel_checks(ch, ike, tun, ours)
             time.sleep(2.5)         # keepalive = 1: two or more in the capture
+        if data:
+            ins[0], outs[0] = data_checks(ch, ins[0], outs[0])
         m6dir = os.path.join(DIR, "bed")
         nsexec("mn", [MIP6SEC, "keys", os.path.join(m6dir, "mn.keys")])
         bed.stop(cap)
-        compare_tables(ch, m6dir, "mn", [ins[0], outs[0]])
+        # with kernel-libipsec charon's ESP keys are not logged (the
+        # harness's plugin records them as charon's kernel interface): the
+        # IKE lines are compared, and the ESP is read with mip6secd's table
+        compare_tables(ch, m6dir, "mn", [] if data else [ins[0], outs[0]])
+        if data:
+            esp_with_m6_table(pcap, os.path.join(m6dir, "mn.esp_sa"))
         msgs = life_msgs(pcap, ch, m6["spi_i"])
         if natt:
             natt_wire_checks(pcap, ch, m6, "r", COA)
@@ -450,7 +460,101 @@ def mobike_cell(name, plugin):
 # NAT traversal forced (RFC 7296 2.23, RFC 3948): natt-r, mip6secd's
 # mobile node with encap = true, charon answering; natt-i, charon with
 # strongSwan's encap = yes initiating to mip6secd's home agent
-NATT_CELLS = ["natt-r", "natt-i"]
+NATT_CELLS = ["natt-r", "natt-i", "data-r"]
+
+
+def iperf(client_ns, server_ns, server_addr, reverse):
+    """An iperf3 TCP stream of 3 s between the namespaces; Mbit/s received."""
+    srv = subprocess.Popen(["ip", "netns", "exec", ns(server_ns), "iperf3", "-s", "-1", "-B", server_addr],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        r = nsexec(client_ns, ["iperf3", "-c", server_addr, "-t", "3", "-J"] + (["-R"] if reverse else []),
+                   check=False, timeout=30)
+    finally:
+        try:
+            srv.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
+    try:
+        return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 1e6
+    except (ValueError, KeyError):
+        raise Fail("iperf3 through the tunnel-mode SA failed:\n%s" % r.stdout[-1500:])
+
+
+def data_checks(ch, m6_in, m6_out):
+    """Traffic through the tunnel-mode SA between the mobile node's home
+    address (mip6secd's TUN in m6x-mn) and the home agent's address, whose
+    ESP charon's kernel-libipsec opens and seals in user space (its TUN
+    device and routes in m6x-ha): pings, an iperf3 TCP stream each way,
+    then pings across a rekey by each end, none lost."""
+    r = nsexec("mn", ["ping", "-6", "-n", "-c", "20", "-i", "0.1", "-W", "2", HA], check=False, timeout=60)
+    if " 0% packet loss" not in r.stdout:
+        raise Fail("ping from the home address through charon's kernel-libipsec:\n%s" % r.stdout[-800:])
+    log("  ping %s from %s through the SA: %s" % (HA, HOA, r.stdout.strip().splitlines()[-2]))
+    up, down = iperf("mn", "ha", HA, False), iperf("mn", "ha", HA, True)
+    if up <= 0 or down <= 0:
+        raise Fail("no iperf3 goodput: %.1f / %.1f Mbit/s" % (up, down))
+    log("  iperf3 TCP through the SA: mobile node -> charon %.0f Mbit/s, charon -> mobile node %.0f Mbit/s"
+        % (up, down))
+    got = {}
+    pinger = threading.Thread(target=lambda: got.update(r=nsexec(
+        "mn", ["ping", "-6", "-n", "-c", "100", "-i", "0.05", "-W", "2", HA], check=False, timeout=60)))
+    pinger.start()
+    time.sleep(1)
+    nsexec("mn", [MIP6SEC, "rekey", "child"], timeout=10)
+    wait_for("mip6secd's rekey of the tunnel-mode SA", lambda: (lambda t: t if t and t[0] != m6_in else None)(
+        tunnel_spis()), 5)
+    time.sleep(1)
+    before = tunnel_spis()
+    ch.swanctl("--rekey", "--child", "tun", timeout=30)
+    try:
+        after = wait_for("charon's rekey of the tunnel-mode SA", lambda: (lambda t: t if t and t != before else None)(
+            tunnel_spis()), 10)
+    except Fail as e:
+        raise Fail("%s: mip6secd's tunnel-mode SAs %s, charon %s" % (
+            e, [(hex(x["spi"]), x["direction"], x["state"]) for x in m6_sas("mn").values() if x["mode"] == "tunnel"],
+            charon_sa(ch)))
+    pinger.join(timeout=60)
+    out = got["r"].stdout if "r" in got else ""
+    if " 0% packet loss" not in out:
+        raise Fail("pings lost across the rekeys:\n%s" % out[-800:])
+    log("  100 pings across two rekeys of the tunnel-mode SA (mip6secd's, then charon's: in 0x%08x out 0x%08x "
+        "-> 0x%08x/0x%08x -> 0x%08x/0x%08x): %s" % (m6_in, m6_out, before[0], before[1], after[0], after[1],
+                                                     out.strip().splitlines()[-2]))
+    return after
+
+
+def esp_with_m6_table(pcap, esp_sa):
+    """tshark opens the capture's ESP (in UDP) with mip6secd's esp_sa: every
+    packet of the SAs it lists decrypts with a good ICV."""
+    opts = ["-o", "esp.enable_encryption_decode:TRUE", "-o", "esp.enable_authentication_check:TRUE"]
+    listed = set()
+    for line in open(esp_sa):
+        if line.strip() and not line.startswith("#"):
+            opts += ["-o", "uat:esp_sa:" + line.strip()]
+            listed.add(int(line.split(",")[3].strip('"'), 16))
+    r = subprocess.run(["tshark", "-n", "-r", pcap] + opts + ["-Y", "esp", "-T", "fields", "-e", "esp.spi", "-e",
+                        "esp.icv_good", "-e", "icmpv6.type"], capture_output=True, text=True, timeout=120)
+    rows = [l.split("\t") for l in r.stdout.splitlines() if l.strip()]
+    mine = [x for x in rows if int(x[0], 16) in listed]
+    good = [x for x in mine if x[1] in ("1", "True")]
+    echo = [x for x in good if x[2] in ("128", "129")]
+    if not mine or len(good) != len(mine) or not echo:
+        raise Fail("tshark with mip6secd's esp_sa (SPIs %s): %d of %d ESP packets with a good ICV, %d echoes"
+                   % (sorted(hex(x) for x in listed), len(good), len(mine), len(echo)))
+    log("  tshark with mip6secd's esp_sa (the SAs it holds at the end, %s): all %d of their ESP packets (in UDP "
+        "4500) decrypted with a good ICV, %d of them ICMPv6 echoes; %d ESP packets in the capture in all"
+        % (", ".join(sorted("0x%08x" % x for x in listed)), len(mine), len(echo), len(rows)))
+
+
+def tunnel_spis():
+    """mip6secd's one installed tunnel-mode pair (in, out), else None."""
+    t = [e for e in m6_sas("mn").values() if e["mode"] == "tunnel" and e["state"] in ("mature", "soft_expired")]
+    ins = [e["spi"] for e in t if e["direction"] == "in"]
+    outs = [e["spi"] for e in t if e["direction"] == "out"]
+    return (ins[0], outs[0]) if len(ins) == 1 and len(outs) == 1 else None
 
 
 def natt_tunnel_checks(ch, ike, tun, ours):
@@ -555,7 +659,7 @@ def run(name, plugin):
         return tunnel_cell(name, plugin)
     if name in CP_CELLS:
         return cp_cell(name, plugin)
-    if name == "natt-r":
+    if name in ("natt-r", "data-r"):
         return tunnel_cell(name, plugin)
     if name in NATT_CELLS:
         return natt_cell(name, plugin)

@@ -17,6 +17,9 @@
  * charon's bus for the derived IKE SA keys (the hook save-keys uses) and
  * writes $M6_CHARON_KEYS/ikev2_decryption_table in save-keys' format.
  *
+ * With $M6_CHARON_NO_KERNEL set it provides no kernel interface and only
+ * logs the IKE keys: charon's own kernel-libipsec then carries the ESP.
+ *
  * Contract: the structures below are strongSwan 5.9.8's (kernel_ipsec.h,
  * listener.h, plugin.h, plugin_feature.h, ike_sa.h, ike_sa_id.h,
  * proposal.h, daemon.h, bus.h), declared here as far as they are used;
@@ -454,6 +457,16 @@ static ss_feature features[2];
 static int p_features(ss_plugin *this, ss_feature *out[])
 {
 	(void)this;
+	/* with charon's own user-space ESP (kernel-libipsec) the plugin
+	 * only logs the IKE keys */
+	if (getenv("M6_CHARON_NO_KERNEL")) {
+		/* a plugin without features is unloaded: provide a name */
+		features[0].kind = SS_FEATURE_PROVIDE;
+		features[0].type = SS_FEATURE_CUSTOM;
+		features[0].arg.custom = "m6-interop-keys";
+		*out = features;
+		return 1;
+	}
 	features[0].kind = SS_FEATURE_CALLBACK;
 	features[0].type = SS_FEATURE_NONE;
 	features[0].arg.cb.f = kernel_ipsec_register;

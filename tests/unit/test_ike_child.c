@@ -100,6 +100,21 @@ static void test_tunnel_child(void **s)
 	ea = ev_of(&e.i, IKE_EV_CHILD_UP);
 	assert_non_null(ea);
 	assert_true(e.i.ch[ea->child].tunnel);
+	/* 1.3.3: the peer's rekey of it too, though the mobile node's
+	 * configuration lets no peer start a tunnel-mode SA (tunnel_ok
+	 * false; strongSwan rekeys a tunnel it answered) */
+	assert_false(e.ci.tunnel_ok);
+	eb = ev_of(&e.r, IKE_EV_CHILD_UP);
+	struct ike_req rk2 = { .type = IKE_REQ_REKEY_CHILD, .spi = e.r.ch[eb->child].spi_in, .new_spi = 0xd0000003 };
+	assert_int_equal(ike_sa_request(&e.r, &rk2, p, sizeof(p), &pl), 0);
+	assert_int_equal(deliver(&e.i, p, pl, q, &ql), 0);
+	ea = ev_of(&e.i, IKE_EV_CHILD_UP);
+	assert_non_null(ea);
+	assert_true(e.i.ch[ea->child].tunnel);
+	assert_int_equal(deliver(&e.r, q, ql, p, &pl), 0);
+	eb = ev_of(&e.r, IKE_EV_CHILD_UP);
+	assert_non_null(eb);
+	assert_true(e.r.ch[eb->child].tunnel);
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);
 

@@ -509,10 +509,11 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		if (esp_choose(sa, &sp->prop[i], &dh))
 			chosen = &sp->prop[i];
 	/* without USE_TRANSPORT_MODE the peer asks for a tunnel-mode SA
-	 * (1.3.1): only where the configuration has the tunnel, and a rekey
-	 * keeps the mode of the SA it replaces (1.3.3) */
+	 * (1.3.1): a new one only where the configuration lets the peer have
+	 * one, a rekey of the tunnel-mode SA we made always; a rekey keeps
+	 * the mode of the SA it replaces (1.3.3) */
 	bool tunnel = !find_notify(m, IKE_N_USE_TRANSPORT_MODE);
-	if (!chosen || (tunnel && !c->tunnel_ok) || (old && old->tunnel != tunnel)) {
+	if (!chosen || (tunnel && !c->tunnel_ok && !old) || (old && old->tunnel != tunnel)) {
 		refuse(w, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}

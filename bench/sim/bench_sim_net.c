@@ -268,9 +268,8 @@ void bnet_add_mn(struct bnet *b, unsigned i)
 	} else {
 		c.spd = spd_share(b->mn_spd);
 	}
-	c.sad = sad_new(2);
-	c.pad = pad_new();
-	if (!c.sad || !c.pad)
+	/* no PAD: its SAs are manually keyed and name no peer entry */
+	if (!(c.sad = sad_new(2)))
 		bnet_die("out of memory");
 	sa(b, c.sad, c.spd, b->mn_bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr, NULL);
 	sa(b, c.sad, c.spd, b->mn_ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa, NULL);

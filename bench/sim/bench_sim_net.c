@@ -255,17 +255,24 @@ void bnet_add_mn(struct bnet *b, unsigned i)
 	memcpy(c.mn.iid, c.mn.hoa + 8, 8);
 	c.mn.lifetime_s = 3600;
 	c.bits.model = SA_MODEL_NORMALISE;
-	c.spd = spd_new();
-	c.sad = sad_new(2);
-	c.pad = pad_new();
-	if (!c.spd || !c.sad || !c.pad)
+	if (!b->mn_spd) {
+		/* the local selector is any address: a mobile node's own BU
+		 * and BA, in the home-address view, are from and to its home
+		 * address only, so the policies need not name it */
+		if (!(c.spd = b->mn_spd = spd_new()))
+			bnet_die("out of memory");
+		b->mn_bu = policy(c.spd, SPD_OUT, 10, NULL, ha_addr, 128, MH_BU, false);
+		b->mn_ba = policy(c.spd, SPD_IN, 10, NULL, ha_addr, 128, MH_BA, false);
+		catch_all(c.spd, SPD_OUT, 9000, SPD_BYPASS, false);
+		catch_all(c.spd, SPD_IN, 9000, SPD_BYPASS, false);
+	} else {
+		c.spd = spd_share(b->mn_spd);
+	}
+	/* no PAD: its SAs are manually keyed and name no peer entry */
+	if (!(c.sad = sad_new(2)))
 		bnet_die("out of memory");
-	uint32_t bu = policy(c.spd, SPD_OUT, 10, c.mn.hoa, ha_addr, 128, MH_BU, false);
-	uint32_t ba = policy(c.spd, SPD_IN, 10, c.mn.hoa, ha_addr, 128, MH_BA, false);
-	catch_all(c.spd, SPD_OUT, 9000, SPD_BYPASS, false);
-	catch_all(c.spd, SPD_IN, 9000, SPD_BYPASS, false);
-	sa(b, c.sad, c.spd, bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr, NULL);
-	sa(b, c.sad, c.spd, ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa, NULL);
+	sa(b, c.sad, c.spd, b->mn_bu, 0x10000 + 2 * i, c.mn.hoa, ha_addr, NULL);
+	sa(b, c.sad, c.spd, b->mn_ba, 0x10001 + 2 * i, ha_addr, c.mn.hoa, NULL);
 	add_node(b->s, b->shared, &c, (int)(BNET_MN0 + i));
 }
 

@@ -21,6 +21,11 @@ struct bnet {
 	unsigned n;                  /* mobile nodes */
 	struct node_shared *shared;  /* every node's scratch: the simulator calls one node at a time */
 	struct m6_xform_cache *xc;   /* every SA's keyed states, made when a packet needs them */
+	/* the mobile nodes' one SPD (spd_share): their policies name only the
+	 * home agent, so every mobile node has the same four; the first node
+	 * made holds it as its creator, each later one as a sharer */
+	struct spd *mn_spd;
+	uint32_t mn_bu, mn_ba;       /* its BU and BA policies */
 };
 
 _Noreturn void bnet_die(const char *what);

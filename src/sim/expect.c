@@ -157,7 +157,7 @@ static void check_counter(struct expect *x, size_t i)
 			}
 			v = h->ops->drops(h->h, e->drop_code);
 		} else if (e->counter == SC_CNT_EVENT) {
-			v = h->st.events[e->ev_type];
+			v = h->st.events ? h->st.events[e->ev_type] : 0;
 		} else {
 			v = host_counter(h, e->what);
 		}

@@ -47,6 +47,7 @@ struct sim *sim_new(uint64_t seed)
 	if (!s)
 		return NULL;
 	s->seed = seed;
+	s->count_events = true;
 	sim_queue_init(&s->q);
 	return s;
 }
@@ -70,6 +71,7 @@ void sim_free(struct sim *s)
 		struct sim_host *h = s->hosts[i];
 		if (h->ops->destroy)
 			h->ops->destroy(h->h);
+		free(h->st.events);
 		free(h);
 	}
 	free(s->hosts);
@@ -545,11 +547,16 @@ int sim_at(struct sim *s, uint64_t t, struct sim_task *task, uint32_t arg)
 
 void sim_host_event(struct sim_host *h, const struct m6_event *ev)
 {
-	if ((unsigned)ev->type < M6_EV_TYPE_COUNT)
+	struct sim *s = h->sim;
+	if (s->count_events && !h->st.events) {
+		h->st.events = calloc(M6_EV_TYPE_COUNT, sizeof(*h->st.events));
+		if (!h->st.events && !s->error)
+			s->error = M6_E_NOMEM;
+	}
+	if (h->st.events && (unsigned)ev->type < M6_EV_TYPE_COUNT)
 		h->st.events[ev->type]++;
 	if (ev->type == M6_EV_DROP)
 		h->st.drops++;
-	struct sim *s = h->sim;
 	if (s->obs.event)
 		s->obs.event(s->obs.ctx, h, ev);
 }

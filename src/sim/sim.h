@@ -55,7 +55,10 @@ struct sim_host_ops {
 
 struct sim_host_stats {
 	uint64_t tx, rx, timers, app_sent, app_delivered, tx_unattached, tx_bad_iface;
-	uint32_t events[M6_EV_TYPE_COUNT];    /* 32 bits: a host's events of one type in one run */
+	/* M6_EV_TYPE_COUNT of them, made at the host's first event while
+	 * sim.count_events is set (else NULL); 32 bits: a host's events of
+	 * one type in one run */
+	uint32_t *events;
 	uint64_t drops;                       /* M6_EV_DROP events */
 };
 
@@ -134,6 +137,10 @@ struct sim {
 	int busy;                             /* > 0 while inside a host call */
 	bool started;
 	bool stopped;
+	/* count every host's events by type (sim_host_stats.events, what an
+	 * expectation on an event count reads); on from sim_new, off for a
+	 * driver that reads none of them (160 octets a host) */
+	bool count_events;
 	int error;                            /* first fatal error (M6_E_NOMEM) */
 };
 

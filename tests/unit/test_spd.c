@@ -489,6 +489,38 @@ static void test_entry_copy_and_hits(void **st)
 	spd_free(s);
 }
 
+/* Holders of one SPD: read-only while shared, hits counted together, the
+ * last spd_free() frees it (ASan reports a leak or a double free). */
+static void test_shared(void **st)
+{
+	(void)st;
+	struct spd *s = spd_new();
+	struct spd_entry e = entry(SPD_OUT, 7, SPD_PROTECT, sel(TU_HA, 128, TU_HOA, 128, IP6P_MH, ANYP, ANYP));
+	int id = spd_add(s, &e);
+	assert_true(id > 0);
+	assert_false(spd_shared(s));
+	assert_ptr_equal(spd_share(s), s);
+	assert_ptr_equal(spd_share(s), s);
+	assert_true(spd_shared(s));
+	assert_int_equal(spd_add(s, &e), M6_E_INVAL);
+	assert_int_equal(spd_remove(s, (uint32_t)id), M6_E_INVAL);
+	assert_int_equal(spd_count(s), 1);
+	struct ipsec_flow f = pflow(TU_HA, TU_HOA, IP6P_MH, "3b 01 05 00 0000 0007 c000 0384 01 02 00 00");
+	const struct spd_entry *g = spd_lookup(s, SPD_OUT, &f);
+	assert_non_null(g);
+	assert_int_equal(g->id, (uint32_t)id);
+	spd_free(s);
+	assert_true(spd_shared(s));
+	assert_int_equal(spd_lookup(s, SPD_OUT, &f)->hits, 2);
+	spd_free(s);
+	assert_false(spd_shared(s));
+	/* one holder again: writable */
+	int id2 = spd_add(s, &e);
+	assert_true(id2 > id);
+	assert_int_equal(spd_remove(s, (uint32_t)id2), 0);
+	spd_free(s);
+}
+
 static void test_invalid(void **st)
 {
 	(void)st;
@@ -731,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_order_first_match),
 		cmocka_unit_test(test_order_enforced),
 		cmocka_unit_test(test_entry_copy_and_hits),
+		cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_property_index_equals_linear),
 	};

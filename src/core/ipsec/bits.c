@@ -31,6 +31,9 @@ void bits_fini(struct bits *b)
 {
 	free(b->st.drops);
 	b->st.drops = NULL;
+	free(b->evq);
+	b->evq = NULL;
+	b->ev_head = b->ev_n = 0;
 }
 
 uint64_t bits_drops(const struct bits *b, int code)
@@ -51,7 +54,9 @@ bool bits_next_event(struct bits *b, struct bits_event *ev)
 
 static void push_event(struct bits *b, const struct bits_event *ev)
 {
-	if (b->ev_n == BITS_EVQ_LEN) {
+	if (!b->evq)
+		b->evq = malloc(BITS_EVQ_LEN * sizeof(*b->evq));
+	if (!b->evq || b->ev_n == BITS_EVQ_LEN) {
 		b->st.events_lost++;
 		return;
 	}

@@ -98,7 +98,9 @@ struct bits {
 	size_t n_follow;              /* SAs with follow_binding added (none: no lookups for them) */
 	bool km_tunnel;               /* the key manager makes such SAs: a tunnel-mode policy
 				       * without one yet is the unbound tunnel interface */
-	struct bits_event evq[BITS_EVQ_LEN];
+	/* made at the first event (most nodes never raise one: a node's
+	 * manually keyed SAs never ask for ACQUIRE or expire) */
+	struct bits_event *evq;       /* BITS_EVQ_LEN of them, or NULL */
 	unsigned ev_head, ev_n;
 };
 

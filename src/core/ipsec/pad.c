@@ -331,6 +331,8 @@ static size_t find(const struct pad *p, uint32_t id)
 
 const struct pad_entry *pad_get(const struct pad *p, uint32_t id)
 {
+	if (!p)
+		return NULL;
 	size_t i = find(p, id);
 	return i == SIZE_MAX ? NULL : &p->v[i]->e;
 }

@@ -74,6 +74,7 @@ void pad_free(struct pad *p);
 /* Copies e; returns the id (> 0), M6_E_INVAL, M6_E_EXISTS or M6_E_FULL. */
 int pad_add(struct pad *p, const struct pad_entry *e);
 int pad_remove(struct pad *p, uint32_t id);
+/* NULL when p has no entry id, or p is NULL (no PAD). */
 const struct pad_entry *pad_get(const struct pad *p, uint32_t id);
 /* Iterate in match order: i = 0 .. pad_count-1. */
 size_t pad_count(const struct pad *p);

@@ -95,6 +95,7 @@ struct spd {
 	struct spd_node **byid;      /* ascending id (ids only grow) */
 	size_t nid, capid;
 	uint32_t next_id;
+	uint32_t sharers;            /* holders besides the first (spd_share) */
 };
 
 static inline uint64_t load64(const uint8_t *p)
@@ -247,6 +248,10 @@ void spd_free(struct spd *s)
 {
 	if (!s)
 		return;
+	if (s->sharers) {
+		s->sharers--;
+		return;
+	}
 	for (int d = 0; d < 2; d++) {
 		struct spd_dirtab *t = &s->d[d];
 		index_drop(t);
@@ -256,6 +261,18 @@ void spd_free(struct spd *s)
 	}
 	free(s->byid);
 	free(s);
+}
+
+struct spd *spd_share(struct spd *s)
+{
+	if (s)
+		s->sharers++;
+	return s;
+}
+
+bool spd_shared(const struct spd *s)
+{
+	return s && s->sharers;
 }
 
 size_t spd_count(const struct spd *s)
@@ -600,7 +617,7 @@ static bool entry_ok(const struct spd_entry *e)
 
 int spd_add(struct spd *s, const struct spd_entry *e)
 {
-	if (!s || !e || !entry_ok(e))
+	if (!s || !e || s->sharers || !entry_ok(e))
 		return M6_E_INVAL;
 	if (s->next_id > INT32_MAX)
 		return M6_E_FULL;
@@ -668,6 +685,8 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 int spd_remove(struct spd *s, uint32_t id)
 {
 	size_t pos;
+	if (s && s->sharers)
+		return M6_E_INVAL;
 	struct spd_node *x = s ? find_id(s, id, &pos) : NULL;
 	if (!x)
 		return M6_E_NOTFOUND;

@@ -117,11 +117,20 @@ struct spd_entry {
 struct spd;
 
 struct spd *spd_new(void);
+/* Drops one holder (spd_share); the last one frees the SPD. */
 void spd_free(struct spd *s);
+/* One more holder of s, which it returns: nodes with the same policies
+ * (a simulator's mobile nodes) keep one SPD instead of a copy each. A
+ * shared SPD is read-only: while it has more than one holder spd_add()
+ * and spd_remove() refuse it (M6_E_INVAL), since a change would reach
+ * every holder; its hits count every holder's packets together. */
+struct spd *spd_share(struct spd *s);
+bool spd_shared(const struct spd *s);
 /* Copies e (its id and hits are ignored: ids increase, hits start at 0);
  * returns the new id (> 0), M6_E_INVAL for a malformed entry, M6_E_FULL
  * when ids are exhausted, M6_E_NOMEM when memory runs out (SPD unchanged). */
 int spd_add(struct spd *s, const struct spd_entry *e);
+/* 0, M6_E_NOTFOUND, or M6_E_INVAL for a shared SPD. */
 int spd_remove(struct spd *s, uint32_t id);
 /* Entries in both directions. */
 size_t spd_count(const struct spd *s);

@@ -19,7 +19,7 @@ static const uint8_t zero16[16];
 void mn_ev(struct mn *mn, enum m6_ev_type t, const uint8_t *peer, const uint8_t *addr, int32_t code,
 	   uint32_t u32, const char *text)
 {
-	mip6_emit(&mn->io, t, peer, addr, code, u32, text);
+	mip6_emit(mn->io, t, peer, addr, code, u32, text);
 }
 
 void mn_drop(struct mn *mn, int code, const uint8_t *peer, const char *text)
@@ -63,7 +63,7 @@ uint16_t mn_life_units(uint32_t s)
 
 void mn_send(struct mn *mn, const uint8_t *p, size_t len)
 {
-	mn->io.send(mn->io.ctx, p, len);
+	mn->io->send(mn->io->ctx, p, len);
 }
 
 bool mn_registered_now(const struct mn *mn)
@@ -200,7 +200,7 @@ static void returned_home(struct mn *mn, const char *why, uint64_t now)
 	bul_entry_clear(e);
 	if (had) {
 		mn_ent_event(mn, e, M6_EV_BINDING_DELETED, coa, 0);
-		mip6_binding(&mn->io, mn->cfg.hoa, coa, NULL, false, 0);
+		mip6_binding(mn->io, mn->cfg.hoa, coa, NULL, false, 0);
 	}
 	mn_ev(mn, M6_EV_RETURNED_HOME, mn->cfg.ha, mn->cfg.hoa, 0, 0, why);
 	/* the HA no longer intercepts the HoT: correspondents next (11.5.5) */
@@ -249,7 +249,7 @@ void mn_ba_accepted(struct mn *mn, struct bul_entry *e, const struct mh_msg *m, 
 	mn_ent_event(mn, e, update ? M6_EV_BINDING_UPDATED : M6_EV_BINDING_ADDED, e->coa,
 		  (uint32_t)(remain / MIP6_NS_PER_S));
 	if (e->home) {
-		mip6_binding(&mn->io, mn->cfg.hoa, update ? old_coa : NULL, e->coa, e->k,
+		mip6_binding(mn->io, mn->cfg.hoa, update ? old_coa : NULL, e->coa, e->k,
 			     (uint32_t)(remain / MIP6_NS_PER_S));
 		/* BA-03: status 1 says the home prefix is going: ask for the news */
 		if (m->status == MH_BA_ACCEPTED_NEED_PREFIX_DISC)
@@ -444,7 +444,7 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	mn->cfg.first_reg_timeout_ms = cfg->first_reg_timeout_ms;
 	mn->cfg.k_capable = cfg->k_capable;
 	mn->cfg.route_optimisation = cfg->route_optimisation;
-	mn->io = *io;
+	mn->io = io;
 	mn->where = MN_NOWHERE;
 	mn->coa_until = MIP6_NEVER;
 	mn->n_bul = 1 + cfg->n_cn;
@@ -453,7 +453,7 @@ struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io)
 	for (unsigned i = 0; i < mn->n_bul; i++) {
 		/* 11.7.2: with no BUL entry, start at a random sequence number */
 		uint8_t r[2];
-		mn->io.random(mn->io.ctx, r, sizeof(r));
+		mn->io->random(mn->io->ctx, r, sizeof(r));
 		bul_entry_init(&mn->bul[i], i == MN_HA ? cfg->ha : cfg->cn[i - 1], i == MN_HA, m6_get16(r),
 			       i == MN_HA ? NULL : &rr[i - 1]);
 	}
@@ -708,7 +708,7 @@ static void binding_expired(struct mn *mn, struct bul_entry *e)
 	e->acked = false;
 	mn_ent_event(mn, e, M6_EV_BINDING_EXPIRED, e->acked_coa, 0);
 	if (e->home)
-		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
+		mip6_binding(mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
 	if (!e->outstanding && !bul_rr_running(e) && !bul_timer_running(&e->tx))
 		bul_entry_clear(e);
 }

@@ -46,6 +46,7 @@ struct mn_cfg {
 
 struct mn;
 
+/* io is kept by reference: it must outlive the mobile node (a node's own). */
 struct mn *mn_new(const struct mn_cfg *cfg, const struct mip6_io *io);
 void mn_free(struct mn *mn);
 /* The key manager says whether it can move its endpoint now (INT-03): K

@@ -46,7 +46,7 @@ static const uint8_t zero16[16];
 static uint16_t rand16(struct mn *mn)
 {
 	uint8_t r[2];
-	mn->io.random(mn->io.ctx, r, sizeof(r));
+	mn->io->random(mn->io->ctx, r, sizeof(r));
 	return m6_get16(r);
 }
 
@@ -92,7 +92,7 @@ static void use_ha(struct mn *mn, const uint8_t ha[16])
 	/* a registration still standing is abandoned: the node's key manager
 	 * hears it go like any other (mip6_io.binding) */
 	if (e->acked)
-		mip6_binding(&mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
+		mip6_binding(mn->io, mn->cfg.hoa, e->acked_coa, NULL, false, 0);
 	memcpy(mn->cfg.ha, ha, 16);
 	mn->ha_known = true;
 	mn->ha_disabled = false;

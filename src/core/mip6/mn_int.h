@@ -46,7 +46,7 @@ struct mn_conf {
 
 struct mn {
 	struct mn_conf cfg;
-	struct mip6_io io;
+	const struct mip6_io *io;        /* the node's (mn_new): not a copy in every engine */
 	enum mn_where where;
 	uint8_t coa[16];                 /* the HoA at home */
 	uint64_t coa_until;              /* end of the CoA prefix's valid lifetime */

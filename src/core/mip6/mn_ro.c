@@ -168,7 +168,7 @@ static void rr_send_init(struct mn *mn, struct bul_entry *e, bool home, uint64_t
 	uint8_t *cookie = home ? e->rr->home_cookie : e->rr->coa_cookie;
 	struct bul_rate *rate = home ? &e->rr->rate_hoti : &e->rr->rate_coti;
 	/* RR-06: every (re)transmission gets a new cookie */
-	mn->io.random(mn->io.ctx, cookie, MH_COOKIE_LEN);
+	mn->io->random(mn->io->ctx, cookie, MH_COOKIE_LEN);
 	if (bul_rate_next(rate, now) > now)
 		return;   /* the RR timer sends the next one */
 	struct mh_msg m;

@@ -298,8 +298,16 @@ void node_shared_free(struct node_shared *s)
 
 /* The node and what it keeps of its configuration in one allocation:
  * struct node, its interfaces' state, their configuration, its routes. */
+/* A node without the driver's shared buffers: its scratch and transmit
+ * queue in one allocation (a node that borrows both carries neither). */
+struct node_own {
+	struct node_scratch sc;          /* first: n->sc is the allocation */
+	struct node_txq q;
+};
+
 static struct node *node_alloc(const struct node_cfg *cfg)
 {
+	struct node_own *own;
 	size_t ni = cfg->n_ifaces, nr = cfg->n_routes;
 	size_t sz = sizeof(struct node) + ni * (sizeof(struct iface) + sizeof(struct node_iface_cfg)) +
 		    nr * sizeof(struct node_route);
@@ -328,8 +336,10 @@ static struct node *node_alloc(const struct node_cfg *cfg)
 		n->q = &cfg->shared->q;
 		n->shared = true;
 		n->sh = cfg->shared;
-	} else if ((n->sc = malloc(sizeof(*n->sc)))) {
-		n->q = &n->own_q;
+	} else if ((own = malloc(sizeof(*own)))) {
+		memset(&own->q, 0, sizeof(own->q));
+		n->sc = &own->sc;
+		n->q = &own->q;
 	} else {
 		free(n);
 		return NULL;
@@ -429,7 +439,7 @@ void node_free(struct node *n)
 		if (n->q->owner == n)
 			n->q->head = n->q->tail = 0;
 	} else {
-		free(n->own_q.p);
+		free(n->q->p);
 		free(n->sc);
 	}
 	free(n);

@@ -85,7 +85,8 @@ struct node_cfg {
 	struct ha_cfg ha;
 	struct cn_cfg cn;
 	/* IPsec: tables built by the driver (e.g. from config/keyconf); node_new
-	 * takes them over and frees them. spd NULL: no IPsec at all. */
+	 * takes them over and frees them. spd NULL: no IPsec at all; pad
+	 * NULL: no peer entries (a node whose SAs name none, pad_id 0). */
 	struct bits_cfg bits;
 	struct spd *spd;
 	struct sad *sad;

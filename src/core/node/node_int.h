@@ -139,8 +139,7 @@ struct node {
 	uint64_t icmp_stamp;
 	uint32_t icmp_tokens;
 	size_t txq_max;                  /* cfg.txq_max or the default */
-	struct node_txq *q;              /* &own_q or the shared one */
-	struct node_txq own_q;
+	struct node_txq *q;              /* own (with sc) or the shared one */
 	struct node_scratch *sc;         /* own (freed with the node) or shared */
 	bool shared;
 	struct node_shared *sh;          /* the driver's, or NULL */

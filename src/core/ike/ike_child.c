@@ -390,6 +390,7 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->path = old->path;
 	nw->mobike = old->mobike;
 	nw->mobike_peer = old->mobike_peer;
+	nw->frag = old->frag;   /* RFC 7383 holds for the IKE SA's successor too */
 	nw->moves = old->moves;
 	nw->moves_sent = old->moves_sent;
 	nw->n_peer_addrs = old->n_peer_addrs;

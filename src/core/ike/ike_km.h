@@ -139,6 +139,10 @@ struct ike_km_cfg {
 	 * (seconds since 1970) at node time 0, until ike_km_set_wall_time(). */
 	struct ike_cred *cred;
 	int64_t cert_time;
+	/* IKE fragmentation (RFC 7383): offered and accepted in IKE_SA_INIT;
+	 * frag_mtu the largest IPv6 datagram of a fragment (0: 1280) */
+	bool fragmentation;
+	uint16_t frag_mtu;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */

@@ -238,7 +238,7 @@ static int fail(struct ike_sa *sa, int why)
 
 static int save(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t n)
 {
-	if (n > IKE_SA_MSG_MAX)
+	if (n > IKE_SA_OUT_MAX)
 		return M6_E_NOMEM;
 	uint8_t *p = malloc(n ? n : 1);
 	if (!p)
@@ -274,7 +274,8 @@ int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *ou
 	int rc = save(&sa->last_out, &sa->last_out_len, msg, n);
 	if (rc)
 		return rc;
-	memcpy(out, msg, n);
+	if (out != msg)         /* fragments are written in out */
+		memcpy(out, msg, n);
 	*out_len = n;
 	return 0;
 }
@@ -289,7 +290,8 @@ int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint
 		return rc;
 	memcpy(sa->last_in_hash, in_hash, 32);
 	sa->have_last_in = true;
-	memcpy(out, msg, n);
+	if (out != msg)         /* fragments are written in out */
+		memcpy(out, msg, n);
 	*out_len = n;
 	return 0;
 }
@@ -387,6 +389,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
 	ike_auth_put_hashes(sa, &w);
+	ike_frag_put_supported(sa, &w);
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
 		rc = save(&sa->init_req, &sa->init_req_len, msg, len);
@@ -429,7 +432,6 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	struct ike_sa_payload sp;
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t len;
 	ike_sa_hdr(sa, &h, IKE_AUTH, false, 1);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -446,9 +448,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	/* the BU/BA SA is transport mode (RFC 4877 4.3; RFC 7296 1.3.1) */
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_mobike_put_auth(sa, &w);
-	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
-	if (!rc)
-		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
+	int rc = ike_sa_seal_emit(sa, &w, NULL, out, cap, out_len);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return rc;
 }
@@ -509,6 +509,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		return rc;
 	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
 	ike_auth_on_init(sa, m);
+	ike_frag_on_init(sa, m);
 	memcpy(sa->nr, np->body, np->body_len);
 	sa->nr_len = np->body_len;
 	sa->prop_num = sp.prop[0].num;
@@ -531,7 +532,7 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 	const struct ike_sa_cfg *c = sa->cfg;
 	size_t po, pl;
 	struct m6_diags ds;
-	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;     /* not from the peer: dropped */
 	m6_diags_init(&ds);
@@ -676,6 +677,10 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	if (sa->peer_hashes)
 		ike_auth_put_hashes(sa, &w);
 	ike_auth_put_certreq(sa, &w);
+	/* RFC 7383 2.3: ours in answer to the initiator's */
+	ike_frag_on_init(sa, m);
+	if (sa->frag)
+		ike_frag_put_supported(sa, &w);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
 		rc = save(&sa->init_resp, &sa->init_resp_len, resp, rl);
@@ -699,7 +704,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	struct m6_diags ds;
 	/* the digest of the request as received, before decryption in place */
 	ike_sa_digest(msg, len, in_hash);
-	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
 	m6_diags_init(&ds);
@@ -712,7 +717,6 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	uint8_t resp[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t rl;
 	ike_sa_hdr(sa, &h, IKE_AUTH, true, 1);
 	ike_wr_init(&w, resp, sizeof(resp), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -769,9 +773,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		if (sa->child_error)
 			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, sa->child_error, NULL, 0);
 	}
-	rc = ike_sk_seal(&sa->sk, &w, &c->rng, &rl);
-	if (!rc)
-		rc = ike_sa_emit_resp(sa, resp, rl, in_hash, out, cap, out_len);
+	rc = ike_sa_seal_emit(sa, &w, in_hash, out, cap, out_len);
 	OPENSSL_cleanse(resp, sizeof(resp));
 	if (rc)
 		return fail(sa, rc);
@@ -784,7 +786,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 
 /* ---- input ---- */
 
-static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+int ike_sa_input_msg(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct ike_msg m;
 	struct m6_diags ds;
@@ -803,12 +805,15 @@ static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 		*out_len = sa->resp_len;
 		return 0;
 	}
-	if (sa->state == IKE_SA_FAILED || sa->state == IKE_SA_DELETED)
-		return M6_E_IKE_UNEXPECTED;
 	m6_diags_init(&ds);
 	int rc = ike_msg_parse(msg, len, &m, &ds, 0);
 	if (rc)
 		return rc;
+	/* RFC 7383: a fragment, whole once reassembled */
+	if (m.sk >= 0 && m.pl[m.sk].type == IKE_PL_SKF)
+		return ike_sa_frag_input(sa, &m, msg, len, out, cap, out_len);
+	if (sa->state == IKE_SA_FAILED || sa->state == IKE_SA_DELETED)
+		return M6_E_IKE_UNEXPECTED;
 	bool resp = m.hdr.flags & IKE_FLAG_R;
 	if (sa->state == IKE_SA_ESTABLISHED || sa->state == IKE_SA_REKEYED) {
 		/* IKE-06: ours by the SPIs alone; the I flag says it is the peer's */
@@ -842,7 +847,7 @@ static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 		 size_t *out_len)
 {
-	int rc = input(sa, msg, len, out, cap, out_len);
+	int rc = ike_sa_input_msg(sa, msg, len, out, cap, out_len);
 	sa->have_rx = false;    /* its addresses were this message's only */
 	return rc;
 }
@@ -869,6 +874,7 @@ void ike_sa_clear(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->last_out);
 	free(sa->resp);
+	ike_sa_frag_expire(sa);
 	if (sa->rk) {
 		OPENSSL_cleanse(sa->rk, 2 * sizeof(*sa->rk));   /* the new SAs' keys */
 		free(sa->rk);
@@ -879,7 +885,7 @@ void ike_sa_clear(struct ike_sa *sa)
 size_t ike_sa_heap_bytes(const struct ike_sa *sa)
 {
 	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len +
-	       (sa->rk ? 2 * sizeof(*sa->rk) : 0);
+	       (sa->rk ? 2 * sizeof(*sa->rk) : 0) + ike_sa_frag_bytes(sa);
 }
 
 struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""IKE fragmentation (RFC 7383, IKE-23) in simulated captures, read by
+"""IKE fragmentation (RFC 7383) in simulated captures, read by
 tshark 4.0 and by `mip6sec decode --keys`, with the run's own
 ikev2_decryption_table.
 
@@ -83,6 +83,7 @@ def main():
                         inner = set(types[1:])
                         if not ({IDI, IDR} & inner and CERT in inner and AUTH in inner):
                             bad.append("frame %d: reassembled payloads %s" % (fn, types[1:]))
+                # IKE-23: fragments decrypted one by one, within 1280 octets
                 tap.check(not bad, "%s/%s: %d IKE_AUTH fragments, each decrypted and at most 1280 octets"
                           % (name, p, len(ts)), bad[:6])
             tap.check(sets >= 2, "%s: %d fragmented IKE_AUTH messages reassembled by tshark" % (name, sets))

@@ -1,4 +1,4 @@
-/* IKE-23: IKE fragmentation between two engines (RFC 7383 2.3-2.6.1):
+/* IKE fragmentation between two engines (RFC 7383 2.3-2.6.1):
  * negotiated in IKE_SA_INIT or not at all, an IKE_AUTH with certificates
  * cut into SKF fragments both ways and reassembled, fragments reordered,
  * duplicated, corrupted and of a larger Total, the answer to a

@@ -67,6 +67,10 @@
  * address of its ranges that no other identity holds; the address is
  * bound to the identity with a temporary PAD entry, removed when the
  * identity's last IKE SA goes. None free: INTERNAL_ADDRESS_FAILURE.
+ * IKE fragmentation (RFC 7383): with fragmentation both ends offer it,
+ * and each fragment the IKE SA writes goes as a datagram of its own; a
+ * fragmented message of the peer not complete after the time we would
+ * retransmit our own requests (31.5 s with the defaults) is forgotten.
  * Not here yet: NAT traversal.
  */
 #ifndef MIP6SEC_IKE_KM_H

@@ -62,8 +62,20 @@
  * the COOKIE2 round trip with cfg->mobike_rr); refusals come back as
  * IKE_EV_REFUSED with UNACCEPTABLE_ADDRESSES or UNEXPECTED_NAT_DETECTED.
  * A response that does not echo our COOKIE2 ends the SA (IKE_EV_IKE_DOWN).
- * Not here yet: NAT detection, fragmentation of our own messages (an
- * IKE_AUTH with certificates goes as one datagram, IP-fragmented), CRLs and
+ * IKE fragmentation (RFC 7383, ike_sa_frag.c, IKE-23): with
+ * cfg->fragmentation both ends say IKEV2_FRAGMENTATION_SUPPORTED in
+ * IKE_SA_INIT (sa->frag when both did). Then a message of ours whose SK
+ * message would not fit cfg->frag_mtu octets of IPv6 datagram goes as SKF
+ * fragments: out holds them back to back, one datagram each
+ * (ike_sa_dgram), and they are what is kept for retransmission and the
+ * response cache. A message with an SKF payload is checked (numbers,
+ * Total, replay), verified, stored, and when complete processed as the
+ * whole message; a retransmitted fragment of the request answered last
+ * gets the answer again only when it is fragment 1 (2.6.1). The
+ * reassembly timeout is the caller's (ike_sa_frag_pending,
+ * ike_sa_frag_expire). Fragments on an SA without it: M6_E_IKE_FRAG_OFF.
+ * No path MTU probing (2.5.2): the size is the caller's.
+ * Not here yet: NAT detection, CRLs and
  * OCSP, Hash and URL certificates, raw public keys, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), windows above 1. A CREATE_CHILD_SA with PFS

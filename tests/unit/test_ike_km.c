@@ -38,6 +38,8 @@ static struct ike_km *ka, *kb;
 static uint64_t now;
 static unsigned lose_to_b;        /* drop the next N packets from A to B */
 static unsigned sent_a;           /* packets A put on the wire */
+static unsigned drop_a_nth;       /* drop A's packet of this number (sent_a), 0: none */
+static uint16_t cert_frag;        /* setup_cert_pair: fragmentation with this fragment size, 0: off */
 static uint8_t first_a[2048], again_a[2048];
 static size_t first_len, again_len;
 
@@ -69,6 +71,8 @@ static void pump(void)
 				lose_to_b--;
 				continue;
 			}
+			if (drop_a_nth && sent_a == drop_a_nth)
+				continue;
 			node_input(nb, 0, o.pkt, o.len, now);
 		}
 		while (node_output(nb, &o, now)) {
@@ -300,6 +304,8 @@ static void setup_cert_pair(const char *hoa, const char *pad_auth)
 	tu_addr(hoa, c.home);
 	c.cred = file_cred("mn-p256");
 	c.cert_time = 1861920000;       /* 2029-01-01 */
+	c.fragmentation = cert_frag != 0;
+	c.frag_mtu = cert_frag;
 	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
 	ike_cred_free(c.cred);          /* the key manager keeps its own reference */
 	base_cfg(&c, false, "ha.example.org");
@@ -307,6 +313,8 @@ static void setup_cert_pair(const char *hoa, const char *pad_auth)
 	c.psk_len = 0;
 	c.cred = file_cred("ha-p256");
 	c.cert_time = 1861920000;
+	c.fragmentation = cert_frag != 0;
+	c.frag_mtu = cert_frag;
 	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
 	ike_cred_free(c.cred);
 	ike_km_attach(ka, na);
@@ -347,6 +355,50 @@ static void test_certificates(void **s)
 	send_mh();
 	assert_int_equal(ike_km_stats(kb)->established, 0);
 	assert_int_equal(ike_km_stats(ka)->failed, 1);
+}
+
+/* IKE-23: fragmentation at both ends with 600-octet fragments: each
+ * fragment of IKE_AUTH leaves as a datagram of its own and the SA comes
+ * up; a lost fragment is made good by the retransmission of the whole set
+ * (the fragments the home agent holds are replays, the missing one
+ * completes the message and the rest belong to an answered request). */
+static void test_fragments(void **s)
+{
+	(void)s;
+	struct ike_km_sa_info si;
+	setup_cert_pair(A_ADDR, "cert");
+	send_mh();
+	unsigned whole = sent_a;
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_false(si.frag);
+	teardown(NULL);
+	cert_frag = 600;
+	setup_cert_pair(A_ADDR, "cert");
+	send_mh();
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_true(si.frag);
+	assert_false(si.frag_pending);
+	assert_true(sent_a > whole);    /* IKE_AUTH in more datagrams than one */
+	teardown(NULL);
+	/* the second IKE_AUTH datagram (after IKE_SA_INIT) is lost */
+	setup_cert_pair(A_ADDR, "cert");
+	drop_a_nth = 3;
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 0);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_true(si.frag_pending);
+	advance(S / 2);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_false(si.frag_pending);
+	drop_a_nth = 0;
+	cert_frag = 0;
 }
 
 static void test_retransmission(void **s)
@@ -713,6 +765,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 		cmocka_unit_test_teardown(test_response_to_request_port, teardown),
 		cmocka_unit_test_teardown(test_certificates, teardown),
+		cmocka_unit_test_teardown(test_fragments, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,8 @@ struct ike_km_sa_info {
 	uint64_t created;                       /* node time (ns) */
 	bool mobike;                            /* negotiated (RFC 4555) */
 	bool hoa_assigned;                      /* a home address assigned in IKE_AUTH (RFC 4877 9) */
+	bool frag;                              /* IKE fragmentation negotiated (RFC 7383) */
+	bool frag_pending;                      /* fragments of a message of the peer held */
 	uint8_t hoa[16];
 	unsigned hoa_plen;
 };

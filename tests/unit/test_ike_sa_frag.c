@@ -277,7 +277,7 @@ static void test_larger_total(void **s)
 	assert_true(n >= 3);
 	/* the same request in n + 1 fragments, sealed by the initiator */
 	static uint8_t plain[IKE_SA_MSG_MAX], set2[IKE_SA_OUT_MAX];
-	uint8_t np;
+	uint8_t np = 0;
 	size_t pl = content_of(&e.r, oi, oil, plain, &np), l2 = 0;
 	struct ike_hdr h;
 	ike_hdr_parse(oi, oil, &h);

@@ -152,7 +152,16 @@ static void copy_sa(struct ike_sa *dst, const struct ike_sa *src)
 	free(dst->last_out);
 	free(dst->resp);
 	free(dst->rk);
+	ike_sa_req_dh_drop(dst);
+	free(dst->dh);
+	free(dst->ni);
+	free(dst->peer_id);
 	memcpy(dst, src, sizeof(*dst));
+	dst->req_dh = (struct ike_dh *)dup_msg((const uint8_t *)src->req_dh, src->req_dh ? sizeof(*src->req_dh) : 0);
+	dst->dh = (struct ike_dh *)dup_msg((const uint8_t *)src->dh, src->dh ? sizeof(*src->dh) : 0);
+	dst->ni = dup_msg(src->ni, src->ni ? 2 * IKE_NONCE_MAX : 0);
+	dst->peer_id = dup_msg(src->peer_id, src->peer_id_len);
+	dst->nr = dst->ni ? dst->ni + IKE_NONCE_MAX : NULL;
 	dst->init_req = dup_msg(src->init_req, src->init_req_len);
 	dst->init_resp = dup_msg(src->init_resp, src->init_resp_len);
 	dst->last_out = dup_msg(src->last_out, src->last_out_len);
@@ -315,8 +324,8 @@ static void feed(struct ike_sa *r, const uint8_t *msg, size_t len, uint8_t *ans,
 	if (r->state == IKE_SA_ESTABLISHED) {
 		CHECK(r->peer_id_len == sizeof(id_i) - 1 && !memcmp(r->peer_id, id_i, r->peer_id_len));
 		if (r->child_ok) {
-			CHECK(r->child.e_len == 20 && r->child_spi_r == cr.esp_spi);
-			CHECK(covered(&cr.tsi, &r->child_tsi) && covered(&cr.tsr, &r->child_tsr));
+			CHECK(r->ch[0].keys.e_len == 20 && r->child_spi_r == cr.esp_spi);
+			CHECK(covered(&cr.tsi, &r->ch[0].tsi) && covered(&cr.tsr, &r->ch[0].tsr));
 		}
 	}
 	if (ans) {
@@ -437,7 +446,7 @@ static void est_plain(const uint8_t *data, size_t size)
 	}
 	/* the table's secrets only; the cipher contexts are est_r's */
 	OPENSSL_cleanse(r.ch, sizeof(r.ch));
-	ike_dh_clear(&r.req_dh);
+	ike_sa_req_dh_drop(&r);
 }
 
 /* Mode 5: a response to a request of the established initiator. */
@@ -499,7 +508,7 @@ static void est_resp(const uint8_t *data, size_t size)
 	}
 done:
 	OPENSSL_cleanse(i.ch, sizeof(i.ch));
-	ike_dh_clear(&i.req_dh);
+	ike_sa_req_dh_drop(&i);
 	if (i.rk)
 		ike_keys_wipe(&i.rk[0].keys);
 }

@@ -45,7 +45,7 @@ int conf_known(struct conf_ctx *c, const config_setting_t *g, const char *what, 
 			ok = ok || !strcmp(*k, n);
 		if (ok)
 			continue;
-		char list[512];   /* the ike group alone has 30 keys */
+		char list[512];         /* the longest group, ike, lists about 360 */
 		size_t used = 0;
 		list[0] = 0;
 		for (const char *const *k = keys; *k && used < sizeof(list); k++)

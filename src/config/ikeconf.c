@@ -315,6 +315,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	static const char *const keys[] = { "id", "id_type", "peer_id", "peer_id_type", "psk", "proposals", "esp",
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
 					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow", "cp", "tunnel",
+					    "natt", "encap", "keepalive",
 					    "fragmentation", "fragment_size",
 					    "auth", "cert", "key", "ca", "intermediates", "cert_time", NULL };
 	memset(o, 0, sizeof(*o));
@@ -418,6 +419,18 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 			       "'follow' = \"%s\": \"k\" (the IKE SA follows a move when K is agreed) or \"mobike\" "
 			       "(whenever MOBIKE was negotiated)", follow);
 	o->follow_mobike = follow && !strcmp(follow, "mobike");
+	/* NAT traversal (RFC 7296 2.23), on unless switched off; encap
+	 * forces ESP in UDP (strongSwan's encap = yes); NAT-keepalives
+	 * every 20 s by default (RFC 3948 4), 0 for none */
+	o->natt = true;
+	uint64_t ka = 20000000000ull;
+	if (!rc) rc = conf_bool(c, g, "natt", &o->natt);
+	if (!rc) rc = conf_bool(c, g, "encap", &o->encap);
+	if (!rc) rc = conf_time(c, g, "keepalive", false, &ka);
+	if (!rc && o->encap && !o->natt)
+		rc = conf_fail(c, config_setting_get_member(g, "encap"),
+			       "'encap' forces UDP encapsulation, which is NAT traversal: not with natt = false");
+	o->keepalive_s = ka / 1000000000ull;
 	if (!rc) rc = conf_bool(c, g, "cp", &o->cp);
 	if (!rc) rc = conf_bool(c, g, "tunnel", &o->tunnel);
 	if (!rc && o->cp && !initiator)

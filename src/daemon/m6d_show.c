@@ -211,6 +211,14 @@ static void show_sa(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(o, "auth", json_string(m6_auth_name(sa->xf.auth)));
 			json_object_set_new(o, "manual", json_boolean(sa->manual));
 			json_object_set_new(o, "replay_window", json_boolean(sa->replay_on));
+			if (sa->encap_dport) {
+				json_t *u = json_object();
+				json_object_set_new(u, "sport", json_integer(sa->encap_sport));
+				json_object_set_new(u, "dport", json_integer(sa->encap_dport));
+				json_object_set_new(o, "udp_encap", u);
+			} else {
+				json_object_set_new(o, "udp_encap", json_null());
+			}
 			json_object_set_new(o, "packets", json_integer((json_int_t)sa->packets));
 			json_object_set_new(o, "bytes", json_integer((json_int_t)sa->bytes));
 			json_object_set_new(o, "seq", json_integer((json_int_t)sa->seq));
@@ -573,6 +581,14 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(o, "tries", json_integer(s.tries));
 			json_object_set_new(o, "mobike", json_boolean(s.mobike));
 			json_object_set_new(o, "assigned_hoa", s.hoa_assigned ? jaddr(s.hoa) : json_null());
+			json_t *nt = json_object();
+			json_object_set_new(nt, "peer_natt", json_boolean(s.natt));
+			json_object_set_new(nt, "nat_local", json_boolean(s.nat_here));
+			json_object_set_new(nt, "nat_remote", json_boolean(s.nat_there));
+			json_object_set_new(nt, "encap", json_boolean(s.encap));
+			json_object_set_new(nt, "local_port", json_integer(s.lport));
+			json_object_set_new(nt, "peer_port", json_integer(s.pport));
+			json_object_set_new(o, "natt", nt);
 			json_object_set_new(c, "installed", json_boolean(s.child_installed));
 			json_object_set_new(c, "spi_in", json_integer(s.child_in_spi));
 			json_object_set_new(c, "spi_out", json_integer(s.child_out_spi));
@@ -585,6 +601,8 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 		}
 		ctl_printf(out, "%-16s %-16s %-9s %-11s %-26s %-26s %-20s %s\n", si, sr, role, ike_sa_state_name(s.state),
 			   fmt_addr(s.local, l), fmt_addr(s.peer, p), id, su);
+		ctl_printf(out, "  udp %u -> %u%s%s%s\n", s.lport, s.pport, s.nat_here ? ", NAT here" : "",
+			   s.nat_there ? ", NAT at peer" : "", s.encap ? ", ESP in UDP" : "");
 		if (s.child_installed)
 			ctl_printf(out, "  child: ESP transport %s, in 0x%08x, out 0x%08x\n", esp, s.child_in_spi,
 				   s.child_out_spi);

@@ -195,8 +195,9 @@ def tunnel_cell(name, plugin):
     tunnel mode for it and accepts. Both ends hold it with the same SPIs,
     charon in TUNNEL mode, mip6secd on its tunnel policies; the key tables
     agree; tshark decrypts the CREATE_CHILD_SA with charon's table."""
-    log("cell %s: the tunnel-mode Child SA (4877-09) by CREATE_CHILD_SA, charon responds, IKE %s, ESP %s"
-        % (name, LIFE_PROPOSAL, ESP))
+    natt = name == "natt-r"
+    log("cell %s: the tunnel-mode Child SA (4877-09) by CREATE_CHILD_SA, charon responds, IKE %s, ESP %s%s"
+        % (name, LIFE_PROPOSAL, ESP, ", ESP in UDP forced by mip6secd (encap = true)" if natt else ""))
     with Bed(LIFE_PROPOSAL) as bed:
         conf = os.path.join(DIR, "bed", "mn.conf")
         text = open(conf).read()
@@ -208,7 +209,7 @@ def tunnel_cell(name, plugin):
                '      { name = "tun-in"; dir = "in"; order = 20; local = "%s"; mode = "tunnel"; },\n' % (HOA, HOA))
         with open(conf, "w") as f:
             f.write(text[:i] + tun + text[i:])
-        m6_ike_extra("mn", "tunnel = true;")
+        m6_ike_extra("mn", "tunnel = true;" + (" encap = true; keepalive = 1;" if natt else ""))
         bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
         ch = Charon("ha", "ha", plugin)
         bed.charons.append(ch)
@@ -243,11 +244,16 @@ def tunnel_cell(name, plugin):
         if (int(tun["spi-in"], 16), int(tun["spi-out"], 16)) != (outs[0], ins[0]):
             raise Fail("the tunnel-mode SPIs differ: charon in %s out %s, mip6secd in 0x%08x out 0x%08x"
                        % (tun["spi-in"], tun["spi-out"], ins[0], outs[0]))
+        if natt:
+            natt_tunnel_checks(ch, ike, tun, ours)
+            time.sleep(2.5)         # keepalive = 1: two or more in the capture
         m6dir = os.path.join(DIR, "bed")
         nsexec("mn", [MIP6SEC, "keys", os.path.join(m6dir, "mn.keys")])
         bed.stop(cap)
         compare_tables(ch, m6dir, "mn", [ins[0], outs[0]])
         msgs = life_msgs(pcap, ch, m6["spi_i"])
+        if natt:
+            natt_wire_checks(pcap, ch, m6, "r", COA)
         cc = exchanges(msgs, 36, COA)
         if not cc or cc[0][1] is None:
             raise Fail("no answered CREATE_CHILD_SA from the mobile node decrypted with charon's table")
@@ -339,26 +345,28 @@ def natd_hash(spi_i, spi_r, addr, port):
                         struct.pack("!H", port)).hexdigest()
 
 
-def check_natd_echo(pcap, ch, m6, a):
-    """MK-08 (RFC 4555 3.8): a request with NAT detection gets NAT
-    detection back; the values, recomputed here from the SPIs and the
-    response's own addresses and ports, say there is no NAT."""
-    resp = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), NATD_FIELDS)
-            if m["response"] and m["exchange"] == 37 and m["isakmp.messageid"] == a["isakmp.messageid"]
+def check_natd_echo(pcap, ch, m6, a, who="mip6secd", response=True):
+    """MK-08 (RFC 4555 3.8), IKE-20: the update (response=False) or its
+    answer carries NAT detection whose values, recomputed here with hashlib
+    from the SPIs and the message's own addresses and ports, say there is
+    no NAT."""
+    msgs = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), NATD_FIELDS)
+            if m["response"] == response and m["exchange"] == 37 and m["isakmp.messageid"] == a["isakmp.messageid"]
             and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
-    if not resp:
-        raise Fail("mip6secd's answer to the update is not in the capture")
-    r = resp[-1]
+    what = "answer to the update" if response else "update"
+    if not msgs:
+        raise Fail("%s's %s is not in the capture" % (who, what))
+    r = msgs[-1]
     if N_NATD_SRC not in r["isakmp.notify.msgtype"] or N_NATD_DST not in r["isakmp.notify.msgtype"]:
-        raise Fail("MK-08: the update had NAT detection, mip6secd's answer does not: %s" % r["isakmp.notify.msgtype"])
+        raise Fail("MK-08: %s's %s has no NAT detection: %s" % (who, what, r["isakmp.notify.msgtype"]))
     data = [d.replace(":", "") for d in r["isakmp.notify.data"]]
     want_src = natd_hash(m6["spi_i"], m6["spi_r"], r["ipv6.src"][0], int(r["udp.srcport"][0]))
     want_dst = natd_hash(m6["spi_i"], m6["spi_r"], r["ipv6.dst"][0], int(r["udp.dstport"][0]))
     if want_src not in data or want_dst not in data:
-        raise Fail("MK-08: NAT detection values are not SHA-1(SPIi | SPIr | IP | port) of the answer's path: %s"
-                   % data)
-    log("  mip6secd's answer carries NAT_DETECTION_SOURCE_IP/DESTINATION_IP, equal to SHA-1(SPIi | SPIr | IP |"
-        " port) of its own path (hashlib): no NAT")
+        raise Fail("MK-08: NAT detection values are not SHA-1(SPIi | SPIr | IP | port) of the %s's path: %s"
+                   % (what, data))
+    log("  %s's %s carries NAT_DETECTION_SOURCE_IP/DESTINATION_IP, equal to SHA-1(SPIi | SPIr | IP | port) of "
+        "its own path (hashlib): no NAT" % (who, what))
 
 
 def mobike_charon_moves(name, plugin):
@@ -415,7 +423,9 @@ def mobike_cell(name, plugin):
     """mip6secd's mobile node (follow = "mobike": charon is no home agent
     and sends no BA) makes its IKE SA from 2001:db8:2::100 on r1, then
     moves to r2; its IKE SA follows with an INFORMATIONAL {UPDATE_SA_ADDRESSES,
-    NO_NATS_ALLOWED, COOKIE2} from 2001:db8:3::100, which charon applies
+    NAT detection (both do NAT traversal, so no NO_NATS_ALLOWED), COOKIE2}
+    on UDP 4500 (MK-02: the IKE SA floated there for IKE_AUTH) from
+    2001:db8:3::100, which charon applies
     (its IKE SA's remote address), answering with COOKIE2. The IKE SA and
     the Child SA keep their SPIs at both ends (MK-11) and no IKE_SA_INIT
     follows the move."""
@@ -462,11 +472,21 @@ def mobike_cell(name, plugin):
             raise Fail("no INFORMATIONAL with UPDATE_SA_ADDRESSES from %s in the capture (decrypted with charon's "
                        "table)" % COA2)
         q, a = upd[-1]
-        for need in (N_NO_NATS_ALLOWED, N_COOKIE2):
+        for need in (N_NATD_SRC, N_NATD_DST, N_COOKIE2):
             if need not in q["isakmp.notify.msgtype"]:
                 raise Fail("the update lacks notify %s: %s" % (need, q["isakmp.notify.msgtype"]))
+        if N_NO_NATS_ALLOWED in q["isakmp.notify.msgtype"]:
+            raise Fail("NO_NATS_ALLOWED in an update with NAT traversal on: %s" % q["isakmp.notify.msgtype"])
         if a is None or N_COOKIE2 not in a["isakmp.notify.msgtype"]:
             raise Fail("charon's answer to the update does not echo COOKIE2: %s" % (a and a["isakmp.notify.msgtype"]))
+        check_natd_echo(pcap, ch, m6, q, "mip6secd", response=False)
+        check_natd_echo(pcap, ch, m6, q, "charon")
+        ports = sorted(set((m["udp.srcport"][0], m["udp.dstport"][0])
+                           for m in tshark_ike(pcap, ws_conf("charon", ch.keys), NATD_FIELDS)
+                           if m["exchange"] != 34 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]))
+        if ports != [("4500", "4500")]:
+            raise Fail("MK-02: IKE after IKE_SA_INIT is not all on UDP 4500 -> 4500: %s" % ports)
+        log("  MK-02: every IKE message after IKE_SA_INIT on UDP 4500 (the float for IKE_AUTH)")
         inits = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), LIFE_FIELDS)
                  if m["exchange"] == 34 and float(m["frame.time_epoch"][0]) > t0]
         if inits:
@@ -478,7 +498,105 @@ def mobike_cell(name, plugin):
                m6["child"]["spi_out"]))
 
 
-CELLS = MOBIKE_CELLS + CP_CELLS + CERT_CELLS + TUNNEL_CELLS + FRAG_CELLS
+# NAT traversal forced (RFC 7296 2.23, RFC 3948): natt-r, mip6secd's
+# mobile node with encap = true, charon answering; natt-i, charon with
+# strongSwan's encap = yes initiating to mip6secd's home agent
+NATT_CELLS = ["natt-r", "natt-i"]
+
+
+def natt_tunnel_checks(ch, ike, tun, ours):
+    """natt-r: charon sees the NAT mip6secd's mobile node fakes; RFC 7296
+    2.23.1 then makes it hold a transport-mode SA's selectors to the IKE
+    addresses, so the BU/BA SA (TSi = the home address) is refused, and the
+    tunnel-mode SA goes in with ESP in UDP at both ends."""
+    with open(os.path.join(ch.d, "charon.log"), errors="replace") as f:
+        if "remote host is behind NAT" not in f.read():
+            raise Fail("charon did not see mip6secd's forced NAT (no 'remote host is behind NAT' in its log)")
+    e = established("mn")
+    if e["child"]["refused_by"] != "TS_UNACCEPTABLE":
+        raise Fail("charon was expected to refuse the BU/BA transport-mode SA under NAT (RFC 7296 2.23.1): %s"
+                   % e["child"])
+    n = e["natt"]
+    if not (n["peer_natt"] and n["encap"] and (n["local_port"], n["peer_port"]) == (4500, 4500)):
+        raise Fail("mip6secd's IKE SA: %s" % n)
+    if tun.get("encap") != "yes":
+        raise Fail("charon's tunnel-mode Child SA is not ESP in UDP: %s" % tun)
+    if any(x.get("udp_encap") != {"sport": 4500, "dport": 4500} for x in ours):
+        raise Fail("mip6secd's tunnel-mode SA halves are not ESP in UDP 4500: %s" % ours)
+    log("  deviation (RFC 7296 2.23.1): charon, seeing a NAT, refused the BU/BA transport-mode SA on the home "
+        "address (TS_UNACCEPTABLE); the tunnel-mode SA followed by CREATE_CHILD_SA, ESP in UDP 4500 at both ends "
+        "(charon encap=yes, mip6secd %s)" % n)
+
+
+def tshark_rows(pcap, filt, fields):
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", filt, "-T", "fields"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return [l.split("\t") for l in r.stdout.splitlines() if l.strip() and not l.startswith("Running")]
+
+
+def natt_wire_checks(pcap, ch, m6, direction, m6_addr):
+    """IKE after IKE_SA_INIT on 4500 -> 4500 (MK-02), NAT detection in
+    IKE_SA_INIT (IKE-20), no bare ESP, and the forcing end's keepalives."""
+    msgs = tshark_ike(pcap, ws_conf("charon", ch.keys), NATD_FIELDS)
+    ours = [m for m in msgs if m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
+    ports = sorted(set((m["udp.srcport"][0], m["udp.dstport"][0]) for m in ours if m["exchange"] != 34))
+    if ports != [("4500", "4500")]:
+        raise Fail("MK-02, IKE-20: IKE after IKE_SA_INIT is not all on UDP 4500 -> 4500: %s" % ports)
+    inits = [m for m in ours if m["exchange"] == 34]
+    for m in inits:
+        if N_NATD_SRC not in m["isakmp.notify.msgtype"] or N_NATD_DST not in m["isakmp.notify.msgtype"]:
+            raise Fail("IKE-20: an IKE_SA_INIT without NAT detection: %s" % m["isakmp.notify.msgtype"])
+    log("  IKE_SA_INIT both ways with NAT detection on 500; %d IKE messages after it, all on 4500 -> 4500"
+        % (len(ours) - len(inits)))
+    rows = tshark_rows(pcap, "esp", ["udp.srcport", "udp.dstport"])
+    bare = [x for x in rows if x[:2] != ["4500", "4500"]]
+    if bare:
+        raise Fail("IKE-20: ESP not in UDP 4500: %s" % bare[:3])
+    # tshark names them (udpencap: NAT-keepalive): one octet 0xFF to 4500
+    ka = [x[0] for x in tshark_rows(pcap, "udp.length == 9 && udp.dstport == 4500 && !esp && !isakmp",
+                                    ["ipv6.src"])]
+    ka_m6 = [x for x in ka if x == m6_addr]
+    if direction == "r" and not ka_m6:
+        raise Fail("RFC 3948 2.3: no NAT-keepalive from mip6secd (keepalive = 1) in the capture")
+    log("  %d ESP packets, all in UDP 4500; NAT-keepalives: %d from mip6secd, %d from charon"
+        % (len(rows), len(ka_m6), len(ka) - len(ka_m6)))
+
+
+def natt_cell(name, plugin):
+    """natt-i: charon (encap = yes) initiates to mip6secd's home agent: its
+    NAT_DETECTION_SOURCE_IP matches no address, so mip6secd must see a NAT
+    at the peer (IKE-20) and install the BU/BA Child SA with ESP in UDP on
+    the IKE SA's ports (4500 -> 4500: charon floated for IKE_AUTH, MK-02).
+    charon, the initiator, keeps its transport-mode selectors on the home
+    address (RFC 4877 transport_proxy). The key tables agree."""
+    log("cell %s: NAT traversal forced by charon (encap = yes), IKE %s, ESP %s" % (name, LIFE_PROPOSAL, ESP))
+    with Bed(LIFE_PROPOSAL) as bed:
+        ch, node, charon_addr, m6_addr, pcap, cap, m6 = life_setup(
+            bed, "i", plugin, "rekey_time = 0\ndpd_delay = 0\nencap = yes", "rekey_time = 0", "")
+        ike = charon_sa(ch)
+        c = ike["children"][0]
+        if c.get("encap") != "yes":
+            raise Fail("charon's Child SA does not encapsulate ESP in UDP: %s" % c)
+        n = m6["natt"]
+        if not (n["peer_natt"] and n["nat_remote"] and not n["nat_local"] and n["encap"] and
+                (n["local_port"], n["peer_port"]) == (4500, 4500)):
+            raise Fail("mip6secd's IKE SA does not show charon's forced NAT with ESP in UDP 4500: %s" % n)
+        sas = [e for e in m6_sas(node).values() if e["spi"] in (m6["child"]["spi_in"], m6["child"]["spi_out"])]
+        if len(sas) != 2 or any(e.get("udp_encap") != {"sport": 4500, "dport": 4500} for e in sas):
+            raise Fail("mip6secd's Child SA halves are not ESP in UDP 4500: %s" % sas)
+        log("  mip6secd: %s; its SAs in 0x%08x out 0x%08x in UDP 4500 -> 4500; charon's Child SA encap=yes"
+            % (n, m6["child"]["spi_in"], m6["child"]["spi_out"]))
+        time.sleep(2)
+        m6dir = os.path.join(DIR, "bed")
+        nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
+        bed.stop(cap)
+        compare_tables(ch, m6dir, node, [m6["child"]["spi_in"], m6["child"]["spi_out"]])
+        natt_wire_checks(pcap, ch, m6, "i", m6_addr)
+
+
+CELLS = MOBIKE_CELLS + CP_CELLS + CERT_CELLS + TUNNEL_CELLS + NATT_CELLS + FRAG_CELLS
 
 
 def run(name, plugin):
@@ -488,4 +606,8 @@ def run(name, plugin):
         return tunnel_cell(name, plugin)
     if name in CP_CELLS:
         return cp_cell(name, plugin)
+    if name == "natt-r":
+        return tunnel_cell(name, plugin)
+    if name in NATT_CELLS:
+        return natt_cell(name, plugin)
     return (mobike_cell if name == "mobike-r" else mobike_charon_moves)(name, plugin)

@@ -349,10 +349,11 @@ def parse_list_sas(text):
         if m and child is None:
             ike["suite"] = m.group(1)
             continue
-        m = re.match(r"^  (\S+): #\d+, reqid \d+, (\w+), (\w+), (\w+):(\S+)", line)
+        # the mode reads e.g. TRANSPORT_PROXY-in-UDP with ESP in UDP (RFC 3948)
+        m = re.match(r"^  (\S+): #\d+, reqid \d+, (\w+), (\w+)(-in-UDP)?, (\w+):(\S+)", line)
         if m:
-            child = {"name": m.group(1), "state": m.group(2), "mode": m.group(3), "protocol": m.group(4),
-                     "esp": m.group(5)}
+            child = {"name": m.group(1), "state": m.group(2), "mode": m.group(3), "protocol": m.group(5),
+                     "esp": m.group(6), "encap": "yes" if m.group(4) else "no"}
             ike["children"].append(child)
             continue
         m = re.match(r"^    (in|out)\s+([0-9a-f]{8})", line)
@@ -560,9 +561,15 @@ def py_ike(pcap, table):
         if len(frame) < 14 + 40 + 8 + 28 or frame[12:14] != b"\x86\xdd" or frame[14 + 6] != 17:
             continue
         udp = frame[54:]
-        if struct.unpack(">H", udp[2:4])[0] != 500:
+        sport, dport = struct.unpack(">HH", udp[0:4])
+        if dport == 500 or (dport == 4500 and sport == 500):
+            ike = udp[8:]
+        elif dport == 4500 and udp[8:12] == b"\0\0\0\0":
+            ike = udp[12:]          # RFC 3948 2.2: the non-ESP marker, then IKE
+        else:
             continue
-        ike = udp[8:]
+        if len(ike) < 28:
+            continue
         spi_i, spi_r = ike[0:8].hex(), ike[8:16].hex()
         m = {k: [] for k in AUTH_FIELDS}
         m.update({"time": sec + usec / 1e6, "response": bool(ike[19] & 0x20), "exchange": ike[18]})
@@ -1141,7 +1148,9 @@ def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra, esp=ESP):
         if r.returncode != 0:
             raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
         m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
-    ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
+    # charon reports its IKE SA ESTABLISHED before its Child SA is installed
+    ike = wait_for("charon's IKE SA and its Child SA", lambda: (lambda x: x if x and x["children"] else None)(
+        charon_sa(ch)), 5)
     if not m6["child"]["installed"]:
         raise Fail("mip6secd did not install the Child SA: %s" % m6)
     log("  established: IKE %s/%s, Child SA mip6secd in 0x%08x out 0x%08x" % (

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	int rc = ike_sa_start(&i, &ci, a, sizeof(a), &al);
 	if (rc)
 		fail("start", rc);
-	put("init.priv", i.dh.priv, i.dh.priv_len);
+	put("init.priv", i.dh->priv, i.dh->priv_len);
 	ike_sa_respond(&r, &cr);
 	pass("init.req", &r, a, al, b, &bl);
 	pass("init.resp", &i, b, bl, a, &al);
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	struct ike_req q = { .type = IKE_REQ_REKEY_IKE };
 	if ((rc = ike_sa_request(&i, &q, a, sizeof(a), &al)))
 		fail("rekey", rc);
-	put("rekey.priv", i.req_dh.priv, i.req_dh.priv_len);
+	put("rekey.priv", i.req_dh->priv, i.req_dh->priv_len);
 	pass("rekey.req", &r, a, al, b, &bl);
 	pass("rekey.resp", &i, b, bl, a, &al);
 	if ((rc = ike_sa_adopt(&ni, &ci, &i)) || (rc = ike_sa_adopt(&nr, &cr, &r)))
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 			       .pfs = true };
 	if ((rc = ike_sa_request(&ni, &cq, a, sizeof(a), &al)))
 		fail("pfs rekey", rc);
-	put("child2.priv", ni.req_dh.priv, ni.req_dh.priv_len);
+	put("child2.priv", ni.req_dh->priv, ni.req_dh->priv_len);
 	pass("child2.req", &nr, a, al, b, &bl);
 	child("child2.resp_end", up(&nr));
 	pass("child2.resp", &ni, b, bl, a, &al);

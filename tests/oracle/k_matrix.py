@@ -8,9 +8,11 @@ the IKE SA follow the mobile node (one IKE SA, moved three times); in the
 others K is not agreed and each move makes a new IKE SA from the new
 care-of address. The wire is read by tshark with the run's own
 ikev2_decryption_table: the update is an INFORMATIONAL carrying
-UPDATE_SA_ADDRESSES (16400), NO_NATS_ALLOWED (16402) and COOKIE2 (16401)
-from the new care-of address, and its response echoes COOKIE2; without
-K no such message is sent.
+UPDATE_SA_ADDRESSES (16400), NAT detection (16388, 16389: both ends do NAT
+traversal by default) and COOKIE2 (16401) from the new care-of address, and
+its response echoes COOKIE2 and the NAT detection; without K no such message
+is sent. A fifth cell switches NAT traversal off at the mobile node
+(natt = false): its updates carry NO_NATS_ALLOWED (16402) instead.
 
 usage: k_matrix.py MIP6SEC SCENARIO
 """
@@ -27,6 +29,7 @@ from oracle_common import Tap, norm_addr, tshark_fields  # noqa: E402
 
 INFORMATIONAL = 37
 UPDATE_SA_ADDRESSES, COOKIE2, NO_NATS_ALLOWED = 16400, 16401, 16402
+NATD_SRC, NATD_DST = 16388, 16389
 
 
 def variant(text, name):
@@ -36,6 +39,8 @@ def variant(text, name):
         text = text[:ha] + text[ha:mn].replace("mobike = true", "mobike = false") + text[mn:]
     elif name == "mn-no-mobike":
         text = text[:mn] + text[mn:].replace("mobike = true", "mobike = false")
+    elif name == "mn-no-natt":
+        text = text[:mn] + text[mn:].replace("mobike = true", "mobike = true; natt = false")
     elif name == "ha-not-k-capable":
         text = text[:ha] + text[ha:mn].replace("k_capable = true", "k_capable = false") + text[mn:]
     return re.sub(r'\n *\{ type = "event"; node = "[a-z]+"; event = "ike_(up|moved)";[^\n]*', "", text)
@@ -63,7 +68,8 @@ def main():
     text = open(scn).read()
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix="mip6sec-k-")
-    cells = [("both-mobike-k", 1, 3), ("ha-no-mobike", 4, 0), ("mn-no-mobike", 4, 0), ("ha-not-k-capable", 4, 0)]
+    cells = [("both-mobike-k", 1, 3), ("mn-no-natt", 1, 3), ("ha-no-mobike", 4, 0), ("mn-no-mobike", 4, 0),
+             ("ha-not-k-capable", 4, 0)]
     try:
         for name, want_up, want_moved in cells:
             out = os.path.join(tmp, name)
@@ -89,15 +95,20 @@ def main():
                       % (name, len(ups)))
             if want_moved:
                 coas = sorted(set(u[2] for u in reqs))
+                # RFC 4555 3.5: NAT detection with NAT traversal, else NO_NATS_ALLOWED (3.9)
+                natt = name != "mn-no-natt"
+                nat_info = (lambda t: NATD_SRC in t and NATD_DST in t and NO_NATS_ALLOWED not in t) if natt else \
+                    (lambda t: NO_NATS_ALLOWED in t and NATD_SRC not in t)
                 tap.check(len(reqs) >= want_moved and
-                          all(NO_NATS_ALLOWED in u[4] and COOKIE2 in u[4] for u in reqs) and
+                          all(nat_info(u[4]) and COOKIE2 in u[4] for u in reqs) and
                           coas == ["2001:db8:1::100", "2001:db8:2::100", "2001:db8:3::100"],
-                          "%s: MK-05, MK-09: %d UPDATE_SA_ADDRESSES with NO_NATS_ALLOWED and COOKIE2, sent from %s"
-                          % (name, len(reqs), ", ".join(coas)), repr(reqs))
+                          "%s: MK-05, MK-09, IKE-20: %d UPDATE_SA_ADDRESSES with %s and COOKIE2, sent from %s"
+                          % (name, len(reqs), "NAT detection" if natt else "NO_NATS_ALLOWED", ", ".join(coas)),
+                          repr(reqs))
                 resp = [u for u in ups if u[3] in coas and COOKIE2 in u[4] and UPDATE_SA_ADDRESSES not in u[4]]
-                tap.check(len(resp) >= want_moved,
-                          "%s: MK-07: the home agent's answers carry COOKIE2 back to the new address (%d)"
-                          % (name, len(resp)))
+                tap.check(len(resp) >= want_moved and all((NATD_SRC in u[4]) == natt for u in resp),
+                          "%s: MK-07, MK-08: the home agent's answers carry COOKIE2 back to the new address (%d)%s"
+                          % (name, len(resp), ", with NAT detection" if natt else ""))
             else:
                 tap.check(not reqs, "%s: no UPDATE_SA_ADDRESSES without K" % name, repr(reqs))
     finally:

@@ -103,11 +103,11 @@ static void test_assigned(void **s)
 	assert_int_equal(e.i.cp_pfx_life, 7200);
 	/* the SA speaks for the assigned address only */
 	assert_true(e.i.child_ok);
-	assert_int_equal(e.i.child_tsi.n, 1);
-	assert_memory_equal(e.i.child_tsi.ts[0].start, want, 16);
-	assert_memory_equal(e.i.child_tsi.ts[0].end, want, 16);
-	assert_int_equal(e.r.child_tsi.n, 1);
-	assert_memory_equal(e.r.child_tsi.ts[0].start, want, 16);
+	assert_int_equal(e.i.ch[0].tsi.n, 1);
+	assert_memory_equal(e.i.ch[0].tsi.ts[0].start, want, 16);
+	assert_memory_equal(e.i.ch[0].tsi.ts[0].end, want, 16);
+	assert_int_equal(e.r.ch[0].tsi.n, 1);
+	assert_memory_equal(e.r.ch[0].tsi.ts[0].start, want, 16);
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);
 }
@@ -130,7 +130,7 @@ static void test_suggestion(void **s)
 		uint8_t got[16];
 		tu_addr(assign_to, got);
 		assert_memory_equal(e.i.cp_hoa, got, 16);
-		assert_memory_equal(e.i.child_tsi.ts[0].start, got, 16);
+		assert_memory_equal(e.i.ch[0].tsi.ts[0].start, got, 16);
 	}
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);

@@ -52,14 +52,19 @@ static void test_handshake_suites(void **s)
 		assert_memory_equal(e.i.spi_i, e.r.spi_i, 8);
 		assert_same_keys(&e);
 		/* the DH secrets are gone (2.12) */
-		static const struct ike_dh zero;
-		assert_memory_equal(&e.i.dh, &zero, sizeof(zero));
-		assert_memory_equal(&e.r.dh, &zero, sizeof(zero));
+		assert_null(e.i.dh);
+		assert_null(e.r.dh);
 		/* the IKE_SA_INIT messages AUTH signed are released; what stays
 		 * is the last request and the response cache, at their length */
 		assert_null(e.i.init_req);
 		assert_null(e.r.init_resp);
-		assert_int_equal(ike_sa_heap_bytes(&e.i), e.i.last_out_len + e.i.resp_len);
+		assert_int_equal(ike_sa_heap_bytes(&e.i),
+				 e.i.last_out_len + e.i.resp_len + ike_sk_heap_bytes(&e.i.sk) + e.i.peer_id_len);
+		/* nor the nonces and the key pair: IKE_AUTH is over */
+		assert_null(e.i.ni);
+		assert_null(e.r.ni);
+		/* the HMAC key states only where an integrity transform is */
+		assert_int_equal(ike_sk_heap_bytes(&e.i.sk), e.i.sk.aead ? 0 : 2 * 2 * 256);
 		assert_true(e.i.last_out_len > 0 && e.r.resp_len > 0);
 		assert_true(ike_sa_heap_bytes(&e.r) < IKE_SA_MSG_MAX);
 		/* identities, authenticated */
@@ -72,14 +77,14 @@ static void test_handshake_suites(void **s)
 		assert_int_equal(e.r.child_spi_i, 0xc0000001);
 		assert_int_equal(e.i.child_spi_r, 0xd0000001);
 		assert_int_equal(e.r.child_spi_r, 0xd0000001);
-		assert_int_equal(e.i.child.e_len, 20);
-		assert_memory_equal(e.i.child.ei, e.r.child.ei, 20);
-		assert_memory_equal(e.i.child.er, e.r.child.er, 20);
-		assert_memory_not_equal(e.i.child.ei, e.i.child.er, 20);
+		assert_int_equal(e.i.ch[0].keys.e_len, 20);
+		assert_memory_equal(e.i.ch[0].keys.ei, e.r.ch[0].keys.ei, 20);
+		assert_memory_equal(e.i.ch[0].keys.er, e.r.ch[0].keys.er, 20);
+		assert_memory_not_equal(e.i.ch[0].keys.ei, e.i.ch[0].keys.er, 20);
 		/* the proposed selectors, accepted as they are */
-		assert_int_equal(e.r.child_tsi.n, 1);
-		assert_int_equal(e.r.child_tsi.ts[0].start_port, 0x0500);
-		assert_int_equal(e.i.child_tsr.ts[0].start_port, 0x0600);
+		assert_int_equal(e.r.ch[0].tsi.n, 1);
+		assert_int_equal(e.r.ch[0].tsi.ts[0].start_port, 0x0500);
+		assert_int_equal(e.i.ch[0].tsr.ts[0].start_port, 0x0600);
 		ike_sa_clear(&e.i);
 		ike_sa_clear(&e.r);
 	}
@@ -401,7 +406,7 @@ static void test_child_narrowed(void **s)
 	handshake(&e);
 	assert_true(e.i.child_ok);
 	assert_true(e.r.child_ok);
-	const struct ike_ts_list *l[2] = { &e.i.child_tsi, &e.i.child_tsr };
+	const struct ike_ts_list *l[2] = { &e.i.ch[0].tsi, &e.i.ch[0].tsr };
 	for (int k = 0; k < 2; k++) {
 		assert_int_equal(l[k]->n, 1);
 		assert_int_equal(l[k]->ts[0].proto, 135);
@@ -411,7 +416,7 @@ static void test_child_narrowed(void **s)
 	}
 	uint8_t hoa[16];
 	tu_addr(TU_HOA, hoa);
-	assert_memory_equal(e.i.child_tsi.ts[0].start, hoa, 16);
+	assert_memory_equal(e.i.ch[0].tsi.ts[0].start, hoa, 16);
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);
 	/* nothing in common: the MH types asked for are outside the policy */

@@ -98,7 +98,7 @@ static void expect_up(uint8_t method)
 	assert_int_equal(e.i.peer_auth, method);
 	assert_int_equal(e.r.peer_auth, method);
 	assert_true(e.i.child_ok && e.r.child_ok);
-	assert_memory_equal(e.i.child.ei, e.r.child.ei, e.i.child.e_len);
+	assert_memory_equal(e.i.ch[0].keys.ei, e.r.ch[0].keys.ei, e.i.ch[0].keys.e_len);
 	ike_sa_clear(&e.i);
 	ike_sa_clear(&e.r);
 }

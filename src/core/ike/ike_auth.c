@@ -214,7 +214,5 @@ int ike_auth_check(struct ike_sa *sa, const struct ike_msg *m)
 		return rc;
 	sa->peer_auth = a.method;
 	sa->peer_id_type = id.type;
-	memcpy(sa->peer_id, id.data, id.len);
-	sa->peer_id_len = id.len;
-	return 0;
+	return ike_sa_set_peer_id(sa, id.data, id.len);
 }

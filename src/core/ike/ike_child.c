@@ -40,10 +40,22 @@ static struct ike_child *child_slot(struct ike_sa *sa)
 	return NULL;
 }
 
-/* 2.8.1: nonces compared octet by octet, a shorter prefix is lower. */
+_Static_assert(IKE_SA_NONCE_LEN <= IKE_CHILD_NONCE_KEEP, "our own nonces are kept whole");
+
+void ike_child_keep_nonce(uint8_t dst[IKE_CHILD_NONCE_KEEP], size_t *dst_len, const uint8_t *src, size_t len)
+{
+	memcpy(dst, src, len < IKE_CHILD_NONCE_KEEP ? len : IKE_CHILD_NONCE_KEEP);
+	*dst_len = len;
+}
+
+/* 2.8.1: nonces compared octet by octet, a shorter prefix is lower. Over
+ * the first IKE_CHILD_NONCE_KEEP octets only (what a Child SA keeps): two
+ * nonces of at least 16 random octets (2.10) that agree on their first 32
+ * are not met in practice, and then the shorter one still counts lower. */
 static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-	int c = memcmp(a, b, al < bl ? al : bl);
+	size_t n = al < bl ? al : bl;
+	int c = memcmp(a, b, n < IKE_CHILD_NONCE_KEEP ? n : IKE_CHILD_NONCE_KEEP);
 	if (c)
 		return c;
 	return al < bl ? -1 : al > bl ? 1 : 0;
@@ -114,11 +126,11 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 	struct ike_sa_payload sp;
 	memset(&sp, 0, sizeof(sp));
 	ike_sa_rnd(sa, sa->req_nonce, IKE_SA_NONCE_LEN);
-	ike_dh_clear(&sa->req_dh);
+	ike_sa_req_dh_drop(sa);
 	if (r->type == IKE_REQ_REKEY_IKE) {
 		/* 2.18: our new SPI in the proposal, a KE always, no TS (IKE-14) */
 		ike_sa_new_spi(sa, sa->req_spi);
-		int rc = ike_dh_init(&sa->req_dh, sa->suite.dh, &c->rng);
+		int rc = ike_sa_req_dh_init(sa, sa->suite.dh);
 		if (rc)
 			return rc;
 		sp.n_prop = 1;
@@ -127,7 +139,7 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 		memcpy(sp.prop[0].spi, sa->req_spi, IKE_SPI_LEN);
 		ike_put_sa(w, &sp);
 		ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
-		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
+		ike_put_ke(w, sa->req_dh->group, sa->req_dh->pub, sa->req_dh->pub_len);
 		struct ike_rekey *rk = ike_sa_rekeys(sa);
 		if (!rk)
 			return M6_E_NOMEM;
@@ -152,7 +164,7 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	uint16_t group = r->group ? r->group : sa->suite.dh;
 	if (r->pfs) {
-		int rc = ike_dh_init(&sa->req_dh, group, &c->rng);
+		int rc = ike_sa_req_dh_init(sa, group);
 		if (rc)
 			return rc;
 	}
@@ -170,7 +182,7 @@ int ike_child_put_req(struct ike_sa *sa, struct ike_wr *w)
 	ike_put_sa(w, &sp);
 	ike_put_nonce(w, sa->req_nonce, IKE_SA_NONCE_LEN);
 	if (r->pfs)
-		ike_put_ke(w, sa->req_dh.group, sa->req_dh.pub, sa->req_dh.pub_len);
+		ike_put_ke(w, sa->req_dh->group, sa->req_dh->pub, sa->req_dh->pub_len);
 	struct ike_ts_list tsi, tsr;
 	our_ts(sa, old, tunnel, &tsi, &tsr);
 	ike_put_ts(w, IKE_PL_TSI, &tsi);
@@ -330,7 +342,7 @@ static void on_ike_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 	int rc = e ? M6_E_IKE_PEER_ERROR : 0;
 	if (!rc && (!sap || !kep || !np || ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) ||
 		    sp.n_prop != 1 || !ike_sa_suite_ok(&sp.prop[0], &sa->suite, IKE_SPI_LEN) ||
-		    ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0) || ke.group != sa->req_dh.group))
+		    ike_ke_parse(kep->body, kep->body_len, &ke, &ds, 0) || !sa->req_dh || ke.group != sa->req_dh->group))
 		rc = M6_E_IKE_NO_PROPOSAL;
 	if (!rc) {
 		rk->suite = sa->suite;
@@ -341,7 +353,7 @@ static void on_ike_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		memcpy(rk->nr, np->body, np->body_len);
 		rk->nr_len = np->body_len;
 		rk->ours = true;
-		rc = rekey_keys(sa, rk, &sa->req_dh, ke.data, ke.len);
+		rc = rekey_keys(sa, rk, sa->req_dh, ke.data, ke.len);
 	}
 	if (rc) {
 		memset(rk, 0, sizeof(*rk));
@@ -367,10 +379,6 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	memcpy(nw->spi_i, rk->spi_i, IKE_SPI_LEN);
 	memcpy(nw->spi_r, rk->spi_r, IKE_SPI_LEN);
 	nw->suite = rk->suite;
-	memcpy(nw->ni, rk->ni, rk->ni_len);
-	memcpy(nw->nr, rk->nr, rk->nr_len);
-	nw->ni_len = rk->ni_len;
-	nw->nr_len = rk->nr_len;
 	nw->keys = rk->keys;
 	ike_keys_wipe(&rk->keys);
 	rk->done = false;
@@ -384,12 +392,17 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->psk_len = old->psk_len;
 	nw->peer_auth = old->peer_auth;
 	nw->peer_id_type = old->peer_id_type;
-	memcpy(nw->peer_id, old->peer_id, old->peer_id_len);
-	nw->peer_id_len = old->peer_id_len;
+	if (ike_sa_set_peer_id(nw, old->peer_id, old->peer_id_len)) {
+		ike_sa_clear(nw);
+		return M6_E_NOMEM;
+	}
 	/* MOBIKE's state stays with the IKE SA's successor */
 	nw->path = old->path;
 	nw->mobike = old->mobike;
 	nw->mobike_peer = old->mobike_peer;
+	nw->natt_peer = old->natt_peer;
+	nw->nat_here = old->nat_here;
+	nw->nat_there = old->nat_there;
 	nw->frag = old->frag;   /* RFC 7383 holds for the IKE SA's successor too */
 	nw->moves = old->moves;
 	nw->moves_sent = old->moves_sent;
@@ -409,8 +422,6 @@ int ike_sa_adopt(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ike_sa 
 	nw->child_ok = old->child_ok;
 	nw->child_spi_i = old->child_spi_i;
 	nw->child_spi_r = old->child_spi_r;
-	nw->child_tsi = old->child_tsi;
-	nw->child_tsr = old->child_tsr;
 	/* the Child SAs move (IKE-14), and Child SA work still to do */
 	memcpy(nw->ch, old->ch, sizeof(nw->ch));
 	OPENSSL_cleanse(old->ch, sizeof(old->ch));
@@ -543,8 +554,7 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		return;
 	}
 	memset(nc, 0, sizeof(*nc));
-	memcpy(nc->ni, np->body, np->body_len);
-	nc->ni_len = np->body_len;
+	ike_child_keep_nonce(nc->ni, &nc->ni_len, np->body, np->body_len);
 	nc->nr_len = IKE_SA_NONCE_LEN;
 	ike_sa_rnd(sa, nc->nr, nc->nr_len);
 	uint8_t gir[IKE_DH_SHARED_MAX];
@@ -559,7 +569,7 @@ static void child_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	}
 	if (!rc)
 		rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, dh ? gir : NULL, gl,
-				      nc->ni, nc->ni_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
+				      np->body, np->body_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (rc) {
 		ike_dh_clear(&kd);
@@ -688,15 +698,14 @@ static void child_resp(struct ike_sa *sa, const struct ike_msg *m)
 	uint8_t gir[IKE_DH_SHARED_MAX];
 	size_t gl = 0;
 	if (!rc && r->pfs)
-		rc = pfs_shared(&sa->req_dh, kep, gir, &gl);
+		rc = sa->req_dh ? pfs_shared(sa->req_dh, kep, gir, &gl) : M6_E_IKE_UNEXPECTED;
 	if (!rc) {
 		memset(nc, 0, sizeof(*nc));
 		memcpy(nc->ni, sa->req_nonce, IKE_SA_NONCE_LEN);
 		nc->ni_len = IKE_SA_NONCE_LEN;
-		memcpy(nc->nr, np->body, np->body_len);
-		nc->nr_len = np->body_len;
+		ike_child_keep_nonce(nc->nr, &nc->nr_len, np->body, np->body_len);
 		rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, r->pfs ? gir : NULL,
-				      gl, nc->ni, nc->ni_len, nc->nr, nc->nr_len, &c->esp, &nc->keys);
+				      gl, nc->ni, nc->ni_len, np->body, np->body_len, &c->esp, &nc->keys);
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (old)

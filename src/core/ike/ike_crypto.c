@@ -29,8 +29,8 @@ struct hkey {
 	union hctx in, out;     /* states after (key XOR ipad) and (key XOR opad) */
 };
 
-_Static_assert(sizeof(union hctx) <= sizeof(((struct ike_sk_dir *)0)->mac[0]),
-	       "an HMAC state fits struct ike_sk_dir");
+#define MAC_STATES_LEN (2 * sizeof(uint64_t[32]))
+_Static_assert(sizeof(union hctx) <= sizeof(uint64_t[32]), "an HMAC state fits struct ike_sk_dir's");
 
 static size_t h_block(enum hk k) { return k == HK_256 ? SHA256_CBLOCK : SHA512_CBLOCK; }
 
@@ -435,11 +435,14 @@ static const EVP_CIPHER *sk_cipher(uint16_t encr, uint16_t bits)
 	}
 }
 
-static void store_hkey(struct ike_sk_dir *d, const struct hkey *h)
+static int store_hkey(struct ike_sk_dir *d, const struct hkey *h)
 {
+	if (!(d->mac = OPENSSL_zalloc(MAC_STATES_LEN)))
+		return M6_E_NOMEM;
 	memcpy(d->mac[0], &h->in, sizeof(h->in));
 	memcpy(d->mac[1], &h->out, sizeof(h->out));
 	d->has_mac = true;
+	return 0;
 }
 
 static void load_hkey(const struct ike_sk_dir *d, enum hk k, struct hkey *h)
@@ -469,8 +472,9 @@ static int dir_init(struct ike_sk_dir *d, const EVP_CIPHER *c, bool enc, bool ae
 	if (has_mac) {
 		struct hkey h;
 		hkey_init(&h, k, akey, alen);
-		store_hkey(d, &h);
+		int rc = store_hkey(d, &h);
 		OPENSSL_cleanse(&h, sizeof(h));
+		return rc;
 	}
 	return 0;
 }
@@ -525,7 +529,14 @@ void ike_sk_clear(struct ike_sk *sk)
 {
 	EVP_CIPHER_CTX_free(sk->out.cipher);   /* also cleanses the key schedule */
 	EVP_CIPHER_CTX_free(sk->in.cipher);
+	OPENSSL_clear_free(sk->out.mac, MAC_STATES_LEN);
+	OPENSSL_clear_free(sk->in.mac, MAC_STATES_LEN);
 	OPENSSL_cleanse(sk, sizeof(*sk));
+}
+
+size_t ike_sk_heap_bytes(const struct ike_sk *sk)
+{
+	return (sk->out.mac ? MAC_STATES_LEN : 0) + (sk->in.mac ? MAC_STATES_LEN : 0);
 }
 
 static size_t pad_len(const struct ike_sk *sk, size_t plain_len)

@@ -152,7 +152,9 @@ int ike_auth_psk_verify(uint16_t prf, const uint8_t *psk, size_t psk_len, const 
 struct ike_sk_dir {
 	void *cipher;           /* EVP_CIPHER_CTX * */
 	uint8_t salt[4];        /* AEAD nonce salt */
-	uint64_t mac[2][32];    /* HMAC key states (inner, outer) */
+	/* HMAC key states (inner, outer), made only for a suite with an
+	 * integrity transform (the AEADs need none) */
+	uint64_t (*mac)[32];
 	bool has_mac;
 };
 
@@ -174,6 +176,9 @@ int ike_sk_init_raw(struct ike_sk *sk, uint16_t encr, uint16_t encr_bits, uint16
 		    const uint8_t *e_out, const uint8_t *a_out, const uint8_t *e_in,
 		    const uint8_t *a_in);
 void ike_sk_clear(struct ike_sk *sk);
+/* Octets of its own it holds beyond the struct (the HMAC states; OpenSSL's
+ * cipher contexts not counted). */
+size_t ike_sk_heap_bytes(const struct ike_sk *sk);
 
 /* Octets an SK payload adds around plain_len octets of content (generic
  * header, IV, padding, Pad Length, ICV; SKF: 4 more). */

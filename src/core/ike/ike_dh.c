@@ -5,7 +5,9 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/obj_mac.h>
+#include <openssl/params.h>
 
 #include "ike_dh.h"
 #include "ike_payload.h"
@@ -65,11 +67,29 @@ static int x_pub(struct ike_dh *dh)
 	return ok ? 0 : M6_E_CRYPTO;
 }
 
+/* Our key pair as an EVP_PKEY. Made from the private key alone, OpenSSL
+ * computes the public value again (one more scalar multiplication, half the
+ * cost of a derive); given both, it takes them as they are. */
+static EVP_PKEY *x_pair(const struct ike_dh *dh)
+{
+	EVP_PKEY *k = NULL;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(x_type(dh->group), NULL);
+	OSSL_PARAM ps[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)dh->priv, dh->priv_len),
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)dh->pub, dh->pub_len),
+		OSSL_PARAM_construct_end(),
+	};
+	if (!c || EVP_PKEY_fromdata_init(c) != 1 || EVP_PKEY_fromdata(c, &k, EVP_PKEY_KEYPAIR, ps) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(c);
+	return k;
+}
+
 static int x_shared(const struct ike_dh *dh, const uint8_t *peer, size_t len, uint8_t *out)
 {
 	int rc = M6_E_CRYPTO;
 	size_t n = ike_dh_shared_len(dh->group);
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(x_type(dh->group), NULL, dh->priv, dh->priv_len);
+	EVP_PKEY *k = dh->pub_len ? x_pair(dh) : NULL;
 	EVP_PKEY *p = EVP_PKEY_new_raw_public_key(x_type(dh->group), NULL, peer, len);
 	EVP_PKEY_CTX *c = k ? EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL) : NULL;
 	if (c && p && EVP_PKEY_derive_init(c) == 1 && EVP_PKEY_derive_set_peer(c, p) == 1) {

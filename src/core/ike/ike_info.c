@@ -88,7 +88,7 @@ int ike_sa_send_next(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 		sa->req = r;
 		int rc = build_req(sa, out, cap, out_len);
 		if (rc) {
-			ike_dh_clear(&sa->req_dh);
+			ike_sa_req_dh_drop(sa);
 			if (sa->rk)
 				sa->rk[0].used = false;
 			if (oc && r.type == IKE_REQ_REKEY_CHILD)
@@ -244,7 +244,7 @@ static int on_response(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		on_info_resp(sa, m);
 	else
 		ike_child_on_resp(sa, m);
-	ike_dh_clear(&sa->req_dh);
+	ike_sa_req_dh_drop(sa);
 	return ike_sa_send_next(sa, out, cap, out_len);
 }
 

@@ -123,6 +123,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->spi_ctx = s;
 	sc->mobike = c->mobike;
 	sc->mobike_rr = c->mobike_rr;
+	sc->natt = c->natt;
+	sc->natt_force = c->encap;
 	sc->fragmentation = c->fragmentation;
 	sc->frag_mtu = c->frag_mtu;
 	sc->addr_ok = km_addr_ok;
@@ -193,7 +195,7 @@ static void retire_older(struct ike_km *k, struct slot *s)
 			continue;
 		if (!k->cfg.initiator && (o->sa.peer_id_type != s->sa.peer_id_type ||
 					  o->sa.peer_id_len != s->sa.peer_id_len ||
-					  memcmp(o->sa.peer_id, s->sa.peer_id, s->sa.peer_id_len)))
+					  (s->sa.peer_id_len && memcmp(o->sa.peer_id, s->sa.peer_id, s->sa.peer_id_len))))
 			continue;
 		drop_slot_sas(k, o);
 	}
@@ -202,6 +204,32 @@ static void retire_older(struct ike_km *k, struct slot *s)
 static void request(struct ike_km *k, struct slot *s, const struct ike_req *r, uint64_t now);
 static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint64_t now);
 
+/* RFC 3948 4: NAT-keepalives while a NAT may be on our side (or we
+ * force encapsulation); the mapping of a NAT's UDP state is kept by our
+ * packets, so one every keepalive_s. */
+static void keepalive_arm(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	s->ka_at = k->cfg.keepalive_s && ike_sa_keepalive(&s->sa) ? now + k->cfg.keepalive_s * NS : 0;
+}
+
+static void keepalive_send(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	const struct ike_path *p = &s->sa.path;
+	if (!node_km_keepalive(k->n, p->local, p->peer, p->lport, p->pport))
+		k->st.keepalives++;
+	keepalive_arm(k, s, now);
+}
+
+/* 4877-09: the tunnel-mode SA after IKE_AUTH, by CREATE_CHILD_SA */
+static void request_tunnel(struct ike_km *k, struct slot *s, uint64_t now)
+{
+	if (!k->cfg.initiator || !k->cfg.tunnel)
+		return;
+	struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
+	if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
+		request(k, s, &r, now);
+}
+
 static void established(struct ike_km *k, struct slot *s, uint64_t now)
 {
 	k->st.established++;
@@ -209,8 +237,13 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	node_km_event(k->n, M6_EV_IKE_UP, s->sa.path.peer, s->sa.path.local);
 	s->last_rx = now;
 	s->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
+	keepalive_arm(k, s, now);
 	if (!s->sa.child_ok || !s->sa.ch[0].used) {
+		/* the BU/BA SA refused (e.g. a peer that, behind a NAT, holds
+		 * transport-mode selectors to the IKE addresses, RFC 7296
+		 * 2.23.1): the tunnel-mode SA is asked for all the same */
 		k->st.refused++;
+		request_tunnel(k, s, now);
 		return;
 	}
 	struct mn *mn = node_mn(k->n);
@@ -227,12 +260,7 @@ static void established(struct ike_km *k, struct slot *s, uint64_t now)
 	const struct ike_child *c0 = &s->sa.ch[0];
 	memcpy(s->mn_addr, (c0->ours == s->sa.cfg_i ? &c0->tsi : &c0->tsr)->ts[0].start, 16);
 	retire_older(k, s);
-	if (k->cfg.initiator && k->cfg.tunnel) {
-		/* 4877-09: the tunnel-mode SA next, by CREATE_CHILD_SA */
-		struct ike_req r = { .type = IKE_REQ_NEW_CHILD, .tunnel = true };
-		if (!node_sa_reserve_spi(k->n, IP6P_ESP, &r.new_spi))
-			request(k, s, &r, now);
-	}
+	request_tunnel(k, s, now);
 }
 
 /* The IKE SA that keys the BU/BA SAs now: the newest established one. */
@@ -297,15 +325,14 @@ static void start(struct ike_km *k, uint64_t now)
 	if (!s)
 		return;
 	size_t len;
-	if (ike_sa_start(&s->sa, &s->cfg, k->out, sizeof(k->out), &len)) {
+	struct ike_path p = { .lport = NODE_IKE_PORT, .pport = NODE_IKE_PORT };
+	memcpy(p.local, src, 16);
+	memcpy(p.peer, k->cfg.peer, 16);
+	if (ike_sa_start_on(&s->sa, &s->cfg, &p, k->out, sizeof(k->out), &len)) {
 		k->st.failed++;
 		slot_free(k, s);
 		return;
 	}
-	struct ike_path p = { .lport = NODE_IKE_PORT, .pport = NODE_IKE_PORT };
-	memcpy(p.local, src, 16);
-	memcpy(p.peer, k->cfg.peer, 16);
-	ike_sa_set_path(&s->sa, &p);
 	if (ikm_true_address(k))
 		ikm_ts_one(&s->cfg.tsi, src);       /* the SA names the care-of address */
 	k->st.started++;
@@ -332,8 +359,21 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 		    s->sa.req.type == IKE_REQ_UPDATE_ADDR)
 			return;
 	}
-	if (k->cfg.initiator)
-		start(k, node_km_now(n));
+	if (!k->cfg.initiator)
+		return;
+	/* the peer refused the BU/BA SA on our IKE SA from this very
+	 * address (its policy, or RFC 7296 2.23.1 under a NAT): another IKE
+	 * SA at every Binding Update retransmission would be refused the
+	 * same way, so not before a while */
+	uint64_t now = node_km_now(n);
+	const struct slot *c = current(k);
+	uint8_t src[16];
+	if (c && !c->sa.child_ok && now < c->created + IKE_KM_REFUSED_HOLD_NS && local_addr(k, src) &&
+	    !memcmp(src, c->sa.path.local, 16)) {
+		k->st.acquires_held++;
+		return;
+	}
+	start(k, now);
 }
 
 /* ---- the exchanges on an established IKE SA ---- */
@@ -413,6 +453,7 @@ static void rekeyed(struct ike_km *k, struct slot *s, uint64_t now)
 	k->st.ike_rekeyed++;
 	ns->rekey_at = k->cfg.ike_rekey_s ? now + k->cfg.ike_rekey_s * NS : 0;
 	idle_due(k, ns, now);
+	keepalive_arm(k, ns, now);
 	/* 2.18: the initiator of the surviving rekey deletes the old SA */
 	if (s->sa.rk_win == 1) {
 		struct ike_req d = { .type = IKE_REQ_DELETE_IKE };
@@ -475,6 +516,9 @@ static void events(struct ike_km *k, struct slot *s, uint64_t now)
 			k->st.moved++;
 			s->nat_retries = 0;
 			ikm_move_children(k, s);
+			ikm_encap_children(k, s);
+			if (!s->ka_at)
+				keepalive_arm(k, s, now);       /* the NAT on the new path, if any */
 			node_km_event(k->n, M6_EV_IKE_MOVED, s->sa.path.peer, s->sa.path.local);
 			break;
 		case IKE_EV_REFUSED:
@@ -679,10 +723,13 @@ static uint64_t km_next_expiry(void *ctx, const struct node *n)
 	(void)n;
 	uint64_t t = UINT64_MAX;
 	for (unsigned i = 0; i < k->n_slots; i++) {
-		if (k->slots[i].used && k->slots[i].due && k->slots[i].due < t)
-			t = k->slots[i].due;
-		if (k->slots[i].used && k->slots[i].frag_due && k->slots[i].frag_due < t)
-			t = k->slots[i].frag_due;
+		const struct slot *s = &k->slots[i];
+		if (s->used && s->due && s->due < t)
+			t = s->due;
+		if (s->used && s->ka_at && s->ka_at < t)
+			t = s->ka_at;
+		if (s->used && s->frag_due && s->frag_due < t)
+			t = s->frag_due;
 	}
 	return t;
 }
@@ -751,6 +798,12 @@ static void km_on_timer(void *ctx, struct node *n, uint64_t now)
 		}
 		if (s->used && s->due && s->due <= now)
 			slot_timer(k, s, now);
+		if (s->used && s->ka_at && s->ka_at <= now) {
+			if (s->sa.state == IKE_SA_ESTABLISHED)
+				keepalive_send(k, s, now);
+			else
+				s->ka_at = 0;   /* rekeyed or going: its successor sends them */
+		}
 	}
 }
 

@@ -92,6 +92,8 @@ struct node;
 #define IKE_KM_COOKIE_ROTATE_NS 60000000000ull
 #define IKE_KM_HOA_LIFE_S 86400            /* the home prefix lifetime told with an assignment */
 #define IKE_KM_NAT_RETRIES 3                /* MOBIKE updates sent after UNEXPECTED_NAT_DETECTED */
+#define IKE_KM_REFUSED_HOLD_NS 60000000000ull   /* no new IKE SA this long after the peer refused
+						 * the first Child SA on one from the same address */
 
 struct ike_km_cfg {
 	bool initiator;
@@ -127,6 +129,13 @@ struct ike_km_cfg {
 	/* the IKE SA follows the care-of address whenever MOBIKE was
 	 * negotiated, K agreed or not (a peer that is not a home agent) */
 	bool follow_mobike;
+	/* NAT traversal (RFC 7296 2.23, RFC 3948): NAT detection, the float
+	 * to port 4500 and ESP in UDP when a NAT is found; encap: always ESP
+	 * in UDP (the peer is made to see a NAT); NAT-keepalives every
+	 * keepalive_s while a NAT is on our side (0: none) */
+	bool natt;
+	bool encap;
+	uint64_t keepalive_s;
 	/* initiator: ask the home agent for a home address in IKE_AUTH
 	 * (RFC 4877 9; home is the suggestion, replaced by the answer) */
 	bool cp;
@@ -170,6 +179,9 @@ struct ike_km_stats {
 	uint64_t cookies_sent;
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
+	uint64_t keepalives;            /* NAT-keepalives sent */
+	uint64_t acquires_held;         /* ACQUIREs that started nothing: the peer refused the
+					 * Child SA on our IKE SA from this address (IKE_KM_REFUSED_HOLD_NS) */
 };
 
 struct ike_km;
@@ -216,6 +228,10 @@ struct ike_km_sa_info {
 	unsigned tries;                         /* initiator: transmissions of the last request */
 	uint64_t created;                       /* node time (ns) */
 	bool mobike;                            /* negotiated (RFC 4555) */
+	bool natt;                              /* the peer does NAT traversal */
+	bool nat_here, nat_there;               /* a NAT found on our side / the peer's */
+	bool encap;                             /* the Child SAs use ESP in UDP */
+	uint16_t lport, pport;                  /* the IKE SA's UDP ports */
 	bool hoa_assigned;                      /* a home address assigned in IKE_AUTH (RFC 4877 9) */
 	bool frag;                              /* IKE fragmentation negotiated (RFC 7383) */
 	bool frag_pending;                      /* fragments of a message of the peer held */

@@ -32,6 +32,7 @@ struct slot {
 	uint32_t pad_tmp;               /* responder: the temporary PAD entry of its assignment */
 	uint8_t mn_addr[16];            /* true-address model: the mobile node's address its Child SAs name */
 	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
+	uint64_t ka_at;                 /* next NAT-keepalive (0: none, RFC 3948 4) */
 	uint64_t frag_due;              /* the peer's fragments forgotten (RFC 7383 2.6), 0: none */
 };
 
@@ -69,5 +70,8 @@ void ikm_ts_one(struct ike_ts_list *l, const uint8_t *addr);
 void ikm_ts_any(struct ike_ts_list *l, const uint8_t *addr);
 int ikm_install(struct ike_km *k, struct slot *s, const struct ike_child *c);
 void ikm_move_children(struct ike_km *k, struct slot *s);
+/* every Child SA of the slot encapsulates ESP in UDP on the IKE SA's
+ * ports, or not, as NAT traversal now says (RFC 4555 3.5) */
+void ikm_encap_children(struct ike_km *k, struct slot *s);
 
 #endif

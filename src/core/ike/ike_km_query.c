@@ -57,7 +57,8 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->peer_auth = s->sa.peer_auth;
 	out->peer_id_type = s->sa.peer_id_type;
 	out->peer_id_len = s->sa.peer_id_len <= sizeof(out->peer_id) ? s->sa.peer_id_len : sizeof(out->peer_id);
-	memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
+	if (out->peer_id_len)
+		memcpy(out->peer_id, s->sa.peer_id, out->peer_id_len);
 	/* the first Child SA: its inbound SA completes the larval one */
 	out->child_installed = s->sa.state == IKE_SA_ESTABLISHED && s->sa.child_ok && !s->larval;
 	out->child_error = s->sa.child_error;
@@ -71,6 +72,12 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->tries = s->tries;
 	out->created = s->created;
 	out->mobike = s->sa.mobike;
+	out->natt = s->sa.natt_peer;
+	out->nat_here = s->sa.nat_here;
+	out->nat_there = s->sa.nat_there;
+	out->encap = ike_sa_encap(&s->sa);
+	out->lport = s->sa.path.lport;
+	out->pport = s->sa.path.pport;
 	out->hoa_assigned = s->sa.cp_ok;
 	out->frag = s->sa.frag;
 	out->frag_pending = ike_sa_frag_pending(&s->sa);

@@ -96,6 +96,12 @@ static int keyed_add(struct ike_km *k, struct slot *s, const struct ike_child *c
 	x.aklen = ck->a_len;
 	sa->proto = IP6P_ESP;
 	sa->model = (uint8_t)node_bits(k->n)->cfg.model;
+	if (ike_sa_encap(&s->sa)) {
+		/* IKE-20, MK-02: RFC 3948 on the IKE SA's ports */
+		const struct ike_path *p = &s->sa.path;
+		sa->encap_sport = sa->inbound ? p->pport : p->lport;
+		sa->encap_dport = sa->inbound ? p->lport : p->pport;
+	}
 	if (!s->sa.initiator) {
 		const struct pad_entry *e = ikm_pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
 		sa->pad_id = e ? e->id : 0;
@@ -227,6 +233,23 @@ int ikm_install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 	}
 	k->st.sa_installed += 2;
 	return 0;
+}
+
+void ikm_encap_children(struct ike_km *k, struct slot *s)
+{
+	bool on = ike_sa_encap(&s->sa);
+	const struct ike_path *p = &s->sa.path;
+	struct node_sa_update in = { .set_encap = true, .encap_sport = on ? p->pport : 0,
+				     .encap_dport = on ? p->lport : 0 };
+	struct node_sa_update out = { .set_encap = true, .encap_sport = on ? p->lport : 0,
+				      .encap_dport = on ? p->pport : 0 };
+	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
+		const struct ike_child *c = &s->sa.ch[i];
+		if (!c->used)
+			continue;
+		node_sa_update(k->n, c->spi_in, IP6P_ESP, true, &in);
+		node_sa_update(k->n, c->spi_out, IP6P_ESP, false, &out);
+	}
 }
 
 /* The true-address model's transport SAs follow the mobile node: after a

@@ -61,28 +61,23 @@ static bool no_nats_ok(const struct ike_sa *sa, const struct ike_msg *m)
 	return !memcmp(d, want, NO_NATS_LEN);
 }
 
-/* RFC 7296 2.23: NAT_DETECTION_*_IP = SHA-1(SPIi | SPIr | IP | port). */
-static int natd(const struct ike_sa *sa, const uint8_t addr[16], uint16_t port, uint8_t out[20])
-{
-	uint8_t in[IKE_SPI_LEN * 2 + 18];
-	unsigned len = 0;
-	memcpy(in, sa->spi_i, IKE_SPI_LEN);
-	memcpy(in + IKE_SPI_LEN, sa->spi_r, IKE_SPI_LEN);
-	memcpy(in + 2 * IKE_SPI_LEN, addr, 16);
-	m6_put16(in + 2 * IKE_SPI_LEN + 16, port);
-	return EVP_Digest(in, sizeof(in), out, &len, EVP_sha1(), NULL) == 1 && len == 20 ? 0 : M6_E_CRYPTO;
-}
-
 /* MK-08 (RFC 4555 3.8): a request with NAT detection gets it back, as
  * this end sees the path the request came on: the response's source is
  * the request's destination. */
 static void put_natd(const struct ike_sa *sa, struct ike_wr *w)
 {
-	uint8_t src[20], dst[20];
-	if (!sa->have_rx || natd(sa, sa->rx.local, sa->rx.lport, src) || natd(sa, sa->rx.peer, sa->rx.pport, dst))
-		return;
-	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src, sizeof(src));
-	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, dst, sizeof(dst));
+	if (sa->have_rx)
+		ike_natt_put(sa, w, &sa->rx);
+}
+
+/* MK-09 or NAT traversal: without NAT-T the sender says where it sends
+ * from; with it, NAT detection says what a NAT did (RFC 4555 3.5, 3.9) */
+static void put_nat_info(const struct ike_sa *sa, struct ike_wr *w)
+{
+	if (sa->cfg->natt && sa->natt_peer)
+		ike_natt_put(sa, w, &sa->path);
+	else if (!sa->cfg->natt)
+		put_no_nats(sa, w);
 }
 
 /* MK-03: ours, or that we have none. */
@@ -120,8 +115,8 @@ void ike_mobike_put_auth(const struct ike_sa *sa, struct ike_wr *w)
 		return;
 	/* MK-01: with the SA payload, empty */
 	ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
-	/* MK-09: no NAT-T here, so the initiator says where it sends from */
-	if (sa->initiator)
+	/* MK-09: without NAT-T the initiator says where it sends from */
+	if (sa->initiator && !sa->cfg->natt)
 		put_no_nats(sa, w);
 	put_addrs(sa, w);
 }
@@ -145,13 +140,13 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w)
 	if (t == IKE_REQ_ADDRESSES) {
 		/* RFC 4555 3.9: an address list travels with NO_NATS_ALLOWED */
 		put_addrs(sa, w);
-		put_no_nats(sa, w);
+		put_nat_info(sa, w);
 	}
 	if (t == IKE_REQ_UPDATE_ADDR) {
 		if (!sa->mobike || !sa->cfg_i)
 			return M6_E_IKE_UNEXPECTED;     /* MK-04: only the initiator moves the SA */
 		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
-		put_no_nats(sa, w);
+		put_nat_info(sa, w);
 		sa->moves_sent = sa->moves;
 	}
 	/* MK-07: fresh for each request, including an update sent anew */
@@ -163,7 +158,7 @@ int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w)
 /* MK-06: the initiator's UPDATE_SA_ADDRESSES, authentic and in order
  * (the Message ID window saw to that, so no newer one was seen), its
  * NO_NATS_ALLOWED checked. */
-static void on_update(struct ike_sa *sa, struct ike_wr *w)
+static void on_update(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w)
 {
 	if (!sa->mobike || sa->cfg_i)
 		return;         /* MK-04: from the responder, or without MOBIKE: ignored */
@@ -172,8 +167,10 @@ static void on_update(struct ike_sa *sa, struct ike_wr *w)
 		ike_put_notify(w, IKE_PROTO_NONE, NULL, 0, IKE_N_UNACCEPTABLE_ADDRESSES, NULL, 0);
 		return;
 	}
-	/* the new addresses come from the IP header, never from a payload */
+	/* the new addresses come from the IP header, never from a payload;
+	 * its NAT detection says whether ESP goes in UDP on the new path */
 	sa->path = sa->rx;
+	ike_natt_check(sa, m, true);
 	if (c->mobike_rr && sa->n_queue < IKE_SA_QUEUE_MAX) {
 		/* the Child SAs move once the new path answers (3.7) */
 		sa->queue[sa->n_queue++] = (struct ike_req){ .type = IKE_REQ_RR_CHECK };
@@ -191,7 +188,7 @@ void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr
 		return;
 	}
 	if (inner_notify(m, IKE_N_UPDATE_SA_ADDRESSES, 0))
-		on_update(sa, w);
+		on_update(sa, m, w);
 	take_addrs(sa, m);
 	if (inner_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP, 0) && inner_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP, 0))
 		put_natd(sa, w);
@@ -225,6 +222,8 @@ bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m)
 	if (!ck || dl != sizeof(sa->cookie2) || CRYPTO_memcmp(ck, sa->cookie2, dl))
 		return false;
 	take_addrs(sa, m);
+	if (t == IKE_REQ_UPDATE_ADDR && !e)
+		ike_natt_check(sa, m, true);    /* RFC 4555 3.5: NAT-T on or off */
 	if (e)
 		ike_sa_ev(sa, IKE_EV_REFUSED, e, 0, 0, 0);
 	else if (t != IKE_REQ_ADDRESSES)

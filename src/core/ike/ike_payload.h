@@ -23,7 +23,10 @@
 
 #define IKE_PROP_MAX 16
 #define IKE_XF_MAX 64
-#define IKE_TS_MAX 16
+/* Traffic selectors kept per payload: RFC 4877's SAs need one each way, a
+ * peer may put the packet that triggered it first (RFC 7296 2.9); a Child
+ * SA keeps two lists, an IKE SA four Child SAs: each entry costs them all */
+#define IKE_TS_MAX 3
 #define IKE_CP_ATTR_MAX 32
 #define IKE_NONCE_MIN 16        /* RFC 7296 3.9 (IKE-09) */
 #define IKE_NONCE_MAX 256

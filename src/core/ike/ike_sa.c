@@ -228,11 +228,28 @@ const uint8_t *ike_sa_notify_data(const struct ike_pl *pl, size_t *len)
 	return n.data;
 }
 
+/* A key pair made for an exchange (freed, wiped, once used: 2.12) */
+static int dh_new(struct ike_dh **dh, uint16_t group, const struct ike_rng *rng)
+{
+	if (!*dh && !(*dh = calloc(1, sizeof(**dh))))
+		return M6_E_NOMEM;
+	return ike_dh_init(*dh, group, rng);
+}
+
+static void dh_drop(struct ike_dh **dh)
+{
+	if (!*dh)
+		return;
+	ike_dh_clear(*dh);
+	free(*dh);
+	*dh = NULL;
+}
+
 static int fail(struct ike_sa *sa, int why)
 {
 	sa->state = IKE_SA_FAILED;
 	sa->error = why;
-	ike_dh_clear(&sa->dh);
+	dh_drop(&sa->dh);
 	return why;
 }
 
@@ -259,11 +276,43 @@ static void forget(uint8_t **p, size_t *len)
 
 /* AUTH is computed and checked: the IKE_SA_INIT messages are not needed
  * again (a rekeyed IKE SA signs nothing). */
+int ike_sa_set_peer_id(struct ike_sa *sa, const uint8_t *id, size_t len)
+{
+	uint8_t *p = len ? malloc(len) : NULL;
+	if (len && !p)
+		return M6_E_NOMEM;
+	if (len)
+		memcpy(p, id, len);
+	free(sa->peer_id);
+	sa->peer_id = p;
+	sa->peer_id_len = len;
+	return 0;
+}
+
+static int nonces_new(struct ike_sa *sa)
+{
+	if (!sa->ni) {
+		uint8_t *p = calloc(2, IKE_NONCE_MAX);
+		if (!p)
+			return M6_E_NOMEM;
+		sa->ni = p;
+		sa->nr = p + IKE_NONCE_MAX;
+	}
+	return 0;
+}
+
+static void nonces_drop(struct ike_sa *sa)
+{
+	OPENSSL_clear_free(sa->ni, 2 * IKE_NONCE_MAX);
+	sa->ni = sa->nr = NULL;
+}
+
 static void established(struct ike_sa *sa)
 {
 	sa->state = IKE_SA_ESTABLISHED;
 	forget(&sa->init_req, &sa->init_req_len);
 	forget(&sa->init_resp, &sa->init_resp_len);
+	nonces_drop(sa);
 }
 
 int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
@@ -322,13 +371,13 @@ static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 {
 	uint8_t gir[IKE_DH_SHARED_MAX], seed[IKE_PRF_MAX];
 	size_t gl;
-	int rc = ike_dh_shared(&sa->dh, peer_ke, ke_len, gir, &gl);
+	int rc = sa->dh ? ike_dh_shared(sa->dh, peer_ke, ke_len, gir, &gl) : M6_E_IKE_UNEXPECTED;
 	/* IKE-22: a bad value (X25519/X448: an all-zero result) is dropped and
 	 * our key kept for the genuine message */
 	if (rc)
 		return rc;
 	/* 2.12: the private value is not needed any more */
-	ike_dh_clear(&sa->dh);
+	dh_drop(&sa->dh);
 	rc = ike_skeyseed(sa->suite.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gl, seed);
 	if (!rc)
 		rc = ike_derive_keys(&sa->suite, seed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
@@ -345,24 +394,22 @@ static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
  * later exchanges work on. */
 static int child_keys(struct ike_sa *sa)
 {
+	struct ike_child *c = &sa->ch[0];
+	struct ike_ts_list tsi = c->tsi, tsr = c->tsr;  /* the negotiated ones, put there first */
+	memset(c, 0, sizeof(*c));
+	c->tsi = tsi;
+	c->tsr = tsr;
 	int rc = ike_child_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, NULL, 0, sa->ni,
-				  sa->ni_len, sa->nr, sa->nr_len, &sa->cfg->esp, &sa->child);
+				  sa->ni_len, sa->nr, sa->nr_len, &sa->cfg->esp, &c->keys);
 	sa->child_ok = rc == 0;
 	if (rc)
 		return rc;
-	struct ike_child *c = &sa->ch[0];
-	memset(c, 0, sizeof(*c));
 	c->used = true;
 	c->ours = sa->initiator;
 	c->spi_in = sa->initiator ? sa->child_spi_i : sa->child_spi_r;
 	c->spi_out = sa->initiator ? sa->child_spi_r : sa->child_spi_i;
-	memcpy(c->ni, sa->ni, sa->ni_len);
-	memcpy(c->nr, sa->nr, sa->nr_len);
-	c->ni_len = sa->ni_len;
-	c->nr_len = sa->nr_len;
-	c->keys = sa->child;
-	c->tsi = sa->child_tsi;
-	c->tsr = sa->child_tsr;
+	ike_child_keep_nonce(c->ni, &c->ni_len, sa->ni, sa->ni_len);
+	ike_child_keep_nonce(c->nr, &c->nr_len, sa->nr, sa->nr_len);
 	return 0;
 }
 
@@ -386,9 +433,11 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	for (unsigned i = 0; i < c->n_ike && i < IKE_PROP_MAX; i++)
 		ike_sa_suite_prop(&c->ike[i], (uint8_t)(i + 1), &sp.prop[sp.n_prop++]);
 	ike_put_sa(&w, &sp);
-	ike_put_ke(&w, sa->dh.group, sa->dh.pub, sa->dh.pub_len);
+	ike_put_ke(&w, sa->dh->group, sa->dh->pub, sa->dh->pub_len);
 	ike_put_nonce(&w, sa->ni, sa->ni_len);
 	ike_auth_put_hashes(sa, &w);
+	if (c->natt && sa->path.lport)
+		ike_natt_put(sa, &w, &sa->path);      /* SPIr zero (2.23) */
 	ike_frag_put_supported(sa, &w);
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
@@ -401,7 +450,15 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
 		 size_t *out_len)
 {
+	return ike_sa_start_on(sa, cfg, NULL, out, cap, out_len);
+}
+
+int ike_sa_start_on(struct ike_sa *sa, const struct ike_sa_cfg *cfg, const struct ike_path *path, uint8_t *out,
+		    size_t cap, size_t *out_len)
+{
 	memset(sa, 0, sizeof(*sa));
+	if (path)
+		sa->path = *path;
 	sa->cfg = cfg;
 	sa->psk = cfg->psk;
 	sa->psk_len = cfg->psk_len;
@@ -414,9 +471,12 @@ int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, 
 		if (ike_suite_check(&cfg->ike[i]) || !ike_dh_supported(cfg->ike[i].dh))
 			return M6_E_ALG;
 	ike_sa_new_spi(sa, sa->spi_i);
+	int rc = nonces_new(sa);
+	if (rc)
+		return fail(sa, rc);
 	sa->ni_len = IKE_SA_NONCE_LEN;
 	ike_sa_rnd(sa, sa->ni, sa->ni_len);
-	int rc = ike_dh_init(&sa->dh, cfg->ike[0].dh, &cfg->rng);
+	rc = dh_new(&sa->dh, cfg->ike[0].dh, &cfg->rng);
 	if (!rc)
 		rc = build_init_req(sa, out, cap, out_len);
 	if (rc)
@@ -474,10 +534,10 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		bool offered = false;
 		for (unsigned i = 0; i < c->n_ike; i++)
 			offered |= c->ike[i].dh == g;
-		if (!offered || g == sa->dh.group)
+		if (!offered || !sa->dh || g == sa->dh->group)
 			return fail(sa, M6_E_IKE_NO_PROPOSAL);
-		ike_dh_clear(&sa->dh);
-		int rc = ike_dh_init(&sa->dh, g, &c->rng);
+		dh_drop(&sa->dh);
+		int rc = dh_new(&sa->dh, g, &c->rng);
 		return rc ? fail(sa, rc) : build_init_req(sa, out, cap, out_len);
 	}
 	if (ike_sa_error_notify(m))
@@ -498,7 +558,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 			sa->suite = c->ike[i];
 			found = true;
 		}
-	if (!found || ke.group != sa->suite.dh || ke.group != sa->dh.group)
+	if (!found || ke.group != sa->suite.dh || !sa->dh || ke.group != sa->dh->group)
 		return fail(sa, M6_E_IKE_NO_PROPOSAL);
 	static const uint8_t zero[IKE_SPI_LEN];
 	if (!memcmp(m->hdr.spi_r, zero, IKE_SPI_LEN))
@@ -518,8 +578,13 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		rc = derive(sa, ke.data, ke.len);
 	if (rc == M6_E_IKE_KE_VALUE)
 		return rc;      /* dropped; still waiting for the real response */
-	if (!rc)
+	if (!rc) {
+		/* IKE-20, MK-02: IKE_AUTH goes on port 4500 when a NAT was
+		 * found, or both ends do NAT traversal and we offer MOBIKE */
+		ike_natt_check(sa, m, false);
+		ike_natt_float(sa);
 		rc = build_auth_req(sa, out, cap, out_len);
+	}
 	if (rc)
 		return fail(sa, rc);
 	sa->state = IKE_SA_AUTH_SENT;
@@ -555,9 +620,9 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 	struct ike_sa_payload sp;
 	if (sap && tsi && tsr && !ike_sa_parse(sap->body, sap->body_len, &sp, &ds, 0) &&
 	    sp.n_prop == 1 && ike_sa_esp_is(&sp.prop[0], &c->esp) &&
-	    !ike_ts_parse(tsi->body, tsi->body_len, &sa->child_tsi, &ds, 0) &&
-	    !ike_ts_parse(tsr->body, tsr->body_len, &sa->child_tsr, &ds, 0) &&
-	    ike_sa_ts_ok(&c->tsi, &sa->child_tsi) && ike_sa_ts_ok(&c->tsr, &sa->child_tsr) &&
+	    !ike_ts_parse(tsi->body, tsi->body_len, &sa->ch[0].tsi, &ds, 0) &&
+	    !ike_ts_parse(tsr->body, tsr->body_len, &sa->ch[0].tsr, &ds, 0) &&
+	    ike_sa_ts_ok(&c->tsi, &sa->ch[0].tsi) && ike_sa_ts_ok(&c->tsr, &sa->ch[0].tsr) &&
 	    /* without it the responder made a tunnel-mode SA (RFC 7296 1.3.1) */
 	    ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
 		sa->child_spi_i = c->esp_spi;
@@ -639,14 +704,16 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	sa->prop_num = chosen->num;
 	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
 	ike_sa_new_spi(sa, sa->spi_r);
+	if ((rc = nonces_new(sa)))
+		return rc;
 	memcpy(sa->ni, np->body, np->body_len);
 	sa->ni_len = np->body_len;
 	sa->nr_len = IKE_SA_NONCE_LEN;
 	ike_sa_rnd(sa, sa->nr, sa->nr_len);
-	rc = ike_dh_init(&sa->dh, ke.group, &c->rng);
+	rc = dh_new(&sa->dh, ke.group, &c->rng);
 	uint8_t pub[IKE_DH_PUB_MAX];
-	size_t pub_len = sa->dh.pub_len;
-	memcpy(pub, sa->dh.pub, pub_len);
+	size_t pub_len = rc ? 0 : sa->dh->pub_len;
+	memcpy(pub, rc ? pub : sa->dh->pub, pub_len);
 	if (!rc)
 		rc = derive(sa, ke.data, ke.len);
 	if (rc == M6_E_IKE_KE_VALUE) {
@@ -677,6 +744,9 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	if (sa->peer_hashes)
 		ike_auth_put_hashes(sa, &w);
 	ike_auth_put_certreq(sa, &w);
+	/* IKE-20: NAT detection answered when asked */
+	if (ike_natt_check(sa, m, false))
+		ike_natt_put(sa, &w, &sa->path);
 	/* RFC 7383 2.3: ours in answer to the initiator's */
 	ike_frag_on_init(sa, m);
 	if (sa->frag)
@@ -707,6 +777,11 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
+	/* MK-02, RFC 4555 3.3: the IKE SA's addresses (and the Child SAs'
+	 * tunnel and UDP ports) are those of the first IKE_AUTH request,
+	 * which may have floated to port 4500 */
+	if (sa->have_rx)
+		sa->path = sa->rx;
 	m6_diags_init(&ds);
 	int prc = ike_msg_parse_inner(m, msg + po, pl, m->sk_np, &ds, po);
 	int arc = prc ? M6_E_IKE_MISSING : ike_auth_check(sa, m);
@@ -742,10 +817,10 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		uint16_t cpe = parsed ? ike_cp_assign(sa, m, &ptsi) : 0;
 		ike_cp_put_reply(sa, &w);
 		bool ts_ok = parsed && !cpe &&
-			     ike_sa_ts_narrow(&c->tsi, &ptsi, &sa->child_tsi) &&
-			     ike_sa_ts_narrow(&c->tsr, &ptsr, &sa->child_tsr) &&
+			     ike_sa_ts_narrow(&c->tsi, &ptsi, &sa->ch[0].tsi) &&
+			     ike_sa_ts_narrow(&c->tsr, &ptsr, &sa->ch[0].tsr) &&
 			     (!c->child_allowed || c->child_allowed(c->pad_ctx, sa->peer_id_type, sa->peer_id,
-								    sa->peer_id_len, &sa->child_tsi, &sa->child_tsr));
+								    sa->peer_id_len, &sa->ch[0].tsi, &sa->ch[0].tsr));
 		/* transport mode only (RFC 4877 4.3): a request without
 		 * USE_TRANSPORT_MODE asks for a tunnel-mode SA (RFC 7296 1.3.1) */
 		if (!chosen || !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE)) {
@@ -764,8 +839,8 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 			if (!ike_sa_xf_count(chosen, IKE_XF_ESN))
 				rp.prop[0].n_xf--;      /* no ESN transform offered, none answered */
 			ike_put_sa(&w, &rp);
-			ike_put_ts(&w, IKE_PL_TSI, &sa->child_tsi);
-			ike_put_ts(&w, IKE_PL_TSR, &sa->child_tsr);
+			ike_put_ts(&w, IKE_PL_TSI, &sa->ch[0].tsi);
+			ike_put_ts(&w, IKE_PL_TSR, &sa->ch[0].tsr);
 			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 			child_keys(sa);
 		}
@@ -868,12 +943,14 @@ int ike_sa_retransmit(const struct ike_sa *sa, uint8_t *out, size_t cap, size_t 
 void ike_sa_clear(struct ike_sa *sa)
 {
 	ike_sk_clear(&sa->sk);
-	ike_dh_clear(&sa->dh);
-	ike_dh_clear(&sa->req_dh);
+	dh_drop(&sa->dh);
+	ike_sa_req_dh_drop(sa);
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->last_out);
 	free(sa->resp);
+	free(sa->peer_id);
+	nonces_drop(sa);
 	ike_sa_frag_expire(sa);
 	if (sa->rk) {
 		OPENSSL_cleanse(sa->rk, 2 * sizeof(*sa->rk));   /* the new SAs' keys */
@@ -885,7 +962,18 @@ void ike_sa_clear(struct ike_sa *sa)
 size_t ike_sa_heap_bytes(const struct ike_sa *sa)
 {
 	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len +
-	       (sa->rk ? 2 * sizeof(*sa->rk) : 0) + ike_sa_frag_bytes(sa);
+	       (sa->rk ? 2 * sizeof(*sa->rk) : 0) + (sa->req_dh ? sizeof(*sa->req_dh) : 0) + (sa->dh ? sizeof(*sa->dh) : 0) + (sa->ni ? 2 * IKE_NONCE_MAX : 0) + sa->peer_id_len + ike_sk_heap_bytes(&sa->sk) +
+	       ike_sa_frag_bytes(sa);
+}
+
+int ike_sa_req_dh_init(struct ike_sa *sa, uint16_t group)
+{
+	return dh_new(&sa->req_dh, group, &sa->cfg->rng);
+}
+
+void ike_sa_req_dh_drop(struct ike_sa *sa)
+{
+	dh_drop(&sa->req_dh);
 }
 
 struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa)

@@ -75,7 +75,8 @@
  * reassembly timeout is the caller's (ike_sa_frag_pending,
  * ike_sa_frag_expire). Fragments on an SA without it: M6_E_IKE_FRAG_OFF.
  * No path MTU probing (2.5.2): the size is the caller's.
- * Not here yet: NAT detection, CRLs and
+ * Not here yet: following a NAT's new mapping of the peer's port without
+ * MOBIKE (RFC 7296 2.23's "latest authenticated message"), CRLs and
  * OCSP, Hash and URL certificates, raw public keys, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), windows above 1. A CREATE_CHILD_SA with PFS
@@ -110,6 +111,9 @@
 #define IKE_SA_QUEUE_MAX 8
 #define IKE_SA_ADDR_MAX 4       /* the peer's additional addresses kept (RFC 4555 3.6) */
 #define IKE_COOKIE2_LEN 16      /* 8..64 unpredictable octets (MK-07) */
+/* A Child SA keeps the first octets of its exchange's nonces (and their
+ * lengths) only for 2.8.1's lowest-nonce rule; its keys are made before. */
+#define IKE_CHILD_NONCE_KEEP 32
 
 /* Where an IKE SA runs, or where a message came: our address and port,
  * the peer's. */
@@ -200,6 +204,17 @@ struct ike_sa_cfg {
 	uint32_t cp_life_s;
 	const uint8_t (*addrs)[16];
 	unsigned n_addrs;
+	/* NAT traversal (RFC 7296 2.23, ike_natt.c; IKE-20, MK-02): NAT
+	 * detection in IKE_SA_INIT (the initiator's needs the path: start it
+	 * with ike_sa_start_on) and in MOBIKE updates, the float to UDP 4500
+	 * (after a NAT is found, and always when we offer MOBIKE and the peer
+	 * does NAT traversal), ESP in UDP when a NAT is on the path
+	 * (ike_sa_encap). Without natt an initiator with MOBIKE sends
+	 * NO_NATS_ALLOWED instead. natt_force: our source hash matches no
+	 * address, so the peer sees a NAT and both ends encapsulate (as
+	 * strongSwan's encap = yes). */
+	bool natt;
+	bool natt_force;
 	/* IKE fragmentation (RFC 7383, IKE-23): IKEV2_FRAGMENTATION_SUPPORTED
 	 * in IKE_SA_INIT; used when both ends sent it. frag_mtu: the largest
 	 * IPv6 datagram a fragment may make (0: IKE_SA_FRAG_MTU), the IPv6
@@ -229,8 +244,8 @@ struct ike_child {
 	bool deleting;          /* our Delete for it is queued or outstanding */
 	uint32_t spi_in, spi_out;
 	uint16_t dh;            /* PFS group of its exchange, 0 without */
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];   /* of its exchange (2.8.1) */
-	size_t ni_len, nr_len;
+	uint8_t ni[IKE_CHILD_NONCE_KEEP], nr[IKE_CHILD_NONCE_KEEP];     /* of its exchange (2.8.1) */
+	size_t ni_len, nr_len;          /* the nonces' whole lengths */
 	uint32_t replaces;      /* spi_in of the SA it rekeys, 0 */
 	struct ike_child_keys keys;
 	struct ike_ts_list tsi, tsr;
@@ -299,8 +314,10 @@ struct ike_sa {
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
 	struct ike_suite suite;         /* negotiated */
 	uint8_t prop_num;               /* the accepted proposal's number */
-	struct ike_dh dh;
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	struct ike_dh *dh;              /* our IKE_SA_INIT key pair, until g^ir is made */
+	/* Ni and Nr (IKE_NONCE_MAX octets each, one allocation), until
+	 * IKE_AUTH is over: SKEYSEED, AUTH and the first Child SA's keys */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	struct ike_keys keys;
 	struct ike_sk sk;
@@ -331,7 +348,7 @@ struct ike_sa {
 	unsigned n_queue;
 	uint8_t req_nonce[IKE_SA_NONCE_LEN];
 	uint8_t req_spi[IKE_SPI_LEN];   /* IKE rekey: our new SPI */
-	struct ike_dh req_dh;
+	struct ike_dh *req_dh;          /* the KE of our outstanding request, made for it */
 	/* IKE SA rekeys: [0] ours and [1] the peer's (both when they cross);
 	 * made at the first rekey of this SA (ike_sa_rekeys), NULL before:
 	 * most IKE SAs never hold one */
@@ -351,14 +368,13 @@ struct ike_sa {
 	/* the peer, once authenticated (peer_auth: its AUTH method) */
 	uint8_t peer_auth;
 	uint8_t peer_id_type;
-	uint8_t peer_id[IKE_SA_ID_MAX];
+	uint8_t *peer_id;               /* its own allocation, peer_id_len octets (NULL: none) */
 	size_t peer_id_len;
 	/* the first Child SA */
 	bool child_ok;
 	uint16_t child_error;           /* the notify that refused it, 0 if none */
 	uint32_t child_spi_i, child_spi_r;      /* inbound SPI of the initiator / responder */
-	struct ike_child_keys child;
-	struct ike_ts_list child_tsi, child_tsr;
+	/* its keys and selectors are ch[0]'s, where IKE_AUTH puts them */
 	/* RFC 4555 */
 	struct ike_path path;           /* the SA's addresses (ike_sa_set_path) */
 	struct ike_path rx;             /* the message being input (ike_sa_set_rx) */
@@ -376,6 +392,10 @@ struct ike_sa {
 	uint8_t cp_hoa[16], cp_plen;
 	uint8_t cp_pfx[16], cp_pfx_plen;
 	uint32_t cp_pfx_life;
+	/* NAT traversal: the peer sent NAT detection; our address or port
+	 * as the peer saw it was not ours (a NAT here); none of the peer's
+	 * was what we saw (a NAT there, or a peer forcing encapsulation) */
+	bool natt_peer, nat_here, nat_there;
 	/* RFC 7383 (ike_sa_frag.c): frag, both ends sent
 	 * IKEV2_FRAGMENTATION_SUPPORTED; fr, the peer's message being
 	 * reassembled, allocated with its first authentic fragment and freed
@@ -396,6 +416,15 @@ size_t ike_sa_dgram(const uint8_t *p, size_t len);
 /* Initiator: the IKE_SA_INIT request into out. */
 int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
 		 size_t *out_len);
+/* The same from a known path (ike_sa_set_path): with cfg->natt the
+ * request carries NAT detection for it. */
+int ike_sa_start_on(struct ike_sa *sa, const struct ike_sa_cfg *cfg, const struct ike_path *path, uint8_t *out,
+		    size_t cap, size_t *out_len);
+/* NAT traversal in use: the Child SAs encapsulate ESP in UDP on the IKE
+ * SA's ports (RFC 3948); we send NAT-keepalives (a NAT on our side, or
+ * encapsulation forced by us). */
+bool ike_sa_encap(const struct ike_sa *sa);
+bool ike_sa_keepalive(const struct ike_sa *sa);
 /* Responder: an SA waiting for an IKE_SA_INIT request. */
 void ike_sa_respond(struct ike_sa *sa, const struct ike_sa_cfg *cfg);
 /* Process a received message (msg may be decrypted in place). */
@@ -437,6 +466,8 @@ void ike_sa_set_rx(struct ike_sa *sa, const struct ike_path *rx);
 bool ike_sa_frag_pending(const struct ike_sa *sa);
 void ike_sa_frag_expire(struct ike_sa *sa);
 void ike_sa_clear(struct ike_sa *sa);
+/* The KE of our outstanding request (sa->req_dh) wiped and freed. */
+void ike_sa_req_dh_drop(struct ike_sa *sa);
 /* Octets the SA holds beyond its struct (the messages it keeps), OpenSSL
  * contexts not counted. */
 size_t ike_sa_heap_bytes(const struct ike_sa *sa);

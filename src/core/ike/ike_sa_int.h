@@ -19,6 +19,13 @@ void ike_sa_new_spi(const struct ike_sa *sa, uint8_t spi[IKE_SPI_LEN]);
 /* sa->rk, made (zeroed) if it was not: NULL when out of memory. */
 struct ike_rekey *ike_sa_rekeys(struct ike_sa *sa);
 void ike_sa_digest(const uint8_t *p, size_t n, uint8_t out[32]);
+/* sa->peer_id := a copy of id (0, M6_E_NOMEM). */
+int ike_sa_set_peer_id(struct ike_sa *sa, const uint8_t *id, size_t len);
+/* sa->req_dh, made (group, a fresh key pair); ike_sa.h drops it. */
+int ike_sa_req_dh_init(struct ike_sa *sa, uint16_t group);
+/* A Child SA's copy of a nonce: its first IKE_CHILD_NONCE_KEEP octets
+ * and its whole length. */
+void ike_child_keep_nonce(uint8_t dst[IKE_CHILD_NONCE_KEEP], size_t *dst_len, const uint8_t *src, size_t len);
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
 		uint32_t msgid);
 
@@ -85,6 +92,16 @@ uint16_t ike_mobike_on_auth(struct ike_sa *sa, const struct ike_msg *m);
 int ike_mobike_put_req(struct ike_sa *sa, struct ike_wr *w);
 void ike_mobike_on_req(struct ike_sa *sa, const struct ike_msg *m, struct ike_wr *w);
 bool ike_mobike_on_resp(struct ike_sa *sa, const struct ike_msg *m);
+
+/* NAT traversal (ike_natt.c): the NAT-D hash (RFC 7296 2.23); our two
+ * NAT-D notifies for path p; the peer's checked against the message's
+ * addresses (sa->rx; true when it had valid ones, which then set
+ * sa->nat_*); the initiator's move to port 4500 before IKE_AUTH. */
+int ike_natt_hash(const uint8_t spi_i[IKE_SPI_LEN], const uint8_t spi_r[IKE_SPI_LEN], const uint8_t addr[16],
+		  uint16_t port, uint8_t out[20]);
+void ike_natt_put(const struct ike_sa *sa, struct ike_wr *w, const struct ike_path *p);
+bool ike_natt_check(struct ike_sa *sa, const struct ike_msg *m, bool inner);
+void ike_natt_float(struct ike_sa *sa);
 
 /* Home address assignment (ike_cp.c): the initiator's CFG_REQUEST; the
  * responder's assignment (0, or the notify refusing it) with TSi

@@ -198,6 +198,8 @@ void node_set_km(struct node *n, const struct node_km *km);
  * addresses. */
 int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
 		 const uint8_t *msg, size_t len);
+/* A NAT-keepalive (RFC 3948 2.3): one octet 0xFF, no marker. */
+int node_km_keepalive(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport);
 /* Reserve a fresh inbound SPI (a larval SA: it holds the SPI, matches no
  * packet) for an SA the key manager is negotiating. */
 int node_sa_reserve_spi(struct node *n, uint8_t proto, uint32_t *spi);
@@ -234,6 +236,7 @@ void node_km_event(struct node *n, enum m6_ev_type type, const uint8_t peer[16],
 struct node_km_stats {
 	uint64_t queued, delivered, lost;    /* notifications */
 	uint64_t in_msgs, out_msgs;          /* key manager UDP messages */
+	uint64_t keepalives_in, keepalives_out;      /* NAT-keepalives (RFC 3948 2.3) */
 	uint64_t sa_soft, sa_hard;           /* lifetime transitions seen */
 };
 const struct node_km_stats *node_km_stats(const struct node *n);

@@ -204,15 +204,18 @@ bool node_km_take(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t l
 		m.data += NON_ESP_MARKER_LEN;
 		m.len -= NON_ESP_MARKER_LEN;
 	}
+	if (m.dport == NODE_NATT_PORT && m.len == 1 && m.data[0] == 0xff) {
+		n->km_st.keepalives_in++;       /* keeps a NAT's state; nothing to do */
+		return true;
+	}
 	n->km_st.in_msgs++;
 	n->km.input(n->km.ctx, n, &m);
 	return true;
 }
 
-int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
-		 const uint8_t *msg, size_t len)
+static int udp_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
+		    bool marker, const uint8_t *msg, size_t len)
 {
-	bool marker = node_km_marker(sport, dport);
 	size_t ulen = 8 + (marker ? NON_ESP_MARKER_LEN : 0) + len;
 	if (!src || !dst || (!msg && len) || IP6_HDR_LEN + ulen > NODE_PKT_MAX)
 		return M6_E_INVAL;
@@ -241,10 +244,27 @@ int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], u
 		memmove(u + ulen - len, msg, len);
 	uint16_t c = m6_csum_ip6(src, dst, IP6P_UDP, u, ulen);
 	m6_put16(u + 6, c ? c : 0xffff);
-	n->km_st.out_msgs++;
 	node_send_routed(n, p, IP6_HDR_LEN + ulen, TX_BYPASS, -1);
 	node_leave(n);
 	return 0;
+}
+
+int node_km_send(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
+		 const uint8_t *msg, size_t len)
+{
+	int rc = udp_send(n, src, dst, sport, dport, node_km_marker(sport, dport), msg, len);
+	if (!rc)
+		n->km_st.out_msgs++;
+	return rc;
+}
+
+int node_km_keepalive(struct node *n, const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport)
+{
+	static const uint8_t ka = 0xff;
+	int rc = udp_send(n, src, dst, sport, dport, false, &ka, 1);
+	if (!rc)
+		n->km_st.keepalives_out++;
+	return rc;
 }
 
 /* ---- SAs and policies ---- */

@@ -139,7 +139,7 @@
 	X(IKE_TS_TYPE,     159, "ike_ts_type",     "Traffic Selector: unknown TS Type") \
 	X(IKE_TS_LEN,      160, "ike_ts_len",      "Traffic Selector: Selector Length wrong for its TS Type or past the payload") \
 	X(IKE_TS_RANGE,    161, "ike_ts_range",    "Traffic Selector: start above end (ports other than OPAQUE 65535..0, IKE-18)") \
-	X(IKE_TS_MAX,      162, "ike_ts_max",      "more traffic selectors than the decoder keeps (16)") \
+	X(IKE_TS_MAX,      162, "ike_ts_max",      "more traffic selectors than the decoder keeps (3)") \
 	X(IKE_CP_TYPE,     163, "ike_cp_type",     "Configuration: unknown CFG Type") \
 	X(IKE_CP_ATTR,     164, "ike_cp_attr",     "Configuration attribute runs past the payload") \
 	X(IKE_CP_LEN,      165, "ike_cp_len",      "Configuration attribute: wrong Length for its type (RFC 7296 3.15.1, RFC 5026 8.2)") \

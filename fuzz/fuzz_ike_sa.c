@@ -207,7 +207,7 @@ static void setup(void)
 		c[k]->ike[1] = (struct ike_suite){ IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256,
 						   IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_ECP256 };
 		c[k]->n_ike = 2;
-		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false };
+		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false };
 		c[k]->psk = psk;
 		c[k]->psk_len = sizeof(psk) - 1;
 		c[k]->id_type = IKE_ID_FQDN;

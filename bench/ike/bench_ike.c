@@ -73,7 +73,7 @@ static void configure(struct pair *p, uint16_t group)
 	for (int k = 0; k < 2; k++) {
 		c[k]->ike[0] = (struct ike_suite){ IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE, group };
 		c[k]->n_ike = 1;
-		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false };
+		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false };
 		c[k]->psk = psk;
 		c[k]->psk_len = sizeof(psk) - 1;
 		c[k]->id_type = IKE_ID_FQDN;

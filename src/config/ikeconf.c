@@ -101,6 +101,18 @@ int ikeconf_parse_esp(const char *s, struct ike_child_alg *out)
 	struct ike_suite t;
 	enum m6_enc e;
 	enum m6_auth a;
+	/* strongSwan's notation: a trailing -esn asks for 64-bit sequence
+	 * numbers (RFC 4303 2.2.1) */
+	char buf[64];
+	size_t n = strlen(s);
+	out->esn = n > 4 && !strcmp(s + n - 4, "-esn");
+	if (out->esn) {
+		if (n - 4 >= sizeof(buf))
+			return M6_E_INVAL;
+		memcpy(buf, s, n - 4);
+		buf[n - 4] = 0;
+		s = buf;
+	}
 	int rc = parse(s, false, &t);
 	if (rc)
 		return rc;
@@ -378,7 +390,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	if (!rc) rc = conf_str(c, g, "esp", false, &esp);
 	if (!rc && ikeconf_parse_esp(esp ? esp : "aes128gcm16", &o->esp))
 		rc = conf_fail(c, config_setting_get_member(g, "esp"),
-			       "'esp' = \"%s\": not a supported ESP transform (e.g. aes128gcm16, aes128-sha256)", esp);
+			       "'esp' = \"%s\": not a supported ESP transform (e.g. aes128gcm16, aes128-sha256, aes128gcm16-esn)", esp);
 	uint64_t life = 0, rekey = 0, maxsa = 0, ike_rekey = 0, dpd = 0, cookies = 0;
 	if (!rc) rc = conf_time(c, g, "lifetime", false, &life);
 	if (!rc) rc = conf_time(c, g, "rekey", false, &rekey);

@@ -508,7 +508,8 @@ static void esp_text(const struct ike_child_alg *a, char *buf, size_t cap)
 	char bits[8] = "";
 	if (a->encr_bits)
 		snprintf(bits, sizeof(bits), "-%u", a->encr_bits);
-	snprintf(buf, cap, "%s%s%s%s", e ? e : "?", bits, a->integ ? "/" : "", a->integ ? (i ? i : "?") : "");
+	snprintf(buf, cap, "%s%s%s%s%s", e ? e : "?", bits, a->integ ? "/" : "", a->integ ? (i ? i : "?") : "",
+		 a->esn ? "/ESN" : "");
 }
 
 static void id_text(const struct ike_km_sa_info *s, char *buf, size_t cap)

@@ -640,7 +640,7 @@ def ws_conf(name, keydir, tables=("ikev2_decryption_table", "esp_sa")):
 
 
 # ESP transform ids (RFC 7296 3.3.2, IANA): encryption, integrity ("-" none)
-ESP_IDS = {"aes128gcm16": ("20", "-"), "aes256-sha256": ("12", "12"), "aes128-sha256": ("12", "12"),
+ESP_IDS = {"aes128gcm16": ("20", "-"), "aes128gcm16-esn": ("20", "-"), "aes256-sha256": ("12", "12"), "aes128-sha256": ("12", "12"),
            "chacha20poly1305": ("28", "-")}
 
 
@@ -687,22 +687,26 @@ def print_rows(rows, what="the negotiated SA is not RFC 4877's"):
         raise Fail("%s: %s" % (what, "; ".join(r[0] for r in bad)))
 
 
-def py_esp_bus(pcap, esp_sa, spi):
+def py_esp_bus(pcap, esp_sa, spi, esn=False):
     """[spi, BU sequence] of the Binding Updates under ESP SPI spi with
     ChaCha20-Poly1305 (RFC 7634: key, then a 4-octet salt; nonce = salt |
-    IV; AAD = SPI | sequence), decrypted with charon's esp_sa alone."""
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    IV; AAD = SPI | sequence) or AES-GCM-16 (RFC 4106, the same layout),
+    decrypted with charon's esp_sa alone. esn: 64-bit sequence numbers, the
+    AAD then SPI | high 32 bits (0 here) | low 32 bits (RFC 4106 5, RFC 7634
+    2.3), which tshark 4.0's esp_sa cannot be told."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
     from scapy.all import IPv6, rdpcap
     from scapy.layers.ipsec import ESP
     key = bytes.fromhex(esp_keys_charon(esp_sa)[spi])
-    aead, salt = ChaCha20Poly1305(key[:32]), key[32:36]
+    aead = ChaCha20Poly1305(key[:32]) if len(key) == 36 else AESGCM(key[:-4])
+    salt = key[-4:]
     out = []
     for p in rdpcap(pcap):
         if IPv6 not in p or ESP not in p[IPv6] or p[IPv6][ESP].spi != spi:
             continue
         e = bytes(p[IPv6][ESP])
         try:
-            pt = aead.decrypt(salt + e[8:16], e[16:], e[:8])
+            pt = aead.decrypt(salt + e[8:16], e[16:], e[:4] + (b"\0\0\0\0" if esn else b"") + e[4:8])
         except Exception:
             raise Fail("ESP SPI 0x%08x sequence %d does not open with charon's key" % (spi, int.from_bytes(e[4:8], "big")))
         pad, nh = pt[-2], pt[-1]
@@ -834,10 +838,12 @@ def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts=""
         msgs = ike_messages(pcap, conf, "charon")
         rows, _, _ = rfc4877_sa(msgs, m6["spi_i"], esp)
         print_rows(rows)
-        if esp.startswith("chacha20poly1305"):
-            # Wireshark 4.0 has no ChaCha20-Poly1305 in esp_sa: opened
-            # here with Python's cryptography and charon's key
-            bus = py_esp_bus(pcap, os.path.join(ch.keys, "esp_sa"), m6["child"]["spi_out"])
+        if esp.startswith("chacha20poly1305") or esp.endswith("-esn"):
+            # Wireshark 4.0 has no ChaCha20-Poly1305 in esp_sa, and no way
+            # to say ESN (its AAD): opened here with Python's cryptography
+            # and charon's key
+            bus = py_esp_bus(pcap, os.path.join(ch.keys, "esp_sa"), m6["child"]["spi_out"],
+                             esn=esp.endswith("-esn"))
         else:
             esp_conf = ws_conf("charon-esp", ch.keys, ("esp_sa",))
             r = run(["tshark", "-n", "-r", pcap, "-Y", "esp and mip6.mhtype == 5", "-T", "fields", "-e", "esp.spi",
@@ -847,7 +853,9 @@ def cell_charon_responder(proposal, plugin, charon_proposal=None, charon_opts=""
             raise Fail("tshark did not decrypt the Binding Updates under the Child SA with charon's esp_sa: %s"
                        % r.stdout)
         log("  %s with charon's esp_sa alone decrypts %d Binding Update(s) under ESP SPI %s (sequence %s)"
-            % ("Python (cryptography; tshark 4.0 has no ChaCha20 ESP)" if esp.startswith("chacha") else "tshark",
+            % ("Python (cryptography; tshark 4.0 has no ChaCha20 ESP)" if esp.startswith("chacha") else
+               "Python (cryptography, ESN in the AAD; tshark 4.0's esp_sa has no ESN)" if esp.endswith("-esn")
+               else "tshark",
                len(bus), bus[0][0], bus[0][1]))
         t = handshake_time(msgs, m6["spi_i"])
         log("  handshake (IKE_SA_INIT request to IKE_AUTH response): %.1f ms" % (t * 1000))
@@ -1195,7 +1203,7 @@ def established_addr(node):
 
 # Child SA transforms other than the matrix's aes128gcm16, both directions
 # (the first IKE proposal of the matrix)
-ESP_MATRIX = ["aes256-sha256", "aes128-sha256", "chacha20poly1305"]
+ESP_MATRIX = ["aes256-sha256", "aes128-sha256", "chacha20poly1305", "aes128gcm16-esn"]
 ESP_CELLS = ["esp-%s-%s" % (d, e) for e in ESP_MATRIX for d in ("r", "i")]
 
 
@@ -1212,9 +1220,10 @@ def esp_cell(name, plugin):
     # mip6secd's own account of the Child SA it installed
     want = {"aes256-sha256": ("aes_cbc-256/", "hmac_sha2_256_128"),
             "aes128-sha256": ("aes_cbc-128/", "hmac_sha2_256_128"),
-            "chacha20poly1305": ("chacha20",)}[esp]
+            "chacha20poly1305": ("chacha20",),
+            "aes128gcm16-esn": ("aes_gcm_16-128", "/esn")}[esp]
     text = str(got.get("esp", "")).lower()
-    if not all(w in text for w in want) or "gcm" in text:
+    if not all(w in text for w in want) or ("gcm" in text) != ("gcm" in esp):
         raise Fail("mip6secd reports Child SA ESP %r, not %s" % (got.get("esp"), esp))
     log("  Child SA ESP negotiated and installed at both ends: %s (mip6secd: %s)" % (esp, got["esp"]))
     return t

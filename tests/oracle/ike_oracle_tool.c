@@ -252,7 +252,7 @@ static void do_line(char **a, int argc)
 		NARGS(8);
 		for (int i = 0; i < 4; i++)
 			HEX(i, a[1 + i]);
-		struct ike_child_alg ca = { (uint16_t)atoi(a[5]), (uint16_t)atoi(a[6]), (uint16_t)atoi(a[7]), false };
+		struct ike_child_alg ca = { (uint16_t)atoi(a[5]), (uint16_t)atoi(a[6]), (uint16_t)atoi(a[7]), false, false };
 		struct ike_child_keys k;
 		bool pfs = strcmp(a[2], "-") != 0;
 		rc = ike_child_keymat((uint16_t)atoi(a[0]), b[0].p, b[0].n, pfs ? b[1].p : NULL, b[1].n,

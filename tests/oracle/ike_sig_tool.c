@@ -105,7 +105,7 @@ static int handshake(const char *dir, const char *mn, const char *ha, bool class
 	ci.ike[0] = (struct ike_suite){ IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE,
 					IKE_DH_X25519 };
 	ci.n_ike = 1;
-	ci.esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false };
+	ci.esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false };
 	ci.id_type = IKE_ID_FQDN;
 	ci.cert_time = 1861920000;      /* 2029-01-01 */
 	ts6(&ci.tsi, 0x10, 0x10);

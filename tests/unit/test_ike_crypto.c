@@ -264,13 +264,13 @@ static void test_child_keymat(void **s)
 		gir[i] = (uint8_t)(0x90 + i);
 	}
 	static const struct { struct ike_child_alg a; size_t e, k; } rows[] = {
-		{ { IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false }, 20, 0 },        /* 16 + 4 salt */
-		{ { IKE_ENCR_AES_GCM_16, 192, IKE_INTEG_NONE, false }, 28, 0 },
-		{ { IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE, false }, 36, 0 },
-		{ { IKE_ENCR_CHACHA20_POLY1305, 0, IKE_INTEG_NONE, false }, 36, 0 },
-		{ { IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, false }, 32, 32 },
-		{ { IKE_ENCR_NULL, 0, IKE_INTEG_HMAC_SHA2_512_256, false }, 0, 64 },
-		{ { IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA1_96, false }, 16, 20 },
+		{ { IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false }, 20, 0 },        /* 16 + 4 salt */
+		{ { IKE_ENCR_AES_GCM_16, 192, IKE_INTEG_NONE, false, false }, 28, 0 },
+		{ { IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE, false, false }, 36, 0 },
+		{ { IKE_ENCR_CHACHA20_POLY1305, 0, IKE_INTEG_NONE, false, false }, 36, 0 },
+		{ { IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, false, false }, 32, 32 },
+		{ { IKE_ENCR_NULL, 0, IKE_INTEG_HMAC_SHA2_512_256, false, false }, 0, 64 },
+		{ { IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA1_96, false, false }, 16, 20 },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct ike_child_keys k, kp;
@@ -298,10 +298,10 @@ static void test_child_keymat(void **s)
 		ike_child_keys_wipe(&kp);
 	}
 	struct ike_child_keys k;
-	struct ike_child_alg bad = { IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_HMAC_SHA2_256_128, false };
+	struct ike_child_alg bad = { IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_HMAC_SHA2_256_128, false, false };
 	assert_int_equal(ike_child_keymat(IKE_PRF_HMAC_SHA2_256, sk_d, 32, NULL, 0, ni, 32, nr, 48, &bad, &k),
 			 M6_E_ALG);
-	struct ike_child_alg bad2 = { IKE_ENCR_AES_CBC, 128, IKE_INTEG_NONE, false };
+	struct ike_child_alg bad2 = { IKE_ENCR_AES_CBC, 128, IKE_INTEG_NONE, false, false };
 	assert_int_equal(ike_child_keymat(IKE_PRF_HMAC_SHA2_256, sk_d, 32, NULL, 0, ni, 32, nr, 48, &bad2, &k),
 			 M6_E_ALG);
 }

@@ -65,7 +65,7 @@ static inline void setup(struct ends *e, struct ike_suite s)
 	for (int k = 0; k < 2; k++) {
 		c[k]->ike[0] = s;
 		c[k]->n_ike = 1;
-		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false };
+		c[k]->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false };
 		c[k]->psk = psk;
 		c[k]->psk_len = sizeof(psk) - 1;
 		c[k]->id_type = IKE_ID_FQDN;

@@ -126,7 +126,7 @@ static void base_cfg(struct ike_km_cfg *c, bool initiator, const char *id)
 	memcpy(c->psk, PSK, c->psk_len);
 	c->ike[0] = (struct ike_suite){ IKE_ENCR_AES_GCM_16, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE, IKE_DH_X25519 };
 	c->n_ike = 1;
-	c->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false };
+	c->esp = (struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, false };
 	c->keep_keys = true;
 }
 

@@ -1,6 +1,7 @@
 /* IKE_SA_INIT + IKE_AUTH with a pre-shared key, sans-I/O: both ends run here
  * against each other, messages passed by hand. */
 #include "test_ike_ends.h"
+#include "ike/ike_sa_int.h"
 
 static void assert_same_keys(const struct ends *e)
 {
@@ -390,6 +391,34 @@ static void test_child_refused(void **s)
 	}
 }
 
+/* Extended Sequence Numbers (RFC 7296 3.3.2 transform type 5, RFC 4303
+ * 2.2.1): with esn at both ends the Child SA is proposed and answered with
+ * ESN (id 1) alone; with esn at one end only it is refused
+ * (NO_PROPOSAL_CHOSEN), as 32-bit and 64-bit sequence numbers are not
+ * interchangeable on the wire (the ICV covers the high half). */
+static void test_child_esn(void **s)
+{
+	(void)s;
+	static struct ends e;
+	struct ike_prop p;
+	ike_sa_esp_prop(&(struct ike_child_alg){ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, true }, 1, 7, &p);
+	assert_true(ike_sa_xf_has(&p, IKE_XF_ESN, 1, 0));
+	assert_false(ike_sa_xf_has(&p, IKE_XF_ESN, 0, 0));
+	for (int k = 0; k < 3; k++) {
+		setup(&e, gcm_x25519);
+		e.ci.esp.esn = k != 1;
+		e.cr.esp.esn = k != 2;
+		handshake(&e);
+		assert_int_equal(e.i.state, IKE_SA_ESTABLISHED);
+		assert_int_equal(e.r.child_ok, k == 0);
+		assert_int_equal(e.i.child_ok, k == 0);
+		if (k)
+			assert_int_equal(e.i.child_error, IKE_N_NO_PROPOSAL_CHOSEN);
+		ike_sa_clear(&e.i);
+		ike_sa_clear(&e.r);
+	}
+}
+
 /* IKE-17 (RFC 7296 2.9): selectors wider than the responder's policy are narrowed
  * to it, not refused (strongSwan proposes its configured HoA/128[135] and
  * HA/128[135], all MH types); with no part in common, TS_UNACCEPTABLE. */
@@ -522,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_child_refused),
 		cmocka_unit_test(test_child_narrowed),
+		cmocka_unit_test(test_child_esn),
 		cmocka_unit_test(test_cookie_retry),
 		cmocka_unit_test(test_initial_contact_and_clear),
 	};

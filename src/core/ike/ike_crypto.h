@@ -115,6 +115,10 @@ struct ike_child_alg {
 	 * 2.12): ours always carry one, and a peer's without one is refused
 	 * (NO_PROPOSAL_CHOSEN). IKE_AUTH's Child SA never has one (1.2). */
 	bool pfs;
+	/* 64-bit Extended Sequence Numbers (RFC 4303 2.2.1; the ESN
+	 * transform, RFC 7296 3.3.2): proposed and required when set, else
+	 * 32-bit ones */
+	bool esn;
 };
 
 struct ike_child_keys {

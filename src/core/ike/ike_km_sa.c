@@ -108,10 +108,11 @@ static int keyed_add(struct ike_km *k, struct slot *s, const struct ike_child *c
 	}
 	struct sa_lifetime life = { .soft_ns = k->cfg.soft_s * NS, .hard_ns = k->cfg.hard_s * NS };
 	sa->life = &life;
+	sa->esn = k->cfg.esp.esn;
 	if (sa->inbound) {
 		/* keyed SAs run anti-replay (ESP-02) */
 		sa->replay_on = true;
-		rc = replay_init(&sa->replay, 0, false);
+		rc = replay_init(&sa->replay, 0, sa->esn);
 	}
 	if (!rc)
 		rc = m6_xform_init(&sa->xf, &x, !sa->inbound, NULL, 0);

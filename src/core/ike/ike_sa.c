@@ -64,7 +64,7 @@ void ike_sa_esp_prop(const struct ike_child_alg *a, uint8_t num, uint32_t spi, s
 	add_xf(p, IKE_XF_ENCR, a->encr, a->encr_bits);
 	if (a->integ != IKE_INTEG_NONE)
 		add_xf(p, IKE_XF_INTEG, a->integ, 0);
-	add_xf(p, IKE_XF_ESN, 0, 0);
+	add_xf(p, IKE_XF_ESN, a->esn ? 1 : 0, 0);
 }
 
 bool ike_sa_xf_has(const struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_len)
@@ -114,7 +114,10 @@ bool ike_sa_esp_ok(const struct ike_prop *p, const struct ike_child_alg *a)
 		return false;
 	if (a->integ != IKE_INTEG_NONE && !ike_sa_xf_has(p, IKE_XF_INTEG, a->integ, 0))
 		return false;
-	/* no ESN transform, or "no ESN" among them: ours are 32-bit */
+	/* with esn, "ESN" among them; without, no ESN transform or "no ESN"
+	 * among them: ours are 32-bit */
+	if (a->esn)
+		return ike_sa_xf_has(p, IKE_XF_ESN, 1, 0);
 	return ike_sa_xf_count(p, IKE_XF_ESN) == 0 || ike_sa_xf_has(p, IKE_XF_ESN, 0, 0);
 }
 

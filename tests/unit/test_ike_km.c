@@ -357,6 +357,42 @@ static void test_certificates(void **s)
 	assert_int_equal(ike_km_stats(ka)->failed, 1);
 }
 
+/* An SKF message (Fragment 1 of 2, content not sealed) on the IKE SA of
+ * slot 0 of B, from A's UDP 500 to B's. */
+static void send_skf_to_b(void)
+{
+	struct ike_km_sa_info si;
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	uint8_t p[40 + 8 + 28 + 8 + 32];
+	memset(p, 0, sizeof(p));
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	tu_addr(A_ADDR, h.src);
+	tu_addr(B_ADDR, h.dst);
+	h.nh = IP6P_UDP;
+	h.hlim = 64;
+	h.plen = (uint16_t)(sizeof(p) - 40);
+	ip6_hdr_write(p, &h);
+	uint8_t *u = p + 40, *ike = u + 8;
+	m6_put16(u, NODE_IKE_PORT);
+	m6_put16(u + 2, NODE_IKE_PORT);
+	m6_put16(u + 4, h.plen);
+	memcpy(ike, si.spi_i, 8);
+	memcpy(ike + 8, si.spi_r, 8);
+	ike[16] = IKE_PL_SKF;
+	ike[17] = 0x20;
+	ike[18] = IKE_INFORMATIONAL;
+	ike[19] = IKE_FLAG_I;
+	m6_put32(ike + 20, 2);
+	m6_put32(ike + 24, 28 + 8 + 32);
+	m6_put16(ike + 28 + 2, 8 + 32);
+	m6_put16(ike + 28 + 4, 1);
+	m6_put16(ike + 28 + 6, 2);
+	m6_put16(u + 6, m6_csum_ip6(h.src, h.dst, IP6P_UDP, u, h.plen));
+	node_input(nb, 0, p, sizeof(p), now);
+	pump();
+}
+
 /* IKE-23: fragmentation at both ends with 600-octet fragments: each
  * fragment of IKE_AUTH leaves as a datagram of its own and the SA comes
  * up; a lost fragment is made good by the retransmission of the whole set
@@ -372,6 +408,11 @@ static void test_fragments(void **s)
 	assert_int_equal(ike_km_stats(kb)->established, 1);
 	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
 	assert_false(si.frag);
+	/* not negotiated: a fragment is dropped, and counted */
+	uint64_t dropped = ike_km_stats(kb)->dropped;
+	send_skf_to_b();
+	assert_int_equal(ike_km_stats(kb)->frag_off, 1);
+	assert_int_equal(ike_km_stats(kb)->dropped, dropped + 1);
 	teardown(NULL);
 	cert_frag = 600;
 	setup_cert_pair(A_ADDR, "cert");

@@ -679,6 +679,7 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		k->st.dropped++;
 	else
 		s->last_rx = m->now;
+	k->st.frag_off += rc == M6_E_IKE_FRAG_OFF;
 	if (s->sa.state == IKE_SA_AUTH_SENT && before == IKE_SA_INIT_SENT) {
 		s->tries = 1;
 		s->due = m->now + km_rto(k);

@@ -177,6 +177,8 @@ struct ike_km_stats {
 	uint64_t sa_installed, sa_deleted;
 	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
 	uint64_t cookies_sent;
+	uint64_t frag_off;              /* IKE fragments on an SA without fragmentation, dropped
+					 * (RFC 7383 2.3; also counted in dropped) */
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
 	uint64_t keepalives;            /* NAT-keepalives sent */

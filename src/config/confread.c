@@ -19,7 +19,7 @@ void conf_prefix_of(uint8_t out[16], const uint8_t a[16], unsigned plen)
 
 int conf_fail(struct conf_ctx *c, const config_setting_t *s, const char *fmt, ...)
 {
-	char msg[320];
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -45,7 +45,7 @@ int conf_known(struct conf_ctx *c, const config_setting_t *g, const char *what, 
 			ok = ok || !strcmp(*k, n);
 		if (ok)
 			continue;
-		char list[400];         /* the longest group, ike, lists about 300 */
+		char list[512];         /* the longest group, ike, lists about 360 */
 		size_t used = 0;
 		list[0] = 0;
 		for (const char *const *k = keys; *k && used < sizeof(list); k++)

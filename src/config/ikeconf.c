@@ -328,6 +328,7 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 					    "lifetime", "rekey", "max_sa", "ike_rekey", "dpd", "cookies", "pfs",
 					    "retransmit_tries", "retransmit_timeout", "mobike", "mobike_rr", "follow", "cp", "tunnel",
 					    "natt", "encap", "keepalive",
+					    "fragmentation", "fragment_size",
 					    "auth", "cert", "key", "ca", "intermediates", "cert_time", NULL };
 	memset(o, 0, sizeof(*o));
 	o->initiator = initiator;
@@ -416,6 +417,13 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	o->mobike = true;
 	if (!rc) rc = conf_bool(c, g, "mobike", &o->mobike);
 	if (!rc) rc = conf_bool(c, g, "mobike_rr", &o->mobike_rr);
+	/* RFC 7383, on unless switched off (as strongSwan's fragmentation =
+	 * yes); fragments of at most fragment_size octets of IPv6 datagram */
+	o->fragmentation = true;
+	uint64_t fsize = 0;
+	if (!rc) rc = conf_bool(c, g, "fragmentation", &o->fragmentation);
+	if (!rc) rc = conf_uint(c, g, "fragment_size", 576, 65535, &fsize, NULL);
+	o->frag_mtu = (uint16_t)fsize;
 	const char *follow = NULL;
 	if (!rc) rc = conf_str(c, g, "follow", false, &follow);
 	if (!rc && follow && strcmp(follow, "k") && strcmp(follow, "mobike"))

@@ -16,10 +16,13 @@ CERTS = os.path.join(TOP, "tests", "vectors", "ike_certs")
 CERT_MN_ID, CERT_HA_ID = "mn@example.org", "ha.example.org"
 CERT_KINDS = {"ecdsa": "p256", "rsa": "rsa", "ed25519": "ed25519"}
 CERT_CELLS = ["cert-%s-%s" % (d, k) for k in CERT_KINDS for d in "ri"]
+# IKE fragmentation (RFC 7383): RSA certificates at both ends, the mobile
+# node's with its intermediate CA's, charon with fragmentation = yes
+FRAG_CELLS = ["frag-r", "frag-i"]
 AUTH_METHODS = {"1": "RSA (PKCS#1 v1.5, SHA-1)", "9": "ECDSA P-256 SHA-256", "14": "RFC 7427 digital signature"}
 
 
-def m6_cert(node, kind):
+def m6_cert(node, kind, frag=False):
     """mip6secd's configuration the testbed wrote, switched from PSK to
     certificates: its ike group authenticates with <node>-<kind>.pem under
     the test CA; a home agent's PAD lets mn@example.org in by certificate
@@ -28,6 +31,15 @@ def m6_cert(node, kind):
     text = open(conf).read()
     creds = 'auth = "pubkey"; cert = "%s/%s-%s.pem"; key = "%s/%s-%s.key"; ca = "%s/ca.pem"; ' % (
         CERTS, node, kind, CERTS, node, kind, CERTS)
+    if frag and node == "mn":
+        # a chain for IKE_AUTH to carry: mn-inter.pem under inter.pem
+        creds = creds.replace("%s-%s." % (node, kind), "%s-inter." % node)
+        creds += 'intermediates = "%s/inter.pem"; ' % CERTS
+    if frag:
+        # fragments of at most 1000 octets: the home agent's RSA IKE_AUTH
+        # alone would about fit 1280
+        creds += 'fragmentation = true; fragment_size = 1000; '
+
     if node == "mn":
         old = 'ike = { id = "%s"; peer_id = "%s"; peer_id_type = "fqdn";\n            psk = "%s"; ' % (
             MN_ID, HA_ID, PSK)
@@ -46,12 +58,14 @@ def m6_cert(node, kind):
         f.write(text.replace(old, new))
 
 
-def charon_cert_conf(initiator, kind):
+def charon_cert_conf(initiator, kind, frag=False):
     """charon's swanctl.conf for the same SA with certificates: its own in
-    x509/ and private/, the CA in x509ca/."""
+    x509/ and private/, the CA in x509ca/ (frag: fragmentation = yes said
+    outright; it is swanctl's default)."""
     me, peer = ("mn", "ha") if initiator else ("ha", "mn")
     ids = {"mn": CERT_MN_ID, "ha": CERT_HA_ID}
-    c = swanctl_conf(initiator, LIFE_PROPOSAL, "transport_proxy")
+    c = swanctl_conf(initiator, LIFE_PROPOSAL, "transport_proxy",
+                     ike_opts="rekey_time = 0\n    dpd_delay = 0" + ("\n    fragmentation = yes" if frag else ""))
     c = c.replace("""      auth = psk
       id = %s""" % (MN_ID if initiator else HA_ID), """      auth = pubkey
       certs = %s-%s.pem
@@ -69,13 +83,22 @@ def cert_cell(name, plugin):
     initiating (i, as the mobile node): both establish the IKE SA and the
     RFC 4877 Child SA with the same SPIs, the key tables agree, tshark
     decrypts IKE_AUTH with charon's table alone and shows CERT payloads and
-    the AUTH method each end used."""
-    direction, kind = name.split("-")[1], CERT_KINDS[name.split("-")[2]]
-    log("cell %s: certificates (%s) at both ends, charon %s, IKE %s, ESP %s"
-        % (name, kind, "responds" if direction == "r" else "initiates", LIFE_PROPOSAL, ESP))
+    the AUTH method each end used (of a fragmented message, in tshark's
+    reassembly with its last fragment).
+    frag-r, frag-i (IKE-23): RSA certificates (mip6secd's mobile node:
+    ECDSA under an intermediate CA, both sent); mip6secd's IKE_AUTH goes as
+    SKF fragments (RFC 7383, fragment_size = 1000) that charon reassembles,
+    and charon's (its fragment_size = 1000 too) are reassembled by
+    mip6secd; each datagram of either end at most 1280 octets."""
+    frag = name in FRAG_CELLS
+    direction = name.split("-")[1]
+    kind = "rsa" if frag else CERT_KINDS[name.split("-")[2]]
+    log("cell %s: certificates (%s) at both ends, charon %s, IKE %s, ESP %s%s"
+        % (name, kind, "responds" if direction == "r" else "initiates", LIFE_PROPOSAL, ESP,
+           ", fragmentation" if frag else ""))
     with Bed(LIFE_PROPOSAL) as bed:
         node = "mn" if direction == "r" else "ha"
-        m6_cert(node, kind)
+        m6_cert(node, kind, frag)
         me = "ha" if direction == "r" else "mn"
         if direction == "r":
             bed.kernel_host("ha", HA, "2001:db8:1::2", "ha0")
@@ -83,12 +106,14 @@ def cert_cell(name, plugin):
             testbed("restart", "ha")
             testbed("move", "r1")
             bed.kernel_host("mn", COA, "2001:db8:2::1", "mn0")
-        ch = Charon(me, me, plugin)
+        # frag: charon's fragments of at most 1000 octets too, so that its
+        # RSA IKE_AUTH is cut as well
+        ch = Charon(me, me, plugin, opts="fragment_size = 1000" if frag else "")
         bed.charons.append(ch)
         for src, sub in (("%s-%s.pem" % (me, kind), "x509"), ("ca.pem", "x509ca"), ("%s-%s.key" % (me, kind),
                                                                                      "private")):
             shutil.copy(os.path.join(CERTS, src), os.path.join(ch.d, "swanctl", sub, src))
-        ch.conf(charon_cert_conf(direction == "i", kind))
+        ch.conf(charon_cert_conf(direction == "i", kind, frag))
         ch.start()
         pcap, cap = bed.capture()
         if direction == "r":
@@ -111,9 +136,14 @@ def cert_cell(name, plugin):
         nsexec(node, [MIP6SEC, "keys", os.path.join(m6dir, node + ".keys")])
         bed.stop(cap)
         compare_tables(ch, m6dir, node, [m6["child"]["spi_in"], m6["child"]["spi_out"]])
-        fields = AUTH_FIELDS + ["isakmp.auth.method", "isakmp.typepayload", "isakmp.cert.encoding"]
+        fields = AUTH_FIELDS + ["isakmp.auth.method", "isakmp.typepayload", "isakmp.cert.encoding",
+                                "isakmp.frag.number", "isakmp.frag.total", "ipv6.plen"]
         auth = [m for m in tshark_ike(pcap, ws_conf("charon", ch.keys), fields)
                 if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
+        if frag:
+            check_frag(auth, direction)
+        # a fragment before the last of its set shows SKF alone
+        auth = [m for m in auth if m["isakmp.typepayload"] != ["53"]]
         if len(auth) < 2:
             raise Fail("IKE_AUTH not decrypted by tshark with charon's table (%d messages)" % len(auth))
         for m in auth:
@@ -126,6 +156,27 @@ def cert_cell(name, plugin):
         t = handshake_time(tshark_ike(pcap, ws_conf("charon", ch.keys), AUTH_FIELDS), m6["spi_i"])
         log("  IKE %s/%s, peer %s, Child SA in 0x%08x out 0x%08x; handshake %.1f ms" % (
             m6["spi_i"], m6["spi_r"], m6["peer_id"], m6["child"]["spi_in"], m6["child"]["spi_out"], t * 1000))
+
+
+def check_frag(auth, direction):
+    """IKE-23: every IKE_AUTH datagram of the exchange within 1280 octets;
+    both ends' messages in SKF fragments (mip6secd's reassembled by charon,
+    charon's by mip6secd), each decrypted by tshark with charon's table."""
+    ours_resp = direction == "i"        # mip6secd answers when charon initiates
+    sets = {}
+    for m in auth:
+        plen = int(m["ipv6.plen"][0]) if m["ipv6.plen"] else 0
+        if 40 + plen > 1280:
+            raise Fail("an IKE_AUTH datagram of %d octets" % (40 + plen))
+        if m["isakmp.frag.total"]:
+            sets.setdefault(m["response"], []).append(int(m["isakmp.frag.number"][0]))
+    mine, theirs = sets.get(ours_resp, []), sets.get(not ours_resp, [])
+    for who, nums in (("mip6secd", mine), ("charon", theirs)):
+        if len(nums) < 2 or sorted(nums)[:2] != [1, 2]:
+            raise Fail("%s's IKE_AUTH not in SKF fragments: numbers %s" % (who, nums))
+    log("  IKE_AUTH as fragments: mip6secd's %s in %d, charon's %s in %d; every datagram within 1280 octets"
+        % ("response" if ours_resp else "request", max(mine), "request" if ours_resp else "response",
+           max(theirs)))
 
 
 # MOBIKE (RFC 4555): mip6secd's mobile node moves while charon (mobike =
@@ -649,11 +700,11 @@ def natt_cell(name, plugin):
         natt_wire_checks(pcap, ch, m6, "i", m6_addr)
 
 
-CELLS = MOBIKE_CELLS + CP_CELLS + CERT_CELLS + TUNNEL_CELLS + NATT_CELLS
+CELLS = MOBIKE_CELLS + CP_CELLS + CERT_CELLS + TUNNEL_CELLS + NATT_CELLS + FRAG_CELLS
 
 
 def run(name, plugin):
-    if name in CERT_CELLS:
+    if name in CERT_CELLS or name in FRAG_CELLS:
         return cert_cell(name, plugin)
     if name in TUNNEL_CELLS:
         return tunnel_cell(name, plugin)

@@ -38,6 +38,8 @@ static struct ike_km *ka, *kb;
 static uint64_t now;
 static unsigned lose_to_b;        /* drop the next N packets from A to B */
 static unsigned sent_a;           /* packets A put on the wire */
+static unsigned drop_a_nth;       /* drop A's packet of this number (sent_a), 0: none */
+static uint16_t cert_frag;        /* setup_cert_pair: fragmentation with this fragment size, 0: off */
 static uint8_t first_a[2048], again_a[2048];
 static size_t first_len, again_len;
 
@@ -69,6 +71,8 @@ static void pump(void)
 				lose_to_b--;
 				continue;
 			}
+			if (drop_a_nth && sent_a == drop_a_nth)
+				continue;
 			node_input(nb, 0, o.pkt, o.len, now);
 		}
 		while (node_output(nb, &o, now)) {
@@ -300,6 +304,8 @@ static void setup_cert_pair(const char *hoa, const char *pad_auth)
 	tu_addr(hoa, c.home);
 	c.cred = file_cred("mn-p256");
 	c.cert_time = 1861920000;       /* 2029-01-01 */
+	c.fragmentation = cert_frag != 0;
+	c.frag_mtu = cert_frag;
 	assert_non_null(ka = ike_km_new(&c, err, sizeof(err)));
 	ike_cred_free(c.cred);          /* the key manager keeps its own reference */
 	base_cfg(&c, false, "ha.example.org");
@@ -307,6 +313,8 @@ static void setup_cert_pair(const char *hoa, const char *pad_auth)
 	c.psk_len = 0;
 	c.cred = file_cred("ha-p256");
 	c.cert_time = 1861920000;
+	c.fragmentation = cert_frag != 0;
+	c.frag_mtu = cert_frag;
 	assert_non_null(kb = ike_km_new(&c, err, sizeof(err)));
 	ike_cred_free(c.cred);
 	ike_km_attach(ka, na);
@@ -347,6 +355,91 @@ static void test_certificates(void **s)
 	send_mh();
 	assert_int_equal(ike_km_stats(kb)->established, 0);
 	assert_int_equal(ike_km_stats(ka)->failed, 1);
+}
+
+/* An SKF message (Fragment 1 of 2, content not sealed) on the IKE SA of
+ * slot 0 of B, from A's UDP 500 to B's. */
+static void send_skf_to_b(void)
+{
+	struct ike_km_sa_info si;
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	uint8_t p[40 + 8 + 28 + 8 + 32];
+	memset(p, 0, sizeof(p));
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	tu_addr(A_ADDR, h.src);
+	tu_addr(B_ADDR, h.dst);
+	h.nh = IP6P_UDP;
+	h.hlim = 64;
+	h.plen = (uint16_t)(sizeof(p) - 40);
+	ip6_hdr_write(p, &h);
+	uint8_t *u = p + 40, *ike = u + 8;
+	m6_put16(u, NODE_IKE_PORT);
+	m6_put16(u + 2, NODE_IKE_PORT);
+	m6_put16(u + 4, h.plen);
+	memcpy(ike, si.spi_i, 8);
+	memcpy(ike + 8, si.spi_r, 8);
+	ike[16] = IKE_PL_SKF;
+	ike[17] = 0x20;
+	ike[18] = IKE_INFORMATIONAL;
+	ike[19] = IKE_FLAG_I;
+	m6_put32(ike + 20, 2);
+	m6_put32(ike + 24, 28 + 8 + 32);
+	m6_put16(ike + 28 + 2, 8 + 32);
+	m6_put16(ike + 28 + 4, 1);
+	m6_put16(ike + 28 + 6, 2);
+	m6_put16(u + 6, m6_csum_ip6(h.src, h.dst, IP6P_UDP, u, h.plen));
+	node_input(nb, 0, p, sizeof(p), now);
+	pump();
+}
+
+/* IKE-23: fragmentation at both ends with 600-octet fragments: each
+ * fragment of IKE_AUTH leaves as a datagram of its own and the SA comes
+ * up; a lost fragment is made good by the retransmission of the whole set
+ * (the fragments the home agent holds are replays, the missing one
+ * completes the message and the rest belong to an answered request). */
+static void test_fragments(void **s)
+{
+	(void)s;
+	struct ike_km_sa_info si;
+	setup_cert_pair(A_ADDR, "cert");
+	send_mh();
+	unsigned whole = sent_a;
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_false(si.frag);
+	/* not negotiated: a fragment is dropped, and counted */
+	uint64_t dropped = ike_km_stats(kb)->dropped;
+	send_skf_to_b();
+	assert_int_equal(ike_km_stats(kb)->frag_off, 1);
+	assert_int_equal(ike_km_stats(kb)->dropped, dropped + 1);
+	teardown(NULL);
+	cert_frag = 600;
+	setup_cert_pair(A_ADDR, "cert");
+	send_mh();
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->sa_installed, 2);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_true(si.frag);
+	assert_false(si.frag_pending);
+	assert_true(sent_a > whole);    /* IKE_AUTH in more datagrams than one */
+	teardown(NULL);
+	/* the second IKE_AUTH datagram (after IKE_SA_INIT) is lost */
+	setup_cert_pair(A_ADDR, "cert");
+	drop_a_nth = 3;
+	send_mh();
+	assert_int_equal(ike_km_stats(kb)->established, 0);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_true(si.frag_pending);
+	advance(S / 2);
+	assert_int_equal(ike_km_stats(ka)->retransmits, 1);
+	assert_int_equal(ike_km_stats(ka)->established, 1);
+	assert_int_equal(ike_km_stats(kb)->established, 1);
+	assert_int_equal(ike_km_sa_info(kb, 0, &si), 0);
+	assert_false(si.frag_pending);
+	drop_a_nth = 0;
+	cert_frag = 0;
 }
 
 static void test_retransmission(void **s)
@@ -713,6 +806,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cookies_under_load, teardown),
 		cmocka_unit_test_teardown(test_response_to_request_port, teardown),
 		cmocka_unit_test_teardown(test_certificates, teardown),
+		cmocka_unit_test_teardown(test_fragments, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -403,6 +403,7 @@ static int adopt_from(struct ike_sa *nw, const struct ike_sa_cfg *cfg, struct ik
 	nw->natt_peer = old->natt_peer;
 	nw->nat_here = old->nat_here;
 	nw->nat_there = old->nat_there;
+	nw->frag = old->frag;   /* RFC 7383 holds for the IKE SA's successor too */
 	nw->moves = old->moves;
 	nw->moves_sent = old->moves_sent;
 	nw->n_peer_addrs = old->n_peer_addrs;

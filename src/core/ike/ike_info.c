@@ -37,7 +37,6 @@ static int build_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 	uint8_t msg[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t len;
 	bool info = ike_req_is_info(r->type);
 	ike_sa_hdr(sa, &h, info ? IKE_INFORMATIONAL : IKE_CREATE_CHILD_SA, false, sa->msgid_out);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
@@ -52,9 +51,7 @@ static int build_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *out_le
 	else if (r->type != IKE_REQ_LIVENESS)
 		rc = ike_mobike_put_req(sa, &w);
 	if (!rc)
-		rc = ike_sk_seal(&sa->sk, &w, &sa->cfg->rng, &len);
-	if (!rc)
-		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
+		rc = ike_sa_seal_emit(sa, &w, NULL, out, cap, out_len);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return rc;
 }
@@ -222,7 +219,7 @@ static int open_inner(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t
 {
 	size_t po, pl;
 	struct m6_diags ds;
-	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
 	m6_diags_init(&ds);
@@ -267,7 +264,6 @@ static int on_request(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t
 	uint8_t resp[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t rl;
 	ike_sa_hdr(sa, &h, x, true, m->hdr.msgid);
 	ike_wr_init(&w, resp, sizeof(resp), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -280,9 +276,7 @@ static int on_request(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t
 		ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	else
 		ike_child_on_req(sa, m, &w);
-	rc = ike_sk_seal(&sa->sk, &w, &sa->cfg->rng, &rl);
-	if (!rc)
-		rc = ike_sa_emit_resp(sa, resp, rl, in_hash, out, cap, out_len);
+	rc = ike_sa_seal_emit(sa, &w, in_hash, out, cap, out_len);
 	OPENSSL_cleanse(resp, sizeof(resp));
 	if (!rc)
 		sa->msgid_in++;

@@ -125,6 +125,8 @@ static struct slot *slot_new(struct ike_km *k, uint64_t now)
 	sc->mobike_rr = c->mobike_rr;
 	sc->natt = c->natt;
 	sc->natt_force = c->encap;
+	sc->fragmentation = c->fragmentation;
+	sc->frag_mtu = c->frag_mtu;
 	sc->addr_ok = km_addr_ok;
 	if (c->initiator) {
 		/* with cp any home address: the home agent narrows it to its answer */
@@ -292,12 +294,21 @@ static bool local_addr(struct ike_km *k, uint8_t out[16])
 	return false;
 }
 
+/* What the engine wrote: one message, or its fragments (RFC 7383), each
+ * a datagram of its own. */
+static void send_out(struct ike_km *k, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		     size_t len)
+{
+	size_t dl;
+	for (size_t off = 0; off < len && (dl = ike_sa_dgram(k->out + off, len - off)); off += dl)
+		node_km_send(k->n, src, dst, sport, dport, k->out + off, dl);
+}
+
 /* Our requests go where the IKE SA runs (a MOBIKE move included). */
 static void send_msg(struct ike_km *k, const struct slot *s, size_t len)
 {
 	const struct ike_path *p = &s->sa.path;
-	if (len)
-		node_km_send(k->n, p->local, p->peer, p->lport, p->pport, k->out, len);
+	send_out(k, p->local, p->peer, p->lport, p->pport, len);
 }
 
 static void start(struct ike_km *k, uint64_t now)
@@ -654,16 +665,21 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	ike_sa_set_rx(&s->sa, &rx);
 	int rc = ike_sa_input(&s->sa, k->in, m->len, k->out, sizeof(k->out), &len);
 	OPENSSL_cleanse(k->in, m->len);
+	/* RFC 7383 2.6: fragments kept this long at most, as long as we
+	 * would wait for an answer as the initiator */
+	s->frag_due = !ike_sa_frag_pending(&s->sa) ? 0 : s->frag_due ? s->frag_due :
+		      m->now + km_rto(k) * ((1ull << km_tries(k)) - 1);
 	if (len && (k->out[19] & IKE_FLAG_R))
 		/* RFC 7296 2.11, IKE-20: a response goes back the way its
 		 * request came, whatever the SA's path */
-		node_km_send(k->n, m->dst, m->src, m->dport, m->sport, k->out, len);
+		send_out(k, m->dst, m->src, m->dport, m->sport, len);
 	else
 		send_msg(k, s, len);
 	if (rc)
 		k->st.dropped++;
 	else
 		s->last_rx = m->now;
+	k->st.frag_off += rc == M6_E_IKE_FRAG_OFF;
 	if (s->sa.state == IKE_SA_AUTH_SENT && before == IKE_SA_INIT_SENT) {
 		s->tries = 1;
 		s->due = m->now + km_rto(k);
@@ -713,6 +729,8 @@ static uint64_t km_next_expiry(void *ctx, const struct node *n)
 			t = s->due;
 		if (s->used && s->ka_at && s->ka_at < t)
 			t = s->ka_at;
+		if (s->used && s->frag_due && s->frag_due < t)
+			t = s->frag_due;
 	}
 	return t;
 }
@@ -775,6 +793,10 @@ static void km_on_timer(void *ctx, struct node *n, uint64_t now)
 	(void)n;
 	for (unsigned i = 0; i < k->n_slots; i++) {
 		struct slot *s = &k->slots[i];
+		if (s->used && s->frag_due && s->frag_due <= now) {
+			ike_sa_frag_expire(&s->sa);
+			s->frag_due = 0;
+		}
 		if (s->used && s->due && s->due <= now)
 			slot_timer(k, s, now);
 		if (s->used && s->ka_at && s->ka_at <= now) {

@@ -67,6 +67,10 @@
  * address of its ranges that no other identity holds; the address is
  * bound to the identity with a temporary PAD entry, removed when the
  * identity's last IKE SA goes. None free: INTERNAL_ADDRESS_FAILURE.
+ * IKE fragmentation (RFC 7383): with fragmentation both ends offer it,
+ * and each fragment the IKE SA writes goes as a datagram of its own; a
+ * fragmented message of the peer not complete after the time we would
+ * retransmit our own requests (31.5 s with the defaults) is forgotten.
  * Not here yet: NAT traversal.
  */
 #ifndef MIP6SEC_IKE_KM_H
@@ -148,6 +152,10 @@ struct ike_km_cfg {
 	 * (seconds since 1970) at node time 0, until ike_km_set_wall_time(). */
 	struct ike_cred *cred;
 	int64_t cert_time;
+	/* IKE fragmentation (RFC 7383): offered and accepted in IKE_SA_INIT;
+	 * frag_mtu the largest IPv6 datagram of a fragment (0: 1280) */
+	bool fragmentation;
+	uint16_t frag_mtu;
 };
 
 /* What a driver writes for Wireshark: an IKE SA's keys (ikev2_decryption_table). */
@@ -169,6 +177,8 @@ struct ike_km_stats {
 	uint64_t sa_installed, sa_deleted;
 	uint64_t ike_rekeyed, child_rekeyed, liveness, dead;
 	uint64_t cookies_sent;
+	uint64_t frag_off;              /* IKE fragments on an SA without fragmentation, dropped
+					 * (RFC 7383 2.3; also counted in dropped) */
 	uint64_t moved, move_refused;   /* MOBIKE updates taken / refused */
 	uint64_t sa_moved;              /* true-address model: Child SA halves moved with them */
 	uint64_t keepalives;            /* NAT-keepalives sent */
@@ -230,6 +240,8 @@ struct ike_km_sa_info {
 	bool encap;                             /* the Child SAs use ESP in UDP */
 	uint16_t lport, pport;                  /* the IKE SA's UDP ports */
 	bool hoa_assigned;                      /* a home address assigned in IKE_AUTH (RFC 4877 9) */
+	bool frag;                              /* IKE fragmentation negotiated (RFC 7383) */
+	bool frag_pending;                      /* fragments of a message of the peer held */
 	uint8_t hoa[16];
 	unsigned hoa_plen;
 };

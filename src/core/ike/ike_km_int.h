@@ -33,6 +33,7 @@ struct slot {
 	uint8_t mn_addr[16];            /* true-address model: the mobile node's address its Child SAs name */
 	unsigned nat_retries;           /* MOBIKE updates refused for a NAT in a row */
 	uint64_t ka_at;                 /* next NAT-keepalive (0: none, RFC 3948 4) */
+	uint64_t frag_due;              /* the peer's fragments forgotten (RFC 7383 2.6), 0: none */
 };
 
 struct ike_km {
@@ -41,7 +42,7 @@ struct ike_km {
 	bool k_agreed;                  /* initiator: K in the last BA */
 	unsigned n_slots;
 	struct slot *slots;
-	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_MSG_MAX];
+	uint8_t in[IKE_SA_MSG_MAX], out[IKE_SA_OUT_MAX];
 	struct ike_km_stats st;
 	struct ike_cookie cookie;
 	uint64_t cookie_rotate_at;      /* 0: no secret yet */

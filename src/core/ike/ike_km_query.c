@@ -79,6 +79,8 @@ int ike_km_sa_info(const struct ike_km *k, size_t i, struct ike_km_sa_info *out)
 	out->lport = s->sa.path.lport;
 	out->pport = s->sa.path.pport;
 	out->hoa_assigned = s->sa.cp_ok;
+	out->frag = s->sa.frag;
+	out->frag_pending = ike_sa_frag_pending(&s->sa);
 	memcpy(out->hoa, s->sa.cp_hoa, 16);
 	out->hoa_plen = s->sa.cp_plen;
 	return 0;

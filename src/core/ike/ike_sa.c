@@ -258,7 +258,7 @@ static int fail(struct ike_sa *sa, int why)
 
 static int save(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t n)
 {
-	if (n > IKE_SA_MSG_MAX)
+	if (n > IKE_SA_OUT_MAX)
 		return M6_E_NOMEM;
 	uint8_t *p = malloc(n ? n : 1);
 	if (!p)
@@ -326,7 +326,8 @@ int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *ou
 	int rc = save(&sa->last_out, &sa->last_out_len, msg, n);
 	if (rc)
 		return rc;
-	memcpy(out, msg, n);
+	if (out != msg)         /* fragments are written in out */
+		memcpy(out, msg, n);
 	*out_len = n;
 	return 0;
 }
@@ -341,7 +342,8 @@ int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint
 		return rc;
 	memcpy(sa->last_in_hash, in_hash, 32);
 	sa->have_last_in = true;
-	memcpy(out, msg, n);
+	if (out != msg)         /* fragments are written in out */
+		memcpy(out, msg, n);
 	*out_len = n;
 	return 0;
 }
@@ -439,6 +441,7 @@ static int build_init_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	ike_auth_put_hashes(sa, &w);
 	if (c->natt && sa->path.lport)
 		ike_natt_put(sa, &w, &sa->path);      /* SPIr zero (2.23) */
+	ike_frag_put_supported(sa, &w);
 	int rc = ike_wr_finish(&w, &len);
 	if (!rc)
 		rc = save(&sa->init_req, &sa->init_req_len, msg, len);
@@ -492,7 +495,6 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	struct ike_sa_payload sp;
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t len;
 	ike_sa_hdr(sa, &h, IKE_AUTH, false, 1);
 	ike_wr_init(&w, msg, sizeof(msg), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -509,9 +511,7 @@ static int build_auth_req(struct ike_sa *sa, uint8_t *out, size_t cap, size_t *o
 	/* the BU/BA SA is transport mode (RFC 4877 4.3; RFC 7296 1.3.1) */
 	ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_mobike_put_auth(sa, &w);
-	int rc = ike_sk_seal(&sa->sk, &w, &c->rng, &len);
-	if (!rc)
-		rc = ike_sa_emit_req(sa, msg, len, out, cap, out_len);
+	int rc = ike_sa_seal_emit(sa, &w, NULL, out, cap, out_len);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return rc;
 }
@@ -572,6 +572,7 @@ static int on_init_resp(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 		return rc;
 	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
 	ike_auth_on_init(sa, m);
+	ike_frag_on_init(sa, m);
 	memcpy(sa->nr, np->body, np->body_len);
 	sa->nr_len = np->body_len;
 	sa->prop_num = sp.prop[0].num;
@@ -599,7 +600,7 @@ static int on_auth_resp(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size
 	const struct ike_sa_cfg *c = sa->cfg;
 	size_t po, pl;
 	struct m6_diags ds;
-	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;     /* not from the peer: dropped */
 	m6_diags_init(&ds);
@@ -749,6 +750,10 @@ static int on_init_req(struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 	/* IKE-20: NAT detection answered when asked */
 	if (ike_natt_check(sa, m, false))
 		ike_natt_put(sa, &w, &sa->path);
+	/* RFC 7383 2.3: ours in answer to the initiator's */
+	ike_frag_on_init(sa, m);
+	if (sa->frag)
+		ike_frag_put_supported(sa, &w);
 	rc = ike_wr_finish(&w, &rl);
 	if (!rc)
 		rc = save(&sa->init_resp, &sa->init_resp_len, resp, rl);
@@ -772,7 +777,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	struct m6_diags ds;
 	/* the digest of the request as received, before decryption in place */
 	ike_sa_digest(msg, len, in_hash);
-	int rc = ike_sk_open(&sa->sk, msg, len, m, &po, &pl);
+	int rc = ike_sa_open(sa, msg, len, m, &po, &pl);
 	if (rc)
 		return rc;
 	/* MK-02, RFC 4555 3.3: the IKE SA's addresses (and the Child SAs'
@@ -790,7 +795,6 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 	uint8_t resp[IKE_SA_MSG_MAX];
 	struct ike_hdr h;
 	struct ike_wr w;
-	size_t rl;
 	ike_sa_hdr(sa, &h, IKE_AUTH, true, 1);
 	ike_wr_init(&w, resp, sizeof(resp), &h);
 	ike_wr_sk_begin(&w, false, 0, 0, sa->sk.iv_len);
@@ -847,9 +851,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 		if (sa->child_error)
 			ike_put_notify(&w, IKE_PROTO_NONE, NULL, 0, sa->child_error, NULL, 0);
 	}
-	rc = ike_sk_seal(&sa->sk, &w, &c->rng, &rl);
-	if (!rc)
-		rc = ike_sa_emit_resp(sa, resp, rl, in_hash, out, cap, out_len);
+	rc = ike_sa_seal_emit(sa, &w, in_hash, out, cap, out_len);
 	OPENSSL_cleanse(resp, sizeof(resp));
 	if (rc)
 		return fail(sa, rc);
@@ -862,7 +864,7 @@ static int on_auth_req(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_
 
 /* ---- input ---- */
 
-static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+int ike_sa_input_msg(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct ike_msg m;
 	struct m6_diags ds;
@@ -881,12 +883,15 @@ static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 		*out_len = sa->resp_len;
 		return 0;
 	}
-	if (sa->state == IKE_SA_FAILED || sa->state == IKE_SA_DELETED)
-		return M6_E_IKE_UNEXPECTED;
 	m6_diags_init(&ds);
 	int rc = ike_msg_parse(msg, len, &m, &ds, 0);
 	if (rc)
 		return rc;
+	/* RFC 7383: a fragment, whole once reassembled */
+	if (m.sk >= 0 && m.pl[m.sk].type == IKE_PL_SKF)
+		return ike_sa_frag_input(sa, &m, msg, len, out, cap, out_len);
+	if (sa->state == IKE_SA_FAILED || sa->state == IKE_SA_DELETED)
+		return M6_E_IKE_UNEXPECTED;
 	bool resp = m.hdr.flags & IKE_FLAG_R;
 	if (sa->state == IKE_SA_ESTABLISHED || sa->state == IKE_SA_REKEYED) {
 		/* IKE-06: ours by the SPIs alone; the I flag says it is the peer's */
@@ -920,7 +925,7 @@ static int input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size
 int ike_sa_input(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 		 size_t *out_len)
 {
-	int rc = input(sa, msg, len, out, cap, out_len);
+	int rc = ike_sa_input_msg(sa, msg, len, out, cap, out_len);
 	sa->have_rx = false;    /* its addresses were this message's only */
 	return rc;
 }
@@ -949,6 +954,7 @@ void ike_sa_clear(struct ike_sa *sa)
 	free(sa->resp);
 	free(sa->peer_id);
 	nonces_drop(sa);
+	ike_sa_frag_expire(sa);
 	if (sa->rk) {
 		OPENSSL_cleanse(sa->rk, 2 * sizeof(*sa->rk));   /* the new SAs' keys */
 		free(sa->rk);
@@ -959,7 +965,8 @@ void ike_sa_clear(struct ike_sa *sa)
 size_t ike_sa_heap_bytes(const struct ike_sa *sa)
 {
 	return sa->init_req_len + sa->init_resp_len + sa->last_out_len + sa->resp_len +
-	       (sa->rk ? 2 * sizeof(*sa->rk) : 0) + (sa->req_dh ? sizeof(*sa->req_dh) : 0) + (sa->dh ? sizeof(*sa->dh) : 0) + (sa->ni ? 2 * IKE_NONCE_MAX : 0) + sa->peer_id_len + ike_sk_heap_bytes(&sa->sk);
+	       (sa->rk ? 2 * sizeof(*sa->rk) : 0) + (sa->req_dh ? sizeof(*sa->req_dh) : 0) + (sa->dh ? sizeof(*sa->dh) : 0) + (sa->ni ? 2 * IKE_NONCE_MAX : 0) + sa->peer_id_len + ike_sk_heap_bytes(&sa->sk) +
+	       ike_sa_frag_bytes(sa);
 }
 
 int ike_sa_req_dh_init(struct ike_sa *sa, uint16_t group)

@@ -62,9 +62,21 @@
  * the COOKIE2 round trip with cfg->mobike_rr); refusals come back as
  * IKE_EV_REFUSED with UNACCEPTABLE_ADDRESSES or UNEXPECTED_NAT_DETECTED.
  * A response that does not echo our COOKIE2 ends the SA (IKE_EV_IKE_DOWN).
+ * IKE fragmentation (RFC 7383, ike_sa_frag.c, IKE-23): with
+ * cfg->fragmentation both ends say IKEV2_FRAGMENTATION_SUPPORTED in
+ * IKE_SA_INIT (sa->frag when both did). Then a message of ours whose SK
+ * message would not fit cfg->frag_mtu octets of IPv6 datagram goes as SKF
+ * fragments: out holds them back to back, one datagram each
+ * (ike_sa_dgram), and they are what is kept for retransmission and the
+ * response cache. A message with an SKF payload is checked (numbers,
+ * Total, replay), verified, stored, and when complete processed as the
+ * whole message; a retransmitted fragment of the request answered last
+ * gets the answer again only when it is fragment 1 (2.6.1). The
+ * reassembly timeout is the caller's (ike_sa_frag_pending,
+ * ike_sa_frag_expire). Fragments on an SA without it: M6_E_IKE_FRAG_OFF.
+ * No path MTU probing (2.5.2): the size is the caller's.
  * Not here yet: following a NAT's new mapping of the peer's port without
- * MOBIKE (RFC 7296 2.23's "latest authenticated message"), fragmentation of our own messages (an
- * IKE_AUTH with certificates goes as one datagram, IP-fragmented), CRLs and
+ * MOBIKE (RFC 7296 2.23's "latest authenticated message"), CRLs and
  * OCSP, Hash and URL certificates, raw public keys, EAP, traffic selector narrowing
  * (the responder accepts the proposed selectors when its configuration
  * covers them, else refuses), windows above 1. A CREATE_CHILD_SA with PFS
@@ -88,6 +100,10 @@
 #define IKE_SA_SUITE_MAX 4
 #define IKE_SA_MSG_MAX 4096     /* our messages (IKE_AUTH with certificates), and the
 				 * IKE_SA_INIT ones AUTH signs */
+/* What one call may write: a message, or its SKF fragments back to back
+ * (each with its own IKE header and fragment overhead) */
+#define IKE_SA_OUT_MAX (2 * IKE_SA_MSG_MAX)
+#define IKE_SA_FRAG_MTU 1280    /* default IPv6 datagram size for a fragment (RFC 7383 2.5.1) */
 #define IKE_SA_NONCE_LEN 32     /* >= half the largest PRF key, >= 128 bits (IKE-09) */
 #define IKE_SA_ID_MAX 255
 #define IKE_SA_CHILD_MAX 4      /* Child SAs at once: a pair and its rekeys */
@@ -199,6 +215,12 @@ struct ike_sa_cfg {
 	 * strongSwan's encap = yes). */
 	bool natt;
 	bool natt_force;
+	/* IKE fragmentation (RFC 7383, IKE-23): IKEV2_FRAGMENTATION_SUPPORTED
+	 * in IKE_SA_INIT; used when both ends sent it. frag_mtu: the largest
+	 * IPv6 datagram a fragment may make (0: IKE_SA_FRAG_MTU), the IPv6
+	 * and UDP headers and the non-ESP marker counted. */
+	bool fragmentation;
+	uint16_t frag_mtu;
 };
 
 enum ike_sa_state {
@@ -374,7 +396,22 @@ struct ike_sa {
 	 * as the peer saw it was not ours (a NAT here); none of the peer's
 	 * was what we saw (a NAT there, or a peer forcing encapsulation) */
 	bool natt_peer, nat_here, nat_there;
+	/* RFC 7383 (ike_sa_frag.c): frag, both ends sent
+	 * IKEV2_FRAGMENTATION_SUPPORTED; fr, the peer's message being
+	 * reassembled, allocated with its first authentic fragment and freed
+	 * when it is complete or expires (most SAs never hold one); reasm,
+	 * the message being input is such a reassembly, SK already opened */
+	bool frag;
+	bool reasm;
+	struct ike_sa_frag *fr;
 };
+
+/* Output: out receives one IKE message, or with fragmentation several
+ * (SKF fragments, RFC 7383) back to back: each is one UDP datagram, its
+ * length in its header (ike_sa_dgram); cap IKE_SA_OUT_MAX holds any. */
+/* The length of the first datagram in [p, p+len): its header's Length,
+ * 0 when there is none (fewer octets than a header or than it says). */
+size_t ike_sa_dgram(const uint8_t *p, size_t len);
 
 /* Initiator: the IKE_SA_INIT request into out. */
 int ike_sa_start(struct ike_sa *sa, const struct ike_sa_cfg *cfg, uint8_t *out, size_t cap,
@@ -422,6 +459,12 @@ void ike_sa_set_path(struct ike_sa *sa, const struct ike_path *p);
  * NO_NATS_ALLOWED is checked against (MK-09) and where a MOBIKE update
  * moves the SA (MK-06). Without it, an update is refused. */
 void ike_sa_set_rx(struct ike_sa *sa, const struct ike_path *rx);
+/* A fragmented message of the peer is being reassembled: the caller's
+ * reassembly timer runs (RFC 7383 2.6), and on expiry
+ * ike_sa_frag_expire() forgets the fragments (a responder as if no
+ * request came; an initiator keeps retransmitting its request). */
+bool ike_sa_frag_pending(const struct ike_sa *sa);
+void ike_sa_frag_expire(struct ike_sa *sa);
 void ike_sa_clear(struct ike_sa *sa);
 /* The KE of our outstanding request (sa->req_dh) wiped and freed. */
 void ike_sa_req_dh_drop(struct ike_sa *sa);

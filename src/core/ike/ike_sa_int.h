@@ -48,6 +48,25 @@ int ike_sa_emit_req(struct ike_sa *sa, const uint8_t *msg, size_t n, uint8_t *ou
 		    size_t *out_len);
 int ike_sa_emit_resp(struct ike_sa *sa, const uint8_t *msg, size_t n, const uint8_t in_hash[32],
 		     uint8_t *out, size_t cap, size_t *out_len);
+/* Fragmentation (ike_sa_frag.c, RFC 7383): seal the message in w (its SK
+ * payload open) and emit it, whole or as SKF fragments when it is larger
+ * than a fragment may be and both ends support them: a request of ours
+ * when in_hash is NULL, else the response to the request with that
+ * digest. Open the SK payload of a message being input (a reassembled
+ * one is open already). Our IKE_SA_INIT notify, and the peer's read. A
+ * message with an SKF payload: checked, verified, stored, and once
+ * complete input whole (ike_sa_input_msg). */
+int ike_sa_seal_emit(struct ike_sa *sa, struct ike_wr *w, const uint8_t *in_hash, uint8_t *out,
+		     size_t cap, size_t *out_len);
+int ike_sa_open(const struct ike_sa *sa, uint8_t *msg, size_t len, const struct ike_msg *m,
+		size_t *plain_off, size_t *plain_len);
+void ike_frag_put_supported(const struct ike_sa *sa, struct ike_wr *w);
+void ike_frag_on_init(struct ike_sa *sa, const struct ike_msg *m);
+int ike_sa_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *msg, size_t len, uint8_t *out,
+		      size_t cap, size_t *out_len);
+int ike_sa_input_msg(struct ike_sa *sa, uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		     size_t *out_len);
+size_t ike_sa_frag_bytes(const struct ike_sa *sa);
 void ike_sa_ev(struct ike_sa *sa, uint8_t type, uint16_t notify, unsigned child, uint32_t spi_in,
 	       uint32_t spi_out);
 

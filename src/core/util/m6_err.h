@@ -180,7 +180,9 @@
 	X(IKE_SIG_METHOD,  200, "ike_sig_method",  "AUTH method unfit for the key, or an unknown signature algorithm (RFC 7427)") \
 	/* MOBIKE: 200.. */ \
 	X(IKE_NAT,         201, "ike_nat",         "NO_NATS_ALLOWED does not match the IP header (UNEXPECTED_NAT_DETECTED, MK-09)") \
-	X(IKE_NO_ADDRESS,  202, "ike_no_address",  "no home address assigned in IKE_AUTH (INTERNAL_ADDRESS_FAILURE, 4877-12)")
+	X(IKE_NO_ADDRESS,  202, "ike_no_address",  "no home address assigned in IKE_AUTH (INTERNAL_ADDRESS_FAILURE, 4877-12)") \
+	/* IKE fragmentation on an IKE SA: 210.. */ \
+	X(IKE_FRAG_OFF,    210, "ike_frag_off",    "IKE fragment on an IKE SA without fragmentation negotiated (RFC 7383 2.3, IKE-23)")
 
 /* Each code has a fixed number (M6_E_x = M6_E_FIRST_ + n): logs, JSON
  * event files and counters written by one version keep their meaning in

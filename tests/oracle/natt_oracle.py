@@ -4,14 +4,14 @@
 Runs tests/sim/ike_natt.scn (the mobile node forces UDP encapsulation) and
 reads every capture with tshark:
 
-  IKE-20  each IKE_SA_INIT carries NAT_DETECTION_SOURCE_IP (16388) and
+  NAT-D   each IKE_SA_INIT carries NAT_DETECTION_SOURCE_IP (16388) and
           NAT_DETECTION_DESTINATION_IP (16389), recomputed here with hashlib
           as SHA-1(SPIi | SPIr | IP | port) from the frame's own headers
           (SPIr zero in the request): the destination hashes match, the home
           agent's source hash matches, the mobile node's does not (forced);
-  MK-02   every IKE message after IKE_SA_INIT is on UDP 4500 at both ends,
+  float   every IKE message after IKE_SA_INIT is on UDP 4500 at both ends,
           with the non-ESP marker (tshark reads it as IKE there);
-  IKE-20  every ESP packet is in UDP 4500 (none bare, none on port 500),
+  encap   every ESP packet is in UDP 4500 (none bare, none on port 500),
           and tshark decrypts each with the run's esp_sa, ICV good;
   RFC 3948 2.3: NAT-keepalives (one octet 0xFF) from the mobile node to
           the home agent's port 4500, about every keepalive interval (5 s).

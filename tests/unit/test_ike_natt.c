@@ -2,7 +2,7 @@
  * NAT detection in IKE_SA_INIT, the float to UDP 4500, which end finds a
  * NAT, forced encapsulation, and NAT detection in MOBIKE updates. Both
  * ends run here; a NAT is emulated by giving the responder the addresses
- * it would see behind one. Checklist items IKE-20 and MK-02. */
+ * it would see behind one. */
 #include <openssl/evp.h>
 
 #include "test_ike_ends.h"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # testbed.sh — mip6secd on real interfaces, in four network namespaces.
 #
-#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp [cbc|gcm]] [--ro] [--ike [PROPOSAL]] [--no-daemons]
+#   sh scripts/testbed.sh up [--model normalise|true-address] [--payload-esp] [--ro] [--ike [PROPOSAL]] [--no-daemons]
 #   sh scripts/testbed.sh move home|r1|r2
 #   sh scripts/testbed.sh restart ha|mn|cn    (kill -9 a daemon and start it again)
 #   sh scripts/testbed.sh status
@@ -87,30 +87,21 @@ write_configs() {
 	payload=$2
 	ike=${4:-}
 	HA_TUN_SPD="" HA_TUN_SA="" MN_TUN_SPD="" MN_TUN_SA=""
-	# the tunnel's payload SAs: AES-128-CBC with HMAC-SHA-256-128 (RFC 8221's
-	# choice for manual keys), or AES-128-GCM-16 (key and 4-octet salt)
-	if [ "$payload" = gcm ]; then
-		TUN_ALG_C="enc = \"aes-gcm-16\"; enc_key = \"${KC_ENC}a0a1a2a3\";"
-		TUN_ALG_D="enc = \"aes-gcm-16\"; enc_key = \"${KD_ENC}b0b1b2b3\";"
-	else
-		TUN_ALG_C="enc = \"aes-cbc\"; enc_key = \"$KC_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KC_AUTH\";"
-		TUN_ALG_D="enc = \"aes-cbc\"; enc_key = \"$KD_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KD_AUTH\";"
-	fi
-	if [ "$payload" != no ]; then
+	if [ "$payload" = yes ]; then
 		HA_TUN_SPD='{ name = "tunnel-out"; dir = "out"; order = 100; local = "2001:db8:1::1"; proto = "ipv6"; },
       { name = "tunnel-in"; dir = "in"; order = 100; local = "2001:db8:1::1"; proto = "ipv6"; },'
 		HA_TUN_SA=",
       { spi = 0x2001; policy = \"tunnel-in\"; src = \"::\"; dst = \"2001:db8:1::1\"; peer = \"mn-a@example.com\";
-        $TUN_ALG_C },
+        enc = \"aes-cbc\"; enc_key = \"$KC_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KC_AUTH\"; },
       { spi = 0x2002; policy = \"tunnel-out\"; src = \"2001:db8:1::1\"; dst = \"::\"; peer = \"mn-a@example.com\";
-        $TUN_ALG_D }"
+        enc = \"aes-cbc\"; enc_key = \"$KD_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KD_AUTH\"; }"
 		MN_TUN_SPD='{ name = "tunnel-out"; dir = "out"; order = 100; remote = "2001:db8:1::1"; proto = "ipv6"; },
       { name = "tunnel-in"; dir = "in"; order = 100; remote = "2001:db8:1::1"; proto = "ipv6"; },'
 		MN_TUN_SA=",
       { spi = 0x2001; policy = \"tunnel-out\"; src = \"::\"; dst = \"2001:db8:1::1\";
-        $TUN_ALG_C },
+        enc = \"aes-cbc\"; enc_key = \"$KC_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KC_AUTH\"; },
       { spi = 0x2002; policy = \"tunnel-in\"; src = \"2001:db8:1::1\"; dst = \"::\";
-        $TUN_ALG_D }"
+        enc = \"aes-cbc\"; enc_key = \"$KD_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KD_AUTH\"; }"
 	fi
 	if [ "$model" = normalise ]; then
 		HA_BU_REMOTE='remote = "2001:db8:1::100";'; MN_LOCAL='local = "2001:db8:1::100";'
@@ -284,13 +275,7 @@ up() {
 			*) ike=$1; shift ;;
 			esac ;;
 		--ro) ro=yes; shift ;;
-		--payload-esp)
-			shift
-			case ${1:-} in
-			cbc) payload=yes; shift ;;
-			gcm) payload=gcm; shift ;;
-			*) payload=yes ;;
-			esac ;;
+		--payload-esp) payload=yes; shift ;;
 		--model) model=$2; shift 2 ;;
 		--model=*) model=${1#--model=}; shift ;;
 		--no-daemons) daemons=no; shift ;;
@@ -355,7 +340,7 @@ up() {
 		[ "$ro" = no ] || start_daemon cn
 	fi
 	trap - EXIT
-	echo "testbed up ($model model$([ "$payload" != no ] && echo ", ESP on the tunnel ($([ "$payload" = gcm ] && echo AES-GCM || echo AES-CBC/HMAC))")$([ "$ro" = yes ] && echo ", route optimisation")$([ -n "$ike" ] && echo ", IKEv2 $ike")); state in $DIR"
+	echo "testbed up ($model model$([ "$payload" = yes ] && echo ", ESP on the tunnel")$([ "$ro" = yes ] && echo ", route optimisation")$([ -n "$ike" ] && echo ", IKEv2 $ike")); state in $DIR"
 }
 
 down() {

@@ -116,15 +116,7 @@ def cert_cell(name, plugin):
         ch.conf(charon_cert_conf(direction == "i", kind, frag))
         ch.start()
         pcap, cap = bed.capture()
-        if direction == "r":
-            testbed("restart", "mn")
-            testbed("move", "r1")
-            m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
-        else:
-            r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
-            if r.returncode != 0:
-                raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
-            m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+        m6 = establish(ch, direction)
         ike = wait_for("charon's IKE SA", lambda: charon_sa(ch), 5)
         if not m6["child"]["installed"]:
             raise Fail("mip6secd did not install the Child SA: %s" % m6)

@@ -1147,6 +1147,19 @@ def m6_set_esp(node, esp):
         f.write(text.replace(was, 'esp = "%s";' % esp))
 
 
+def establish(ch, direction):
+    """The IKE SA made: by mip6secd's mobile node, started on r1 (r), or by
+    charon initiating to mip6secd's home agent (i); mip6secd's account."""
+    if direction == "r":
+        testbed("restart", "mn")
+        testbed("move", "r1")
+        return wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
+    r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
+    if r.returncode != 0:
+        raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
+    return wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+
+
 def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra, esp=ESP):
     """Brings up charon and mip6secd (as the matrix cells do) with the
     cell's options and waits for the IKE SA; returns the pieces."""
@@ -1167,15 +1180,7 @@ def life_setup(bed, direction, plugin, ike_opts, child_opts, m6_extra, esp=ESP):
     bed.charons.append(ch)
     ch.start()
     pcap, cap = bed.capture()
-    if direction == "r":
-        testbed("restart", "mn")
-        testbed("move", "r1")
-        m6 = wait_for("mip6secd's mobile node to establish the IKE SA with charon", lambda: established("mn"), 20)
-    else:
-        r = ch.swanctl("--initiate", "--child", "bu", "--timeout", "20", check=False, timeout=40)
-        if r.returncode != 0:
-            raise Fail("swanctl --initiate failed against mip6secd's home agent:\n%s" % r.stdout[-3000:])
-        m6 = wait_for("mip6secd's home agent to hold the IKE SA", lambda: established("ha"), 5)
+    m6 = establish(ch, direction)
     # charon reports its IKE SA ESTABLISHED before its Child SA is installed
     ike = wait_for("charon's IKE SA and its Child SA", lambda: (lambda x: x if x and x["children"] else None)(
         charon_sa(ch)), 5)

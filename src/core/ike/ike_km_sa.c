@@ -77,6 +77,16 @@ static void log_child(struct ike_km *k, const struct ipsec_sa *sa, const struct 
 	c->x = *x;
 }
 
+/* IKE-20, MK-02: a Child SA half's RFC 3948 ports, the IKE SA's, while NAT
+ * traversal says ESP goes in UDP; else 0 (none). */
+static void encap_ports(const struct slot *s, bool inbound, uint16_t *sport, uint16_t *dport)
+{
+	const struct ike_path *p = &s->sa.path;
+	bool on = ike_sa_encap(&s->sa);
+	*sport = on ? (inbound ? p->pport : p->lport) : 0;
+	*dport = on ? (inbound ? p->lport : p->pport) : 0;
+}
+
 /* The keys, lifetimes, anti-replay and PAD peer of a Child SA half whose
  * addresses and selectors the caller filled in, and the SA into the SAD. */
 static int keyed_add(struct ike_km *k, struct slot *s, const struct ike_child *c, struct ipsec_sa *sa)
@@ -96,12 +106,7 @@ static int keyed_add(struct ike_km *k, struct slot *s, const struct ike_child *c
 	x.aklen = ck->a_len;
 	sa->proto = IP6P_ESP;
 	sa->model = (uint8_t)node_bits(k->n)->cfg.model;
-	if (ike_sa_encap(&s->sa)) {
-		/* IKE-20, MK-02: RFC 3948 on the IKE SA's ports */
-		const struct ike_path *p = &s->sa.path;
-		sa->encap_sport = sa->inbound ? p->pport : p->lport;
-		sa->encap_dport = sa->inbound ? p->lport : p->pport;
-	}
+	encap_ports(s, sa->inbound, &sa->encap_sport, &sa->encap_dport);
 	if (!s->sa.initiator) {
 		const struct pad_entry *e = ikm_pad_for(k, s->sa.peer_id_type, s->sa.peer_id, s->sa.peer_id_len);
 		sa->pad_id = e ? e->id : 0;
@@ -238,12 +243,9 @@ int ikm_install(struct ike_km *k, struct slot *s, const struct ike_child *c)
 
 void ikm_encap_children(struct ike_km *k, struct slot *s)
 {
-	bool on = ike_sa_encap(&s->sa);
-	const struct ike_path *p = &s->sa.path;
-	struct node_sa_update in = { .set_encap = true, .encap_sport = on ? p->pport : 0,
-				     .encap_dport = on ? p->lport : 0 };
-	struct node_sa_update out = { .set_encap = true, .encap_sport = on ? p->lport : 0,
-				      .encap_dport = on ? p->pport : 0 };
+	struct node_sa_update in = { .set_encap = true }, out = { .set_encap = true };
+	encap_ports(s, true, &in.encap_sport, &in.encap_dport);
+	encap_ports(s, false, &out.encap_sport, &out.encap_dport);
 	for (unsigned i = 0; i < IKE_SA_CHILD_MAX; i++) {
 		const struct ike_child *c = &s->sa.ch[i];
 		if (!c->used)

@@ -32,7 +32,10 @@
 # answers from its PAD; PROPOSAL is the IKE proposal of both ends
 # (strongSwan notation, default aes128gcm16-prfsha256-x25519), or several
 # separated by commas, in order (the first one's group goes into the
-# initiator's first KE).
+# initiator's first KE). With --ike and --payload-esp the tunnel's SA is
+# not configured either: it is the AES-GCM tunnel-mode Child SA that the
+# mobile node asks for by CREATE_CHILD_SA (RFC 4877 4.3, `tunnel = true`),
+# following each binding, and a clear IPv6-in-IPv6 packet is discarded.
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes

@@ -140,9 +140,9 @@ write_configs() {
 		HA_PSK="psk = \"$PSK\";"
 		# a,b -> "a", "b"
 		props=$(printf '%s' "$ike" | sed 's/,/", "/g')
-		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
-            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)

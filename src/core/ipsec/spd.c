@@ -65,6 +65,29 @@ struct spd_slot {
  * there unless it is set, instead of reading the rest of the run. */
 #define FP_SHARED 1ull
 
+#define SPD_SLOTS_PER_LINE (SPD_LINE / sizeof(struct spd_slot))
+_Static_assert(SPD_LINE % sizeof(struct spd_slot) == 0 && (1u << SPD_SLOTS_LOG2) >= SPD_LINE / sizeof(struct spd_slot),
+	       "slots must tile a cache line, and a table hold at least one");
+
+/* A key's run starts at the first slot of the cache line its hash picks:
+ * a lookup reads that line, and the next only when more than a line's
+ * worth of keys landed there (rare at half load), instead of crossing into
+ * the next line whenever a run starting mid-line is longer than the rest
+ * of it. */
+static inline size_t slot_home(uint64_t fp, unsigned shift)
+{
+	return (size_t)(fp >> shift) & ~(size_t)(SPD_SLOTS_PER_LINE - 1);
+}
+
+/* A table of n slots, on cache-line boundaries, zeroed. */
+static struct spd_slot *slots_new(size_t n)
+{
+	struct spd_slot *slot = aligned_alloc(SPD_LINE, n * sizeof(*slot));
+	if (slot)
+		memset(slot, 0, n * sizeof(*slot));
+	return slot;
+}
+
 struct spd_group {
 	unsigned lplen, rplen;
 	struct u128 lmask, rmask;
@@ -385,7 +408,7 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 		return NULL;
 	g->mask = ((size_t)1 << SPD_SLOTS_LOG2) - 1;
 	g->shift = 64 - SPD_SLOTS_LOG2;
-	g->slot = calloc(g->mask + 1, sizeof(*g->slot));
+	g->slot = slots_new(g->mask + 1);
 	if (!g->slot) {
 		free(g);
 		return NULL;
@@ -405,7 +428,7 @@ static inline uint64_t node_hash(const struct spd_node *x)
 
 static void slot_put(struct spd_slot *slot, size_t mask, unsigned shift, uint64_t fp, struct spd_node *x)
 {
-	size_t i = (size_t)(fp >> shift);
+	size_t i = slot_home(fp, shift);
 	while (slot[i].x)
 		i = (i + 1) & mask;
 	slot[i].fp = fp;
@@ -418,7 +441,7 @@ static int group_reserve(struct spd_group *g)
 	if (2 * (g->n + 1) <= g->mask + 1)
 		return 0;
 	size_t cap = 2 * (g->mask + 1);
-	struct spd_slot *slot = calloc(cap, sizeof(*slot));
+	struct spd_slot *slot = slots_new(cap);
 	if (!slot)
 		return M6_E_NOMEM;
 	for (size_t i = 0; i <= g->mask; i++)
@@ -441,7 +464,7 @@ static bool same_key(const struct spd_node *a, const struct spd_node *b)
 static size_t key_mark(struct spd_group *g, const struct spd_node *x, uint64_t fp, bool shared)
 {
 	size_t others = 0;
-	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+	for (size_t k = slot_home(fp, g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
 		if ((g->slot[k].fp & ~FP_SHARED) != fp || !same_key(g->slot[k].x, x))
 			continue;
 		g->slot[k].fp = fp | (shared ? FP_SHARED : 0);
@@ -462,7 +485,7 @@ static void slot_add(struct spd_group *g, struct spd_node *x)
 static void slot_remove(struct spd_group *g, const struct spd_node *x)
 {
 	uint64_t fp = node_hash(x);
-	size_t i = (size_t)(fp >> g->shift);
+	size_t i = slot_home(fp, g->shift);
 	while (g->slot[i].x != x)
 		i = (i + 1) & g->mask;
 	/* backward shift: move back each later entry of the run whose home
@@ -471,7 +494,7 @@ static void slot_remove(struct spd_group *g, const struct spd_node *x)
 		j = (j + 1) & g->mask;
 		if (!g->slot[j].x)
 			break;
-		size_t home = (size_t)(g->slot[j].fp >> g->shift);
+		size_t home = slot_home(g->slot[j].fp, g->shift);
 		if (((j - home) & g->mask) >= ((j - i) & g->mask)) {
 			g->slot[i] = g->slot[j];
 			i = j;
@@ -480,7 +503,7 @@ static void slot_remove(struct spd_group *g, const struct spd_node *x)
 	g->slot[i].x = NULL;
 	g->slot[i].fp = 0;
 	/* one left alone with its key is no longer shared */
-	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask)
+	for (size_t k = slot_home(fp, g->shift); g->slot[k].x; k = (k + 1) & g->mask)
 		if ((g->slot[k].fp & ~FP_SHARED) == fp && same_key(g->slot[k].x, x)) {
 			if (key_mark(g, g->slot[k].x, fp, true) == 0)
 				key_mark(g, g->slot[k].x, fp, false);
@@ -766,7 +789,7 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
 		uint64_t fp = key_hash(kl, kr);
 		/* the entries of one key are not in rank order here: all of them */
-		for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
+		for (size_t k = slot_home(fp, g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
 			struct spd_node *x = g->slot[k].x;
 			if ((g->slot[k].fp & ~FP_SHARED) != fp || !u128_eq(llo_of(x), kl) || !u128_eq(rlo_of(x), kr))
 				continue;

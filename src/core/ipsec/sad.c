@@ -130,7 +130,8 @@ struct sad *sad_new(size_t capacity)
 static void slot_wipe(struct sad_slot *s)
 {
 	m6_xform_clear(&s->sa.xf);
-	free(s->sa.replay.ext);
+	if (replay_words(&s->sa.replay))
+		free(s->sa.replay.ext);
 	free((void *)s->sa.life);
 	OPENSSL_cleanse(s, sizeof(*s));
 }
@@ -140,10 +141,8 @@ static void slot_wipe(struct sad_slot *s)
 static int own_window(struct ipsec_sa *sa)
 {
 	size_t n = replay_words(&sa->replay);
-	if (!n) {
-		sa->replay.ext = NULL;
-		return 0;
-	}
+	if (!n)
+		return 0;        /* the bitmap is in the struct */
 	uint64_t *b = malloc(n * sizeof(*b)), *from = sa->replay.ext;
 	if (!b)
 		return M6_E_NOMEM;
@@ -304,7 +303,8 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 		struct ipsec_sa copy = *sa;
 		if (own_extras(&copy))
 			return add_fail(err, M6_E_NOMEM);
-		free(s->sa.replay.ext);
+		if (replay_words(&s->sa.replay))
+			free(s->sa.replay.ext);
 		free((void *)s->sa.life);
 		/* the policy it was reserved for (0) becomes the real one */
 		chain_unlink(d, ix_slot(&d->ix[at]));

@@ -118,17 +118,28 @@ write_configs() {
         enc = \"aes-cbc\"; enc_key = \"$KA_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KA_AUTH\"; },
       { spi = 0x1002; policy = \"ba-in\"; src = \"2001:db8:1::1\"; dst = \"$MN_ADDR\";
         enc = \"aes-cbc\"; enc_key = \"$KB_ENC\"; auth = \"hmac-sha256-128\"; auth_key = \"$KB_AUTH\"; }"
-	HA_IKE="" MN_IKE="" HA_PSK=""
+	HA_IKE="" MN_IKE="" HA_PSK="" TUN_IKE=""
 	if [ -n "$ike" ]; then
-		# IKEv2 makes the BU/BA SAs; only the tunnel's (if any) are manual
+		# IKEv2 makes the BU/BA SAs, and with --payload-esp the tunnel's
+		# too: the tunnel-mode Child SA of RFC 4877 4.3 (TSi = the home
+		# address), whose policies select the inner packets (AES-GCM
+		# needs IKE: manual keys would repeat its nonces, ALG-02)
 		HA_BU_SA="" MN_BU_SA=""
-		HA_TUN_SA=${HA_TUN_SA#,} MN_TUN_SA=${MN_TUN_SA#,}
+		if [ "$payload" = yes ]; then
+			HA_TUN_SA="" MN_TUN_SA="" TUN_IKE="tunnel = true;"
+			HA_TUN_SPD='{ name = "tun-in"; dir = "in"; order = 20; remote = "2001:db8:1::100"; mode = "tunnel"; },
+      { name = "tun-out"; dir = "out"; order = 20; remote = "2001:db8:1::100"; mode = "tunnel"; },
+      { name = "clear-tun-in"; dir = "in"; order = 30; local = "2001:db8:1::1"; proto = "ipv6"; action = "discard"; },'
+			MN_TUN_SPD='{ name = "tun-out"; dir = "out"; order = 20; local = "2001:db8:1::100"; mode = "tunnel"; },
+      { name = "tun-in"; dir = "in"; order = 20; local = "2001:db8:1::100"; mode = "tunnel"; },
+      { name = "clear-tun-in"; dir = "in"; order = 30; remote = "2001:db8:1::1"; proto = "ipv6"; action = "discard"; },'
+		fi
 		HA_PSK="psk = \"$PSK\";"
 		# a,b -> "a", "b"
 		props=$(printf '%s' "$ike" | sed 's/,/", "/g')
-		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; };"
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
 		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
-            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; };"
+            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)

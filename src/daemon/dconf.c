@@ -35,7 +35,7 @@ const char *dconf_ifname(const struct dconf *d, unsigned i)
 static int load_daemon(struct conf_ctx *c, const config_setting_t *g, struct dconf *d)
 {
 	static const char *const keys[] = { "log_level", "control", "control_group", "tun", "tun_mtu", "tun_routes",
-					    "user", "pidfile", "deregister_timeout", "state_file", NULL };
+					    "tun_offload", "user", "pidfile", "deregister_timeout", "state_file", NULL };
 	const char *level = NULL, *control = NULL, *group = NULL, *tun = NULL, *user = NULL, *pidfile = NULL;
 	const char *state = NULL;
 	uint64_t mtu = d->tun.mtu;
@@ -45,6 +45,7 @@ static int load_daemon(struct conf_ctx *c, const config_setting_t *g, struct dco
 	if (!rc) rc = conf_str(c, g, "control_group", false, &group);
 	if (!rc) rc = conf_str(c, g, "tun", false, &tun);
 	if (!rc) rc = conf_uint(c, g, "tun_mtu", 1280, NODE_APP_MAX, &mtu, NULL);
+	if (!rc) rc = conf_bool(c, g, "tun_offload", &d->tun.offload);
 	if (!rc) rc = conf_str(c, g, "user", false, &user);
 	if (!rc) rc = conf_str(c, g, "pidfile", false, &pidfile);
 	if (!rc) rc = conf_str(c, g, "state_file", false, &state);
@@ -177,6 +178,7 @@ int dconf_load(const char *path, struct dconf *d, char *err, size_t errlen)
 	d->has_tun = true;
 	snprintf(d->tun.name, sizeof(d->tun.name), "mip6tun0");
 	d->tun.mtu = 1400;
+	d->tun.offload = true;
 	d->deregister_timeout_ns = 2000000000ull;
 	for (unsigned i = 0; i < NODE_IF_MAX; i++)
 		d->nc.init_link[i] = -1;

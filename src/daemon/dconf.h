@@ -12,6 +12,7 @@
  *     tun = "mip6tun0";              # host side; "" for none
  *     tun_mtu = 1400;
  *     tun_routes = [ "::/0" ];       # what the host reaches through the node
+ *     tun_offload = true;            # TCP super-packets both ways (gso.h, gro.h)
  *     user = "mip6sec";              # drop to this user after setup
  *     pidfile = "/run/mip6secd.pid"; # background mode only
  *     deregister_timeout = "2s";     # SIGTERM: wait this long for the BA

@@ -28,6 +28,17 @@ int gso_begin(struct gso_iter *it, const uint8_t *pkt, size_t len, uint16_t mss)
 	return 0;
 }
 
+int gso_csum_finish(uint8_t *pkt, size_t len, size_t start, size_t offset)
+{
+	if (start >= len || offset + 2 > len - start)
+		return M6_E_INVAL;
+	/* the field holds the pseudo-header's sum: the rest is added */
+	uint16_t c = m6_csum_fold(m6_csum_add(0, pkt + start, len - start));
+	/* UDP over IPv6 never sends 0 (RFC 8200 8.1): 0xffff stands for it */
+	m6_put16(pkt + start + offset, c ? c : 0xffff);
+	return 0;
+}
+
 int gso_next(struct gso_iter *it, uint8_t *out, size_t cap)
 {
 	if (it->off >= it->len && (it->n || it->len > it->hdr_len))

@@ -13,6 +13,11 @@
  * only on the last segment, CWR only on the first (RFC 3168 6.1.2), the
  * TCP checksum computed afresh. It returns the segment's length, 0 when
  * all are out, or M6_E_NOMEM when out is too small. No allocation.
+ *
+ * gso_csum_finish() does what hardware does for a packet whose sender
+ * left the transport checksum partial (VIRTIO_NET_HDR_F_NEEDS_CSUM): the
+ * sum from start to the end goes into the field at start + offset. It
+ * returns 0, or M6_E_INVAL when the offsets lie outside the packet.
  */
 #ifndef MIP6SEC_M6D_GSO_H
 #define MIP6SEC_M6D_GSO_H
@@ -32,5 +37,6 @@ struct gso_iter {
 
 int gso_begin(struct gso_iter *it, const uint8_t *pkt, size_t len, uint16_t mss);
 int gso_next(struct gso_iter *it, uint8_t *out, size_t cap);
+int gso_csum_finish(uint8_t *pkt, size_t len, size_t start, size_t offset);
 
 #endif

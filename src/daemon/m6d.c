@@ -103,9 +103,15 @@ int m6d_setup(struct m6d *d, char *err, size_t errlen)
 		if ((rc = take_interface(d, i, err, errlen)))
 			return rc;
 	if (d->conf.has_tun) {
-		if ((rc = tun_open(&d->tun, d->conf.tun.name, err, errlen)))
+		if ((rc = tun_open(&d->tun, d->conf.tun.name, d->conf.tun.offload, err, errlen)))
 			return rc;
 		d->has_tun = true;
+		if (d->tun.offload && !(d->gro = calloc(1, sizeof(*d->gro)))) {
+			snprintf(err, errlen, "out of memory");
+			return M6_E_NOMEM;
+		}
+		dlog(DLOG_INFO, "%s: offloads %s", d->tun.name,
+		     d->tun.offload ? "on (TSO6 and checksums from the host, merged segments to it)" : "off");
 		rc = tun_setup(&d->tun, d->nlfd, &d->conf.tun, err, errlen);
 		if (rc == M6_E_EXISTS) {
 			/* a route the host already has: it keeps its own */
@@ -315,6 +321,8 @@ void m6d_cleanup(struct m6d *d)
 	d->rx = NULL;
 	free(d->tunbuf);
 	d->tunbuf = NULL;
+	free(d->gro);
+	d->gro = NULL;
 	int fds[] = { d->tfd, d->sigfd, d->nlmon, d->nlfd, d->epfd };
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)

@@ -12,8 +12,10 @@
  * signals arrive on a signalfd; the control socket (ctl.h) answers show,
  * reload and keys. A node whose configuration has an `ike` group is keyed
  * by IKEv2 (ike_km, attached as the node's key manager: its UDP 500/4500
- * travel on the wire side like every other node packet). Nothing on the packet path allocates: every buffer
- * is made at setup.
+ * travel on the wire side like every other node packet). With the TUN's
+ * offloads, TCP super-packets from the host are cut (gso.h) and segments
+ * to the host merged (gro.h) in user space. Nothing on the packet path
+ * allocates: every buffer is made at setup.
  */
 #ifndef MIP6SEC_M6D_H
 #define MIP6SEC_M6D_H
@@ -23,6 +25,7 @@
 
 #include "ctl.h"
 #include "dconf.h"
+#include "gro.h"
 #include "ike/ike_km.h"
 #include "nd.h"
 #include "node/node.h"
@@ -32,7 +35,8 @@
 #include "wire.h"
 
 #define M6D_TUN_BATCH 64
-#define M6D_TUN_BUF 65536
+/* a TCP super-packet the host hands over: IPv6 header + 64 KB payload */
+#define M6D_TUN_BUF (40 + 65535)
 
 /* The mobile node's Binding Update List as its events tell it (the engine
  * keeps its own; this copy is what `show bul` prints). */
@@ -56,6 +60,7 @@ struct m6d_counters {
 	uint64_t drops[M6_E_SPAN + 1];          /* node drops by reason, index code - M6_E_FIRST_ */
 	uint64_t tun_in, tun_in_bytes, tun_refused, tun_oversize, tun_errors, tun_link_scoped;
 	uint64_t tun_out, tun_out_bytes, tun_out_errors, deliver_no_tun;
+	uint64_t tun_tso_in, tun_tso_segments, tun_offload_dropped;
 	uint64_t node_input_refused, wire_down_drops, no_router_drops;
 	uint64_t reloads, reload_failures, node_restarts;
 	uint64_t pump_stalls, link_changes;
@@ -92,6 +97,7 @@ struct m6d {
 	struct m6d_counters c;
 	struct dlog_rl rl_drop, rl_event, rl_misc;
 	uint8_t *tunbuf;
+	struct gro *gro;             /* segments held for the host, with tun offloads */
 	uint8_t segbuf[NODE_PKT_MAX];    /* one segment of a super-frame being cut */
 	uint8_t dlvbuf[NODE_PKT_MAX];    /* a delivery rewritten for the host */
 	/* a home agent's bindings across restarts (m6d_state.h) */
@@ -108,8 +114,10 @@ void m6d_node_stop(struct m6d *d);
 void m6d_wire_input(struct m6d *d, unsigned ifx, uint64_t now);
 void m6d_tun_input(struct m6d *d, uint64_t now);
 void m6d_link_event(struct m6d *d, unsigned ifx, bool running, uint64_t now);
-/* After any call into the node: drain it, flush the wire batches. */
+/* After any call into the node: drain it, flush the wire batches and
+ * what is held for the host. */
 void m6d_pump(struct m6d *d, uint64_t now);
+void m6d_gro_flush(struct m6d *d);
 /* SIGTERM: de-register (a mobile node away from home), then stop. */
 void m6d_begin_stop(struct m6d *d, uint64_t now);
 

@@ -237,6 +237,25 @@ static size_t strip_hao(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap
 	return 0;
 }
 
+static void tun_out(struct m6d *d, const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
+{
+	if (tun_write_vh(&d->tun, vh, pkt, len)) {
+		d->c.tun_out_errors++;
+		return;
+	}
+	d->c.tun_out++;
+	d->c.tun_out_bytes += len;
+}
+
+void m6d_gro_flush(struct m6d *d)
+{
+	struct virtio_net_hdr vh;
+	const uint8_t *pkt;
+	size_t len = d->gro ? gro_take(d->gro, &vh, &pkt) : 0;
+	if (len)
+		tun_out(d, &vh, pkt, len);
+}
+
 static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	(void)n;
@@ -257,12 +276,17 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 			len = n;
 		}
 	}
-	if (tun_write(&d->tun, pkt, len)) {
-		d->c.tun_out_errors++;
-		return;
+	if (d->gro) {
+		/* held for merging; what was held goes first when this one
+		 * does not continue it, so the host sees the node's order */
+		if (gro_add(d->gro, pkt, len))
+			return;
+		m6d_gro_flush(d);
+		if (gro_add(d->gro, pkt, len))
+			return;
 	}
-	d->c.tun_out++;
-	d->c.tun_out_bytes += len;
+	static const struct virtio_net_hdr plain;
+	tun_out(d, &plain, pkt, len);
 }
 
 /* ---- what the node sends ---- */
@@ -341,6 +365,7 @@ void m6d_pump(struct m6d *d, uint64_t now)
 		d->c.pump_stalls++;
 	for (unsigned i = 0; i < d->n_if; i++)
 		wire_flush(&d->ifs[i]);
+	m6d_gro_flush(d);
 }
 
 /* ---- the node ---- */
@@ -476,10 +501,41 @@ void m6d_wire_input(struct m6d *d, unsigned ifx, uint64_t now)
 	}
 }
 
+/* A packet from the host with offload work left in it: a TCP super-packet
+ * is cut into the segments its sender meant, a partial checksum finished.
+ * Returns true when the packet was handled here. */
+static bool tun_offloaded(struct m6d *d, const struct virtio_net_hdr *vh, size_t n, uint64_t now)
+{
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		if ((vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    gso_csum_finish(d->tunbuf, n, vh->csum_start, vh->csum_offset)) {
+			d->c.tun_offload_dropped++;
+			return true;
+		}
+		return false;
+	}
+	struct gso_iter it;
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_TCPV6 || gso_begin(&it, d->tunbuf, n, vh->gso_size)) {
+		d->c.tun_offload_dropped++;
+		return true;
+	}
+	d->c.tun_tso_in++;
+	int len;
+	while ((len = gso_next(&it, d->segbuf, NODE_PKT_MAX)) > 0) {
+		d->c.tun_tso_segments++;
+		if (node_app_send(d->node, d->segbuf, (size_t)len, now))
+			d->c.tun_refused++;
+	}
+	if (len < 0)
+		d->c.tun_offload_dropped++;
+	return true;
+}
+
 void m6d_tun_input(struct m6d *d, uint64_t now)
 {
 	for (unsigned k = 0; k < M6D_TUN_BATCH; k++) {
-		int n = tun_read(&d->tun, d->tunbuf, M6D_TUN_BUF);
+		struct virtio_net_hdr vh;
+		int n = tun_read(&d->tun, &vh, d->tunbuf, M6D_TUN_BUF);
 		if (n < 0) {
 			d->c.tun_errors++;
 			break;
@@ -488,6 +544,8 @@ void m6d_tun_input(struct m6d *d, uint64_t now)
 			break;
 		d->c.tun_in++;
 		d->c.tun_in_bytes += (uint64_t)n;
+		if (tun_offloaded(d, &vh, (size_t)n, now))
+			continue;
 		if ((size_t)n > NODE_APP_MAX) {
 			d->c.tun_oversize++;
 			continue;

@@ -353,7 +353,9 @@ static void show_counters(struct m6d *d, bool json, struct ctl_reply *out)
 		{ "tun_oversize", c->tun_oversize }, { "tun_errors", c->tun_errors },
 		{ "tun_link_scoped", c->tun_link_scoped }, { "tun_out", c->tun_out },
 		{ "tun_out_bytes", c->tun_out_bytes }, { "tun_out_errors", c->tun_out_errors },
-		{ "deliver_no_tun", c->deliver_no_tun },
+		{ "deliver_no_tun", c->deliver_no_tun }, { "tun_tso_in", c->tun_tso_in },
+		{ "tun_tso_segments", c->tun_tso_segments }, { "tun_offload_dropped", c->tun_offload_dropped },
+		{ "tun_gro_supers", d->gro ? d->gro->supers : 0 }, { "tun_gro_merged", d->gro ? d->gro->merged : 0 },
 	};
 	put_group(o, out, "host", host, sizeof(host) / sizeof(host[0]));
 	const struct nd_stats *n = nd_stats(d->nd);

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "nl.h"
 #include "tun.h"
 #include "util/m6_err.h"
 
-int tun_open(struct tun_dev *t, const char *name, char *err, size_t errlen)
+int tun_open(struct tun_dev *t, const char *name, bool offload, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -21,7 +22,7 @@ int tun_open(struct tun_dev *t, const char *name, char *err, size_t errlen)
 	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		snprintf(err, errlen, "TUN device %s: %s", name, strerror(errno));
@@ -31,6 +32,17 @@ int tun_open(struct tun_dev *t, const char *name, char *err, size_t errlen)
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
 	t->os_index = (int)if_nametoindex(t->name);
+	int hl = (int)sizeof(struct virtio_net_hdr);
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hl) < 0) {
+		snprintf(err, errlen, "TUN device %s: virtio-net header: %s", name, strerror(errno));
+		close(t->fd);
+		t->fd = -1;
+		return M6_E_INVAL;
+	}
+	/* The host may hand over TCP super-packets and leave checksums to
+	 * "hardware": the daemon cuts and finishes them (gso.h, gro.h). A
+	 * kernel that refuses keeps doing both itself. */
+	t->offload = offload && ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO6)) == 0;
 	return 0;
 }
 
@@ -60,16 +72,26 @@ void tun_close(struct tun_dev *t)
 	t->fd = -1;
 }
 
-int tun_read(struct tun_dev *t, uint8_t *buf, size_t cap)
+int tun_read(struct tun_dev *t, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap)
 {
-	ssize_t n = read(t->fd, buf, cap);
+	struct iovec iov[2] = { { vh, sizeof(*vh) }, { buf, cap } };
+	ssize_t n = readv(t->fd, iov, 2);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : M6_E_INVAL;
-	return (int)n;
+	if ((size_t)n < sizeof(*vh))
+		return M6_E_INVAL;
+	return (int)((size_t)n - sizeof(*vh));
+}
+
+int tun_write_vh(struct tun_dev *t, const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
+{
+	struct iovec iov[2] = { { (void *)vh, sizeof(*vh) }, { (void *)pkt, len } };
+	ssize_t n = writev(t->fd, iov, 2);
+	return n == (ssize_t)(sizeof(*vh) + len) ? 0 : M6_E_INVAL;
 }
 
 int tun_write(struct tun_dev *t, const uint8_t *pkt, size_t len)
 {
-	ssize_t n = write(t->fd, pkt, len);
-	return n == (ssize_t)len ? 0 : M6_E_INVAL;
+	static const struct virtio_net_hdr none;
+	return tun_write_vh(t, &none, pkt, len);
 }

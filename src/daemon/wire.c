@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dlog.h"
+#include "gso.h"
 #include "util/m6_err.h"
 #include "wire.h"
 
@@ -146,29 +147,6 @@ struct wire_rx *wire_rx_new(void)
 
 void wire_rx_free(struct wire_rx *rx) { free(rx); }
 
-/* The sender left the checksum at csum_start + csum_offset holding only
- * the pseudo-header sum: add the rest (RFC 1071) as hardware would. */
-static int finish_csum(uint8_t *frame, size_t len, size_t start, size_t off)
-{
-	if (start >= len || off + 2 > len - start)
-		return -1;
-	uint32_t sum = 0;
-	size_t i = start;
-	for (; i + 1 < len; i += 2)
-		sum += (uint32_t)(frame[i] << 8 | frame[i + 1]);
-	if (i < len)
-		sum += (uint32_t)(frame[i] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	uint16_t c = (uint16_t)~sum;
-	/* UDP over IPv6 never sends 0 (RFC 8200 8.1): 0xffff stands for it */
-	if (c == 0)
-		c = 0xffff;
-	frame[start + off] = (uint8_t)(c >> 8);
-	frame[start + off + 1] = (uint8_t)c;
-	return 0;
-}
-
 int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, unsigned cap)
 {
 	unsigned want = cap < WIRE_BATCH ? cap : WIRE_BATCH;
@@ -223,7 +201,7 @@ int wire_recv(struct wire_if *w, struct wire_rx *rx, struct wire_frame *out, uns
 			w->st.rx_oversize++;
 			continue;
 		} else if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-			   finish_csum(frame, flen, vh.csum_start, vh.csum_offset)) {
+			   gso_csum_finish(frame, flen, vh.csum_start, vh.csum_offset)) {
 			w->st.rx_runt++;
 			continue;
 		}

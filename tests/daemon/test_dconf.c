@@ -31,7 +31,7 @@ static void test_valid(void **state)
 	struct dconf d;
 	char err[512];
 	write_file("daemon = { log_level = \"debug\"; tun = \"t0\"; tun_mtu = 1300; control = \"@x\";\n"
-		   "  tun_routes = [ \"2001:db8::/32\" ]; deregister_timeout = \"500ms\"; };\n" NODE_OK);
+		   "  tun_routes = [ \"2001:db8::/32\" ]; deregister_timeout = \"500ms\"; tun_offload = false; };\n" NODE_OK);
 	int rc = dconf_load(path, &d, err, sizeof(err));
 	unlink(path);
 	assert_int_equal(rc, 0);
@@ -41,6 +41,7 @@ static void test_valid(void **state)
 	assert_int_equal(d.tun.n_routes, 1);
 	assert_int_equal(d.tun.routes[0].plen, 32);
 	assert_int_equal(d.deregister_timeout_ns, 500000000ull);
+	assert_false(d.tun.offload);
 	assert_string_equal(dconf_ifname(&d, 0), "lo");
 	assert_true(d.nc.cfg.is_mn);
 	uint8_t hoa[16];
@@ -62,6 +63,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.tun.n_routes, 1);          /* ::/0 */
 	assert_int_equal(d.tun.routes[0].plen, 0);
 	assert_int_equal(d.log_level, DLOG_NOTICE);
+	assert_true(d.tun.offload);
 	dconf_free(&d);
 }
 
@@ -96,6 +98,7 @@ static void test_errors(void **state)
 	refused("daemon = { tun_routes = [ \"2001:db8::/129\" ]; };\n" NODE_OK, 1, "tun_routes");
 	refused("daemon = { user = \"no-such-user-here\"; };\n" NODE_OK, 1, "no user named");
 	refused("daemon = { state_file = \"relative\"; };\n" NODE_OK, 1, "absolute path");
+	refused("daemon = { tun_offload = 1; };\n" NODE_OK, 1, "'tun_offload' must be true or false");
 	refused("extra = 1;\n" NODE_OK, 1, "unknown key 'extra'");
 	refused("daemon = { };\n", 0, "the file needs node");
 	refused("node = { name = \"mn\"; interfaces = ( { link = \"lo\"; } );\n"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """netns_e2e - mip6secd end to end, in network namespaces (scripts/testbed.sh).
 
-usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp]
+usage: netns_e2e.py mobility --model normalise|true-address [--payload-esp] [--ike]
        netns_e2e.py restart
        netns_e2e.py wire
        netns_e2e.py ro
@@ -25,7 +25,10 @@ mobility  ping6 from the correspondent to the home address every 50 ms, and an
           correspondent's side keeps segmentation offload on, and the home
           agent must cut the super-frames it gets. With --payload-esp (the tunnel
           between home agent and mobile node under ESP too) no clear
-          tunnelled packet either.
+          tunnelled packet either. With --ike (normalise model) IKEv2 makes
+          the BU/BA SAs and, with --payload-esp, the tunnel's AES-GCM
+          tunnel-mode SA (RFC 4877 4.3), which follows each binding; the
+          captures are read with the IKE and ESP keys `mip6sec keys` exports.
 restart   the home agent's daemon is killed (SIGKILL) and started again while
           the mobile node is away: the mobile node registers again and the
           correspondent's ping comes back; `mip6sec reload` keeps the binding
@@ -366,8 +369,8 @@ def offloads_on():
         nsexec(name, ["ethtool", "-K", dev, "tso", "on", "gso", "on"])
 
 
-def test_mobility(model, payload_esp):
-    with Bed(model, payload_esp) as bed:
+def test_mobility(model, payload_esp, ike=None):
+    with Bed(model, payload_esp, ike=ike) as bed:
         if not payload_esp:
             offloads_on()
         caps = bed.capture(["home", "r1", "r2", "net"])
@@ -783,7 +786,8 @@ def main():
         preflight()
         if sys.argv[1] == "mobility":
             model = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--model" else "normalise"
-            test_mobility(model, "--payload-esp" in sys.argv)
+            test_mobility(model, "--payload-esp" in sys.argv,
+                          "aes128gcm16-prfsha256-x25519" if "--ike" in sys.argv else None)
         elif sys.argv[1] == "restart":
             test_restart()
         elif sys.argv[1] == "wire":

@@ -449,6 +449,42 @@ static void test_tunnel_policy_applies_inside_tunnel_only(void **st)
 	side_free(&ha);
 }
 
+/* 3776-08, 4877-09: with IKE making the tunnel-mode SA (`tunnel = true`),
+ * its policy before the SA exists still applies only inside the tunnel,
+ * and inside it holds the tunnel closed: what would enter it is dropped
+ * with an ACQUIRE, never sent around the policy as clear IPv6-in-IPv6
+ * (between a new IKE SA's IKE_AUTH and the CREATE_CHILD_SA that brings the
+ * tunnel SA, a binding already exists). */
+static void test_ike_tunnel_policy_without_sa_holds_closed(void **st)
+{
+	(void)st;
+	static const char mn_ike_ipsec[] =
+		"spd = (\n"
+		"{ name = \"tun-out\"; dir = \"out\"; order = 20; local = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+		"{ name = \"tun-in\"; dir = \"in\"; order = 20; local = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+		REST ");\n";
+	struct side mn;
+	struct bits_result r;
+	struct bits_event ev;
+	side_load(&mn, mn_ike_ipsec);
+	mn.b.km_tunnel = true;
+	/* outside the tunnel: passed over, the next policy decides */
+	mk_hoti();
+	assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
+	assert_int_equal(r.policy->action, SPD_BYPASS);
+	assert_false(bits_next_event(&mn.b, &ev));
+	/* inside: selected, and with no SA dropped, IKE asked for one */
+	mk_hoti();
+	assert_true(bits_tunnel_selects(&mn.b, pbuf_data(&pb), pb.len));
+	assert_int_equal(bits_output_tunnel(&mn.b, &pb, 0, &r), M6_E_NO_SA);
+	assert_int_equal(r.policy->protect.mode, SA_TUNNEL);
+	assert_int_equal(bits_drops(&mn.b, M6_E_NO_SA), 1);
+	assert_true(bits_next_event(&mn.b, &ev));
+	assert_int_equal(ev.type, BITS_EV_ACQUIRE);
+	assert_int_equal(ev.spd_id, r.policy->id);
+	side_free(&mn);
+}
+
 /* follow_binding: keyconf takes it for tunnel-mode policies only; a home
  * agent needs the SA's peer for it (whose home addresses move it). */
 static void test_follow_binding_config(void **st)
@@ -487,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_rr_tunnel_sa_follows_moves),
 		cmocka_unit_test(test_tunnel_sa_moves_only_on_protected_bu),
 		cmocka_unit_test(test_tunnel_policy_applies_inside_tunnel_only),
+		cmocka_unit_test(test_ike_tunnel_policy_without_sa_holds_closed),
 		cmocka_unit_test(test_follow_binding_config),
 	};
 	memset(attach, -1, sizeof(attach));

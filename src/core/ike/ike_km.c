@@ -361,15 +361,22 @@ static void km_acquire(void *ctx, struct node *n, uint32_t spd_id, const struct 
 	}
 	if (!k->cfg.initiator)
 		return;
+	uint64_t now = node_km_now(n);
+	const struct slot *c = current(k);
+	uint8_t src[16];
+	bool here = c && local_addr(k, src) && !memcmp(src, c->sa.path.local, 16);
+	/* the tunnel-mode SA comes by CREATE_CHILD_SA on the IKE SA we have
+	 * here, which asks for it after IKE_AUTH (and at every rekey): what
+	 * waits for it is dropped meanwhile, and a new IKE SA would not
+	 * bring it sooner */
+	const struct spd_entry *e = b ? spd_get(b->spd, spd_id) : NULL;
+	if (here && e && e->action == SPD_PROTECT && e->protect.mode == SA_TUNNEL)
+		return;
 	/* the peer refused the BU/BA SA on our IKE SA from this very
 	 * address (its policy, or RFC 7296 2.23.1 under a NAT): another IKE
 	 * SA at every Binding Update retransmission would be refused the
 	 * same way, so not before a while */
-	uint64_t now = node_km_now(n);
-	const struct slot *c = current(k);
-	uint8_t src[16];
-	if (c && !c->sa.child_ok && now < c->created + IKE_KM_REFUSED_HOLD_NS && local_addr(k, src) &&
-	    !memcmp(src, c->sa.path.local, 16)) {
+	if (here && !c->sa.child_ok && now < c->created + IKE_KM_REFUSED_HOLD_NS) {
 		k->st.acquires_held++;
 		return;
 	}

@@ -253,7 +253,10 @@ static struct ipsec_sa *icmp_reverse_sa(struct bits *b, const uint8_t *pkt, cons
 
 /* A policy whose SA follows a binding belongs to the mobile node - home
  * agent tunnel interface (3776-08): only what enters that tunnel meets it,
- * and only while a binding gives the SA its endpoint (3776-11). */
+ * and only while a binding gives the SA its endpoint (3776-11). *bound
+ * says whether a packet entering the tunnel meets it: its SA is bound, or
+ * IKE has not made the SA yet, when what enters the tunnel must wait for
+ * it (dropped with an ACQUIRE), never go around it in clear. */
 static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bound)
 {
 	if ((!b->n_follow && !b->km_tunnel) || e->action != SPD_PROTECT || e->protect.mode != SA_TUNNEL)
@@ -261,9 +264,11 @@ static bool follows_binding(struct bits *b, const struct spd_entry *e, bool *bou
 	const struct ipsec_sa *sa =
 		e->dir == SPD_OUT ? sad_lookup_out(b->sad, e->id) : sad_lookup_in_policy(b->sad, e->id);
 	if (!sa && b->km_tunnel) {
-		/* IKE has not made it yet (the mobile node never registered):
-		 * as unbound, it carries nothing and selects nothing (3776-11) */
-		*bound = false;
+		/* IKE has not made it yet (the mobile node never registered, or
+		 * a new IKE SA is between IKE_AUTH and the CREATE_CHILD_SA that
+		 * brings it): it selects nothing outside the tunnel (3776-11),
+		 * and holds the tunnel closed */
+		*bound = true;
 		return true;
 	}
 	if (sa && sa->follow_binding)

@@ -32,7 +32,10 @@
 # answers from its PAD; PROPOSAL is the IKE proposal of both ends
 # (strongSwan notation, default aes128gcm16-prfsha256-x25519), or several
 # separated by commas, in order (the first one's group goes into the
-# initiator's first KE).
+# initiator's first KE). With --ike and --payload-esp the tunnel's SA is
+# not configured either: it is the AES-GCM tunnel-mode Child SA that the
+# mobile node asks for by CREATE_CHILD_SA (RFC 4877 4.3, `tunnel = true`),
+# following each binding, and a clear IPv6-in-IPv6 packet is discarded.
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes
@@ -137,9 +140,9 @@ write_configs() {
 		HA_PSK="psk = \"$PSK\";"
 		# a,b -> "a", "b"
 		props=$(printf '%s' "$ike" | sed 's/,/", "/g')
-		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
-            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)

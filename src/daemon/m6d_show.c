@@ -366,6 +366,7 @@ static void show_counters(struct m6d *d, bool json, struct ctl_reply *out)
 		{ "unresolved_drops", n->unresolved_drops }, { "pending_full_drops", n->pending_full_drops },
 		{ "table_full_drops", n->table_full_drops }, { "no_router_drops", c->no_router_drops },
 		{ "probes_failed", n->probes_failed }, { "prefix_table_full", n->prefix_full },
+		{ "moved_forgotten", n->moved_forgotten },
 	};
 	put_group(o, out, "nd", nd, sizeof(nd) / sizeof(nd[0]));
 	struct kv daemon[] = {

@@ -43,7 +43,8 @@
 # when it fails). The programs come from $MIP6SECD / $MIP6SEC, else PATH,
 # else the build directories build/ and build-test/. $M6_TESTBED_PREFIX
 # (default "m6-") names the namespaces: the tests run their own testbed
-# (m6t-*) beside one a person is using.
+# (m6t-*) beside one a person is using. $M6_TUN_OFFLOAD=false writes the
+# daemons' `tun_offload = false` (the TUN without offloads, for comparing).
 set -eu
 
 DIR=${M6_TESTBED_DIR:-/run/mip6sec-testbed}
@@ -146,7 +147,7 @@ write_configs() {
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; state_file = "$DIR/ha.state"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} state_file = "$DIR/ha.state"; };
 node = {
   name = "ha";
   interfaces = ( { link = "ha0"; addr = "2001:db8:1::1/64"; } );
@@ -173,7 +174,7 @@ node = {
 CONF
 	cat >"$DIR/mn.conf" <<CONF
 # mip6secd in m6-mn: the mobile node (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; deregister_timeout = "1s"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} deregister_timeout = "1s"; };
 node = {
   name = "mn";
   interfaces = ( { link = "mn0"; } );
@@ -199,7 +200,7 @@ CONF
 		RO='route_optimisation = true; cn = [ "2001:db8:4::1" ];'
 		cat >"$DIR/cn.conf" <<CONF
 # mip6secd in m6-cn: a correspondent node (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} };
 node = {
   name = "cn";
   interfaces = ( { link = "cn0"; addr = "2001:db8:4::1/64"; } );

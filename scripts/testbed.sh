@@ -32,7 +32,10 @@
 # answers from its PAD; PROPOSAL is the IKE proposal of both ends
 # (strongSwan notation, default aes128gcm16-prfsha256-x25519), or several
 # separated by commas, in order (the first one's group goes into the
-# initiator's first KE).
+# initiator's first KE). With --ike and --payload-esp the tunnel's SA is
+# not configured either: it is the AES-GCM tunnel-mode Child SA that the
+# mobile node asks for by CREATE_CHILD_SA (RFC 4877 4.3, `tunnel = true`),
+# following each binding, and a clear IPv6-in-IPv6 packet is discarded.
 #
 # Everything lives in $M6_TESTBED_DIR (default /run/mip6sec-testbed):
 # configurations, daemon logs and pids, radvd's files. `down` removes
@@ -40,7 +43,8 @@
 # when it fails). The programs come from $MIP6SECD / $MIP6SEC, else PATH,
 # else the build directories build/ and build-test/. $M6_TESTBED_PREFIX
 # (default "m6-") names the namespaces: the tests run their own testbed
-# (m6t-*) beside one a person is using.
+# (m6t-*) beside one a person is using. $M6_TUN_OFFLOAD=false writes the
+# daemons' `tun_offload = false` (the TUN without offloads, for comparing).
 set -eu
 
 DIR=${M6_TESTBED_DIR:-/run/mip6sec-testbed}
@@ -137,13 +141,13 @@ write_configs() {
 		HA_PSK="psk = \"$PSK\";"
 		# a,b -> "a", "b"
 		props=$(printf '%s' "$ike" | sed 's/,/", "/g')
-		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+		HA_IKE="ike = { id = \"ha.example.com\"; id_type = \"fqdn\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 		MN_IKE="ike = { id = \"mn-a@example.com\"; peer_id = \"ha.example.com\"; peer_id_type = \"fqdn\";
-            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\"; $TUN_IKE };"
+            psk = \"$PSK\"; proposals = [ \"$props\" ]; esp = \"aes128gcm16\";${TUN_IKE:+ $TUN_IKE} };"
 	fi
 	cat >"$DIR/ha.conf" <<CONF
 # mip6secd in m6-ha: the home agent (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; state_file = "$DIR/ha.state"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} state_file = "$DIR/ha.state"; };
 node = {
   name = "ha";
   interfaces = ( { link = "ha0"; addr = "2001:db8:1::1/64"; } );
@@ -170,7 +174,7 @@ node = {
 CONF
 	cat >"$DIR/mn.conf" <<CONF
 # mip6secd in m6-mn: the mobile node (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; deregister_timeout = "1s"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} deregister_timeout = "1s"; };
 node = {
   name = "mn";
   interfaces = ( { link = "mn0"; } );
@@ -196,7 +200,7 @@ CONF
 		RO='route_optimisation = true; cn = [ "2001:db8:4::1" ];'
 		cat >"$DIR/cn.conf" <<CONF
 # mip6secd in m6-cn: a correspondent node (written by scripts/testbed.sh)
-daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0"; };
+daemon = { log_level = "${M6_LOG_LEVEL:-info}"; tun = "m6tun0";${M6_TUN_OFFLOAD:+ tun_offload = $M6_TUN_OFFLOAD;} };
 node = {
   name = "cn";
   interfaces = ( { link = "cn0"; addr = "2001:db8:4::1/64"; } );

@@ -184,6 +184,14 @@ static void on_event(void *ctx, const struct m6_event *ev)
 	}
 	if (!mn)
 		return;
+	if (ev->type == M6_EV_MOVED) {
+		/* the link the node says it is on now: what older routers
+		 * said there may be the old link's (nd.h) */
+		uint8_t a[16];
+		for (unsigned i = 0; i < d->n_if; i++)
+			if (node_iface_addr(d->node, i, a) && !memcmp(a, ev->addr, 16))
+				nd_moved(d->nd, i);
+	}
 	if (ev->type == M6_EV_RETURNED_HOME) {
 		/* RFC 6275 11.5.5: once home, say the home address is here now */
 		for (unsigned i = 0; i < d->n_if; i++)

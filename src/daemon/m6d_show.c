@@ -366,6 +366,7 @@ static void show_counters(struct m6d *d, bool json, struct ctl_reply *out)
 		{ "unresolved_drops", n->unresolved_drops }, { "pending_full_drops", n->pending_full_drops },
 		{ "table_full_drops", n->table_full_drops }, { "no_router_drops", c->no_router_drops },
 		{ "probes_failed", n->probes_failed }, { "prefix_table_full", n->prefix_full },
+		{ "moved_forgotten", n->moved_forgotten },
 	};
 	put_group(o, out, "nd", nd, sizeof(nd) / sizeof(nd[0]));
 	struct kv daemon[] = {
@@ -592,6 +593,10 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 			json_object_set_new(nt, "local_port", json_integer(s.lport));
 			json_object_set_new(nt, "peer_port", json_integer(s.pport));
 			json_object_set_new(o, "natt", nt);
+			json_t *fr = json_object();
+			json_object_set_new(fr, "negotiated", json_boolean(s.frag));
+			json_object_set_new(fr, "reassembling", json_boolean(s.frag_pending));
+			json_object_set_new(o, "fragmentation", fr);
 			json_object_set_new(c, "installed", json_boolean(s.child_installed));
 			json_object_set_new(c, "spi_in", json_integer(s.child_in_spi));
 			json_object_set_new(c, "spi_out", json_integer(s.child_out_spi));
@@ -615,6 +620,8 @@ static void show_ike(struct m6d *d, bool json, struct ctl_reply *out)
 			ctl_printf(out, "  home address assigned: %s/%u\n", fmt_addr(s.hoa, l), s.hoa_plen);
 		if (s.mobike)
 			ctl_printf(out, "  MOBIKE\n");
+		if (s.frag)
+			ctl_printf(out, "  IKE fragmentation%s\n", s.frag_pending ? " (reassembling a message of the peer)" : "");
 	}
 	if (json) {
 		json_t *o = envelope(d, "ike");

@@ -46,6 +46,7 @@ struct nd_prefix {
 	uint8_t prefix[16];
 	unsigned plen;
 	uint64_t until;
+	uint64_t heard;               /* the latest advertisement that carried it */
 };
 
 struct nd {
@@ -467,6 +468,7 @@ static void learn_prefixes(struct nd *nd, unsigned ifx, const uint8_t *opt, size
 		memcpy(slot->prefix, pi + 16, (plen + 7) / 8);
 		slot->plen = plen;
 		slot->until = valid == UINT32_MAX ? NEVER : now + (uint64_t)valid * 1000000000ull;
+		slot->heard = now;
 	}
 }
 
@@ -585,6 +587,28 @@ void nd_link(struct nd *nd, unsigned ifx, bool up, uint64_t now)
 	memset(nd->pfx[ifx], 0, sizeof(nd->pfx[ifx]));
 	if (up)
 		send_rs(nd, ifx);
+}
+
+void nd_moved(struct nd *nd, unsigned ifx)
+{
+	if (ifx >= NODE_IF_MAX)
+		return;
+	uint64_t last = 0;
+	for (unsigned i = 0; i < ND_ROUTERS; i++)
+		if (nd->rt[ifx][i].used && nd->rt[ifx][i].heard > last)
+			last = nd->rt[ifx][i].heard;
+	if (!last)
+		return;
+	for (unsigned i = 0; i < ND_ROUTERS; i++)
+		if (nd->rt[ifx][i].used && nd->rt[ifx][i].heard < last) {
+			nd->rt[ifx][i].used = false;
+			nd->st.moved_forgotten++;
+		}
+	for (unsigned i = 0; i < ND_PREFIXES; i++)
+		if (nd->pfx[ifx][i].used && nd->pfx[ifx][i].heard < last) {
+			nd->pfx[ifx][i].used = false;
+			nd->st.moved_forgotten++;
+		}
 }
 
 uint64_t nd_next_expiry(const struct nd *nd) { return nd->next_due; }

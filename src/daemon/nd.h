@@ -55,7 +55,7 @@ struct nd_stats {
 	uint64_t ns_in, na_in, ra_in, rs_in, redirect_in, nd_invalid;
 	uint64_t ns_out, na_out, rs_out;
 	uint64_t resolved, unresolved_drops, pending_full_drops, table_full_drops, no_router_drops;
-	uint64_t probes_failed, prefix_full;
+	uint64_t probes_failed, prefix_full, moved_forgotten;
 };
 
 struct nd;
@@ -77,6 +77,12 @@ bool nd_input(struct nd *nd, unsigned ifx, const uint8_t *pkt, size_t len, const
 /* A link went down or came up: forget its neighbours and routers; on up,
  * solicit a Router Advertisement. */
 void nd_link(struct nd *nd, unsigned ifx, bool up, uint64_t now);
+/* The node found itself on another link behind ifx with no link event
+ * seen (a re-attach quicker than rtnetlink tells, a new access point):
+ * routers and on-link prefixes that the newest advertisement did not
+ * come with may be the old link's (the home prefix would stay on-link,
+ * and the home agent be looked for on the foreign link), so they go. */
+void nd_moved(struct nd *nd, unsigned ifx);
 /* An unsolicited advertisement of addr (S = 0, O = 1) to all nodes, as a
  * mobile node back home announces its home address (RFC 6275 11.5.5). */
 void nd_advertise(struct nd *nd, unsigned ifx, const uint8_t addr[16]);

@@ -3,7 +3,7 @@
  * continue each other become one super-packet the kernel can take whole;
  * anything else goes to the host as it came, in order.
  */
-#include "tu.h"
+#include "tcp6.h"
 
 #include "gro.h"
 #include "gso.h"
@@ -14,14 +14,7 @@
  * `payload` octets 0, 1, 2, ... */
 static size_t stream(uint8_t *p, size_t payload, bool psh)
 {
-	struct ip6_hdr h;
-	memset(&h, 0, sizeof(h));
-	ip6_addr_parse("2001:db8:4::1", h.src);
-	ip6_addr_parse(TU_HOA, h.dst);
-	h.nh = 6;
-	h.hlim = 62;
-	h.plen = (uint16_t)(32 + payload);
-	ip6_hdr_write(p, &h);
+	tcp6_ip_hdr(p, 32 + payload, 62);
 	uint8_t *t = p + 40;
 	memset(t, 0, 32);
 	m6_put16(t, 40000);

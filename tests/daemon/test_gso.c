@@ -2,7 +2,7 @@
  * TCP segmentation of offload super-frames (src/daemon/gso.c): the
  * segments are what the sender's hardware would have put on the wire.
  */
-#include "tu.h"
+#include "tcp6.h"
 
 #include "gso.h"
 #include "util/m6_err.h"
@@ -11,15 +11,8 @@
  * seq 1000, `payload` octets 0, 1, 2, ... */
 static size_t super_frame(uint8_t *p, size_t payload, uint8_t doff_words)
 {
-	struct ip6_hdr h;
-	memset(&h, 0, sizeof(h));
-	ip6_addr_parse("2001:db8:4::1", h.src);
-	ip6_addr_parse(TU_HOA, h.dst);
-	h.nh = 6;
-	h.hlim = 64;
 	size_t tcp = 4u * doff_words;
-	h.plen = (uint16_t)(tcp + payload);
-	ip6_hdr_write(p, &h);
+	tcp6_ip_hdr(p, tcp + payload, 64);
 	uint8_t *t = p + 40;
 	memset(t, 0, tcp);
 	m6_put16(t, 40000);

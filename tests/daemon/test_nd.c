@@ -205,6 +205,28 @@ static void test_router_advertisement(void **state)
 	assert_false(nd_onlink(nd, 0, dst, 41));
 	assert_int_equal(nd_stats(nd)->rs_out, 1);                /* solicited on link up */
 	assert_int_equal(out[n_out - 1].pkt[40], 133);
+	/* a move behind the same interface with no link event: the newest
+	 * router's prefix stays on-link, the old router's goes, and so does
+	 * its router */
+	n = nd_msg(a, "fe80::1", "ff02::1",
+		   "86 00 0000 40 00 001e 00000000 00000000 "
+		   "0304 40c0 00015180 00003840 00000000 20010db8000100000000000000000000", 255);
+	nd_input(nd, 0, a, n, peer_mac, 42);
+	n = nd_msg(a, "fe80::2", "ff02::1",
+		   "86 00 0000 40 00 001e 00000000 00000000 "
+		   "0304 40c0 00015180 00003840 00000000 20010db8000200000000000000000000", 255);
+	nd_input(nd, 0, a, n, peer_mac, 43);
+	ip6_addr_parse("2001:db8:1::1", dst);
+	assert_true(nd_onlink(nd, 0, dst, 44));
+	nd_moved(nd, 0);
+	assert_false(nd_onlink(nd, 0, dst, 44));
+	ip6_addr_parse("2001:db8:2::55", dst);
+	assert_true(nd_onlink(nd, 0, dst, 44));
+	assert_true(nd_router(nd, 0, 44, r));
+	ip6_addr_parse("fe80::2", dst);
+	assert_memory_equal(r, dst, 16);
+	assert_int_equal(nd_stats(nd)->moved_forgotten, 2);
+	nd_link(nd, 0, false, 45);
 	/* an RA from a global address is not a router's (RFC 4861 6.1.2) */
 	n = nd_msg(a, "2001:db8:2::1", "ff02::1", "86 00 0000 40 00 001e 00000000 00000000", 255);
 	nd_input(nd, 0, a, n, peer_mac, 50);

@@ -134,6 +134,9 @@ def cert_cell(name, plugin):
                 if m["exchange"] == 35 and m["isakmp.ispi"] and m["isakmp.ispi"][0] == m6["spi_i"]]
         if frag:
             check_frag(auth, direction)
+            if not (m6.get("fragmentation") or {}).get("negotiated"):
+                raise Fail("mip6secd's show ike does not say fragmentation was negotiated: %s"
+                           % m6.get("fragmentation"))
         # a fragment before the last of its set shows SKF alone
         auth = [m for m in auth if m["isakmp.typepayload"] != ["53"]]
         if len(auth) < 2:

@@ -355,15 +355,16 @@ void m6_xform_clear(struct m6_xform *x)
 {
 	if (!x)
 		return;
-	/* EVP_CIPHER_CTX_free() cleanses the key schedule itself. */
-	EVP_CIPHER_CTX_free(x->cipher);
-	if (x->mac) {
-		OPENSSL_cleanse(x->mac, sizeof(struct hkey));
-		OPENSSL_free(x->mac);
-	}
 	if (x->cache) {
 		cache_forget(x);
 		OPENSSL_clear_free(x->keys, (size_t)x->eklen + x->aklen);
+	} else {
+		/* EVP_CIPHER_CTX_free() cleanses the key schedule itself. */
+		EVP_CIPHER_CTX_free(x->cipher);
+		if (x->mac) {
+			OPENSSL_cleanse(x->mac, sizeof(struct hkey));
+			OPENSSL_free(x->mac);
+		}
 	}
 	OPENSSL_cleanse(x, sizeof(*x));
 }

@@ -41,13 +41,21 @@ struct m6_xform {
 	uint8_t icv_len;            /* octets of ICV on the wire */
 	uint8_t salt[4];            /* AEAD nonce salt */
 	uint8_t eklen, aklen;
-	void *cipher;               /* EVP_CIPHER_CTX *, NULL for NULL encryption (or when cached) */
-	void *mac;                  /* precomputed HMAC states, NULL for AEAD (or when cached) */
-	/* a transform of m6_xform_init_cached(): its keys, and the cache its
-	 * states are made in when a packet needs them */
+	/* NULL: the transform keeps its own OpenSSL states (cipher, mac);
+	 * else it is one of m6_xform_init_cached(), which keeps only its keys
+	 * and makes its states in this cache when a packet needs them. The two
+	 * share their storage: every SA has a transform. */
 	struct m6_xform_cache *cache;
-	uint8_t *keys;              /* cipher key (salt apart) || HMAC key */
-	uint64_t tag;               /* its states' name in the cache */
+	union {
+		struct {
+			void *cipher;       /* EVP_CIPHER_CTX *, NULL for NULL encryption */
+			void *mac;          /* precomputed HMAC states, NULL for AEAD */
+		};
+		struct {
+			uint8_t *keys;      /* cipher key (salt apart) || HMAC key */
+			uint64_t tag;       /* its states' name in the cache */
+		};
+	};
 };
 
 /* 0, or M6_E_ALG (ALG-01 combination or key length; why says which),
@@ -76,7 +84,7 @@ int m6_xform_init_cached(struct m6_xform *x, const struct m6_xform_cfg *cfg, boo
 /* Whether the transform encrypts / authenticates with keys (not NULL). */
 static inline bool m6_xform_has_cipher(const struct m6_xform *x)
 {
-	return x->cipher || (x->cache && x->enc != M6_ENC_NULL);
+	return x->cache ? x->enc != M6_ENC_NULL : x->cipher != NULL;
 }
 static inline bool m6_xform_has_mac(const struct m6_xform *x)
 {

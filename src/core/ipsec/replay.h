@@ -37,8 +37,10 @@ struct replay_window {
 	uint64_t top;           /* highest sequence number accepted (0: none yet) */
 	uint32_t size;          /* window size in packets */
 	bool esn;               /* extended sequence numbers */
-	uint64_t word;          /* the bitmap of a window of up to 64 packets */
-	uint64_t *ext;          /* a larger window's bitmap (not owned) */
+	union {                 /* which one: by size (replay_words) */
+		uint64_t word;  /* the bitmap of a window of up to 64 packets */
+		uint64_t *ext;  /* a larger window's bitmap (not owned) */
+	};
 };
 
 int replay_init(struct replay_window *w, uint32_t size, bool esn);

@@ -18,12 +18,26 @@
 
 #define SAD_CAP_MAX (1u << 28)
 
+/* Eight octets: the SPI, and in one word the slot + 1 (0 = empty) with the
+ * protocol (ESP or AH, the only two an SA may have) and the direction. */
 struct sad_ix {
 	uint32_t spi;
-	uint32_t slot;        /* slot + 1; 0 = empty */
-	uint8_t proto;
-	uint8_t inbound;
+	uint32_t ref;
 };
+
+#define IX_SLOT_MASK ((1u << 29) - 1)
+#define IX_AH (1u << 29)
+#define IX_IN (1u << 30)
+
+static inline uint32_t ix_ref(uint32_t slot1, uint8_t proto, bool inbound)
+{
+	return slot1 | (proto == 51 ? IX_AH : 0) | (inbound ? IX_IN : 0);
+}
+
+static inline uint32_t ix_slot(const struct sad_ix *e)
+{
+	return e->ref & IX_SLOT_MASK;
+}
 
 struct sad_slot {
 	struct ipsec_sa sa;
@@ -36,10 +50,10 @@ struct sad {
 	size_t cap, count;
 	struct sad_slot *slots;
 	struct sad_ix *ix;
-	size_t ixmask;
+	size_t nix;           /* 2 * cap: the index is at most half full */
 	uint32_t *out;        /* spd_id bucket heads (slot + 1), inbound SAs too */
-	uint32_t *peer;       /* (spd_id, remote) bucket heads (slot + 1), same size */
-	size_t outmask;
+	uint32_t *peer;       /* (spd_id, remote) bucket heads (slot + 1) */
+	size_t nout, npeer;
 	uint32_t free_head;
 	uint64_t gen;
 };
@@ -54,17 +68,27 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static inline size_t ix_home(const struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
+/* A hash onto 0 .. n-1 by multiplying its high half (Lemire's reduction):
+ * tables sized to exactly what they need rather than to a power of two,
+ * which would waste up to half of each of them. n < 2^32. */
+static inline size_t reduce(uint64_t h, size_t n)
 {
-	return (size_t)mix64((uint64_t)spi | (uint64_t)proto << 32 | (uint64_t)inbound << 40) & d->ixmask;
+	return (size_t)((h >> 32) * (uint64_t)n >> 32);
 }
 
-static size_t pow2_at_least(size_t n)
+static inline size_t ix_home(const struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
 {
-	size_t p = 1;
-	while (p < n)
-		p <<= 1;
-	return p;
+	return reduce(mix64((uint64_t)spi | (uint64_t)proto << 32 | (uint64_t)inbound << 40), d->nix);
+}
+
+static inline size_t ix_next(const struct sad *d, size_t i)
+{
+	return i + 1 == d->nix ? 0 : i + 1;
+}
+
+static inline uint32_t *out_head(const struct sad *d, uint32_t spd_id)
+{
+	return &d->out[reduce(mix64(spd_id), d->nout)];
 }
 
 static size_t round8(size_t n)
@@ -78,11 +102,13 @@ struct sad *sad_new(size_t capacity)
 {
 	if (capacity == 0 || capacity > SAD_CAP_MAX)
 		return NULL;
-	size_t nix = pow2_at_least(capacity * 2), nout = pow2_at_least(capacity);
+	/* the index at most half full, a chain head per SA for each chain:
+	 * exactly that, not the next power of two */
+	size_t nix = 2 * capacity, npeer = capacity, nout = capacity;
 	size_t o_slots = round8(sizeof(struct sad));
 	size_t o_ix = o_slots + round8(capacity * sizeof(struct sad_slot));
 	size_t o_out = o_ix + round8(nix * sizeof(struct sad_ix));
-	uint8_t *m = calloc(1, o_out + 2 * nout * sizeof(uint32_t));
+	uint8_t *m = calloc(1, o_out + (nout + npeer) * sizeof(uint32_t));
 	if (!m)
 		return NULL;
 	struct sad *d = (struct sad *)m;
@@ -91,8 +117,9 @@ struct sad *sad_new(size_t capacity)
 	d->ix = (struct sad_ix *)(m + o_ix);
 	d->out = (uint32_t *)(m + o_out);
 	d->peer = d->out + nout;
-	d->ixmask = nix - 1;
-	d->outmask = nout - 1;
+	d->nix = nix;
+	d->nout = nout;
+	d->npeer = npeer;
 	for (size_t i = capacity; i-- > 0;) {
 		d->slots[i].next = d->free_head;
 		d->free_head = (uint32_t)(i + 1);
@@ -103,7 +130,8 @@ struct sad *sad_new(size_t capacity)
 static void slot_wipe(struct sad_slot *s)
 {
 	m6_xform_clear(&s->sa.xf);
-	free(s->sa.replay.ext);
+	if (replay_words(&s->sa.replay))
+		free(s->sa.replay.ext);
 	free((void *)s->sa.life);
 	OPENSSL_cleanse(s, sizeof(*s));
 }
@@ -113,10 +141,8 @@ static void slot_wipe(struct sad_slot *s)
 static int own_window(struct ipsec_sa *sa)
 {
 	size_t n = replay_words(&sa->replay);
-	if (!n) {
-		sa->replay.ext = NULL;
-		return 0;
-	}
+	if (!n)
+		return 0;        /* the bitmap is in the struct */
 	uint64_t *b = malloc(n * sizeof(*b)), *from = sa->replay.ext;
 	if (!b)
 		return M6_E_NOMEM;
@@ -175,11 +201,14 @@ struct ipsec_sa *sad_slot(struct sad *d, size_t i)
 /* Index position of the key, or SIZE_MAX. */
 static size_t ix_find(const struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
 {
-	for (size_t i = ix_home(d, spi, proto, inbound);; i = (i + 1) & d->ixmask) {
+	if (proto != 50 && proto != 51)
+		return SIZE_MAX;
+	uint32_t key = ix_ref(0, proto, inbound);
+	for (size_t i = ix_home(d, spi, proto, inbound);; i = ix_next(d, i)) {
 		const struct sad_ix *e = &d->ix[i];
-		if (!e->slot)
+		if (!e->ref)
 			return SIZE_MAX;
-		if (e->spi == spi && e->proto == proto && e->inbound == inbound)
+		if (e->spi == spi && (e->ref & ~IX_SLOT_MASK) == key)
 			return i;
 	}
 }
@@ -189,12 +218,13 @@ static void ix_delete(struct sad *d, size_t i)
 {
 	size_t j = i;
 	for (;;) {
-		d->ix[i].slot = 0;
+		d->ix[i].ref = 0;
 		for (;;) {
-			j = (j + 1) & d->ixmask;
-			if (!d->ix[j].slot)
+			j = ix_next(d, j);
+			if (!d->ix[j].ref)
 				return;
-			size_t k = ix_home(d, d->ix[j].spi, d->ix[j].proto, d->ix[j].inbound);
+			uint32_t r = d->ix[j].ref;
+			size_t k = ix_home(d, d->ix[j].spi, r & IX_AH ? 51 : 50, r & IX_IN);
 			/* entry j may stay if its home lies cyclically in (i, j] */
 			bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 			if (!stays)
@@ -228,13 +258,13 @@ static inline uint64_t load64(const uint8_t *p)
 
 static inline size_t peer_home(const struct sad *d, uint32_t spd_id, const uint8_t remote[16])
 {
-	return (size_t)mix64(spd_id ^ mix64(load64(remote) ^ mix64(load64(remote + 8)))) & d->outmask;
+	return reduce(mix64(spd_id ^ mix64(load64(remote) ^ mix64(load64(remote + 8)))), d->npeer);
 }
 
 static void chain_link(struct sad *d, uint32_t sn)
 {
 	struct sad_slot *s = &d->slots[sn - 1];
-	uint32_t *head = &d->out[mix64(s->sa.spd_id) & d->outmask];
+	uint32_t *head = out_head(d, s->sa.spd_id);
 	s->next = *head;
 	*head = sn;
 	head = &d->peer[peer_home(d, s->sa.spd_id, s->sa.ts.remote_lo)];
@@ -245,7 +275,7 @@ static void chain_link(struct sad *d, uint32_t sn)
 static void chain_unlink(struct sad *d, uint32_t sn)
 {
 	struct sad_slot *s = &d->slots[sn - 1];
-	uint32_t *pp = &d->out[mix64(s->sa.spd_id) & d->outmask];
+	uint32_t *pp = out_head(d, s->sa.spd_id);
 	while (*pp != sn)
 		pp = &d->slots[*pp - 1].next;
 	*pp = s->next;
@@ -267,18 +297,19 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	size_t at = ix_find(d, sa->spi, sa->proto, in);
 	if (at != SIZE_MAX) {
 		/* the key manager completes the SA whose SPI it reserved */
-		struct sad_slot *s = &d->slots[d->ix[at].slot - 1];
+		struct sad_slot *s = &d->slots[ix_slot(&d->ix[at]) - 1];
 		if (!in || s->sa.state != SA_LARVAL)
 			return add_fail(err, M6_E_EXISTS);
 		struct ipsec_sa copy = *sa;
 		if (own_extras(&copy))
 			return add_fail(err, M6_E_NOMEM);
-		free(s->sa.replay.ext);
+		if (replay_words(&s->sa.replay))
+			free(s->sa.replay.ext);
 		free((void *)s->sa.life);
 		/* the policy it was reserved for (0) becomes the real one */
-		chain_unlink(d, d->ix[at].slot);
+		chain_unlink(d, ix_slot(&d->ix[at]));
 		s->sa = copy;
-		chain_link(d, d->ix[at].slot);
+		chain_link(d, ix_slot(&d->ix[at]));
 		s->sa.state = SA_MATURE;
 		s->sa.added_ns = now;
 		s->gen = ++d->gen;
@@ -302,9 +333,9 @@ struct ipsec_sa *sad_add(struct sad *d, const struct ipsec_sa *sa, uint64_t now,
 	s->next = 0;
 
 	size_t i = ix_home(d, sa->spi, sa->proto, in);
-	while (d->ix[i].slot)
-		i = (i + 1) & d->ixmask;
-	d->ix[i] = (struct sad_ix){ .spi = sa->spi, .slot = sn, .proto = sa->proto, .inbound = in };
+	while (d->ix[i].ref)
+		i = ix_next(d, i);
+	d->ix[i] = (struct sad_ix){ .spi = sa->spi, .ref = ix_ref(sn, sa->proto, in) };
 	chain_link(d, sn);
 	d->count++;
 	if (err)
@@ -329,7 +360,7 @@ int sad_reserve(struct sad *d, uint32_t spi, uint8_t proto, uint64_t now)
 struct ipsec_sa *sad_find(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
 {
 	size_t i = ix_find(d, spi, proto, inbound);
-	return i == SIZE_MAX ? NULL : &d->slots[d->ix[i].slot - 1].sa;
+	return i == SIZE_MAX ? NULL : &d->slots[ix_slot(&d->ix[i]) - 1].sa;
 }
 
 int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
@@ -337,7 +368,7 @@ int sad_remove(struct sad *d, uint32_t spi, uint8_t proto, bool inbound)
 	size_t i = ix_find(d, spi, proto, inbound);
 	if (i == SIZE_MAX)
 		return M6_E_NOTFOUND;
-	uint32_t sn = d->ix[i].slot;
+	uint32_t sn = ix_slot(&d->ix[i]);
 	struct sad_slot *s = &d->slots[sn - 1];
 	ix_delete(d, i);
 	chain_unlink(d, sn);
@@ -353,7 +384,7 @@ struct ipsec_sa *sad_lookup_in(struct sad *d, uint32_t spi, uint8_t proto)
 	size_t i = ix_find(d, spi, proto, true);
 	if (i == SIZE_MAX)
 		return NULL;
-	struct ipsec_sa *sa = &d->slots[d->ix[i].slot - 1].sa;
+	struct ipsec_sa *sa = &d->slots[ix_slot(&d->ix[i]) - 1].sa;
 	return sa->state == SA_DEAD || sa->state == SA_LARVAL ? NULL : sa;
 }
 
@@ -367,7 +398,7 @@ static inline bool better(const struct sad_slot *s, const struct sad_slot *best)
 static struct ipsec_sa *lookup_policy(struct sad *d, uint32_t spd_id, bool inbound, const struct ipsec_flow *f)
 {
 	struct sad_slot *best = NULL;
-	for (uint32_t sn = d->out[mix64(spd_id) & d->outmask]; sn; sn = d->slots[sn - 1].next) {
+	for (uint32_t sn = *out_head(d, spd_id); sn; sn = d->slots[sn - 1].next) {
 		struct sad_slot *s = &d->slots[sn - 1];
 		if (s->sa.spd_id != spd_id || s->sa.inbound != inbound || !sad_sa_usable(&s->sa) ||
 		    (f && !spd_sel_match(&s->sa.ts, f)))

@@ -50,20 +50,68 @@ _Static_assert(offsetof(struct spd_entry, sel.remote_lo) + 16 <= SPD_LINE,
 	       "an entry's probe fields must fit its first cache line");
 
 /* A group's table: open addressing, linear probing, at most half full.
- * A slot keeps its node's key hash, so a probe follows a pointer only to a
- * node with the hash it looks for: a lookup reads one line of slots and
- * the node's first line (two misses in a table far larger than the cache,
- * where a chained bucket would add a link line and a node per collision).
- * Removal shifts the probe run back, so probes never lengthen with churn. */
-struct spd_slot {
-	uint64_t fp;                 /* key_hash() of the node's prefixes | FP_SHARED */
-	struct spd_node *x;          /* NULL: empty */
-};
+ * A slot is one word: its node's address in the low 48 bits (spd_add
+ * refuses a node above them, which no 64-bit Linux process gets unless it
+ * asks for one) and, above them, a 15-bit tag of the node's key hash and
+ * a bit saying that another entry of the group has the same key. A probe
+ * follows a pointer only to a node with the tag it looks for, so a lookup
+ * reads one line of slots (eight of them) and the node's first line: two
+ * misses in a table far larger than the cache, where a chained bucket would
+ * add a link line and a node per collision, and the table is half the size
+ * a slot of hash and pointer would make it. A lookup that found its key's
+ * entry stops there unless the shared bit is set, instead of reading the
+ * rest of the run. Removal shifts the probe run back, so probes never
+ * lengthen with churn. 0 is an empty slot. */
+typedef uint64_t spd_slot_t;
 
-/* The hash's low bit (key_hash() leaves it 0) says that another entry of
- * the group has the same key: a lookup that found its key's entry stops
- * there unless it is set, instead of reading the rest of the run. */
-#define FP_SHARED 1ull
+#define SLOT_PTR_BITS 48
+#define SLOT_PTR_MASK ((UINT64_C(1) << SLOT_PTR_BITS) - 1)
+#define SLOT_SHARED (UINT64_C(1) << SLOT_PTR_BITS)
+
+#define SPD_SLOTS_PER_LINE (SPD_LINE / sizeof(spd_slot_t))
+_Static_assert(SPD_LINE % sizeof(spd_slot_t) == 0 && (1u << SPD_SLOTS_LOG2) >= SPD_LINE / sizeof(spd_slot_t),
+	       "slots must tile a cache line, and a table hold at least one");
+
+static inline struct spd_node *slot_node(spd_slot_t w)
+{
+	return (struct spd_node *)(uintptr_t)(w & SLOT_PTR_MASK);
+}
+
+/* The tag: the key hash's bits mixed again, so that it differs between
+ * keys whose hashes share the high bits that chose their home. */
+static inline uint64_t slot_tag(uint64_t fp)
+{
+	return (fp * UINT64_C(0x9e3779b97f4a7c15)) >> (SLOT_PTR_BITS + 1) << (SLOT_PTR_BITS + 1);
+}
+
+static inline bool slot_has_tag(spd_slot_t w, uint64_t tag)
+{
+	return (w & ~(SLOT_PTR_MASK | SLOT_SHARED)) == tag;
+}
+
+static inline spd_slot_t slot_make(const struct spd_node *x, uint64_t fp)
+{
+	return (uint64_t)(uintptr_t)x | slot_tag(fp);
+}
+
+/* A key's run starts at the first slot of the cache line its hash picks:
+ * a lookup reads that line, and the next only when more than a line's
+ * worth of keys landed there (rare at half load), instead of crossing into
+ * the next line whenever a run starting mid-line is longer than the rest
+ * of it. */
+static inline size_t slot_home(uint64_t fp, unsigned shift)
+{
+	return (size_t)(fp >> shift) & ~(size_t)(SPD_SLOTS_PER_LINE - 1);
+}
+
+/* A table of n slots, on cache-line boundaries, zeroed. */
+static spd_slot_t *slots_new(size_t n)
+{
+	spd_slot_t *slot = aligned_alloc(SPD_LINE, n * sizeof(*slot));
+	if (slot)
+		memset(slot, 0, n * sizeof(*slot));
+	return slot;
+}
 
 struct spd_group {
 	unsigned lplen, rplen;
@@ -72,7 +120,7 @@ struct spd_group {
 	size_t n;
 	size_t mask;                 /* slots - 1; slots = 2^(64 - shift) */
 	unsigned shift;
-	struct spd_slot *slot;
+	spd_slot_t *slot;
 };
 
 /* A direction's index, made when it grows past SPD_SCAN_MAX: the many
@@ -153,12 +201,12 @@ static int range_plen(struct u128 lo, struct u128 hi)
 /* Multiply-shift hashing: the words are multiplied by distinct odd
  * constants (so swapped or equal halves do not cancel) and the top bits of
  * a final product pick the slot, which every input bit reaches; the whole
- * product is the slot's fingerprint. Cheap enough to run once per group on
+ * product, mixed again, gives the slot's tag. Cheap enough to run once per group on
  * every lookup. */
 static inline uint64_t key_hash(struct u128 l, struct u128 r)
 {
 	uint64_t h = l.hi ^ l.lo * 0x9e3779b97f4a7c15ULL ^ r.hi * 0xc2b2ae3d27d4eb4fULL ^ r.lo * 0x165667b19e3779f9ULL;
-	return h * 0xd6e8feb86659fd93ULL & ~FP_SHARED;
+	return h * 0xd6e8feb86659fd93ULL;
 }
 
 static inline bool port_match(struct spd_range16 r, uint16_t v, bool opaque)
@@ -385,7 +433,7 @@ static struct spd_group *group_new(unsigned lp, unsigned rp)
 		return NULL;
 	g->mask = ((size_t)1 << SPD_SLOTS_LOG2) - 1;
 	g->shift = 64 - SPD_SLOTS_LOG2;
-	g->slot = calloc(g->mask + 1, sizeof(*g->slot));
+	g->slot = slots_new(g->mask + 1);
 	if (!g->slot) {
 		free(g);
 		return NULL;
@@ -403,13 +451,12 @@ static inline uint64_t node_hash(const struct spd_node *x)
 	return key_hash(llo_of(x), rlo_of(x));
 }
 
-static void slot_put(struct spd_slot *slot, size_t mask, unsigned shift, uint64_t fp, struct spd_node *x)
+static void slot_put(spd_slot_t *slot, size_t mask, unsigned shift, spd_slot_t w)
 {
-	size_t i = (size_t)(fp >> shift);
-	while (slot[i].x)
+	size_t i = slot_home(node_hash(slot_node(w)), shift);
+	while (slot[i])
 		i = (i + 1) & mask;
-	slot[i].fp = fp;
-	slot[i].x = x;
+	slot[i] = w;
 }
 
 /* Room for one more entry with the table at most half full. */
@@ -418,12 +465,12 @@ static int group_reserve(struct spd_group *g)
 	if (2 * (g->n + 1) <= g->mask + 1)
 		return 0;
 	size_t cap = 2 * (g->mask + 1);
-	struct spd_slot *slot = calloc(cap, sizeof(*slot));
+	spd_slot_t *slot = slots_new(cap);
 	if (!slot)
 		return M6_E_NOMEM;
 	for (size_t i = 0; i <= g->mask; i++)
-		if (g->slot[i].x)
-			slot_put(slot, cap - 1, g->shift - 1, g->slot[i].fp, g->slot[i].x);
+		if (g->slot[i])
+			slot_put(slot, cap - 1, g->shift - 1, g->slot[i]);
 	free(g->slot);
 	g->slot = slot;
 	g->mask = cap - 1;
@@ -441,11 +488,12 @@ static bool same_key(const struct spd_node *a, const struct spd_node *b)
 static size_t key_mark(struct spd_group *g, const struct spd_node *x, uint64_t fp, bool shared)
 {
 	size_t others = 0;
-	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
-		if ((g->slot[k].fp & ~FP_SHARED) != fp || !same_key(g->slot[k].x, x))
+	uint64_t tag = slot_tag(fp);
+	for (size_t k = slot_home(fp, g->shift); g->slot[k]; k = (k + 1) & g->mask) {
+		if (!slot_has_tag(g->slot[k], tag) || !same_key(slot_node(g->slot[k]), x))
 			continue;
-		g->slot[k].fp = fp | (shared ? FP_SHARED : 0);
-		others += g->slot[k].x != x;
+		g->slot[k] = (g->slot[k] & ~SLOT_SHARED) | (shared ? SLOT_SHARED : 0);
+		others += slot_node(g->slot[k]) != x;
 	}
 	return others;
 }
@@ -454,7 +502,7 @@ static size_t key_mark(struct spd_group *g, const struct spd_node *x, uint64_t f
 static void slot_add(struct spd_group *g, struct spd_node *x)
 {
 	uint64_t fp = node_hash(x);
-	slot_put(g->slot, g->mask, g->shift, fp, x);
+	slot_put(g->slot, g->mask, g->shift, slot_make(x, fp));
 	if (key_mark(g, x, fp, true) == 0)
 		key_mark(g, x, fp, false);
 }
@@ -462,28 +510,29 @@ static void slot_add(struct spd_group *g, struct spd_node *x)
 static void slot_remove(struct spd_group *g, const struct spd_node *x)
 {
 	uint64_t fp = node_hash(x);
-	size_t i = (size_t)(fp >> g->shift);
-	while (g->slot[i].x != x)
+	size_t i = slot_home(fp, g->shift);
+	while (slot_node(g->slot[i]) != x)
 		i = (i + 1) & g->mask;
 	/* backward shift: move back each later entry of the run whose home
-	 * does not lie cyclically in (i, j] */
+	 * does not lie cyclically in (i, j] (the home from the node's key:
+	 * configuration time, not the lookup's path) */
 	for (size_t j = i;;) {
 		j = (j + 1) & g->mask;
-		if (!g->slot[j].x)
+		if (!g->slot[j])
 			break;
-		size_t home = (size_t)(g->slot[j].fp >> g->shift);
+		size_t home = slot_home(node_hash(slot_node(g->slot[j])), g->shift);
 		if (((j - home) & g->mask) >= ((j - i) & g->mask)) {
 			g->slot[i] = g->slot[j];
 			i = j;
 		}
 	}
-	g->slot[i].x = NULL;
-	g->slot[i].fp = 0;
+	g->slot[i] = 0;
 	/* one left alone with its key is no longer shared */
-	for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask)
-		if ((g->slot[k].fp & ~FP_SHARED) == fp && same_key(g->slot[k].x, x)) {
-			if (key_mark(g, g->slot[k].x, fp, true) == 0)
-				key_mark(g, g->slot[k].x, fp, false);
+	uint64_t tag = slot_tag(fp);
+	for (size_t k = slot_home(fp, g->shift); g->slot[k]; k = (k + 1) & g->mask)
+		if (slot_has_tag(g->slot[k], tag) && same_key(slot_node(g->slot[k]), x)) {
+			if (key_mark(g, slot_node(g->slot[k]), fp, true) == 0)
+				key_mark(g, slot_node(g->slot[k]), fp, false);
 			break;
 		}
 }
@@ -640,6 +689,10 @@ int spd_add(struct spd *s, const struct spd_entry *e)
 	struct spd_node *x = aligned ? aligned_alloc(SPD_LINE, sz) : malloc(sz);
 	if (!x)
 		return M6_E_NOMEM;
+	if ((uint64_t)(uintptr_t)x & ~SLOT_PTR_MASK) {
+		free(x);                 /* an index slot could not hold it */
+		return M6_E_NOMEM;
+	}
 	memset(x, 0, sz);
 	x->e = *e;
 	uint8_t *tail = (uint8_t *)(x + 1);
@@ -766,16 +819,17 @@ const struct spd_entry *spd_lookup(struct spd *s, enum spd_dir dir, const struct
 		struct u128 kl = u128_and(fl, g->lmask), kr = u128_and(fr, g->rmask);
 		uint64_t fp = key_hash(kl, kr);
 		/* the entries of one key are not in rank order here: all of them */
-		for (size_t k = (size_t)(fp >> g->shift); g->slot[k].x; k = (k + 1) & g->mask) {
-			struct spd_node *x = g->slot[k].x;
-			if ((g->slot[k].fp & ~FP_SHARED) != fp || !u128_eq(llo_of(x), kl) || !u128_eq(rlo_of(x), kr))
+		uint64_t tag = slot_tag(fp);
+		for (size_t k = slot_home(fp, g->shift); g->slot[k]; k = (k + 1) & g->mask) {
+			struct spd_node *x = slot_node(g->slot[k]);
+			if (!slot_has_tag(g->slot[k], tag) || !u128_eq(llo_of(x), kl) || !u128_eq(rlo_of(x), kr))
 				continue;
 			uint64_t r = rank_of(x);
 			if (r < best_rank && node_rest_match(x, f)) {
 				best = x;
 				best_rank = r;
 			}
-			if (!(g->slot[k].fp & FP_SHARED))
+			if (!(g->slot[k] & SLOT_SHARED))
 				break;
 		}
 	}

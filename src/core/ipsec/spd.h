@@ -23,7 +23,8 @@
  * Complexity. The index is a tuple-space search per direction: entries whose
  * two address ranges are both CIDR prefixes are grouped by (local prefix
  * length, remote prefix length); each group hashes its entries by the
- * (local, remote) prefixes (open addressing, slots holding the key hash).
+ * (local, remote) prefixes (open addressing, each slot one word: a tag of
+ * the key hash and the entry's address).
  * Entries with a non-prefix range sit in a rank-sorted list (rank: order,
  * then insertion). spd_lookup() costs one hash probe per group, stopping at
  * the first group whose best rank cannot beat the match already found, plus
@@ -128,7 +129,9 @@ struct spd *spd_share(struct spd *s);
 bool spd_shared(const struct spd *s);
 /* Copies e (its id and hits are ignored: ids increase, hits start at 0);
  * returns the new id (> 0), M6_E_INVAL for a malformed entry, M6_E_FULL
- * when ids are exhausted, M6_E_NOMEM when memory runs out (SPD unchanged). */
+ * when ids are exhausted, M6_E_NOMEM when memory runs out or the allocator
+ * gives an address above 2^48, which an index slot cannot hold (SPD
+ * unchanged). */
 int spd_add(struct spd *s, const struct spd_entry *e);
 /* 0, M6_E_NOTFOUND, or M6_E_INVAL for a shared SPD. */
 int spd_remove(struct spd *s, uint32_t id);

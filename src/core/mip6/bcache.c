@@ -50,7 +50,7 @@ struct bcache {
 	struct bc_heap *heap;
 	void *heap_mem;
 	struct bc_ix *ix;
-	size_t ixmask;
+	size_t nix;           /* 2 * cap: the index is at most half full */
 	uint32_t free_head;
 	struct bc_heap recent[BC_RECENT];   /* slot handed out, its expires then */
 	unsigned recent_next;
@@ -198,18 +198,28 @@ static struct bce *hand_out(struct bcache *bc, uint32_t slot)
 
 /* ---- index ---- */
 
-static size_t pow2_at_least(size_t n)
+/* The hash onto 0 .. nix-1 by multiplying (Lemire's reduction): the index
+ * is sized to exactly twice the capacity, not to the next power of two. */
+static inline size_t ix_home(const struct bcache *bc, uint32_t h)
 {
-	size_t p = 1;
-	while (p < n)
-		p <<= 1;
-	return p;
+	return (size_t)((uint64_t)h * bc->nix >> 32);
+}
+
+static inline size_t ix_next(const struct bcache *bc, size_t i)
+{
+	return i + 1 == bc->nix ? 0 : i + 1;
+}
+
+/* Positions from a forward to b along the (cyclic) probe order. */
+static inline size_t ix_dist(const struct bcache *bc, size_t a, size_t b)
+{
+	return b >= a ? b - a : b + bc->nix - a;
 }
 
 /* Index position holding hoa, or of the empty cell ending its probe run. */
 static size_t ix_find(const struct bcache *bc, const uint8_t hoa[16], uint32_t h, bool *found)
 {
-	size_t i = h & bc->ixmask;
+	size_t i = ix_home(bc, h);
 	for (;;) {
 		const struct bc_ix *x = &bc->ix[i];
 		if (!x->slot) {
@@ -220,7 +230,7 @@ static size_t ix_find(const struct bcache *bc, const uint8_t hoa[16], uint32_t h
 			*found = true;
 			return i;
 		}
-		i = (i + 1) & bc->ixmask;
+		i = ix_next(bc, i);
 	}
 }
 
@@ -228,12 +238,12 @@ static void ix_del(struct bcache *bc, size_t i)
 {
 	size_t j = i;
 	for (;;) {
-		j = (j + 1) & bc->ixmask;
+		j = ix_next(bc, j);
 		if (!bc->ix[j].slot)
 			break;
-		size_t home = bc->ix[j].hash & bc->ixmask;
+		size_t home = ix_home(bc, bc->ix[j].hash);
 		/* move j back into the hole unless its home lies in (i, j] */
-		if (((j - home) & bc->ixmask) >= ((j - i) & bc->ixmask)) {
+		if (ix_dist(bc, home, j) >= ix_dist(bc, i, j)) {
 			bc->ix[i] = bc->ix[j];
 			i = j;
 		}
@@ -244,7 +254,7 @@ static void ix_del(struct bcache *bc, size_t i)
 
 static void ix_rebuild(struct bcache *bc)
 {
-	memset(bc->ix, 0, (bc->ixmask + 1) * sizeof(*bc->ix));
+	memset(bc->ix, 0, bc->nix * sizeof(*bc->ix));
 	for (size_t s = 0; s < bc->cap; s++) {
 		if (!bc->ents[s].in_use)
 			continue;
@@ -266,8 +276,8 @@ struct bcache *bcache_new(size_t capacity)
 	if (!bc)
 		return NULL;
 	bc->cap = capacity;
-	size_t nix = pow2_at_least(capacity * 2);
-	bc->ixmask = nix - 1;
+	size_t nix = capacity * 2;
+	bc->nix = nix;
 	/* line-aligned: an entry's first 32 octets then straddle two lines
 	 * only in one entry of four */
 	size_t esz = (capacity * sizeof(*bc->ents) + 63) / 64 * 64;

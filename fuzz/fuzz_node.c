@@ -41,6 +41,11 @@
  *           bit 3  the true-address model for the HA's and the MN's IPsec
  *                  (selectors "any", SA addresses "::") instead of the
  *                  normalising one
+ *           bits 4-7  all set: every node has its own scratch, transmit
+ *                  queue and random generators (node_new without a
+ *                  node_shared); otherwise the three nodes borrow one
+ *                  node_shared made once per process (cheaper: see
+ *                  fuzz_node_world.c), as a driver with many nodes does
  *   record  [1 octet: target | iface << 2 | action << 4 | fixup << 7]
  *           [2 octets: payload length, big endian] [payload]
  *           (a payload cut short by the end of the input is what is left)
@@ -256,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t hdr = data[0];
 	for (int i = 0; i < 3; i++)
 		*fz_senders[i].sa = fz_senders[i].snap;
-	fz_build(hdr & 8, hdr & 2, hdr & 4);
+	fz_build(hdr & 8, hdr & 2, hdr & 4, (hdr & 0xf0) == 0xf0);
 	if (hdr & 1) {
 		bool iso = fz.isolate;
 		fz.isolate = false;

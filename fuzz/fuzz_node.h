@@ -107,8 +107,10 @@ extern struct fz_state fz;
 
 /* fuzz_node_world.c */
 void fz_setup(void);
-/* Fresh nodes and a fresh world (the clock at 0, R on, queues empty). */
-void fz_build(bool true_address, bool mn_home, bool isolate);
+/* Fresh nodes and a fresh world (the clock at 0, R on, queues empty).
+ * own: each node has its own scratch, queue and generators (node_new
+ * without a node_shared); otherwise the three borrow the process's one. */
+void fz_build(bool true_address, bool mn_home, bool isolate, bool own);
 void fz_free(void);
 
 /* fuzz_node_net.c */

@@ -89,6 +89,14 @@ const char *const fz_node_names[N_NODES] = { "ha", "mn", "cn" };
 const unsigned fz_n_ifaces[N_NODES] = { 2, 1, 1 };
 bool fz_verbose;
 struct fz_state fz;
+/* Lent to the nodes of every input that does not ask for their own: the
+ * harness calls into one node at a time and drains it after every call,
+ * as node_shared requires. Without it each node allocates its scratch
+ * (about 15 KB) and makes an OpenSSL DRBG context for every seeded draw;
+ * with it the draws reinstantiate one generator in place, with the same
+ * output (every committed seed gives the same events and packets either
+ * way), and inputs run about a tenth faster under ASan. */
+static struct node_shared *shared;
 
 static void parse(const char *s, uint8_t a[16])
 {
@@ -280,6 +288,8 @@ void fz_setup(void)
 	for (int i = 0; i < N_CONFS; i++)
 		load_keeping_keys(conf_text[i], &confs[i]);
 	check_copies();
+	if (!(shared = node_shared_new()))
+		abort();
 }
 
 /* ---- the nodes ---------------------------------------------------------- */
@@ -347,7 +357,7 @@ static void default_route(struct node_cfg *c, unsigned ifx)
 
 static const int node_ix[N_NODES] = { HA_N, MN_N, CN_N };
 
-void fz_build(bool true_address, bool mn_home, bool isolate)
+void fz_build(bool true_address, bool mn_home, bool isolate, bool own)
 {
 	struct node_cfg c;
 	char err[256];
@@ -367,6 +377,7 @@ void fz_build(bool true_address, bool mn_home, bool isolate)
 	fz.ha_in_len = 0;
 
 	memset(&c, 0, sizeof(c));
+	c.shared = own ? NULL : shared;
 	c.name = fz_node_names[HA_N];
 	iface(&c, a_ha, p_home, true);
 	c.ifaces[0].ra_interval_ms = (uint32_t)(RA_INTERVAL / MS);
@@ -388,6 +399,7 @@ void fz_build(bool true_address, bool mn_home, bool isolate)
 		goto fail;
 
 	memset(&c, 0, sizeof(c));
+	c.shared = own ? NULL : shared;
 	c.name = fz_node_names[MN_N];
 	iface(&c, NULL, NULL, false);
 	c.is_mn = true;
@@ -407,6 +419,7 @@ void fz_build(bool true_address, bool mn_home, bool isolate)
 	node_set_km(fz.nodes[MN_N], &km);
 
 	memset(&c, 0, sizeof(c));
+	c.shared = own ? NULL : shared;
 	c.name = fz_node_names[CN_N];
 	iface(&c, a_cn, p_backbone, false);
 	default_route(&c, 0);

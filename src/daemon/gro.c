@@ -59,7 +59,6 @@ bool gro_add(struct gro *g, const uint8_t *pkt, size_t len)
 		g->hdr_len = IP6_LEN + thl;
 		g->mss = (uint16_t)data;
 		g->segs = 0;
-		g->psh = false;
 	}
 	g->segs++;
 	g->last_data = (uint16_t)data;

@@ -293,8 +293,7 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 		if (gro_add(d->gro, pkt, len))
 			return;
 	}
-	static const struct virtio_net_hdr plain;
-	tun_out(d, &plain, pkt, len);
+	tun_out(d, NULL, pkt, len);
 }
 
 /* ---- what the node sends ---- */

@@ -85,13 +85,10 @@ int tun_read(struct tun_dev *t, struct virtio_net_hdr *vh, uint8_t *buf, size_t 
 
 int tun_write_vh(struct tun_dev *t, const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
 {
+	static const struct virtio_net_hdr none;
+	if (!vh)
+		vh = &none;
 	struct iovec iov[2] = { { (void *)vh, sizeof(*vh) }, { (void *)pkt, len } };
 	ssize_t n = writev(t->fd, iov, 2);
 	return n == (ssize_t)(sizeof(*vh) + len) ? 0 : M6_E_INVAL;
-}
-
-int tun_write(struct tun_dev *t, const uint8_t *pkt, size_t len)
-{
-	static const struct virtio_net_hdr none;
-	return tun_write_vh(t, &none, pkt, len);
 }

@@ -13,9 +13,9 @@
  * up, adds the address (/128, no DAD: the node owns it on the wire) and
  * the routes. Both return 0 or a negative M6_E_* with the reason in err.
  * tun_read() returns a packet's length (its virtio-net header in *vh), 0
- * when none is waiting, negative M6_E_* on error; tun_write() writes one
- * packet with an empty header, tun_write_vh() with the given one (a
- * super-packet, gro.h); a refused write is counted by the caller. Closing
+ * when none is waiting, negative M6_E_* on error; tun_write_vh() writes
+ * one packet with the given header (a super-packet, gro.h), or with an
+ * empty one when vh is NULL; a refused write is counted by the caller. Closing
  * the file descriptor removes the device.
  */
 #ifndef MIP6SEC_M6D_TUN_H
@@ -55,7 +55,6 @@ int tun_open(struct tun_dev *t, const char *name, bool offload, char *err, size_
 int tun_setup(struct tun_dev *t, int nlfd, const struct tun_cfg *c, char *err, size_t errlen);
 void tun_close(struct tun_dev *t);
 int tun_read(struct tun_dev *t, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap);
-int tun_write(struct tun_dev *t, const uint8_t *pkt, size_t len);
 int tun_write_vh(struct tun_dev *t, const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len);
 
 #endif

@@ -479,6 +479,24 @@ static void test_rr_through_protected_tunnel(void **s)
 /* ---- a tunnel-mode SA vouches for one level of tunnel, not for more ---- */
 
 
+/* Mobile node A's reverse tunnel on a pair of ESP tunnel-mode SAs between
+ * its care-of address and the home agent, for all of its traffic. */
+static const char ha_tun_conf[] =
+	"pad = ( { id = \"mn-a@example.com\"; home_addresses = [ \"" HOA_A "\" ]; } );\n"
+	"spd = (\n"
+	"{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+	"{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n" REST ");\n"
+	"sa = (\n"
+	"{ spi = 0x1201; policy = \"tun-in\"; src = \"" COA_A "\"; dst = \"" HA "\"; peer = \"mn-a@example.com\"; " CRYPTO " },\n"
+	"{ spi = 0x1202; policy = \"tun-out\"; src = \"" HA "\"; dst = \"" COA_A "\"; peer = \"mn-a@example.com\"; " CRYPTO " } );\n";
+static const char mn_tun_conf[] =
+	"spd = (\n"
+	"{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n"
+	"{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n" REST ");\n"
+	"sa = (\n"
+	"{ spi = 0x1201; policy = \"tun-out\"; src = \"" COA_A "\"; dst = \"" HA "\"; " CRYPTO " },\n"
+	"{ spi = 0x1202; policy = \"tun-in\"; src = \"" HA "\"; dst = \"" COA_A "\"; " CRYPTO " } );\n";
+
 /* HA-08: mobile node A's ESP tunnel-mode SA authenticates the tunnel it
  * carries (its inner header HoA_A -> HA stands for the care-of address
  * check), but not a second IPv6-in-IPv6 level inside it: there the home
@@ -493,23 +511,9 @@ static void test_tunnel_sa_vouches_one_level(void **s)
 	struct side mn;
 	struct bits_result r;
 	unsigned sent;
-	static const char ha_conf[] =
-		"pad = ( { id = \"mn-a@example.com\"; home_addresses = [ \"" HOA_A "\" ]; } );\n"
-		"spd = (\n"
-		"{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
-		"{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HA "\"; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n" REST ");\n"
-		"sa = (\n"
-		"{ spi = 0x1201; policy = \"tun-in\"; src = \"" COA_A "\"; dst = \"" HA "\"; peer = \"mn-a@example.com\"; " CRYPTO " },\n"
-		"{ spi = 0x1202; policy = \"tun-out\"; src = \"" HA "\"; dst = \"" COA_A "\"; peer = \"mn-a@example.com\"; " CRYPTO " } );\n";
 	reset();
-	int ha = home_agent(ha_conf);
-	side_load(&mn,
-		  "spd = (\n"
-		  "{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n"
-		  "{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HOA_A "\"; remote = \"" HA "\"; mode = \"tunnel\"; },\n" REST ");\n"
-		  "sa = (\n"
-		  "{ spi = 0x1201; policy = \"tun-out\"; src = \"" COA_A "\"; dst = \"" HA "\"; " CRYPTO " },\n"
-		  "{ spi = 0x1202; policy = \"tun-in\"; src = \"" HA "\"; dst = \"" COA_A "\"; " CRYPTO " } );\n");
+	int ha = home_agent(ha_tun_conf);
+	side_load(&mn, mn_tun_conf);
 	static const char *const inner_src[] = { HOA_A, HOA_B };
 	for (int k = 0; k < 2; k++) {
 		uint8_t *p;
@@ -546,6 +550,64 @@ static void test_tunnel_sa_vouches_one_level(void **s)
 			assert_int_equal(ev_count[ha][M6_EV_DROP], (unsigned)drops + 1);
 			assert_int_equal(last_drop[ha], M6_E_TUNNEL_SRC);
 		}
+	}
+	side_free(&mn);
+	reset();
+}
+
+/* 4877-04: a home agent that is also a correspondent node tells a Home
+ * Test Init sent to itself from one sent through it to a correspondent by
+ * the inner destination address alone. Mobile node A's HoTI arrives in its
+ * ESP tunnel-mode SA both times: addressed to CN, the home agent forwards
+ * it onto the backbone and answers nothing; addressed to the home agent's
+ * own address, it answers as the correspondent (a Home Test) and forwards
+ * nothing. */
+static void test_hoti_to_home_agent_itself(void **s)
+{
+	(void)s;
+	struct side mn;
+	struct bits_result r;
+	unsigned sent;
+	reset();
+	int ha = home_agent_roles(ha_tun_conf, false, true);
+	side_load(&mn, mn_tun_conf);
+	static const char *const to[] = { CN, HA };
+	for (int k = 0; k < 2; k++) {
+		/* IPv6(HoA -> to) | MH HoTI, in IPv6(HoA -> HA) for the SA */
+		struct mh_msg m;
+		uint8_t home[16], d[16];
+		size_t mlen;
+		memset(&m, 0, sizeof(m));
+		m.proto = IP6P_NONE;
+		m.type = MH_HOTI;
+		memset(m.cookie, 0x40 + k, sizeof(m.cookie));
+		uint8_t *p = mk_mh(&m, HOA_A, to[k], &mlen);
+		tu_addr(HOA_A, home);
+		tu_addr(to[k], d);
+		mh_set_checksum(p + IP6_HDR_LEN, mlen, home, d);
+		wrap6(HOA_A, HA);
+		assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
+		assert_int_equal(r.sa->spi, 0x1201);
+		unsigned mark = ncap, hot = ev_count[ha][M6_EV_HOT_SENT];
+		unsigned drops = ev_count[ha][M6_EV_DROP];
+		assert_int_equal(inject(ha, 1, pbuf_data(&pb), pb.len, &sent), 0);
+		run_until(now + 100 * MS);
+		const struct frame *f = NULL;
+		unsigned fwd = 0;
+		for (unsigned i = mark; i < ncap; i++) {
+			struct ip6_walk w;
+			f = &cap[i];
+			if (f->from != ha || ip6_walk(f->pkt, f->len, IP6W_HAO_KNOWN, &w) || w.proto != IP6P_MH ||
+			    f->pkt[w.proto_off + 2] != MH_HOTI)
+				continue;
+			assert_int_equal(f->link, 1);
+			assert_memory_equal(w.hdr.src, home, 16);
+			assert_memory_equal(w.hdr.dst, d, 16);
+			fwd++;
+		}
+		assert_int_equal(fwd, k == 0 ? 1 : 0);
+		assert_int_equal(ev_count[ha][M6_EV_HOT_SENT], hot + (k == 0 ? 0 : 1));
+		assert_int_equal(ev_count[ha][M6_EV_DROP], drops);
 	}
 	side_free(&mn);
 	reset();
@@ -855,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_rh2_own_home_address_only),
 		cmocka_unit_test(test_rr_through_protected_tunnel),
 		cmocka_unit_test(test_tunnel_sa_vouches_one_level),
+		cmocka_unit_test(test_hoti_to_home_agent_itself),
 		cmocka_unit_test(test_replay_after_restart_manual_keys),
 		cmocka_unit_test(test_home_bu_only_under_esp),
 		cmocka_unit_test(test_rfc3776_order_reproduced),

@@ -72,12 +72,15 @@ static void router(const char *name, const char *addr, const char *prefix, int l
 	add_node(&c, (const int[]){ link, L_BACKBONE });
 }
 
-/* HA, R1, R2, CN, then the mobile node booting on R1's link. */
-static void network(void)
+/* HA, R1, R2, CN, then the mobile node booting on R1's link; the home
+ * agent's and the mobile node's IPsec configurations, and whether the home
+ * agent is a correspondent node too. */
+static void network_with(const char *ha_ipsec, const char *mn_ipsec, bool ha_is_cn)
 {
 	struct node_cfg c;
 	reset();
-	assert_int_equal(home_agent_adv(ha_tsa_ipsec, true), N_HA);   /* a mobile node comes home */
+	/* a mobile node comes home: the HA advertises */
+	assert_int_equal(home_agent_roles(ha_ipsec, true, ha_is_cn), N_HA);
 	router("r1", "2001:db8:2::1", "2001:db8:2::", L_R1);
 	router("r2", "2001:db8:3::1", "2001:db8:3::", L_R2);
 	memset(&c, 0, sizeof(c));
@@ -89,10 +92,15 @@ static void network(void)
 	c.cn.max_bindings = 16;
 	assert_int_equal(add_node(&c, (const int[]){ L_BACKBONE }), N_CN);
 	mobile_node_cfg(&c, true, 7);
-	tn_load_ipsec(&c, mn_tsa_ipsec);
+	tn_load_ipsec(&c, mn_ipsec);
 	assert_int_equal(add_node(&c, (const int[]){ L_R1 }), N_MN);
-	side_load_bound(&ha_keys, ha_tsa_ipsec);
-	side_load_bound(&mn_keys, mn_tsa_ipsec);
+	side_load_bound(&ha_keys, ha_ipsec);
+	side_load_bound(&mn_keys, mn_ipsec);
+}
+
+static void network(void)
+{
+	network_with(ha_tsa_ipsec, mn_tsa_ipsec, false);
 }
 
 static void done(void)
@@ -517,6 +525,135 @@ static void test_follow_binding_config(void **st)
 	reset();
 }
 
+/* RFC 4877 5, third case: the tunnel-mode SA ahead of everything, the BU
+ * and BA too once it is bound (before that its policy is passed over, and
+ * the first registration takes the transport-mode SAs). */
+static const char ha_all_ipsec[] =
+	"pad = ( { id = \"mn@example.com\"; home_addresses = [ \"" HOA_A "\" ]; } );\n"
+	"spd = (\n"
+	"{ name = \"tun-in\"; dir = \"in\"; order = 10; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+	"{ name = \"tun-out\"; dir = \"out\"; order = 10; remote = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+	"{ name = \"bu\"; dir = \"in\"; order = 20; local = \"" HA "\"; remote = \"" HOA_A "\"; proto = \"mh\"; mh_type = \"bu\"; },\n"
+	"{ name = \"ba\"; dir = \"out\"; order = 20; local = \"" HA "\"; remote = \"" HOA_A "\"; proto = \"mh\"; mh_type = \"ba\"; },\n"
+	"{ name = \"clear-tun\"; dir = \"in\"; order = 30; local = \"" HA "\"; proto = \"ipv6\"; action = \"discard\"; },\n"
+	REST ");\n"
+	"sa = (\n"
+	"{ spi = 0x1001; policy = \"bu\"; src = \"" HOA_A "\"; dst = \"" HA "\"; peer = \"mn@example.com\"; " CRYPTO " },\n"
+	"{ spi = 0x1002; policy = \"ba\"; src = \"" HA "\"; dst = \"" HOA_A "\"; peer = \"mn@example.com\"; " CRYPTO " },\n"
+	"{ spi = 0x1003; policy = \"tun-in\"; src = \"::\"; dst = \"" HA "\"; peer = \"mn@example.com\"; follow_binding = true; " CRYPTO " },\n"
+	"{ spi = 0x1004; policy = \"tun-out\"; src = \"" HA "\"; dst = \"::\"; peer = \"mn@example.com\"; follow_binding = true; " CRYPTO " } );\n";
+/* The peer's side of it that sends everything into the tunnel SA. */
+static const char mn_all_ipsec[] =
+	"spd = (\n"
+	"{ name = \"tun-out\"; dir = \"out\"; order = 10; local = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+	"{ name = \"tun-in\"; dir = \"in\"; order = 10; local = \"" HOA_A "\"; mode = \"tunnel\"; },\n"
+	REST ");\n"
+	"sa = (\n"
+	"{ spi = 0x1003; policy = \"tun-out\"; src = \"::\"; dst = \"" HA "\"; " CRYPTO " },\n"
+	"{ spi = 0x1004; policy = \"tun-in\"; src = \"" HA "\"; dst = \"::\"; " CRYPTO " } );\n";
+
+/* The peer's tunnel SA from a new outer source, sealing pb's packet (as a
+ * peer whose SPD sends everything into it does). */
+static void peer_seal(struct side *peer, const char *coa)
+{
+	struct ipsec_sa *up = sad_find(peer->kc.sad, SPI_UP, IP6P_ESP, false);
+	assert_non_null(up);
+	tu_addr(coa, up->src);
+	assert_int_equal(bits_output_tunnel(&peer->b, &pb, now, NULL), 0);
+	assert_addr(pbuf_data(&pb) + 8, coa);
+}
+
+/* 4877-14, 4877-01 (RFC 4877 5, the third case): a peer sends everything
+ * through its tunnel-mode SA, its Binding Updates too, in the RFC 4877
+ * format IPv6(CoA -> HA) | ESP tunnel | IPv6(HoA -> HA) | MH BU + ACoA.
+ * Registered from R1, it moves to R2, and its BU arrives on the tunnel SA
+ * from the new care-of address, an outer source the SA does not name yet.
+ * The home agent does not drop it: it takes the BU, moves the binding and
+ * then the tunnel SAs to R2, and its BA goes back through the moved tunnel
+ * SA (RFC 6275 10.4.2: the home agent's own packets to a registered home
+ * address take the tunnel), never onto the home link. 4877-04: the same
+ * home agent is a correspondent node too; a Home Test Init through the
+ * tunnel addressed to the home agent itself is answered by it, and the Home
+ * Test goes back through the tunnel SA as well. */
+static void test_bu_through_tunnel_sa_from_new_coa(void **st)
+{
+	(void)st;
+	unsigned sent;
+	struct side peer;
+	network_with(ha_all_ipsec, mn_tsa_ipsec, true);
+	run_until(10000 * MS);
+	assert_true(mn_registered(node_mn(nodes[N_MN])));
+	assert_addr(node_sa(N_HA, SPI_DOWN, false)->dst, COA_A);
+	uint16_t seq = binding(N_HA, HOA_A)->seq;
+	side_load_bound(&peer, mn_all_ipsec);
+	sad_find(peer.kc.sad, SPI_UP, IP6P_ESP, false)->seq = 1000;   /* past the node's own */
+
+	mk_bu(HOA_A, HA, NULL, COA_R2, (uint16_t)(seq + 1));
+	peer_seal(&peer, COA_R2);
+	unsigned drops = ev_count[N_HA][M6_EV_DROP], from = ncap, ba = ev_count[N_HA][M6_EV_BA_SENT];
+	assert_int_equal(inject(N_HA, 1, pbuf_data(&pb), pb.len, &sent), 0);
+	run_until(now + 100 * MS);
+	assert_int_equal(ev_count[N_HA][M6_EV_DROP], drops);
+	assert_int_equal(ev_count[N_HA][M6_EV_BA_SENT], ba + 1);
+	assert_addr(binding(N_HA, HOA_A)->coa, COA_R2);
+	assert_int_equal(binding(N_HA, HOA_A)->seq, (uint16_t)(seq + 1));
+	assert_addr(node_sa(N_HA, SPI_DOWN, false)->dst, COA_R2);
+	assert_addr(node_sa(N_HA, SPI_UP, true)->src, COA_R2);
+	unsigned through = 0;
+	for (unsigned k = from; k < ncap; k++) {
+		struct seen s = look(k);
+		if (cap[k].from != N_HA)
+			continue;
+		assert_false(s.clear_mh || s.clear_tunnel);
+		if (s.esp && s.spi == SPI_DOWN && s.mh_type == MH_BA) {
+			assert_int_equal(cap[k].link, L_BACKBONE);
+			assert_addr(s.outer_dst, COA_R2);
+			assert_addr(s.inner_src, HA);
+			assert_addr(s.inner_dst, HOA_A);
+			through++;
+		}
+	}
+	assert_int_equal(through, 1);
+
+	/* 4877-04: a HoTI to the home agent's own address, through the tunnel */
+	struct mh_msg m;
+	uint8_t buf[128], hoa[16], ha[16];
+	uint8_t *p;
+	memset(&m, 0, sizeof(m));
+	m.proto = IP6P_NONE;
+	m.type = MH_HOTI;
+	tu_addr(HOA_A, hoa);
+	tu_addr(HA, ha);
+	int len = mip6_build_mh(buf, sizeof(buf), hoa, ha, NULL, NULL, &m);
+	assert_true(len > 0);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, (size_t)len, &p), 0);
+	memcpy(p, buf, (size_t)len);
+	peer_seal(&peer, COA_R2);
+	unsigned hot = ev_count[N_HA][M6_EV_HOT_SENT], cn_hot = ev_count[N_CN][M6_EV_HOT_SENT];
+	from = ncap;
+	assert_int_equal(inject(N_HA, 1, pbuf_data(&pb), pb.len, &sent), 0);
+	run_until(now + 100 * MS);
+	assert_int_equal(ev_count[N_HA][M6_EV_HOT_SENT], hot + 1);
+	assert_int_equal(ev_count[N_CN][M6_EV_HOT_SENT], cn_hot);   /* not forwarded */
+	through = 0;
+	for (unsigned k = from; k < ncap; k++) {
+		struct seen s = look(k);
+		if (cap[k].from != N_HA)
+			continue;
+		assert_false(s.clear_mh || s.clear_tunnel);
+		if (s.esp && s.spi == SPI_DOWN && s.mh_type == MH_HOT) {
+			assert_addr(s.outer_dst, COA_R2);
+			assert_addr(s.inner_src, HA);
+			assert_addr(s.inner_dst, HOA_A);
+			through++;
+		}
+	}
+	assert_int_equal(through, 1);
+	side_free(&peer);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_policy_applies_inside_tunnel_only),
 		cmocka_unit_test(test_ike_tunnel_policy_without_sa_holds_closed),
 		cmocka_unit_test(test_follow_binding_config),
+		cmocka_unit_test(test_bu_through_tunnel_sa_from_new_coa),
 	};
 	memset(attach, -1, sizeof(attach));
 	return cmocka_run_group_tests_name("node_tunnel_sa", tests, NULL, NULL);

@@ -265,8 +265,9 @@ static inline struct ipsec_sa *side_sa(struct side *s, const char *name)
 }
 
 /* A home agent on the home link (interface 0, link 0) and a backbone
- * (interface 1, link 1) that leads to the foreign prefixes. */
-static inline int home_agent_adv(const char *ipsec, bool advertise)
+ * (interface 1, link 1) that leads to the foreign prefixes; with cn, also
+ * a correspondent node on its home agent address (RFC 4877 4.3). */
+static inline int home_agent_roles(const char *ipsec, bool advertise, bool cn)
 {
 	struct node_cfg c;
 	memset(&c, 0, sizeof(c));
@@ -282,9 +283,19 @@ static inline int home_agent_adv(const char *ipsec, bool advertise)
 	c.ha.plen = 64;
 	c.ha.max_bindings = 16;
 	c.ha.dad_timeout_ms = 1000;
+	if (cn) {
+		c.is_cn = true;
+		tu_addr(HA, c.cn.addr);
+		c.cn.max_bindings = 16;
+	}
 	tn_load_ipsec(&c, ipsec);
 	static const int links[] = { 0, 1 };
 	return add_node(&c, links);
+}
+
+static inline int home_agent_adv(const char *ipsec, bool advertise)
+{
+	return home_agent_roles(ipsec, advertise, false);
 }
 
 /* Mobile node A's configuration (home address HOA_A, home agent HA,

@@ -658,15 +658,26 @@ bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now)
 		return false;
 	if (ip6_addr_is_link_local(dst))
 		return link_local_of_mn(ha, pkt, len, now);
-	struct bce *e = bcache_lookup(ha->bc, dst);
-	if (!e || !e->valid || !e->home_reg)
+	const uint8_t *coa = ha_bound_coa(ha, dst);
+	if (!coa)
 		return false;
-	int n = mip6_encap(ha->buf, HA_BUF_LEN, ha->cfg.addr, e->coa, pkt, len);
+	int n = mip6_encap(ha->buf, HA_BUF_LEN, ha->cfg.addr, coa, pkt, len);
 	if (n < 0)
 		return false;
 	ha_send(ha, ha->buf, (size_t)n);
-	ha_emit(ha, M6_EV_TUNNEL_ENCAP, e->hoa, e->coa, 0, (uint32_t)len, NULL);
+	ha_emit(ha, M6_EV_TUNNEL_ENCAP, dst, coa, 0, (uint32_t)len, NULL);
 	return true;
+}
+
+const uint8_t *ha_address(const struct ha *ha)
+{
+	return ha->cfg.addr;
+}
+
+const uint8_t *ha_bound_coa(struct ha *ha, const uint8_t hoa[16])
+{
+	const struct bce *e = bcache_lookup(ha->bc, hoa);
+	return e && e->valid && e->home_reg ? e->coa : NULL;
 }
 
 int ha_input_tunnel(struct ha *ha, const uint8_t *pkt, size_t len, const struct ipsec_sa *sa, uint64_t now)

@@ -86,6 +86,12 @@ void ha_input_mh(struct ha *ha, const uint8_t *pkt, size_t len, const struct ip6
  * is discarded with an ICMPv6 Destination Unreachable code 3 to its source
  * (HA-07): true as well, the caller must not forward it. */
 bool ha_intercept(struct ha *ha, const uint8_t *pkt, size_t len, uint64_t now);
+/* The care-of address of a registered home address (a valid home
+ * registration), or NULL: where the HA's own packets to it go. The
+ * pointer is valid until the binding cache changes. */
+const uint8_t *ha_bound_coa(struct ha *ha, const uint8_t hoa[16]);
+/* The home agent address (the tunnel's end at the HA). */
+const uint8_t *ha_address(const struct ha *ha);
 /* An IPv6-in-IPv6 packet addressed to the HA: 0..len = offset of the inner
  * packet to forward, or a negative drop reason. With sa != NULL (an ESP
  * tunnel SA) the outer source is not checked, and a packet that is no

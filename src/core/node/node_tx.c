@@ -215,6 +215,24 @@ static bool home_bu(const uint8_t *pkt, size_t len)
 	return pkt[w.proto_off + 2] == MH_BU && (m6_get16(pkt + w.proto_off + 8) & MH_BU_H);
 }
 
+/* Put pb's packet in the home agent's tunnel to coa (RFC 2473). */
+static int encap_in_place(struct node *n, struct pbuf *pb, const uint8_t coa[16])
+{
+	uint8_t *o;
+	size_t inner = pb->len;
+	if (inner > 0xffff || inner + IP6_HDR_LEN > NODE_PKT_MAX || pbuf_push(pb, IP6_HDR_LEN, &o))
+		return M6_E_NOMEM;
+	struct ip6_hdr h;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.src, ha_address(n->ha), 16);
+	memcpy(h.dst, coa, 16);
+	h.hlim = 64;
+	h.nh = IP6P_IPV6;
+	h.plen = (uint16_t)inner;
+	ip6_hdr_write(o, &h);
+	return 0;
+}
+
 void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned flags, int in_if)
 {
 	struct pbuf pb;
@@ -227,13 +245,29 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 	pbuf_init(&pb, n->buf, NODE_BUF, NODE_HEADROOM);
 	pbuf_put(&pb, len, &p);
 	memmove(p, pkt, len);
+	/* RFC 6275 10.4.2: what a home agent itself sends to a registered home
+	 * address goes to the care-of address, as what it intercepts does
+	 * (ha_intercept): through the tunnel SA that follows the binding when
+	 * one selects it, else in IPv6-in-IPv6 after the packet's own IPsec,
+	 * unless that was a tunnel-mode SA (the tunnel already). Its BA to a BU
+	 * in the RFC 4877 tunnel format and its Home Test as a correspondent
+	 * (4877-04, 4877-14) take this path. */
+	uint8_t coa[16];
+	bool home = !forwarded && !(flags & (TX_BYPASS | TX_TUNNELLED)) && n->ha && !ip6_addr_is_multicast(p + 24);
+	const uint8_t *bound = home ? ha_bound_coa(n->ha, p + 24) : NULL;
+	if (bound)
+		memcpy(coa, bound, 16);
 	if (n->ipsec && !(flags & TX_BYPASS)) {
 		struct bits_result r;
 		int rc;
-		if (!forwarded && into_tunnel_sa(n, &pb))
+		if (!forwarded && (into_tunnel_sa(n, &pb) || (bound && bits_tunnel_selects(&n->bits, p, len)))) {
 			rc = bits_output_tunnel(&n->bits, &pb, n->now, &r);
-		else
+			bound = NULL;
+		} else {
 			rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
+			if (!rc && r.sa && r.sa->mode == SA_TUNNEL)
+				bound = NULL;
+		}
 		node_km_drain_bits(n);
 		/* RFC 3776 4.1 (3776-04): ESP on the home registration is not
 		 * only supported but used; a node with IPsec whose policies
@@ -247,6 +281,16 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 			node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");
 			return;
 		}
+	}
+	if (bound) {
+		int rc = encap_in_place(n, &pb, coa);
+		if (rc) {
+			node_emit_drop(n, rc, "home agent tunnel");
+			return;
+		}
+		/* the outer packet meets the SPD as any tunnel packet does */
+		node_send_routed(n, pbuf_data(&pb), pb.len, flags | TX_TUNNELLED, in_if);
+		return;
 	}
 	const uint8_t *q = pbuf_data(&pb);
 	int ifx = q[24] == 0xff && (q[25] & 0x0f) <= 2 ? node_route_link_scope(n, q + 8) : node_route(n, q + 24);

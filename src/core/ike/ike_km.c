@@ -27,131 +27,6 @@ static unsigned km_tries(const struct ike_km *k)
 	return k->cfg.tries ? k->cfg.tries : IKE_KM_TRIES;
 }
 
-/* ---- slots ---- */
-
-static void km_random(void *ctx, uint8_t *out, size_t n)
-{
-	struct ike_km *k = ctx;
-	node_km_random(k->n, out, n);
-}
-
-/* MK-06: an IKE SA moves only to global unicast addresses (never
- * unspecified, loopback, link-local or multicast ones). */
-static bool km_addr_ok(void *ctx, const uint8_t peer[16], const uint8_t local[16])
-{
-	(void)ctx;
-	return ip6_addr_unicast_routable(peer) && ip6_addr_unicast_routable(local);
-}
-
-static int km_alloc_spi(void *ctx, uint32_t *spi)
-{
-	struct slot *s = ctx;
-	return node_sa_reserve_spi(s->km->n, IP6P_ESP, spi);
-}
-
-static void slot_free(struct ike_km *k, struct slot *s)
-{
-	if (s->pad_tmp) {
-		/* the assignment lasts as long as the identity has an IKE SA */
-		bool kept = false;
-		for (unsigned i = 0; i < k->n_slots; i++)
-			kept |= &k->slots[i] != s && k->slots[i].used && k->slots[i].pad_tmp == s->pad_tmp;
-		struct bits *b = node_bits(k->n);
-		if (!kept && b && b->pad)
-			pad_remove(b->pad, s->pad_tmp);
-	}
-	if (s->larval)
-		node_sa_delete(k->n, s->in_spi, IP6P_ESP, true);
-	ike_sa_clear(&s->sa);
-	OPENSSL_cleanse(s, sizeof(*s));
-}
-
-static struct slot *slot_take(struct ike_km *k)
-{
-	struct slot *s = NULL, *oldest = NULL;
-	for (unsigned i = 0; i < k->n_slots && !s; i++)
-		if (!k->slots[i].used)
-			s = &k->slots[i];
-	for (unsigned i = 0; i < k->n_slots && !s; i++) {
-		struct slot *o = &k->slots[i];
-		/* only an SA still in its first exchanges: a rekeyed one
-		 * waits for its Delete, and may be the one being handled */
-		enum ike_sa_state st = o->sa.state;
-		bool half = st != IKE_SA_ESTABLISHED && st != IKE_SA_REKEYED && st != IKE_SA_DELETED;
-		if (half && (!oldest || o->created < oldest->created))
-			oldest = o;
-	}
-	if (!s && oldest) {
-		/* under load a half-open SA gives way to a new one */
-		slot_free(k, oldest);
-		s = oldest;
-	}
-	if (s)
-		memset(s, 0, sizeof(*s));
-	return s;
-}
-
-static struct slot *slot_new(struct ike_km *k, uint64_t now)
-{
-	struct slot *s = slot_take(k);
-	uint32_t spi;
-	if (!s || node_sa_reserve_spi(k->n, IP6P_ESP, &spi))
-		return NULL;
-	s->used = true;
-	s->km = k;
-	s->in_spi = spi;
-	s->larval = true;
-	s->created = now;
-	const struct ike_km_cfg *c = &k->cfg;
-	struct ike_sa_cfg *sc = &s->cfg;
-	memcpy(sc->ike, c->ike, sizeof(sc->ike));
-	sc->n_ike = c->n_ike;
-	sc->esp = c->esp;
-	sc->esp_spi = spi;
-	sc->id_type = c->id_type;
-	sc->id = c->id;
-	sc->id_len = c->id_len;
-	sc->peer_id_type = c->peer_id_type;
-	sc->peer_id = c->peer_id;
-	sc->peer_id_len = c->peer_id_len;
-	sc->psk = c->psk;
-	sc->psk_len = c->psk_len;
-	sc->cred = c->cred;
-	sc->cert_time = k->wall_s + ((int64_t)now - (int64_t)k->wall_at) / 1000000000;
-	sc->rng = (struct ike_rng){ km_random, k };
-	sc->alloc_spi = km_alloc_spi;
-	sc->spi_ctx = s;
-	sc->mobike = c->mobike;
-	sc->mobike_rr = c->mobike_rr;
-	sc->natt = c->natt;
-	sc->natt_force = c->encap;
-	sc->fragmentation = c->fragmentation;
-	sc->frag_mtu = c->frag_mtu;
-	sc->addr_ok = km_addr_ok;
-	if (c->initiator) {
-		/* with cp any home address: the home agent narrows it to its answer */
-		ikm_ts_one(&sc->tsi, c->cp ? NULL : c->home);
-		ikm_ts_one(&sc->tsr, c->peer);
-		sc->cp = c->cp;
-		sc->cp_want = c->home;
-		ikm_ts_any(&sc->tun_tsi, c->home);
-		ikm_ts_any(&sc->tun_tsr, NULL);
-	} else {
-		ikm_ts_one(&sc->tsi, NULL);
-		ikm_ts_one(&sc->tsr, NULL);
-		sc->peer_psk = ikm_pad_psk;
-		sc->peer_cert_ok = ikm_pad_cert;
-		sc->child_allowed = ikm_pad_child;
-		sc->assign_hoa = ikm_pad_assign;
-		sc->tunnel_ok = c->tunnel;
-		ikm_ts_any(&sc->tun_tsi, NULL);
-		ikm_ts_any(&sc->tun_tsr, NULL);
-		sc->cp_life_s = IKE_KM_HOA_LIFE_S;
-		sc->pad_ctx = s;
-	}
-	return s;
-}
-
 /* ---- installing the Child SA ---- */
 
 static void log_ike(struct ike_km *k, const struct slot *s)
@@ -181,7 +56,7 @@ static void drop_slot_sas(struct ike_km *k, struct slot *s)
 		if (c->used)
 			drop_pair(k, c->spi_in, c->spi_out);
 	}
-	slot_free(k, s);
+	ikm_slot_free(k, s);
 }
 
 /* One IKE SA per peer: a newer one (made after a move, 4877-10, or a
@@ -321,7 +196,7 @@ static void start(struct ike_km *k, uint64_t now)
 	uint8_t src[16];
 	if (!local_addr(k, src))
 		return;
-	struct slot *s = slot_new(k, now);
+	struct slot *s = ikm_slot_new(k, now);
 	if (!s)
 		return;
 	size_t len;
@@ -330,7 +205,7 @@ static void start(struct ike_km *k, uint64_t now)
 	memcpy(p.peer, k->cfg.peer, 16);
 	if (ike_sa_start_on(&s->sa, &s->cfg, &p, k->out, sizeof(k->out), &len)) {
 		k->st.failed++;
-		slot_free(k, s);
+		ikm_slot_free(k, s);
 		return;
 	}
 	if (ikm_true_address(k))
@@ -416,7 +291,7 @@ static void after(struct ike_km *k, struct slot *s, uint32_t msgid_before, uint6
 /* A slot for a new IKE SA made by a rekey of s's. */
 static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, bool loser)
 {
-	struct slot *ns = slot_take(k);
+	struct slot *ns = ikm_slot_take(k);
 	if (!ns || ns == s) {
 		k->st.failed++;
 		return NULL;
@@ -429,7 +304,7 @@ static struct slot *rekey_slot(struct ike_km *k, struct slot *s, uint64_t now, b
 	ns->created = ns->last_rx = now;
 	if (loser ? ike_sa_adopt_loser(&ns->sa, &ns->cfg, &s->sa) : ike_sa_adopt(&ns->sa, &ns->cfg, &s->sa)) {
 		k->st.failed++;
-		slot_free(k, ns);
+		ikm_slot_free(k, ns);
 		return NULL;
 	}
 	log_ike(k, ns);
@@ -615,7 +490,7 @@ static bool cookie_ok(struct ike_km *k, const struct node_km_msg *m)
 {
 	if (!k->cfg.cookie_threshold || half_open(k) < k->cfg.cookie_threshold)
 		return true;
-	struct ike_rng rng = { km_random, k };
+	struct ike_rng rng = { ikm_random, k };
 	if (!k->cookie_rotate_at) {
 		ike_cookie_init(&k->cookie, &rng);
 		k->cookie_rotate_at = m->now + IKE_KM_COOKIE_ROTATE_NS;
@@ -654,7 +529,7 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 	    !memcmp(spi_r, zero, IKE_SPI_LEN)) {
 		if (!cookie_ok(k, m))
 			return;
-		if ((s = slot_new(k, m->now))) {
+		if ((s = ikm_slot_new(k, m->now))) {
 			ike_sa_respond(&s->sa, &s->cfg);
 			/* RFC 7296 2.11: from where the request came to, to where it came from */
 			ike_sa_set_path(&s->sa, &rx);
@@ -707,13 +582,13 @@ static void km_input(void *ctx, struct node *n, const struct node_km_msg *m)
 		/* the responder keeps the slot so a retransmitted request gets
 		 * its AUTHENTICATION_FAILED again, until it is forgotten */
 		if (k->cfg.initiator)
-			slot_free(k, s);
+			ikm_slot_free(k, s);
 		return;
 	}
 	if (!k->cfg.initiator && s->sa.state == IKE_SA_IDLE) {
 		/* a stateless refusal (INVALID_KE, NO_PROPOSAL_CHOSEN) or a
 		 * dropped request: nothing to keep (IKE-06, IKE-07) */
-		slot_free(k, s);
+		ikm_slot_free(k, s);
 		return;
 	}
 	if (!rc) {
@@ -749,7 +624,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 	bool up = st == IKE_SA_ESTABLISHED || st == IKE_SA_REKEYED;
 	if (!initial && !up) {
 		/* a half-open or failed responder SA is forgotten */
-		slot_free(k, s);
+		ikm_slot_free(k, s);
 		return;
 	}
 	if (initial || s->sa.req_pending) {
@@ -760,7 +635,7 @@ static void slot_timer(struct ike_km *k, struct slot *s, uint64_t now)
 			else if (st == IKE_SA_REKEYED)
 				drop_slot_sas(k, s);    /* its Delete unanswered: the new SA lives on */
 			else
-				slot_free(k, s);
+				ikm_slot_free(k, s);
 			return;
 		}
 		size_t len;

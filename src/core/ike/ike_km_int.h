@@ -53,6 +53,14 @@ struct ike_km {
 	uint64_t wall_at;
 };
 
+/* ike_km_slot.c: a free slot (or a half-open SA's, freed), a new slot with
+ * its IKE SA configuration and larval SPI (NULL: none), a slot freed and
+ * wiped; the node's random octets for an IKE SA (ctx: the key manager) */
+struct slot *ikm_slot_take(struct ike_km *k);
+struct slot *ikm_slot_new(struct ike_km *k, uint64_t now);
+void ikm_slot_free(struct ike_km *k, struct slot *s);
+void ikm_random(void *ctx, uint8_t *out, size_t n);
+
 /* ike_km_pad.c: the PAD's answers for the IKE SA in slot ctx */
 const struct pad_entry *ikm_pad_for(const struct ike_km *k, uint8_t type, const uint8_t *id, size_t len);
 int ikm_pad_psk(void *ctx, uint8_t type, const uint8_t *id, size_t len, const uint8_t **psk, size_t *psk_len);

@@ -172,7 +172,6 @@ void node_input_ra(struct node *n, const uint8_t *pkt, const struct ip6_walk *w)
 /* node_tx.c */
 #define TX_FORWARDED 0x1     /* forwarded, not originated */
 #define TX_BYPASS 0x2        /* the key manager's own traffic: no IPsec */
-#define TX_TUNNELLED 0x4     /* a home agent's own packet, put in its tunnel */
 void node_send_raw(struct node *n, unsigned ifindex, const uint8_t *pkt, size_t len);
 void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned flags, int in_if);
 void node_send_local(struct node *n, const uint8_t *pkt, size_t len);

@@ -233,6 +233,38 @@ static int encap_in_place(struct node *n, struct pbuf *pb, const uint8_t coa[16]
 	return 0;
 }
 
+/* IPsec on pb, a packet this node sends (or forwards): 0, or the drop
+ * reason, counted. bound: a home agent's own packet to a registered home
+ * address, which a tunnel SA following the binding may take whole.
+ * *tunnel_sa: a tunnel-mode SA put its own outer header on. */
+static int protect(struct node *n, struct pbuf *pb, bool forwarded, bool bound, bool *tunnel_sa)
+{
+	struct bits_result r;
+	int rc;
+	const uint8_t *p = pbuf_data(pb);
+	size_t len = pb->len;
+	if (!forwarded && (into_tunnel_sa(n, pb) || (bound && bits_tunnel_selects(&n->bits, p, len)))) {
+		rc = bits_output_tunnel(&n->bits, pb, n->now, &r);
+		*tunnel_sa = true;
+	} else {
+		rc = bits_output(&n->bits, pb, forwarded, n->now, &r);
+		*tunnel_sa = !rc && r.sa && r.sa->mode == SA_TUNNEL;
+	}
+	node_km_drain_bits(n);
+	/* RFC 3776 4.1 (3776-04): ESP on the home registration is not only
+	 * supported but used; a node with IPsec whose policies let its home
+	 * Binding Update out in clear is misconfigured, and the BU does not
+	 * leave (fail closed, counted). */
+	if (!rc && !forwarded && n->mn && !r.sa && home_bu(pbuf_data(pb), pb->len))
+		rc = bits_note_drop(&n->bits, M6_E_BU_UNPROTECTED);
+	if (rc) {
+		if (rc == M6_E_NO_SA && !forwarded)
+			n->waits_sa = true;
+		node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");
+	}
+	return rc;
+}
+
 void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned flags, int in_if)
 {
 	struct pbuf pb;
@@ -248,49 +280,28 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 	/* RFC 6275 10.4.2: what a home agent itself sends to a registered home
 	 * address goes to the care-of address, as what it intercepts does
 	 * (ha_intercept): through the tunnel SA that follows the binding when
-	 * one selects it, else in IPv6-in-IPv6 after the packet's own IPsec,
-	 * unless that was a tunnel-mode SA (the tunnel already). Its BA to a BU
-	 * in the RFC 4877 tunnel format and its Home Test as a correspondent
-	 * (4877-04, 4877-14) take this path. */
+	 * one selects it, else in IPv6-in-IPv6 after the packet's own IPsec
+	 * (unless that was a tunnel-mode SA: the tunnel already), the outer
+	 * packet then meeting the SPD as any tunnel packet does. Its BA to a
+	 * BU in the RFC 4877 tunnel format and its Home Test as a
+	 * correspondent (4877-04, 4877-14) take this path. */
 	uint8_t coa[16];
-	bool home = !forwarded && !(flags & (TX_BYPASS | TX_TUNNELLED)) && n->ha && !ip6_addr_is_multicast(p + 24);
-	const uint8_t *bound = home ? ha_bound_coa(n->ha, p + 24) : NULL;
-	if (bound)
+	const uint8_t *bound = NULL;
+	if (!forwarded && !(flags & TX_BYPASS) && n->ha && !ip6_addr_is_multicast(p + 24) &&
+	    (bound = ha_bound_coa(n->ha, p + 24)))
 		memcpy(coa, bound, 16);
-	if (n->ipsec && !(flags & TX_BYPASS)) {
-		struct bits_result r;
-		int rc;
-		if (!forwarded && (into_tunnel_sa(n, &pb) || (bound && bits_tunnel_selects(&n->bits, p, len)))) {
-			rc = bits_output_tunnel(&n->bits, &pb, n->now, &r);
-			bound = NULL;
-		} else {
-			rc = bits_output(&n->bits, &pb, forwarded, n->now, &r);
-			if (!rc && r.sa && r.sa->mode == SA_TUNNEL)
-				bound = NULL;
-		}
-		node_km_drain_bits(n);
-		/* RFC 3776 4.1 (3776-04): ESP on the home registration is not
-		 * only supported but used; a node with IPsec whose policies
-		 * let its home Binding Update out in clear is misconfigured,
-		 * and the BU does not leave (fail closed, counted). */
-		if (!rc && !forwarded && n->mn && !r.sa && home_bu(pbuf_data(&pb), pb.len))
-			rc = bits_note_drop(&n->bits, M6_E_BU_UNPROTECTED);
-		if (rc) {
-			if (rc == M6_E_NO_SA && !forwarded)
-				n->waits_sa = true;
-			node_emit_drop(n, rc, forwarded ? "ipsec (forward)" : "ipsec out");
-			return;
-		}
-	}
-	if (bound) {
+	bool ipsec = n->ipsec && !(flags & TX_BYPASS), tunnel_sa = false, encap = false;
+	if (ipsec && protect(n, &pb, forwarded, bound != NULL, &tunnel_sa))
+		return;
+	if (bound && !tunnel_sa) {
 		int rc = encap_in_place(n, &pb, coa);
 		if (rc) {
 			node_emit_drop(n, rc, "home agent tunnel");
 			return;
 		}
-		/* the outer packet meets the SPD as any tunnel packet does */
-		node_send_routed(n, pbuf_data(&pb), pb.len, flags | TX_TUNNELLED, in_if);
-		return;
+		encap = true;
+		if (ipsec && protect(n, &pb, false, false, &tunnel_sa))
+			return;
 	}
 	const uint8_t *q = pbuf_data(&pb);
 	int ifx = q[24] == 0xff && (q[25] & 0x0f) <= 2 ? node_route_link_scope(n, q + 8) : node_route(n, q + 24);
@@ -304,7 +315,10 @@ void node_send_routed(struct node *n, const uint8_t *pkt, size_t len, unsigned f
 		return;
 	unsigned mtu = node_mtu(n, (unsigned)ifx);
 	if (pb.len > mtu) {
-		too_big(n, pkt, len, pb.len, mtu, forwarded);
+		/* in the home agent's tunnel: the room it leaves (RFC 2473 7.1) */
+		size_t over = pb.len - len;
+		unsigned room = mtu > over + ICMP6_MIN_MTU ? (unsigned)(mtu - over) : ICMP6_MIN_MTU;
+		too_big(n, pkt, len, encap ? len : pb.len, encap ? room : mtu, forwarded);
 		return;
 	}
 	node_send_raw(n, (unsigned)ifx, q, pb.len);

@@ -574,17 +574,10 @@ static void test_hoti_to_home_agent_itself(void **s)
 	static const char *const to[] = { CN, HA };
 	for (int k = 0; k < 2; k++) {
 		/* IPv6(HoA -> to) | MH HoTI, in IPv6(HoA -> HA) for the SA */
-		struct mh_msg m;
+		mk_hoti_to(HOA_A, to[k]);
 		uint8_t home[16], d[16];
-		size_t mlen;
-		memset(&m, 0, sizeof(m));
-		m.proto = IP6P_NONE;
-		m.type = MH_HOTI;
-		memset(m.cookie, 0x40 + k, sizeof(m.cookie));
-		uint8_t *p = mk_mh(&m, HOA_A, to[k], &mlen);
 		tu_addr(HOA_A, home);
 		tu_addr(to[k], d);
-		mh_set_checksum(p + IP6_HDR_LEN, mlen, home, d);
 		wrap6(HOA_A, HA);
 		assert_int_equal(bits_output(&mn.b, &pb, false, 0, &r), 0);
 		assert_int_equal(r.sa->spi, 0x1201);

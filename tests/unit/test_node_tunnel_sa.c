@@ -336,19 +336,7 @@ static void test_rr_tunnel_sa_follows_moves(void **st)
 /* Inner HoTI (HoA -> CN) in pb, as the mobile node builds it. */
 static void mk_hoti(void)
 {
-	struct mh_msg m;
-	uint8_t buf[128], src[16], dst[16];
-	uint8_t *p;
-	memset(&m, 0, sizeof(m));
-	m.proto = IP6P_NONE;
-	m.type = MH_HOTI;
-	tu_addr(HOA_A, src);
-	tu_addr(CN, dst);
-	int len = mip6_build_mh(buf, sizeof(buf), src, dst, NULL, NULL, &m);
-	assert_true(len > 0);
-	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
-	assert_int_equal(pbuf_put(&pb, (size_t)len, &p), 0);
-	memcpy(p, buf, (size_t)len);
+	mk_hoti_to(HOA_A, CN);
 }
 
 /* INT-04, 3776-11: once registered from R1, nothing but a protected BU the
@@ -616,19 +604,7 @@ static void test_bu_through_tunnel_sa_from_new_coa(void **st)
 	assert_int_equal(through, 1);
 
 	/* 4877-04: a HoTI to the home agent's own address, through the tunnel */
-	struct mh_msg m;
-	uint8_t buf[128], hoa[16], ha[16];
-	uint8_t *p;
-	memset(&m, 0, sizeof(m));
-	m.proto = IP6P_NONE;
-	m.type = MH_HOTI;
-	tu_addr(HOA_A, hoa);
-	tu_addr(HA, ha);
-	int len = mip6_build_mh(buf, sizeof(buf), hoa, ha, NULL, NULL, &m);
-	assert_true(len > 0);
-	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
-	assert_int_equal(pbuf_put(&pb, (size_t)len, &p), 0);
-	memcpy(p, buf, (size_t)len);
+	mk_hoti_to(HOA_A, HA);
 	peer_seal(&peer, COA_R2);
 	unsigned hot = ev_count[N_HA][M6_EV_HOT_SENT], cn_hot = ev_count[N_CN][M6_EV_HOT_SENT];
 	from = ncap;

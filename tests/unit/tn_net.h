@@ -413,6 +413,25 @@ static inline void mk_ba(const char *src, const char *dst, const char *home, uin
 		assert_int_equal(ip6_insert_rh2(&pb, fin), 0);
 }
 
+/* pb := IPv6(src -> dst) | MH HoTI (checksummed), as a mobile node builds
+ * it before it enters the tunnel. */
+static inline void mk_hoti_to(const char *src, const char *dst)
+{
+	struct mh_msg m;
+	uint8_t buf[128], s[16], d[16];
+	uint8_t *p;
+	memset(&m, 0, sizeof(m));
+	m.proto = IP6P_NONE;
+	m.type = MH_HOTI;
+	tu_addr(src, s);
+	tu_addr(dst, d);
+	int len = mip6_build_mh(buf, sizeof(buf), s, d, NULL, NULL, &m);
+	assert_true(len > 0);
+	assert_int_equal(pbuf_init(&pb, mem, sizeof(mem), 1024), 0);
+	assert_int_equal(pbuf_put(&pb, (size_t)len, &p), 0);
+	memcpy(p, buf, (size_t)len);
+}
+
 /* Wrap pb's packet in IPv6(src -> dst). */
 static inline void wrap6(const char *src, const char *dst)
 {

@@ -492,6 +492,24 @@ static int kc_add_key(struct keyconf *kc, const struct ipsec_sa *sa, const struc
 	return 0;
 }
 
+/* A selector that lets an MH Home Test Init or Home Test through (any
+ * protocol, or MH with either type in its range: RFC 4301 4.4.1.1 puts the
+ * MH type in the high octet of the local port). */
+static bool kc_carries_home_test(const struct spd_sel *s)
+{
+	if (s->proto == SPD_PROTO_ANY)
+		return true;
+	if (s->proto != IP6P_MH)
+		return false;
+	static const uint8_t types[] = { MH_HOTI, MH_HOT };
+	for (size_t i = 0; i < sizeof(types); i++) {
+		uint16_t lo = (uint16_t)(types[i] << 8), hi = (uint16_t)(lo | 0xff);
+		if (s->lport.lo <= hi && s->lport.hi >= lo)
+			return true;
+	}
+	return false;
+}
+
 static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 {
 	static const char *const keys[] = { "spi", "policy", "src", "dst", "enc", "enc_key", "auth",
@@ -585,6 +603,13 @@ static int kc_sa_entry(struct kc_ctx *c, const config_setting_t *g)
 	if (sa.proto == IP6P_AH && x.enc != M6_ENC_NULL) {
 		m6_wipe(&x, sizeof(x));
 		return kc_fail(c, g, "AH has no encryption: set enc = \"null\"");
+	}
+	/* HA-09, 3776-10, 4877-14: the mobile node - home agent tunnel carries
+	 * the Home Test Init and Home Test, which need confidentiality */
+	if (sa.follow_binding && x.enc == M6_ENC_NULL && kc_carries_home_test(&pol->sel)) {
+		m6_wipe(&x, sizeof(x));
+		return kc_fail(c, g, "SA 0x%x follows the binding and its policy '%s' can carry the Home Test Init "
+			       "and Home Test, which need encryption: not enc = \"null\" (nor AH)", sa.spi, pname);
 	}
 	rc = m6_xform_init(&sa.xf, &x, !sa.inbound, why, sizeof(why));
 	if (!rc && (c->flags & KEYCONF_KEEP_KEYS) && kc_add_key(c->kc, &sa, &x)) {

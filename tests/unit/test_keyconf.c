@@ -32,6 +32,47 @@ static void test_loads_3776_layout(void **s)
 	keyconf_free(&kc);
 }
 
+/* A tunnel-mode policy from the home address (proto, MH type range) and
+ * its SA that follows the binding, with the given crypto. */
+#define TUN_POLICY(sel) "spd = ( { name = \"tun\"; dir = \"out\"; local = \"2001:db8:1::100\"; mode = \"tunnel\"; " \
+	sel " } );\n"
+#define TUN_SA(body) "sa = ( { spi = 0x1003; policy = \"tun\"; src = \"::\"; dst = \"2001:db8:1::1\";" \
+	" follow_binding = true; " body " } );\n"
+#define NULL_ENC "enc = \"null\"; auth = \"hmac-sha256-128\"; auth_key = " K32 ";"
+
+/* HA-09, 3776-10, 4877-14: the MN-HA tunnel SA (follow_binding) carries the
+ * Home Test Init and Home Test when its policy lets them through, and
+ * those need confidentiality: NULL encryption is refused for such a policy
+ * (any protocol, MH of any type, an MH type range holding HoTI or HoT),
+ * and taken for one that cannot carry them (MH BU only, UDP). */
+static void test_tunnel_sa_needs_encryption_for_home_test(void **s)
+{
+	(void)s;
+	static const char *const refused[] = { "", "proto = \"mh\";", "proto = \"mh\"; mh_type = \"hoti\";",
+					       "proto = \"mh\"; mh_type = \"3\";", "proto = \"mh\"; mh_type = \"0-2\";" };
+	static const char *const taken[] = { "proto = \"mh\"; mh_type = \"bu\";", "proto = \"udp\";",
+					     "proto = \"mh\"; mh_type = \"4-7\";" };
+	char cfg[1024];
+	struct keyconf kc;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char err[256] = "";
+		snprintf(cfg, sizeof(cfg), TUN_POLICY("%s") TUN_SA(NULL_ENC), refused[i]);
+		if (keyconf_load_string(cfg, &kc, err, sizeof(err)) != M6_E_CONFIG || !strstr(err, "need encryption"))
+			fail_msg("refused[%zu]: '%s'", i, err);
+		/* with encryption the same policy is fine */
+		snprintf(cfg, sizeof(cfg), TUN_POLICY("%s") TUN_SA(CBC), refused[i]);
+		assert_int_equal(keyconf_load_string(cfg, &kc, err, sizeof(err)), 0);
+		keyconf_free(&kc);
+	}
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		char err[256] = "";
+		snprintf(cfg, sizeof(cfg), TUN_POLICY("%s") TUN_SA(NULL_ENC), taken[i]);
+		if (keyconf_load_string(cfg, &kc, err, sizeof(err)))
+			fail_msg("taken[%zu]: '%s'", i, err);
+		keyconf_free(&kc);
+	}
+}
+
 static void test_refusals(void **s)
 {
 	(void)s;
@@ -219,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loads_3776_layout),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_tunnel_sa_needs_encryption_for_home_test),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_counter_mode_in_simulation),

@@ -445,6 +445,12 @@ int ikeconf_load(struct conf_ctx *c, const config_setting_t *g, bool initiator, 
 	o->keepalive_s = ka / 1000000000ull;
 	if (!rc) rc = conf_bool(c, g, "cp", &o->cp);
 	if (!rc) rc = conf_bool(c, g, "tunnel", &o->tunnel);
+	/* HA-09, 3776-10: the tunnel SA carries the Home Test Init and Home
+	 * Test, which need confidentiality; every Child SA takes 'esp' */
+	if (!rc && o->tunnel && o->esp.encr == IKE_ENCR_NULL)
+		rc = conf_fail(c, config_setting_get_member(g, "tunnel"),
+			       "'tunnel' = true: the tunnel-mode SA carries the Home Test Init and Home Test, which need "
+			       "encryption, and every Child SA takes 'esp' = \"%s\" (NULL encryption)", esp);
 	if (!rc && o->cp && !initiator)
 		rc = conf_fail(c, config_setting_get_member(g, "cp"),
 			       "'cp' is the mobile node's (it asks for a home address); a home agent answers from its PAD");

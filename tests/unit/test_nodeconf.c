@@ -209,6 +209,30 @@ static int load_ike(const char *keys, struct nodeconf *n, char *err, size_t errl
 	return rc;
 }
 
+/* HA-09, 3776-10: with tunnel = true IKE makes the mobile node - home agent
+ * tunnel SA, which carries the Home Test Init and Home Test; its 'esp' (the
+ * one transform of every Child SA) must encrypt. NULL encryption stays
+ * allowed for the BU/BA SAs alone. */
+static void test_ike_tunnel_needs_encryption(void **s)
+{
+	(void)s;
+	struct nodeconf n;
+	char err[512] = "", dir[256];
+#define PSK_KEYS "psk = \"mip6sec example pre-shared key: at least sixty-four octets of text!\"; " \
+	"peer_id = \"ha.example.org\"; peer_id_type = \"fqdn\"; proposals = [ \"aes128gcm16-prfsha256-x25519\" ];"
+	assert_int_equal(load_ike(PSK_KEYS " esp = \"null-sha256\"; tunnel = true;", &n, err, sizeof(err), dir, sizeof(dir)),
+			 M6_E_CONFIG);
+	if (!strstr(err, ":4: 'tunnel' = true") || !strstr(err, "need encryption"))
+		fail_msg("%s", err);
+	if (load_ike(PSK_KEYS " esp = \"null-sha256\";", &n, err, sizeof(err), dir, sizeof(dir)))
+		fail_msg("%s", err);
+	nodeconf_free(&n);
+	if (load_ike(PSK_KEYS " esp = \"aes128-sha256\"; tunnel = true;", &n, err, sizeof(err), dir, sizeof(dir)))
+		fail_msg("%s", err);
+	nodeconf_free(&n);
+#undef PSK_KEYS
+}
+
 /* auth = "pubkey": certificate, key and CA files; FILE:LINE for each fault. */
 static void test_ike_pubkey(void **s)
 {
@@ -267,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_node_file_errors),
 		cmocka_unit_test(test_discovery_keys),
 		cmocka_unit_test(test_ike_pubkey),
+		cmocka_unit_test(test_ike_tunnel_needs_encryption),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

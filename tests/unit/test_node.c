@@ -57,6 +57,8 @@ static void on_tx(void *ctx, const struct node_out *o);
 static unsigned echo_replies, clear_mh_on_r1, esp_mh_on_r1;
 static unsigned cn_too_big, cn_time_exceeded;
 static uint32_t cn_ptb_mtu;
+static unsigned ha_echo_replies, ha_too_big;   /* what the home agent's own upper layer gets */
+static uint32_t ha_ptb_mtu;
 static uint16_t link_mtu;               /* 0: the default 1500 */
 static unsigned ev_count[M6_EV_TYPE_COUNT];
 static struct node_shared *shared;      /* lent to every node when set */
@@ -82,6 +84,12 @@ static void on_deliver(void *ctx, struct node *n, const uint8_t *pkt, size_t len
 	}
 	if (n == nodes[CN_N] && len >= 48 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 3)
 		cn_time_exceeded++;
+	if (n == nodes[HA_N] && len > 40 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 129)
+		ha_echo_replies++;
+	if (n == nodes[HA_N] && len >= 48 && pkt[6] == IP6P_ICMPV6 && pkt[40] == 2) {
+		ha_too_big++;
+		ha_ptb_mtu = m6_get32(pkt + 44);
+	}
 }
 
 static void addr(const char *s, uint8_t a[16]) { tu_addr(s, a); }
@@ -287,13 +295,15 @@ static void move_mn(int link)
 }
 
 /* An Echo Request of `size` octets (IPv6 header included) to the home address. */
-static void ping_hoa_sized(size_t size, uint8_t hlim)
+/* An Echo Request of size octets to the mobile node's home address from
+ * node `from`, source src. */
+static void ping_hoa_from(int from, const char *src, size_t size, uint8_t hlim)
 {
 	static uint8_t pkt[NODE_APP_MAX];
 	struct ip6_hdr h;
 	assert_true(size >= 48 && size <= sizeof(pkt));
 	memset(&h, 0, sizeof(h));
-	addr("2001:db8:ff::4", h.src);
+	addr(src, h.src);
 	addr("2001:db8:1::100", h.dst);
 	h.nh = IP6P_ICMPV6;
 	h.hlim = hlim;
@@ -305,8 +315,13 @@ static void ping_hoa_sized(size_t size, uint8_t hlim)
 	m6_put16(pkt + 42, 0);
 	pkt[45] = 1;
 	m6_put16(pkt + 42, m6_csum_ip6(h.src, h.dst, IP6P_ICMPV6, pkt + 40, size - 40));
-	assert_int_equal(node_app_send(nodes[CN_N], pkt, size, now), 0);
-	flush(CN_N);
+	assert_int_equal(node_app_send(nodes[from], pkt, size, now), 0);
+	flush(from);
+}
+
+static void ping_hoa_sized(size_t size, uint8_t hlim)
+{
+	ping_hoa_from(CN_N, "2001:db8:ff::4", size, hlim);
 }
 
 static void ping_hoa(void)
@@ -389,6 +404,7 @@ static void reset(uint16_t mtu)
 	nq = 0;
 	now = 0;
 	echo_replies = clear_mh_on_r1 = esp_mh_on_r1 = cn_too_big = cn_time_exceeded = 0;
+	ha_echo_replies = ha_too_big = 0;
 	memset(ev_count, 0, sizeof(ev_count));
 	km_moves = bc_ha_n = bc_mn_n = 0;
 	link_mtu = mtu;
@@ -436,6 +452,32 @@ static void test_icmp_errors(void **s)
 	run_until(now + 500 * MS);
 	assert_int_equal(cn_time_exceeded, 1);
 	assert_int_equal(echo_replies, 1);
+	for (int i = 0; i < N_NODES; i++)
+		node_free(nodes[i]);
+}
+
+/* RFC 6275 10.4.2: the home agent's own packets to a registered home
+ * address take its tunnel to the care-of address, as what it intercepts
+ * does (they used to leave on the home link, where the mobile node is
+ * not): its Echo Request reaches the mobile node away from home and the
+ * reply comes back through the reverse tunnel; one that fits the link but
+ * not the tunnel gets a Packet Too Big, to the home agent itself, with the
+ * room the tunnel leaves (RFC 2473 7.1). */
+static void test_ha_own_packets_take_the_tunnel(void **s)
+{
+	(void)s;
+	reset(0);
+	ping_hoa_from(HA_N, "2001:db8:1::1", 100, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(ha_echo_replies, 1);
+	ping_hoa_from(HA_N, "2001:db8:1::1", 1500, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(ha_echo_replies, 1);
+	assert_int_equal(ha_too_big, 1);
+	assert_int_equal(ha_ptb_mtu, 1460);
+	ping_hoa_from(HA_N, "2001:db8:1::1", 1460, 64);
+	run_until(now + 500 * MS);
+	assert_int_equal(ha_echo_replies, 2);
 	for (int i = 0; i < N_NODES; i++)
 		node_free(nodes[i]);
 }
@@ -516,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_register_ping_return),
 		cmocka_unit_test(test_sizes_through_roles),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_ha_own_packets_take_the_tunnel),
 		cmocka_unit_test(test_shared_scratch),
 		cmocka_unit_test(test_txq_max),
 	};
